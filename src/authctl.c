@@ -1,0 +1,389 @@
+/*
+ * authctl: the operator's command line.  Each command is a short function
+ * over the auth core; the table at the bottom lists them with their
+ * synopsis, which `authctl help` and each command's --help print.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/ac.h"
+
+struct cmd {
+	const char	*name;
+	int		(*fn)(int, char *[]);
+	const char	*synopsis;
+	const char	*help;
+};
+
+static const struct cmd *current;
+
+static int
+usage(void)
+{
+
+	fprintf(stderr, "usage: authctl %s %s\n", current->name,
+	    current->synopsis);
+	return 2;
+}
+
+static int
+help(void)
+{
+
+	printf("usage: authctl %s %s\n\n%s", current->name, current->synopsis,
+	    current->help);
+	return 0;
+}
+
+static const struct option helpopt = { "help", no_argument, NULL, 'h' };
+
+/* Loads the configuration (and keys unless config_only); prints problems. */
+static struct ac_app *
+load(int config_only)
+{
+	struct ac_app	*app;
+	size_t		 i;
+	enum ac_reason	 rc;
+
+	if ((app = ac_app_new()) == NULL) {
+		fprintf(stderr, "authctl: out of memory\n");
+		return NULL;
+	}
+	rc = config_only ? ac_app_load_config(app) : ac_app_load(app);
+	if (rc != AC_OK) {
+		for (i = 0; i < ac_app_nproblems(app); i++)
+			fprintf(stderr, "authctl: %s\n", ac_app_problem(app, i));
+		ac_app_free(app);
+		return NULL;
+	}
+	ac_log_setup("authctl", ac_app_config(app)->loglevel, NULL, NULL);
+	return app;
+}
+
+static int
+cmd_keygen(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "alg", required_argument, NULL, 'a' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		helpopt, { NULL, 0, NULL, 0 }
+	};
+	const char	*algs = "HS256", *out = NULL;
+	char		*kid, err[512];
+	int		 c, force = 0;
+	enum ac_alg	 alg;
+
+	while ((c = getopt_long(argc, argv, "a:o:f", opts, NULL)) != -1)
+		switch (c) {
+		case 'a': algs = optarg; break;
+		case 'o': out = optarg; break;
+		case 'f': force = 1; break;
+		case 'h': return help();
+		default: return usage();
+		}
+	if (out == NULL || optind != argc)
+		return usage();
+	if (ac_alg_parse(algs, &alg) == -1) {
+		fprintf(stderr, "authctl keygen: unknown algorithm '%s' (use "
+		    "HS256, HS384, HS512, RS256, RS384, RS512, ES256, ES384 "
+		    "or ES512)\n", algs);
+		return 2;
+	}
+	if (ac_keys_generate(alg, out, force, &kid, err, sizeof(err)) != AC_OK) {
+		fprintf(stderr, "authctl keygen: %s\n", err);
+		return 1;
+	}
+	printf("%s\n", kid);
+	fprintf(stderr, "authctl keygen: wrote %s key to %s (mode 0600); "
+	    "set %s=%s and JWT_ALGORITHM=%s\n", ac_alg_str(alg), out,
+	    ac_alg_is_hmac(alg) ? "JWT_SECRET_FILE" : "JWT_PRIVATE_KEY_FILE",
+	    out, ac_alg_str(alg));
+	free(kid);
+	return 0;
+}
+
+/* NAME=VALUE: VALUE is JSON when it parses as JSON, else a string. */
+static int
+add_claim(json_object *extra, const char *arg)
+{
+	const char	*eq;
+	char		 name[128];
+	json_object	*v;
+
+	if ((eq = strchr(arg, '=')) == NULL || eq == arg ||
+	    (size_t)(eq - arg) >= sizeof(name))
+		return -1;
+	memcpy(name, arg, (size_t)(eq - arg));
+	name[eq - arg] = '\0';
+	if ((v = json_tokener_parse(eq + 1)) == NULL)
+		v = json_object_new_string(eq + 1);
+	json_object_object_add(extra, name, v);
+	return 0;
+}
+
+static int
+cmd_issue(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "sub", required_argument, NULL, 's' },
+		{ "ttl", required_argument, NULL, 't' },
+		{ "claim", required_argument, NULL, 'c' },
+		helpopt, { NULL, 0, NULL, 0 }
+	};
+	struct ac_app	*app = NULL;
+	json_object	*extra;
+	const char	*sub = NULL;
+	char		*tok = NULL, *end;
+	long		 ttl = 0;
+	int		 c, rc = 1;
+	enum ac_reason	 r;
+
+	if ((extra = json_object_new_object()) == NULL)
+		return 1;
+	while ((c = getopt_long(argc, argv, "s:t:c:", opts, NULL)) != -1)
+		switch (c) {
+		case 's':
+			sub = optarg;
+			break;
+		case 't':
+			errno = 0;
+			ttl = strtol(optarg, &end, 10);
+			if (errno || *end != '\0' || ttl <= 0 ||
+			    ttl > 366L * 86400) {
+				fprintf(stderr, "authctl issue: --ttl takes "
+				    "seconds from 1 to 31622400\n");
+				rc = 2;
+				goto out;
+			}
+			break;
+		case 'c':
+			if (add_claim(extra, optarg) == -1) {
+				fprintf(stderr, "authctl issue: --claim takes "
+				    "NAME=VALUE\n");
+				rc = 2;
+				goto out;
+			}
+			break;
+		case 'h':
+			rc = help();
+			goto out;
+		default:
+			rc = usage();
+			goto out;
+		}
+	if (sub == NULL || optind != argc) {
+		rc = usage();
+		goto out;
+	}
+	if ((app = load(0)) == NULL)
+		goto out;
+	r = ac_token_issue(app, sub, ttl, extra, &tok);
+	if (r == AC_CONFIG_INVALID)
+		fprintf(stderr, "authctl issue: no signing key: "
+		    "JWT_PUBLIC_KEY_FILE only verifies; set "
+		    "JWT_PRIVATE_KEY_FILE\n");
+	else if (r == AC_VALIDATION_FAILED)
+		fprintf(stderr, "authctl issue: --sub must be 1 to 255 bytes "
+		    "and --claim may not set iss, aud, sub, iat, nbf, exp, "
+		    "jti or type\n");
+	else if (r != AC_OK)
+		fprintf(stderr, "authctl issue: %s\n", ac_reason_message(r));
+	else {
+		printf("%s\n", tok);
+		rc = 0;
+	}
+out:
+	free(tok);
+	json_object_put(extra);
+	ac_app_free(app);
+	return rc;
+}
+
+static int
+cmd_decode(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "verify", no_argument, NULL, 'v' },
+		helpopt, { NULL, 0, NULL, 0 }
+	};
+	struct ac_app	*app = NULL;
+	struct ac_token	 tok;
+	json_object	*o;
+	char		 buf[65536 + 2];
+	const char	*t;
+	size_t		 len;
+	int		 c, verify = 0, rc = 1;
+	enum ac_reason	 r;
+
+	memset(&tok, 0, sizeof(tok));
+	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1)
+		switch (c) {
+		case 'v': verify = 1; break;
+		case 'h': return help();
+		default: return usage();
+		}
+	if (optind + 1 != argc)
+		return usage();
+	t = argv[optind];
+	if (strcmp(t, "-") == 0) {
+		len = fread(buf, 1, sizeof(buf) - 1, stdin);
+		buf[len] = '\0';
+		while (len > 0 && (buf[len - 1] == '\n' ||
+		    buf[len - 1] == '\r' || buf[len - 1] == ' '))
+			buf[--len] = '\0';
+		t = buf;
+	}
+	len = strlen(t);
+	if (verify) {
+		if ((app = load(0)) == NULL)
+			return 1;
+		r = ac_token_verify(app, t, len, time(NULL), &tok);
+	} else
+		r = ac_token_decode(t, len, 65536, &tok);
+	if (tok.header != NULL || tok.claims != NULL) {
+		o = json_object_new_object();
+		json_object_object_add(o, "header", json_object_get(tok.header));
+		json_object_object_add(o, "claims", json_object_get(tok.claims));
+		printf("%s\n", json_object_to_json_string_ext(o,
+		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	}
+	if (r != AC_OK) {
+		printf("%s\n", ac_reason_str(r));
+		fprintf(stderr, "authctl decode: %s (%s)\n",
+		    ac_reason_message(r), tok.detail);
+	} else {
+		if (verify)
+			printf("valid\n");
+		rc = 0;
+	}
+	ac_token_clear(&tok);
+	ac_app_free(app);
+	return rc;
+}
+
+static int
+cmd_check_config(int argc, char *argv[])
+{
+	static const struct option opts[] = { helpopt, { NULL, 0, NULL, 0 } };
+	struct ac_app	*app;
+	const struct ac_config *cfg;
+	const struct ac_keyset *ks;
+	const struct ac_key *k;
+	size_t		 i, n;
+	int		 c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		switch (c) {
+		case 'h': return help();
+		default: return usage();
+		}
+	if (optind != argc)
+		return usage();
+	if ((app = ac_app_new()) == NULL)
+		return 1;
+	if (ac_app_load(app) != AC_OK) {
+		n = ac_app_nproblems(app);
+		for (i = 0; i < n; i++)
+			printf("problem: %s\n", ac_app_problem(app, i));
+		printf("%zu problem%s found\n", n, n == 1 ? "" : "s");
+		ac_app_free(app);
+		return 1;
+	}
+	cfg = ac_app_config(app);
+	ks = ac_app_keys(app);
+	printf("config: %s\n", cfg->source != NULL ? cfg->source :
+	    "(no file; environment and defaults)");
+	printf("algorithms:");
+	for (i = 0; i < cfg->nalgs; i++)
+		printf(" %s%s", ac_alg_str(cfg->algs[i]), i == 0 ? " (signs)" : "");
+	printf("\naccess token lifetime: %ld s\n", cfg->access_ttl);
+	printf("issuer: %s\naudience: %s\nleeway: %ld s\n",
+	    cfg->issuer ? cfg->issuer : "(not checked)",
+	    cfg->audience ? cfg->audience : "(not checked)", cfg->leeway);
+	for (i = 0; i < ac_keys_count(ks); i++) {
+		k = ac_keys_get(ks, i);
+		printf("key: kid=%s alg=%s%s\n", ac_key_kid(k),
+		    ac_alg_str(ac_key_alg(k)),
+		    k == ac_keys_signer(ks) ? " signing" : " verify-only");
+	}
+	if (ac_keys_signer(ks) == NULL)
+		printf("note: no signing key; this host can verify only\n");
+	printf("ok\n");
+	ac_app_free(app);
+	return 0;
+}
+
+static int	cmd_help(int, char *[]);
+
+static const struct cmd cmds[] = {
+	{ "keygen", cmd_keygen, "[--alg ALG] --out FILE [--force]",
+	  "Writes a fresh key to FILE with mode 0600 and prints its kid (the\n"
+	  "RFC 7638 thumbprint).  HS256/384/512 (default HS256): a 64-byte\n"
+	  "random secret, base64url, for JWT_SECRET_FILE.  RS256/384/512,\n"
+	  "ES256/384/512: a PEM private key for JWT_PRIVATE_KEY_FILE.\n"
+	  "Refuses to replace an existing FILE unless --force.\n" },
+	{ "issue", cmd_issue, "--sub SUB [--ttl SECONDS] [--claim NAME=VALUE]...",
+	  "Prints an access token for SUB signed with the configured key,\n"
+	  "valid for SECONDS (default JWT_ACCESS_TOKEN_EXPIRE_MINUTES).\n"
+	  "Each --claim adds a claim; VALUE is JSON when it parses as JSON\n"
+	  "(42, true, [\"a\"]), otherwise a string.\n" },
+	{ "decode", cmd_decode, "[--verify] TOKEN|-",
+	  "Prints the token's header and claims as JSON (TOKEN '-' reads\n"
+	  "standard input).  Without --verify nothing is checked.  With\n"
+	  "--verify the token is verified with the configured keys: exit 0\n"
+	  "and 'valid', or exit 1 printing the reason code.\n" },
+	{ "check-config", cmd_check_config, "",
+	  "Reads AUTH_CONFIG (or the default file) and the environment,\n"
+	  "loads the keys, and prints every problem found; exit 0 only when\n"
+	  "there is none.\n" },
+	{ "help", cmd_help, "[COMMAND]", "Lists the commands, or shows one.\n" },
+};
+
+static int
+cmd_help(int argc, char *argv[])
+{
+	size_t	 i;
+
+	for (i = 0; argc > 1 && i < nitems(cmds); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0) {
+			current = &cmds[i];
+			return help();
+		}
+	printf("usage: authctl COMMAND [OPTIONS]\n\ncommands:\n");
+	for (i = 0; i < nitems(cmds); i++)
+		printf("  %s %s\n", cmds[i].name, cmds[i].synopsis);
+	printf("\nConfiguration comes from the file named by AUTH_CONFIG and "
+	    "the environment\n(which wins); see auth.conf(5).  "
+	    "`authctl COMMAND --help` explains one command.\n");
+	return argc > 1 ? 2 : 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	size_t	 i;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		current = &cmds[nitems(cmds) - 1];
+		cmd_help(1, argv);
+		return argc < 2 ? 2 : 0;
+	}
+	for (i = 0; i < nitems(cmds); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0) {
+			current = &cmds[i];
+			return cmds[i].fn(argc - 1, argv + 1);
+		}
+	fprintf(stderr, "authctl: unknown command '%s'; try authctl help\n",
+	    argv[1]);
+	return 2;
+}

@@ -1,0 +1,324 @@
+/*
+ * ac.h: the one public header of the auth core (libauthcore.a).
+ *
+ * The core holds every policy of the suite: configuration, keys, issuing
+ * and verifying tokens, the reason codes, and the FastCGI request loop.
+ * Programs (src/verify.c, src/authctl.c ...) hold only routes and command
+ * lines.  Core functions return an enum ac_reason and hand results back
+ * through out-parameters; they never exit and never print (they log
+ * through ac_log, whose sink the program chooses).
+ *
+ * Lifetimes: a struct ac_app (config + keys) is loaded before the accept
+ * loop and read-only afterwards, so any number of threads may share it.
+ * A struct ac_req lives for one request.  Everything else is per call.
+ */
+#ifndef AC_H
+#define AC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#ifndef nitems
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+/*
+ * Every outcome the suite can report.  reason.c maps each to its wire
+ * string, HTTP status and message; tests/unit/test_reason.c walks the
+ * table up to AC_REASON__MAX so that a missing row fails the build's
+ * tests.
+ */
+enum ac_reason {
+	AC_OK = 0,
+	/* Token verification, in the order the verifier checks. */
+	AC_TOKEN_MISSING,
+	AC_AUTH_SCHEME_UNSUPPORTED,
+	AC_AUTH_HEADER_MALFORMED,
+	AC_TOKEN_TOO_LARGE,
+	AC_TOKEN_MALFORMED,
+	AC_ALG_NOT_ALLOWED,
+	AC_KEY_UNKNOWN,
+	AC_SIGNATURE_INVALID,
+	AC_TOKEN_EXPIRED,
+	AC_TOKEN_NOT_YET_VALID,
+	AC_TOKEN_ISSUED_IN_FUTURE,
+	AC_ISSUER_INVALID,
+	AC_AUDIENCE_INVALID,
+	AC_CLAIM_MISSING,
+	AC_CLAIM_INVALID,
+	AC_TOKEN_TYPE_INVALID,
+	AC_TOKEN_REVOKED,
+	/* Requests. */
+	AC_NOT_FOUND,
+	AC_METHOD_NOT_ALLOWED,
+	AC_BODY_TOO_LARGE,
+	AC_MEDIA_TYPE_UNSUPPORTED,
+	AC_BODY_MALFORMED,
+	AC_VALIDATION_FAILED,
+	AC_FORBIDDEN,
+	AC_RATE_LIMITED,
+	/* The server's own trouble. */
+	AC_CONFIG_INVALID,
+	AC_NOMEM,
+	AC_INTERNAL,
+	AC_UNAVAILABLE,
+	AC_REASON__MAX
+};
+
+/* Wire string ("token_expired"); never NULL. */
+const char	*ac_reason_str(enum ac_reason);
+/* HTTP status that fits the reason (401, 404 ...). */
+int		 ac_reason_status(enum ac_reason);
+/* Human message ("Token expired"); never NULL. */
+const char	*ac_reason_message(enum ac_reason);
+/* Envelope code for an HTTP status ("UNAUTHORIZED"). */
+const char	*ac_status_code(int);
+/* Reason phrase for an HTTP status ("Unauthorized"). */
+const char	*ac_status_text(int);
+
+/* Signature algorithms.  AC_ALG__MAX sizes tables. */
+enum ac_alg {
+	AC_ALG_HS256 = 0,
+	AC_ALG_HS384,
+	AC_ALG_HS512,
+	AC_ALG_RS256,
+	AC_ALG_RS384,
+	AC_ALG_RS512,
+	AC_ALG_ES256,
+	AC_ALG_ES384,
+	AC_ALG_ES512,
+	AC_ALG__MAX
+};
+
+/* "HS256" for AC_ALG_HS256. */
+const char	*ac_alg_str(enum ac_alg);
+/* Exact, case-sensitive lookup: returns 0 and sets *out, or -1. */
+int		 ac_alg_parse(const char *, enum ac_alg *out);
+/* Non-zero for the HMAC family. */
+int		 ac_alg_is_hmac(enum ac_alg);
+
+/* Logging: one line per event, key=value, to the sink the program sets. */
+enum ac_loglevel {
+	AC_LOG_ERROR = 0,
+	AC_LOG_WARN,
+	AC_LOG_INFO,
+	AC_LOG_DEBUG
+};
+typedef void	(*ac_log_sink)(enum ac_loglevel, const char *line, void *arg);
+void		 ac_log_setup(const char *prog, enum ac_loglevel,
+		    ac_log_sink, void *arg);
+int		 ac_log_enabled(enum ac_loglevel);
+void		 ac_log(enum ac_loglevel, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* Copies src into dst (size n), replacing bytes outside 0x21-0x7e. */
+void		 ac_log_clean(char *dst, size_t n, const char *src);
+
+/*
+ * The application context: configuration and keys.  Load it once;
+ * afterwards it is read-only and may be shared by threads.
+ */
+struct ac_app;
+struct ac_config;
+struct ac_keyset;
+
+/* NULL when out of memory. */
+struct ac_app	*ac_app_new(void);
+/*
+ * Reads AUTH_CONFIG (or the default file) and the environment, validates
+ * everything and loads the keys.  On failure returns AC_CONFIG_INVALID
+ * and every problem is listed by ac_app_problem().
+ */
+enum ac_reason	 ac_app_load(struct ac_app *);
+/* Same, but loads configuration only: no keys (authctl keygen). */
+enum ac_reason	 ac_app_load_config(struct ac_app *);
+/* The first problem, or "" (borrowed, lives as long as app). */
+const char	*ac_app_error(const struct ac_app *);
+/* Number of problems collected; ac_app_problem(app, i) reads one. */
+size_t		 ac_app_nproblems(const struct ac_app *);
+const char	*ac_app_problem(const struct ac_app *, size_t);
+const struct ac_config *ac_app_config(const struct ac_app *);
+const struct ac_keyset *ac_app_keys(const struct ac_app *);
+void		 ac_app_free(struct ac_app *);
+
+/*
+ * Configuration.  Names are those of the seed documents; the same names
+ * serve in the file (NAME=value) and in the environment, which wins.
+ */
+struct ac_config {
+	char		*source;	/* file read, or NULL */
+	char		*secret;	/* JWT_SECRET / BETTER_AUTH_SECRET */
+	size_t		 secretlen;
+	char		*secret_file;	/* JWT_SECRET_FILE */
+	enum ac_alg	 algs[AC_ALG__MAX]; /* JWT_ALGORITHM; algs[0] signs */
+	size_t		 nalgs;
+	char		*private_key_file; /* JWT_PRIVATE_KEY_FILE */
+	char		*public_key_file;  /* JWT_PUBLIC_KEY_FILE */
+	char		*key_id;	/* JWT_KEY_ID, overrides thumbprint */
+	long		 access_ttl;	/* seconds, JWT_ACCESS_TOKEN_EXPIRE_MINUTES */
+	long		 refresh_days;	/* JWT_REFRESH_TOKEN_EXPIRE_DAYS */
+	char		*issuer;	/* JWT_ISSUER */
+	char		*audience;	/* JWT_AUDIENCE */
+	long		 leeway;	/* JWT_LEEWAY_SECONDS */
+	char		*subject_claim;	/* JWT_SUBJECT_CLAIM (sub) */
+	long		 max_token;	/* JWT_MAX_TOKEN_BYTES */
+	int		 require_type;	/* JWT_REQUIRE_TYPE: type must be "access" */
+	char		*database_url;	/* DATABASE_URL */
+	char		*allowed_origins; /* ALLOWED_ORIGINS */
+	long		 threads;	/* AUTH_THREADS per process */
+	long		 max_body;	/* AUTH_MAX_BODY_BYTES */
+	enum ac_loglevel loglevel;	/* LOG_LEVEL */
+};
+
+/* Keys. */
+struct ac_key;
+
+/* Number of keys, and the i-th (borrowed). */
+size_t		 ac_keys_count(const struct ac_keyset *);
+const struct ac_key *ac_keys_get(const struct ac_keyset *, size_t);
+/* The key that signs, or NULL when only verification keys are loaded. */
+const struct ac_key *ac_keys_signer(const struct ac_keyset *);
+const char	*ac_key_kid(const struct ac_key *);
+enum ac_alg	 ac_key_alg(const struct ac_key *);
+int		 ac_key_is_public(const struct ac_key *); /* RS/ES */
+/*
+ * The public key as a JWK object (kty, kid, use, alg and the key
+ * parameters), or NULL for a secret key.  Caller owns the result
+ * (json_object_put).
+ */
+json_object	*ac_key_jwk(const struct ac_key *);
+/*
+ * Writes a fresh key for alg to path with mode 0600 (a base64url secret
+ * for HS*, a PEM private key otherwise), refusing to replace an existing
+ * file unless force.  *kid (caller frees) names the key.  Detail goes to
+ * err (size errlen).
+ */
+enum ac_reason	 ac_keys_generate(enum ac_alg, const char *path, int force,
+		    char **kid, char *err, size_t errlen);
+
+/*
+ * A decoded token.  Claims and header are owned by the struct; sub and
+ * kid point into them.  detail names the claim or check that failed.
+ */
+struct ac_token {
+	json_object	*header;
+	json_object	*claims;
+	const char	*sub;
+	const char	*kid;
+	enum ac_alg	 alg;
+	int64_t		 exp;
+	char		 subbuf[24];	/* sub when the claim is a number */
+	char		 detail[128];
+};
+
+/*
+ * Issues an access token for sub, valid ttl seconds (0: configured
+ * default), with extra claims (may be NULL; borrowed).  *out is the
+ * compact JWS; caller frees it with free().
+ */
+enum ac_reason	 ac_token_issue(const struct ac_app *, const char *sub,
+		    long ttl, json_object *extra, char **out);
+/*
+ * Verifies a compact JWS of len bytes at time now: size, segments, header,
+ * alg allow-list, kid, signature, then claims.  On AC_OK, tok holds header
+ * and claims; on failure tok->detail says why.  Always ac_token_clear(tok)
+ * afterwards.
+ */
+enum ac_reason	 ac_token_verify(const struct ac_app *, const char *token,
+		    size_t len, time_t now, struct ac_token *tok);
+/*
+ * Decodes header and claims without verifying anything (authctl decode).
+ * Never use the result for a decision.
+ */
+enum ac_reason	 ac_token_decode(const char *token, size_t len,
+		    size_t max, struct ac_token *tok);
+void		 ac_token_clear(struct ac_token *);
+
+/* base64url without padding.  Return the length written, or -1. */
+long		 ac_b64url_encode(const unsigned char *, size_t,
+		    char *out, size_t outsz);
+long		 ac_b64url_decode(const char *, size_t,
+		    unsigned char *out, size_t outsz);
+
+/*
+ * HTTP over FastCGI (and plain CGI).
+ */
+enum ac_method {
+	AC_GET = 0,
+	AC_HEAD,
+	AC_POST,
+	AC_PUT,
+	AC_PATCH,
+	AC_DELETE,
+	AC_OPTIONS,
+	AC_METHOD__MAX,
+	AC_ANY = AC_METHOD__MAX
+};
+
+#define AC_MAXVARS	4
+
+struct ac_req;
+
+typedef enum ac_reason (*ac_handler)(struct ac_req *, const struct ac_app *);
+
+/*
+ * A route: method, path pattern and handler.  Patterns are literal
+ * segments and {name} segments (one segment each); "*" alone matches any
+ * path.
+ */
+struct ac_route {
+	enum ac_method	 method;
+	const char	*pattern;
+	ac_handler	 handler;
+};
+
+/*
+ * Serves requests until the web server closes the socket: FastCGI with
+ * the configured number of threads, or one request in CGI mode.  Matches
+ * routes, answers 404, 405 and OPTIONS, and turns a handler's non-OK
+ * reason into the JSON error envelope.  Returns 0, or -1 when it could
+ * not start.
+ */
+int		 ac_http_serve(struct ac_app *, const struct ac_route *,
+		    size_t nroutes);
+
+/*
+ * A whole FastCGI program: loads the app (logging every configuration
+ * problem and returning 1 when there is one), sets up logging as prog,
+ * serves routes, frees everything.  Returns the exit status for main().
+ */
+int		 ac_main(const char *prog, const struct ac_route *,
+		    size_t nroutes);
+
+/* Request accessors; strings are borrowed for the request's lifetime. */
+enum ac_method	 ac_req_method(const struct ac_req *);
+const char	*ac_req_path(const struct ac_req *);
+const char	*ac_req_param(const struct ac_req *, const char *name);
+const char	*ac_req_var(const struct ac_req *, const char *name);
+int		 ac_req_is_authorizer(const struct ac_req *);
+/*
+ * Extracts the Bearer token of the Authorization header.  AC_OK sets
+ * *tok and *len (borrowed); otherwise AC_TOKEN_MISSING,
+ * AC_AUTH_SCHEME_UNSUPPORTED or AC_AUTH_HEADER_MALFORMED.
+ */
+enum ac_reason	 ac_req_bearer(const struct ac_req *, const char **tok,
+		    size_t *len);
+/*
+ * Verifies the request's bearer token into tok (ac_token_clear after).
+ * On failure records the reason so that the error answer carries the
+ * right WWW-Authenticate header.
+ */
+enum ac_reason	 ac_req_auth(struct ac_req *, const struct ac_app *,
+		    struct ac_token *tok);
+/* Adds a response header (copied). */
+void		 ac_req_header(struct ac_req *, const char *name,
+		    const char *value);
+/* Sends status with a JSON body (borrowed; may be NULL for no body). */
+void		 ac_req_json(struct ac_req *, int status, json_object *);
+/* Adds {"field","message"} to the error details of this request. */
+void		 ac_req_detail(struct ac_req *, const char *field,
+		    const char *message);
+
+#endif /* !AC_H */

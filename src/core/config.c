@@ -1,0 +1,300 @@
+/*
+ * config.c: the suite's settings.  One table names every setting, its
+ * alias, its kind, its default and its bounds; the file (AUTH_CONFIG, or
+ * the default under sysconfdir) is read first and the environment wins.
+ * Every problem is collected on the app, so that `authctl check-config`
+ * reports them all at once.  Keys are loaded by keys.c afterwards.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "ac.h"
+#include "extern.h"
+
+#ifndef AC_SYSCONFDIR
+#define AC_SYSCONFDIR "/usr/local/etc"
+#endif
+#define AC_DEFAULT_CONFIG AC_SYSCONFDIR "/jwt-auth-suite/auth.conf"
+
+#define AC_MAXCONFIG	(64 * 1024)
+
+enum kind {
+	K_STR,		/* char * */
+	K_LONG,		/* long, within [min, max] */
+	K_BOOL,		/* int */
+	K_ALGS,		/* comma list of algorithms */
+	K_LEVEL,	/* log level */
+	K_SECRET	/* char * plus secretlen */
+};
+
+static const struct setting {
+	const char	*name;
+	const char	*alias;
+	enum kind	 kind;
+	size_t		 off;
+	const char	*def;
+	long		 min, max, scale;
+} settings[] = {
+#define O(f) offsetof(struct ac_config, f)
+	{ "JWT_SECRET", "BETTER_AUTH_SECRET", K_SECRET, O(secret), NULL, 0, 0, 1 },
+	{ "JWT_SECRET_FILE", NULL, K_STR, O(secret_file), NULL, 0, 0, 1 },
+	{ "JWT_ALGORITHM", NULL, K_ALGS, O(algs), "HS256", 0, 0, 1 },
+	{ "JWT_PRIVATE_KEY_FILE", NULL, K_STR, O(private_key_file), NULL, 0, 0, 1 },
+	{ "JWT_PUBLIC_KEY_FILE", NULL, K_STR, O(public_key_file), NULL, 0, 0, 1 },
+	{ "JWT_KEY_ID", NULL, K_STR, O(key_id), NULL, 0, 0, 1 },
+	{ "JWT_ACCESS_TOKEN_EXPIRE_MINUTES", NULL, K_LONG, O(access_ttl), "30", 1, 60 * 24 * 30, 60 },
+	{ "JWT_REFRESH_TOKEN_EXPIRE_DAYS", NULL, K_LONG, O(refresh_days), "7", 1, 365, 1 },
+	{ "JWT_ISSUER", NULL, K_STR, O(issuer), NULL, 0, 0, 1 },
+	{ "JWT_AUDIENCE", NULL, K_STR, O(audience), NULL, 0, 0, 1 },
+	{ "JWT_LEEWAY_SECONDS", NULL, K_LONG, O(leeway), "30", 0, 300, 1 },
+	{ "JWT_SUBJECT_CLAIM", NULL, K_STR, O(subject_claim), "sub", 0, 0, 1 },
+	{ "JWT_MAX_TOKEN_BYTES", NULL, K_LONG, O(max_token), "8192", 256, 65536, 1 },
+	{ "JWT_REQUIRE_TYPE", NULL, K_BOOL, O(require_type), "true", 0, 0, 1 },
+	{ "DATABASE_URL", NULL, K_STR, O(database_url), "auth.db", 0, 0, 1 },
+	{ "ALLOWED_ORIGINS", NULL, K_STR, O(allowed_origins), NULL, 0, 0, 1 },
+	{ "AUTH_THREADS", NULL, K_LONG, O(threads), "4", 1, 64, 1 },
+	{ "AUTH_MAX_BODY_BYTES", NULL, K_LONG, O(max_body), "16384", 256, 1048576, 1 },
+	{ "LOG_LEVEL", NULL, K_LEVEL, O(loglevel), "info", 0, 0, 1 },
+#undef O
+};
+
+static const char *const levelnames[] = { "error", "warn", "info", "debug" };
+
+static const struct setting *
+find(const char *name, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(settings); i++) {
+		if (strlen(settings[i].name) == len &&
+		    strncmp(settings[i].name, name, len) == 0)
+			return &settings[i];
+		if (settings[i].alias != NULL &&
+		    strlen(settings[i].alias) == len &&
+		    strncmp(settings[i].alias, name, len) == 0)
+			return &settings[i];
+	}
+	return NULL;
+}
+
+/*
+ * Parses value into the field of s.  Problems name where the value came
+ * from (origin: "environment" or "file:line").
+ */
+static void
+assign(struct ac_app *app, const struct setting *s, const char *value,
+    const char *origin)
+{
+	struct ac_config *c = &app->cfg;
+	char		*p = (char *)c + s->off, *end, *list, *tok, *save;
+	char		**sp = (char **)(void *)p;
+	long		 v;
+	size_t		 i;
+
+	switch (s->kind) {
+	case K_SECRET:
+	case K_STR:
+		if (*sp != NULL) {
+			if (s->kind == K_SECRET)
+				OPENSSL_cleanse(*sp, strlen(*sp));
+			free(*sp);
+		}
+		*sp = (*value == '\0') ? NULL : strdup(value);
+		if (s->kind == K_SECRET)
+			c->secretlen = *sp == NULL ? 0 : strlen(*sp);
+		break;
+	case K_LONG:
+		errno = 0;
+		v = strtol(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' ||
+		    v < s->min || v > s->max) {
+			ac_app_problemf(app, "%s (%s): '%s' is not a whole "
+			    "number from %ld to %ld", s->name, origin, value,
+			    s->min, s->max);
+			break;
+		}
+		*(long *)(void *)p = v * s->scale;
+		break;
+	case K_BOOL:
+		if (strcasecmp(value, "true") == 0 ||
+		    strcmp(value, "1") == 0 || strcasecmp(value, "yes") == 0)
+			*(int *)(void *)p = 1;
+		else if (strcasecmp(value, "false") == 0 ||
+		    strcmp(value, "0") == 0 || strcasecmp(value, "no") == 0)
+			*(int *)(void *)p = 0;
+		else
+			ac_app_problemf(app, "%s (%s): '%s' is not true or "
+			    "false", s->name, origin, value);
+		break;
+	case K_LEVEL:
+		for (i = 0; i < nitems(levelnames); i++)
+			if (strcasecmp(value, levelnames[i]) == 0)
+				break;
+		if (i == nitems(levelnames))
+			ac_app_problemf(app, "%s (%s): '%s' is not one of "
+			    "error, warn, info, debug", s->name, origin, value);
+		else
+			c->loglevel = (enum ac_loglevel)i;
+		break;
+	case K_ALGS:
+		if ((list = strdup(value)) == NULL) {
+			ac_app_problemf(app, "out of memory");
+			break;
+		}
+		c->nalgs = 0;
+		for (tok = strtok_r(list, ", ", &save); tok != NULL;
+		    tok = strtok_r(NULL, ", ", &save)) {
+			enum ac_alg a;
+
+			if (ac_alg_parse(tok, &a) == -1) {
+				ac_app_problemf(app, "%s (%s): unknown "
+				    "algorithm '%s' (use HS256, HS384, HS512, "
+				    "RS256, RS384, RS512, ES256, ES384 or "
+				    "ES512)", s->name, origin, tok);
+				continue;
+			}
+			for (i = 0; i < c->nalgs; i++)
+				if (c->algs[i] == a)
+					break;
+			if (i == c->nalgs && c->nalgs < AC_ALG__MAX)
+				c->algs[c->nalgs++] = a;
+		}
+		free(list);
+		if (c->nalgs == 0)
+			ac_app_problemf(app, "%s (%s): no algorithm given",
+			    s->name, origin);
+		break;
+	}
+}
+
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	    e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+static void
+read_file(struct ac_app *app, const char *path, int must)
+{
+	char		*buf, *line, *next, *eq, *name, *value, err[256];
+	char		 origin[64];
+	size_t		 len, lineno = 0;
+	const struct setting *s;
+	struct stat	 st;
+
+	if ((buf = ac_file_read(path, AC_MAXCONFIG, &len, err,
+	    sizeof(err))) == NULL) {
+		if (must)
+			ac_app_problemf(app, "AUTH_CONFIG: %s", err);
+		return;
+	}
+	app->cfg.source = strdup(path);
+	for (line = buf; line != NULL; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		line = trim(line);
+		if (*line == '\0' || *line == '#')
+			continue;
+		snprintf(origin, sizeof(origin), "config line %zu", lineno);
+		if ((eq = strchr(line, '=')) == NULL) {
+			ac_app_problemf(app, "%s line %zu: expected NAME=value",
+			    path, lineno);
+			continue;
+		}
+		*eq = '\0';
+		name = trim(line);
+		value = trim(eq + 1);
+		len = strlen(value);
+		if (len >= 2 && (value[0] == '"' || value[0] == '\'') &&
+		    value[len - 1] == value[0]) {
+			value[len - 1] = '\0';
+			value++;
+		}
+		if ((s = find(name, strlen(name))) == NULL) {
+			ac_app_problemf(app, "%s line %zu: unknown setting "
+			    "'%s'", path, lineno, name);
+			continue;
+		}
+		if (s->kind == K_SECRET && stat(path, &st) == 0 &&
+		    (st.st_mode & S_IROTH))
+			ac_app_problemf(app, "%s holds JWT_SECRET but is "
+			    "world-readable: chmod o-r %s", path, path);
+		assign(app, s, value, origin);
+	}
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+}
+
+void
+ac_config_load(struct ac_app *app)
+{
+	struct ac_config *c = &app->cfg;
+	const char	*path, *v;
+	size_t		 i;
+
+	for (i = 0; i < nitems(settings); i++)
+		if (settings[i].def != NULL)
+			assign(app, &settings[i], settings[i].def, "default");
+
+	if ((path = getenv("AUTH_CONFIG")) != NULL && *path != '\0')
+		read_file(app, path, 1);
+	else
+		read_file(app, AC_DEFAULT_CONFIG, 0);
+
+	/* The environment wins; a name beats its alias. */
+	for (i = 0; i < nitems(settings); i++) {
+		v = getenv(settings[i].name);
+		if (v == NULL && settings[i].alias != NULL)
+			v = getenv(settings[i].alias);
+		if (v != NULL)
+			assign(app, &settings[i], v, "environment");
+	}
+
+	if (c->secret != NULL && c->secret_file != NULL)
+		ac_app_problemf(app, "JWT_SECRET and JWT_SECRET_FILE are both "
+		    "set: keep one");
+	if (c->issuer != NULL && strlen(c->issuer) > 256)
+		ac_app_problemf(app, "JWT_ISSUER: longer than 256 bytes");
+	if (c->audience != NULL && strlen(c->audience) > 256)
+		ac_app_problemf(app, "JWT_AUDIENCE: longer than 256 bytes");
+	if (c->subject_claim == NULL || strlen(c->subject_claim) > 64)
+		ac_app_problemf(app, "JWT_SUBJECT_CLAIM: must be a claim name "
+		    "of 1 to 64 bytes");
+	if (c->key_id != NULL && strlen(c->key_id) >= 96)
+		ac_app_problemf(app, "JWT_KEY_ID: longer than 95 bytes");
+}
+
+void
+ac_config_free(struct ac_config *c)
+{
+	size_t	 i;
+
+	if (c->secret != NULL) {
+		OPENSSL_cleanse(c->secret, c->secretlen);
+		free(c->secret);
+	}
+	for (i = 0; i < nitems(settings); i++)
+		if (settings[i].kind == K_STR)
+			free(*(char **)(void *)((char *)c + settings[i].off));
+	free(c->source);
+	memset(c, 0, sizeof(*c));
+}

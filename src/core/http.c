@@ -1,0 +1,587 @@
+/*
+ * http.c: the FastCGI (and plain CGI) side of every program.
+ *
+ * ac_http_serve() owns the accept loop: a few threads per process, each
+ * in its own FCGX_Accept_r() loop, so one process can hold several kept
+ * connections; or, when the program was not started as FastCGI, one
+ * request read from the environment and stdio.  For each request it
+ * matches the route table on the path the client sent (REQUEST_URI),
+ * answers 404, 405 and OPTIONS itself, calls the handler and turns a
+ * non-OK reason into the JSON error envelope.  Responses always carry the
+ * security headers; errors never carry any part of a token.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <fcgiapp.h>
+
+#include "ac.h"
+#include "extern.h"
+
+#define AC_MAXPATH	2048
+#define AC_MAXHDRS	4096
+
+extern char **environ;
+
+struct ac_req {
+	FCGX_Request	*fr;		/* NULL in CGI mode */
+	char		**envp;
+	const struct ac_app *app;
+	enum ac_method	 method;
+	int		 authorizer;	/* FCGI_ROLE=AUTHORIZER */
+	char		 path[AC_MAXPATH];
+	const char	*varname[AC_MAXVARS];
+	char		*varval[AC_MAXVARS];
+	char		 varnames[AC_MAXVARS][32];
+	size_t		 nvars;
+	char		 hdrs[AC_MAXHDRS];
+	size_t		 hdrslen;
+	json_object	*details;
+	enum ac_reason	 authfail;	/* why ac_req_auth failed */
+	char		 authdetail[128];
+	int		 status;	/* sent, or 0 */
+};
+
+static const char *const methods[AC_METHOD__MAX] = {
+	[AC_GET] = "GET", [AC_HEAD] = "HEAD", [AC_POST] = "POST",
+	[AC_PUT] = "PUT", [AC_PATCH] = "PATCH", [AC_DELETE] = "DELETE",
+	[AC_OPTIONS] = "OPTIONS",
+};
+
+static const char security_headers[] =
+    "X-Content-Type-Options: nosniff\r\n"
+    "X-Frame-Options: DENY\r\n"
+    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"
+    "Referrer-Policy: no-referrer\r\n";
+
+static void
+put(struct ac_req *r, const char *s, size_t len)
+{
+
+	if (r->fr != NULL)
+		FCGX_PutStr(s, (int)len, r->fr->out);
+	else
+		fwrite(s, 1, len, stdout);
+}
+
+enum ac_method
+ac_req_method(const struct ac_req *r)
+{
+
+	return r->method;
+}
+
+const char *
+ac_req_path(const struct ac_req *r)
+{
+
+	return r->path;
+}
+
+const char *
+ac_req_param(const struct ac_req *r, const char *name)
+{
+
+	return FCGX_GetParam(name, r->envp);
+}
+
+const char *
+ac_req_var(const struct ac_req *r, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nvars; i++)
+		if (strcmp(r->varname[i], name) == 0)
+			return r->varval[i];
+	return NULL;
+}
+
+int
+ac_req_is_authorizer(const struct ac_req *r)
+{
+
+	return r->authorizer;
+}
+
+void
+ac_req_header(struct ac_req *r, const char *name, const char *value)
+{
+	size_t	 i, n = r->hdrslen;
+	int	 w;
+
+	w = snprintf(r->hdrs + n, sizeof(r->hdrs) - n, "%s: %s\r\n", name,
+	    value);
+	if (w < 0 || (size_t)w >= sizeof(r->hdrs) - n) {
+		r->hdrs[n] = '\0';
+		ac_log(AC_LOG_WARN, "event=header_dropped name=%s", name);
+		return;
+	}
+	/* No header splitting: control bytes in a value become spaces. */
+	for (i = n + strlen(name) + 2; i < n + (size_t)w - 2; i++)
+		if ((unsigned char)r->hdrs[i] < 0x20 || r->hdrs[i] == 0x7f)
+			r->hdrs[i] = ' ';
+	r->hdrslen += (size_t)w;
+}
+
+void
+ac_req_detail(struct ac_req *r, const char *field, const char *message)
+{
+	json_object	*o;
+
+	if (r->details == NULL && (r->details = json_object_new_array()) == NULL)
+		return;
+	if ((o = json_object_new_object()) == NULL)
+		return;
+	json_object_object_add(o, "field", json_object_new_string(field));
+	json_object_object_add(o, "message", json_object_new_string(message));
+	json_object_array_add(r->details, o);
+}
+
+static void
+respond(struct ac_req *r, int status, const char *ctype, const char *body,
+    size_t len)
+{
+	char	 head[256];
+	int	 n;
+
+	if (r->status != 0)
+		return;
+	r->status = status;
+	n = snprintf(head, sizeof(head), "Status: %d %s\r\n", status,
+	    ac_status_text(status));
+	put(r, head, (size_t)n);
+	put(r, security_headers, sizeof(security_headers) - 1);
+	put(r, r->hdrs, r->hdrslen);
+	if (ctype != NULL) {
+		n = snprintf(head, sizeof(head), "Content-Type: %s\r\n"
+		    "Content-Length: %zu\r\n", ctype, len);
+		put(r, head, (size_t)n);
+	}
+	put(r, "\r\n", 2);
+	if (body != NULL && r->method != AC_HEAD && status != 204 &&
+	    status != 304)
+		put(r, body, len);
+}
+
+void
+ac_req_json(struct ac_req *r, int status, json_object *o)
+{
+	const char	*s;
+	size_t		 len;
+
+	if (o == NULL) {
+		respond(r, status, NULL, NULL, 0);
+		return;
+	}
+	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	respond(r, status, "application/json", s, len);
+}
+
+/* Quotes s for an auth-param value: only printable ASCII, no '"' or '\'. */
+static void
+quoted(char *dst, size_t n, const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i + 1 < n && s[i] != '\0'; i++)
+		dst[i] = (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' &&
+		    s[i] != '\\') ? s[i] : ' ';
+	dst[i] = '\0';
+}
+
+/*
+ * The error envelope.  For 401 (and the 400 of a malformed Authorization
+ * header) adds the RFC 6750 challenge: no error attribute when the client
+ * sent no bearer credentials at all.
+ */
+static void
+send_error(struct ac_req *r, enum ac_reason reason)
+{
+	json_object	*o, *e;
+	char		 www[512], desc[256];
+	int		 status = ac_reason_status(reason);
+
+	if (status == 401 || reason == AC_AUTH_HEADER_MALFORMED) {
+		quoted(desc, sizeof(desc), ac_reason_message(reason));
+		if (reason == AC_TOKEN_MISSING ||
+		    reason == AC_AUTH_SCHEME_UNSUPPORTED)
+			snprintf(www, sizeof(www), "Bearer realm=\"api\"");
+		else
+			snprintf(www, sizeof(www), "Bearer realm=\"api\", "
+			    "error=\"%s\", error_description=\"%s\"",
+			    reason == AC_AUTH_HEADER_MALFORMED ?
+			    "invalid_request" : "invalid_token", desc);
+		ac_req_header(r, "WWW-Authenticate", www);
+	}
+	if (status == 503 || status == 429)
+		ac_req_header(r, "Retry-After", "1");
+	ac_req_header(r, "Cache-Control", "no-store");
+	o = json_object_new_object();
+	e = json_object_new_object();
+	json_object_object_add(e, "code",
+	    json_object_new_string(ac_status_code(status)));
+	json_object_object_add(e, "reason",
+	    json_object_new_string(ac_reason_str(reason)));
+	json_object_object_add(e, "message",
+	    json_object_new_string(ac_reason_message(reason)));
+	json_object_object_add(e, "details", r->details != NULL ?
+	    json_object_get(r->details) : json_object_new_array());
+	json_object_object_add(o, "error", e);
+	ac_req_json(r, status, o);
+	json_object_put(o);
+}
+
+enum ac_reason
+ac_req_bearer(const struct ac_req *r, const char **tok, size_t *len)
+{
+	const char	*h, *p;
+	size_t		 i, n;
+
+	*tok = NULL;
+	*len = 0;
+	if ((h = ac_req_param(r, "HTTP_AUTHORIZATION")) == NULL ||
+	    *h == '\0')
+		return AC_TOKEN_MISSING;
+	while (*h == ' ')
+		h++;
+	if ((p = strchr(h, ' ')) == NULL) {
+		/* A bare scheme name: "Bearer" alone is malformed. */
+		return strcasecmp(h, "Bearer") == 0 ?
+		    AC_AUTH_HEADER_MALFORMED : AC_AUTH_SCHEME_UNSUPPORTED;
+	}
+	if ((size_t)(p - h) != 6 || strncasecmp(h, "Bearer", 6) != 0)
+		return AC_AUTH_SCHEME_UNSUPPORTED;
+	while (*p == ' ')
+		p++;
+	n = strlen(p);
+	while (n > 0 && p[n - 1] == ' ')
+		n--;
+	if (n == 0)
+		return AC_AUTH_HEADER_MALFORMED;
+	/* RFC 6750 b64token: 1*( ALPHA / DIGIT / "-._~+/" ) *"=" */
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~+/=", c) != NULL))
+			return AC_AUTH_HEADER_MALFORMED;
+	}
+	*tok = p;
+	*len = n;
+	return AC_OK;
+}
+
+enum ac_reason
+ac_req_auth(struct ac_req *r, const struct ac_app *app, struct ac_token *tok)
+{
+	const char	*t;
+	size_t		 len;
+	enum ac_reason	 rc;
+
+	memset(tok, 0, sizeof(*tok));
+	if ((rc = ac_req_bearer(r, &t, &len)) == AC_OK)
+		rc = ac_token_verify(app, t, len, time(NULL), tok);
+	if (rc != AC_OK) {
+		r->authfail = rc;
+		snprintf(r->authdetail, sizeof(r->authdetail), "%s",
+		    tok->detail);
+	}
+	return rc;
+}
+
+/*
+ * Matches r->path against pattern, segment by segment.  On a match the
+ * path is copied to scratch, split there, and the {name} segments become
+ * the request's variables.  Returns 1 on a match.
+ */
+static int
+match(struct ac_req *r, const char *pattern, char *scratch)
+{
+	const char	*p = pattern;
+	char		*s, *ends[AC_MAXVARS];
+	size_t		 nv = 0, plen, slen, i;
+
+	r->nvars = 0;
+	if (strcmp(pattern, "*") == 0)
+		return 1;
+	strcpy(scratch, r->path);
+	s = scratch;
+	while (*p == '/' && *s == '/') {
+		p++, s++;
+		plen = strcspn(p, "/");
+		slen = strcspn(s, "/");
+		if (plen > 2 && p[0] == '{' && p[plen - 1] == '}') {
+			if (slen == 0 || nv == AC_MAXVARS ||
+			    plen - 2 >= sizeof(r->varnames[0]))
+				return 0;
+			memcpy(r->varnames[nv], p + 1, plen - 2);
+			r->varnames[nv][plen - 2] = '\0';
+			r->varval[nv] = s;
+			ends[nv++] = s + slen;
+		} else if (plen != slen || strncmp(p, s, plen) != 0)
+			return 0;
+		p += plen;
+		s += slen;
+	}
+	if (*p != '\0' || *s != '\0')
+		return 0;
+	for (i = 0; i < nv; i++) {
+		*ends[i] = '\0';
+		r->varname[i] = r->varnames[i];
+	}
+	r->nvars = nv;
+	return 1;
+}
+
+static enum ac_method
+parse_method(const char *m)
+{
+	size_t	 i;
+
+	if (m == NULL)
+		return AC_METHOD__MAX;
+	for (i = 0; i < AC_METHOD__MAX; i++)
+		if (strcmp(m, methods[i]) == 0)
+			return (enum ac_method)i;
+	return AC_METHOD__MAX;
+}
+
+/* The path the client sent, without the query, into r->path. */
+static int
+fill_path(struct ac_req *r)
+{
+	const char	*u, *q;
+	size_t		 n;
+
+	if ((u = ac_req_param(r, "REQUEST_URI")) != NULL) {
+		q = strchr(u, '?');
+		n = q != NULL ? (size_t)(q - u) : strlen(u);
+		if (n == 0 || n >= sizeof(r->path))
+			return -1;
+		memcpy(r->path, u, n);
+		r->path[n] = '\0';
+		return 0;
+	}
+	/* Plain CGI without REQUEST_URI: SCRIPT_NAME + PATH_INFO. */
+	n = (size_t)snprintf(r->path, sizeof(r->path), "%s%s",
+	    (u = ac_req_param(r, "SCRIPT_NAME")) != NULL ? u : "",
+	    (q = ac_req_param(r, "PATH_INFO")) != NULL ? q : "");
+	if (n >= sizeof(r->path))
+		return -1;
+	if (n == 0)
+		strcpy(r->path, "/");
+	return 0;
+}
+
+static long
+elapsed_us(const struct timespec *t0)
+{
+	struct timespec	 t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000000L +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+static void
+handle(struct ac_req *r, const struct ac_route *routes, size_t nroutes)
+{
+	static __thread char scratch[AC_MAXPATH];
+	char		 allow[128], path[256], remote[64];
+	const char	*role;
+	size_t		 i, n;
+	int		 pathmatch = 0, seen[AC_METHOD__MAX];
+	const struct ac_route *hit = NULL;
+	enum ac_reason	 rc = AC_OK;
+	struct timespec	 t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(seen, 0, sizeof(seen));
+	role = ac_req_param(r, "FCGI_ROLE");
+	r->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
+	r->method = parse_method(ac_req_param(r, "REQUEST_METHOD"));
+	if (fill_path(r) == -1) {
+		strcpy(r->path, "-");
+		rc = AC_NOT_FOUND;
+		goto out;
+	}
+	for (i = 0; i < nroutes; i++) {
+		if (!match(r, routes[i].pattern, scratch))
+			continue;
+		pathmatch = 1;
+		if (routes[i].method == AC_ANY || r->authorizer ||
+		    routes[i].method == r->method ||
+		    (routes[i].method == AC_GET && r->method == AC_HEAD)) {
+			hit = &routes[i];
+			break;
+		}
+		if (routes[i].method != AC_ANY)
+			seen[routes[i].method] = 1;
+	}
+	if (hit == NULL) {
+		r->nvars = 0;
+		if (!pathmatch) {
+			rc = AC_NOT_FOUND;
+			goto out;
+		}
+		seen[AC_OPTIONS] = 1;
+		if (seen[AC_GET])
+			seen[AC_HEAD] = 1;
+		for (i = 0, n = 0; i < AC_METHOD__MAX; i++)
+			if (seen[i])
+				n += (size_t)snprintf(allow + n,
+				    sizeof(allow) - n, "%s%s", n ? ", " : "",
+				    methods[i]);
+		ac_req_header(r, "Allow", allow);
+		if (r->method == AC_OPTIONS) {
+			respond(r, 204, NULL, NULL, 0);
+			goto out;
+		}
+		rc = AC_METHOD_NOT_ALLOWED;
+		goto out;
+	}
+	rc = hit->handler(r, r->app);
+out:
+	if (rc != AC_OK && r->status == 0)
+		send_error(r, rc);
+	else if (r->status == 0)
+		respond(r, 204, NULL, NULL, 0);
+	if (ac_log_enabled(rc == AC_OK ? AC_LOG_DEBUG : AC_LOG_INFO)) {
+		ac_log_clean(path, sizeof(path), r->path);
+		ac_log_clean(remote, sizeof(remote),
+		    ac_req_param(r, "REMOTE_ADDR"));
+		ac_log(rc == AC_OK ? AC_LOG_DEBUG : AC_LOG_INFO,
+		    "event=request method=%s path=%s status=%d reason=%s "
+		    "remote=%s us=%ld",
+		    r->method < AC_METHOD__MAX ? methods[r->method] : "other",
+		    path, r->status, ac_reason_str(rc), remote,
+		    elapsed_us(&t0));
+	}
+}
+
+static void
+req_reset(struct ac_req *r)
+{
+
+	json_object_put(r->details);
+	r->details = NULL;
+	r->nvars = 0;
+	r->hdrslen = 0;
+	r->hdrs[0] = '\0';
+	r->status = 0;
+	r->authfail = AC_OK;
+	r->authdetail[0] = '\0';
+}
+
+struct worker {
+	struct ac_app		*app;
+	const struct ac_route	*routes;
+	size_t			 nroutes;
+};
+
+static void *
+worker_main(void *arg)
+{
+	const struct worker *w = arg;
+	FCGX_Request	 fr;
+	struct ac_req	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	if (FCGX_InitRequest(&fr, 0, 0) != 0) {
+		free(r);
+		return NULL;
+	}
+	while (FCGX_Accept_r(&fr) >= 0) {
+		req_reset(r);
+		r->fr = &fr;
+		r->envp = fr.envp;
+		r->app = w->app;
+		handle(r, w->routes, w->nroutes);
+		FCGX_Finish_r(&fr);
+	}
+	req_reset(r);
+	free(r);
+	FCGX_Free(&fr, 1);
+	return NULL;
+}
+
+int
+ac_http_serve(struct ac_app *app, const struct ac_route *routes,
+    size_t nroutes)
+{
+	struct worker	 w = { app, routes, nroutes };
+	pthread_t	 tids[64];
+	size_t		 i, n;
+	struct ac_req	*r;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (FCGX_IsCGI()) {
+		if ((r = calloc(1, sizeof(*r))) == NULL)
+			return -1;
+		r->envp = environ;
+		r->app = app;
+		handle(r, routes, nroutes);
+		fflush(stdout);
+		req_reset(r);
+		free(r);
+		return 0;
+	}
+	if (FCGX_Init() != 0)
+		return -1;
+	n = (size_t)app->cfg.threads;
+	if (n > nitems(tids))
+		n = nitems(tids);
+	for (i = 1; i < n; i++)
+		if (pthread_create(&tids[i], NULL, worker_main, &w) != 0) {
+			ac_log(AC_LOG_WARN, "event=thread_failed started=%zu",
+			    i);
+			n = i;
+			break;
+		}
+	ac_log(AC_LOG_INFO, "event=start threads=%zu keys=%zu", n,
+	    app->keys.nkeys);
+	worker_main(&w);
+	for (i = 1; i < n; i++)
+		pthread_join(tids[i], NULL);
+	return 0;
+}
+
+int
+ac_main(const char *prog, const struct ac_route *routes, size_t nroutes)
+{
+	struct ac_app	*app;
+	size_t		 i;
+	int		 rc = 1;
+
+	ac_log_setup(prog, AC_LOG_INFO, NULL, NULL);
+	if ((app = ac_app_new()) == NULL) {
+		ac_log(AC_LOG_ERROR, "event=nomem");
+		return 1;
+	}
+	if (ac_app_load(app) != AC_OK) {
+		for (i = 0; i < ac_app_nproblems(app); i++)
+			ac_log(AC_LOG_ERROR, "event=config_invalid "
+			    "problem=\"%s\"", ac_app_problem(app, i));
+		ac_log(AC_LOG_ERROR, "event=exit hint=\"run authctl "
+		    "check-config\"");
+		goto out;
+	}
+	ac_log_setup(prog, app->cfg.loglevel, NULL, NULL);
+	if (ac_http_serve(app, routes, nroutes) == -1)
+		ac_log(AC_LOG_ERROR, "event=serve_failed");
+	else
+		rc = 0;
+out:
+	ac_app_free(app);
+	return rc;
+}

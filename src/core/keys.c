@@ -1,0 +1,606 @@
+/*
+ * keys.c: the key set.  A shared secret (HS*), a PEM private key (RS*,
+ * ES*; signs and verifies) and a PEM public key (verifies only) are
+ * loaded once at start-up.  Each key is bound to one algorithm, chosen
+ * from the configured allow-list by the key's own type, so that a token
+ * can never pick the kind of key.  Each key is named by its RFC 7638
+ * thumbprint unless JWT_KEY_ID says otherwise, and exports as a JWK
+ * (RFC 7517).  Generating keys for authctl lives here too.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "ac.h"
+#include "extern.h"
+
+#define AC_MAXPEM	(64 * 1024)
+
+char *
+ac_file_read(const char *path, size_t limit, size_t *len, char *err,
+    size_t errlen)
+{
+	struct stat	 st;
+	char		*buf = NULL;
+	ssize_t		 n;
+	size_t		 off = 0;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((size_t)st.st_size > limit) {
+		snprintf(err, errlen, "%s: larger than %zu bytes", path, limit);
+		goto out;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	while (off < (size_t)st.st_size) {
+		n = read(fd, buf + off, (size_t)st.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, errlen, "%s: read failed", path);
+			free(buf);
+			buf = NULL;
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	buf[off] = '\0';
+	*len = off;
+out:
+	close(fd);
+	return buf;
+}
+
+int
+ac_alg_is_hmac(enum ac_alg a)
+{
+
+	return a == AC_ALG_HS256 || a == AC_ALG_HS384 || a == AC_ALG_HS512;
+}
+
+static int
+alg_is_rsa(enum ac_alg a)
+{
+
+	return a == AC_ALG_RS256 || a == AC_ALG_RS384 || a == AC_ALG_RS512;
+}
+
+/* The curve an ES algorithm needs (OpenSSL's group name). */
+static const char *
+alg_curve(enum ac_alg a)
+{
+
+	switch (a) {
+	case AC_ALG_ES256:
+		return "prime256v1";
+	case AC_ALG_ES384:
+		return "secp384r1";
+	case AC_ALG_ES512:
+		return "secp521r1";
+	default:
+		return NULL;
+	}
+}
+
+static const char *
+jwk_curve(const char *group)
+{
+
+	if (strcmp(group, "prime256v1") == 0)
+		return "P-256";
+	if (strcmp(group, "secp384r1") == 0)
+		return "P-384";
+	if (strcmp(group, "secp521r1") == 0)
+		return "P-521";
+	return NULL;
+}
+
+/* Big number parameter as base64url, into out (size outsz); pad to len. */
+static int
+bn_b64(const EVP_PKEY *pk, const char *param, size_t pad, char *out,
+    size_t outsz)
+{
+	BIGNUM		*bn = NULL;
+	unsigned char	 buf[1024];
+	int		 n, rc = -1;
+
+	if (!EVP_PKEY_get_bn_param(pk, param, &bn))
+		return -1;
+	if (pad == 0)
+		pad = (size_t)BN_num_bytes(bn);
+	if (pad > sizeof(buf) || (n = BN_bn2binpad(bn, buf, (int)pad)) < 0)
+		goto out;
+	if (ac_b64url_encode(buf, (size_t)n, out, outsz) < 0)
+		goto out;
+	rc = 0;
+out:
+	BN_free(bn);
+	return rc;
+}
+
+/*
+ * Builds the RFC 7638 members of a public key: a JSON object with only
+ * the required members.  Caller owns the result.
+ */
+static json_object *
+jwk_members(const struct ac_key *k)
+{
+	json_object	*o;
+	char		 a[1400], b[200], group[64];
+	size_t		 flen;
+
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	if (k->pkey == NULL) {
+		if (ac_b64url_encode(k->secret, k->secretlen, a, sizeof(a)) < 0)
+			goto fail;
+		json_object_object_add(o, "k", json_object_new_string(a));
+		json_object_object_add(o, "kty", json_object_new_string("oct"));
+		return o;
+	}
+	if (EVP_PKEY_is_a(k->pkey, "RSA")) {
+		if (bn_b64(k->pkey, OSSL_PKEY_PARAM_RSA_E, 0, b, sizeof(b)) ||
+		    bn_b64(k->pkey, OSSL_PKEY_PARAM_RSA_N, 0, a, sizeof(a)))
+			goto fail;
+		json_object_object_add(o, "e", json_object_new_string(b));
+		json_object_object_add(o, "kty", json_object_new_string("RSA"));
+		json_object_object_add(o, "n", json_object_new_string(a));
+		return o;
+	}
+	if (!EVP_PKEY_get_utf8_string_param(k->pkey,
+	    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL) ||
+	    jwk_curve(group) == NULL)
+		goto fail;
+	flen = ((size_t)EVP_PKEY_get_bits(k->pkey) + 7) / 8;
+	if (bn_b64(k->pkey, OSSL_PKEY_PARAM_EC_PUB_X, flen, a, sizeof(a)) ||
+	    bn_b64(k->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, flen, b, sizeof(b)))
+		goto fail;
+	json_object_object_add(o, "crv", json_object_new_string(jwk_curve(group)));
+	json_object_object_add(o, "kty", json_object_new_string("EC"));
+	json_object_object_add(o, "x", json_object_new_string(a));
+	json_object_object_add(o, "y", json_object_new_string(b));
+	return o;
+fail:
+	json_object_put(o);
+	return NULL;
+}
+
+/* RFC 7638 thumbprint into k->kid. */
+static int
+thumbprint(struct ac_key *k)
+{
+	json_object	*o;
+	const char	*s;
+	unsigned char	 md[SHA256_DIGEST_LENGTH];
+	int		 rc = -1;
+
+	if ((o = jwk_members(k)) == NULL)
+		return -1;
+	/* Members were added in lexicographic order; no whitespace. */
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	SHA256((const unsigned char *)s, strlen(s), md);
+	if (ac_b64url_encode(md, sizeof(md), k->kid, sizeof(k->kid)) > 0)
+		rc = 0;
+	OPENSSL_cleanse((void *)(uintptr_t)s, strlen(s));
+	json_object_put(o);
+	return rc;
+}
+
+json_object *
+ac_key_jwk(const struct ac_key *k)
+{
+	json_object	*o;
+
+	if (k->pkey == NULL || (o = jwk_members(k)) == NULL)
+		return NULL;
+	json_object_object_add(o, "kid", json_object_new_string(k->kid));
+	json_object_object_add(o, "use", json_object_new_string("sig"));
+	json_object_object_add(o, "alg",
+	    json_object_new_string(ac_alg_str(k->alg)));
+	return o;
+}
+
+/*
+ * The first allowed algorithm a key of this type can serve, or -1.
+ * An EC key serves only the ES algorithm of its own curve.
+ */
+static int
+pick_alg(const struct ac_config *c, EVP_PKEY *pk)
+{
+	char	 group[64];
+	size_t	 i;
+
+	for (i = 0; i < c->nalgs; i++) {
+		if (EVP_PKEY_is_a(pk, "RSA") && alg_is_rsa(c->algs[i]))
+			return (int)c->algs[i];
+		if (EVP_PKEY_is_a(pk, "EC") && alg_curve(c->algs[i]) != NULL &&
+		    EVP_PKEY_get_utf8_string_param(pk,
+		    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL) &&
+		    strcmp(group, alg_curve(c->algs[i])) == 0)
+			return (int)c->algs[i];
+	}
+	return -1;
+}
+
+static void
+key_clear(struct ac_key *k)
+{
+
+	if (k->secret != NULL) {
+		OPENSSL_cleanse(k->secret, k->secretlen);
+		free(k->secret);
+	}
+	if (k->pem != NULL) {
+		OPENSSL_cleanse(k->pem, k->pemlen);
+		free(k->pem);
+	}
+	EVP_PKEY_free(k->pkey);
+	memset(k, 0, sizeof(*k));
+}
+
+static struct ac_key *
+key_add(struct ac_app *app)
+{
+	struct ac_keyset *ks = &app->keys;
+
+	if (ks->nkeys == AC_MAXKEYS) {
+		ac_app_problemf(app, "too many keys (at most %d)", AC_MAXKEYS);
+		return NULL;
+	}
+	memset(&ks->keys[ks->nkeys], 0, sizeof(ks->keys[0]));
+	return &ks->keys[ks->nkeys++];
+}
+
+static void
+load_secret(struct ac_app *app, enum ac_alg alg)
+{
+	struct ac_config *c = &app->cfg;
+	struct ac_key	*k;
+	char		*buf = NULL, err[256];
+	size_t		 len = 0;
+	struct stat	 st;
+
+	if (c->secret_file != NULL) {
+		if ((buf = ac_file_read(c->secret_file, 4096, &len, err,
+		    sizeof(err))) == NULL) {
+			ac_app_problemf(app, "JWT_SECRET_FILE: %s", err);
+			return;
+		}
+		if (stat(c->secret_file, &st) == 0 && (st.st_mode & S_IROTH))
+			ac_app_problemf(app, "JWT_SECRET_FILE: %s is "
+			    "world-readable: chmod 600 %s", c->secret_file,
+			    c->secret_file);
+		while (len > 0 && (buf[len - 1] == '\n' ||
+		    buf[len - 1] == '\r' || buf[len - 1] == ' '))
+			buf[--len] = '\0';
+	} else if (c->secret != NULL) {
+		if ((buf = strdup(c->secret)) == NULL)
+			return;
+		len = c->secretlen;
+	} else {
+		ac_app_problemf(app, "JWT_ALGORITHM includes %s but no secret "
+		    "is set: set JWT_SECRET (at least 32 bytes; `authctl "
+		    "keygen --alg %s --out FILE` makes one for "
+		    "JWT_SECRET_FILE)", ac_alg_str(alg), ac_alg_str(alg));
+		return;
+	}
+	if (len < 32) {
+		ac_app_problemf(app, "JWT_SECRET: %zu bytes is too short for "
+		    "%s; use at least 32 random bytes (`openssl rand -base64 "
+		    "48`)", len, ac_alg_str(alg));
+		OPENSSL_cleanse(buf, len);
+		free(buf);
+		return;
+	}
+	if ((k = key_add(app)) == NULL) {
+		OPENSSL_cleanse(buf, len);
+		free(buf);
+		return;
+	}
+	k->alg = alg;
+	k->secret = (unsigned char *)buf;
+	k->secretlen = len;
+	k->can_sign = 1;
+}
+
+/*
+ * Loads a PEM key file.  priv: a private key (signs), else a public key.
+ */
+static void
+load_pem(struct ac_app *app, const char *name, const char *path, int priv)
+{
+	struct ac_config *c = &app->cfg;
+	struct ac_key	*k;
+	struct stat	 st;
+	char		*buf, err[256];
+	size_t		 len;
+	BIO		*bio = NULL;
+	EVP_PKEY	*pk = NULL;
+	int		 alg;
+
+	if ((buf = ac_file_read(path, AC_MAXPEM, &len, err,
+	    sizeof(err))) == NULL) {
+		ac_app_problemf(app, "%s: %s", name, err);
+		return;
+	}
+	if (priv && stat(path, &st) == 0 && (st.st_mode & (S_IROTH | S_IWOTH))) {
+		ac_app_problemf(app, "%s: %s is world-accessible; a private "
+		    "key must not be: chmod 600 %s", name, path, path);
+		goto out;
+	}
+	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		goto out;
+	pk = priv ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) :
+	    PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	if (pk == NULL) {
+		ac_app_problemf(app, "%s: %s is not a PEM %s key", name, path,
+		    priv ? "private (unencrypted PKCS#8 or traditional)" :
+		    "public (SubjectPublicKeyInfo)");
+		goto out;
+	}
+	if (EVP_PKEY_is_a(pk, "RSA") && EVP_PKEY_get_bits(pk) < 2048) {
+		ac_app_problemf(app, "%s: RSA key of %d bits; use at least "
+		    "2048", name, EVP_PKEY_get_bits(pk));
+		goto out;
+	}
+	if ((alg = pick_alg(c, pk)) == -1) {
+		ac_app_problemf(app, "%s: a %s key fits none of the algorithms "
+		    "in JWT_ALGORITHM", name, EVP_PKEY_get0_type_name(pk));
+		goto out;
+	}
+	if ((k = key_add(app)) == NULL)
+		goto out;
+	k->alg = (enum ac_alg)alg;
+	k->pkey = pk;
+	pk = NULL;
+	if (priv) {
+		k->pem = buf;
+		k->pemlen = len;
+		k->can_sign = 1;
+		buf = NULL;
+	}
+out:
+	BIO_free(bio);
+	EVP_PKEY_free(pk);
+	if (buf != NULL) {
+		OPENSSL_cleanse(buf, len);
+		free(buf);
+	}
+}
+
+void
+ac_keys_load(struct ac_app *app)
+{
+	struct ac_config *c = &app->cfg;
+	struct ac_keyset *ks = &app->keys;
+	size_t		 i, j;
+	int		 hmac = -1, pub = 0;
+
+	ks->signer = -1;
+	for (i = 0; i < c->nalgs; i++) {
+		if (ac_alg_is_hmac(c->algs[i]) && hmac == -1)
+			hmac = (int)c->algs[i];
+		if (!ac_alg_is_hmac(c->algs[i]))
+			pub = 1;
+	}
+	if (hmac != -1)
+		load_secret(app, (enum ac_alg)hmac);
+	if (c->private_key_file != NULL)
+		load_pem(app, "JWT_PRIVATE_KEY_FILE", c->private_key_file, 1);
+	if (c->public_key_file != NULL)
+		load_pem(app, "JWT_PUBLIC_KEY_FILE", c->public_key_file, 0);
+	if (pub && c->private_key_file == NULL && c->public_key_file == NULL)
+		ac_app_problemf(app, "JWT_ALGORITHM names a public-key "
+		    "algorithm but neither JWT_PRIVATE_KEY_FILE nor "
+		    "JWT_PUBLIC_KEY_FILE is set (`authctl keygen --alg %s "
+		    "--out FILE` makes a key)", ac_alg_str(c->algs[0]));
+
+	for (i = 0; i < ks->nkeys; i++) {
+		struct ac_key *k = &ks->keys[i];
+
+		/* JWT_KEY_ID names the signing key only. */
+		if (c->key_id != NULL && k->can_sign &&
+		    k->alg == c->algs[0])
+			snprintf(k->kid, sizeof(k->kid), "%s", c->key_id);
+		else if (thumbprint(k) == -1)
+			ac_app_problemf(app, "cannot compute the key id of a "
+			    "%s key", ac_alg_str(k->alg));
+		if (k->can_sign && k->alg == c->algs[0] && ks->signer == -1)
+			ks->signer = (int)i;
+	}
+	/* A private key and its public twin: keep one. */
+	for (i = 0; i < ks->nkeys; i++)
+		for (j = i + 1; j < ks->nkeys; j++)
+			if (strcmp(ks->keys[i].kid, ks->keys[j].kid) == 0 &&
+			    !ks->keys[j].can_sign) {
+				key_clear(&ks->keys[j]);
+				memmove(&ks->keys[j], &ks->keys[j + 1],
+				    (ks->nkeys - j - 1) * sizeof(ks->keys[0]));
+				ks->nkeys--;
+				j--;
+			}
+}
+
+void
+ac_keys_free(struct ac_keyset *ks)
+{
+	size_t	 i;
+
+	for (i = 0; i < ks->nkeys; i++)
+		key_clear(&ks->keys[i]);
+	ks->nkeys = 0;
+	ks->signer = -1;
+}
+
+size_t
+ac_keys_count(const struct ac_keyset *ks)
+{
+
+	return ks->nkeys;
+}
+
+const struct ac_key *
+ac_keys_get(const struct ac_keyset *ks, size_t i)
+{
+
+	return i < ks->nkeys ? &ks->keys[i] : NULL;
+}
+
+const struct ac_key *
+ac_keys_signer(const struct ac_keyset *ks)
+{
+
+	return ks->signer < 0 ? NULL : &ks->keys[ks->signer];
+}
+
+const char *
+ac_key_kid(const struct ac_key *k)
+{
+
+	return k->kid;
+}
+
+enum ac_alg
+ac_key_alg(const struct ac_key *k)
+{
+
+	return k->alg;
+}
+
+int
+ac_key_is_public(const struct ac_key *k)
+{
+
+	return k->pkey != NULL;
+}
+
+/* Writes len bytes to a new file, atomically replacing when force. */
+static int
+write_new(const char *path, const char *data, size_t len, int force,
+    char *err, size_t errlen)
+{
+	char	 tmp[4096];
+	int	 fd, rc = -1;
+	ssize_t	 n;
+	size_t	 off = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
+	    (long)getpid()) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	if (!force && access(path, F_OK) == 0) {
+		snprintf(err, errlen, "%s exists; use --force to replace it",
+		    path);
+		return -1;
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	while (off < len) {
+		if ((n = write(fd, data + off, len - off)) <= 0) {
+			snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) == -1) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (force ? rename(tmp, path) == -1 : link(tmp, path) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	unlink(tmp);
+	return rc;
+}
+
+enum ac_reason
+ac_keys_generate(enum ac_alg alg, const char *path, int force, char **kid,
+    char *err, size_t errlen)
+{
+	struct ac_key	 k;
+	unsigned char	 raw[64];
+	char		 text[128], *pem = NULL;
+	EVP_PKEY	*pk = NULL;
+	BIO		*bio = NULL;
+	long		 n;
+	enum ac_reason	 rc = AC_INTERNAL;
+
+	memset(&k, 0, sizeof(k));
+	*kid = NULL;
+	if (ac_alg_is_hmac(alg)) {
+		if (RAND_bytes(raw, sizeof(raw)) != 1 ||
+		    (n = ac_b64url_encode(raw, sizeof(raw), text,
+		    sizeof(text) - 1)) < 0) {
+			snprintf(err, errlen, "random bytes unavailable");
+			goto out;
+		}
+		text[n] = '\n';
+		if (write_new(path, text, (size_t)n + 1, force, err,
+		    errlen) == -1)
+			goto out;
+		k.secret = (unsigned char *)text;
+		k.secretlen = (size_t)n;
+	} else {
+		if (alg_is_rsa(alg))
+			pk = EVP_RSA_gen(alg == AC_ALG_RS256 ? 2048 :
+			    alg == AC_ALG_RS384 ? 3072 : 4096);
+		else
+			pk = EVP_EC_gen(alg_curve(alg));
+		if (pk == NULL || (bio = BIO_new(BIO_s_mem())) == NULL ||
+		    !PEM_write_bio_PrivateKey(bio, pk, NULL, NULL, 0, NULL,
+		    NULL)) {
+			snprintf(err, errlen, "key generation failed");
+			goto out;
+		}
+		n = BIO_get_mem_data(bio, &pem);
+		if (write_new(path, pem, (size_t)n, force, err, errlen) == -1)
+			goto out;
+		k.pkey = pk;
+	}
+	k.alg = alg;
+	if (thumbprint(&k) == -1 || (*kid = strdup(k.kid)) == NULL) {
+		snprintf(err, errlen, "cannot compute the key id");
+		goto out;
+	}
+	rc = AC_OK;
+out:
+	OPENSSL_cleanse(raw, sizeof(raw));
+	OPENSSL_cleanse(text, sizeof(text));
+	BIO_free(bio);
+	EVP_PKEY_free(pk);
+	return rc;
+}

@@ -1,0 +1,72 @@
+/*
+ * log.c: one line per event, key=value, through the sink the program
+ * chose at start-up (stderr by default).  Callers never pass tokens,
+ * secrets, passwords or cookie values; ac_log_clean() makes any
+ * client-supplied string safe to print.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ac.h"
+
+static const char	*logprog = "auth";
+static enum ac_loglevel	 loglevel = AC_LOG_INFO;
+static ac_log_sink	 logsink;
+static void		*logarg;
+
+static const char *const levels[] = { "error", "warn", "info", "debug" };
+
+void
+ac_log_setup(const char *prog, enum ac_loglevel level, ac_log_sink sink,
+    void *arg)
+{
+
+	logprog = prog;
+	loglevel = level;
+	logsink = sink;
+	logarg = arg;
+}
+
+int
+ac_log_enabled(enum ac_loglevel level)
+{
+
+	return level <= loglevel;
+}
+
+void
+ac_log(enum ac_loglevel level, const char *fmt, ...)
+{
+	char	 line[1024];
+	int	 n;
+	va_list	 ap;
+
+	if (level > loglevel)
+		return;
+	n = snprintf(line, sizeof(line), "prog=%s level=%s ", logprog,
+	    levels[level]);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	va_end(ap);
+	if (logsink != NULL)
+		logsink(level, line, logarg);
+	else
+		fprintf(stderr, "%s\n", line);
+}
+
+void
+ac_log_clean(char *dst, size_t n, const char *src)
+{
+	size_t	 i;
+
+	if (n == 0)
+		return;
+	if (src == NULL)
+		src = "-";
+	for (i = 0; i + 1 < n && src[i] != '\0'; i++)
+		dst[i] = (src[i] > 0x20 && src[i] < 0x7f) ? src[i] : '?';
+	dst[i] = '\0';
+}

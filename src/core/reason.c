@@ -1,0 +1,118 @@
+/*
+ * reason.c: the one table of outcomes.  Each reason has its wire string,
+ * HTTP status and message here and nowhere else; the unit test walks it
+ * to AC_REASON__MAX.
+ */
+#include <stddef.h>
+
+#include "ac.h"
+
+static const struct {
+	const char	*str;
+	int		 status;
+	const char	*msg;
+} reasons[AC_REASON__MAX] = {
+	[AC_OK] = { "ok", 200, "OK" },
+	[AC_TOKEN_MISSING] = { "token_missing", 401, "Authentication required: send Authorization: Bearer <token>" },
+	[AC_AUTH_SCHEME_UNSUPPORTED] = { "auth_scheme_unsupported", 401, "Unsupported authentication scheme: use Bearer" },
+	[AC_AUTH_HEADER_MALFORMED] = { "authorization_malformed", 400, "Malformed Authorization header: expected 'Bearer <token>'" },
+	[AC_TOKEN_TOO_LARGE] = { "token_too_large", 401, "Token too large" },
+	[AC_TOKEN_MALFORMED] = { "token_malformed", 401, "Malformed token" },
+	[AC_ALG_NOT_ALLOWED] = { "alg_not_allowed", 401, "Token algorithm not allowed" },
+	[AC_KEY_UNKNOWN] = { "key_unknown", 401, "Token signed with an unknown key" },
+	[AC_SIGNATURE_INVALID] = { "signature_invalid", 401, "Invalid token signature" },
+	[AC_TOKEN_EXPIRED] = { "token_expired", 401, "Token expired" },
+	[AC_TOKEN_NOT_YET_VALID] = { "token_not_yet_valid", 401, "Token not yet valid" },
+	[AC_TOKEN_ISSUED_IN_FUTURE] = { "token_issued_in_future", 401, "Token issued in the future" },
+	[AC_ISSUER_INVALID] = { "issuer_invalid", 401, "Invalid token issuer" },
+	[AC_AUDIENCE_INVALID] = { "audience_invalid", 401, "Invalid token audience" },
+	[AC_CLAIM_MISSING] = { "claim_missing", 401, "Required claim missing" },
+	[AC_CLAIM_INVALID] = { "claim_invalid", 401, "Invalid claim value" },
+	[AC_TOKEN_TYPE_INVALID] = { "token_type_invalid", 401, "Invalid token type" },
+	[AC_TOKEN_REVOKED] = { "token_revoked", 401, "Token revoked" },
+	[AC_NOT_FOUND] = { "not_found", 404, "Not found" },
+	[AC_METHOD_NOT_ALLOWED] = { "method_not_allowed", 405, "Method not allowed" },
+	[AC_BODY_TOO_LARGE] = { "body_too_large", 413, "Request body too large" },
+	[AC_MEDIA_TYPE_UNSUPPORTED] = { "media_type_unsupported", 415, "Unsupported content type: send application/json" },
+	[AC_BODY_MALFORMED] = { "body_malformed", 400, "Malformed request body" },
+	[AC_VALIDATION_FAILED] = { "validation_failed", 422, "Validation failed" },
+	[AC_FORBIDDEN] = { "forbidden", 403, "You can only access your own resources" },
+	[AC_RATE_LIMITED] = { "rate_limited", 429, "Too many requests" },
+	[AC_CONFIG_INVALID] = { "config_invalid", 500, "Server misconfigured" },
+	[AC_NOMEM] = { "out_of_memory", 503, "Server out of memory" },
+	[AC_INTERNAL] = { "internal_error", 500, "Internal server error" },
+	[AC_UNAVAILABLE] = { "unavailable", 503, "Service temporarily unavailable" },
+};
+
+static const struct {
+	int		 status;
+	const char	*code;
+	const char	*text;
+} statuses[] = {
+	{ 200, "OK", "OK" },
+	{ 201, "CREATED", "Created" },
+	{ 204, "NO_CONTENT", "No Content" },
+	{ 304, "NOT_MODIFIED", "Not Modified" },
+	{ 400, "BAD_REQUEST", "Bad Request" },
+	{ 401, "UNAUTHORIZED", "Unauthorized" },
+	{ 403, "FORBIDDEN", "Forbidden" },
+	{ 404, "NOT_FOUND", "Not Found" },
+	{ 405, "METHOD_NOT_ALLOWED", "Method Not Allowed" },
+	{ 409, "CONFLICT", "Conflict" },
+	{ 413, "PAYLOAD_TOO_LARGE", "Payload Too Large" },
+	{ 415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported Media Type" },
+	{ 422, "VALIDATION_ERROR", "Unprocessable Entity" },
+	{ 429, "RATE_LIMITED", "Too Many Requests" },
+	{ 500, "INTERNAL_ERROR", "Internal Server Error" },
+	{ 503, "SERVICE_UNAVAILABLE", "Service Unavailable" },
+};
+
+static int
+valid(enum ac_reason r)
+{
+
+	return (int)r >= 0 && r < AC_REASON__MAX && reasons[r].str != NULL;
+}
+
+const char *
+ac_reason_str(enum ac_reason r)
+{
+
+	return valid(r) ? reasons[r].str : "internal_error";
+}
+
+int
+ac_reason_status(enum ac_reason r)
+{
+
+	return valid(r) ? reasons[r].status : 500;
+}
+
+const char *
+ac_reason_message(enum ac_reason r)
+{
+
+	return valid(r) ? reasons[r].msg : "Internal server error";
+}
+
+const char *
+ac_status_code(int status)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(statuses); i++)
+		if (statuses[i].status == status)
+			return statuses[i].code;
+	return status < 500 ? "BAD_REQUEST" : "INTERNAL_ERROR";
+}
+
+const char *
+ac_status_text(int status)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(statuses); i++)
+		if (statuses[i].status == status)
+			return statuses[i].text;
+	return "Unknown";
+}

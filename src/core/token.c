@@ -1,0 +1,513 @@
+/*
+ * token.c: issuing and verifying access tokens.
+ *
+ * Issuing goes through libjwt (jwt_encode_str) with the signing key of the
+ * key set.  Verification does not use libjwt: its jwt_decode() re-parses
+ * PEM keys on every call, has no claim checks and accepts "alg":"none"
+ * when no key is given.  Instead the order is ours and fixed: size,
+ * segments, header, alg against the allow-list and the key's own
+ * algorithm, kid, signature (OpenSSL, with keys parsed once at start-up),
+ * then claims.  Each failure returns its own reason; tok->detail says
+ * which claim or check, and never holds any part of the token.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jwt.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "ac.h"
+#include "extern.h"
+
+/* Largest NumericDate we accept: 9999-12-31T23:59:59Z. */
+#define AC_MAXDATE	253402300799LL
+/* Largest decoded header or claim set we parse. */
+#define AC_MAXJSON	(48 * 1024)
+#define AC_MAXSIG	1024
+#define AC_JSONDEPTH	16
+
+static const char *const algnames[AC_ALG__MAX] = {
+	[AC_ALG_HS256] = "HS256", [AC_ALG_HS384] = "HS384",
+	[AC_ALG_HS512] = "HS512", [AC_ALG_RS256] = "RS256",
+	[AC_ALG_RS384] = "RS384", [AC_ALG_RS512] = "RS512",
+	[AC_ALG_ES256] = "ES256", [AC_ALG_ES384] = "ES384",
+	[AC_ALG_ES512] = "ES512",
+};
+
+/* Claims the suite sets itself; --claim cannot override them. */
+static const char *const reserved[] = {
+	"iss", "aud", "sub", "iat", "nbf", "exp", "jti", "type",
+};
+
+const char *
+ac_alg_str(enum ac_alg a)
+{
+
+	return (int)a >= 0 && a < AC_ALG__MAX ? algnames[a] : "unknown";
+}
+
+int
+ac_alg_parse(const char *s, enum ac_alg *out)
+{
+	size_t	 i;
+
+	for (i = 0; i < AC_ALG__MAX; i++)
+		if (strcmp(s, algnames[i]) == 0) {
+			*out = (enum ac_alg)i;
+			return 0;
+		}
+	return -1;
+}
+
+static const EVP_MD *
+alg_md(enum ac_alg a)
+{
+
+	switch (a) {
+	case AC_ALG_HS256:
+	case AC_ALG_RS256:
+	case AC_ALG_ES256:
+		return EVP_sha256();
+	case AC_ALG_HS384:
+	case AC_ALG_RS384:
+	case AC_ALG_ES384:
+		return EVP_sha384();
+	default:
+		return EVP_sha512();
+	}
+}
+
+void
+ac_token_clear(struct ac_token *tok)
+{
+
+	json_object_put(tok->header);
+	json_object_put(tok->claims);
+	memset(tok, 0, sizeof(*tok));
+}
+
+/*
+ * Decodes one base64url segment holding a JSON object.  Refuses NUL
+ * bytes, trailing bytes, deep nesting and anything but an object.
+ */
+static json_object *
+segment_json(const char *seg, size_t len)
+{
+	unsigned char	*buf;
+	long		 n;
+	json_tokener	*jt = NULL;
+	json_object	*o = NULL;
+
+	if (len == 0 || len / 4 * 3 + 3 > AC_MAXJSON ||
+	    (buf = malloc(len / 4 * 3 + 3)) == NULL)
+		return NULL;
+	if ((n = ac_b64url_decode(seg, len, buf, len / 4 * 3 + 3)) <= 0 ||
+	    memchr(buf, '\0', (size_t)n) != NULL)
+		goto out;
+	if ((jt = json_tokener_new_ex(AC_JSONDEPTH)) == NULL)
+		goto out;
+	json_tokener_set_flags(jt, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(jt, (const char *)buf, (int)n);
+	if (o == NULL || json_tokener_get_error(jt) != json_tokener_success ||
+	    (size_t)json_tokener_get_parse_end(jt) != (size_t)n ||
+	    !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		o = NULL;
+	}
+out:
+	json_tokener_free(jt);
+	free(buf);
+	return o;
+}
+
+/* Splits a compact JWS into its three segments. */
+static int
+split(const char *t, size_t len, size_t *d1, size_t *d2)
+{
+	const char	*p, *q;
+
+	if ((p = memchr(t, '.', len)) == NULL)
+		return -1;
+	if ((q = memchr(p + 1, '.', len - (size_t)(p + 1 - t))) == NULL)
+		return -1;
+	if (memchr(q + 1, '.', len - (size_t)(q + 1 - t)) != NULL)
+		return -1;
+	*d1 = (size_t)(p - t);
+	*d2 = (size_t)(q - t);
+	return (*d1 == 0 || *d2 == *d1 + 1) ? -1 : 0;
+}
+
+/* Raw R||S (JWS) to DER (OpenSSL).  Caller frees *der. */
+static int
+ecdsa_der(const unsigned char *sig, size_t slen, size_t flen,
+    unsigned char **der, int *derlen)
+{
+	ECDSA_SIG	*es;
+	BIGNUM		*r, *s;
+
+	if (slen != 2 * flen)
+		return -1;
+	r = BN_bin2bn(sig, (int)flen, NULL);
+	s = BN_bin2bn(sig + flen, (int)flen, NULL);
+	if ((es = ECDSA_SIG_new()) == NULL || r == NULL || s == NULL ||
+	    !ECDSA_SIG_set0(es, r, s)) {
+		BN_free(r);
+		BN_free(s);
+		ECDSA_SIG_free(es);
+		return -1;
+	}
+	*der = NULL;
+	*derlen = i2d_ECDSA_SIG(es, der);
+	ECDSA_SIG_free(es);
+	return *derlen > 0 ? 0 : -1;
+}
+
+/* Non-zero when sig is k's signature over msg. */
+static int
+sig_ok(const struct ac_key *k, const unsigned char *msg, size_t mlen,
+    const unsigned char *sig, size_t slen)
+{
+	unsigned char	 mac[EVP_MAX_MD_SIZE], *der = NULL;
+	unsigned int	 maclen = 0;
+	int		 derlen, ok = 0;
+	EVP_MD_CTX	*ctx;
+
+	if (ac_alg_is_hmac(k->alg)) {
+		if (HMAC(alg_md(k->alg), k->secret, (int)k->secretlen, msg,
+		    mlen, mac, &maclen) == NULL)
+			return 0;
+		ok = maclen == slen && CRYPTO_memcmp(mac, sig, slen) == 0;
+		OPENSSL_cleanse(mac, sizeof(mac));
+		return ok;
+	}
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return 0;
+	if (EVP_DigestVerifyInit(ctx, NULL, alg_md(k->alg), NULL,
+	    k->pkey) != 1)
+		goto out;
+	if (EVP_PKEY_is_a(k->pkey, "EC")) {
+		if (ecdsa_der(sig, slen,
+		    ((size_t)EVP_PKEY_get_bits(k->pkey) + 7) / 8,
+		    &der, &derlen) == -1)
+			goto out;
+		ok = EVP_DigestVerify(ctx, der, (size_t)derlen, msg, mlen) == 1;
+	} else
+		ok = EVP_DigestVerify(ctx, sig, slen, msg, mlen) == 1;
+out:
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+/*
+ * Reads a NumericDate claim.  Returns 1 and sets *v when present, 0 when
+ * absent, -1 when not a JSON number in [0, AC_MAXDATE].
+ */
+static int
+numeric_date(json_object *claims, const char *name, int64_t *v)
+{
+	json_object	*o;
+	double		 d;
+
+	if (!json_object_object_get_ex(claims, name, &o))
+		return 0;
+	if (json_object_is_type(o, json_type_int)) {
+		errno = 0;
+		*v = json_object_get_int64(o);
+		if (errno != 0 || *v < 0 || *v > AC_MAXDATE)
+			return -1;
+		return 1;
+	}
+	if (json_object_is_type(o, json_type_double)) {
+		d = json_object_get_double(o);
+		if (!isfinite(d) || d < 0 || d > (double)AC_MAXDATE)
+			return -1;
+		*v = (int64_t)floor(d);
+		return 1;
+	}
+	return -1;
+}
+
+/* Sets tok->detail and returns r. */
+static enum ac_reason
+fail(struct ac_token *tok, enum ac_reason r, const char *detail)
+{
+
+	snprintf(tok->detail, sizeof(tok->detail), "%s", detail);
+	return r;
+}
+
+static enum ac_reason
+check_claims(const struct ac_config *c, time_t now, struct ac_token *tok)
+{
+	json_object	*o, *e;
+	int64_t		 exp, nbf, iat;
+	int		 rc;
+	size_t		 i, n;
+	const char	*s;
+
+	if ((rc = numeric_date(tok->claims, "exp", &exp)) == -1)
+		return fail(tok, AC_TOKEN_MALFORMED, "exp is not a NumericDate");
+	if (rc == 0)
+		return fail(tok, AC_CLAIM_MISSING, "exp");
+	tok->exp = exp;
+	if ((int64_t)now >= exp + c->leeway)
+		return fail(tok, AC_TOKEN_EXPIRED, "exp");
+	if ((rc = numeric_date(tok->claims, "nbf", &nbf)) == -1)
+		return fail(tok, AC_TOKEN_MALFORMED, "nbf is not a NumericDate");
+	if (rc == 1 && (int64_t)now + c->leeway < nbf)
+		return fail(tok, AC_TOKEN_NOT_YET_VALID, "nbf");
+	if ((rc = numeric_date(tok->claims, "iat", &iat)) == -1)
+		return fail(tok, AC_TOKEN_MALFORMED, "iat is not a NumericDate");
+	if (rc == 1 && iat > (int64_t)now + c->leeway)
+		return fail(tok, AC_TOKEN_ISSUED_IN_FUTURE, "iat");
+
+	if (c->issuer != NULL) {
+		if (!json_object_object_get_ex(tok->claims, "iss", &o))
+			return fail(tok, AC_CLAIM_MISSING, "iss");
+		if (!json_object_is_type(o, json_type_string) ||
+		    strcmp(json_object_get_string(o), c->issuer) != 0)
+			return fail(tok, AC_ISSUER_INVALID, "iss");
+	}
+	if (c->audience != NULL) {
+		if (!json_object_object_get_ex(tok->claims, "aud", &o))
+			return fail(tok, AC_CLAIM_MISSING, "aud");
+		rc = 0;
+		if (json_object_is_type(o, json_type_string))
+			rc = strcmp(json_object_get_string(o),
+			    c->audience) == 0;
+		else if (json_object_is_type(o, json_type_array)) {
+			n = json_object_array_length(o);
+			for (i = 0; i < n && !rc; i++) {
+				e = json_object_array_get_idx(o, i);
+				rc = json_object_is_type(e, json_type_string) &&
+				    strcmp(json_object_get_string(e),
+				    c->audience) == 0;
+			}
+		}
+		if (!rc)
+			return fail(tok, AC_AUDIENCE_INVALID, "aud");
+	}
+
+	/* The subject: a string, or an integer for user_id-style claims. */
+	if (!json_object_object_get_ex(tok->claims, c->subject_claim, &o))
+		return fail(tok, AC_CLAIM_MISSING, c->subject_claim);
+	if (json_object_is_type(o, json_type_int) &&
+	    strcmp(c->subject_claim, "sub") != 0) {
+		snprintf(tok->subbuf, sizeof(tok->subbuf), "%" PRId64,
+		    json_object_get_int64(o));
+		tok->sub = tok->subbuf;
+	} else if (json_object_is_type(o, json_type_string)) {
+		s = json_object_get_string(o);
+		n = (size_t)json_object_get_string_len(o);
+		if (n == 0 || n > 255 || strlen(s) != n)
+			return fail(tok, AC_CLAIM_INVALID, c->subject_claim);
+		tok->sub = s;
+	} else
+		return fail(tok, AC_CLAIM_INVALID, c->subject_claim);
+
+	if (json_object_object_get_ex(tok->claims, "type", &o)) {
+		if (!json_object_is_type(o, json_type_string) ||
+		    strcmp(json_object_get_string(o), "access") != 0)
+			return fail(tok, AC_TOKEN_TYPE_INVALID, "type");
+	} else if (c->require_type)
+		return fail(tok, AC_CLAIM_MISSING, "type");
+	return AC_OK;
+}
+
+enum ac_reason
+ac_token_decode(const char *t, size_t len, size_t max, struct ac_token *tok)
+{
+	size_t		 d1, d2;
+	json_object	*o;
+
+	memset(tok, 0, sizeof(*tok));
+	if (t == NULL || len == 0)
+		return fail(tok, AC_TOKEN_MISSING, "no token");
+	if (len > max)
+		return fail(tok, AC_TOKEN_TOO_LARGE, "size limit");
+	if (split(t, len, &d1, &d2) == -1)
+		return fail(tok, AC_TOKEN_MALFORMED,
+		    "not three dot-separated segments");
+	if ((tok->header = segment_json(t, d1)) == NULL)
+		return fail(tok, AC_TOKEN_MALFORMED,
+		    "header is not base64url JSON object");
+	if (json_object_object_get_ex(tok->header, "kid", &o) &&
+	    json_object_is_type(o, json_type_string))
+		tok->kid = json_object_get_string(o);
+	if ((tok->claims = segment_json(t + d1 + 1, d2 - d1 - 1)) == NULL)
+		return fail(tok, AC_TOKEN_MALFORMED,
+		    "payload is not base64url JSON object");
+	return AC_OK;
+}
+
+enum ac_reason
+ac_token_verify(const struct ac_app *app, const char *t, size_t len,
+    time_t now, struct ac_token *tok)
+{
+	const struct ac_config *c = &app->cfg;
+	const struct ac_keyset *ks = &app->keys;
+	const struct ac_key *k;
+	json_object	*o;
+	unsigned char	 sig[AC_MAXSIG];
+	long		 slen;
+	size_t		 d1, d2, i, sseg;
+	int		 tried = 0, ok = 0;
+	enum ac_alg	 alg;
+
+	memset(tok, 0, sizeof(*tok));
+	if (t == NULL || len == 0)
+		return fail(tok, AC_TOKEN_MISSING, "no token");
+	if (len > (size_t)c->max_token)
+		return fail(tok, AC_TOKEN_TOO_LARGE, "JWT_MAX_TOKEN_BYTES");
+	if (split(t, len, &d1, &d2) == -1)
+		return fail(tok, AC_TOKEN_MALFORMED,
+		    "not three dot-separated segments");
+	if ((tok->header = segment_json(t, d1)) == NULL)
+		return fail(tok, AC_TOKEN_MALFORMED,
+		    "header is not a base64url JSON object");
+	if (!json_object_object_get_ex(tok->header, "alg", &o) ||
+	    !json_object_is_type(o, json_type_string))
+		return fail(tok, AC_TOKEN_MALFORMED, "header has no alg");
+	if (ac_alg_parse(json_object_get_string(o), &alg) == -1)
+		return fail(tok, AC_ALG_NOT_ALLOWED, "alg unknown");
+	for (i = 0; i < c->nalgs; i++)
+		if (c->algs[i] == alg)
+			break;
+	if (i == c->nalgs)
+		return fail(tok, AC_ALG_NOT_ALLOWED, "alg not in JWT_ALGORITHM");
+	tok->alg = alg;
+	/* We implement no header extensions, so none may be critical. */
+	if (json_object_object_get_ex(tok->header, "crit", NULL))
+		return fail(tok, AC_TOKEN_MALFORMED, "crit header");
+	if (json_object_object_get_ex(tok->header, "kid", &o)) {
+		if (!json_object_is_type(o, json_type_string))
+			return fail(tok, AC_TOKEN_MALFORMED, "kid not a string");
+		tok->kid = json_object_get_string(o);
+	}
+
+	sseg = len - d2 - 1;
+	if (sseg == 0 || sseg > AC_MAXSIG * 4 / 3 ||
+	    (slen = ac_b64url_decode(t + d2 + 1, sseg, sig, sizeof(sig))) <= 0)
+		return fail(tok, AC_TOKEN_MALFORMED, "signature not base64url");
+
+	for (i = 0; i < ks->nkeys && !ok; i++) {
+		k = &ks->keys[i];
+		if (k->alg != alg ||
+		    (tok->kid != NULL && strcmp(tok->kid, k->kid) != 0))
+			continue;
+		tried = 1;
+		ok = sig_ok(k, (const unsigned char *)t, d2, sig, (size_t)slen);
+	}
+	if (!tried)
+		return fail(tok, AC_KEY_UNKNOWN, "no key with this kid and alg");
+	if (!ok)
+		return fail(tok, AC_SIGNATURE_INVALID, "signature");
+
+	if ((tok->claims = segment_json(t + d1 + 1, d2 - d1 - 1)) == NULL)
+		return fail(tok, AC_TOKEN_MALFORMED,
+		    "payload is not a base64url JSON object");
+	return check_claims(c, now, tok);
+}
+
+static jwt_alg_t
+jwt_alg(enum ac_alg a)
+{
+
+	switch (a) {
+	case AC_ALG_HS256: return JWT_ALG_HS256;
+	case AC_ALG_HS384: return JWT_ALG_HS384;
+	case AC_ALG_HS512: return JWT_ALG_HS512;
+	case AC_ALG_RS256: return JWT_ALG_RS256;
+	case AC_ALG_RS384: return JWT_ALG_RS384;
+	case AC_ALG_RS512: return JWT_ALG_RS512;
+	case AC_ALG_ES256: return JWT_ALG_ES256;
+	case AC_ALG_ES384: return JWT_ALG_ES384;
+	default: return JWT_ALG_ES512;
+	}
+}
+
+enum ac_reason
+ac_token_issue(const struct ac_app *app, const char *sub, long ttl,
+    json_object *extra, char **out)
+{
+	const struct ac_config *c = &app->cfg;
+	const struct ac_key *k = ac_keys_signer(&app->keys);
+	json_object	*claims = NULL;
+	jwt_t		*jwt = NULL;
+	unsigned char	 rnd[16];
+	char		 jti[32];
+	time_t		 now = time(NULL);
+	size_t		 i;
+	enum ac_reason	 rc = AC_INTERNAL;
+
+	*out = NULL;
+	if (k == NULL)
+		return AC_CONFIG_INVALID;
+	if (sub == NULL || *sub == '\0' || strlen(sub) > 255)
+		return AC_VALIDATION_FAILED;
+	if (ttl <= 0)
+		ttl = c->access_ttl;
+	if (extra != NULL) {
+		if (!json_object_is_type(extra, json_type_object))
+			return AC_VALIDATION_FAILED;
+		for (i = 0; i < nitems(reserved); i++)
+			if (json_object_object_get_ex(extra, reserved[i], NULL))
+				return AC_VALIDATION_FAILED;
+	}
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1 ||
+	    ac_b64url_encode(rnd, sizeof(rnd), jti, sizeof(jti)) < 0)
+		return AC_INTERNAL;
+
+	if ((claims = json_object_new_object()) == NULL)
+		return AC_NOMEM;
+	if (extra != NULL) {
+		json_object_object_foreach(extra, key, val)
+			json_object_object_add(claims, key,
+			    json_object_get(val));
+	}
+	if (c->issuer != NULL)
+		json_object_object_add(claims, "iss",
+		    json_object_new_string(c->issuer));
+	if (c->audience != NULL)
+		json_object_object_add(claims, "aud",
+		    json_object_new_string(c->audience));
+	json_object_object_add(claims, "sub", json_object_new_string(sub));
+	json_object_object_add(claims, "iat", json_object_new_int64(now));
+	json_object_object_add(claims, "nbf", json_object_new_int64(now));
+	json_object_object_add(claims, "exp",
+	    json_object_new_int64((int64_t)now + ttl));
+	json_object_object_add(claims, "jti", json_object_new_string(jti));
+	json_object_object_add(claims, "type", json_object_new_string("access"));
+
+	if (jwt_new(&jwt) != 0) {
+		rc = AC_NOMEM;
+		goto out;
+	}
+	if (jwt_set_alg(jwt, jwt_alg(k->alg), k->secret != NULL ?
+	    k->secret : (const unsigned char *)k->pem,
+	    (int)(k->secret != NULL ? k->secretlen : k->pemlen)) != 0 ||
+	    jwt_add_header(jwt, "kid", k->kid) != 0 ||
+	    jwt_add_grants_json(jwt, json_object_to_json_string_ext(claims,
+	    JSON_C_TO_STRING_PLAIN)) != 0)
+		goto out;
+	if ((*out = jwt_encode_str(jwt)) == NULL)
+		goto out;
+	rc = AC_OK;
+out:
+	jwt_free(jwt);
+	json_object_put(claims);
+	return rc;
+}
