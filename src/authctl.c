@@ -322,6 +322,57 @@ cmd_check_config(int argc, char *argv[])
 	return 0;
 }
 
+static int
+cmd_db(int argc, char *argv[])
+{
+	static const struct option opts[] = { helpopt, { NULL, 0, NULL, 0 } };
+	struct ac_app	*app;
+	struct ac_store	*st = NULL;
+	char		 err[512];
+	int		 c, from, to, rc = 1;
+	enum ac_reason	 r;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		switch (c) {
+		case 'h': return help();
+		default: return usage();
+		}
+	if (optind + 1 != argc || (strcmp(argv[optind], "migrate") != 0 &&
+	    strcmp(argv[optind], "version") != 0))
+		return usage();
+	if ((app = load(1)) == NULL)
+		return 1;
+	if ((r = ac_store_open(app, 0, &st, err, sizeof(err))) != AC_OK) {
+		fprintf(stderr, "authctl db: %s\n", err);
+		goto out;
+	}
+	if (strcmp(argv[optind], "version") == 0) {
+		if ((from = ac_store_version(st)) < 0) {
+			fprintf(stderr, "authctl db: %s\n", ac_store_error(st));
+			goto out;
+		}
+		printf("schema version %d; this build needs %d%s\n", from,
+		    ac_store_latest(), from < ac_store_latest() ?
+		    " (run authctl db migrate)" : "");
+		rc = from < ac_store_latest() ? 1 : 0;
+		goto out;
+	}
+	if ((r = ac_store_migrate(st, &from, &to)) != AC_OK) {
+		fprintf(stderr, "authctl db migrate: stopped at version %d: "
+		    "%s\n", to, ac_store_error(st));
+		goto out;
+	}
+	if (from == to)
+		printf("schema up to date (version %d)\n", to);
+	else
+		printf("migrated schema from version %d to %d\n", from, to);
+	rc = 0;
+out:
+	ac_store_close(st);
+	ac_app_free(app);
+	return rc;
+}
+
 static int	cmd_help(int, char *[]);
 
 static const struct cmd cmds[] = {
@@ -345,6 +396,12 @@ static const struct cmd cmds[] = {
 	  "Reads AUTH_CONFIG (or the default file) and the environment,\n"
 	  "loads the keys, and prints every problem found; exit 0 only when\n"
 	  "there is none.\n" },
+	{ "db", cmd_db, "migrate | version",
+	  "migrate: applies the schema migrations this build carries to the\n"
+	  "database named by DATABASE_URL (creating a SQLite file when\n"
+	  "missing), each in its own transaction; safe to run again.\n"
+	  "version: prints the database's schema version; exit 1 when it is\n"
+	  "older than this build needs.\n" },
 	{ "help", cmd_help, "[COMMAND]", "Lists the commands, or shows one.\n" },
 };
 

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include <json-c/json.h>
@@ -60,6 +61,7 @@ enum ac_reason {
 	AC_VALIDATION_FAILED,
 	AC_FORBIDDEN,
 	AC_RATE_LIMITED,
+	AC_CONFLICT,
 	/* The server's own trouble. */
 	AC_CONFIG_INVALID,
 	AC_NOMEM,
@@ -312,6 +314,32 @@ enum ac_reason	 ac_req_bearer(const struct ac_req *, const char **tok,
  */
 enum ac_reason	 ac_req_auth(struct ac_req *, const struct ac_app *,
 		    struct ac_token *tok);
+/*
+ * The request body, read once on first use and kept for the request.
+ * AC_BODY_TOO_LARGE past AUTH_MAX_BODY_BYTES (checked before reading).
+ */
+enum ac_reason	 ac_req_body(struct ac_req *, const char **body,
+		    size_t *len);
+/* Non-zero when Content-Type is mime (parameters ignored). */
+int		 ac_req_content_type(const struct ac_req *, const char *mime);
+/*
+ * The body as a JSON object (borrowed; lives with the request): 415
+ * unless application/json, 413 when too large, 400 when not one JSON
+ * object.
+ */
+enum ac_reason	 ac_req_json_body(struct ac_req *, json_object **);
+/*
+ * Copies the value of name from the query string (percent-decoded) or
+ * the Cookie header into out.  Returns its length, or -1 when absent or
+ * longer than outsz - 1.
+ */
+long		 ac_req_query(const struct ac_req *, const char *name,
+		    char *out, size_t outsz);
+long		 ac_req_cookie(const struct ac_req *, const char *name,
+		    char *out, size_t outsz);
+/* Same over any "a=1&b=2" (sep '&') or "a=1; b=2" (sep ';') string. */
+long		 ac_kv_find(const char *s, char sep, const char *name,
+		    int decode, char *out, size_t outsz);
 /* Adds a response header (copied). */
 void		 ac_req_header(struct ac_req *, const char *name,
 		    const char *value);
@@ -320,5 +348,75 @@ void		 ac_req_json(struct ac_req *, int status, json_object *);
 /* Adds {"field","message"} to the error details of this request. */
 void		 ac_req_detail(struct ac_req *, const char *field,
 		    const char *message);
+
+/*
+ * The database: one neutral query interface that every back end (SQLite
+ * now, PostgreSQL later) implements, so that domain code is written once
+ * in portable SQL with $1, $2 ... parameters.  A store is one connection;
+ * it belongs to one thread (ac_req_store gives each worker thread its
+ * own, opened lazily).
+ */
+struct ac_store;
+
+enum ac_dbtype {
+	AC_DB_NULL = 0,
+	AC_DB_INT,
+	AC_DB_TEXT,
+	AC_DB_BLOB
+};
+
+/* A parameter or column.  s is borrowed (column values: until the next row). */
+struct ac_dbval {
+	enum ac_dbtype	 type;
+	int64_t		 i;
+	const char	*s;
+	size_t		 len;
+};
+
+#define AC_DBI(x)	((struct ac_dbval){ .type = AC_DB_INT, .i = (x) })
+#define AC_DBS(x)	((struct ac_dbval){ .type = (x) != NULL ? \
+			    AC_DB_TEXT : AC_DB_NULL, .s = (x), \
+			    .len = (x) != NULL ? strlen(x) : 0 })
+#define AC_DBB(p, n)	((struct ac_dbval){ .type = AC_DB_BLOB, \
+			    .s = (const char *)(p), .len = (n) })
+#define AC_DBNULL	((struct ac_dbval){ .type = AC_DB_NULL })
+
+/* Called for each row; return non-zero to stop early. */
+typedef int	(*ac_dbrow)(void *arg, size_t ncols, const struct ac_dbval *);
+
+/*
+ * Opens DATABASE_URL.  With check, refuses (AC_UNAVAILABLE) a database
+ * whose schema is older than this build needs, saying in err that
+ * `authctl db migrate` fixes it.  Without check (authctl db migrate) the
+ * SQLite file is created when missing.
+ */
+enum ac_reason	 ac_store_open(const struct ac_app *, int check,
+		    struct ac_store **, char *err, size_t errlen);
+void		 ac_store_close(struct ac_store *);
+/* Schema version of the database (0: empty), or -1 on error. */
+int		 ac_store_version(struct ac_store *);
+/* Schema version this build needs (its newest migration). */
+int		 ac_store_latest(void);
+/* Applies the missing migrations, each in its own transaction. */
+enum ac_reason	 ac_store_migrate(struct ac_store *, int *from, int *to);
+/* The last error's detail (borrowed; never holds parameter values). */
+const char	*ac_store_error(const struct ac_store *);
+
+/*
+ * Runs one statement.  sql must be a string literal (its address keys the
+ * prepared-statement cache).  cb may be NULL; *changes (may be NULL) gets
+ * the number of rows changed.  Busy/locked past the timeout or a lost
+ * connection: AC_UNAVAILABLE; a constraint violation: AC_CONFLICT.
+ */
+enum ac_reason	 ac_db_exec(struct ac_store *, const char *sql,
+		    const struct ac_dbval *params, size_t nparams,
+		    ac_dbrow cb, void *arg, int64_t *changes);
+/* A write transaction (SQLite: BEGIN IMMEDIATE). */
+enum ac_reason	 ac_db_begin(struct ac_store *);
+enum ac_reason	 ac_db_commit(struct ac_store *);
+void		 ac_db_rollback(struct ac_store *);
+
+/* The calling worker thread's store, opened on first use. */
+enum ac_reason	 ac_req_store(struct ac_req *, struct ac_store **);
 
 #endif /* !AC_H */

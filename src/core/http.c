@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -48,6 +49,12 @@ struct ac_req {
 	enum ac_reason	 authfail;	/* why ac_req_auth failed */
 	char		 authdetail[128];
 	int		 status;	/* sent, or 0 */
+	struct ac_store	**storep;	/* this thread's connection */
+	char		*body;		/* read on demand */
+	size_t		 bodylen;
+	int		 bodyread;
+	json_object	*jsonbody;
+	const char	*origin;	/* allowed CORS origin, or NULL */
 };
 
 static const char *const methods[AC_METHOD__MAX] = {
@@ -184,6 +191,186 @@ ac_req_json(struct ac_req *r, int status, json_object *o)
 	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	respond(r, status, "application/json", s, len);
+}
+
+enum ac_reason
+ac_req_store(struct ac_req *r, struct ac_store **out)
+{
+	char		 err[512];
+	enum ac_reason	 rc;
+
+	if (*r->storep != NULL) {
+		*out = *r->storep;
+		return AC_OK;
+	}
+	if ((rc = ac_store_open(r->app, 1, r->storep, err,
+	    sizeof(err))) != AC_OK) {
+		ac_log(AC_LOG_ERROR, "event=store_unavailable error=\"%s\"",
+		    err);
+		return rc == AC_CONFIG_INVALID ? AC_UNAVAILABLE : rc;
+	}
+	*out = *r->storep;
+	return AC_OK;
+}
+
+enum ac_reason
+ac_req_body(struct ac_req *r, const char **body, size_t *len)
+{
+	const char	*cl;
+	char		*end;
+	long long	 n;
+	size_t		 off = 0;
+	int		 got;
+
+	if (!r->bodyread) {
+		r->bodyread = 1;
+		cl = ac_req_param(r, "CONTENT_LENGTH");
+		n = 0;
+		if (cl != NULL && *cl != '\0') {
+			n = strtoll(cl, &end, 10);
+			if (*end != '\0' || n < 0)
+				return AC_BODY_MALFORMED;
+		}
+		if (n > r->app->cfg.max_body)
+			return AC_BODY_TOO_LARGE;
+		if ((r->body = malloc((size_t)n + 1)) == NULL)
+			return AC_NOMEM;
+		while (off < (size_t)n) {
+			if (r->fr != NULL)
+				got = FCGX_GetStr(r->body + off,
+				    (int)((size_t)n - off), r->fr->in);
+			else
+				got = (int)fread(r->body + off, 1,
+				    (size_t)n - off, stdin);
+			if (got <= 0)
+				break;
+			off += (size_t)got;
+		}
+		if (off != (size_t)n) {
+			free(r->body);
+			r->body = NULL;
+			return AC_BODY_MALFORMED;
+		}
+		r->body[off] = '\0';
+		r->bodylen = off;
+	} else if (r->body == NULL)
+		return AC_BODY_MALFORMED;
+	*body = r->body;
+	*len = r->bodylen;
+	return AC_OK;
+}
+
+/* Non-zero when CONTENT_TYPE is mime (parameters such as charset ignored). */
+int
+ac_req_content_type(const struct ac_req *r, const char *mime)
+{
+	const char	*ct = ac_req_param(r, "CONTENT_TYPE");
+	size_t		 n = strlen(mime);
+
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ')
+		ct++;
+	return strncasecmp(ct, mime, n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+enum ac_reason
+ac_req_json_body(struct ac_req *r, json_object **out)
+{
+	json_tokener	*jt;
+	const char	*b;
+	size_t		 len;
+	enum ac_reason	 rc;
+
+	*out = NULL;
+	if (r->jsonbody != NULL) {
+		*out = r->jsonbody;
+		return AC_OK;
+	}
+	if (!ac_req_content_type(r, "application/json"))
+		return AC_MEDIA_TYPE_UNSUPPORTED;
+	if ((rc = ac_req_body(r, &b, &len)) != AC_OK)
+		return rc;
+	if (len == 0 || memchr(b, '\0', len) != NULL ||
+	    (jt = json_tokener_new_ex(16)) == NULL)
+		return AC_BODY_MALFORMED;
+	json_tokener_set_flags(jt, JSON_TOKENER_STRICT);
+	r->jsonbody = json_tokener_parse_ex(jt, b, (int)len);
+	if (r->jsonbody == NULL ||
+	    json_tokener_get_error(jt) != json_tokener_success ||
+	    (size_t)json_tokener_get_parse_end(jt) != len ||
+	    !json_object_is_type(r->jsonbody, json_type_object)) {
+		json_object_put(r->jsonbody);
+		r->jsonbody = NULL;
+		json_tokener_free(jt);
+		ac_req_detail(r, "body", "expected a JSON object");
+		return AC_BODY_MALFORMED;
+	}
+	json_tokener_free(jt);
+	*out = r->jsonbody;
+	return AC_OK;
+}
+
+/*
+ * Finds name in a "a=1&b=2" (sep '&') or "a=1; b=2" (sep ';') string and
+ * copies its value, percent-decoded when decode, into out.  Returns the
+ * value's length, or -1 when absent or too long.
+ */
+long
+ac_kv_find(const char *s, char sep, const char *name, int decode, char *out,
+    size_t outsz)
+{
+	size_t		 n = strlen(name), o = 0;
+	const char	*p, *v;
+	int		 hi, lo;
+
+	for (p = s; p != NULL && *p != '\0';
+	    p = (p = strchr(p, sep)) != NULL ? p + 1 : NULL) {
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, name, n) != 0 || p[n] != '=')
+			continue;
+		for (v = p + n + 1; *v != '\0' && *v != sep; v++) {
+			if (o + 1 >= outsz)
+				return -1;
+			if (decode && *v == '+')
+				out[o++] = ' ';
+			else if (decode && *v == '%') {
+				if (!isxdigit((unsigned char)v[1]) ||
+				    !isxdigit((unsigned char)v[2]))
+					return -1;
+				hi = isdigit((unsigned char)v[1]) ? v[1] - '0' :
+				    (v[1] | 0x20) - 'a' + 10;
+				lo = isdigit((unsigned char)v[2]) ? v[2] - '0' :
+				    (v[2] | 0x20) - 'a' + 10;
+				out[o++] = (char)(hi << 4 | lo);
+				v += 2;
+			} else
+				out[o++] = *v;
+		}
+		out[o] = '\0';
+		return (long)o;
+	}
+	return -1;
+}
+
+long
+ac_req_query(const struct ac_req *r, const char *name, char *out,
+    size_t outsz)
+{
+	const char	*q = ac_req_param(r, "QUERY_STRING");
+
+	return q == NULL ? -1 : ac_kv_find(q, '&', name, 1, out, outsz);
+}
+
+long
+ac_req_cookie(const struct ac_req *r, const char *name, char *out,
+    size_t outsz)
+{
+	const char	*c = ac_req_param(r, "HTTP_COOKIE");
+
+	return c == NULL ? -1 : ac_kv_find(c, ';', name, 0, out, outsz);
 }
 
 /* Quotes s for an auth-param value: only printable ASCII, no '"' or '\'. */
@@ -382,6 +569,43 @@ fill_path(struct ac_req *r)
 	return 0;
 }
 
+/* Non-zero when origin is listed in ALLOWED_ORIGINS (comma separated). */
+static int
+origin_allowed(const struct ac_app *app, const char *origin)
+{
+	const char	*p = app->cfg.allowed_origins, *e;
+	size_t		 n = strlen(origin);
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		e = p + strcspn(p, ", ");
+		if ((size_t)(e - p) == n && strncmp(p, origin, n) == 0)
+			return 1;
+		p = e;
+	}
+	return 0;
+}
+
+/*
+ * CORS: a listed origin gets itself back with credentials; any other
+ * origin gets nothing, so the browser refuses to share the answer.
+ */
+static void
+cors(struct ac_req *r)
+{
+	const char	*o = ac_req_param(r, "HTTP_ORIGIN");
+
+	if (o == NULL)
+		return;
+	ac_req_header(r, "Vary", "Origin");
+	if (!origin_allowed(r->app, o))
+		return;
+	r->origin = o;
+	ac_req_header(r, "Access-Control-Allow-Origin", o);
+	ac_req_header(r, "Access-Control-Allow-Credentials", "true");
+}
+
 static long
 elapsed_us(const struct timespec *t0)
 {
@@ -409,6 +633,7 @@ handle(struct ac_req *r, const struct ac_route *routes, size_t nroutes)
 	role = ac_req_param(r, "FCGI_ROLE");
 	r->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
 	r->method = parse_method(ac_req_param(r, "REQUEST_METHOD"));
+	cors(r);
 	if (fill_path(r) == -1) {
 		strcpy(r->path, "-");
 		rc = AC_NOT_FOUND;
@@ -442,6 +667,14 @@ handle(struct ac_req *r, const struct ac_route *routes, size_t nroutes)
 				    sizeof(allow) - n, "%s%s", n ? ", " : "",
 				    methods[i]);
 		ac_req_header(r, "Allow", allow);
+		if (r->method == AC_OPTIONS && r->origin != NULL &&
+		    ac_req_param(r, "HTTP_ACCESS_CONTROL_REQUEST_METHOD") !=
+		    NULL) {
+			ac_req_header(r, "Access-Control-Allow-Methods", allow);
+			ac_req_header(r, "Access-Control-Allow-Headers",
+			    "Authorization, Content-Type");
+			ac_req_header(r, "Access-Control-Max-Age", "600");
+		}
 		if (r->method == AC_OPTIONS) {
 			respond(r, 204, NULL, NULL, 0);
 			goto out;
@@ -480,6 +713,13 @@ req_reset(struct ac_req *r)
 	r->status = 0;
 	r->authfail = AC_OK;
 	r->authdetail[0] = '\0';
+	free(r->body);
+	r->body = NULL;
+	r->bodylen = 0;
+	r->bodyread = 0;
+	json_object_put(r->jsonbody);
+	r->jsonbody = NULL;
+	r->origin = NULL;
 }
 
 struct worker {
@@ -494,9 +734,11 @@ worker_main(void *arg)
 	const struct worker *w = arg;
 	FCGX_Request	 fr;
 	struct ac_req	*r;
+	struct ac_store	*store = NULL;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
+	r->storep = &store;
 	if (FCGX_InitRequest(&fr, 0, 0) != 0) {
 		free(r);
 		return NULL;
@@ -511,6 +753,7 @@ worker_main(void *arg)
 	}
 	req_reset(r);
 	free(r);
+	ac_store_close(store);
 	FCGX_Free(&fr, 1);
 	return NULL;
 }
@@ -523,6 +766,7 @@ ac_http_serve(struct ac_app *app, const struct ac_route *routes,
 	pthread_t	 tids[64];
 	size_t		 i, n;
 	struct ac_req	*r;
+	struct ac_store	*store = NULL;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_IsCGI()) {
@@ -530,10 +774,12 @@ ac_http_serve(struct ac_app *app, const struct ac_route *routes,
 			return -1;
 		r->envp = environ;
 		r->app = app;
+		r->storep = &store;
 		handle(r, routes, nroutes);
 		fflush(stdout);
 		req_reset(r);
 		free(r);
+		ac_store_close(store);
 		return 0;
 	}
 	if (FCGX_Init() != 0)

@@ -38,6 +38,7 @@ static const struct {
 	[AC_VALIDATION_FAILED] = { "validation_failed", 422, "Validation failed" },
 	[AC_FORBIDDEN] = { "forbidden", 403, "You can only access your own resources" },
 	[AC_RATE_LIMITED] = { "rate_limited", 429, "Too many requests" },
+	[AC_CONFLICT] = { "conflict", 409, "Conflict with the current state" },
 	[AC_CONFIG_INVALID] = { "config_invalid", 500, "Server misconfigured" },
 	[AC_NOMEM] = { "out_of_memory", 503, "Server out of memory" },
 	[AC_INTERNAL] = { "internal_error", 500, "Internal server error" },

@@ -1,0 +1,178 @@
+/*
+ * store.c: the back-end-neutral side of the database.  DATABASE_URL picks
+ * the back end; every public ac_store_ and ac_db_ call dispatches through
+ * its operations table.  Migrations are applied here, once for all back
+ * ends, each in its own transaction.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ac.h"
+#include "extern.h"
+
+enum ac_reason
+ac_store_open(const struct ac_app *app, int check, struct ac_store **out,
+    char *err, size_t errlen)
+{
+	const char	*url = app->cfg.database_url;
+	const struct ac_store_ops *ops = &ac_store_sqlite;
+	enum ac_reason	 rc;
+	int		 v;
+
+	*out = NULL;
+	if (url == NULL) {
+		snprintf(err, errlen, "DATABASE_URL is not set");
+		return AC_CONFIG_INVALID;
+	}
+	if (strncmp(url, "postgresql://", 13) == 0 ||
+	    strncmp(url, "postgres://", 11) == 0) {
+		snprintf(err, errlen, "DATABASE_URL: PostgreSQL is not "
+		    "built into this version; use a SQLite path");
+		return AC_CONFIG_INVALID;
+	}
+	if ((rc = ops->open(app, url, !check, out, err, errlen)) != AC_OK)
+		return rc;
+	if (!check)
+		return AC_OK;
+	if ((v = ac_store_version(*out)) < ac_store_latest()) {
+		if (v < 0)
+			snprintf(err, errlen, "cannot read the schema version: "
+			    "%s", ac_store_error(*out));
+		else
+			snprintf(err, errlen, "database schema is version %d, "
+			    "this build needs %d: run `authctl db migrate`",
+			    v, ac_store_latest());
+		ac_store_close(*out);
+		*out = NULL;
+		return AC_UNAVAILABLE;
+	}
+	return AC_OK;
+}
+
+void
+ac_store_close(struct ac_store *s)
+{
+
+	if (s != NULL)
+		s->ops->close(s);
+}
+
+const char *
+ac_store_error(const struct ac_store *s)
+{
+
+	return s->err;
+}
+
+void
+ac_store_seterr(struct ac_store *s, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+}
+
+int
+ac_store_latest(void)
+{
+
+	return ac_nmigrations == 0 ? 0 :
+	    ac_migrations[ac_nmigrations - 1].version;
+}
+
+static int
+version_row(void *arg, size_t n, const struct ac_dbval *v)
+{
+
+	if (n == 1 && v[0].type == AC_DB_INT)
+		*(int *)arg = (int)v[0].i;
+	return 0;
+}
+
+int
+ac_store_version(struct ac_store *s)
+{
+	int	 v = 0;
+
+	if (s->ops->exec(s, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+	    "applied BIGINT NOT NULL)", NULL, 0, NULL, NULL, NULL) != AC_OK)
+		return -1;
+	if (s->ops->exec(s, "SELECT max(version) FROM schema_migrations",
+	    NULL, 0, version_row, &v, NULL) != AC_OK)
+		return -1;
+	return v;
+}
+
+enum ac_reason
+ac_store_migrate(struct ac_store *s, int *from, int *to)
+{
+	size_t		 i;
+	enum ac_reason	 rc;
+	struct ac_dbval	 p[3];
+
+	if ((*from = *to = ac_store_version(s)) < 0)
+		return AC_UNAVAILABLE;
+	for (i = 0; i < ac_nmigrations; i++) {
+		if (ac_migrations[i].version <= *to)
+			continue;
+		if ((rc = ac_db_begin(s)) != AC_OK)
+			return rc;
+		/* Another process may have migrated meanwhile. */
+		if (ac_store_version(s) >= ac_migrations[i].version) {
+			ac_db_rollback(s);
+			*to = ac_migrations[i].version;
+			continue;
+		}
+		p[0] = AC_DBI(ac_migrations[i].version);
+		p[1] = AC_DBS(ac_migrations[i].name);
+		p[2] = AC_DBI((int64_t)time(NULL));
+		if ((rc = s->ops->script(s, ac_migrations[i].sql)) != AC_OK ||
+		    (rc = ac_db_exec(s, "INSERT INTO schema_migrations "
+		    "(version, name, applied) VALUES ($1, $2, $3)", p, 3,
+		    NULL, NULL, NULL)) != AC_OK) {
+			ac_db_rollback(s);
+			return rc;
+		}
+		if ((rc = ac_db_commit(s)) != AC_OK)
+			return rc;
+		*to = ac_migrations[i].version;
+	}
+	return AC_OK;
+}
+
+enum ac_reason
+ac_db_exec(struct ac_store *s, const char *sql, const struct ac_dbval *p,
+    size_t np, ac_dbrow cb, void *arg, int64_t *changes)
+{
+
+	return s->ops->exec(s, sql, p, np, cb, arg, changes);
+}
+
+enum ac_reason
+ac_db_begin(struct ac_store *s)
+{
+
+	return s->ops->begin(s);
+}
+
+enum ac_reason
+ac_db_commit(struct ac_store *s)
+{
+
+	return s->ops->commit(s);
+}
+
+void
+ac_db_rollback(struct ac_store *s)
+{
+
+	s->ops->rollback(s);
+}
