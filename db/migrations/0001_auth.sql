@@ -1,6 +1,6 @@
--- 0001_init.sql: users, sessions (refresh-token families), refresh
--- tokens (SHA-256 hashes only), login throttling and the todos of the
--- resource API.  Times are Unix seconds unless named *_at as text.
+-- 0001_auth.sql: users, sessions (refresh-token families), refresh
+-- tokens (SHA-256 hashes only) and login throttling.  Times are Unix
+-- seconds.
 CREATE TABLE users (
 	id		TEXT PRIMARY KEY,
 	email		TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -43,14 +43,3 @@ CREATE TABLE login_throttle (
 	last_failure	INTEGER NOT NULL,
 	blocked_until	INTEGER NOT NULL
 );
-
-CREATE TABLE todos (
-	id		INTEGER PRIMARY KEY AUTOINCREMENT,
-	user_id		TEXT NOT NULL,
-	title		TEXT NOT NULL,
-	description	TEXT,
-	completed	INTEGER NOT NULL DEFAULT 0 CHECK (completed IN (0, 1)),
-	created_at	TEXT NOT NULL,
-	updated_at	TEXT NOT NULL
-);
-CREATE INDEX todos_user ON todos(user_id, id DESC);
