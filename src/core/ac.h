@@ -62,6 +62,15 @@ enum ac_reason {
 	AC_FORBIDDEN,
 	AC_RATE_LIMITED,
 	AC_CONFLICT,
+	/* Login and refresh tokens (session.c). */
+	AC_CREDENTIALS_INVALID,
+	AC_ACCOUNT_DISABLED,
+	AC_REFRESH_TOKEN_MISSING,
+	AC_REFRESH_TOKEN_MALFORMED,
+	AC_REFRESH_TOKEN_UNKNOWN,
+	AC_REFRESH_TOKEN_EXPIRED,
+	AC_REFRESH_TOKEN_REVOKED,
+	AC_REFRESH_TOKEN_REUSED,
 	/* The server's own trouble. */
 	AC_CONFIG_INVALID,
 	AC_NOMEM,
@@ -167,11 +176,17 @@ struct ac_config {
 	char		*subject_claim;	/* JWT_SUBJECT_CLAIM (sub) */
 	long		 max_token;	/* JWT_MAX_TOKEN_BYTES */
 	int		 require_type;	/* JWT_REQUIRE_TYPE: type must be "access" */
+	long		 verify_cache;	/* JWT_VERIFY_CACHE_SIZE, per thread */
 	char		*database_url;	/* DATABASE_URL */
 	char		*allowed_origins; /* ALLOWED_ORIGINS */
 	long		 threads;	/* AUTH_THREADS per process */
 	long		 max_body;	/* AUTH_MAX_BODY_BYTES */
 	enum ac_loglevel loglevel;	/* LOG_LEVEL */
+	char		*refresh_secret_file; /* REFRESH_TOKEN_SECRET_FILE */
+	long		 refresh_grace;	/* REFRESH_GRACE_SECONDS */
+	int		 cookie_secure;	/* AUTH_COOKIE_SECURE */
+	int		 signup;	/* AUTH_SIGNUP */
+	long		 login_free;	/* AUTH_LOGIN_FREE_FAILURES */
 };
 
 /* Keys. */
@@ -418,5 +433,89 @@ void		 ac_db_rollback(struct ac_store *);
 
 /* The calling worker thread's store, opened on first use. */
 enum ac_reason	 ac_req_store(struct ac_req *, struct ac_store **);
+
+/*
+ * Users, sessions and refresh tokens (session.c), written once over the
+ * ac_db_ interface.  A session is one refresh-token family: the token a
+ * login hands out and every token rotated from it.  Refresh tokens are 32
+ * random bytes, base64url (AC_REFRESH_LEN characters); only their
+ * SHA-256 is stored.  A token's successor is HMAC-SHA256(K, token) with
+ * the server's refresh key K, so a second refresh of the same token within
+ * REFRESH_GRACE_SECONDS yields the very same successor (the family never
+ * forks) without anything usable stored in clear.  Every change is one
+ * transaction.  now is Unix time, passed in so that tests can move it.
+ */
+#define AC_REFRESH_LEN	43
+#define AC_PWHASH_MAX	128
+
+struct ac_grant {
+	char		 user_id[64];
+	char		 email[256];
+	char		 session_id[32];
+	char		 refresh[AC_REFRESH_LEN + 1];
+	int64_t		 expires;	/* of the refresh token */
+	int		 replayed;	/* 1: grace-window repeat */
+};
+
+/* Hashes pw (argon2id, interactive limits) into out (AC_PWHASH_MAX). */
+enum ac_reason	 ac_password_hash(const char *pw, char *out);
+/*
+ * Adds a user; *id (size idsz, may be NULL) gets the new id.  Email is
+ * stored in lower case.  AC_CONFLICT when the email exists,
+ * AC_VALIDATION_FAILED for an unusable email or a password of fewer than
+ * 8 or more than 1024 bytes.
+ */
+enum ac_reason	 ac_user_add(struct ac_store *, const char *email,
+		    const char *password, time_t now, char *id, size_t idsz);
+/* Sets a password; AC_NOT_FOUND for an unknown email. */
+enum ac_reason	 ac_user_passwd(struct ac_store *, const char *email,
+		    const char *password, time_t now);
+/*
+ * Disables (or enables) a user; disabling also revokes every session.
+ * AC_NOT_FOUND for an unknown email.
+ */
+enum ac_reason	 ac_user_disable(struct ac_store *, const char *email,
+		    int disabled, time_t now);
+/* Calls cb with (id, email, disabled, created, sessions) per user. */
+enum ac_reason	 ac_user_list(struct ac_store *, ac_dbrow cb, void *arg);
+/*
+ * Checks email and password and opens a session (ip and ua may be NULL;
+ * borrowed).  Unknown email and wrong password both give
+ * AC_CREDENTIALS_INVALID after the same work; failures are counted per
+ * account and per address, and past AUTH_LOGIN_FREE_FAILURES give
+ * AC_RATE_LIMITED with *retry_after seconds.
+ */
+enum ac_reason	 ac_user_login(const struct ac_app *, struct ac_store *,
+		    const char *email, const char *password, const char *ip,
+		    const char *ua, time_t now, struct ac_grant *,
+		    long *retry_after);
+/*
+ * Rotates refresh token tok: its successor goes to g.  A spent token
+ * presented again within the grace window, while its successor is still
+ * current, gives that same successor (g->replayed); later, it revokes the
+ * whole family and gives AC_REFRESH_TOKEN_REUSED.  Otherwise one of
+ * AC_REFRESH_TOKEN_MALFORMED, _UNKNOWN, _EXPIRED, _REVOKED.
+ */
+enum ac_reason	 ac_session_refresh(const struct ac_app *, struct ac_store *,
+		    const char *tok, time_t now, struct ac_grant *);
+/* Revokes the family of tok (idempotent); *user_id may be NULL. */
+enum ac_reason	 ac_session_logout(struct ac_store *, const char *tok,
+		    time_t now);
+/*
+ * The user's active sessions as a JSON array (caller owns; put it), each
+ * {id, created, lastUsed, expires, userAgent, ip, current}; current marks
+ * session id cur (may be NULL).
+ */
+enum ac_reason	 ac_session_list(struct ac_store *, const char *user_id,
+		    const char *cur, time_t now, json_object **out);
+/* Revokes one of user_id's sessions; AC_NOT_FOUND for anyone else's. */
+enum ac_reason	 ac_session_revoke(struct ac_store *, const char *user_id,
+		    const char *session_id, time_t now);
+/*
+ * Deletes expired tokens and sessions, sessions revoked more than keep
+ * seconds ago, and stale login throttles.  *n gets the rows deleted.
+ */
+enum ac_reason	 ac_store_prune(struct ac_store *, time_t now, long keep,
+		    int64_t *n);
 
 #endif /* !AC_H */

@@ -19,12 +19,15 @@ struct ac_key {
 	char		*pem;		/* private PEM, for libjwt signing */
 	size_t		 pemlen;
 	int		 can_sign;
+	uint64_t	 serial;	/* unique per loaded key, never reused */
+	EVP_MAC_CTX	*mac;		/* HS*: keyed template, read-only */
 };
 
 struct ac_keyset {
 	struct ac_key	 keys[AC_MAXKEYS];
 	size_t		 nkeys;
 	int		 signer;	/* index, or -1 */
+	uint64_t	 gen;		/* changes whenever the set does */
 };
 
 struct ac_app {
@@ -42,7 +45,11 @@ void		 ac_app_problemf(struct ac_app *, const char *, ...)
 void		 ac_config_load(struct ac_app *);
 void		 ac_config_free(struct ac_config *);
 
+/* token.c */
+void		 ac_token_cache_flush(void);
+
 /* keys.c */
+uint64_t	 ac_keys_serial(void);
 void		 ac_keys_load(struct ac_app *);
 void		 ac_keys_free(struct ac_keyset *);
 /* Reads a whole small file (limit bytes); NUL-terminated; caller frees. */

@@ -754,6 +754,7 @@ worker_main(void *arg)
 	req_reset(r);
 	free(r);
 	ac_store_close(store);
+	ac_token_cache_flush();
 	FCGX_Free(&fr, 1);
 	return NULL;
 }

@@ -248,10 +248,40 @@ pick_alg(const struct ac_config *c, EVP_PKEY *pk)
 	return -1;
 }
 
+uint64_t
+ac_keys_serial(void)
+{
+	static uint64_t	 serial;
+
+	return __atomic_add_fetch(&serial, 1, __ATOMIC_RELAXED);
+}
+
+/* A keyed HMAC context that verification duplicates per thread. */
+static int
+mac_template(struct ac_key *k)
+{
+	EVP_MAC		*mac;
+	OSSL_PARAM	 p[2];
+	const char	*md = k->alg == AC_ALG_HS256 ? "SHA256" :
+			    k->alg == AC_ALG_HS384 ? "SHA384" : "SHA512";
+
+	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return -1;
+	k->mac = EVP_MAC_CTX_new(mac);
+	EVP_MAC_free(mac);
+	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    (char *)(uintptr_t)md, 0);
+	p[1] = OSSL_PARAM_construct_end();
+	if (k->mac == NULL || !EVP_MAC_init(k->mac, k->secret, k->secretlen, p))
+		return -1;
+	return 0;
+}
+
 static void
 key_clear(struct ac_key *k)
 {
 
+	EVP_MAC_CTX_free(k->mac);
 	if (k->secret != NULL) {
 		OPENSSL_cleanse(k->secret, k->secretlen);
 		free(k->secret);
@@ -327,6 +357,8 @@ load_secret(struct ac_app *app, enum ac_alg alg)
 	k->secret = (unsigned char *)buf;
 	k->secretlen = len;
 	k->can_sign = 1;
+	if (mac_template(k) == -1)
+		ac_app_problemf(app, "JWT_SECRET: OpenSSL HMAC unavailable");
 }
 
 /*
@@ -403,6 +435,7 @@ ac_keys_load(struct ac_app *app)
 	int		 hmac = -1, pub = 0;
 
 	ks->signer = -1;
+	ks->gen = ac_keys_serial();
 	for (i = 0; i < c->nalgs; i++) {
 		if (ac_alg_is_hmac(c->algs[i]) && hmac == -1)
 			hmac = (int)c->algs[i];
@@ -433,6 +466,7 @@ ac_keys_load(struct ac_app *app)
 			    "%s key", ac_alg_str(k->alg));
 		if (k->can_sign && k->alg == c->algs[0] && ks->signer == -1)
 			ks->signer = (int)i;
+		k->serial = ac_keys_serial();
 	}
 	/* A private key and its public twin: keep one. */
 	for (i = 0; i < ks->nkeys; i++)

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 
 #include "ac.h"
 #include "extern.h"
@@ -69,24 +71,6 @@ ac_alg_parse(const char *s, enum ac_alg *out)
 			return 0;
 		}
 	return -1;
-}
-
-static const EVP_MD *
-alg_md(enum ac_alg a)
-{
-
-	switch (a) {
-	case AC_ALG_HS256:
-	case AC_ALG_RS256:
-	case AC_ALG_ES256:
-		return EVP_sha256();
-	case AC_ALG_HS384:
-	case AC_ALG_RS384:
-	case AC_ALG_ES384:
-		return EVP_sha384();
-	default:
-		return EVP_sha512();
-	}
 }
 
 void
@@ -174,40 +158,240 @@ ecdsa_der(const unsigned char *sig, size_t slen, size_t flen,
 	return *derlen > 0 ? 0 : -1;
 }
 
+static int	numeric_date(json_object *, const char *, int64_t *);
+
+#define SLOTS	8
+static __thread struct {
+	uint64_t	 serial;
+	EVP_MAC_CTX	*mac;		/* HS*: keyed HMAC */
+	EVP_PKEY_CTX	*pkey;		/* RS*, ES*: verify-initialised */
+} slots[SLOTS];
+
+static const EVP_MD *mds[3];		/* SHA-256, -384, -512, fetched once */
+static pthread_once_t mds_once = PTHREAD_ONCE_INIT;
+
+static void
+mds_fetch(void)
+{
+
+	mds[0] = EVP_MD_fetch(NULL, "SHA256", NULL);
+	mds[1] = EVP_MD_fetch(NULL, "SHA384", NULL);
+	mds[2] = EVP_MD_fetch(NULL, "SHA512", NULL);
+}
+
+static const EVP_MD *
+alg_md(enum ac_alg a)
+{
+
+	pthread_once(&mds_once, mds_fetch);
+	switch (a) {
+	case AC_ALG_HS256:
+	case AC_ALG_RS256:
+	case AC_ALG_ES256:
+		return mds[0];
+	case AC_ALG_HS384:
+	case AC_ALG_RS384:
+	case AC_ALG_ES384:
+		return mds[1];
+	default:
+		return mds[2];
+	}
+}
+
+static void
+slot_clear(size_t i)
+{
+
+	EVP_MAC_CTX_free(slots[i].mac);
+	EVP_PKEY_CTX_free(slots[i].pkey);
+	memset(&slots[i], 0, sizeof(slots[i]));
+}
+
+/*
+ * This thread's ready-to-use context for key k: a re-initialised copy of
+ * the key's HMAC template, or a verify-initialised EVP_PKEY_CTX.  Each
+ * costs a few microseconds to build (OpenSSL fetches algorithms by name),
+ * so threads keep them; entries are matched by the key's serial, which is
+ * never reused, so a reloaded key set never meets a stale context.
+ */
+static int
+thread_ctx(const struct ac_key *k, EVP_MAC_CTX **mac, EVP_PKEY_CTX **pkey)
+{
+	size_t		 i, victim = (size_t)(k->serial % SLOTS);
+	EVP_PKEY_CTX	*pc;
+
+	for (i = 0; i < SLOTS; i++)
+		if (slots[i].serial == k->serial &&
+		    (slots[i].mac != NULL || slots[i].pkey != NULL)) {
+			*mac = slots[i].mac;
+			*pkey = slots[i].pkey;
+			return *mac == NULL ||
+			    EVP_MAC_init(*mac, NULL, 0, NULL) ? 0 : -1;
+		}
+	slot_clear(victim);
+	slots[victim].serial = k->serial;
+	if (k->mac != NULL) {
+		if ((slots[victim].mac = EVP_MAC_CTX_dup(k->mac)) == NULL)
+			return -1;
+	} else {
+		if ((pc = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey,
+		    NULL)) == NULL)
+			return -1;
+		slots[victim].pkey = pc;
+		if (EVP_PKEY_verify_init(pc) != 1 ||
+		    (EVP_PKEY_is_a(k->pkey, "RSA") &&
+		    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1) ||
+		    EVP_PKEY_CTX_set_signature_md(pc, alg_md(k->alg)) != 1) {
+			slot_clear(victim);
+			return -1;
+		}
+	}
+	*mac = slots[victim].mac;
+	*pkey = slots[victim].pkey;
+	return 0;
+}
+
+/*
+ * The verified-token cache, one per thread, so that its json-c objects
+ * are never shared between threads (json-c's reference counts are not
+ * atomic).  It holds only tokens that passed every check, keyed by the
+ * whole token (compared in full, so no collision can pass a forged
+ * token), and is bound to the key set's generation: a rotated or retired
+ * key set empties it.  exp and nbf are re-checked on every hit; iss, aud,
+ * type and the subject do not change with time.  Direct-mapped: a new
+ * token evicts whatever sat in its slot.
+ */
+struct tcentry {
+	char		*tok;
+	size_t		 len;
+	uint64_t	 gen;
+	json_object	*header, *claims;
+	int64_t		 exp, nbf;
+	enum ac_alg	 alg;
+	const char	*kid, *sub;
+	char		 subbuf[24];
+};
+static __thread struct tcentry *tcache;
+static __thread size_t tcsize;
+
+static void
+tc_clear(struct tcentry *e)
+{
+
+	free(e->tok);
+	json_object_put(e->header);
+	json_object_put(e->claims);
+	memset(e, 0, sizeof(*e));
+}
+
+void
+ac_token_cache_flush(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < tcsize; i++)
+		tc_clear(&tcache[i]);
+	free(tcache);
+	tcache = NULL;
+	tcsize = 0;
+	for (i = 0; i < SLOTS; i++)
+		slot_clear(i);
+}
+
+/* FNV-1a over the signature end of the token, which is random. */
+static size_t
+tc_slot(const char *t, size_t len)
+{
+	uint64_t	 h = 1469598103934665603ULL;
+	size_t		 i = len > 32 ? len - 32 : 0;
+
+	for (; i < len; i++)
+		h = (h ^ (unsigned char)t[i]) * 1099511628211ULL;
+	return (size_t)(h % tcsize);
+}
+
+static struct tcentry *
+tc_find(const struct ac_app *app, const char *t, size_t len)
+{
+	struct tcentry	*e;
+
+	if (tcache == NULL)
+		return NULL;
+	e = &tcache[tc_slot(t, len)];
+	if (e->tok == NULL || e->len != len || e->gen != app->keys.gen ||
+	    memcmp(e->tok, t, len) != 0)
+		return NULL;
+	return e;
+}
+
+static void
+tc_insert(const struct ac_app *app, const char *t, size_t len,
+    const struct ac_token *tok)
+{
+	struct tcentry	*e;
+	int64_t		 nbf;
+
+	if (app->cfg.verify_cache == 0)
+		return;
+	if (tcache == NULL) {
+		if ((tcache = calloc((size_t)app->cfg.verify_cache,
+		    sizeof(*tcache))) == NULL)
+			return;
+		tcsize = (size_t)app->cfg.verify_cache;
+	}
+	e = &tcache[tc_slot(t, len)];
+	tc_clear(e);
+	if ((e->tok = malloc(len)) == NULL)
+		return;
+	memcpy(e->tok, t, len);
+	e->len = len;
+	e->gen = app->keys.gen;
+	e->header = json_object_get(tok->header);
+	e->claims = json_object_get(tok->claims);
+	e->exp = tok->exp;
+	e->nbf = numeric_date(tok->claims, "nbf", &nbf) == 1 ? nbf : INT64_MIN;
+	e->alg = tok->alg;
+	e->kid = tok->kid;
+	if (tok->sub == tok->subbuf) {
+		memcpy(e->subbuf, tok->subbuf, sizeof(e->subbuf));
+		e->sub = e->subbuf;
+	} else
+		e->sub = tok->sub;
+}
+
 /* Non-zero when sig is k's signature over msg. */
 static int
 sig_ok(const struct ac_key *k, const unsigned char *msg, size_t mlen,
     const unsigned char *sig, size_t slen)
 {
-	unsigned char	 mac[EVP_MAX_MD_SIZE], *der = NULL;
-	unsigned int	 maclen = 0;
+	unsigned char	 md[EVP_MAX_MD_SIZE], *der = NULL;
+	size_t		 mdlen = 0;
+	unsigned int	 dlen = 0;
 	int		 derlen, ok = 0;
-	EVP_MD_CTX	*ctx;
+	EVP_MAC_CTX	*mac;
+	EVP_PKEY_CTX	*pc;
 
-	if (ac_alg_is_hmac(k->alg)) {
-		if (HMAC(alg_md(k->alg), k->secret, (int)k->secretlen, msg,
-		    mlen, mac, &maclen) == NULL)
+	if (thread_ctx(k, &mac, &pc) == -1)
+		return 0;
+	if (mac != NULL) {
+		if (!EVP_MAC_update(mac, msg, mlen) ||
+		    !EVP_MAC_final(mac, md, &mdlen, sizeof(md)))
 			return 0;
-		ok = maclen == slen && CRYPTO_memcmp(mac, sig, slen) == 0;
-		OPENSSL_cleanse(mac, sizeof(mac));
+		ok = mdlen == slen && CRYPTO_memcmp(md, sig, slen) == 0;
+		OPENSSL_cleanse(md, sizeof(md));
 		return ok;
 	}
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
+	if (!EVP_Digest(msg, mlen, md, &dlen, alg_md(k->alg), NULL))
 		return 0;
-	if (EVP_DigestVerifyInit(ctx, NULL, alg_md(k->alg), NULL,
-	    k->pkey) != 1)
-		goto out;
 	if (EVP_PKEY_is_a(k->pkey, "EC")) {
 		if (ecdsa_der(sig, slen,
 		    ((size_t)EVP_PKEY_get_bits(k->pkey) + 7) / 8,
 		    &der, &derlen) == -1)
-			goto out;
-		ok = EVP_DigestVerify(ctx, der, (size_t)derlen, msg, mlen) == 1;
+			return 0;
+		ok = EVP_PKEY_verify(pc, der, (size_t)derlen, md, dlen) == 1;
+		OPENSSL_free(der);
 	} else
-		ok = EVP_DigestVerify(ctx, sig, slen, msg, mlen) == 1;
-out:
-	OPENSSL_free(der);
-	EVP_MD_CTX_free(ctx);
+		ok = EVP_PKEY_verify(pc, sig, slen, md, dlen) == 1;
 	return ok;
 }
 
@@ -366,12 +550,29 @@ ac_token_verify(const struct ac_app *app, const char *t, size_t len,
 	size_t		 d1, d2, i, sseg;
 	int		 tried = 0, ok = 0;
 	enum ac_alg	 alg;
+	enum ac_reason	 rc;
+	struct tcentry	*e;
 
 	memset(tok, 0, sizeof(*tok));
 	if (t == NULL || len == 0)
 		return fail(tok, AC_TOKEN_MISSING, "no token");
 	if (len > (size_t)c->max_token)
 		return fail(tok, AC_TOKEN_TOO_LARGE, "JWT_MAX_TOKEN_BYTES");
+	if ((e = tc_find(app, t, len)) != NULL &&
+	    (int64_t)now < e->exp + c->leeway &&
+	    (e->nbf == INT64_MIN || (int64_t)now + c->leeway >= e->nbf)) {
+		tok->header = json_object_get(e->header);
+		tok->claims = json_object_get(e->claims);
+		tok->exp = e->exp;
+		tok->alg = e->alg;
+		tok->kid = e->kid;
+		if (e->sub == e->subbuf) {
+			memcpy(tok->subbuf, e->subbuf, sizeof(tok->subbuf));
+			tok->sub = tok->subbuf;
+		} else
+			tok->sub = e->sub;
+		return AC_OK;
+	}
 	if (split(t, len, &d1, &d2) == -1)
 		return fail(tok, AC_TOKEN_MALFORMED,
 		    "not three dot-separated segments");
@@ -419,7 +620,9 @@ ac_token_verify(const struct ac_app *app, const char *t, size_t len,
 	if ((tok->claims = segment_json(t + d1 + 1, d2 - d1 - 1)) == NULL)
 		return fail(tok, AC_TOKEN_MALFORMED,
 		    "payload is not a base64url JSON object");
-	return check_claims(c, now, tok);
+	if ((rc = check_claims(c, now, tok)) == AC_OK)
+		tc_insert(app, t, len, tok);
+	return rc;
 }
 
 static jwt_alg_t
