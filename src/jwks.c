@@ -1,0 +1,118 @@
+/*
+ * jwks: publishes the public verification keys (RFC 7517 JWK Set) and the
+ * issuer metadata (RFC 8414).  Secret keys are never published.  The key
+ * set answers with an ETag, so caches and other verifiers revalidate
+ * cheaply (If-None-Match -> 304).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/sha.h>
+
+#include "core/ac.h"
+
+/* Seconds other verifiers may cache the key set. */
+#define JWKS_MAX_AGE	"300"
+
+static enum ac_reason
+h_jwks(struct ac_req *r, const struct ac_app *app)
+{
+	const struct ac_keyset *ks = ac_app_keys(app);
+	json_object	*o, *keys, *jwk;
+	const char	*body, *inm;
+	unsigned char	 md[SHA256_DIGEST_LENGTH];
+	char		 etag[64], b64[48];
+	size_t		 i, len;
+
+	if ((o = json_object_new_object()) == NULL ||
+	    (keys = json_object_new_array()) == NULL) {
+		json_object_put(o);
+		return AC_NOMEM;
+	}
+	json_object_object_add(o, "keys", keys);
+	for (i = 0; i < ac_keys_count(ks); i++)
+		if ((jwk = ac_key_jwk(ac_keys_get(ks, i))) != NULL)
+			json_object_array_add(keys, jwk);
+	body = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	SHA256((const unsigned char *)body, len, md);
+	ac_b64url_encode(md, 16, b64, sizeof(b64));
+	snprintf(etag, sizeof(etag), "\"%s\"", b64);
+	ac_req_header(r, "ETag", etag);
+	ac_req_header(r, "Cache-Control", "public, max-age=" JWKS_MAX_AGE);
+	inm = ac_req_param(r, "HTTP_IF_NONE_MATCH");
+	if (inm != NULL && (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0))
+		ac_req_json(r, 304, NULL);
+	else
+		ac_req_json(r, 200, o);
+	json_object_put(o);
+	return AC_OK;
+}
+
+/* The public base URL: JWT_ISSUER when it is a URL, else the request's. */
+static void
+base_url(struct ac_req *r, const struct ac_app *app, char *out, size_t n)
+{
+	const char	*iss = ac_app_config(app)->issuer, *host, *https;
+	size_t		 i;
+
+	if (iss != NULL && (strncmp(iss, "https://", 8) == 0 ||
+	    strncmp(iss, "http://", 7) == 0)) {
+		snprintf(out, n, "%s", iss);
+		i = strlen(out);
+		while (i > 0 && out[i - 1] == '/')
+			out[--i] = '\0';
+		return;
+	}
+	host = ac_req_param(r, "HTTP_HOST");
+	https = ac_req_param(r, "HTTPS");
+	if (host == NULL || strspn(host, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") != strlen(host))
+		host = "localhost";
+	snprintf(out, n, "%s://%s", https != NULL && strcmp(https, "on") == 0 ?
+	    "https" : "http", host);
+}
+
+static enum ac_reason
+h_metadata(struct ac_req *r, const struct ac_app *app)
+{
+	const struct ac_config *c = ac_app_config(app);
+	json_object	*o, *a;
+	char		 base[512], url[600];
+
+	base_url(r, app, base, sizeof(base));
+	if ((o = json_object_new_object()) == NULL)
+		return AC_NOMEM;
+	json_object_object_add(o, "issuer",
+	    json_object_new_string(c->issuer != NULL ? c->issuer : base));
+	snprintf(url, sizeof(url), "%s/.well-known/jwks.json", base);
+	json_object_object_add(o, "jwks_uri", json_object_new_string(url));
+	snprintf(url, sizeof(url), "%s/api/auth/refresh", base);
+	json_object_object_add(o, "token_endpoint", json_object_new_string(url));
+	snprintf(url, sizeof(url), "%s/api/auth/introspect", base);
+	json_object_object_add(o, "introspection_endpoint",
+	    json_object_new_string(url));
+	a = json_object_new_array();
+	json_object_array_add(a, json_object_new_string("refresh_token"));
+	json_object_object_add(o, "grant_types_supported", a);
+	a = json_object_new_array();
+	json_object_array_add(a, json_object_new_string("client_secret_basic"));
+	json_object_object_add(o, "introspection_endpoint_auth_methods_supported",
+	    a);
+	ac_req_header(r, "Cache-Control", "public, max-age=" JWKS_MAX_AGE);
+	ac_req_json(r, 200, o);
+	json_object_put(o);
+	return AC_OK;
+}
+
+static const struct ac_route routes[] = {
+	{ AC_GET, "/.well-known/jwks.json", h_jwks },
+	{ AC_GET, "/.well-known/oauth-authorization-server", h_metadata },
+};
+
+int
+main(void)
+{
+
+	return ac_main("jwks", routes, nitems(routes));
+}
