@@ -93,8 +93,7 @@ cmd_keygen(int argc, char *argv[])
 		return usage();
 	if (ac_alg_parse(algs, &alg) == -1) {
 		fprintf(stderr, "authctl keygen: unknown algorithm '%s' (use "
-		    "HS256, HS384, HS512, RS256, RS384, RS512, ES256, ES384 "
-		    "or ES512)\n", algs);
+		    AC_ALG_NAMES ")\n", algs);
 		return 2;
 	}
 	if (ac_keys_generate(alg, out, force, &kid, err, sizeof(err)) != AC_OK) {

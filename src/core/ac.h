@@ -101,8 +101,16 @@ enum ac_alg {
 	AC_ALG_ES256,
 	AC_ALG_ES384,
 	AC_ALG_ES512,
+	AC_ALG_PS256,		/* RSASSA-PSS: OpenSSL, not libjwt */
+	AC_ALG_PS384,
+	AC_ALG_PS512,
+	AC_ALG_EDDSA,		/* Ed25519: OpenSSL, not libjwt */
 	AC_ALG__MAX
 };
+
+/* The names of every algorithm, for messages. */
+#define AC_ALG_NAMES	"HS256, HS384, HS512, RS256, RS384, RS512, " \
+			"ES256, ES384, ES512, PS256, PS384, PS512 or EdDSA"
 
 /* "HS256" for AC_ALG_HS256. */
 const char	*ac_alg_str(enum ac_alg);
@@ -206,6 +214,15 @@ int		 ac_key_is_public(const struct ac_key *); /* RS/ES */
  * (json_object_put).
  */
 json_object	*ac_key_jwk(const struct ac_key *);
+/*
+ * Adds the public key of a JWK (RFC 7517: kty RSA, EC or OKP/Ed25519) to
+ * ks, verify-only.  Its algorithm is the JWK's alg when present, else the
+ * first algorithm of the allow-list that fits the key type; a key whose
+ * algorithm is not allowed, or whose use is not "sig", is refused.  Its
+ * kid is the JWK's, else its RFC 7638 thumbprint.  Detail goes to err.
+ */
+enum ac_reason	 ac_keys_add_jwk(struct ac_keyset *, const struct ac_config *,
+		    json_object *jwk, char *err, size_t errlen);
 /*
  * Writes a fresh key for alg to path with mode 0600 (a base64url secret
  * for HS*, a PEM private key otherwise), refusing to replace an existing

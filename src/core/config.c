@@ -159,9 +159,8 @@ assign(struct ac_app *app, const struct setting *s, const char *value,
 
 			if (ac_alg_parse(tok, &a) == -1) {
 				ac_app_problemf(app, "%s (%s): unknown "
-				    "algorithm '%s' (use HS256, HS384, HS512, "
-				    "RS256, RS384, RS512, ES256, ES384 or "
-				    "ES512)", s->name, origin, tok);
+				    "algorithm '%s' (use " AC_ALG_NAMES ")",
+				    s->name, origin, tok);
 				continue;
 			}
 			for (i = 0; i < c->nalgs; i++)

@@ -22,6 +22,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -87,7 +88,8 @@ static int
 alg_is_rsa(enum ac_alg a)
 {
 
-	return a == AC_ALG_RS256 || a == AC_ALG_RS384 || a == AC_ALG_RS512;
+	return a == AC_ALG_RS256 || a == AC_ALG_RS384 || a == AC_ALG_RS512 ||
+	    a == AC_ALG_PS256 || a == AC_ALG_PS384 || a == AC_ALG_PS512;
 }
 
 /* The curve an ES algorithm needs (OpenSSL's group name). */
@@ -172,6 +174,18 @@ jwk_members(const struct ac_key *k)
 		json_object_object_add(o, "n", json_object_new_string(a));
 		return o;
 	}
+	if (EVP_PKEY_is_a(k->pkey, "ED25519")) {
+		unsigned char	 raw[32];
+		size_t		 rawlen = sizeof(raw);
+
+		if (!EVP_PKEY_get_raw_public_key(k->pkey, raw, &rawlen) ||
+		    ac_b64url_encode(raw, rawlen, a, sizeof(a)) < 0)
+			goto fail;
+		json_object_object_add(o, "crv", json_object_new_string("Ed25519"));
+		json_object_object_add(o, "kty", json_object_new_string("OKP"));
+		json_object_object_add(o, "x", json_object_new_string(a));
+		return o;
+	}
 	if (!EVP_PKEY_get_utf8_string_param(k->pkey,
 	    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL) ||
 	    jwk_curve(group) == NULL)
@@ -226,6 +240,21 @@ ac_key_jwk(const struct ac_key *k)
 	return o;
 }
 
+/* Non-zero when a key of pk's type may serve alg. */
+static int
+alg_fits(EVP_PKEY *pk, enum ac_alg alg)
+{
+	char	 group[64];
+
+	if (EVP_PKEY_is_a(pk, "RSA"))
+		return alg_is_rsa(alg);
+	if (EVP_PKEY_is_a(pk, "ED25519"))
+		return alg == AC_ALG_EDDSA;
+	return alg_curve(alg) != NULL && EVP_PKEY_get_utf8_string_param(pk,
+	    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL) &&
+	    strcmp(group, alg_curve(alg)) == 0;
+}
+
 /*
  * The first allowed algorithm a key of this type can serve, or -1.
  * An EC key serves only the ES algorithm of its own curve.
@@ -233,18 +262,11 @@ ac_key_jwk(const struct ac_key *k)
 static int
 pick_alg(const struct ac_config *c, EVP_PKEY *pk)
 {
-	char	 group[64];
 	size_t	 i;
 
-	for (i = 0; i < c->nalgs; i++) {
-		if (EVP_PKEY_is_a(pk, "RSA") && alg_is_rsa(c->algs[i]))
+	for (i = 0; i < c->nalgs; i++)
+		if (alg_fits(pk, c->algs[i]))
 			return (int)c->algs[i];
-		if (EVP_PKEY_is_a(pk, "EC") && alg_curve(c->algs[i]) != NULL &&
-		    EVP_PKEY_get_utf8_string_param(pk,
-		    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL) &&
-		    strcmp(group, alg_curve(c->algs[i])) == 0)
-			return (int)c->algs[i];
-	}
 	return -1;
 }
 
@@ -481,6 +503,175 @@ ac_keys_load(struct ac_app *app)
 			}
 }
 
+/* A base64url member of a JWK, decoded into out; its length or -1. */
+static long
+jwk_bytes(json_object *jwk, const char *name, unsigned char *out,
+    size_t outsz)
+{
+	json_object	*o;
+
+	if (!json_object_object_get_ex(jwk, name, &o) ||
+	    !json_object_is_type(o, json_type_string))
+		return -1;
+	return ac_b64url_decode(json_object_get_string(o),
+	    (size_t)json_object_get_string_len(o), out, outsz);
+}
+
+static const char *
+jwk_str(json_object *jwk, const char *name)
+{
+	json_object	*o;
+
+	if (!json_object_object_get_ex(jwk, name, &o) ||
+	    !json_object_is_type(o, json_type_string))
+		return NULL;
+	return json_object_get_string(o);
+}
+
+/* The public key a JWK describes, or NULL (err says why). */
+static EVP_PKEY *
+jwk_pkey(json_object *jwk, char *err, size_t errlen)
+{
+	unsigned char	 a[1024], b[1024], pt[1 + 2 * 66];
+	long		 na, nb;
+	const char	*kty = jwk_str(jwk, "kty"), *crv = jwk_str(jwk, "crv");
+	const char	*group = NULL;
+	size_t		 flen = 0;
+	BIGNUM		*n = NULL, *e = NULL;
+	OSSL_PARAM_BLD	*bld = NULL;
+	OSSL_PARAM	*params = NULL;
+	EVP_PKEY_CTX	*ctx = NULL;
+	EVP_PKEY	*pk = NULL;
+
+	if (kty == NULL) {
+		snprintf(err, errlen, "JWK without kty");
+		return NULL;
+	}
+	if (strcmp(kty, "OKP") == 0) {
+		if (crv == NULL || strcmp(crv, "Ed25519") != 0 ||
+		    jwk_bytes(jwk, "x", a, sizeof(a)) != 32) {
+			snprintf(err, errlen, "OKP JWK: only Ed25519 with a "
+			    "32-byte x");
+			return NULL;
+		}
+		return EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, a, 32);
+	}
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL)
+		return NULL;
+	if (strcmp(kty, "RSA") == 0) {
+		na = jwk_bytes(jwk, "n", a, sizeof(a));
+		nb = jwk_bytes(jwk, "e", b, sizeof(b));
+		if (na < 256 || nb < 1 || nb > 8) {
+			snprintf(err, errlen, "RSA JWK: n of at least 2048 bits "
+			    "and e required");
+			goto out;
+		}
+		if ((n = BN_bin2bn(a, (int)na, NULL)) == NULL ||
+		    (e = BN_bin2bn(b, (int)nb, NULL)) == NULL ||
+		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
+		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e))
+			goto out;
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	} else if (strcmp(kty, "EC") == 0) {
+		if (crv != NULL && strcmp(crv, "P-256") == 0)
+			group = "prime256v1", flen = 32;
+		else if (crv != NULL && strcmp(crv, "P-384") == 0)
+			group = "secp384r1", flen = 48;
+		else if (crv != NULL && strcmp(crv, "P-521") == 0)
+			group = "secp521r1", flen = 66;
+		if (group == NULL ||
+		    jwk_bytes(jwk, "x", pt + 1, flen) != (long)flen ||
+		    jwk_bytes(jwk, "y", pt + 1 + flen, flen) != (long)flen) {
+			snprintf(err, errlen, "EC JWK: crv P-256, P-384 or "
+			    "P-521 with x and y of the curve's size");
+			goto out;
+		}
+		pt[0] = 0x04;
+		if (!OSSL_PARAM_BLD_push_utf8_string(bld,
+		    OSSL_PKEY_PARAM_GROUP_NAME, group, 0) ||
+		    !OSSL_PARAM_BLD_push_octet_string(bld,
+		    OSSL_PKEY_PARAM_PUB_KEY, pt, 1 + 2 * flen))
+			goto out;
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	} else {
+		snprintf(err, errlen, "JWK kty %s not supported", kty);
+		goto out;
+	}
+	if (ctx == NULL || (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+		snprintf(err, errlen, "%s JWK: not a valid public key", kty);
+		pk = NULL;
+	}
+out:
+	BN_free(n);
+	BN_free(e);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	return pk;
+}
+
+enum ac_reason
+ac_keys_add_jwk(struct ac_keyset *ks, const struct ac_config *c,
+    json_object *jwk, char *err, size_t errlen)
+{
+	struct ac_key	*k;
+	EVP_PKEY	*pk;
+	const char	*s;
+	enum ac_alg	 alg;
+	size_t		 i;
+	int		 a;
+
+	if (!json_object_is_type(jwk, json_type_object)) {
+		snprintf(err, errlen, "JWK is not an object");
+		return AC_VALIDATION_FAILED;
+	}
+	if ((s = jwk_str(jwk, "use")) != NULL && strcmp(s, "sig") != 0) {
+		snprintf(err, errlen, "JWK use is %s, not sig", s);
+		return AC_VALIDATION_FAILED;
+	}
+	if (ks->nkeys == AC_MAXKEYS) {
+		snprintf(err, errlen, "too many keys (at most %d)", AC_MAXKEYS);
+		return AC_VALIDATION_FAILED;
+	}
+	if ((pk = jwk_pkey(jwk, err, errlen)) == NULL)
+		return AC_VALIDATION_FAILED;
+	if ((s = jwk_str(jwk, "alg")) != NULL) {
+		for (i = 0; i < c->nalgs; i++)
+			if (strcmp(s, ac_alg_str(c->algs[i])) == 0)
+				break;
+		if (ac_alg_parse(s, &alg) == -1 || i == c->nalgs ||
+		    !alg_fits(pk, alg)) {
+			snprintf(err, errlen, "JWK alg %s is not allowed by "
+			    "JWT_ALGORITHM or does not fit its key", s);
+			EVP_PKEY_free(pk);
+			return AC_ALG_NOT_ALLOWED;
+		}
+		a = (int)alg;
+	} else if ((a = pick_alg(c, pk)) == -1) {
+		snprintf(err, errlen, "JWK of type %s fits no algorithm in "
+		    "JWT_ALGORITHM", EVP_PKEY_get0_type_name(pk));
+		EVP_PKEY_free(pk);
+		return AC_ALG_NOT_ALLOWED;
+	}
+	k = &ks->keys[ks->nkeys];
+	memset(k, 0, sizeof(*k));
+	k->alg = (enum ac_alg)a;
+	k->pkey = pk;
+	k->serial = ac_keys_serial();
+	if ((s = jwk_str(jwk, "kid")) != NULL && *s != '\0' &&
+	    strlen(s) < sizeof(k->kid))
+		snprintf(k->kid, sizeof(k->kid), "%s", s);
+	else if (thumbprint(k) == -1) {
+		snprintf(err, errlen, "cannot compute the JWK's thumbprint");
+		key_clear(k);
+		return AC_INTERNAL;
+	}
+	ks->nkeys++;
+	return AC_OK;
+}
+
 void
 ac_keys_free(struct ac_keyset *ks)
 {
@@ -610,8 +801,11 @@ ac_keys_generate(enum ac_alg alg, const char *path, int force, char **kid,
 		k.secretlen = (size_t)n;
 	} else {
 		if (alg_is_rsa(alg))
-			pk = EVP_RSA_gen(alg == AC_ALG_RS256 ? 2048 :
-			    alg == AC_ALG_RS384 ? 3072 : 4096);
+			pk = EVP_RSA_gen(alg == AC_ALG_RS256 ||
+			    alg == AC_ALG_PS256 ? 2048 : alg == AC_ALG_RS384 ||
+			    alg == AC_ALG_PS384 ? 3072 : 4096);
+		else if (alg == AC_ALG_EDDSA)
+			pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 		else
 			pk = EVP_EC_gen(alg_curve(alg));
 		if (pk == NULL || (bio = BIO_new(BIO_s_mem())) == NULL ||

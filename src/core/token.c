@@ -45,7 +45,9 @@ static const char *const algnames[AC_ALG__MAX] = {
 	[AC_ALG_HS512] = "HS512", [AC_ALG_RS256] = "RS256",
 	[AC_ALG_RS384] = "RS384", [AC_ALG_RS512] = "RS512",
 	[AC_ALG_ES256] = "ES256", [AC_ALG_ES384] = "ES384",
-	[AC_ALG_ES512] = "ES512",
+	[AC_ALG_ES512] = "ES512", [AC_ALG_PS256] = "PS256",
+	[AC_ALG_PS384] = "PS384", [AC_ALG_PS512] = "PS512",
+	[AC_ALG_EDDSA] = "EdDSA",
 };
 
 /* Claims the suite sets itself; --claim cannot override them. */
@@ -188,14 +190,25 @@ alg_md(enum ac_alg a)
 	case AC_ALG_HS256:
 	case AC_ALG_RS256:
 	case AC_ALG_ES256:
+	case AC_ALG_PS256:
 		return mds[0];
 	case AC_ALG_HS384:
 	case AC_ALG_RS384:
 	case AC_ALG_ES384:
+	case AC_ALG_PS384:
 		return mds[1];
+	case AC_ALG_EDDSA:
+		return NULL;		/* Ed25519 hashes internally */
 	default:
 		return mds[2];
 	}
+}
+
+static int
+pss(enum ac_alg a)
+{
+
+	return a == AC_ALG_PS256 || a == AC_ALG_PS384 || a == AC_ALG_PS512;
 }
 
 static void
@@ -239,7 +252,12 @@ thread_ctx(const struct ac_key *k, EVP_MAC_CTX **mac, EVP_PKEY_CTX **pkey)
 			return -1;
 		slots[victim].pkey = pc;
 		if (EVP_PKEY_verify_init(pc) != 1 ||
-		    (EVP_PKEY_is_a(k->pkey, "RSA") &&
+		    (EVP_PKEY_is_a(k->pkey, "RSA") && pss(k->alg) &&
+		    (EVP_PKEY_CTX_set_rsa_padding(pc,
+		    RSA_PKCS1_PSS_PADDING) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_pss_saltlen(pc,
+		    RSA_PSS_SALTLEN_DIGEST) != 1)) ||
+		    (EVP_PKEY_is_a(k->pkey, "RSA") && !pss(k->alg) &&
 		    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1) ||
 		    EVP_PKEY_CTX_set_signature_md(pc, alg_md(k->alg)) != 1) {
 			slot_clear(victim);
@@ -370,7 +388,18 @@ sig_ok(const struct ac_key *k, const unsigned char *msg, size_t mlen,
 	int		 derlen, ok = 0;
 	EVP_MAC_CTX	*mac;
 	EVP_PKEY_CTX	*pc;
+	EVP_MD_CTX	*mctx;
 
+	if (k->alg == AC_ALG_EDDSA) {
+		/* Ed25519 signs the message itself: no digest to reuse. */
+		if ((mctx = EVP_MD_CTX_new()) == NULL)
+			return 0;
+		ok = EVP_DigestVerifyInit(mctx, NULL, NULL, NULL,
+		    k->pkey) == 1 && EVP_DigestVerify(mctx, sig, slen, msg,
+		    mlen) == 1;
+		EVP_MD_CTX_free(mctx);
+		return ok;
+	}
 	if (thread_ctx(k, &mac, &pc) == -1)
 		return 0;
 	if (mac != NULL) {
@@ -625,6 +654,67 @@ ac_token_verify(const struct ac_app *app, const char *t, size_t len,
 	return rc;
 }
 
+/*
+ * Signs with OpenSSL what libjwt 1.10.2 cannot: EdDSA and PS*.  The
+ * compact JWS is written to *out (caller frees).
+ */
+static enum ac_reason
+sign_openssl(const struct ac_key *k, json_object *claims, char **out)
+{
+	json_object	*h;
+	const char	*hs, *ps;
+	char		*buf = NULL;
+	unsigned char	*sig = NULL;
+	size_t		 hl, pl, siglen = 0, cap, n;
+	long		 w;
+	EVP_MD_CTX	*ctx = NULL;
+	EVP_PKEY_CTX	*pc = NULL;
+	enum ac_reason	 rc = AC_INTERNAL;
+
+	if ((h = json_object_new_object()) == NULL)
+		return AC_NOMEM;
+	json_object_object_add(h, "alg", json_object_new_string(ac_alg_str(k->alg)));
+	json_object_object_add(h, "kid", json_object_new_string(k->kid));
+	json_object_object_add(h, "typ", json_object_new_string("JWT"));
+	hs = json_object_to_json_string_length(h, JSON_C_TO_STRING_PLAIN, &hl);
+	ps = json_object_to_json_string_length(claims, JSON_C_TO_STRING_PLAIN,
+	    &pl);
+	cap = (hl + pl) * 4 / 3 + 1024;
+	if ((buf = malloc(cap)) == NULL)
+		goto out;
+	if ((w = ac_b64url_encode((const unsigned char *)hs, hl, buf, cap)) < 0)
+		goto out;
+	n = (size_t)w;
+	buf[n++] = '.';
+	if ((w = ac_b64url_encode((const unsigned char *)ps, pl, buf + n,
+	    cap - n)) < 0)
+		goto out;
+	n += (size_t)w;
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(ctx, &pc, alg_md(k->alg), NULL, k->pkey) != 1)
+		goto out;
+	if (pss(k->alg) &&
+	    (EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_DIGEST) != 1))
+		goto out;
+	if (EVP_DigestSign(ctx, NULL, &siglen, (unsigned char *)buf, n) != 1 ||
+	    (sig = malloc(siglen)) == NULL ||
+	    EVP_DigestSign(ctx, sig, &siglen, (unsigned char *)buf, n) != 1)
+		goto out;
+	buf[n++] = '.';
+	if (ac_b64url_encode(sig, siglen, buf + n, cap - n) < 0)
+		goto out;
+	*out = buf;
+	buf = NULL;
+	rc = AC_OK;
+out:
+	free(buf);
+	free(sig);
+	EVP_MD_CTX_free(ctx);
+	json_object_put(h);
+	return rc;
+}
+
 static jwt_alg_t
 jwt_alg(enum ac_alg a)
 {
@@ -695,6 +785,10 @@ ac_token_issue(const struct ac_app *app, const char *sub, long ttl,
 	json_object_object_add(claims, "jti", json_object_new_string(jti));
 	json_object_object_add(claims, "type", json_object_new_string("access"));
 
+	if (k->alg == AC_ALG_EDDSA || pss(k->alg)) {
+		rc = sign_openssl(k, claims, out);
+		goto out;
+	}
 	if (jwt_new(&jwt) != 0) {
 		rc = AC_NOMEM;
 		goto out;
