@@ -30,9 +30,11 @@ h_jwks(struct ac_req *r, const struct ac_app *app)
 		return AC_NOMEM;
 	}
 	json_object_object_add(o, "keys", keys);
+	ac_keys_lock(app);
 	for (i = 0; i < ac_keys_count(ks); i++)
 		if ((jwk = ac_key_jwk(ac_keys_get(ks, i))) != NULL)
 			json_object_array_add(keys, jwk);
+	ac_keys_unlock(app);
 	body = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	SHA256((const unsigned char *)body, len, md);

@@ -176,6 +176,7 @@ struct ac_config {
 	char		*private_key_file; /* JWT_PRIVATE_KEY_FILE */
 	char		*public_key_file;  /* JWT_PUBLIC_KEY_FILE */
 	char		*key_id;	/* JWT_KEY_ID, overrides thumbprint */
+	char		*keys_dir;	/* JWT_KEYS_DIR, managed by authctl key */
 	long		 access_ttl;	/* seconds, JWT_ACCESS_TOKEN_EXPIRE_MINUTES */
 	long		 refresh_days;	/* JWT_REFRESH_TOKEN_EXPIRE_DAYS */
 	char		*issuer;	/* JWT_ISSUER */
@@ -200,6 +201,14 @@ struct ac_config {
 /* Keys. */
 struct ac_key;
 
+/*
+ * The key set may be swapped by a reload (key rotation) while other
+ * threads serve: hold ac_keys_lock() while using keys from
+ * ac_app_keys() in a program that serves requests.  Verification and
+ * issuing take it themselves.
+ */
+void		 ac_keys_lock(const struct ac_app *);
+void		 ac_keys_unlock(const struct ac_app *);
 /* Number of keys, and the i-th (borrowed). */
 size_t		 ac_keys_count(const struct ac_keyset *);
 const struct ac_key *ac_keys_get(const struct ac_keyset *, size_t);

@@ -52,6 +52,7 @@ static const struct setting {
 	{ "JWT_PRIVATE_KEY_FILE", NULL, K_STR, O(private_key_file), NULL, 0, 0, 1 },
 	{ "JWT_PUBLIC_KEY_FILE", NULL, K_STR, O(public_key_file), NULL, 0, 0, 1 },
 	{ "JWT_KEY_ID", NULL, K_STR, O(key_id), NULL, 0, 0, 1 },
+	{ "JWT_KEYS_DIR", NULL, K_STR, O(keys_dir), NULL, 0, 0, 1 },
 	{ "JWT_ACCESS_TOKEN_EXPIRE_MINUTES", NULL, K_LONG, O(access_ttl), "30", 1, 60 * 24 * 30, 60 },
 	{ "JWT_REFRESH_TOKEN_EXPIRE_DAYS", NULL, K_LONG, O(refresh_days), "7", 1, 365, 1 },
 	{ "JWT_ISSUER", NULL, K_STR, O(issuer), NULL, 0, 0, 1 },

@@ -5,6 +5,9 @@
 #ifndef AC_EXTERN_H
 #define AC_EXTERN_H
 
+#include <pthread.h>
+#include <time.h>
+
 #include <openssl/evp.h>
 
 #define AC_MAXPROBLEMS	32
@@ -32,7 +35,11 @@ struct ac_keyset {
 
 struct ac_app {
 	struct ac_config cfg;
-	struct ac_keyset keys;
+	struct ac_keyset keys;		/* under keylock once serving */
+	pthread_rwlock_t keylock;
+	pthread_mutex_t	 reloadlock;
+	struct timespec	 keysstamp;	/* JWT_KEYS_DIR's mtime when loaded */
+	time_t		 keyschecked;
 	char		*problems[AC_MAXPROBLEMS];
 	size_t		 nproblems;
 };
@@ -52,6 +59,13 @@ void		 ac_token_cache_flush(void);
 uint64_t	 ac_keys_serial(void);
 void		 ac_keys_load(struct ac_app *);
 void		 ac_keys_free(struct ac_keyset *);
+/*
+ * Reloads the key set when JWT_KEYS_DIR changed (looked at no more than
+ * once a second), or always when force.  A set with problems is refused
+ * and logged; the old one keeps serving.  Returns 1 when swapped, 0 when
+ * unchanged, -1 when refused.
+ */
+int		 ac_keys_reload(struct ac_app *, int force);
 /* Reads a whole small file (limit bytes); NUL-terminated; caller frees. */
 char		*ac_file_read(const char *path, size_t limit, size_t *len,
 		    char *err, size_t errlen);

@@ -744,6 +744,7 @@ worker_main(void *arg)
 		return NULL;
 	}
 	while (FCGX_Accept_r(&fr) >= 0) {
+		ac_keys_reload(w->app, 0);
 		req_reset(r);
 		r->fr = &fr;
 		r->envp = fr.envp;

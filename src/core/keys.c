@@ -11,7 +11,10 @@
 
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,9 +320,8 @@ key_clear(struct ac_key *k)
 }
 
 static struct ac_key *
-key_add(struct ac_app *app)
+key_add(struct ac_app *app, struct ac_keyset *ks)
 {
-	struct ac_keyset *ks = &app->keys;
 
 	if (ks->nkeys == AC_MAXKEYS) {
 		ac_app_problemf(app, "too many keys (at most %d)", AC_MAXKEYS);
@@ -329,65 +331,90 @@ key_add(struct ac_app *app)
 	return &ks->keys[ks->nkeys++];
 }
 
-static void
-load_secret(struct ac_app *app, enum ac_alg alg)
+/* Reads a secret from a file: trailing white space is not part of it. */
+static char *
+secret_file(struct ac_app *app, const char *name, const char *path,
+    size_t *len)
 {
-	struct ac_config *c = &app->cfg;
-	struct ac_key	*k;
-	char		*buf = NULL, err[256];
-	size_t		 len = 0;
+	char		*buf, err[256];
 	struct stat	 st;
 
+	if ((buf = ac_file_read(path, 4096, len, err, sizeof(err))) == NULL) {
+		ac_app_problemf(app, "%s: %s", name, err);
+		return NULL;
+	}
+	if (stat(path, &st) == 0 && (st.st_mode & S_IROTH))
+		ac_app_problemf(app, "%s: %s is world-readable: chmod 600 %s",
+		    name, path, path);
+	while (*len > 0 && (buf[*len - 1] == '\n' ||
+	    buf[*len - 1] == '\r' || buf[*len - 1] == ' '))
+		buf[--*len] = '\0';
+	return buf;
+}
+
+/* Adds a secret (taking buf) as an HS key; kid may be NULL. */
+static void
+add_secret(struct ac_app *app, struct ac_keyset *ks, const char *name,
+    char *buf, size_t len, enum ac_alg alg, const char *kid)
+{
+	struct ac_key	*k;
+
+	if (len < 32) {
+		ac_app_problemf(app, "%s: %zu bytes is too short for %s; use "
+		    "at least 32 random bytes (`openssl rand -base64 48`)",
+		    name, len, ac_alg_str(alg));
+		goto fail;
+	}
+	if ((k = key_add(app, ks)) == NULL)
+		goto fail;
+	k->alg = alg;
+	k->secret = (unsigned char *)buf;
+	k->secretlen = len;
+	k->can_sign = 1;
+	if (kid != NULL)
+		snprintf(k->kid, sizeof(k->kid), "%s", kid);
+	if (mac_template(k) == -1)
+		ac_app_problemf(app, "%s: OpenSSL HMAC unavailable", name);
+	return;
+fail:
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+}
+
+static void
+load_secret(struct ac_app *app, struct ac_keyset *ks, enum ac_alg alg)
+{
+	struct ac_config *c = &app->cfg;
+	char		*buf;
+	size_t		 len = 0;
+
 	if (c->secret_file != NULL) {
-		if ((buf = ac_file_read(c->secret_file, 4096, &len, err,
-		    sizeof(err))) == NULL) {
-			ac_app_problemf(app, "JWT_SECRET_FILE: %s", err);
+		if ((buf = secret_file(app, "JWT_SECRET_FILE", c->secret_file,
+		    &len)) == NULL)
 			return;
-		}
-		if (stat(c->secret_file, &st) == 0 && (st.st_mode & S_IROTH))
-			ac_app_problemf(app, "JWT_SECRET_FILE: %s is "
-			    "world-readable: chmod 600 %s", c->secret_file,
-			    c->secret_file);
-		while (len > 0 && (buf[len - 1] == '\n' ||
-		    buf[len - 1] == '\r' || buf[len - 1] == ' '))
-			buf[--len] = '\0';
 	} else if (c->secret != NULL) {
 		if ((buf = strdup(c->secret)) == NULL)
 			return;
 		len = c->secretlen;
 	} else {
-		ac_app_problemf(app, "JWT_ALGORITHM includes %s but no secret "
-		    "is set: set JWT_SECRET (at least 32 bytes; `authctl "
-		    "keygen --alg %s --out FILE` makes one for "
-		    "JWT_SECRET_FILE)", ac_alg_str(alg), ac_alg_str(alg));
+		if (c->keys_dir == NULL)
+			ac_app_problemf(app, "JWT_ALGORITHM includes %s but no "
+			    "secret is set: set JWT_SECRET (at least 32 bytes; "
+			    "`authctl keygen --alg %s --out FILE` makes one "
+			    "for JWT_SECRET_FILE)", ac_alg_str(alg),
+			    ac_alg_str(alg));
 		return;
 	}
-	if (len < 32) {
-		ac_app_problemf(app, "JWT_SECRET: %zu bytes is too short for "
-		    "%s; use at least 32 random bytes (`openssl rand -base64 "
-		    "48`)", len, ac_alg_str(alg));
-		OPENSSL_cleanse(buf, len);
-		free(buf);
-		return;
-	}
-	if ((k = key_add(app)) == NULL) {
-		OPENSSL_cleanse(buf, len);
-		free(buf);
-		return;
-	}
-	k->alg = alg;
-	k->secret = (unsigned char *)buf;
-	k->secretlen = len;
-	k->can_sign = 1;
-	if (mac_template(k) == -1)
-		ac_app_problemf(app, "JWT_SECRET: OpenSSL HMAC unavailable");
+	add_secret(app, ks, "JWT_SECRET", buf, len, alg, NULL);
 }
 
 /*
  * Loads a PEM key file.  priv: a private key (signs), else a public key.
+ * kid may be NULL (then the thumbprint names it).
  */
 static void
-load_pem(struct ac_app *app, const char *name, const char *path, int priv)
+load_pem(struct ac_app *app, struct ac_keyset *ks, const char *name,
+    const char *path, int priv, const char *kid)
 {
 	struct ac_config *c = &app->cfg;
 	struct ac_key	*k;
@@ -428,11 +455,13 @@ load_pem(struct ac_app *app, const char *name, const char *path, int priv)
 		    "in JWT_ALGORITHM", name, EVP_PKEY_get0_type_name(pk));
 		goto out;
 	}
-	if ((k = key_add(app)) == NULL)
+	if ((k = key_add(app, ks)) == NULL)
 		goto out;
 	k->alg = (enum ac_alg)alg;
 	k->pkey = pk;
 	pk = NULL;
+	if (kid != NULL)
+		snprintf(k->kid, sizeof(k->kid), "%s", kid);
 	if (priv) {
 		k->pem = buf;
 		k->pemlen = len;
@@ -448,14 +477,76 @@ out:
 	}
 }
 
-void
-ac_keys_load(struct ac_app *app)
+/*
+ * JWT_KEYS_DIR: the keys `authctl key rotate` manages.  Each file is
+ * named by its key's kid: KID.pem (a PEM private key) or KID.key (an HS
+ * secret, which serves the first HMAC algorithm allowed); the file
+ * "active" names the kid that signs.  Other files are ignored.  Returns
+ * the active kid in active (or "").
+ */
+static void
+load_dir(struct ac_app *app, struct ac_keyset *ks, char *active,
+    size_t activesz)
+{
+	const struct ac_config *c = &app->cfg;
+	DIR		*d;
+	struct dirent	*de;
+	char		 path[PATH_MAX], kid[96], *buf, err[256];
+	size_t		 n, len, i;
+	int		 hmac = -1;
+
+	*active = '\0';
+	if ((d = opendir(c->keys_dir)) == NULL) {
+		ac_app_problemf(app, "JWT_KEYS_DIR: %s: %s", c->keys_dir,
+		    strerror(errno));
+		return;
+	}
+	for (i = 0; i < c->nalgs; i++)
+		if (ac_alg_is_hmac(c->algs[i]) && hmac == -1)
+			hmac = (int)c->algs[i];
+	while ((de = readdir(d)) != NULL) {
+		n = strlen(de->d_name);
+		if (de->d_name[0] == '.' || n < 5 || n - 4 >= sizeof(kid))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", c->keys_dir, de->d_name);
+		memcpy(kid, de->d_name, n - 4);
+		kid[n - 4] = '\0';
+		if (strcmp(de->d_name + n - 4, ".pem") == 0)
+			load_pem(app, ks, "JWT_KEYS_DIR", path, 1, kid);
+		else if (strcmp(de->d_name + n - 4, ".key") == 0 &&
+		    hmac != -1 &&
+		    (buf = secret_file(app, "JWT_KEYS_DIR", path, &len)) != NULL)
+			add_secret(app, ks, path, buf, len, (enum ac_alg)hmac,
+			    kid);
+	}
+	closedir(d);
+	snprintf(path, sizeof(path), "%s/active", c->keys_dir);
+	if (access(path, F_OK) == 0) {
+		if ((buf = ac_file_read(path, 256, &len, err,
+		    sizeof(err))) == NULL) {
+			ac_app_problemf(app, "JWT_KEYS_DIR: %s", err);
+			return;
+		}
+		len = strcspn(buf, "\r\n");
+		buf[len] = '\0';
+		snprintf(active, activesz, "%s", buf);
+		free(buf);
+	}
+}
+
+/*
+ * Builds a key set from the configuration into ks, reporting problems on
+ * app.  Used at start-up and by every reload, so both judge alike.
+ */
+static void
+keys_build(struct ac_app *app, struct ac_keyset *ks)
 {
 	struct ac_config *c = &app->cfg;
-	struct ac_keyset *ks = &app->keys;
 	size_t		 i, j;
 	int		 hmac = -1, pub = 0;
+	char		 active[96] = "";
 
+	memset(ks, 0, sizeof(*ks));
 	ks->signer = -1;
 	ks->gen = ac_keys_serial();
 	for (i = 0; i < c->nalgs; i++) {
@@ -465,29 +556,33 @@ ac_keys_load(struct ac_app *app)
 			pub = 1;
 	}
 	if (hmac != -1)
-		load_secret(app, (enum ac_alg)hmac);
+		load_secret(app, ks, (enum ac_alg)hmac);
 	if (c->private_key_file != NULL)
-		load_pem(app, "JWT_PRIVATE_KEY_FILE", c->private_key_file, 1);
+		load_pem(app, ks, "JWT_PRIVATE_KEY_FILE", c->private_key_file,
+		    1, NULL);
 	if (c->public_key_file != NULL)
-		load_pem(app, "JWT_PUBLIC_KEY_FILE", c->public_key_file, 0);
-	if (pub && c->private_key_file == NULL && c->public_key_file == NULL)
+		load_pem(app, ks, "JWT_PUBLIC_KEY_FILE", c->public_key_file,
+		    0, NULL);
+	if (c->keys_dir != NULL)
+		load_dir(app, ks, active, sizeof(active));
+	if (pub && c->private_key_file == NULL && c->public_key_file == NULL &&
+	    c->keys_dir == NULL)
 		ac_app_problemf(app, "JWT_ALGORITHM names a public-key "
 		    "algorithm but neither JWT_PRIVATE_KEY_FILE nor "
-		    "JWT_PUBLIC_KEY_FILE is set (`authctl keygen --alg %s "
-		    "--out FILE` makes a key)", ac_alg_str(c->algs[0]));
+		    "JWT_PUBLIC_KEY_FILE nor JWT_KEYS_DIR is set (`authctl "
+		    "keygen --alg %s --out FILE` makes a key)",
+		    ac_alg_str(c->algs[0]));
 
 	for (i = 0; i < ks->nkeys; i++) {
 		struct ac_key *k = &ks->keys[i];
 
-		/* JWT_KEY_ID names the signing key only. */
-		if (c->key_id != NULL && k->can_sign &&
+		/* JWT_KEY_ID names the configured signing key only. */
+		if (k->kid[0] == '\0' && c->key_id != NULL && k->can_sign &&
 		    k->alg == c->algs[0])
 			snprintf(k->kid, sizeof(k->kid), "%s", c->key_id);
-		else if (thumbprint(k) == -1)
+		else if (k->kid[0] == '\0' && thumbprint(k) == -1)
 			ac_app_problemf(app, "cannot compute the key id of a "
 			    "%s key", ac_alg_str(k->alg));
-		if (k->can_sign && k->alg == c->algs[0] && ks->signer == -1)
-			ks->signer = (int)i;
 		k->serial = ac_keys_serial();
 	}
 	/* A private key and its public twin: keep one. */
@@ -501,6 +596,109 @@ ac_keys_load(struct ac_app *app)
 				ks->nkeys--;
 				j--;
 			}
+	/* The active key of JWT_KEYS_DIR signs; else the first of algs[0]. */
+	for (i = 0; i < ks->nkeys && active[0] != '\0'; i++)
+		if (ks->keys[i].can_sign && strcmp(ks->keys[i].kid, active) == 0)
+			ks->signer = (int)i;
+	if (active[0] != '\0' && ks->signer == -1)
+		ac_app_problemf(app, "JWT_KEYS_DIR: the active key %s is not "
+		    "among the loaded keys", active);
+	for (i = 0; i < ks->nkeys && ks->signer == -1; i++)
+		if (ks->keys[i].can_sign && ks->keys[i].alg == c->algs[0])
+			ks->signer = (int)i;
+}
+
+/* What identifies the state of JWT_KEYS_DIR: its mtime changes on every
+ * rename into it, which is how `authctl key` writes. */
+static void
+dir_stamp(const struct ac_config *c, struct timespec *ts)
+{
+	struct stat	 st;
+
+	memset(ts, 0, sizeof(*ts));
+	if (c->keys_dir != NULL && stat(c->keys_dir, &st) == 0)
+		*ts = st.st_mtim;
+}
+
+void
+ac_keys_load(struct ac_app *app)
+{
+
+	pthread_rwlock_init(&app->keylock, NULL);
+	pthread_mutex_init(&app->reloadlock, NULL);
+	dir_stamp(&app->cfg, &app->keysstamp);
+	keys_build(app, &app->keys);
+}
+
+void
+ac_keys_lock(const struct ac_app *app)
+{
+
+	pthread_rwlock_rdlock((pthread_rwlock_t *)(uintptr_t)&app->keylock);
+}
+
+void
+ac_keys_unlock(const struct ac_app *app)
+{
+
+	pthread_rwlock_unlock((pthread_rwlock_t *)(uintptr_t)&app->keylock);
+}
+
+int
+ac_keys_reload(struct ac_app *app, int force)
+{
+	struct ac_app	*scratch;
+	struct ac_keyset *ks = NULL, old;
+	struct timespec	 ts;
+	time_t		 now = time(NULL);
+	size_t		 i;
+	int		 rc = 0;
+
+	if (app->cfg.keys_dir == NULL && !force)
+		return 0;
+	/* At most one look per second per process, by one thread. */
+	if (!force && __atomic_exchange_n(&app->keyschecked, now,
+	    __ATOMIC_RELAXED) == now)
+		return 0;
+	if (pthread_mutex_trylock(&app->reloadlock) != 0)
+		return 0;
+	dir_stamp(&app->cfg, &ts);
+	if (!force && ts.tv_sec == app->keysstamp.tv_sec &&
+	    ts.tv_nsec == app->keysstamp.tv_nsec)
+		goto out;
+	/* Build aside, judging problems on a scratch app; swap if clean. */
+	if ((scratch = calloc(1, sizeof(*scratch))) == NULL ||
+	    (ks = malloc(sizeof(*ks))) == NULL) {
+		free(scratch);
+		goto out;
+	}
+	scratch->cfg = app->cfg;		/* borrowed, read-only */
+	keys_build(scratch, ks);
+	if (scratch->nproblems > 0) {
+		for (i = 0; i < scratch->nproblems; i++)
+			ac_log(AC_LOG_ERROR, "event=keys_reload_refused "
+			    "problem=\"%s\"", scratch->problems[i] != NULL ?
+			    scratch->problems[i] : "out of memory");
+		ac_keys_free(ks);
+		rc = -1;
+	} else {
+		pthread_rwlock_wrlock(&app->keylock);
+		old = app->keys;
+		app->keys = *ks;
+		pthread_rwlock_unlock(&app->keylock);
+		ac_keys_free(&old);
+		ac_log(AC_LOG_INFO, "event=keys_reloaded keys=%zu",
+		    app->keys.nkeys);
+		rc = 1;
+	}
+	app->keysstamp = ts;
+	for (i = 0; i < scratch->nproblems; i++)
+		free(scratch->problems[i]);
+	free(scratch);
+	free(ks);
+out:
+	pthread_mutex_unlock(&app->reloadlock);
+	return rc;
 }
 
 /* A base64url member of a JWK, decoded into out; its length or -1. */

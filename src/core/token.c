@@ -113,7 +113,8 @@ segment_json(const char *seg, size_t len)
 		o = NULL;
 	}
 out:
-	json_tokener_free(jt);
+	if (jt != NULL)		/* json_tokener_free(NULL) crashes */
+		json_tokener_free(jt);
 	free(buf);
 	return o;
 }
@@ -566,8 +567,8 @@ ac_token_decode(const char *t, size_t len, size_t max, struct ac_token *tok)
 	return AC_OK;
 }
 
-enum ac_reason
-ac_token_verify(const struct ac_app *app, const char *t, size_t len,
+static enum ac_reason
+verify_locked(const struct ac_app *app, const char *t, size_t len,
     time_t now, struct ac_token *tok)
 {
 	const struct ac_config *c = &app->cfg;
@@ -715,6 +716,18 @@ out:
 	return rc;
 }
 
+enum ac_reason
+ac_token_verify(const struct ac_app *app, const char *t, size_t len,
+    time_t now, struct ac_token *tok)
+{
+	enum ac_reason	 rc;
+
+	ac_keys_lock(app);
+	rc = verify_locked(app, t, len, now, tok);
+	ac_keys_unlock(app);
+	return rc;
+}
+
 static jwt_alg_t
 jwt_alg(enum ac_alg a)
 {
@@ -732,8 +745,8 @@ jwt_alg(enum ac_alg a)
 	}
 }
 
-enum ac_reason
-ac_token_issue(const struct ac_app *app, const char *sub, long ttl,
+static enum ac_reason
+issue_locked(const struct ac_app *app, const char *sub, long ttl,
     json_object *extra, char **out)
 {
 	const struct ac_config *c = &app->cfg;
@@ -806,5 +819,17 @@ ac_token_issue(const struct ac_app *app, const char *sub, long ttl,
 out:
 	jwt_free(jwt);
 	json_object_put(claims);
+	return rc;
+}
+
+enum ac_reason
+ac_token_issue(const struct ac_app *app, const char *sub, long ttl,
+    json_object *extra, char **out)
+{
+	enum ac_reason	 rc;
+
+	ac_keys_lock(app);
+	rc = issue_locked(app, sub, ttl, extra, out);
+	ac_keys_unlock(app);
 	return rc;
 }
