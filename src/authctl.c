@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -338,7 +339,8 @@ cmd_db(int argc, char *argv[])
 		default: return usage();
 		}
 	if (optind + 1 != argc || (strcmp(argv[optind], "migrate") != 0 &&
-	    strcmp(argv[optind], "version") != 0))
+	    strcmp(argv[optind], "version") != 0 &&
+	    strcmp(argv[optind], "prune") != 0))
 		return usage();
 	if ((app = load(1)) == NULL)
 		return 1;
@@ -355,6 +357,25 @@ cmd_db(int argc, char *argv[])
 		    ac_store_latest(), from < ac_store_latest() ?
 		    " (run authctl db migrate)" : "");
 		rc = from < ac_store_latest() ? 1 : 0;
+		goto out;
+	}
+	if (strcmp(argv[optind], "prune") == 0) {
+		int64_t	 n;
+
+		ac_store_close(st);
+		st = NULL;
+		if ((r = ac_store_open(app, 1, &st, err, sizeof(err))) != AC_OK) {
+			fprintf(stderr, "authctl db: %s\n", err);
+			goto out;
+		}
+		if ((r = ac_store_prune(st, time(NULL), 30L * 86400,
+		    &n)) != AC_OK) {
+			fprintf(stderr, "authctl db prune: %s: %s\n",
+			    ac_reason_message(r), ac_store_error(st));
+			goto out;
+		}
+		printf("pruned %lld rows\n", (long long)n);
+		rc = 0;
 		goto out;
 	}
 	if ((r = ac_store_migrate(st, &from, &to)) != AC_OK) {
@@ -504,6 +525,151 @@ out:
 	return rc;
 }
 
+/*
+ * Reads a password: from the terminal with echo off (twice when confirm),
+ * or one line of standard input when it is not a terminal.  Never argv.
+ */
+static int
+read_password(char *buf, size_t n, int confirm)
+{
+	struct termios	 old, quiet;
+	char		 again[1026];
+	FILE		*tty;
+	int		 istty = isatty(STDIN_FILENO), rc = -1;
+	size_t		 len;
+
+	if (!istty) {
+		if (fgets(buf, (int)n, stdin) == NULL)
+			return -1;
+		len = strcspn(buf, "\r\n");
+		if (buf[len] == '\0' && len == n - 1)
+			return -1;	/* longer than the buffer */
+		buf[len] = '\0';
+		return 0;
+	}
+	if ((tty = fopen("/dev/tty", "r+")) == NULL)
+		return -1;
+	tcgetattr(fileno(tty), &old);
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+	fputs("Password: ", tty);
+	fflush(tty);
+	if (fgets(buf, (int)n, tty) == NULL)
+		goto out;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (confirm) {
+		fputs("\nAgain: ", tty);
+		fflush(tty);
+		if (fgets(again, sizeof(again), tty) == NULL)
+			goto out;
+		again[strcspn(again, "\r\n")] = '\0';
+		if (strcmp(again, buf) != 0) {
+			fputs("\nauthctl: passwords differ", tty);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	fputs("\n", tty);
+	tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	fclose(tty);
+	explicit_bzero(again, sizeof(again));
+	return rc;
+}
+
+static int
+user_row(void *arg, size_t n, const struct ac_dbval *v)
+{
+	char		 created[32];
+	time_t		 t;
+	struct tm	 tm;
+
+	(void)arg;
+	if (n < 5)
+		return 1;
+	t = (time_t)v[3].i;
+	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ",
+	    gmtime_r(&t, &tm));
+	printf("%.*s\t%.*s\t%s\t%s\t%lld\n", (int)v[0].len, v[0].s,
+	    (int)v[1].len, v[1].s, v[2].i ? "disabled" : "active", created,
+	    (long long)v[4].i);
+	return 0;
+}
+
+static int
+cmd_user(int argc, char *argv[])
+{
+	static const struct option opts[] = { helpopt, { NULL, 0, NULL, 0 } };
+	struct ac_app	*app;
+	struct ac_store	*st = NULL;
+	const char	*verb, *email = NULL;
+	char		 err[512], pw[1026], id[64];
+	int		 c, rc = 1;
+	enum ac_reason	 r;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		switch (c) {
+		case 'h': return help();
+		default: return usage();
+		}
+	if (optind >= argc)
+		return usage();
+	verb = argv[optind];
+	if (strcmp(verb, "list") == 0) {
+		if (optind + 1 != argc)
+			return usage();
+	} else if ((strcmp(verb, "add") == 0 || strcmp(verb, "passwd") == 0 ||
+	    strcmp(verb, "disable") == 0 || strcmp(verb, "enable") == 0) &&
+	    optind + 2 == argc)
+		email = argv[optind + 1];
+	else
+		return usage();
+	if ((app = load(1)) == NULL)
+		return 1;
+	if ((r = ac_store_open(app, 1, &st, err, sizeof(err))) != AC_OK) {
+		fprintf(stderr, "authctl user: %s\n", err);
+		goto out;
+	}
+	if (strcmp(verb, "list") == 0) {
+		printf("id\temail\tstate\tcreated\tsessions\n");
+		r = ac_user_list(st, user_row, NULL);
+	} else if (strcmp(verb, "disable") == 0 ||
+	    strcmp(verb, "enable") == 0)
+		r = ac_user_disable(st, email, verb[0] == 'd', time(NULL));
+	else {
+		if (read_password(pw, sizeof(pw), 1) == -1) {
+			fprintf(stderr, "authctl user %s: no password read\n",
+			    verb);
+			goto out;
+		}
+		if (verb[0] == 'a')
+			r = ac_user_add(st, email, pw, time(NULL), id,
+			    sizeof(id));
+		else
+			r = ac_user_passwd(st, email, pw, time(NULL));
+		explicit_bzero(pw, sizeof(pw));
+		if (r == AC_OK && verb[0] == 'a')
+			printf("%s\n", id);
+	}
+	if (r == AC_CONFLICT)
+		fprintf(stderr, "authctl user %s: %s exists\n", verb, email);
+	else if (r == AC_NOT_FOUND)
+		fprintf(stderr, "authctl user %s: no user %s\n", verb, email);
+	else if (r == AC_VALIDATION_FAILED)
+		fprintf(stderr, "authctl user %s: need an email address and a "
+		    "password of 8 to 1024 bytes\n", verb);
+	else if (r != AC_OK)
+		fprintf(stderr, "authctl user %s: %s: %s\n", verb,
+		    ac_reason_message(r), ac_store_error(st));
+	else
+		rc = 0;
+out:
+	ac_store_close(st);
+	ac_app_free(app);
+	return rc;
+}
+
 static int	cmd_help(int, char *[]);
 
 static const struct cmd cmds[] = {
@@ -527,12 +693,22 @@ static const struct cmd cmds[] = {
 	  "Reads AUTH_CONFIG (or the default file) and the environment,\n"
 	  "loads the keys, and prints every problem found; exit 0 only when\n"
 	  "there is none.\n" },
-	{ "db", cmd_db, "migrate | version",
+	{ "user", cmd_user, "add EMAIL | passwd EMAIL | disable EMAIL | "
+	  "enable EMAIL | list",
+	  "add: creates a user; passwd: sets a user's password.  The password\n"
+	  "is read from the terminal with echo off (asked twice), or as one\n"
+	  "line of standard input when that is not a terminal; never from the\n"
+	  "command line.  It is stored as an argon2id hash.  disable: refuses\n"
+	  "the user's logins and revokes every session; enable undoes it.\n"
+	  "list: id, email, state, created and open sessions, tab-separated.\n" },
+	{ "db", cmd_db, "migrate | version | prune",
 	  "migrate: applies the schema migrations this build carries to the\n"
 	  "database named by DATABASE_URL (creating a SQLite file when\n"
 	  "missing), each in its own transaction; safe to run again.\n"
 	  "version: prints the database's schema version; exit 1 when it is\n"
-	  "older than this build needs.\n" },
+	  "older than this build needs.\n"
+	  "prune: deletes expired refresh tokens and sessions, those revoked\n"
+	  "more than 30 days ago, and stale login throttles.\n" },
 	{ "key", cmd_key, "rotate [--alg ALG] | retire KID | list",
 	  "Manages the keys in JWT_KEYS_DIR, which running programs reload\n"
 	  "within a second of a change, without a restart.\n"

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "ac.h"
 #include "extern.h"
 
@@ -52,6 +54,7 @@ ac_app_load(struct ac_app *app)
 
 	ac_config_load(app);
 	ac_keys_load(app);
+	ac_session_keyinit(app);
 	return app->nproblems == 0 ? AC_OK : AC_CONFIG_INVALID;
 }
 
@@ -102,6 +105,7 @@ ac_app_free(struct ac_app *app)
 	if (app == NULL)
 		return;
 	ac_keys_free(&app->keys);
+	OPENSSL_cleanse(app->refresh_key, sizeof(app->refresh_key));
 	ac_config_free(&app->cfg);
 	for (i = 0; i < app->nproblems; i++)
 		free(app->problems[i]);

@@ -67,6 +67,11 @@ static const struct setting {
 	{ "AUTH_THREADS", NULL, K_LONG, O(threads), "4", 1, 64, 1 },
 	{ "AUTH_MAX_BODY_BYTES", NULL, K_LONG, O(max_body), "16384", 256, 1048576, 1 },
 	{ "LOG_LEVEL", NULL, K_LEVEL, O(loglevel), "info", 0, 0, 1 },
+	{ "REFRESH_TOKEN_SECRET_FILE", NULL, K_STR, O(refresh_secret_file), NULL, 0, 0, 1 },
+	{ "REFRESH_GRACE_SECONDS", NULL, K_LONG, O(refresh_grace), "5", 0, 120, 1 },
+	{ "AUTH_COOKIE_SECURE", NULL, K_BOOL, O(cookie_secure), "true", 0, 0, 1 },
+	{ "AUTH_SIGNUP", NULL, K_BOOL, O(signup), "false", 0, 0, 1 },
+	{ "AUTH_LOGIN_FREE_FAILURES", NULL, K_LONG, O(login_free), "5", 1, 1000, 1 },
 #undef O
 };
 

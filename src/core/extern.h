@@ -42,6 +42,8 @@ struct ac_app {
 	time_t		 keyschecked;
 	char		*problems[AC_MAXPROBLEMS];
 	size_t		 nproblems;
+	unsigned char	 refresh_key[32]; /* K of session.c */
+	int		 has_refresh_key;
 };
 
 /* app.c */
@@ -69,6 +71,9 @@ int		 ac_keys_reload(struct ac_app *, int force);
 /* Reads a whole small file (limit bytes); NUL-terminated; caller frees. */
 char		*ac_file_read(const char *path, size_t limit, size_t *len,
 		    char *err, size_t errlen);
+
+/* session.c: derives the refresh key K (after the keys are loaded). */
+void		 ac_session_keyinit(struct ac_app *);
 
 /* store.c: a back end's operations, and the base of its connection. */
 struct ac_store_ops {

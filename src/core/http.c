@@ -409,7 +409,9 @@ send_error(struct ac_req *r, enum ac_reason reason)
 			    "invalid_request" : "invalid_token", desc);
 		ac_req_header(r, "WWW-Authenticate", www);
 	}
-	if (status == 503 || status == 429)
+	/* A handler may have said how long already (login throttling). */
+	if ((status == 503 || status == 429) &&
+	    strstr(r->hdrs, "Retry-After:") == NULL)
 		ac_req_header(r, "Retry-After", "1");
 	ac_req_header(r, "Cache-Control", "no-store");
 	o = json_object_new_object();

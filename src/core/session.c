@@ -1,0 +1,941 @@
+/*
+ * session.c: users, sessions and refresh tokens, over the neutral ac_db_
+ * interface so that every back end runs the same portable SQL.
+ *
+ * A session is one refresh-token family: the token a login hands out and
+ * every token rotated from it.  Only SHA-256 hashes of tokens are stored.
+ * The successor of token T is HMAC-SHA256(K, T), K being the refresh key
+ * derived at start-up (ac_session_keyinit).  So when two tabs present the
+ * same T within REFRESH_GRACE_SECONDS, the second one is handed the very
+ * successor the first one got, recomputed rather than stored: the family
+ * never forks and nothing usable sits in the database.  After the window,
+ * or for any older token, the family is revoked (theft detection).
+ *
+ * Every change is one transaction (SQLite: BEGIN IMMEDIATE); no state is
+ * kept in the process, so any number of processes may share a store.
+ * Passwords are argon2id (libsodium, interactive limits).
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <sodium.h>
+
+#include "ac.h"
+#include "extern.h"
+
+#define HKDF_INFO	"jwt-auth-suite refresh-token successor v1"
+#define MAXDELAY	900	/* longest login delay, seconds */
+#define FORGET		3600	/* failures older than this are forgotten */
+#define IP_FACTOR	4	/* an address gets this many times more */
+#define MAXPW		1024
+
+/*
+ * HKDF-SHA256 (RFC 5869) with an empty salt and HKDF_INFO, 32 bytes out.
+ * libsodium 1.0.18 has no HKDF, but its HMAC is all HKDF needs.
+ */
+static void
+hkdf(unsigned char out[32], const unsigned char *ikm, size_t n)
+{
+	crypto_auth_hmacsha256_state st;
+	unsigned char	 salt[32], prk[32];
+	static const unsigned char one = 1;
+
+	memset(salt, 0, sizeof(salt));
+	crypto_auth_hmacsha256_init(&st, salt, sizeof(salt));
+	crypto_auth_hmacsha256_update(&st, ikm, n);
+	crypto_auth_hmacsha256_final(&st, prk);
+	crypto_auth_hmacsha256_init(&st, prk, sizeof(prk));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)HKDF_INFO,
+	    strlen(HKDF_INFO));
+	crypto_auth_hmacsha256_update(&st, &one, 1);
+	crypto_auth_hmacsha256_final(&st, out);
+	sodium_memzero(prk, sizeof(prk));
+	sodium_memzero(&st, sizeof(st));
+}
+
+/*
+ * K comes from REFRESH_TOKEN_SECRET_FILE when set (at least 32 bytes),
+ * else from the signing key's material under a label of its own.  A host
+ * without a signing key (verify only) has no K and cannot rotate.
+ */
+void
+ac_session_keyinit(struct ac_app *app)
+{
+	const struct ac_key *k;
+	const char	*path = app->cfg.refresh_secret_file;
+	char		*buf, err[256];
+	size_t		 len;
+	struct stat	 st;
+
+	app->has_refresh_key = 0;
+	if (sodium_init() < 0) {
+		ac_app_problemf(app, "libsodium: cannot initialise");
+		return;
+	}
+	if (path != NULL) {
+		if ((buf = ac_file_read(path, 4096, &len, err,
+		    sizeof(err))) == NULL) {
+			ac_app_problemf(app, "REFRESH_TOKEN_SECRET_FILE: %s",
+			    err);
+			return;
+		}
+		while (len > 0 && isspace((unsigned char)buf[len - 1]))
+			len--;
+		if (stat(path, &st) == 0 && (st.st_mode & S_IROTH))
+			ac_app_problemf(app, "REFRESH_TOKEN_SECRET_FILE: %s is "
+			    "world-readable: chmod o-r %s", path, path);
+		else if (len < 32)
+			ac_app_problemf(app, "REFRESH_TOKEN_SECRET_FILE: %s "
+			    "holds %zu bytes; at least 32 are needed (authctl "
+			    "keygen --out FILE writes one)", path, len);
+		else {
+			hkdf(app->refresh_key, (unsigned char *)buf, len);
+			app->has_refresh_key = 1;
+		}
+		OPENSSL_cleanse(buf, len);
+		free(buf);
+		return;
+	}
+	if ((k = ac_keys_signer(&app->keys)) == NULL)
+		return;
+	if (k->secret != NULL)
+		hkdf(app->refresh_key, k->secret, k->secretlen);
+	else if (k->pem != NULL)
+		hkdf(app->refresh_key, (const unsigned char *)k->pem,
+		    k->pemlen);
+	else
+		return;
+	app->has_refresh_key = 1;
+}
+
+/* Helpers ------------------------------------------------------------- */
+
+static void
+copy(char *dst, size_t n, const struct ac_dbval *v)
+{
+	size_t	 len = 0;
+
+	if (v->type == AC_DB_TEXT) {
+		len = v->len < n - 1 ? v->len : n - 1;
+		memcpy(dst, v->s, len);
+	}
+	dst[len] = '\0';
+}
+
+static int64_t
+intval(const struct ac_dbval *v, int64_t null)
+{
+
+	return v->type == AC_DB_INT ? v->i : null;
+}
+
+/* Decodes a refresh token: exactly 43 canonical base64url characters. */
+static int
+tok_decode(const char *tok, unsigned char raw[32])
+{
+	char	 again[AC_REFRESH_LEN + 1];
+
+	if (tok == NULL || strlen(tok) != AC_REFRESH_LEN ||
+	    ac_b64url_decode(tok, AC_REFRESH_LEN, raw, 32) != 32)
+		return -1;
+	/* Refuse non-zero padding bits: one token, one spelling. */
+	if (ac_b64url_encode(raw, 32, again, sizeof(again)) != AC_REFRESH_LEN ||
+	    strcmp(again, tok) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+tok_encode(const unsigned char raw[32], char out[AC_REFRESH_LEN + 1])
+{
+
+	ac_b64url_encode(raw, 32, out, AC_REFRESH_LEN + 1);
+}
+
+/* Normalises an email into out (lower case); -1 when unusable. */
+static int
+email_norm(const char *in, char *out, size_t n)
+{
+	size_t	 i, len, at = 0, nat = 0;
+
+	if (in == NULL || (len = strlen(in)) < 3 || len > 254 || len >= n)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)in[i] <= 0x20 || in[i] == 0x7f)
+			return -1;
+		if (in[i] == '@') {
+			at = i;
+			nat++;
+		}
+		out[i] = (char)tolower((unsigned char)in[i]);
+	}
+	out[len] = '\0';
+	return nat == 1 && at > 0 && at < len - 1 ? 0 : -1;
+}
+
+static int
+pw_ok(const char *pw)
+{
+	size_t	 n;
+
+	return pw != NULL && (n = strlen(pw)) >= 8 && n <= MAXPW;
+}
+
+enum ac_reason
+ac_password_hash(const char *pw, char *out)
+{
+
+	if (sodium_init() < 0)
+		return AC_INTERNAL;
+	if (crypto_pwhash_str(out, pw, strlen(pw),
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return AC_NOMEM;
+	return AC_OK;
+}
+
+/* A hash of a random password, so that unknown emails cost the same. */
+static char	 dummy[crypto_pwhash_STRBYTES];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void
+dummy_init(void)
+{
+	unsigned char	 r[16];
+	char		 pw[33];
+
+	randombytes_buf(r, sizeof(r));
+	sodium_bin2hex(pw, sizeof(pw), r, sizeof(r));
+	if (ac_password_hash(pw, dummy) != AC_OK)
+		dummy[0] = '\0';
+}
+
+/* A fresh random id: a UUID (users) or 16 bytes of base64url (sessions). */
+static void
+new_uuid(char out[37])
+{
+	unsigned char	 r[16];
+
+	randombytes_buf(r, sizeof(r));
+	r[6] = (r[6] & 0x0f) | 0x40;
+	r[8] = (r[8] & 0x3f) | 0x80;
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5],
+	    r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+}
+
+static void
+new_sid(char out[32])
+{
+	unsigned char	 r[16];
+
+	randombytes_buf(r, sizeof(r));
+	ac_b64url_encode(r, sizeof(r), out, 32);
+}
+
+static int
+one_int(void *arg, size_t n, const struct ac_dbval *v)
+{
+
+	if (n >= 1)
+		*(int64_t *)arg = intval(&v[0], 0);
+	return 1;
+}
+
+/* Users --------------------------------------------------------------- */
+
+enum ac_reason
+ac_user_add(struct ac_store *s, const char *email, const char *password,
+    time_t now, char *id, size_t idsz)
+{
+	char		 em[256], uid[37], hash[AC_PWHASH_MAX];
+	struct ac_dbval	 p[5];
+	enum ac_reason	 rc;
+
+	if (email_norm(email, em, sizeof(em)) == -1 || !pw_ok(password))
+		return AC_VALIDATION_FAILED;
+	if ((rc = ac_password_hash(password, hash)) != AC_OK)
+		return rc;
+	new_uuid(uid);
+	p[0] = AC_DBS(uid);
+	p[1] = AC_DBS(em);
+	p[2] = AC_DBS(hash);
+	p[3] = AC_DBI((int64_t)now);
+	p[4] = AC_DBI((int64_t)now);
+	rc = ac_db_exec(s, "INSERT INTO users (id, email, password_hash, "
+	    "disabled, created, updated) VALUES ($1, $2, $3, 0, $4, $5)",
+	    p, 5, NULL, NULL, NULL);
+	OPENSSL_cleanse(hash, sizeof(hash));
+	if (rc == AC_OK && id != NULL)
+		snprintf(id, idsz, "%s", uid);
+	return rc;
+}
+
+enum ac_reason
+ac_user_passwd(struct ac_store *s, const char *email, const char *password,
+    time_t now)
+{
+	char		 em[256], hash[AC_PWHASH_MAX];
+	struct ac_dbval	 p[3];
+	int64_t		 n = 0;
+	enum ac_reason	 rc;
+
+	if (email_norm(email, em, sizeof(em)) == -1)
+		return AC_NOT_FOUND;
+	if (!pw_ok(password))
+		return AC_VALIDATION_FAILED;
+	if ((rc = ac_password_hash(password, hash)) != AC_OK)
+		return rc;
+	p[0] = AC_DBS(hash);
+	p[1] = AC_DBI((int64_t)now);
+	p[2] = AC_DBS(em);
+	rc = ac_db_exec(s, "UPDATE users SET password_hash = $1, updated = $2 "
+	    "WHERE email = $3", p, 3, NULL, NULL, &n);
+	OPENSSL_cleanse(hash, sizeof(hash));
+	if (rc == AC_OK && n == 0)
+		rc = AC_NOT_FOUND;
+	return rc;
+}
+
+enum ac_reason
+ac_user_disable(struct ac_store *s, const char *email, int disabled,
+    time_t now)
+{
+	char		 em[256];
+	struct ac_dbval	 p[3];
+	int64_t		 n = 0;
+	enum ac_reason	 rc;
+
+	if (email_norm(email, em, sizeof(em)) == -1)
+		return AC_NOT_FOUND;
+	if ((rc = ac_db_begin(s)) != AC_OK)
+		return rc;
+	p[0] = AC_DBI(disabled ? 1 : 0);
+	p[1] = AC_DBI((int64_t)now);
+	p[2] = AC_DBS(em);
+	if ((rc = ac_db_exec(s, "UPDATE users SET disabled = $1, updated = $2 "
+	    "WHERE email = $3", p, 3, NULL, NULL, &n)) != AC_OK)
+		goto out;
+	if (n == 0) {
+		rc = AC_NOT_FOUND;
+		goto out;
+	}
+	if (disabled) {
+		p[0] = AC_DBI((int64_t)now);
+		p[1] = AC_DBS(em);
+		if ((rc = ac_db_exec(s, "UPDATE refresh_tokens SET revoked = $1 "
+		    "WHERE revoked IS NULL AND user_id IN (SELECT id FROM users "
+		    "WHERE email = $2)", p, 2, NULL, NULL, NULL)) != AC_OK ||
+		    (rc = ac_db_exec(s, "UPDATE sessions SET revoked = $1, "
+		    "revoke_reason = 'disabled' WHERE revoked IS NULL AND "
+		    "user_id IN (SELECT id FROM users WHERE email = $2)", p, 2,
+		    NULL, NULL, NULL)) != AC_OK)
+			goto out;
+	}
+	rc = ac_db_commit(s);
+out:
+	if (rc != AC_OK)
+		ac_db_rollback(s);
+	return rc;
+}
+
+enum ac_reason
+ac_user_list(struct ac_store *s, ac_dbrow cb, void *arg)
+{
+
+	return ac_db_exec(s, "SELECT u.id, u.email, u.disabled, u.created, "
+	    "(SELECT count(*) FROM sessions x WHERE x.user_id = u.id AND "
+	    "x.revoked IS NULL) FROM users u ORDER BY u.created, u.email",
+	    NULL, 0, cb, arg, NULL);
+}
+
+/* Login throttling ---------------------------------------------------- */
+
+/*
+ * Seconds to wait after the given number of failures: none for the free
+ * ones, then 2, 4, 8 ... up to MAXDELAY.  The first wait is 2 s, not 1,
+ * since times are whole seconds and 1 s could end at once.
+ */
+static long
+delay(int64_t failures, long free)
+{
+	int64_t	 k = failures - free + 1;
+
+	if (k <= 0)
+		return 0;
+	if (k >= 10)
+		return MAXDELAY;
+	return (1L << k) < MAXDELAY ? (1L << k) : MAXDELAY;
+}
+
+static int
+max_row(void *arg, size_t n, const struct ac_dbval *v)
+{
+	int64_t	*m = arg;
+
+	if (n >= 1 && intval(&v[0], 0) > *m)
+		*m = v[0].i;
+	return 0;
+}
+
+/* Counts one failure against key; free failures pass without delay. */
+static enum ac_reason
+throttle_fail(struct ac_store *s, const char *key, long free, time_t now)
+{
+	struct ac_dbval	 p[3];
+	int64_t		 n = 0;
+	enum ac_reason	 rc;
+
+	p[0] = AC_DBS(key);
+	p[1] = AC_DBI((int64_t)now);
+	p[2] = AC_DBI((int64_t)now - FORGET);
+	if ((rc = ac_db_exec(s, "INSERT INTO login_throttle (key, failures, "
+	    "last_failure, blocked_until) VALUES ($1, 1, $2, 0) "
+	    "ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN "
+	    "login_throttle.last_failure < $3 THEN 1 ELSE "
+	    "login_throttle.failures + 1 END, last_failure = $2 "
+	    "RETURNING failures", p, 3, one_int, &n, NULL)) != AC_OK)
+		return rc;
+	p[0] = AC_DBI((int64_t)now + delay(n, free));
+	p[1] = AC_DBS(key);
+	return ac_db_exec(s, "UPDATE login_throttle SET blocked_until = $1 "
+	    "WHERE key = $2", p, 2, NULL, NULL, NULL);
+}
+
+/* Sessions and tokens ------------------------------------------------- */
+
+static enum ac_reason
+insert_token(struct ac_store *s, const unsigned char raw[32], const char *sid,
+    int64_t parent, const char *uid, time_t now, int64_t expires)
+{
+	unsigned char	 h[32];
+	struct ac_dbval	 p[6];
+
+	crypto_hash_sha256(h, raw, 32);
+	p[0] = AC_DBB(h, sizeof(h));
+	p[1] = AC_DBS(sid);
+	p[2] = parent > 0 ? AC_DBI(parent) : AC_DBNULL;
+	p[3] = AC_DBS(uid);
+	p[4] = AC_DBI((int64_t)now);
+	p[5] = AC_DBI(expires);
+	return ac_db_exec(s, "INSERT INTO refresh_tokens (token_hash, "
+	    "session_id, parent_id, user_id, created, expires) VALUES "
+	    "($1, $2, $3, $4, $5, $6)", p, 6, NULL, NULL, NULL);
+}
+
+static enum ac_reason
+revoke_family(struct ac_store *s, const char *sid, const char *why,
+    time_t now)
+{
+	struct ac_dbval	 p[3];
+	enum ac_reason	 rc;
+
+	p[0] = AC_DBI((int64_t)now);
+	p[1] = AC_DBS(sid);
+	p[2] = AC_DBS(why);
+	if ((rc = ac_db_exec(s, "UPDATE refresh_tokens SET revoked = $1 "
+	    "WHERE session_id = $2 AND revoked IS NULL", p, 2, NULL, NULL,
+	    NULL)) != AC_OK)
+		return rc;
+	return ac_db_exec(s, "UPDATE sessions SET revoked = $1, "
+	    "revoke_reason = $3 WHERE id = $2 AND revoked IS NULL", p, 3,
+	    NULL, NULL, NULL);
+}
+
+struct userrow {
+	int		 found;
+	char		 id[64];
+	char		 email[256];
+	char		 hash[AC_PWHASH_MAX];
+	int		 disabled;
+};
+
+static int
+user_row(void *arg, size_t n, const struct ac_dbval *v)
+{
+	struct userrow	*u = arg;
+
+	if (n < 4)
+		return 1;
+	u->found = 1;
+	copy(u->id, sizeof(u->id), &v[0]);
+	copy(u->email, sizeof(u->email), &v[1]);
+	copy(u->hash, sizeof(u->hash), &v[2]);
+	u->disabled = intval(&v[3], 0) != 0;
+	return 1;
+}
+
+enum ac_reason
+ac_user_login(const struct ac_app *app, struct ac_store *s,
+    const char *email, const char *password, const char *ip, const char *ua,
+    time_t now, struct ac_grant *g, long *retry_after)
+{
+	const struct ac_config *c = &app->cfg;
+	struct userrow	 u;
+	char		 em[256], ekey[300], ikey[80], uabuf[256];
+	unsigned char	 raw[32];
+	struct ac_dbval	 p[7];
+	int64_t		 blocked = 0, expires;
+	size_t		 pwlen;
+	int		 ok;
+	enum ac_reason	 rc;
+
+	memset(g, 0, sizeof(*g));
+	memset(&u, 0, sizeof(u));
+	*retry_after = 0;
+	if (email_norm(email, em, sizeof(em)) == -1)
+		em[0] = '\0';
+	snprintf(ekey, sizeof(ekey), "email:%s", em);
+	snprintf(ikey, sizeof(ikey), "ip:%.64s", ip != NULL ? ip : "-");
+
+	p[0] = AC_DBS(ekey);
+	p[1] = AC_DBS(ikey);
+	if ((rc = ac_db_exec(s, "SELECT blocked_until FROM login_throttle "
+	    "WHERE key = $1 OR key = $2", p, 2, max_row, &blocked,
+	    NULL)) != AC_OK)
+		return rc;
+	if (blocked > (int64_t)now) {
+		*retry_after = (long)(blocked - (int64_t)now);
+		return AC_RATE_LIMITED;
+	}
+
+	if (em[0] != '\0') {
+		p[0] = AC_DBS(em);
+		if ((rc = ac_db_exec(s, "SELECT id, email, password_hash, "
+		    "disabled FROM users WHERE email = $1", p, 1, user_row, &u,
+		    NULL)) != AC_OK)
+			return rc;
+	}
+	pthread_once(&dummy_once, dummy_init);
+	pwlen = password != NULL ? strlen(password) : 0;
+	if (pwlen > MAXPW)
+		pwlen = MAXPW;
+	ok = crypto_pwhash_str_verify(u.found ? u.hash : dummy,
+	    password != NULL ? password : "", pwlen) == 0 && u.found &&
+	    password != NULL && strlen(password) <= MAXPW;
+	if (!ok) {
+		if ((rc = ac_db_begin(s)) != AC_OK)
+			return rc;
+		if ((em[0] == '\0' || (rc = throttle_fail(s, ekey,
+		    c->login_free, now)) == AC_OK) &&
+		    (rc = throttle_fail(s, ikey, c->login_free * IP_FACTOR,
+		    now)) == AC_OK)
+			rc = ac_db_commit(s);
+		if (rc != AC_OK) {
+			ac_db_rollback(s);
+			return rc;
+		}
+		return AC_CREDENTIALS_INVALID;
+	}
+	if (u.disabled)
+		return AC_ACCOUNT_DISABLED;
+
+	/* Success: clear the counts, open a session and its first token. */
+	snprintf(g->user_id, sizeof(g->user_id), "%s", u.id);
+	snprintf(g->email, sizeof(g->email), "%s", u.email);
+	new_sid(g->session_id);
+	randombytes_buf(raw, sizeof(raw));
+	expires = (int64_t)now + c->refresh_days * 86400;
+	if (ua != NULL)
+		ac_log_clean(uabuf, sizeof(uabuf), ua);
+	if ((rc = ac_db_begin(s)) != AC_OK)
+		goto out;
+	p[0] = AC_DBS(ekey);
+	p[1] = AC_DBS(ikey);
+	if ((rc = ac_db_exec(s, "DELETE FROM login_throttle WHERE key = $1 "
+	    "OR key = $2", p, 2, NULL, NULL, NULL)) != AC_OK)
+		goto out;
+	if (crypto_pwhash_str_needs_rehash(u.hash,
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0 &&
+	    ac_password_hash(password, u.hash) == AC_OK) {
+		p[0] = AC_DBS(u.hash);
+		p[1] = AC_DBS(u.id);
+		if ((rc = ac_db_exec(s, "UPDATE users SET password_hash = $1 "
+		    "WHERE id = $2", p, 2, NULL, NULL, NULL)) != AC_OK)
+			goto out;
+	}
+	p[0] = AC_DBS(g->session_id);
+	p[1] = AC_DBS(u.id);
+	p[2] = AC_DBI((int64_t)now);
+	p[3] = AC_DBI((int64_t)now);
+	p[4] = AC_DBI(expires);
+	p[5] = ua != NULL ? AC_DBS(uabuf) : AC_DBNULL;
+	p[6] = ip != NULL ? AC_DBS(ip) : AC_DBNULL;
+	if ((rc = ac_db_exec(s, "INSERT INTO sessions (id, user_id, created, "
+	    "last_used, expires, user_agent, ip) VALUES ($1, $2, $3, $4, $5, "
+	    "$6, $7)", p, 7, NULL, NULL, NULL)) != AC_OK)
+		goto out;
+	if ((rc = insert_token(s, raw, g->session_id, 0, u.id, now,
+	    expires)) != AC_OK)
+		goto out;
+	rc = ac_db_commit(s);
+out:
+	OPENSSL_cleanse(u.hash, sizeof(u.hash));
+	if (rc != AC_OK) {
+		ac_db_rollback(s);
+		memset(g, 0, sizeof(*g));
+	} else {
+		tok_encode(raw, g->refresh);
+		g->expires = expires;
+	}
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return rc;
+}
+
+struct tokrow {
+	int		 found;
+	int64_t		 id;
+	char		 sid[32];
+	char		 uid[64];
+	int64_t		 expires;
+	int64_t		 rotated;	/* -1: not rotated */
+	int		 revoked;
+	int		 srevoked;
+	int		 disabled;
+	char		 email[256];
+};
+
+static int
+tok_row(void *arg, size_t n, const struct ac_dbval *v)
+{
+	struct tokrow	*t = arg;
+
+	if (n < 9)
+		return 1;
+	t->found = 1;
+	t->id = intval(&v[0], 0);
+	copy(t->sid, sizeof(t->sid), &v[1]);
+	copy(t->uid, sizeof(t->uid), &v[2]);
+	t->expires = intval(&v[3], 0);
+	t->rotated = intval(&v[4], -1);
+	t->revoked = v[5].type != AC_DB_NULL;
+	t->srevoked = v[6].type != AC_DB_NULL;
+	t->disabled = intval(&v[7], 0) != 0;
+	copy(t->email, sizeof(t->email), &v[8]);
+	return 1;
+}
+
+struct childrow {
+	int		 found;
+	int64_t		 expires;
+	int		 current;	/* neither rotated nor revoked */
+};
+
+static int
+child_row(void *arg, size_t n, const struct ac_dbval *v)
+{
+	struct childrow	*c = arg;
+
+	if (n < 3)
+		return 1;
+	c->found = 1;
+	c->expires = intval(&v[0], 0);
+	c->current = v[1].type == AC_DB_NULL && v[2].type == AC_DB_NULL;
+	return 1;
+}
+
+enum ac_reason
+ac_session_refresh(const struct ac_app *app, struct ac_store *s,
+    const char *tok, time_t now, struct ac_grant *g)
+{
+	unsigned char	 raw[32], next[32], h[32], nh[32];
+	struct tokrow	 t;
+	struct childrow	 ch;
+	struct ac_dbval	 p[3];
+	int64_t		 expires, n = 0;
+	enum ac_reason	 rc;
+
+	memset(g, 0, sizeof(*g));
+	memset(&t, 0, sizeof(t));
+	memset(&ch, 0, sizeof(ch));
+	if (tok == NULL || *tok == '\0')
+		return AC_REFRESH_TOKEN_MISSING;
+	if (tok_decode(tok, raw) == -1)
+		return AC_REFRESH_TOKEN_MALFORMED;
+	if (!app->has_refresh_key) {
+		ac_log(AC_LOG_ERROR, "event=no_refresh_key hint=\"set a "
+		    "signing key or REFRESH_TOKEN_SECRET_FILE\"");
+		return AC_CONFIG_INVALID;
+	}
+	crypto_hash_sha256(h, raw, sizeof(raw));
+	crypto_auth_hmacsha256(next, raw, sizeof(raw), app->refresh_key);
+	crypto_hash_sha256(nh, next, sizeof(next));
+
+	if ((rc = ac_db_begin(s)) != AC_OK)
+		goto out;
+	p[0] = AC_DBB(h, sizeof(h));
+	if ((rc = ac_db_exec(s, "SELECT t.id, t.session_id, t.user_id, "
+	    "t.expires, t.rotated, t.revoked, s.revoked, u.disabled, u.email "
+	    "FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id "
+	    "JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1", p, 1,
+	    tok_row, &t, NULL)) != AC_OK)
+		goto out;
+	if (!t.found)
+		rc = AC_REFRESH_TOKEN_UNKNOWN;
+	else if (t.revoked || t.srevoked || t.disabled)
+		rc = AC_REFRESH_TOKEN_REVOKED;
+	else if (t.expires <= (int64_t)now)
+		rc = AC_REFRESH_TOKEN_EXPIRED;
+	if (rc != AC_OK)
+		goto out;
+	snprintf(g->user_id, sizeof(g->user_id), "%s", t.uid);
+	snprintf(g->email, sizeof(g->email), "%s", t.email);
+	snprintf(g->session_id, sizeof(g->session_id), "%s", t.sid);
+
+	if (t.rotated < 0) {
+		/* The current token: spend it, store its successor. */
+		expires = (int64_t)now + app->cfg.refresh_days * 86400;
+		p[0] = AC_DBI((int64_t)now);
+		p[1] = AC_DBI(t.id);
+		if ((rc = ac_db_exec(s, "UPDATE refresh_tokens SET rotated = $1, "
+		    "last_used = $1 WHERE id = $2 AND rotated IS NULL", p, 2,
+		    NULL, NULL, &n)) != AC_OK)
+			goto out;
+		if (n != 1) {
+			rc = AC_INTERNAL;
+			goto out;
+		}
+		if ((rc = insert_token(s, next, t.sid, t.id, t.uid, now,
+		    expires)) != AC_OK)
+			goto out;
+		p[0] = AC_DBI((int64_t)now);
+		p[1] = AC_DBI(expires);
+		p[2] = AC_DBS(t.sid);
+		if ((rc = ac_db_exec(s, "UPDATE sessions SET last_used = $1, "
+		    "expires = $2 WHERE id = $3", p, 3, NULL, NULL,
+		    NULL)) != AC_OK)
+			goto out;
+		if ((rc = ac_db_commit(s)) == AC_OK) {
+			tok_encode(next, g->refresh);
+			g->expires = expires;
+		}
+		goto out;
+	}
+
+	/* Spent.  Within the window, its successor must still be current. */
+	if ((int64_t)now - t.rotated <= app->cfg.refresh_grace) {
+		p[0] = AC_DBI(t.id);
+		p[1] = AC_DBB(nh, sizeof(nh));
+		if ((rc = ac_db_exec(s, "SELECT expires, rotated, revoked FROM "
+		    "refresh_tokens WHERE parent_id = $1 AND token_hash = $2",
+		    p, 2, child_row, &ch, NULL)) != AC_OK)
+			goto out;
+		if (ch.found && ch.current && ch.expires > (int64_t)now) {
+			p[0] = AC_DBI((int64_t)now);
+			p[1] = AC_DBS(t.sid);
+			if ((rc = ac_db_exec(s, "UPDATE sessions SET "
+			    "last_used = $1 WHERE id = $2", p, 2, NULL, NULL,
+			    NULL)) != AC_OK)
+				goto out;
+			if ((rc = ac_db_commit(s)) == AC_OK) {
+				tok_encode(next, g->refresh);
+				g->expires = ch.expires;
+				g->replayed = 1;
+			}
+			goto out;
+		}
+	}
+
+	/* Reuse of a spent token: theft is assumed, the family goes. */
+	if ((rc = revoke_family(s, t.sid, "reuse", now)) != AC_OK ||
+	    (rc = ac_db_commit(s)) != AC_OK)
+		goto out;
+	ac_log(AC_LOG_WARN, "event=refresh_token_reused user=%s session=%s "
+	    "rotated_ago=%lld", t.uid, t.sid,
+	    (long long)((int64_t)now - t.rotated));
+	rc = AC_REFRESH_TOKEN_REUSED;
+out:
+	if (rc != AC_OK) {
+		ac_db_rollback(s);
+		if (rc != AC_REFRESH_TOKEN_REUSED)
+			memset(g, 0, sizeof(*g));
+	}
+	OPENSSL_cleanse(raw, sizeof(raw));
+	OPENSSL_cleanse(next, sizeof(next));
+	return rc;
+}
+
+static int
+sid_row(void *arg, size_t n, const struct ac_dbval *v)
+{
+
+	if (n >= 1)
+		copy(arg, 32, &v[0]);
+	return 1;
+}
+
+enum ac_reason
+ac_session_logout(struct ac_store *s, const char *tok, time_t now)
+{
+	unsigned char	 raw[32], h[32];
+	char		 sid[32] = "";
+	struct ac_dbval	 p[1];
+	enum ac_reason	 rc;
+
+	if (tok == NULL || *tok == '\0')
+		return AC_REFRESH_TOKEN_MISSING;
+	if (tok_decode(tok, raw) == -1)
+		return AC_REFRESH_TOKEN_MALFORMED;
+	crypto_hash_sha256(h, raw, sizeof(raw));
+	OPENSSL_cleanse(raw, sizeof(raw));
+	if ((rc = ac_db_begin(s)) != AC_OK)
+		return rc;
+	p[0] = AC_DBB(h, sizeof(h));
+	if ((rc = ac_db_exec(s, "SELECT session_id FROM refresh_tokens "
+	    "WHERE token_hash = $1", p, 1, sid_row, sid, NULL)) != AC_OK)
+		goto out;
+	if (sid[0] == '\0') {
+		rc = AC_REFRESH_TOKEN_UNKNOWN;
+		goto out;
+	}
+	if ((rc = revoke_family(s, sid, "logout", now)) == AC_OK)
+		rc = ac_db_commit(s);
+out:
+	if (rc != AC_OK)
+		ac_db_rollback(s);
+	return rc;
+}
+
+static json_object *
+jtime(int64_t t)
+{
+	struct tm	 tm;
+	time_t		 tt = (time_t)t;
+	char		 buf[32];
+
+	if (gmtime_r(&tt, &tm) == NULL)
+		return NULL;
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_object_new_string(buf);
+}
+
+struct listarg {
+	json_object	*arr;
+	const char	*cur;
+	int		 nomem;
+};
+
+static int
+list_row(void *arg, size_t n, const struct ac_dbval *v)
+{
+	struct listarg	*l = arg;
+	json_object	*o;
+	char		 id[32];
+
+	if (n < 6)
+		return 1;
+	if ((o = json_object_new_object()) == NULL) {
+		l->nomem = 1;
+		return 1;
+	}
+	copy(id, sizeof(id), &v[0]);
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "created", jtime(intval(&v[1], 0)));
+	json_object_object_add(o, "lastUsed", jtime(intval(&v[2], 0)));
+	json_object_object_add(o, "expires", jtime(intval(&v[3], 0)));
+	json_object_object_add(o, "userAgent", v[4].type == AC_DB_TEXT ?
+	    json_object_new_string_len(v[4].s, (int)v[4].len) : NULL);
+	json_object_object_add(o, "ip", v[5].type == AC_DB_TEXT ?
+	    json_object_new_string_len(v[5].s, (int)v[5].len) : NULL);
+	json_object_object_add(o, "current", json_object_new_boolean(
+	    l->cur != NULL && strcmp(l->cur, id) == 0));
+	json_object_array_add(l->arr, o);
+	return 0;
+}
+
+enum ac_reason
+ac_session_list(struct ac_store *s, const char *user_id, const char *cur,
+    time_t now, json_object **out)
+{
+	struct listarg	 l = { NULL, cur, 0 };
+	struct ac_dbval	 p[2];
+	enum ac_reason	 rc;
+
+	*out = NULL;
+	if ((l.arr = json_object_new_array()) == NULL)
+		return AC_NOMEM;
+	p[0] = AC_DBS(user_id);
+	p[1] = AC_DBI((int64_t)now);
+	rc = ac_db_exec(s, "SELECT id, created, last_used, expires, "
+	    "user_agent, ip FROM sessions WHERE user_id = $1 AND revoked IS "
+	    "NULL AND expires > $2 ORDER BY last_used DESC, id", p, 2,
+	    list_row, &l, NULL);
+	if (rc == AC_OK && l.nomem)
+		rc = AC_NOMEM;
+	if (rc != AC_OK) {
+		json_object_put(l.arr);
+		return rc;
+	}
+	*out = l.arr;
+	return AC_OK;
+}
+
+enum ac_reason
+ac_session_revoke(struct ac_store *s, const char *user_id,
+    const char *session_id, time_t now)
+{
+	struct ac_dbval	 p[3];
+	int64_t		 n = 0;
+	enum ac_reason	 rc;
+
+	if ((rc = ac_db_begin(s)) != AC_OK)
+		return rc;
+	p[0] = AC_DBI((int64_t)now);
+	p[1] = AC_DBS(session_id);
+	p[2] = AC_DBS(user_id);
+	if ((rc = ac_db_exec(s, "UPDATE sessions SET revoked = $1, "
+	    "revoke_reason = 'user' WHERE id = $2 AND user_id = $3 AND "
+	    "revoked IS NULL", p, 3, NULL, NULL, &n)) != AC_OK)
+		goto out;
+	if (n == 0) {
+		rc = AC_NOT_FOUND;
+		goto out;
+	}
+	if ((rc = ac_db_exec(s, "UPDATE refresh_tokens SET revoked = $1 "
+	    "WHERE session_id = $2 AND revoked IS NULL", p, 2, NULL, NULL,
+	    NULL)) != AC_OK)
+		goto out;
+	rc = ac_db_commit(s);
+out:
+	if (rc != AC_OK)
+		ac_db_rollback(s);
+	return rc;
+}
+
+enum ac_reason
+ac_store_prune(struct ac_store *s, time_t now, long keep, int64_t *n)
+{
+	struct ac_dbval	 p[3];
+	int64_t		 a = 0, b = 0, c = 0;
+	enum ac_reason	 rc;
+
+	*n = 0;
+	if ((rc = ac_db_begin(s)) != AC_OK)
+		return rc;
+	p[0] = AC_DBI((int64_t)now);
+	p[1] = AC_DBI((int64_t)now - keep);
+	p[2] = AC_DBI((int64_t)now - FORGET);
+	if ((rc = ac_db_exec(s, "DELETE FROM refresh_tokens WHERE "
+	    "expires <= $1 OR revoked <= $2", p, 2, NULL, NULL, &a)) != AC_OK ||
+	    (rc = ac_db_exec(s, "DELETE FROM sessions WHERE expires <= $1 OR "
+	    "revoked <= $2", p, 2, NULL, NULL, &b)) != AC_OK ||
+	    (p[1] = p[2], rc = ac_db_exec(s, "DELETE FROM login_throttle "
+	    "WHERE blocked_until <= $1 AND last_failure <= $2", p, 2, NULL,
+	    NULL, &c)) != AC_OK) {
+		ac_db_rollback(s);
+		return rc;
+	}
+	if ((rc = ac_db_commit(s)) == AC_OK)
+		*n = a + b + c;
+	return rc;
+}

@@ -1,0 +1,407 @@
+/*
+ * refresh: the token lifecycle under /api/auth/: login, refresh-token
+ * rotation, logout, and the caller's sessions.  This file only reads
+ * requests and writes answers; users, sessions, rotation, theft detection
+ * and throttling live in the core (src/core/session.c).
+ *
+ * The refresh token travels in the cookie refreshToken (browsers) or, for
+ * other clients, in the OAuth 2 form grant_type=refresh_token&
+ * refresh_token=... or JSON {"refreshToken"}; then the new one comes back
+ * in the body as well.  Every token answer carries Cache-Control: no-store.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/ac.h"
+
+#define COOKIE		"refreshToken"
+#define MAXTOK		256
+#define MAXPW		1024
+
+enum src {
+	SRC_NONE = 0,
+	SRC_COOKIE,
+	SRC_JSON,
+	SRC_FORM
+};
+
+static void
+set_cookie(struct ac_req *r, const struct ac_app *app, const char *tok,
+    long maxage)
+{
+	char	 buf[256];
+
+	snprintf(buf, sizeof(buf), "%s=%s; Max-Age=%ld; Path=/api/auth; "
+	    "HttpOnly;%s SameSite=Strict", COOKIE, tok, maxage,
+	    ac_app_config(app)->cookie_secure ? " Secure;" : "");
+	ac_req_header(r, "Set-Cookie", buf);
+}
+
+static int
+form(const struct ac_req *r)
+{
+
+	return ac_req_content_type(r, "application/x-www-form-urlencoded");
+}
+
+/* Copies the string member name of o into out; -1 if absent or too long. */
+static int
+json_str(json_object *o, const char *name, char *out, size_t n)
+{
+	json_object	*v;
+	size_t		 len;
+
+	if (!json_object_object_get_ex(o, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return -1;
+	if ((len = (size_t)json_object_get_string_len(v)) >= n ||
+	    memchr(json_object_get_string(v), '\0', len) != NULL)
+		return -1;
+	memcpy(out, json_object_get_string(v), len + 1);
+	return 0;
+}
+
+/* Email and password from a JSON object or a form. */
+static enum ac_reason
+credentials(struct ac_req *r, char *email, size_t en, char *pw, size_t pn)
+{
+	json_object	*o;
+	const char	*b;
+	size_t		 len;
+	enum ac_reason	 rc;
+	int		 bad = 0;
+
+	if (form(r)) {
+		if ((rc = ac_req_body(r, &b, &len)) != AC_OK)
+			return rc;
+		if (ac_kv_find(b, '&', "email", 1, email, en) < 0) {
+			ac_req_detail(r, "email", "required, at most 254 bytes");
+			bad = 1;
+		}
+		if (ac_kv_find(b, '&', "password", 1, pw, pn) < 0) {
+			ac_req_detail(r, "password", "required, at most "
+			    "1024 bytes");
+			bad = 1;
+		}
+		return bad ? AC_VALIDATION_FAILED : AC_OK;
+	}
+	if ((rc = ac_req_json_body(r, &o)) != AC_OK)
+		return rc;
+	if (json_str(o, "email", email, en) == -1) {
+		ac_req_detail(r, "email", "required string, at most 254 bytes");
+		bad = 1;
+	}
+	if (json_str(o, "password", pw, pn) == -1) {
+		ac_req_detail(r, "password", "required string, at most 1024 "
+		    "bytes");
+		bad = 1;
+	}
+	return bad ? AC_VALIDATION_FAILED : AC_OK;
+}
+
+/*
+ * The presented refresh token: from the body when the body carries one
+ * (JSON refreshToken, or the OAuth form), else from the cookie.
+ */
+static enum ac_reason
+presented(struct ac_req *r, char *tok, size_t n, enum src *src)
+{
+	json_object	*o;
+	const char	*b, *c;
+	char		 gt[32];
+	size_t		 len;
+	enum ac_reason	 rc;
+
+	*src = SRC_NONE;
+	tok[0] = '\0';
+	if (ac_req_content_type(r, "application/json")) {
+		if ((rc = ac_req_json_body(r, &o)) != AC_OK)
+			return rc;
+		if (json_object_object_get_ex(o, "refreshToken", NULL)) {
+			*src = SRC_JSON;
+			if (json_str(o, "refreshToken", tok, n) == -1)
+				return AC_REFRESH_TOKEN_MALFORMED;
+			return AC_OK;
+		}
+	} else if (form(r)) {
+		if ((rc = ac_req_body(r, &b, &len)) != AC_OK)
+			return rc;
+		if (ac_kv_find(b, '&', "grant_type", 1, gt, sizeof(gt)) >= 0 &&
+		    strcmp(gt, "refresh_token") != 0) {
+			ac_req_detail(r, "grant_type", "must be refresh_token");
+			return AC_BODY_MALFORMED;
+		}
+		if (strstr(b, "refresh_token=") != NULL) {
+			*src = SRC_FORM;
+			if (ac_kv_find(b, '&', "refresh_token", 1, tok, n) < 0)
+				return AC_REFRESH_TOKEN_MALFORMED;
+			return AC_OK;
+		}
+	}
+	*src = SRC_COOKIE;
+	if (ac_req_cookie(r, COOKIE, tok, n) >= 0)
+		return AC_OK;
+	c = ac_req_param(r, "HTTP_COOKIE");
+	if (c != NULL && strstr(c, COOKIE "=") != NULL)
+		return AC_REFRESH_TOKEN_MALFORMED;
+	tok[0] = '\0';
+	return AC_OK;
+}
+
+/* The token answer: access token, and the refresh token where it goes. */
+static enum ac_reason
+tokens(struct ac_req *r, const struct ac_app *app, const struct ac_grant *g,
+    enum src src, time_t now)
+{
+	json_object	*extra, *o;
+	char		*at = NULL;
+	long		 ttl = ac_app_config(app)->access_ttl;
+	enum ac_reason	 rc;
+
+	if ((extra = json_object_new_object()) == NULL)
+		return AC_NOMEM;
+	json_object_object_add(extra, "sid",
+	    json_object_new_string(g->session_id));
+	json_object_object_add(extra, "email", json_object_new_string(g->email));
+	rc = ac_token_issue(app, g->user_id, 0, extra, &at);
+	json_object_put(extra);
+	if (rc != AC_OK)
+		return rc;
+	if ((o = json_object_new_object()) == NULL) {
+		free(at);
+		return AC_NOMEM;
+	}
+	json_object_object_add(o, "accessToken", json_object_new_string(at));
+	json_object_object_add(o, "tokenType", json_object_new_string("Bearer"));
+	json_object_object_add(o, "expiresIn", json_object_new_int64(ttl));
+	if (src == SRC_COOKIE)
+		set_cookie(r, app, g->refresh, (long)(g->expires - now));
+	else {
+		json_object_object_add(o, "refreshToken",
+		    json_object_new_string(g->refresh));
+		json_object_object_add(o, "refreshTokenExpiresIn",
+		    json_object_new_int64(g->expires - now));
+	}
+	if (src == SRC_FORM) {
+		/* RFC 6749 section 5.1 names, for OAuth 2 clients. */
+		json_object_object_add(o, "access_token",
+		    json_object_new_string(at));
+		json_object_object_add(o, "token_type",
+		    json_object_new_string("Bearer"));
+		json_object_object_add(o, "expires_in",
+		    json_object_new_int64(ttl));
+		json_object_object_add(o, "refresh_token",
+		    json_object_new_string(g->refresh));
+	}
+	ac_req_header(r, "Cache-Control", "no-store");
+	ac_req_header(r, "Pragma", "no-cache");
+	ac_req_json(r, 200, o);
+	json_object_put(o);
+	free(at);
+	return AC_OK;
+}
+
+static enum ac_reason
+h_login(struct ac_req *r, const struct ac_app *app)
+{
+	struct ac_store	*st;
+	struct ac_grant	 g;
+	char		 email[256], pw[MAXPW + 1], ra[32];
+	long		 retry = 0;
+	time_t		 now = time(NULL);
+	enum ac_reason	 rc;
+
+	if ((rc = credentials(r, email, sizeof(email), pw,
+	    sizeof(pw))) != AC_OK)
+		goto out;
+	if ((rc = ac_req_store(r, &st)) != AC_OK)
+		goto out;
+	rc = ac_user_login(app, st, email, pw, ac_req_param(r, "REMOTE_ADDR"),
+	    ac_req_param(r, "HTTP_USER_AGENT"), now, &g, &retry);
+	if (rc == AC_RATE_LIMITED) {
+		snprintf(ra, sizeof(ra), "%ld", retry);
+		ac_req_header(r, "Retry-After", ra);
+	}
+	if (rc == AC_OK)
+		rc = tokens(r, app, &g, SRC_COOKIE, now);
+out:
+	explicit_bzero(pw, sizeof(pw));
+	explicit_bzero(&g, sizeof(g));
+	return rc;
+}
+
+static enum ac_reason
+h_signup(struct ac_req *r, const struct ac_app *app)
+{
+	struct ac_store	*st;
+	json_object	*o;
+	char		 email[256], pw[MAXPW + 1], id[64];
+	enum ac_reason	 rc;
+
+	if (!ac_app_config(app)->signup)
+		return AC_NOT_FOUND;
+	if ((rc = credentials(r, email, sizeof(email), pw,
+	    sizeof(pw))) != AC_OK)
+		goto out;
+	if ((rc = ac_req_store(r, &st)) != AC_OK)
+		goto out;
+	rc = ac_user_add(st, email, pw, time(NULL), id, sizeof(id));
+	if (rc == AC_VALIDATION_FAILED) {
+		ac_req_detail(r, "email", "a valid address");
+		ac_req_detail(r, "password", "8 to 1024 bytes");
+	}
+	if (rc != AC_OK)
+		goto out;
+	if ((o = json_object_new_object()) == NULL) {
+		rc = AC_NOMEM;
+		goto out;
+	}
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "email", json_object_new_string(email));
+	ac_req_json(r, 201, o);
+	json_object_put(o);
+out:
+	explicit_bzero(pw, sizeof(pw));
+	return rc;
+}
+
+static enum ac_reason
+h_refresh(struct ac_req *r, const struct ac_app *app)
+{
+	struct ac_store	*st;
+	struct ac_grant	 g;
+	char		 tok[MAXTOK];
+	enum src	 src;
+	time_t		 now = time(NULL);
+	enum ac_reason	 rc;
+
+	memset(&g, 0, sizeof(g));
+	ac_req_header(r, "Cache-Control", "no-store");
+	if ((rc = presented(r, tok, sizeof(tok), &src)) != AC_OK)
+		goto out;
+	if (tok[0] == '\0') {
+		rc = AC_REFRESH_TOKEN_MISSING;
+		goto out;
+	}
+	if ((rc = ac_req_store(r, &st)) != AC_OK)
+		goto out;
+	if ((rc = ac_session_refresh(app, st, tok, now, &g)) == AC_OK)
+		rc = tokens(r, app, &g, src, now);
+out:
+	/* A dead cookie is of no use to the browser: drop it. */
+	if (src == SRC_COOKIE && (rc == AC_REFRESH_TOKEN_MALFORMED ||
+	    rc == AC_REFRESH_TOKEN_UNKNOWN || rc == AC_REFRESH_TOKEN_EXPIRED ||
+	    rc == AC_REFRESH_TOKEN_REVOKED || rc == AC_REFRESH_TOKEN_REUSED))
+		set_cookie(r, app, "", 0);
+	explicit_bzero(tok, sizeof(tok));
+	explicit_bzero(&g, sizeof(g));
+	return rc;
+}
+
+static enum ac_reason
+h_logout(struct ac_req *r, const struct ac_app *app)
+{
+	struct ac_store	*st;
+	char		 tok[MAXTOK];
+	enum src	 src;
+	enum ac_reason	 rc;
+
+	ac_req_header(r, "Cache-Control", "no-store");
+	if ((rc = presented(r, tok, sizeof(tok), &src)) != AC_OK)
+		goto out;
+	set_cookie(r, app, "", 0);
+	if (tok[0] == '\0')
+		goto out;	/* nothing to revoke: already logged out */
+	if ((rc = ac_req_store(r, &st)) != AC_OK)
+		goto out;
+	rc = ac_session_logout(st, tok, time(NULL));
+out:
+	explicit_bzero(tok, sizeof(tok));
+	if (rc == AC_OK)
+		ac_req_json(r, 204, NULL);
+	return rc;
+}
+
+/* The sid claim of a verified access token, or NULL. */
+static const char *
+token_sid(const struct ac_token *t)
+{
+	json_object	*v;
+
+	if (!json_object_object_get_ex(t->claims, "sid", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static enum ac_reason
+h_sessions(struct ac_req *r, const struct ac_app *app)
+{
+	struct ac_token	 t;
+	struct ac_store	*st;
+	json_object	*list = NULL, *o;
+	enum ac_reason	 rc;
+
+	if ((rc = ac_req_auth(r, app, &t)) != AC_OK)
+		goto out;
+	if ((rc = ac_req_store(r, &st)) != AC_OK)
+		goto out;
+	if ((rc = ac_session_list(st, t.sub, token_sid(&t), time(NULL),
+	    &list)) != AC_OK)
+		goto out;
+	if ((o = json_object_new_object()) == NULL) {
+		json_object_put(list);
+		rc = AC_NOMEM;
+		goto out;
+	}
+	json_object_object_add(o, "sessions", list);
+	ac_req_header(r, "Cache-Control", "no-store");
+	ac_req_json(r, 200, o);
+	json_object_put(o);
+out:
+	ac_token_clear(&t);
+	return rc;
+}
+
+static enum ac_reason
+h_session_revoke(struct ac_req *r, const struct ac_app *app)
+{
+	struct ac_token	 t;
+	struct ac_store	*st;
+	const char	*id = ac_req_var(r, "id");
+	enum ac_reason	 rc;
+
+	if ((rc = ac_req_auth(r, app, &t)) != AC_OK)
+		goto out;
+	if (id == NULL || strlen(id) >= 32) {
+		rc = AC_NOT_FOUND;
+		goto out;
+	}
+	if ((rc = ac_req_store(r, &st)) != AC_OK)
+		goto out;
+	if ((rc = ac_session_revoke(st, t.sub, id, time(NULL))) == AC_OK)
+		ac_req_json(r, 204, NULL);
+out:
+	ac_token_clear(&t);
+	return rc;
+}
+
+static const struct ac_route routes[] = {
+	{ AC_POST,   "/api/auth/login",		h_login },
+	{ AC_POST,   "/api/auth/signup",	h_signup },
+	{ AC_POST,   "/api/auth/refresh",	h_refresh },
+	{ AC_POST,   "/api/auth/logout",	h_logout },
+	{ AC_GET,    "/api/auth/sessions",	h_sessions },
+	{ AC_DELETE, "/api/auth/sessions/{id}",	h_session_revoke },
+};
+
+int
+main(void)
+{
+
+	return ac_main("refresh", routes, nitems(routes));
+}
