@@ -441,13 +441,14 @@ revoke_family(struct ac_store *s, const char *sid, const char *why,
 
 	p[0] = AC_DBI((int64_t)now);
 	p[1] = AC_DBS(sid);
-	p[2] = AC_DBS(why);
 	if ((rc = ac_db_exec(s, "UPDATE refresh_tokens SET revoked = $1 "
 	    "WHERE session_id = $2 AND revoked IS NULL", p, 2, NULL, NULL,
 	    NULL)) != AC_OK)
 		return rc;
+	p[1] = AC_DBS(why);
+	p[2] = AC_DBS(sid);
 	return ac_db_exec(s, "UPDATE sessions SET revoked = $1, "
-	    "revoke_reason = $3 WHERE id = $2 AND revoked IS NULL", p, 3,
+	    "revoke_reason = $2 WHERE id = $3 AND revoked IS NULL", p, 3,
 	    NULL, NULL, NULL);
 }
 

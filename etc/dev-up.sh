@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# dev-up.sh: build the suite and start it on 127.0.0.1 for development.
+#
+#   bash etc/dev-up.sh         install missing Debian packages, build in
+#                              build/, make run/ with a fresh HS256 key and
+#                              a configuration, start the programs under
+#                              spawn-fcgi behind nginx on PORT (8080), and
+#                              print a curl line that works
+#   bash etc/dev-up.sh stop    stop what it started
+#
+# Everything lives in run/ (git-ignored): dev.key, auth.conf, auth.db,
+# nginx.conf, one NAME.sock, NAME.pid and NAME.log per program, and the
+# nginx logs.  Starting again restarts.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+. etc/deps.sh
+. tests/integration/lib.sh
+
+RUN=$root/run
+PORT=${PORT:-8080}
+NPROC=${NPROC:-2}
+
+# What is mounted where: one line per program, "PREFIX PROGRAM".  nginx
+# picks the longest matching prefix, so /api/auth/ (refresh) and /api/
+# (todos) can sit side by side; add each program here when it exists.
+ROUTES="
+/verify verify
+"
+
+stop()
+{
+	local f p n stopped=
+
+	for f in "$RUN"/*.pid; do
+		[ -f "$f" ] || continue
+		for p in $(cat "$f"); do
+			# Only ours: a stale pid may name someone else now.
+			grep -qF "$root" "/proc/$p/cmdline" 2>/dev/null ||
+			    continue
+			kill -TERM "$p" 2>/dev/null && stopped="$stopped $p"
+		done
+		rm -f "$f"
+	done
+	# A libfcgi process waiting in accept() may sit out SIGTERM.
+	for n in 1 2 3 4 5 6 7 8 9 10; do
+		p=
+		for p in $stopped; do
+			kill -0 "$p" 2>/dev/null && break
+			p=
+		done
+		[ -z "$p" ] && break
+		sleep 0.1
+	done
+	for p in $stopped; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	rm -f "$RUN"/*.sock
+	[ -n "$stopped" ] && echo "dev-up: stopped$stopped"
+	return 0
+}
+
+build()
+{
+	deps_install
+	if [ -f config.status ]; then
+		# Configured in the source tree: build there.
+		BUILD=$root
+	else
+		BUILD=$root/build
+		[ -x configure ] || ./bootstrap
+		mkdir -p "$BUILD"
+		[ -f "$BUILD/config.status" ] ||
+		    (cd "$BUILD" && ../configure --quiet)
+	fi
+	make -C "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+}
+
+port_busy()
+{
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+up()
+{
+	local prefix name good bad status rel
+
+	build
+	stop
+	if port_busy "$PORT"; then
+		echo "dev-up: port $PORT on 127.0.0.1 is in use;" \
+		    "stop what uses it or set PORT" >&2
+		exit 1
+	fi
+	mkdir -p "$RUN"
+	chmod 700 "$RUN"
+	AUTHCTL=$BUILD/src/authctl
+	"$AUTHCTL" keygen --alg HS256 --out "$RUN/dev.key" --force >/dev/null 2>&1
+	cat >"$RUN/auth.conf" <<EOF
+# Written by etc/dev-up.sh for development only; see auth.conf(5).
+JWT_ALGORITHM=HS256
+JWT_SECRET_FILE=$RUN/dev.key
+DATABASE_URL=$RUN/auth.db
+AUTH_THREADS=4
+LOG_LEVEL=info
+EOF
+	AUTH_CONFIG=$RUN/auth.conf
+	export AUTH_CONFIG
+	if ! "$AUTHCTL" check-config >"$RUN/check-config.log" 2>&1; then
+		cat "$RUN/check-config.log" >&2
+		exit 1
+	fi
+
+	# lib.sh's writers read these: T is the directory, TI_ROUTES the
+	# mounts, TI_NPROC_/TI_NTHR_ size each upstream's keepalive.
+	T=$RUN
+	TI_ROUTES=
+	while read -r prefix name; do
+		[ -n "$prefix" ] || continue
+		if [ ! -x "$BUILD/src/$name" ]; then
+			echo "dev-up: $name is not built" >&2
+			stop
+			exit 1
+		fi
+		rm -f "$RUN/$name.sock" "$RUN/$name.log"
+		spawn-fcgi -s "$RUN/$name.sock" -F "$NPROC" -P "$RUN/$name.pid" \
+		    -- /bin/sh -c 'exec "$0" "$@" 2>>"'"$RUN/$name.log"'"' \
+		    "$BUILD/src/$name" >/dev/null
+		ti_route "$prefix" "$name"
+		eval "TI_NPROC_$name=$NPROC TI_NTHR_$name=4"
+	done <<EOF
+$ROUTES
+EOF
+	ti_nginx_conf "$RUN" "$PORT"
+	: >"$RUN/nginx-error.log"
+	setsid "$(ti_bin nginx)" -p "$RUN" -c "$RUN/nginx.conf" \
+	    -e "$RUN/nginx-error.log" </dev/null >/dev/null 2>&1 &
+	TI_PORT=$PORT
+	if ! ti_wait_http "$!"; then
+		cat "$RUN/nginx-error.log" >&2
+		stop
+		echo "dev-up: nginx did not start" >&2
+		exit 1
+	fi
+
+	# Check what we print before printing it.
+	rel=.
+	[ "$BUILD" = "$root" ] || rel=build
+	good=$("$AUTHCTL" issue --sub dev-user)
+	bad=$(ti_flip_last "$good")
+	status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+	    -H "Authorization: Bearer $good" "http://127.0.0.1:$PORT/verify")
+	if [ "$status" != 200 ]; then
+		echo "dev-up: verify answered $status, not 200; see run/*.log" >&2
+		exit 1
+	fi
+	status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+	    -H "Authorization: Bearer $bad" "http://127.0.0.1:$PORT/verify")
+	if [ "$status" != 401 ]; then
+		echo "dev-up: a tampered token got $status, not 401" >&2
+		exit 1
+	fi
+
+	cat <<EOF
+dev-up: verify answers on http://127.0.0.1:$PORT/verify ($NPROC processes
+under spawn-fcgi, nginx in front; logs in run/, config run/auth.conf).
+
+Try it (the token is valid for 30 minutes):
+
+curl -i -H 'Authorization: Bearer $good' http://127.0.0.1:$PORT/verify
+
+A new token:  AUTH_CONFIG=run/auth.conf $rel/src/authctl issue --sub dev-user
+Stop:         bash etc/dev-up.sh stop
+EOF
+}
+
+case ${1:-up} in
+up|start)
+	up ;;
+stop)
+	stop ;;
+*)
+	echo "usage: bash etc/dev-up.sh [stop]" >&2
+	exit 2 ;;
+esac

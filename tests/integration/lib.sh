@@ -1,0 +1,630 @@
+# lib.sh: helpers shared by the integration tests (sourced, never run).
+#
+# A test sources this file, calls ti_init, writes a configuration with
+# ti_config, starts its programs with ti_spawn (spawn-fcgi on a unix socket
+# in a private temporary directory), mounts them with ti_route or
+# ti_cgi_route, starts a web server with ti_nginx or ti_lighttpd on
+# 127.0.0.1 and a free port, drives it with ti_request (curl) and checks
+# the answer with the ti_expect_* assertions.  ti_done prints the tally
+# and gives the exit status.  A trap stops only the processes this file
+# started and removes the temporary directory.  A missing server binary
+# makes the test exit 77, automake's "skipped".
+#
+# Sourcing the file has no side effects; etc/dev-up.sh uses the
+# configuration writers (ti_nginx_conf) for its own long-lived run.
+
+# Where the sources and the built programs are.  `make check` exports
+# both (AM_TESTS_ENVIRONMENT); run by hand, the script's ../.. is the
+# source tree, and the build is there or in build/.
+ti_find_tree()
+{
+	local here
+
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	: "${top_srcdir:=$here}"
+	if [ -z "${top_builddir:-}" ]; then
+		if [ -x "$top_srcdir/src/verify" ]; then
+			top_builddir=$top_srcdir
+		else
+			top_builddir=$top_srcdir/build
+		fi
+	fi
+	export top_srcdir top_builddir
+	AUTHCTL=$top_builddir/src/authctl
+}
+
+ti_skip()
+{
+	echo "SKIP: $*"
+	exit 77
+}
+
+# ti_need BINARY...: skip the test unless every binary is on PATH (or in
+# /usr/sbin, where Debian puts the servers).
+ti_need()
+{
+	local b
+
+	for b in "$@"; do
+		command -v "$b" >/dev/null 2>&1 ||
+		    [ -x "/usr/sbin/$b" ] || ti_skip "$b not installed"
+	done
+}
+
+ti_bin()
+{
+	if command -v "$1" >/dev/null 2>&1; then
+		command -v "$1"
+	else
+		echo "/usr/sbin/$1"
+	fi
+}
+
+# ti_init: temporary directory, trap, counters.  Sets T.
+ti_init()
+{
+	ti_find_tree
+	ti_need curl spawn-fcgi
+	[ -x "$top_builddir/src/verify" ] ||
+	    { echo "no build in $top_builddir (set top_builddir)"; exit 99; }
+	T=$(mktemp -d "${TMPDIR:-/tmp}/ac-it.XXXXXX") || exit 99
+	TI_PIDS=
+	TI_ROUTES=
+	TI_PASS=0
+	TI_FAIL=0
+	TI_CASE=
+	TI_PORT=
+	trap ti_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+# Stop only what we started: spawned programs and the web server.
+ti_cleanup()
+{
+	local p n
+
+	for p in $TI_PIDS; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for n in 1 2 3 4 5 6 7 8 9 10; do
+		for p in $TI_PIDS; do
+			kill -0 "$p" 2>/dev/null && break
+			p=
+		done
+		[ -z "$p" ] && break
+		sleep 0.1
+	done
+	for p in $TI_PIDS; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	if [ -n "${TI_KEEP:-}" ]; then
+		echo "kept $T"
+	elif [ -n "${T:-}" ] && [ -d "$T" ]; then
+		rm -rf "$T"
+	fi
+}
+
+ti_track()
+{
+	TI_PIDS="$TI_PIDS $*"
+}
+
+# ti_port: prints a port on 127.0.0.1 that nobody listens on now.
+ti_port()
+{
+	local p i
+
+	if [ -x /usr/bin/python3 ]; then
+		/usr/bin/python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+		return
+	fi
+	for i in $(seq 1 50); do
+		p=$((20000 + RANDOM % 30000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+	return 1
+}
+
+# ti_config FILE NAME=VALUE...: writes a suite configuration file.
+ti_config()
+{
+	local f=$1
+
+	shift
+	: >"$f"
+	for kv in "$@"; do
+		printf '%s\n' "$kv" >>"$f"
+	done
+}
+
+# ti_key FILE [ALG]: a fresh key made by authctl keygen.
+ti_key()
+{
+	"$AUTHCTL" keygen --alg "${2:-HS256}" --out "$1" >/dev/null 2>&1 ||
+	    { echo "authctl keygen failed"; exit 99; }
+}
+
+# ti_issue CONFIG ARGS...: prints a token from authctl issue.
+ti_issue()
+{
+	local conf=$1
+
+	shift
+	AUTH_CONFIG=$conf "$AUTHCTL" issue "$@"
+}
+
+# ti_spawn NAME PROGRAM [PROCESSES [THREADS]]: starts PROGRAM under
+# spawn-fcgi on $T/NAME.sock with AUTH_CONFIG from the environment.
+# spawn-fcgi points a forked child's stdout and stderr at /dev/null, so a
+# shell that execs the program (same pid) sends stderr to $T/NAME.log.
+# THREADS (default 4, AUTH_THREADS) sizes the server's keepalive pool.
+ti_spawn()
+{
+	local name=$1 prog=$2 n=${3:-1} sock i
+
+	sock=$T/$name.sock
+	rm -f "$sock" "$T/$name.pid"
+	spawn-fcgi -s "$sock" -F "$n" -P "$T/$name.pid" -- \
+	    /bin/sh -c 'exec "$0" "$@" 2>>"'"$T/$name.log"'"' "$prog" \
+	    >>"$T/spawn-fcgi.log" 2>&1 ||
+	    { cat "$T/spawn-fcgi.log"; echo "spawn-fcgi $prog failed"; exit 99; }
+	ti_track $(cat "$T/$name.pid")
+	# spawn-fcgi returns once the children exist; let them get past
+	# start-up and make sure none refused to start.
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		grep -q 'event=start' "$T/$name.log" 2>/dev/null &&
+		    [ "$(grep -c 'event=start' "$T/$name.log")" -ge "$n" ] &&
+		    break
+		sleep 0.1
+	done
+	for i in $(cat "$T/$name.pid"); do
+		kill -0 "$i" 2>/dev/null ||
+		    { cat "$T/$name.log"; echo "$prog exited"; exit 99; }
+	done
+	eval "TI_NPROC_$name=\$n TI_NTHR_$name=\${4:-\${AUTH_THREADS:-4}}"
+}
+
+# ti_route PREFIX NAME: the server sends paths under PREFIX to the
+# FastCGI program NAME.  ti_cgi_route PREFIX FILE: runs FILE as plain CGI
+# (lighttpd only).  Longer prefixes win, as in nginx and lighttpd.
+ti_route()
+{
+	TI_ROUTES="$TI_ROUTES$1 fcgi $2
+"
+}
+
+ti_cgi_route()
+{
+	TI_ROUTES="$TI_ROUTES$1 cgi $2
+"
+}
+
+# ti_keepalive NAME: idle FastCGI connections a server may keep to NAME.
+# A libfcgi thread serves one connection at a time, so the server must
+# keep fewer idle connections than processes x threads, or a new
+# connection waits behind idle ones.
+ti_keepalive()
+{
+	local n t k
+
+	eval "n=\${TI_NPROC_$1:-1} t=\${TI_NTHR_$1:-4}"
+	k=$((n * t / 2))
+	[ "$k" -lt 1 ] && k=1
+	echo "$k"
+}
+
+# The FastCGI programs named in TI_ROUTES, each once.
+ti_fcgi_names()
+{
+	echo "$TI_ROUTES" | awk '$2 == "fcgi" { print $3 }' | sort -u
+}
+
+# ti_nginx_conf DIR PORT: writes DIR/nginx.conf for the routes in
+# TI_ROUTES (sockets DIR/NAME.sock) listening on 127.0.0.1:PORT.
+ti_nginx_conf()
+{
+	local d=$1 port=$2 prefix kind name t
+
+	mkdir -p "$d/nginx-tmp"
+	{
+		echo "worker_processes 1;"
+		echo "daemon off;"
+		echo "pid $d/nginx.pid;"
+		echo "error_log $d/nginx-error.log info;"
+		[ "$(id -u)" = 0 ] && echo "user root;"
+		echo "events { worker_connections 512; }"
+		echo "http {"
+		echo "	access_log $d/nginx-access.log;"
+		for t in client_body fastcgi proxy uwsgi scgi; do
+			echo "	${t}_temp_path $d/nginx-tmp/$t;"
+		done
+		echo "	default_type application/octet-stream;"
+		echo "	server_tokens off;"
+		for name in $(ti_fcgi_names); do
+			echo "	upstream u_$name {"
+			echo "		server unix:$d/$name.sock;"
+			echo "		keepalive $(ti_keepalive "$name");"
+			echo "	}"
+		done
+		echo "	server {"
+		echo "		listen 127.0.0.1:$port;"
+		echo "		server_name localhost;"
+		echo "$TI_ROUTES" | while read -r prefix kind name; do
+			[ "$kind" = fcgi ] || continue
+			echo "		location $prefix {"
+			echo "			include $d/fastcgi.params;"
+			echo "			fastcgi_pass u_$name;"
+			echo "			fastcgi_keep_conn on;"
+			echo "		}"
+		done
+		echo "	}"
+		echo "}"
+	} >"$d/nginx.conf"
+	cat >"$d/fastcgi.params" <<'EOF'
+fastcgi_param GATEWAY_INTERFACE CGI/1.1;
+fastcgi_param SERVER_SOFTWARE nginx;
+fastcgi_param SERVER_PROTOCOL $server_protocol;
+fastcgi_param SERVER_NAME $server_name;
+fastcgi_param SERVER_ADDR $server_addr;
+fastcgi_param SERVER_PORT $server_port;
+fastcgi_param REMOTE_ADDR $remote_addr;
+fastcgi_param REMOTE_PORT $remote_port;
+fastcgi_param REQUEST_METHOD $request_method;
+fastcgi_param REQUEST_URI $request_uri;
+fastcgi_param DOCUMENT_URI $document_uri;
+fastcgi_param SCRIPT_NAME $fastcgi_script_name;
+fastcgi_param QUERY_STRING $query_string;
+fastcgi_param CONTENT_TYPE $content_type;
+fastcgi_param CONTENT_LENGTH $content_length;
+fastcgi_param HTTPS $https if_not_empty;
+EOF
+}
+
+# ti_lighttpd_conf DIR PORT: the same for lighttpd (mod_fastcgi, and
+# mod_cgi for ti_cgi_route).  AUTH_CONFIG reaches CGI programs through
+# mod_setenv, since mod_cgi passes no server environment on.
+ti_lighttpd_conf()
+{
+	local d=$1 port=$2 prefix kind name
+
+	mkdir -p "$d/www" "$d/lighttpd-tmp"
+	{
+		echo "server.document-root = \"$d/www\""
+		echo "server.bind = \"127.0.0.1\""
+		echo "server.port = $port"
+		echo "server.errorlog = \"$d/lighttpd-error.log\""
+		echo "server.upload-dirs = ( \"$d/lighttpd-tmp\" )"
+		echo "server.modules = ( \"mod_setenv\", \"mod_alias\", \"mod_fastcgi\", \"mod_cgi\" )"
+		echo "server.tag = \"\""
+		echo "setenv.set-environment = ( \"AUTH_CONFIG\" => \"${AUTH_CONFIG:-}\" )"
+		echo "fastcgi.server = ("
+		echo "$TI_ROUTES" | while read -r prefix kind name; do
+			[ "$kind" = fcgi ] || continue
+			echo "	\"$prefix\" => (( \"socket\" => \"$d/$name.sock\","
+			echo "	    \"check-local\" => \"disable\" )),"
+		done
+		echo ")"
+		echo "$TI_ROUTES" | while read -r prefix kind name; do
+			[ "$kind" = cgi ] || continue
+			echo "alias.url += ( \"$prefix\" => \"$name\" )"
+			echo "\$HTTP[\"url\"] =^ \"$prefix\" {"
+			echo "	cgi.assign = ( \"\" => \"\" )"
+			echo "}"
+		done
+	} >"$d/lighttpd.conf"
+}
+
+# Wait until something answers HTTP on the port, or the pid dies.
+ti_wait_http()
+{
+	local pid=$1 i
+
+	for i in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		curl -s -o /dev/null --max-time 1 \
+		    "http://127.0.0.1:$TI_PORT/" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ti_nginx / ti_lighttpd: start the server in the foreground of a
+# background job (its pid is ours to stop); a port taken between
+# ti_port and bind gets another try.
+ti_nginx()
+{
+	local bin try pid
+
+	ti_need nginx
+	bin=$(ti_bin nginx)
+	for try in 1 2 3; do
+		TI_PORT=$(ti_port)
+		ti_nginx_conf "$T" "$TI_PORT"
+		"$bin" -p "$T" -c "$T/nginx.conf" -e "$T/nginx-error.log" \
+		    >>"$T/nginx-stdout.log" 2>&1 &
+		pid=$!
+		ti_track "$pid"
+		ti_wait_http "$pid" && return 0
+	done
+	cat "$T/nginx-error.log" "$T/nginx-stdout.log"
+	echo "nginx did not start"
+	exit 99
+}
+
+ti_lighttpd()
+{
+	local bin try pid
+
+	ti_need lighttpd
+	bin=$(ti_bin lighttpd)
+	for try in 1 2 3; do
+		TI_PORT=$(ti_port)
+		ti_lighttpd_conf "$T" "$TI_PORT"
+		"$bin" -D -f "$T/lighttpd.conf" >>"$T/lighttpd-stdout.log" 2>&1 &
+		pid=$!
+		ti_track "$pid"
+		ti_wait_http "$pid" && return 0
+	done
+	cat "$T/lighttpd-error.log" "$T/lighttpd-stdout.log" 2>/dev/null
+	echo "lighttpd did not start"
+	exit 99
+}
+
+# ti_request LABEL PATH [CURL ARGS...]: one request.  Sets TI_CASE,
+# TI_STATUS, and files $T/last.headers (CRs removed) and $T/last.body.
+ti_request()
+{
+	TI_CASE=$1
+	shift
+	local path=$1
+
+	shift
+	TI_STATUS=$(curl -sS --max-time 10 -o "$T/last.body" \
+	    -D "$T/last.raw" -w '%{http_code}' "$@" \
+	    "http://127.0.0.1:$TI_PORT$path") || TI_STATUS=curl-failed
+	tr -d '\r' <"$T/last.raw" >"$T/last.headers" 2>/dev/null
+}
+
+ti_pass()
+{
+	TI_PASS=$((TI_PASS + 1))
+}
+
+# ti_fail WHAT EXPECTED GOT: prints the failure with the last answer.
+ti_fail()
+{
+	TI_FAIL=$((TI_FAIL + 1))
+	{
+		echo "FAIL [$TI_CASE] $1"
+		echo "  expected: $2"
+		echo "  got:      $3"
+		echo "  status:   ${TI_STATUS:-}"
+		sed 's/^/  < /' "$T/last.headers" 2>/dev/null
+		echo "  body: $(head -c 2000 "$T/last.body" 2>/dev/null)"
+	} >&2
+}
+
+ti_expect_status()
+{
+	if [ "$TI_STATUS" = "$1" ]; then
+		ti_pass
+	else
+		ti_fail status "$1" "$TI_STATUS"
+	fi
+}
+
+# ti_expect_status_4xx: any client error, for limits the server enforces.
+ti_expect_status_4xx()
+{
+	case $TI_STATUS in
+	4??) ti_pass ;;
+	*) ti_fail status 4xx "$TI_STATUS" ;;
+	esac
+}
+
+# ti_header NAME: prints the value of the last answer's header NAME.
+ti_header()
+{
+	awk -v n="$1" 'BEGIN { n = tolower(n) }
+	    { i = index($0, ":") }
+	    i > 0 && tolower(substr($0, 1, i - 1)) == n {
+		v = substr($0, i + 1); sub(/^[ \t]+/, "", v); print v; exit
+	    }' "$T/last.headers"
+}
+
+# ti_expect_header NAME ERE: the header exists and matches ERE.
+ti_expect_header()
+{
+	local v
+
+	v=$(ti_header "$1")
+	if grep -qiE "^$1:" "$T/last.headers" &&
+	    printf '%s\n' "$v" | grep -qE -- "$2"; then
+		ti_pass
+	else
+		ti_fail "header $1" "/$2/" "${v:-<absent>}"
+	fi
+}
+
+# ti_expect_no_header NAME [ERE]: the header is absent (or does not
+# match ERE).
+ti_expect_no_header()
+{
+	local v
+
+	if ! grep -qiE "^$1:" "$T/last.headers"; then
+		ti_pass
+		return
+	fi
+	v=$(ti_header "$1")
+	if [ $# -ge 2 ] && ! printf '%s\n' "$v" | grep -qE -- "$2"; then
+		ti_pass
+	else
+		ti_fail "header $1" "no ${2:-header}" "$v"
+	fi
+}
+
+# ti_json EXPR: evaluates a Python expression over the body parsed as
+# JSON (bound to j) and prints the result; "<invalid json>" otherwise.
+ti_json()
+{
+	/usr/bin/python3 -c 'import json, sys
+try:
+	j = json.load(open(sys.argv[1]))
+except Exception:
+	print("<invalid json>")
+	sys.exit(0)
+try:
+	v = eval(sys.argv[2], {"j": j})
+except Exception as e:
+	v = "<%s>" % type(e).__name__
+print(json.dumps(v) if not isinstance(v, str) else v)' "$T/last.body" "$1"
+}
+
+# ti_expect_json EXPR VALUE: the expression's value, printed as
+# ti_json does (strings bare, the rest as JSON), equals VALUE.
+ti_expect_json()
+{
+	local v
+
+	v=$(ti_json "$1")
+	if [ "$v" = "$2" ]; then
+		ti_pass
+	else
+		ti_fail "json $1" "$2" "$v"
+	fi
+}
+
+# ti_expect_error STATUS REASON: the JSON error envelope of DESIGN.md.
+ti_expect_error()
+{
+	local code
+
+	case $1 in
+	400) code=BAD_REQUEST ;;
+	401) code=UNAUTHORIZED ;;
+	403) code=FORBIDDEN ;;
+	404) code=NOT_FOUND ;;
+	*) code= ;;
+	esac
+	ti_expect_status "$1"
+	ti_expect_header Content-Type '^application/json'
+	ti_expect_header Cache-Control 'no-store'
+	ti_expect_json 'sorted(j.keys())' '["error"]'
+	ti_expect_json 'sorted(j["error"].keys())' \
+	    '["code", "details", "message", "reason"]'
+	[ -n "$code" ] && ti_expect_json 'j["error"]["code"]' "$code"
+	ti_expect_json 'j["error"]["reason"]' "$2"
+	ti_expect_json 'isinstance(j["error"]["message"], str) and len(j["error"]["message"]) > 0' true
+	ti_expect_json 'j["error"]["details"]' '[]'
+}
+
+# ti_expect_true DESCRIPTION COMMAND...: a free-form check.
+ti_expect_true()
+{
+	local what=$1
+
+	shift
+	if "$@"; then
+		ti_pass
+	else
+		ti_fail "$what" "true" "false"
+	fi
+}
+
+# ti_expect_logs_clean: no sanitizer report or crash in the logs of the
+# programs and servers started here.
+ti_expect_logs_clean()
+{
+	local hits
+
+	TI_CASE=logs
+	hits=$(cat "$T"/*.log 2>/dev/null | grep -E \
+	    'AddressSanitizer|LeakSanitizer|runtime error:|Segmentation|event=serve_failed' |
+	    head -20)
+	if [ -z "$hits" ]; then
+		ti_pass
+	else
+		TI_STATUS=
+		: >"$T/last.headers"
+		: >"$T/last.body"
+		ti_fail "sanitizer or crash report in logs" "none" "$hits"
+	fi
+}
+
+# ti_expect_no_secret [LOG] STRING...: the log file LOG (which must not
+# be empty), or else every log in $T, holds none of the STRINGs (tokens
+# and secrets never reach logs).
+ti_expect_no_secret()
+{
+	local s logs
+
+	TI_CASE=logs
+	TI_STATUS=
+	: >"$T/last.headers"
+	: >"$T/last.body"
+	if [ -f "$1" ]; then
+		logs=$1
+		shift
+		if [ ! -s "$logs" ]; then
+			ti_fail "log $(basename "$logs") written" non-empty empty
+			return
+		fi
+	else
+		logs=$(ls "$T"/*.log 2>/dev/null)
+	fi
+	for s in "$@"; do
+		if [ ${#s} -lt 8 ]; then
+			ti_fail "secret to look for" "8 bytes or more" "'$s'"
+		elif [ -n "$logs" ] && cat $logs | grep -qF -- "$s"; then
+			ti_fail "secret in logs" "absent" "${s:0:12}..."
+		else
+			ti_pass
+		fi
+	done
+}
+
+# ti_done: prints the tally (and, on failure, the logs) and exits.
+ti_done()
+{
+	local f
+
+	if [ "$TI_FAIL" -gt 0 ]; then
+		for f in "$T"/*.log; do
+			[ -s "$f" ] || continue
+			echo "--- $(basename "$f") (last lines)"
+			tail -n 20 "$f"
+		done >&2
+	fi
+	echo "$(basename "$0"): $TI_PASS checks passed, $TI_FAIL failed"
+	[ "$TI_FAIL" -eq 0 ] && [ "$TI_PASS" -gt 0 ]
+	exit $?
+}
+
+# Token surgery for attack cases -------------------------------------
+
+# ti_b64url: base64url without padding of stdin.
+ti_b64url()
+{
+	base64 -w0 | tr '+/' '-_' | tr -d '='
+}
+
+# ti_flip_last TOKEN: the token with its last character replaced by one
+# that differs in the highest bit of its 6, which always carries
+# signature bits, so the result is a different signature (never the
+# same bytes in another spelling).
+ti_flip_last()
+{
+	local tok=$1 a=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_
+	local c=${1: -1} i rest
+
+	rest=${a%%"$c"*}
+	i=${#rest}
+	printf '%s%s\n' "${tok%?}" "${a:$(( i ^ 32 )):1}"
+}

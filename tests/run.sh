@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# run.sh: build the suite and run every test; what CI runs (.ci/run).
+#
+# Installs missing Debian packages (etc/deps.sh), bootstraps, then:
+#   build/      ./configure && make && make check
+#   build-san/  ./configure --enable-sanitizers && make && make check
+#   build/      make distcheck            (skipped when CI_FAST=1)
+# and ends with one line, "N passed, N failed[, N skipped]", summing the
+# test results of both builds (each test's .trs file).  A step that fails
+# before its tests can report (configure, make, distcheck) counts as one
+# failure.  Exits non-zero when anything failed.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+. etc/deps.sh
+
+jobs=$(nproc 2>/dev/null || echo 2)
+stepfail=0
+
+note()
+{
+	printf '\n=== %s\n' "$*"
+}
+
+# build DIR CONFIGURE-ARGS...: configure (once), make, make check.
+build()
+{
+	local dir=$1
+
+	shift
+	note "$dir: configure $*"
+	mkdir -p "$dir"
+	if ! (cd "$dir" && ../configure --quiet "$@"); then
+		echo "FAIL: configure in $dir"
+		stepfail=$((stepfail + 1))
+		return
+	fi
+	note "$dir: make"
+	if ! make -C "$dir" -j"$jobs"; then
+		echo "FAIL: make in $dir"
+		stepfail=$((stepfail + 1))
+		return
+	fi
+	note "$dir: make check"
+	if ! make -C "$dir" -j"$jobs" check; then
+		# The logs of what failed, for CI's output.
+		find "$dir" -name '*.trs' ! -path '*/_build/*' |
+		    while read -r t; do
+			grep -qE ':test-result: (FAIL|ERROR|XPASS)' "$t" || continue
+			echo "--- ${t%.trs}.log"
+			tail -n 60 "${t%.trs}.log"
+		done
+	fi
+}
+
+# count RESULT: how many test results of both builds are RESULT.
+count()
+{
+	find build build-san -name '*.trs' ! -path '*/_build/*' \
+	    ! -path '*/jwt-auth-suite-*' -exec cat {} + 2>/dev/null |
+	    grep -cE "^:test-result: ($1)\$" || true
+}
+
+note "packages"
+deps_install
+
+if [ -f config.status ]; then
+	echo "run.sh: this source tree is configured in place (config.status);" \
+	    "builds in build/ need a clean tree: run 'make distclean' first" >&2
+	exit 1
+fi
+
+note "bootstrap"
+./bootstrap
+
+rm -rf build build-san
+build build
+build build-san --enable-sanitizers
+
+if [ "${CI_FAST:-0}" != 1 ]; then
+	note "build: make distcheck"
+	if ! make -C build -j"$jobs" distcheck; then
+		echo "FAIL: make distcheck"
+		stepfail=$((stepfail + 1))
+	fi
+fi
+
+passed=$(count 'PASS|XFAIL')
+failed=$(($(count 'FAIL|ERROR|XPASS') + stepfail))
+skipped=$(count SKIP)
+[ "$passed" -gt 0 ] || failed=$((failed + 1))
+echo
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
