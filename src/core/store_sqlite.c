@@ -141,8 +141,9 @@ sq_exec(struct ac_store *base, const char *sql, const struct ac_dbval *p,
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	struct ac_dbval	 cols[32];
 	sqlite3_stmt	*st;
-	int		 rc = SQLITE_OK, i, n, cached;
+	int		 rc = SQLITE_OK, i, n, k, cached;
 	size_t		 j;
+	char		 name[24];
 	enum ac_reason	 r = AC_OK;
 
 	if ((st = stmt(s, sql, &rc)) == NULL)
@@ -150,23 +151,32 @@ sq_exec(struct ac_store *base, const char *sql, const struct ac_dbval *p,
 	for (cached = 0, j = 0; j < s->ncache; j++)
 		if (s->cache[j].st == st)
 			cached = 1;
-	for (j = 0; j < np && rc == SQLITE_OK; j++)
+	/*
+	 * To SQLite "$N" is a named parameter, numbered by first appearance
+	 * in the statement, so "SET a = $2 WHERE id = $1" would bind p[0] to
+	 * $2.  Bind each p[j] to the parameter named "$<j+1>" instead.
+	 */
+	for (j = 0; j < np && rc == SQLITE_OK; j++) {
+		snprintf(name, sizeof(name), "$%zu", j + 1);
+		if ((k = sqlite3_bind_parameter_index(st, name)) == 0)
+			continue;
 		switch (p[j].type) {
 		case AC_DB_INT:
-			rc = sqlite3_bind_int64(st, (int)j + 1, p[j].i);
+			rc = sqlite3_bind_int64(st, k, p[j].i);
 			break;
 		case AC_DB_TEXT:
-			rc = sqlite3_bind_text(st, (int)j + 1, p[j].s,
+			rc = sqlite3_bind_text(st, k, p[j].s,
 			    (int)p[j].len, SQLITE_STATIC);
 			break;
 		case AC_DB_BLOB:
-			rc = sqlite3_bind_blob(st, (int)j + 1, p[j].s,
+			rc = sqlite3_bind_blob(st, k, p[j].s,
 			    (int)p[j].len, SQLITE_STATIC);
 			break;
 		default:
-			rc = sqlite3_bind_null(st, (int)j + 1);
+			rc = sqlite3_bind_null(st, k);
 			break;
 		}
+	}
 	if (rc != SQLITE_OK) {
 		r = map(base, s->db, rc);
 		goto out;

@@ -1,0 +1,44 @@
+#!/bin/bash
+# todos_user_id.sh: tokens shaped like seeds 001 and 002, whose subject
+# is a user_id claim (JWT_SUBJECT_CLAIM=user_id), a JSON number or a
+# string.  The number 42 owns /api/users/42/todos; 43 and the string
+# "42x" do not; a token without the claim is 401.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/todos_env.sh"
+
+ti_init
+todos_start JWT_SUBJECT_CLAIM=user_id
+
+N=$(tok x --claim user_id=42)
+S=$(tok x --claim user_id=test-user-123)
+NONE=$(tok x)
+J='Content-Type: application/json'
+
+ti_expect_true "the claim is a JSON number" [ "$("$AUTHCTL" decode "$N" |
+    /usr/bin/python3 -c 'import json, sys
+print(type(json.load(sys.stdin)["claims"]["user_id"]).__name__)')" = int ]
+
+call "numeric user_id lists" GET /api/users/42/todos "$N"
+ti_expect_status 200
+ti_expect_json 'j' '[]'
+call "numeric user_id creates" POST /api/users/42/todos "$N" -H "$J" \
+    -d '{"title":"seed 001"}'
+ti_expect_status 201
+ti_expect_json 'j["user_id"]' 42
+ti_expect_true "row owned by 42" [ "$(sqlite3 "$DB" \
+    'SELECT user_id FROM todos')" = 42 ]
+call "numeric user_id, other user" GET /api/users/43/todos "$N"
+ti_expect_error 403 forbidden
+call "numeric user_id, near miss" GET /api/users/042/todos "$N"
+ti_expect_error 403 forbidden
+call "me, numeric" GET /api/v1/me "$N"
+ti_expect_json 'j["user_id"]' 42
+call "string user_id (seed 002)" GET /api/test-user-123/tasks "$S"
+ti_expect_status 200
+call "string user_id, other user (seed 002)" GET /api/user-b/tasks "$S"
+ti_expect_error 403 forbidden
+call "no user_id claim" GET /api/users/x/todos "$NONE"
+ti_expect_error 401 claim_missing
+ti_expect_logs_clean
+ti_done
