@@ -71,6 +71,7 @@ enum ac_reason {
 	AC_REFRESH_TOKEN_EXPIRED,
 	AC_REFRESH_TOKEN_REVOKED,
 	AC_REFRESH_TOKEN_REUSED,
+	AC_CLIENT_INVALID,	/* introspection: HTTP Basic client auth */
 	/* The server's own trouble. */
 	AC_CONFIG_INVALID,
 	AC_NOMEM,
@@ -196,6 +197,9 @@ struct ac_config {
 	int		 cookie_secure;	/* AUTH_COOKIE_SECURE */
 	int		 signup;	/* AUTH_SIGNUP */
 	long		 login_free;	/* AUTH_LOGIN_FREE_FAILURES */
+	char		*claim_headers;	/* VERIFY_CLAIM_HEADERS */
+	char		*introspect_id;	/* INTROSPECTION_CLIENT_ID */
+	char		*introspect_secret; /* INTROSPECTION_CLIENT_SECRET */
 };
 
 /* Keys. */

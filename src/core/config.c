@@ -72,6 +72,9 @@ static const struct setting {
 	{ "AUTH_COOKIE_SECURE", NULL, K_BOOL, O(cookie_secure), "true", 0, 0, 1 },
 	{ "AUTH_SIGNUP", NULL, K_BOOL, O(signup), "false", 0, 0, 1 },
 	{ "AUTH_LOGIN_FREE_FAILURES", NULL, K_LONG, O(login_free), "5", 1, 1000, 1 },
+	{ "VERIFY_CLAIM_HEADERS", NULL, K_STR, O(claim_headers), NULL, 0, 0, 1 },
+	{ "INTROSPECTION_CLIENT_ID", NULL, K_STR, O(introspect_id), NULL, 0, 0, 1 },
+	{ "INTROSPECTION_CLIENT_SECRET", NULL, K_STR, O(introspect_secret), NULL, 0, 0, 1 },
 #undef O
 };
 
@@ -287,6 +290,16 @@ ac_config_load(struct ac_app *app)
 		    "of 1 to 64 bytes");
 	if (c->key_id != NULL && strlen(c->key_id) >= 96)
 		ac_app_problemf(app, "JWT_KEY_ID: longer than 95 bytes");
+	if ((c->introspect_id == NULL) != (c->introspect_secret == NULL) ||
+	    (c->introspect_secret != NULL && strlen(c->introspect_secret) < 32))
+		ac_app_problemf(app, "INTROSPECTION_CLIENT_ID and "
+		    "INTROSPECTION_CLIENT_SECRET: set both, the secret of at least "
+		    "32 bytes");
+	if (c->claim_headers != NULL && (strlen(c->claim_headers) > 512 ||
+	    strspn(c->claim_headers, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+	    "OPQRSTUVWXYZ0123456789_-, ") != strlen(c->claim_headers)))
+		ac_app_problemf(app, "VERIFY_CLAIM_HEADERS: a comma list of claim "
+		    "names of letters, digits, '_' and '-' (512 bytes at most)");
 }
 
 void

@@ -397,7 +397,9 @@ send_error(struct ac_req *r, enum ac_reason reason)
 	char		 www[512], desc[256];
 	int		 status = ac_reason_status(reason);
 
-	if (status == 401 || reason == AC_AUTH_HEADER_MALFORMED) {
+	/* A handler may have set its own challenge (introspection: Basic). */
+	if ((status == 401 || reason == AC_AUTH_HEADER_MALFORMED) &&
+	    strstr(r->hdrs, "WWW-Authenticate:") == NULL) {
 		quoted(desc, sizeof(desc), ac_reason_message(reason));
 		if (reason == AC_TOKEN_MISSING ||
 		    reason == AC_AUTH_SCHEME_UNSUPPORTED)

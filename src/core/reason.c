@@ -47,6 +47,7 @@ static const struct {
 	[AC_REFRESH_TOKEN_EXPIRED] = { "refresh_token_expired", 401, "Refresh token expired: log in again" },
 	[AC_REFRESH_TOKEN_REVOKED] = { "refresh_token_revoked", 401, "Refresh token revoked: log in again" },
 	[AC_REFRESH_TOKEN_REUSED] = { "refresh_token_reused", 401, "Refresh token reused: every session of this login is revoked; log in again" },
+	[AC_CLIENT_INVALID] = { "client_invalid", 401, "Client authentication failed" },
 	[AC_CONFIG_INVALID] = { "config_invalid", 500, "Server misconfigured" },
 	[AC_NOMEM] = { "out_of_memory", 503, "Server out of memory" },
 	[AC_INTERNAL] = { "internal_error", 500, "Internal server error" },

@@ -1,0 +1,128 @@
+#!/bin/sh
+# etc_apache.sh: Apache (Debian's apache2 and libapache2-mod-fcgid) with
+# the example configurations of etc/apache/.
+#
+# 1. etc/apache/jwt-auth-fcgid.conf: mod_fcgid starts verify itself;
+#    verify guards the static folder /private/ in the FastCGI Authorizer
+#    role (FcgidAccessChecker): the file is served with a valid token,
+#    refused without one or with a bad one, and a CGI script there sees
+#    the subject and claims.  The Authorization header reaches verify
+#    only because of FcgidPassHeader/CGIPassAuth.
+# 2. etc/apache/jwt-auth-cgi.conf: the same binaries under plain mod_cgi,
+#    one process per request, give the same answers as under FastCGI.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+here=$(dirname "$0")
+. "$here/lib.sh"
+. "$here/lib_servers.sh"
+
+ti_init
+ti_need apache2
+[ -f /usr/lib/apache2/modules/mod_fcgid.so ] ||
+    ti_skip "mod_fcgid not installed (libapache2-mod-fcgid)"
+ts_setup
+cat >"$T/www/private/whoami.sh" <<'SH'
+#!/bin/sh
+printf 'Content-Type: text/plain\r\n\r\n'
+printf 'sub=%s email=%s role=%s\n' "$AUTH_SUBJECT" "$AUTH_CLAIM_EMAIL" \
+    "$AUTH_CLAIM_ROLE"
+SH
+chmod 755 "$T/www/private/whoami.sh"
+
+# answer LABEL PATH CURL-ARGS...: one request, reduced to the parts
+# that must not depend on how the program was started.
+answer()
+{
+	ti_request "$@"
+	printf '%s|' "$TI_STATUS"
+	grep -iE '^(x-auth-[a-z-]*|www-authenticate|cache-control|content-type|x-content-type-options|allow):' \
+	    "$T/last.headers" | sort | tr '\n' '|'
+	tr '\n' ' ' <"$T/last.body"
+	echo
+}
+
+compare_set()
+{
+	answer "verify, good" /api/auth/verify -H "Authorization: Bearer $TS_GOOD"
+	answer "verify, bad" /api/auth/verify -H "Authorization: Bearer $TS_BAD"
+	answer "verify, none" /api/auth/verify -H "Authorization: Bearer $TS_NONE"
+	answer "verify, missing" /api/auth/verify
+	answer "verify, malformed" /api/auth/verify -H "Authorization: Bearer"
+	answer "introspect, good" /api/auth/introspect \
+	    -u "backend:$TS_CLIENT_SECRET" --data-urlencode "token=$TS_GOOD"
+	answer "introspect, bad" /api/auth/introspect \
+	    -u "backend:$TS_CLIENT_SECRET" --data-urlencode "token=$TS_BAD"
+	answer "introspect, wrong client" /api/auth/introspect \
+	    -u "backend:nope" --data-urlencode "token=$TS_GOOD"
+	answer "introspect, GET" /api/auth/introspect
+	answer "jwks" /.well-known/jwks.json
+}
+
+# 1. mod_fcgid.
+ts_apache apache/jwt-auth-fcgid.conf fcgid cgi
+
+ti_request "private, valid token" /private/page.txt \
+    -H "Authorization: Bearer $TS_GOOD"
+ti_expect_status 200
+ti_expect_true "file content" grep -qx "secret page" "$T/last.body"
+
+ti_request "private, no token" /private/page.txt
+ti_expect_status 401
+ti_expect_header WWW-Authenticate '^Bearer realm="api"$'
+ti_expect_true "no file content" sh -c "! grep -q 'secret page' '$T/last.body'"
+
+ti_request "private, bad signature" /private/page.txt \
+    -H "Authorization: Bearer $TS_BAD"
+ti_expect_status 401
+ti_expect_header WWW-Authenticate 'error="invalid_token"'
+
+ti_request "private, alg none" /private/page.txt \
+    -H "Authorization: Bearer $TS_NONE"
+ti_expect_status 401
+
+ti_request "subject reaches the back end" /private/whoami.sh \
+    -H "Authorization: Bearer $TS_GOOD"
+ti_expect_status 200
+ti_expect_true "CGI saw the subject and claims" \
+    grep -qx "sub=alice email=alice@example.com role=admin" "$T/last.body"
+
+ti_request "responder through mod_fcgid" /api/auth/verify \
+    -H "Authorization: Bearer $TS_GOOD"
+ti_expect_status 200
+ti_expect_header X-Auth-Subject '^alice$'
+ti_expect_header X-Auth-Claim-Role '^admin$'
+
+compare_set >"$T/answers.fcgid"
+# mod_fcgid started verify as FastCGI: its log says so.
+ti_expect_true "verify ran as FastCGI" grep -q 'event=start' "$T/apache-error.log"
+ts_apache_stop
+
+# 2. mod_cgi, the same requests.
+starts=$(grep -c 'event=start' "$T/apache-error.log")
+requests=$(grep -c 'event=request' "$T/apache-error.log")
+ts_apache apache/jwt-auth-cgi.conf cgi
+compare_set >"$T/answers.cgi"
+# Under CGI no FastCGI loop starts, yet the refusals are logged.
+ti_expect_true "verify ran as CGI" test \
+    "$(grep -c 'event=start' "$T/apache-error.log")" = "$starts"
+ti_expect_true "CGI requests logged" test \
+    "$(grep -c 'event=request' "$T/apache-error.log")" -gt "$requests"
+n=0
+while IFS= read -r want <&3 && IFS= read -r got <&4; do
+	n=$((n + 1))
+	TI_CASE="mod_cgi answer $n"
+	if [ "$want" = "$got" ]; then
+		ti_pass
+	else
+		ti_fail "same as mod_fcgid" "$want" "$got"
+	fi
+done 3<"$T/answers.fcgid" 4<"$T/answers.cgi"
+TI_CASE="compare"
+ti_expect_true "ten answers compared" test "$n" = 10
+ti_expect_true "answers are not all alike" \
+    test "$(sort -u "$T/answers.cgi" | wc -l)" -ge 8
+ti_expect_true "the good token was accepted under CGI" \
+    grep -q '^200|.*X-Auth-Subject: alice' "$T/answers.cgi"
+
+ti_expect_logs_clean
+ti_expect_no_secret "$T/apache-error.log" "$TS_GOOD" "$TS_CLIENT_SECRET"
+ti_done

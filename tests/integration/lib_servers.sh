@@ -1,0 +1,269 @@
+# lib_servers.sh: helpers for the tests of the example configurations in
+# etc/ (sourced after lib.sh, never run).
+#
+# The files in etc/ name real paths (/run/jwt-auth, /var/www/html,
+# 127.0.0.1:8080 ...).  ts_etc copies one into the test's directory with
+# those paths replaced by the test's own, so the tests run the very
+# files an operator copies.  ts_start_programs starts the programs with
+# etc/spawn-fcgi/jwt-auth.sh; ts_lighttpd, ts_nginx and ts_apache start
+# a server from Debian's packages on 127.0.0.1 and a free port.  Every
+# process started here is tracked by lib.sh (ti_track) and stopped by
+# its trap.
+
+# ts_etc SRC DST: SRC (relative to etc/) with the test's paths and ports.
+ts_etc()
+{
+	sed -e "s|/run/jwt-auth|$T/run|g" \
+	    -e "s|/var/www/html|$T/www|g" \
+	    -e "s|/usr/lib/cgi-bin/jwt-auth|$T/bin|g" \
+	    -e "s|/etc/jwt-auth-suite/auth.conf|$AUTH_CONFIG|g" \
+	    -e "s|/var/log/jwt-auth|$T|g" \
+	    -e "s|/var/log/apache2|$T|g" \
+	    -e "s|127.0.0.1:8080|127.0.0.1:$TI_PORT|g" \
+	    -e "s|127.0.0.1:8081|127.0.0.1:${TS_BACKEND_PORT:-8081}|g" \
+	    "$top_srcdir/etc/$1" >"$2"
+}
+
+# ts_setup: key, configuration ($AUTH_CONFIG, exported), the programs
+# copied to $T/bin, the protected folder $T/www/private, and tokens:
+# TS_GOOD (sub alice, email and role claims), TS_BAD (same, signature
+# altered), TS_NONE (alg none).
+ts_setup()
+{
+	mkdir -p "$T/run" "$T/bin" "$T/www/private"
+	ti_key "$T/jwt.key" HS256
+	AUTH_CONFIG=$T/auth.conf
+	export AUTH_CONFIG
+	TS_CLIENT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	ti_config "$AUTH_CONFIG" JWT_ALGORITHM=HS256 \
+	    "JWT_SECRET_FILE=$T/jwt.key" VERIFY_CLAIM_HEADERS=email,role \
+	    INTROSPECTION_CLIENT_ID=backend \
+	    "INTROSPECTION_CLIENT_SECRET=$TS_CLIENT_SECRET" AUTH_THREADS=2 \
+	    "DATABASE_URL=$T/auth.db"
+	chmod 600 "$AUTH_CONFIG"
+	cp "$top_builddir/src/verify" "$top_builddir/src/jwks" "$T/bin/"
+	echo "secret page" >"$T/www/private/page.txt"
+	echo "public page" >"$T/www/index.html"
+	TS_GOOD=$(ti_issue "$AUTH_CONFIG" --sub alice \
+	    --claim email=alice@example.com --claim role=admin) ||
+	    { echo "authctl issue failed"; exit 99; }
+	TS_BAD=$(ti_flip_last "$TS_GOOD")
+	TS_NONE=$(printf '{"alg":"none","typ":"JWT"}' | ti_b64url).$(printf \
+	    '{"sub":"mallory","type":"access","exp":%s}' \
+	    "$(( $(date +%s) + 600 ))" | ti_b64url).
+}
+
+# ts_start_programs PROGRAM...: runs etc/spawn-fcgi/jwt-auth.sh with one
+# process per program on $T/run/PROGRAM.sock, and waits for them.
+ts_start_programs()
+{
+	local p pid i
+
+	ts_etc spawn-fcgi/jwt-auth.sh "$T/jwt-auth.sh"
+	SOCKDIR=$T/run BINDIR=$T/bin LOGDIR=$T PROGRAMS="$*" CHILDREN=1 \
+	    RUN_USER= sh "$T/jwt-auth.sh" start >>"$T/spawn-fcgi.log" 2>&1 ||
+	    { cat "$T/spawn-fcgi.log"; echo "jwt-auth.sh start failed"; exit 99; }
+	for p in "$@"; do
+		for pid in $(cat "$T/run/$p.pid"); do
+			ti_track "$pid"
+		done
+		for i in $(seq 1 30); do
+			grep -q 'event=start' "$T/$p.log" 2>/dev/null && break
+			sleep 0.1
+		done
+		for pid in $(cat "$T/run/$p.pid"); do
+			kill -0 "$pid" 2>/dev/null ||
+			    { cat "$T/$p.log"; echo "$p exited"; exit 99; }
+		done
+	done
+}
+
+# ts_wait_port PID PORT: until something answers HTTP on PORT.
+ts_wait_port()
+{
+	local i
+
+	for i in $(seq 1 50); do
+		kill -0 "$1" 2>/dev/null || return 1
+		curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$2/" &&
+		    return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ts_lighttpd: lighttpd with etc/lighttpd/jwt-auth.conf included.
+ts_lighttpd()
+{
+	local bin pid try
+
+	ti_need lighttpd
+	bin=$(ti_bin lighttpd)
+	mkdir -p "$T/lighttpd-tmp"
+	for try in 1 2 3; do
+		TI_PORT=$(ti_port)
+		ts_etc lighttpd/jwt-auth.conf "$T/jwt-auth-lighttpd.conf"
+		cat >"$T/lighttpd.conf" <<EOF
+server.document-root = "$T/www"
+server.bind = "127.0.0.1"
+server.port = $TI_PORT
+server.errorlog = "$T/lighttpd-error.log"
+server.upload-dirs = ( "$T/lighttpd-tmp" )
+server.modules = ( "mod_access" )
+server.tag = ""
+mimetype.assign = ( ".txt" => "text/plain", ".html" => "text/html" )
+include "$T/jwt-auth-lighttpd.conf"
+EOF
+		"$bin" -tt -f "$T/lighttpd.conf" >>"$T/lighttpd-stdout.log" 2>&1 ||
+		    { cat "$T/lighttpd-stdout.log"; echo "bad config"; exit 99; }
+		"$bin" -D -f "$T/lighttpd.conf" >>"$T/lighttpd-stdout.log" 2>&1 &
+		pid=$!
+		ti_track "$pid"
+		ts_wait_port "$pid" "$TI_PORT" && return 0
+	done
+	cat "$T/lighttpd-error.log" "$T/lighttpd-stdout.log" 2>/dev/null
+	echo "lighttpd did not start"
+	exit 99
+}
+
+# ts_nginx: nginx with etc/nginx/jwt-auth.conf in its http block, plus
+# a back end on TS_BACKEND_PORT that answers with the X-Auth-* headers
+# nginx passed to it (it is the "application" of the /app/ location).
+ts_nginx()
+{
+	local bin pid try
+
+	ti_need nginx
+	bin=$(ti_bin nginx)
+	mkdir -p "$T/nginx-tmp"
+	# The site includes fastcgi_params, relative to nginx.conf's folder.
+	[ -f /etc/nginx/fastcgi_params ] || ti_skip "no /etc/nginx/fastcgi_params"
+	cp /etc/nginx/fastcgi_params "$T/"
+	for try in 1 2 3; do
+		TI_PORT=$(ti_port)
+		TS_BACKEND_PORT=$(ti_port)
+		ts_etc nginx/jwt-auth.conf "$T/jwt-auth-nginx.conf"
+		{
+			echo "worker_processes 1;"
+			echo "daemon off;"
+			echo "pid $T/nginx.pid;"
+			echo "error_log $T/nginx-error.log info;"
+			[ "$(id -u)" = 0 ] && echo "user root;"
+			echo "events { worker_connections 256; }"
+			echo "http {"
+			echo "	access_log $T/nginx-access.log;"
+			for t in client_body fastcgi proxy uwsgi scgi; do
+				echo "	${t}_temp_path $T/nginx-tmp/$t;"
+			done
+			echo "	include /etc/nginx/mime.types;"
+			echo "	include $T/jwt-auth-nginx.conf;"
+			echo "	server {"
+			echo "		listen 127.0.0.1:$TS_BACKEND_PORT;"
+			echo "		default_type text/plain;"
+			echo "		location / { return 200 \"sub=\$http_x_auth_subject email=\$http_x_auth_claim_email role=\$http_x_auth_claim_role authz=\$http_authorization\\n\"; }"
+			echo "	}"
+			echo "}"
+		} >"$T/nginx.conf"
+		"$bin" -t -p "$T" -c "$T/nginx.conf" -e "$T/nginx-error.log" \
+		    >>"$T/nginx-stdout.log" 2>&1 ||
+		    { cat "$T/nginx-stdout.log"; echo "bad config"; exit 99; }
+		"$bin" -p "$T" -c "$T/nginx.conf" -e "$T/nginx-error.log" \
+		    >>"$T/nginx-stdout.log" 2>&1 &
+		pid=$!
+		ti_track "$pid"
+		ts_wait_port "$pid" "$TI_PORT" && return 0
+	done
+	cat "$T/nginx-error.log" "$T/nginx-stdout.log" 2>/dev/null
+	echo "nginx did not start"
+	exit 99
+}
+
+# ts_apache_user: the user Apache's children run as.  As root that is
+# www-data (Apache refuses root), so the test's files must be readable
+# by it; otherwise the current user.
+ts_apache_user()
+{
+	if [ "$(id -u)" = 0 ]; then
+		id www-data >/dev/null 2>&1 || ti_skip "no www-data user"
+		echo www-data
+	else
+		id -un
+	fi
+}
+
+# ts_apache_stop: stops the Apache ts_apache started (and so the
+# programs mod_fcgid started for it).
+ts_apache_stop()
+{
+	local i
+
+	kill -TERM "$TS_APACHE_PID" 2>/dev/null
+	for i in $(seq 1 50); do
+		kill -0 "$TS_APACHE_PID" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$TS_APACHE_PID" 2>/dev/null
+}
+
+# ts_apache SITE MODULE...: apache2 in the foreground with its own
+# configuration in $T (no /etc/apache2, no APACHE_* variables), the
+# modules named (fcgid, cgi ...) and etc/SITE included.
+ts_apache()
+{
+	local site=$1 bin pid try m user group
+
+	shift
+	ti_need apache2
+	bin=$(ti_bin apache2)
+	for m in mpm_event authz_core mime alias dir env headers "$@"; do
+		[ -f "/usr/lib/apache2/modules/mod_$m.so" ] ||
+		    ti_skip "mod_$m not installed"
+	done
+	user=$(ts_apache_user)
+	group=$(id -gn "$user")
+	# Apache's children read the test's files; the configuration keeps
+	# its secret from everyone else.
+	chmod 755 "$T"
+	chmod -R a+rX "$T/www" "$T/bin"
+	chgrp "$group" "$AUTH_CONFIG" "$T/jwt.key"
+	chmod 640 "$AUTH_CONFIG" "$T/jwt.key"
+	mkdir -p "$T/apache-run"
+	chown "$user" "$T/apache-run"
+	for try in 1 2 3; do
+		TI_PORT=$(ti_port)
+		ts_etc "$site" "$T/jwt-auth-apache.conf"
+		{
+			echo "ServerRoot /etc/apache2"
+			echo "ServerName 127.0.0.1"
+			echo "Listen 127.0.0.1:$TI_PORT"
+			echo "PidFile $T/apache.pid"
+			echo "DefaultRuntimeDir $T/apache-run"
+			echo "Mutex file:$T/apache-run default"
+			echo "ErrorLog $T/apache-error.log"
+			echo "LogLevel warn"
+			echo "User $user"
+			echo "Group $group"
+			for m in mpm_event authz_core mime alias dir env headers \
+			    "$@"; do
+				echo "LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so"
+			done
+			echo "TypesConfig /etc/mime.types"
+			echo "DocumentRoot $T/www"
+			echo "<Directory $T/www>"
+			echo "	Require all granted"
+			echo "</Directory>"
+			echo "Include $T/jwt-auth-apache.conf"
+		} >"$T/apache.conf"
+		"$bin" -t -f "$T/apache.conf" >>"$T/apache-stdout.log" 2>&1 ||
+		    { cat "$T/apache-stdout.log"; echo "bad config"; exit 99; }
+		"$bin" -f "$T/apache.conf" -DFOREGROUND \
+		    >>"$T/apache-stdout.log" 2>&1 &
+		pid=$!
+		ti_track "$pid"
+		TS_APACHE_PID=$pid
+		ts_wait_port "$pid" "$TI_PORT" && return 0
+	done
+	cat "$T/apache-error.log" "$T/apache-stdout.log" 2>/dev/null
+	echo "apache2 did not start"
+	exit 99
+}
