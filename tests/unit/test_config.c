@@ -1,0 +1,655 @@
+/*
+ * test_config.c: configuration loading and validation (src/core/config.c
+ * and the key checks of keys.c).  Each test writes what it needs into a
+ * temporary directory, sets the environment, and loads an app; problems
+ * are matched by the words an operator would look for.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <check.h>
+#include <dirent.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "core/ac.h"
+
+#define SECRET	"config-test-secret-0123456789-abcdefghijklmn"
+
+static char	 tmpdir[PATH_MAX];
+
+static const char *const envnames[] = {
+	"AUTH_CONFIG", "JWT_SECRET", "BETTER_AUTH_SECRET", "JWT_SECRET_FILE",
+	"JWT_ALGORITHM", "JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILE",
+	"JWT_KEY_ID", "JWT_ACCESS_TOKEN_EXPIRE_MINUTES",
+	"JWT_REFRESH_TOKEN_EXPIRE_DAYS", "JWT_ISSUER", "JWT_AUDIENCE",
+	"JWT_LEEWAY_SECONDS", "JWT_SUBJECT_CLAIM", "JWT_MAX_TOKEN_BYTES",
+	"JWT_REQUIRE_TYPE", "DATABASE_URL", "ALLOWED_ORIGINS", "AUTH_THREADS",
+	"AUTH_MAX_BODY_BYTES", "LOG_LEVEL",
+};
+
+static void
+tmppath(char *buf, size_t sz, const char *name)
+{
+
+	ck_assert_int_lt(snprintf(buf, sz, "%s/%s", tmpdir, name), (int)sz);
+}
+
+/* Writes text to tmpdir/name with mode; returns the path in buf. */
+static void
+write_file(char *buf, size_t sz, const char *name, mode_t mode,
+    const char *text)
+{
+	FILE	*f;
+
+	tmppath(buf, sz, name);
+	unlink(buf);
+	f = fopen(buf, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	ck_assert_int_eq(chmod(buf, mode), 0);
+}
+
+/* No setting from outside; AUTH_CONFIG names an empty file. */
+static void
+env_clear(void)
+{
+	char	 path[PATH_MAX];
+	size_t	 i;
+
+	for (i = 0; i < nitems(envnames); i++)
+		unsetenv(envnames[i]);
+	write_file(path, sizeof(path), "empty.conf", 0600, "");
+	setenv("AUTH_CONFIG", path, 1);
+}
+
+/* Loads config and keys; returns the app and its result in *rc. */
+static struct ac_app *
+load(enum ac_reason *rc)
+{
+	struct ac_app	*app;
+
+	app = ac_app_new();
+	ck_assert_ptr_nonnull(app);
+	*rc = ac_app_load(app);
+	ck_assert_int_eq(*rc == AC_OK, ac_app_nproblems(app) == 0);
+	return app;
+}
+
+static struct ac_app *
+load_ok(void)
+{
+	struct ac_app	*app;
+	enum ac_reason	 rc;
+
+	app = load(&rc);
+	if (rc != AC_OK)
+		ck_abort_msg("refused: %s", ac_app_error(app));
+	return app;
+}
+
+/* Index of the problem holding every word given (NULL-terminated), or -1. */
+static int
+problem(const struct ac_app *app, ...)
+{
+	va_list		 ap;
+	const char	*p, *w;
+	size_t		 i;
+	int		 all;
+
+	for (i = 0; i < ac_app_nproblems(app); i++) {
+		p = ac_app_problem(app, i);
+		all = 1;
+		va_start(ap, app);
+		while ((w = va_arg(ap, const char *)) != NULL)
+			if (strstr(p, w) == NULL)
+				all = 0;
+		va_end(ap);
+		if (all)
+			return (int)i;
+	}
+	return -1;
+}
+
+static void
+dump(const struct ac_app *app)
+{
+	size_t	 i;
+
+	for (i = 0; i < ac_app_nproblems(app); i++)
+		fprintf(stderr, "  problem: %s\n", ac_app_problem(app, i));
+}
+
+#define HAS(app, ...) do {						\
+	if (problem((app), __VA_ARGS__, (const char *)NULL) == -1) {	\
+		dump(app);						\
+		ck_abort_msg("no problem mentions %s", #__VA_ARGS__);	\
+	}								\
+} while (0)
+
+static void
+genkey(enum ac_alg alg, const char *name, char *path, size_t sz)
+{
+	char	 err[256], *kid;
+
+	tmppath(path, sz, name);
+	unlink(path);
+	if (ac_keys_generate(alg, path, 0, &kid, err, sizeof(err)) != AC_OK)
+		ck_abort_msg("keygen: %s", err);
+	free(kid);
+}
+
+/* --------------------------------------------------------------------- */
+
+START_TEST(test_defaults)
+{
+	struct ac_app	*app;
+	const struct ac_config *c;
+
+	env_clear();
+	setenv("JWT_SECRET", SECRET, 1);
+	app = load_ok();
+	c = ac_app_config(app);
+	ck_assert_uint_eq(c->nalgs, 1);
+	ck_assert_int_eq(c->algs[0], AC_ALG_HS256);
+	ck_assert_int_eq(c->access_ttl, 30 * 60);
+	ck_assert_int_eq(c->leeway, 30);
+	ck_assert_int_eq(c->max_token, 8192);
+	ck_assert_int_eq(c->require_type, 1);
+	ck_assert_str_eq(c->subject_claim, "sub");
+	ck_assert_ptr_null(c->issuer);
+	ck_assert_ptr_null(c->audience);
+	ck_assert_uint_eq(ac_keys_count(ac_app_keys(app)), 1);
+	ck_assert_ptr_nonnull(ac_keys_signer(ac_app_keys(app)));
+	ac_app_free(app);
+}
+END_TEST
+
+/* Every problem is collected in one pass, not just the first. */
+START_TEST(test_all_problems_at_once)
+{
+	struct ac_app	*app;
+	char		 conf[PATH_MAX], missing[PATH_MAX];
+	enum ac_reason	 rc;
+
+	env_clear();
+	write_file(conf, sizeof(conf), "all.conf", 0600,
+	    "# comment\n\nJWT_ISSUER=https://auth.example.test\n"
+	    "JWT_BOGUS_SETTING=1\n");
+	setenv("AUTH_CONFIG", conf, 1);
+	tmppath(missing, sizeof(missing), "no-such-key.pem");
+	setenv("JWT_SECRET", "too-short", 1);
+	setenv("JWT_ALGORITHM", "HS256,XS999", 1);
+	setenv("JWT_LEEWAY_SECONDS", "9999", 1);
+	setenv("JWT_PRIVATE_KEY_FILE", missing, 1);
+	setenv("LOG_LEVEL", "chatty", 1);
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "JWT_SECRET", "too short");
+	HAS(app, "unknown algorithm", "XS999");
+	HAS(app, "JWT_LEEWAY_SECONDS", "9999");
+	HAS(app, "unknown setting", "JWT_BOGUS_SETTING", "line 4");
+	HAS(app, "JWT_PRIVATE_KEY_FILE", "no-such-key.pem");
+	HAS(app, "LOG_LEVEL", "chatty");
+	ck_assert_uint_ge(ac_app_nproblems(app), 6);
+	ck_assert_str_eq(ac_app_error(app), ac_app_problem(app, 0));
+	ck_assert_ptr_null(ac_app_problem(app, ac_app_nproblems(app)));
+	ac_app_free(app);
+}
+END_TEST
+
+START_TEST(test_secret_length)
+{
+	struct ac_app	*app;
+	char		 s[40];
+	enum ac_reason	 rc;
+
+	env_clear();
+	memset(s, 'k', sizeof(s));
+	s[31] = '\0';
+	setenv("JWT_SECRET", s, 1);
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "31 bytes", "too short");
+	ac_app_free(app);
+	s[31] = 'k';
+	s[32] = '\0';
+	setenv("JWT_SECRET", s, 1);
+	app = load_ok();
+	ac_app_free(app);
+	/* No secret at all for an HMAC algorithm. */
+	unsetenv("JWT_SECRET");
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "no secret", "JWT_SECRET");
+	ac_app_free(app);
+}
+END_TEST
+
+START_TEST(test_secret_file)
+{
+	struct ac_app	*app;
+	const struct ac_key *k;
+	char		 path[PATH_MAX];
+	enum ac_reason	 rc;
+
+	env_clear();
+	write_file(path, sizeof(path), "secret", 0600, SECRET "\n");
+	setenv("JWT_SECRET_FILE", path, 1);
+	app = load_ok();
+	k = ac_keys_signer(ac_app_keys(app));
+	ck_assert_ptr_nonnull(k);
+	ck_assert_int_eq(ac_key_alg(k), AC_ALG_HS256);
+	ac_app_free(app);
+
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "JWT_SECRET_FILE", "world-readable");
+	ac_app_free(app);
+
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	setenv("JWT_SECRET", SECRET, 1);
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "JWT_SECRET_FILE", "both");
+	ac_app_free(app);
+}
+END_TEST
+
+START_TEST(test_world_readable_private_key)
+{
+	struct ac_app	*app;
+	char		 path[PATH_MAX];
+	enum ac_reason	 rc;
+
+	env_clear();
+	genkey(AC_ALG_ES256, "wr.pem", path, sizeof(path));
+	setenv("JWT_ALGORITHM", "ES256", 1);
+	setenv("JWT_PRIVATE_KEY_FILE", path, 1);
+	app = load_ok();	/* 0600 from keygen */
+	ac_app_free(app);
+
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "JWT_PRIVATE_KEY_FILE", "wr.pem", "chmod 600");
+	ac_app_free(app);
+
+	ck_assert_int_eq(chmod(path, 0602), 0);
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	ac_app_free(app);
+
+	/* Group-readable is the operator's choice (a shared group). */
+	ck_assert_int_eq(chmod(path, 0640), 0);
+	app = load_ok();
+	ac_app_free(app);
+}
+END_TEST
+
+START_TEST(test_bad_keys)
+{
+	struct ac_app	*app;
+	char		 path[PATH_MAX], rsa[PATH_MAX];
+	EVP_PKEY	*pk;
+	FILE		*f;
+	enum ac_reason	 rc;
+
+	env_clear();
+	setenv("JWT_ALGORITHM", "RS256", 1);
+	/* Missing file. */
+	tmppath(path, sizeof(path), "absent.pem");
+	setenv("JWT_PRIVATE_KEY_FILE", path, 1);
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "JWT_PRIVATE_KEY_FILE", "absent.pem", "No such file");
+	ac_app_free(app);
+
+	/* Not PEM. */
+	write_file(path, sizeof(path), "garbage.pem", 0600, "hello\n");
+	setenv("JWT_PRIVATE_KEY_FILE", path, 1);
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "garbage.pem", "not a PEM");
+	ac_app_free(app);
+
+	/* An RSA key under 2048 bits. */
+	tmppath(path, sizeof(path), "rsa1024.pem");
+	pk = EVP_RSA_gen(1024);
+	ck_assert_ptr_nonnull(pk);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL,
+	    NULL), 1);
+	fclose(f);
+	EVP_PKEY_free(pk);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	setenv("JWT_PRIVATE_KEY_FILE", path, 1);
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "1024 bits", "2048");
+	ac_app_free(app);
+
+	/* An EC key for an RSA algorithm; a P-384 key for ES256. */
+	genkey(AC_ALG_ES384, "p384.pem", path, sizeof(path));
+	setenv("JWT_PRIVATE_KEY_FILE", path, 1);
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "fits none", "JWT_ALGORITHM");
+	ac_app_free(app);
+	setenv("JWT_ALGORITHM", "ES256", 1);
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "fits none");
+	ac_app_free(app);
+
+	/* A public-key algorithm with no key at all. */
+	unsetenv("JWT_PRIVATE_KEY_FILE");
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILE", "keygen");
+	ac_app_free(app);
+
+	/* A private key given as the public key file is refused. */
+	genkey(AC_ALG_RS256, "rsa.pem", rsa, sizeof(rsa));
+	setenv("JWT_ALGORITHM", "RS256", 1);
+	setenv("JWT_PUBLIC_KEY_FILE", rsa, 1);
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "JWT_PUBLIC_KEY_FILE", "not a PEM public");
+	ac_app_free(app);
+}
+END_TEST
+
+/* Numbers: whole, in range; each bad one is its own problem. */
+START_TEST(test_numbers)
+{
+	static const struct {
+		const char	*name, *value;
+		int		 ok;
+	} v[] = {
+		{ "JWT_LEEWAY_SECONDS", "0", 1 },
+		{ "JWT_LEEWAY_SECONDS", "300", 1 },
+		{ "JWT_LEEWAY_SECONDS", "301", 0 },
+		{ "JWT_LEEWAY_SECONDS", "-1", 0 },
+		{ "JWT_LEEWAY_SECONDS", "abc", 0 },
+		{ "JWT_LEEWAY_SECONDS", "12x", 0 },
+		{ "JWT_LEEWAY_SECONDS", "", 0 },
+		{ "JWT_LEEWAY_SECONDS", "99999999999999999999999", 0 },
+		{ "JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "0", 0 },
+		{ "JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "1", 1 },
+		{ "JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "43200", 1 },
+		{ "JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "43201", 0 },
+		{ "JWT_MAX_TOKEN_BYTES", "255", 0 },
+		{ "JWT_MAX_TOKEN_BYTES", "65536", 1 },
+		{ "AUTH_THREADS", "0", 0 },
+		{ "AUTH_THREADS", "65", 0 },
+		{ "JWT_REQUIRE_TYPE", "maybe", 0 },
+		{ "JWT_REQUIRE_TYPE", "no", 1 },
+	};
+	struct ac_app	*app;
+	size_t		 i;
+	enum ac_reason	 rc;
+
+	for (i = 0; i < nitems(v); i++) {
+		env_clear();
+		setenv("JWT_SECRET", SECRET, 1);
+		setenv(v[i].name, v[i].value, 1);
+		app = load(&rc);
+		ck_assert_msg((rc == AC_OK) == v[i].ok, "%s=%s: %s",
+		    v[i].name, v[i].value, rc == AC_OK ? "accepted" :
+		    ac_app_error(app));
+		if (!v[i].ok) {
+			ck_assert_uint_eq(ac_app_nproblems(app), 1);
+			HAS(app, v[i].name);
+		}
+		ac_app_free(app);
+	}
+	env_clear();
+	setenv("JWT_SECRET", SECRET, 1);
+	setenv("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "15", 1);
+	app = load_ok();
+	ck_assert_int_eq(ac_app_config(app)->access_ttl, 15 * 60);
+	ac_app_free(app);
+}
+END_TEST
+
+/* The file is read, the environment wins, quotes are stripped. */
+START_TEST(test_file_and_environment)
+{
+	struct ac_app	*app;
+	const struct ac_config *c;
+	char		 conf[PATH_MAX];
+	enum ac_reason	 rc;
+
+	env_clear();
+	write_file(conf, sizeof(conf), "auth.conf", 0600,
+	    "# settings\n"
+	    "JWT_SECRET=" SECRET "\n"
+	    "  JWT_ISSUER = \"https://file.example.test\"  \n"
+	    "JWT_AUDIENCE='file-audience'\n"
+	    "JWT_LEEWAY_SECONDS=10\n");
+	setenv("AUTH_CONFIG", conf, 1);
+	app = load_ok();
+	c = ac_app_config(app);
+	ck_assert_str_eq(c->source, conf);
+	ck_assert_str_eq(c->issuer, "https://file.example.test");
+	ck_assert_str_eq(c->audience, "file-audience");
+	ck_assert_int_eq(c->leeway, 10);
+	ac_app_free(app);
+
+	setenv("JWT_ISSUER", "https://env.example.test", 1);
+	setenv("JWT_LEEWAY_SECONDS", "5", 1);
+	app = load_ok();
+	c = ac_app_config(app);
+	ck_assert_str_eq(c->issuer, "https://env.example.test");
+	ck_assert_str_eq(c->audience, "file-audience");
+	ck_assert_int_eq(c->leeway, 5);
+	ac_app_free(app);
+
+	/* A bad file value is reported with its line. */
+	write_file(conf, sizeof(conf), "auth.conf", 0600,
+	    "JWT_SECRET=" SECRET "\nJWT_ALGORITHM=RS999\n");
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "RS999", "config line 2");
+	ac_app_free(app);
+
+	/* A line that is not NAME=value. */
+	write_file(conf, sizeof(conf), "auth.conf", 0600,
+	    "JWT_SECRET=" SECRET "\njust words\n");
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "line 2", "NAME=value");
+	ac_app_free(app);
+
+	/* A secret in a world-readable file. */
+	write_file(conf, sizeof(conf), "auth.conf", 0644,
+	    "JWT_SECRET=" SECRET "\n");
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "world-readable", "auth.conf");
+	ac_app_free(app);
+
+	/* AUTH_CONFIG naming a missing file. */
+	tmppath(conf, sizeof(conf), "nowhere.conf");
+	setenv("AUTH_CONFIG", conf, 1);
+	setenv("JWT_SECRET", SECRET, 1);
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "AUTH_CONFIG", "nowhere.conf");
+	ac_app_free(app);
+}
+END_TEST
+
+START_TEST(test_better_auth_alias)
+{
+	struct ac_app	*app;
+	struct ac_token	 tok;
+	char		*t;
+
+	env_clear();
+	setenv("BETTER_AUTH_SECRET", SECRET, 1);
+	app = load_ok();
+	ck_assert_str_eq(ac_app_config(app)->secret, SECRET);
+	ck_assert_ptr_nonnull(ac_keys_signer(ac_app_keys(app)));
+	ck_assert_int_eq(ac_token_issue(app, "alice", 60, NULL, &t), AC_OK);
+	ac_app_free(app);
+
+	/* The same secret under its own name verifies the token. */
+	unsetenv("BETTER_AUTH_SECRET");
+	setenv("JWT_SECRET", SECRET, 1);
+	app = load_ok();
+	ck_assert_int_eq(ac_token_verify(app, t, strlen(t), time(NULL), &tok),
+	    AC_OK);
+	ac_token_clear(&tok);
+	ac_app_free(app);
+	free(t);
+
+	/* JWT_SECRET beats its alias. */
+	setenv("BETTER_AUTH_SECRET", "short", 1);
+	app = load_ok();
+	ck_assert_str_eq(ac_app_config(app)->secret, SECRET);
+	ac_app_free(app);
+}
+END_TEST
+
+START_TEST(test_algorithm_list)
+{
+	struct ac_app	*app;
+	const struct ac_config *c;
+	char		 key[PATH_MAX];
+	enum ac_reason	 rc;
+
+	env_clear();
+	genkey(AC_ALG_RS256, "list.pem", key, sizeof(key));
+	setenv("JWT_SECRET", SECRET, 1);
+	setenv("JWT_PRIVATE_KEY_FILE", key, 1);
+	setenv("JWT_ALGORITHM", " RS256 , HS256,HS256,RS512", 1);
+	app = load_ok();
+	c = ac_app_config(app);
+	ck_assert_uint_eq(c->nalgs, 3);
+	ck_assert_int_eq(c->algs[0], AC_ALG_RS256);
+	ck_assert_int_eq(c->algs[1], AC_ALG_HS256);
+	ck_assert_int_eq(c->algs[2], AC_ALG_RS512);
+	/* The first signs: the RSA key, bound to RS256. */
+	ck_assert_int_eq(ac_key_alg(ac_keys_signer(ac_app_keys(app))),
+	    AC_ALG_RS256);
+	ck_assert_uint_eq(ac_keys_count(ac_app_keys(app)), 2);
+	ac_app_free(app);
+
+	setenv("JWT_ALGORITHM", "HS256,RS256", 1);
+	app = load_ok();
+	ck_assert_int_eq(ac_key_alg(ac_keys_signer(ac_app_keys(app))),
+	    AC_ALG_HS256);
+	ac_app_free(app);
+
+	setenv("JWT_ALGORITHM", "hs256", 1);
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "unknown algorithm", "hs256");
+	ac_app_free(app);
+
+	setenv("JWT_ALGORITHM", "none", 1);
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "unknown algorithm", "none");
+	ac_app_free(app);
+
+	setenv("JWT_ALGORITHM", " , ", 1);
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "JWT_ALGORITHM", "no algorithm");
+	ac_app_free(app);
+}
+END_TEST
+
+START_TEST(test_long_values)
+{
+	struct ac_app	*app;
+	char		 big[400];
+	enum ac_reason	 rc;
+
+	env_clear();
+	setenv("JWT_SECRET", SECRET, 1);
+	memset(big, 'i', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	setenv("JWT_ISSUER", big, 1);
+	setenv("JWT_AUDIENCE", big, 1);
+	setenv("JWT_KEY_ID", big, 1);
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "JWT_ISSUER");
+	HAS(app, "JWT_AUDIENCE");
+	HAS(app, "JWT_KEY_ID");
+	ac_app_free(app);
+}
+END_TEST
+
+static void
+rm_tmpdir(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 path[PATH_MAX];
+
+	if (tmpdir[0] == '\0' || (d = opendir(tmpdir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", tmpdir,
+		    de->d_name) < (int)sizeof(path))
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(tmpdir);
+}
+
+int
+main(void)
+{
+	Suite		*s = suite_create("config");
+	TCase		*tc = tcase_create("config");
+	SRunner		*sr;
+	const char	*t;
+	int		 failed;
+
+	t = getenv("TMPDIR");
+	snprintf(tmpdir, sizeof(tmpdir), "%s/test_config.XXXXXX",
+	    t != NULL && *t != '\0' ? t : "/tmp");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror(tmpdir);
+		return EXIT_FAILURE;
+	}
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_all_problems_at_once);
+	tcase_add_test(tc, test_secret_length);
+	tcase_add_test(tc, test_secret_file);
+	tcase_add_test(tc, test_world_readable_private_key);
+	tcase_add_test(tc, test_bad_keys);
+	tcase_add_test(tc, test_numbers);
+	tcase_add_test(tc, test_file_and_environment);
+	tcase_add_test(tc, test_better_auth_alias);
+	tcase_add_test(tc, test_algorithm_list);
+	tcase_add_test(tc, test_long_values);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	rm_tmpdir();
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
