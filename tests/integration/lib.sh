@@ -74,6 +74,9 @@ ti_init()
 	TI_FAIL=0
 	TI_CASE=
 	TI_PORT=
+	# Servers started here name themselves with this, so a port that
+	# another test's server took in the meantime is noticed.
+	TI_RUNID=$(basename "$T")
 	trap ti_cleanup EXIT
 	trap 'exit 130' INT TERM
 }
@@ -255,6 +258,8 @@ ti_nginx_conf()
 		echo "	server {"
 		echo "		listen 127.0.0.1:$port;"
 		echo "		server_name localhost;"
+		[ -n "${TI_RUNID:-}" ] &&
+		    echo "		add_header X-Test-Run $TI_RUNID always;"
 		echo "$TI_ROUTES" | while read -r prefix kind name; do
 			[ "$kind" = fcgi ] || continue
 			echo "		location $prefix {"
@@ -303,6 +308,8 @@ ti_lighttpd_conf()
 		echo "server.modules = ( \"mod_setenv\", \"mod_alias\", \"mod_fastcgi\", \"mod_cgi\" )"
 		echo "server.tag = \"\""
 		echo "setenv.set-environment = ( \"AUTH_CONFIG\" => \"${AUTH_CONFIG:-}\" )"
+		[ -n "${TI_RUNID:-}" ] &&
+		    echo "setenv.add-response-header = ( \"X-Test-Run\" => \"$TI_RUNID\" )"
 		echo "fastcgi.server = ("
 		echo "$TI_ROUTES" | while read -r prefix kind name; do
 			[ "$kind" = fcgi ] || continue
@@ -320,15 +327,20 @@ ti_lighttpd_conf()
 	} >"$d/lighttpd.conf"
 }
 
-# Wait until something answers HTTP on the port, or the pid dies.
+# Wait until the server answers HTTP on the port (naming itself with
+# TI_RUNID when that is set), or the pid dies.
 ti_wait_http()
 {
 	local pid=$1 i
 
 	for i in $(seq 1 50); do
 		kill -0 "$pid" 2>/dev/null || return 1
-		curl -s -o /dev/null --max-time 1 \
-		    "http://127.0.0.1:$TI_PORT/" && return 0
+		if curl -s -o /dev/null -D "$T/wait.headers" --max-time 1 \
+		    "http://127.0.0.1:$TI_PORT/"; then
+			[ -z "${TI_RUNID:-}" ] && return 0
+			grep -qi "^X-Test-Run: $TI_RUNID" "$T/wait.headers" &&
+			    return 0
+		fi
 		sleep 0.1
 	done
 	return 1
@@ -351,6 +363,7 @@ ti_nginx()
 		pid=$!
 		ti_track "$pid"
 		ti_wait_http "$pid" && return 0
+		kill -TERM "$pid" 2>/dev/null
 	done
 	cat "$T/nginx-error.log" "$T/nginx-stdout.log"
 	echo "nginx did not start"
@@ -370,6 +383,7 @@ ti_lighttpd()
 		pid=$!
 		ti_track "$pid"
 		ti_wait_http "$pid" && return 0
+		kill -TERM "$pid" 2>/dev/null
 	done
 	cat "$T/lighttpd-error.log" "$T/lighttpd-stdout.log" 2>/dev/null
 	echo "lighttpd did not start"
