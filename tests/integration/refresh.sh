@@ -144,6 +144,7 @@ seq 1 50 | xargs -P 50 -I{} curl -sS --max-time 20 -o "$T/c50/{}.body" \
     -H "Cookie: refreshToken=$C0" \
     "http://127.0.0.1:$TI_PORT/api/auth/refresh" >"$T/c50/codes"
 TI_CASE="50 concurrent"
+echo "50 concurrent: answers $(sort "$T/c50/codes" | uniq -c | tr '\n' ' ')"
 ti_expect_true "50 answers, all 200" test \
     "$(grep -c '^200$' "$T/c50/codes")" = 50
 sed -n 's/^Set-Cookie: refreshToken=\([^;]*\);.*/\1/p' "$T"/c50/*.hdr |
