@@ -271,6 +271,32 @@ cmd_decode(int argc, char *argv[])
 	return rc;
 }
 
+/* Fetches JWKS_URL now and says whether it is usable (seed 003's check). */
+static int
+check_jwks(const struct ac_config *cfg)
+{
+	json_object	*set, *keys, *k, *kid;
+	char		 err[256];
+	size_t		 i, n;
+
+	if ((set = ac_jwks_fetch(cfg, err, sizeof(err))) == NULL) {
+		printf("problem: JWKS_URL %s: %s\n", cfg->jwks_url, err);
+		return -1;
+	}
+	json_object_object_get_ex(set, "keys", &keys);
+	n = json_object_array_length(keys);
+	printf("jwks: %s reachable, %zu key%s:", cfg->jwks_url, n,
+	    n == 1 ? "" : "s");
+	for (i = 0; i < n; i++) {
+		k = json_object_array_get_idx(keys, i);
+		printf(" %s", json_object_object_get_ex(k, "kid", &kid) ?
+		    json_object_get_string(kid) : "(no kid)");
+	}
+	printf("\n");
+	json_object_put(set);
+	return 0;
+}
+
 static int
 cmd_check_config(int argc, char *argv[])
 {
@@ -318,6 +344,10 @@ cmd_check_config(int argc, char *argv[])
 	}
 	if (ac_keys_signer(ks) == NULL)
 		printf("note: no signing key; this host can verify only\n");
+	if (cfg->jwks_url != NULL && check_jwks(cfg) == -1) {
+		ac_app_free(app);
+		return 1;
+	}
 	printf("ok\n");
 	ac_app_free(app);
 	return 0;
@@ -390,137 +420,6 @@ cmd_db(int argc, char *argv[])
 	rc = 0;
 out:
 	ac_store_close(st);
-	ac_app_free(app);
-	return rc;
-}
-
-/* Atomically writes "kid\n" to DIR/active. */
-static int
-write_active(const char *dir, const char *kid)
-{
-	char	 tmp[PATH_MAX], path[PATH_MAX];
-	FILE	*f;
-
-	snprintf(tmp, sizeof(tmp), "%s/.active.%ld", dir, (long)getpid());
-	snprintf(path, sizeof(path), "%s/active", dir);
-	if ((f = fopen(tmp, "w")) == NULL)
-		return -1;
-	fprintf(f, "%s\n", kid);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		fclose(f);
-		unlink(tmp);
-		return -1;
-	}
-	fclose(f);
-	return rename(tmp, path);
-}
-
-static int
-cmd_key(int argc, char *argv[])
-{
-	static const struct option opts[] = {
-		{ "alg", required_argument, NULL, 'a' },
-		helpopt, { NULL, 0, NULL, 0 }
-	};
-	struct ac_app	*app = NULL;
-	const struct ac_config *cfg;
-	const struct ac_keyset *ks;
-	const struct ac_key *k;
-	const char	*algs = NULL, *verb, *dir;
-	char		 tmp[PATH_MAX], path[PATH_MAX], err[512], *kid = NULL;
-	int		 c, rc = 1;
-	size_t		 i;
-	enum ac_alg	 alg;
-
-	while ((c = getopt_long(argc, argv, "a:", opts, NULL)) != -1)
-		switch (c) {
-		case 'a': algs = optarg; break;
-		case 'h': return help();
-		default: return usage();
-		}
-	if (optind >= argc)
-		return usage();
-	verb = argv[optind];
-	if (!((strcmp(verb, "rotate") == 0 && optind + 1 == argc) ||
-	    (strcmp(verb, "list") == 0 && optind + 1 == argc) ||
-	    (strcmp(verb, "retire") == 0 && optind + 2 == argc)))
-		return usage();
-	if ((app = load(strcmp(verb, "rotate") == 0)) == NULL)
-		return 1;
-	cfg = ac_app_config(app);
-	if ((dir = cfg->keys_dir) == NULL && strcmp(verb, "list") != 0) {
-		fprintf(stderr, "authctl key: set JWT_KEYS_DIR to the "
-		    "directory that holds the rotated keys\n");
-		goto out;
-	}
-	if (strcmp(verb, "list") == 0) {
-		ks = ac_app_keys(app);
-		for (i = 0; i < ac_keys_count(ks); i++) {
-			k = ac_keys_get(ks, i);
-			printf("%s %s%s\n", ac_key_kid(k),
-			    ac_alg_str(ac_key_alg(k)),
-			    k == ac_keys_signer(ks) ? " active" : "");
-		}
-		rc = 0;
-		goto out;
-	}
-	if (strcmp(verb, "retire") == 0) {
-		ks = ac_app_keys(app);
-		k = ac_keys_signer(ks);
-		if (k != NULL && strcmp(ac_key_kid(k), argv[optind + 1]) == 0) {
-			fprintf(stderr, "authctl key retire: %s is the active "
-			    "signing key; rotate first\n", argv[optind + 1]);
-			goto out;
-		}
-		if (strchr(argv[optind + 1], '/') != NULL ||
-		    argv[optind + 1][0] == '.') {
-			fprintf(stderr, "authctl key retire: not a kid: %s\n",
-			    argv[optind + 1]);
-			goto out;
-		}
-		snprintf(path, sizeof(path), "%s/%s.pem", dir, argv[optind + 1]);
-		if (unlink(path) == -1) {
-			snprintf(path, sizeof(path), "%s/%s.key", dir,
-			    argv[optind + 1]);
-			if (unlink(path) == -1) {
-				fprintf(stderr, "authctl key retire: no key %s "
-				    "in %s\n", argv[optind + 1], dir);
-				goto out;
-			}
-		}
-		printf("retired %s; running programs stop accepting its "
-		    "tokens within a second\n", argv[optind + 1]);
-		rc = 0;
-		goto out;
-	}
-	/* rotate */
-	alg = cfg->algs[0];
-	if (algs != NULL && ac_alg_parse(algs, &alg) == -1) {
-		fprintf(stderr, "authctl key rotate: unknown algorithm '%s' "
-		    "(use " AC_ALG_NAMES ")\n", algs);
-		rc = 2;
-		goto out;
-	}
-	snprintf(tmp, sizeof(tmp), "%s/.new.%ld", dir, (long)getpid());
-	if (ac_keys_generate(alg, tmp, 0, &kid, err, sizeof(err)) != AC_OK) {
-		fprintf(stderr, "authctl key rotate: %s\n", err);
-		goto out;
-	}
-	snprintf(path, sizeof(path), "%s/%s.%s", dir, kid,
-	    ac_alg_is_hmac(alg) ? "key" : "pem");
-	if (rename(tmp, path) == -1 || write_active(dir, kid) == -1) {
-		fprintf(stderr, "authctl key rotate: %s: %s\n", dir,
-		    strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	printf("%s\n", kid);
-	fprintf(stderr, "authctl key rotate: %s key %s now signs; older keys "
-	    "still verify until `authctl key retire KID`\n",
-	    ac_alg_str(alg), kid);
-	rc = 0;
-out:
-	free(kid);
 	ac_app_free(app);
 	return rc;
 }
@@ -666,6 +565,137 @@ cmd_user(int argc, char *argv[])
 		rc = 0;
 out:
 	ac_store_close(st);
+	ac_app_free(app);
+	return rc;
+}
+
+/* Atomically writes "kid\n" to DIR/active. */
+static int
+write_active(const char *dir, const char *kid)
+{
+	char	 tmp[PATH_MAX], path[PATH_MAX];
+	FILE	*f;
+
+	snprintf(tmp, sizeof(tmp), "%s/.active.%ld", dir, (long)getpid());
+	snprintf(path, sizeof(path), "%s/active", dir);
+	if ((f = fopen(tmp, "w")) == NULL)
+		return -1;
+	fprintf(f, "%s\n", kid);
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		fclose(f);
+		unlink(tmp);
+		return -1;
+	}
+	fclose(f);
+	return rename(tmp, path);
+}
+
+static int
+cmd_key(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "alg", required_argument, NULL, 'a' },
+		helpopt, { NULL, 0, NULL, 0 }
+	};
+	struct ac_app	*app = NULL;
+	const struct ac_config *cfg;
+	const struct ac_keyset *ks;
+	const struct ac_key *k;
+	const char	*algs = NULL, *verb, *dir;
+	char		 tmp[PATH_MAX], path[PATH_MAX], err[512], *kid = NULL;
+	int		 c, rc = 1;
+	size_t		 i;
+	enum ac_alg	 alg;
+
+	while ((c = getopt_long(argc, argv, "a:", opts, NULL)) != -1)
+		switch (c) {
+		case 'a': algs = optarg; break;
+		case 'h': return help();
+		default: return usage();
+		}
+	if (optind >= argc)
+		return usage();
+	verb = argv[optind];
+	if (!((strcmp(verb, "rotate") == 0 && optind + 1 == argc) ||
+	    (strcmp(verb, "list") == 0 && optind + 1 == argc) ||
+	    (strcmp(verb, "retire") == 0 && optind + 2 == argc)))
+		return usage();
+	if ((app = load(strcmp(verb, "rotate") == 0)) == NULL)
+		return 1;
+	cfg = ac_app_config(app);
+	if ((dir = cfg->keys_dir) == NULL && strcmp(verb, "list") != 0) {
+		fprintf(stderr, "authctl key: set JWT_KEYS_DIR to the "
+		    "directory that holds the rotated keys\n");
+		goto out;
+	}
+	if (strcmp(verb, "list") == 0) {
+		ks = ac_app_keys(app);
+		for (i = 0; i < ac_keys_count(ks); i++) {
+			k = ac_keys_get(ks, i);
+			printf("%s %s%s\n", ac_key_kid(k),
+			    ac_alg_str(ac_key_alg(k)),
+			    k == ac_keys_signer(ks) ? " active" : "");
+		}
+		rc = 0;
+		goto out;
+	}
+	if (strcmp(verb, "retire") == 0) {
+		ks = ac_app_keys(app);
+		k = ac_keys_signer(ks);
+		if (k != NULL && strcmp(ac_key_kid(k), argv[optind + 1]) == 0) {
+			fprintf(stderr, "authctl key retire: %s is the active "
+			    "signing key; rotate first\n", argv[optind + 1]);
+			goto out;
+		}
+		if (strchr(argv[optind + 1], '/') != NULL ||
+		    argv[optind + 1][0] == '.') {
+			fprintf(stderr, "authctl key retire: not a kid: %s\n",
+			    argv[optind + 1]);
+			goto out;
+		}
+		snprintf(path, sizeof(path), "%s/%s.pem", dir, argv[optind + 1]);
+		if (unlink(path) == -1) {
+			snprintf(path, sizeof(path), "%s/%s.key", dir,
+			    argv[optind + 1]);
+			if (unlink(path) == -1) {
+				fprintf(stderr, "authctl key retire: no key %s "
+				    "in %s\n", argv[optind + 1], dir);
+				goto out;
+			}
+		}
+		printf("retired %s; running programs stop accepting its "
+		    "tokens within a second\n", argv[optind + 1]);
+		rc = 0;
+		goto out;
+	}
+	/* rotate */
+	alg = cfg->algs[0];
+	if (algs != NULL && ac_alg_parse(algs, &alg) == -1) {
+		fprintf(stderr, "authctl key rotate: unknown algorithm '%s' "
+		    "(use " AC_ALG_NAMES ")\n", algs);
+		rc = 2;
+		goto out;
+	}
+	snprintf(tmp, sizeof(tmp), "%s/.new.%ld", dir, (long)getpid());
+	if (ac_keys_generate(alg, tmp, 0, &kid, err, sizeof(err)) != AC_OK) {
+		fprintf(stderr, "authctl key rotate: %s\n", err);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/%s.%s", dir, kid,
+	    ac_alg_is_hmac(alg) ? "key" : "pem");
+	if (rename(tmp, path) == -1 || write_active(dir, kid) == -1) {
+		fprintf(stderr, "authctl key rotate: %s: %s\n", dir,
+		    strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	printf("%s\n", kid);
+	fprintf(stderr, "authctl key rotate: %s key %s now signs; older keys "
+	    "still verify until `authctl key retire KID`\n",
+	    ac_alg_str(alg), kid);
+	rc = 0;
+out:
+	free(kid);
 	ac_app_free(app);
 	return rc;
 }

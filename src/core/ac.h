@@ -178,6 +178,11 @@ struct ac_config {
 	char		*public_key_file;  /* JWT_PUBLIC_KEY_FILE */
 	char		*key_id;	/* JWT_KEY_ID, overrides thumbprint */
 	char		*keys_dir;	/* JWT_KEYS_DIR, managed by authctl key */
+	char		*jwks_url;	/* JWKS_URL / BETTER_AUTH_JWKS_URL */
+	long		 jwks_ttl;	/* JWKS_CACHE_TTL */
+	char		*jwks_cache_file; /* JWKS_CACHE_FILE */
+	long		 jwks_min_refresh; /* JWKS_REFRESH_MIN_SECONDS */
+	long		 jwks_timeout;	/* JWKS_FETCH_TIMEOUT */
 	long		 access_ttl;	/* seconds, JWT_ACCESS_TOKEN_EXPIRE_MINUTES */
 	long		 refresh_days;	/* JWT_REFRESH_TOKEN_EXPIRE_DAYS */
 	char		*issuer;	/* JWT_ISSUER */
@@ -275,6 +280,13 @@ enum ac_reason	 ac_token_issue(const struct ac_app *, const char *sub,
  */
 enum ac_reason	 ac_token_verify(const struct ac_app *, const char *token,
 		    size_t len, time_t now, struct ac_token *tok);
+/*
+ * Fetches JWKS_URL now (no cache): the set when it is a JSON object with
+ * a non-empty "keys" array (caller owns), else NULL with err set.
+ */
+json_object	*ac_jwks_fetch(const struct ac_config *, char *err,
+		    size_t errlen);
+
 /*
  * Decodes header and claims without verifying anything (authctl decode).
  * Never use the result for a decision.

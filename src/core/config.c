@@ -53,6 +53,11 @@ static const struct setting {
 	{ "JWT_PUBLIC_KEY_FILE", NULL, K_STR, O(public_key_file), NULL, 0, 0, 1 },
 	{ "JWT_KEY_ID", NULL, K_STR, O(key_id), NULL, 0, 0, 1 },
 	{ "JWT_KEYS_DIR", NULL, K_STR, O(keys_dir), NULL, 0, 0, 1 },
+	{ "JWKS_URL", "BETTER_AUTH_JWKS_URL", K_STR, O(jwks_url), NULL, 0, 0, 1 },
+	{ "JWKS_CACHE_TTL", NULL, K_LONG, O(jwks_ttl), "3600", 10, 604800, 1 },
+	{ "JWKS_CACHE_FILE", NULL, K_STR, O(jwks_cache_file), NULL, 0, 0, 1 },
+	{ "JWKS_REFRESH_MIN_SECONDS", NULL, K_LONG, O(jwks_min_refresh), "30", 1, 3600, 1 },
+	{ "JWKS_FETCH_TIMEOUT", NULL, K_LONG, O(jwks_timeout), "5", 1, 60, 1 },
 	{ "JWT_ACCESS_TOKEN_EXPIRE_MINUTES", NULL, K_LONG, O(access_ttl), "30", 1, 60 * 24 * 30, 60 },
 	{ "JWT_REFRESH_TOKEN_EXPIRE_DAYS", NULL, K_LONG, O(refresh_days), "7", 1, 365, 1 },
 	{ "JWT_ISSUER", NULL, K_STR, O(issuer), NULL, 0, 0, 1 },
@@ -288,6 +293,14 @@ ac_config_load(struct ac_app *app)
 	if (c->subject_claim == NULL || strlen(c->subject_claim) > 64)
 		ac_app_problemf(app, "JWT_SUBJECT_CLAIM: must be a claim name "
 		    "of 1 to 64 bytes");
+	if (c->jwks_url != NULL && ((strncmp(c->jwks_url, "https://", 8) != 0 &&
+	    strncmp(c->jwks_url, "http://", 7) != 0) ||
+	    strlen(c->jwks_url) > 2000 ||
+	    strpbrk(c->jwks_url, " \t\r\n\"<>") != NULL ||
+	    strchr(c->jwks_url + 8, '/') == NULL))
+		ac_app_problemf(app, "JWKS_URL: '%s' is not an http(s) URL "
+		    "with a path (e.g. https://auth.example.com/api/auth/jwks)",
+		    c->jwks_url);
 	if (c->key_id != NULL && strlen(c->key_id) >= 96)
 		ac_app_problemf(app, "JWT_KEY_ID: longer than 95 bytes");
 	if ((c->introspect_id == NULL) != (c->introspect_secret == NULL) ||

@@ -23,6 +23,7 @@ struct ac_key {
 	size_t		 pemlen;
 	int		 can_sign;
 	uint64_t	 serial;	/* unique per loaded key, never reused */
+	int		 remote;	/* from JWKS_URL: type claim optional */
 	EVP_MAC_CTX	*mac;		/* HS*: keyed template, read-only */
 };
 
@@ -39,6 +40,8 @@ struct ac_app {
 	pthread_rwlock_t keylock;
 	pthread_mutex_t	 reloadlock;
 	struct timespec	 keysstamp;	/* JWT_KEYS_DIR's mtime when loaded */
+	struct timespec	 jwksstamp;	/* the JWKS cache file's mtime */
+	time_t		 jwksnext;	/* next look at the JWKS TTL */
 	time_t		 keyschecked;
 	char		*problems[AC_MAXPROBLEMS];
 	size_t		 nproblems;
@@ -54,6 +57,20 @@ void		 ac_app_problemf(struct ac_app *, const char *, ...)
 void		 ac_config_load(struct ac_app *);
 void		 ac_config_free(struct ac_config *);
 
+/* jwksclient.c */
+void		 ac_jwks_init(void);
+int		 ac_jwks_cache_path(const struct ac_config *, char *, size_t);
+json_object	*ac_jwks_cache_read(const char *path);
+/*
+ * Fetches the set when due: unknown_kid asks for a fetch before the TTL,
+ * still no more than once per JWKS_REFRESH_MIN_SECONDS across the host.
+ * Returns 1 when a new set was stored, 0 when nothing was due, -1 when
+ * the fetch failed (the last good set stays).
+ */
+int		 ac_jwks_refresh(const struct ac_config *, int unknown_kid);
+void		 ac_jwks_load(const struct ac_config *, struct ac_keyset *);
+void		 ac_jwks_stamp(const struct ac_config *, struct timespec *);
+
 /* token.c */
 void		 ac_token_cache_flush(void);
 
@@ -62,8 +79,8 @@ uint64_t	 ac_keys_serial(void);
 void		 ac_keys_load(struct ac_app *);
 void		 ac_keys_free(struct ac_keyset *);
 /*
- * Reloads the key set when JWT_KEYS_DIR changed (looked at no more than
- * once a second), or always when force.  A set with problems is refused
+ * Reloads the key set when JWT_KEYS_DIR or the JWKS cache changed: force
+ * 0 looks no more than once a second, 2 looks now, 1 rebuilds anyway.  A set with problems is refused
  * and logged; the old one keeps serving.  Returns 1 when swapped, 0 when
  * unchanged, -1 when refused.
  */

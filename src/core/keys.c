@@ -565,8 +565,10 @@ keys_build(struct ac_app *app, struct ac_keyset *ks)
 		    0, NULL);
 	if (c->keys_dir != NULL)
 		load_dir(app, ks, active, sizeof(active));
+	if (c->jwks_url != NULL)
+		ac_jwks_load(c, ks);
 	if (pub && c->private_key_file == NULL && c->public_key_file == NULL &&
-	    c->keys_dir == NULL)
+	    c->keys_dir == NULL && c->jwks_url == NULL)
 		ac_app_problemf(app, "JWT_ALGORITHM names a public-key "
 		    "algorithm but neither JWT_PRIVATE_KEY_FILE nor "
 		    "JWT_PUBLIC_KEY_FILE nor JWT_KEYS_DIR is set (`authctl "
@@ -577,6 +579,8 @@ keys_build(struct ac_app *app, struct ac_keyset *ks)
 		struct ac_key *k = &ks->keys[i];
 
 		/* JWT_KEY_ID names the configured signing key only. */
+		if (k->remote)
+			continue;	/* named by the provider */
 		if (k->kid[0] == '\0' && c->key_id != NULL && k->can_sign &&
 		    k->alg == c->algs[0])
 			snprintf(k->kid, sizeof(k->kid), "%s", c->key_id);
@@ -626,7 +630,13 @@ ac_keys_load(struct ac_app *app)
 
 	pthread_rwlock_init(&app->keylock, NULL);
 	pthread_mutex_init(&app->reloadlock, NULL);
+	if (app->cfg.jwks_url != NULL && app->nproblems == 0) {
+		ac_jwks_init();
+		ac_jwks_refresh(&app->cfg, 0);
+		app->jwksnext = time(NULL) + 60;
+	}
 	dir_stamp(&app->cfg, &app->keysstamp);
+	ac_jwks_stamp(&app->cfg, &app->jwksstamp);
 	keys_build(app, &app->keys);
 }
 
@@ -649,12 +659,12 @@ ac_keys_reload(struct ac_app *app, int force)
 {
 	struct ac_app	*scratch;
 	struct ac_keyset *ks = NULL, old;
-	struct timespec	 ts;
+	struct timespec	 ts, js;
 	time_t		 now = time(NULL);
 	size_t		 i;
 	int		 rc = 0;
 
-	if (app->cfg.keys_dir == NULL && !force)
+	if (app->cfg.keys_dir == NULL && app->cfg.jwks_url == NULL && !force)
 		return 0;
 	/* At most one look per second per process, by one thread. */
 	if (!force && __atomic_exchange_n(&app->keyschecked, now,
@@ -662,9 +672,18 @@ ac_keys_reload(struct ac_app *app, int force)
 		return 0;
 	if (pthread_mutex_trylock(&app->reloadlock) != 0)
 		return 0;
+	/* The provider's set is due again after JWKS_CACHE_TTL. */
+	if (app->cfg.jwks_url != NULL && now >= app->jwksnext) {
+		app->jwksnext = now + (app->cfg.jwks_ttl < 60 ?
+		    app->cfg.jwks_ttl : 60);
+		ac_jwks_refresh(&app->cfg, 0);
+	}
 	dir_stamp(&app->cfg, &ts);
-	if (!force && ts.tv_sec == app->keysstamp.tv_sec &&
-	    ts.tv_nsec == app->keysstamp.tv_nsec)
+	ac_jwks_stamp(&app->cfg, &js);
+	if (force != 1 && ts.tv_sec == app->keysstamp.tv_sec &&
+	    ts.tv_nsec == app->keysstamp.tv_nsec &&
+	    js.tv_sec == app->jwksstamp.tv_sec &&
+	    js.tv_nsec == app->jwksstamp.tv_nsec)
 		goto out;
 	/* Build aside, judging problems on a scratch app; swap if clean. */
 	if ((scratch = calloc(1, sizeof(*scratch))) == NULL ||
@@ -692,6 +711,7 @@ ac_keys_reload(struct ac_app *app, int force)
 		rc = 1;
 	}
 	app->keysstamp = ts;
+	app->jwksstamp = js;
 	for (i = 0; i < scratch->nproblems; i++)
 		free(scratch->problems[i]);
 	free(scratch);

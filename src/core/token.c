@@ -463,8 +463,14 @@ fail(struct ac_token *tok, enum ac_reason r, const char *detail)
 	return r;
 }
 
+/*
+ * The claims, in order.  remote: the key came from JWKS_URL, whose tokens
+ * need not carry the suite's own type claim (Better Auth's do not), though
+ * one that names another type is still refused.
+ */
 static enum ac_reason
-check_claims(const struct ac_config *c, time_t now, struct ac_token *tok)
+check_claims(const struct ac_config *c, time_t now, int remote,
+    struct ac_token *tok)
 {
 	json_object	*o, *e;
 	int64_t		 exp, nbf, iat;
@@ -536,7 +542,7 @@ check_claims(const struct ac_config *c, time_t now, struct ac_token *tok)
 		if (!json_object_is_type(o, json_type_string) ||
 		    strcmp(json_object_get_string(o), "access") != 0)
 			return fail(tok, AC_TOKEN_TYPE_INVALID, "type");
-	} else if (c->require_type)
+	} else if (c->require_type && !remote)
 		return fail(tok, AC_CLAIM_MISSING, "type");
 	return AC_OK;
 }
@@ -578,7 +584,7 @@ verify_locked(const struct ac_app *app, const char *t, size_t len,
 	unsigned char	 sig[AC_MAXSIG];
 	long		 slen;
 	size_t		 d1, d2, i, sseg;
-	int		 tried = 0, ok = 0;
+	int		 tried = 0, ok = 0, remote = 0;
 	enum ac_alg	 alg;
 	enum ac_reason	 rc;
 	struct tcentry	*e;
@@ -641,6 +647,7 @@ verify_locked(const struct ac_app *app, const char *t, size_t len,
 			continue;
 		tried = 1;
 		ok = sig_ok(k, (const unsigned char *)t, d2, sig, (size_t)slen);
+		remote = k->remote;
 	}
 	if (!tried)
 		return fail(tok, AC_KEY_UNKNOWN, "no key with this kid and alg");
@@ -650,7 +657,7 @@ verify_locked(const struct ac_app *app, const char *t, size_t len,
 	if ((tok->claims = segment_json(t + d1 + 1, d2 - d1 - 1)) == NULL)
 		return fail(tok, AC_TOKEN_MALFORMED,
 		    "payload is not a base64url JSON object");
-	if ((rc = check_claims(c, now, tok)) == AC_OK)
+	if ((rc = check_claims(c, now, remote, tok)) == AC_OK)
 		tc_insert(app, t, len, tok);
 	return rc;
 }
@@ -725,6 +732,18 @@ ac_token_verify(const struct ac_app *app, const char *t, size_t len,
 	ac_keys_lock(app);
 	rc = verify_locked(app, t, len, now, tok);
 	ac_keys_unlock(app);
+	/*
+	 * An unknown kid may be a provider's new key: fetch its set (spaced
+	 * and single-flight, see jwksclient.c), reload, and try once more.
+	 */
+	if (rc == AC_KEY_UNKNOWN && app->cfg.jwks_url != NULL &&
+	    ac_jwks_refresh(&app->cfg, 1) >= 0 &&
+	    ac_keys_reload((struct ac_app *)(uintptr_t)app, 2) == 1) {
+		ac_token_clear(tok);
+		ac_keys_lock(app);
+		rc = verify_locked(app, t, len, now, tok);
+		ac_keys_unlock(app);
+	}
 	return rc;
 }
 
