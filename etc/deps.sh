@@ -5,7 +5,7 @@
 
 DEPS_BUILD="autoconf automake make gcc libc6-dev pkg-config
 	libjwt-dev libfcgi-dev libjson-c-dev libssl-dev libsqlite3-dev
-	libsodium-dev check"
+	libsodium-dev libcurl4-openssl-dev check"
 DEPS_RUN="spawn-fcgi nginx-light lighttpd curl"
 DEPS_TEST="python3 python3-jwt python3-cryptography wrk
 	apache2 libapache2-mod-fcgid systemd"
