@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 
@@ -732,6 +733,36 @@ struct worker {
 	size_t			 nroutes;
 };
 
+/* Requests between accept and finish, for a graceful stop. */
+static int	inflight;
+
+/*
+ * SIGTERM and SIGINT, taken by one thread with sigwait(): libfcgi's own
+ * handler only sets a flag that threads blocked in accept() never see,
+ * so a stop would hang until the service manager's timeout.  Let
+ * requests in flight finish (two seconds at most), then exit.
+ */
+static void *
+stopper(void *arg)
+{
+	sigset_t	*set = arg;
+	int		 sig = 0, i;
+
+	if (sigwait(set, &sig) != 0)
+		return NULL;
+	ac_log(AC_LOG_INFO, "event=stop signal=%d inflight=%d", sig,
+	    __atomic_load_n(&inflight, __ATOMIC_RELAXED));
+	/*
+	 * No shutdown() of the listening socket: sibling processes share
+	 * it.  Threads blocked in accept() hold no request; _exit ends them.
+	 */
+	FCGX_ShutdownPending();
+	for (i = 0; i < 200 && __atomic_load_n(&inflight,
+	    __ATOMIC_RELAXED) > 0; i++)
+		usleep(10000);
+	_exit(0);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -748,6 +779,7 @@ worker_main(void *arg)
 		return NULL;
 	}
 	while (FCGX_Accept_r(&fr) >= 0) {
+		__atomic_add_fetch(&inflight, 1, __ATOMIC_RELAXED);
 		ac_keys_reload(w->app, 0);
 		req_reset(r);
 		r->fr = &fr;
@@ -755,6 +787,7 @@ worker_main(void *arg)
 		r->app = w->app;
 		handle(r, w->routes, w->nroutes);
 		FCGX_Finish_r(&fr);
+		__atomic_sub_fetch(&inflight, 1, __ATOMIC_RELAXED);
 	}
 	req_reset(r);
 	free(r);
@@ -773,6 +806,8 @@ ac_http_serve(struct ac_app *app, const struct ac_route *routes,
 	size_t		 i, n;
 	struct ac_req	*r;
 	struct ac_store	*store = NULL;
+	static sigset_t	 stopset;
+	pthread_t	 stoptid;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_IsCGI()) {
@@ -790,6 +825,13 @@ ac_http_serve(struct ac_app *app, const struct ac_route *routes,
 	}
 	if (FCGX_Init() != 0)
 		return -1;
+	/* Every thread inherits the blocked set; only stopper() takes them. */
+	sigemptyset(&stopset);
+	sigaddset(&stopset, SIGTERM);
+	sigaddset(&stopset, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stopset, NULL);
+	if (pthread_create(&stoptid, NULL, stopper, &stopset) != 0)
+		ac_log(AC_LOG_WARN, "event=no_stop_thread");
 	n = (size_t)app->cfg.threads;
 	if (n > nitems(tids))
 		n = nitems(tids);
