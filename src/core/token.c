@@ -88,34 +88,80 @@ ac_token_clear(struct ac_token *tok)
  * Decodes one base64url segment holding a JSON object.  Refuses NUL
  * bytes, trailing bytes, deep nesting and anything but an object.
  */
+static __thread json_tokener *thread_jt;
+
 static json_object *
 segment_json(const char *seg, size_t len)
 {
-	unsigned char	*buf;
+	unsigned char	 stackbuf[2048], *buf = stackbuf;
+	size_t		 cap = len / 4 * 3 + 3;
 	long		 n;
-	json_tokener	*jt = NULL;
 	json_object	*o = NULL;
 
-	if (len == 0 || len / 4 * 3 + 3 > AC_MAXJSON ||
-	    (buf = malloc(len / 4 * 3 + 3)) == NULL)
+	if (len == 0 || cap > AC_MAXJSON)
 		return NULL;
-	if ((n = ac_b64url_decode(seg, len, buf, len / 4 * 3 + 3)) <= 0 ||
+	if (cap > sizeof(stackbuf) && (buf = malloc(cap)) == NULL)
+		return NULL;
+	if ((n = ac_b64url_decode(seg, len, buf, cap)) <= 0 ||
 	    memchr(buf, '\0', (size_t)n) != NULL)
 		goto out;
-	if ((jt = json_tokener_new_ex(AC_JSONDEPTH)) == NULL)
-		goto out;
-	json_tokener_set_flags(jt, JSON_TOKENER_STRICT);
-	o = json_tokener_parse_ex(jt, (const char *)buf, (int)n);
-	if (o == NULL || json_tokener_get_error(jt) != json_tokener_success ||
-	    (size_t)json_tokener_get_parse_end(jt) != (size_t)n ||
+	/* One tokener per thread, reset for each parse. */
+	if (thread_jt == NULL) {
+		if ((thread_jt = json_tokener_new_ex(AC_JSONDEPTH)) == NULL)
+			goto out;
+		json_tokener_set_flags(thread_jt, JSON_TOKENER_STRICT);
+	} else
+		json_tokener_reset(thread_jt);
+	o = json_tokener_parse_ex(thread_jt, (const char *)buf, (int)n);
+	if (o == NULL ||
+	    json_tokener_get_error(thread_jt) != json_tokener_success ||
+	    (size_t)json_tokener_get_parse_end(thread_jt) != (size_t)n ||
 	    !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		o = NULL;
 	}
 out:
-	if (jt != NULL)		/* json_tokener_free(NULL) crashes */
-		json_tokener_free(jt);
-	free(buf);
+	if (buf != stackbuf)
+		free(buf);
+	return o;
+}
+
+/*
+ * The headers of one issuer's tokens are byte-identical, so each thread
+ * keeps the last few parsed ones (keyed by the whole segment, compared in
+ * full).  What is cached depends on the bytes alone, never on the
+ * configuration: every check still runs on every token.
+ */
+#define HDRSLOTS	4
+static __thread struct {
+	char		*seg;
+	size_t		 len;
+	json_object	*header;
+} hdrs[HDRSLOTS];
+static __thread unsigned int hdrnext;
+
+static json_object *
+header_json(const char *seg, size_t len)
+{
+	json_object	*o;
+	unsigned int	 i;
+
+	for (i = 0; i < HDRSLOTS; i++)
+		if (hdrs[i].len == len && hdrs[i].seg != NULL &&
+		    memcmp(hdrs[i].seg, seg, len) == 0)
+			return json_object_get(hdrs[i].header);
+	if ((o = segment_json(seg, len)) == NULL || len > 1024)
+		return o;
+	i = hdrnext++ % HDRSLOTS;
+	free(hdrs[i].seg);
+	json_object_put(hdrs[i].header);
+	hdrs[i].header = NULL;
+	hdrs[i].len = 0;
+	if ((hdrs[i].seg = malloc(len)) == NULL)
+		return o;
+	memcpy(hdrs[i].seg, seg, len);
+	hdrs[i].len = len;
+	hdrs[i].header = json_object_get(o);
 	return o;
 }
 
@@ -315,6 +361,14 @@ ac_token_cache_flush(void)
 	tcsize = 0;
 	for (i = 0; i < SLOTS; i++)
 		slot_clear(i);
+	for (i = 0; i < HDRSLOTS; i++) {
+		free(hdrs[i].seg);
+		json_object_put(hdrs[i].header);
+		memset(&hdrs[i], 0, sizeof(hdrs[i]));
+	}
+	if (thread_jt != NULL)
+		json_tokener_free(thread_jt);
+	thread_jt = NULL;
 }
 
 /* FNV-1a over the signature end of the token, which is random. */
@@ -612,7 +666,7 @@ verify_locked(const struct ac_app *app, const char *t, size_t len,
 	if (split(t, len, &d1, &d2) == -1)
 		return fail(tok, AC_TOKEN_MALFORMED,
 		    "not three dot-separated segments");
-	if ((tok->header = segment_json(t, d1)) == NULL)
+	if ((tok->header = header_json(t, d1)) == NULL)
 		return fail(tok, AC_TOKEN_MALFORMED,
 		    "header is not a base64url JSON object");
 	if (!json_object_object_get_ex(tok->header, "alg", &o) ||
