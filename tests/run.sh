@@ -49,7 +49,13 @@ build()
 		    while read -r t; do
 			grep -qE ':test-result: (FAIL|ERROR|XPASS)' "$t" || continue
 			echo "--- ${t%.trs}.log"
-			tail -n 60 "${t%.trs}.log"
+			if [ "$(wc -l <"${t%.trs}.log")" -le 150 ]; then
+				cat "${t%.trs}.log"
+			else
+				head -n 90 "${t%.trs}.log"
+				echo "[...]"
+				tail -n 60 "${t%.trs}.log"
+			fi
 		done
 	fi
 }
