@@ -75,8 +75,10 @@ fi
 
 "$AUTHCTL" key retire "$K2" >/dev/null 2>&1
 ti_expect_true "the active key cannot be retired" test $? -ne 0
-"$AUTHCTL" key retire "$K1" >/dev/null
-ti_expect_true "retire succeeds" test $? -eq 0
+"$AUTHCTL" key retire "$K1" >"$T/retire.out" 2>&1
+rc=$?
+[ $rc -eq 0 ] || { echo "authctl key retire $K1 said:"; cat "$T/retire.out"; ls -la "$T/keys"; } >&2
+ti_expect_true "retire succeeds" test $rc -eq 0
 sleep 1.2
 for i in 1 2 3 4; do
 	ti_request "retired key's token ($i)" /verify \
