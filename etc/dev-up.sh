@@ -25,9 +25,17 @@ NPROC=${NPROC:-2}
 # What is mounted where: one line per program, "PREFIX PROGRAM".  nginx
 # picks the longest matching prefix, so /api/auth/ (refresh) and /api/
 # (todos) can sit side by side; add each program here when it exists.
+# PREFIX PROGRAM: nginx sends paths under PREFIX to PROGRAM (longest
+# prefix wins).  One line per program.
 ROUTES="
 /verify verify
+/api/auth/introspect verify
+/api/auth/ refresh
+/.well-known/ jwks
+/api/ todos
 "
+DEV_EMAIL=dev@example.com
+DEV_PASSWORD=dev-password-change-me
 
 stop()
 {
@@ -104,6 +112,10 @@ JWT_SECRET_FILE=$RUN/dev.key
 DATABASE_URL=$RUN/auth.db
 AUTH_THREADS=4
 LOG_LEVEL=info
+# Plain http on 127.0.0.1: the refresh cookie cannot be Secure here.
+AUTH_COOKIE_SECURE=false
+AUTH_SIGNUP=true
+ALLOWED_ORIGINS=http://localhost:3000,http://127.0.0.1:3000
 EOF
 	AUTH_CONFIG=$RUN/auth.conf
 	export AUTH_CONFIG
@@ -111,6 +123,11 @@ EOF
 		cat "$RUN/check-config.log" >&2
 		exit 1
 	fi
+	# The SQLite store, and a user to log in with.
+	rm -f "$RUN/auth.db" "$RUN/auth.db-wal" "$RUN/auth.db-shm"
+	"$AUTHCTL" db migrate >/dev/null
+	printf '%s\n' "$DEV_PASSWORD" |
+	    "$AUTHCTL" user add "$DEV_EMAIL" >/dev/null
 
 	# lib.sh's writers read these: T is the directory, TI_ROUTES the
 	# mounts, TI_NPROC_/TI_NTHR_ size each upstream's keepalive.
@@ -161,14 +178,46 @@ EOF
 		echo "dev-up: a tampered token got $status, not 401" >&2
 		exit 1
 	fi
+	login='{"email":"'$DEV_EMAIL'","password":"'$DEV_PASSWORD'"}'
+	check()
+	{
+		local want=$1 what=$2
+
+		shift 2
+		status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
+		    "$@")
+		if [ "$status" != "$want" ]; then
+			echo "dev-up: $what answered $status, not $want;" \
+			    "see run/*.log" >&2
+			exit 1
+		fi
+	}
+	check 200 login -H 'Content-Type: application/json' -d "$login" \
+	    "http://127.0.0.1:$PORT/api/auth/login"
+	check 200 todos -H "Authorization: Bearer $good" \
+	    "http://127.0.0.1:$PORT/api/users/dev-user/todos"
+	check 200 jwks "http://127.0.0.1:$PORT/.well-known/jwks.json"
 
 	cat <<EOF
-dev-up: verify answers on http://127.0.0.1:$PORT/verify ($NPROC processes
-under spawn-fcgi, nginx in front; logs in run/, config run/auth.conf).
+dev-up: the suite answers on http://127.0.0.1:$PORT ($NPROC processes of
+each program under spawn-fcgi, nginx in front; SQLite run/auth.db; logs in
+run/, config run/auth.conf):
+  /verify  /api/auth/{login,refresh,logout,sessions,signup}
+  /api/users/{id}/todos  /api/v1/me  /.well-known/jwks.json
 
 Try it (the token is valid for 30 minutes):
 
 curl -i -H 'Authorization: Bearer $good' http://127.0.0.1:$PORT/verify
+
+Log in as the development user (the refresh token comes back as a cookie):
+
+curl -i -c run/cookies -H 'Content-Type: application/json' -d '$login' http://127.0.0.1:$PORT/api/auth/login
+curl -i -b run/cookies -c run/cookies -X POST http://127.0.0.1:$PORT/api/auth/refresh
+
+The per-user API (the token's subject is dev-user):
+
+curl -i -H 'Authorization: Bearer $good' -H 'Content-Type: application/json' -d '{"title":"try the suite"}' http://127.0.0.1:$PORT/api/users/dev-user/todos
+curl -i -H 'Authorization: Bearer $good' http://127.0.0.1:$PORT/api/users/dev-user/todos
 
 A new token:  AUTH_CONFIG=run/auth.conf $rel/src/authctl issue --sub dev-user
 Stop:         bash etc/dev-up.sh stop
