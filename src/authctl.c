@@ -607,12 +607,20 @@ cmd_key(int argc, char *argv[])
 	size_t		 i;
 	enum ac_alg	 alg;
 
-	while ((c = getopt_long(argc, argv, "a:", opts, NULL)) != -1)
-		switch (c) {
-		case 'a': algs = optarg; break;
-		case 'h': return help();
-		default: return usage();
-		}
+	/*
+	 * A kid is base64url and may start with '-', which getopt would
+	 * take for an option: "retire KID" is read as it stands.
+	 */
+	if (argc == 3 && strcmp(argv[1], "retire") == 0 &&
+	    strcmp(argv[2], "--help") != 0 && strcmp(argv[2], "-h") != 0)
+		optind = 1;
+	else
+		while ((c = getopt_long(argc, argv, "a:", opts, NULL)) != -1)
+			switch (c) {
+			case 'a': algs = optarg; break;
+			case 'h': return help();
+			default: return usage();
+			}
 	if (optind >= argc)
 		return usage();
 	verb = argv[optind];
