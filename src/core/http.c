@@ -313,6 +313,20 @@ ac_req_json_body(struct ac_req *r, json_object **out)
 	return AC_OK;
 }
 
+/* The byte of a "%XX" escape at p, or -1. */
+static int
+pct_byte(const char *p)
+{
+	int	 hi, lo;
+
+	if (p[0] != '%' || !isxdigit((unsigned char)p[1]) ||
+	    !isxdigit((unsigned char)p[2]))
+		return -1;
+	hi = isdigit((unsigned char)p[1]) ? p[1] - '0' : (p[1] | 0x20) - 'a' + 10;
+	lo = isdigit((unsigned char)p[2]) ? p[2] - '0' : (p[2] | 0x20) - 'a' + 10;
+	return hi << 4 | lo;
+}
+
 /*
  * Finds name in a "a=1&b=2" (sep '&') or "a=1; b=2" (sep ';') string and
  * copies its value, percent-decoded when decode, into out.  Returns the
@@ -324,7 +338,7 @@ ac_kv_find(const char *s, char sep, const char *name, int decode, char *out,
 {
 	size_t		 n = strlen(name), o = 0;
 	const char	*p, *v;
-	int		 hi, lo;
+	int		 c;
 
 	for (p = s; p != NULL && *p != '\0';
 	    p = (p = strchr(p, sep)) != NULL ? p + 1 : NULL) {
@@ -338,14 +352,9 @@ ac_kv_find(const char *s, char sep, const char *name, int decode, char *out,
 			if (decode && *v == '+')
 				out[o++] = ' ';
 			else if (decode && *v == '%') {
-				if (!isxdigit((unsigned char)v[1]) ||
-				    !isxdigit((unsigned char)v[2]))
+				if ((c = pct_byte(v)) == -1)
 					return -1;
-				hi = isdigit((unsigned char)v[1]) ? v[1] - '0' :
-				    (v[1] | 0x20) - 'a' + 10;
-				lo = isdigit((unsigned char)v[2]) ? v[2] - '0' :
-				    (v[2] | 0x20) - 'a' + 10;
-				out[o++] = (char)(hi << 4 | lo);
+				out[o++] = (char)c;
 				v += 2;
 			} else
 				out[o++] = *v;
@@ -491,6 +500,31 @@ ac_req_auth(struct ac_req *r, const struct ac_app *app, struct ac_token *tok)
 }
 
 /*
+ * Percent-decodes a path segment in place (RFC 3986).  Refuses a bad
+ * escape and an encoded NUL, so "a%40b" is the subject "a@b" and nothing
+ * can smuggle a terminator past the router.
+ */
+static int
+pct_decode(char *v)
+{
+	char	*o = v;
+	int	 c;
+
+	for (; *v != '\0'; v++) {
+		if (*v != '%') {
+			*o++ = *v;
+			continue;
+		}
+		if ((c = pct_byte(v)) <= 0)
+			return -1;
+		*o++ = (char)c;
+		v += 2;
+	}
+	*o = '\0';
+	return 0;
+}
+
+/*
  * Matches r->path against pattern, segment by segment.  On a match the
  * path is copied to scratch, split there, and the {name} segments become
  * the request's variables.  Returns 1 on a match.
@@ -529,6 +563,8 @@ match(struct ac_req *r, const char *pattern, char *scratch)
 	for (i = 0; i < nv; i++) {
 		*ends[i] = '\0';
 		r->varname[i] = r->varnames[i];
+		if (pct_decode(r->varval[i]) == -1)
+			return 0;
 	}
 	r->nvars = nv;
 	return 1;
