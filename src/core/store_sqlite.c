@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -65,6 +66,26 @@ url_path(const char *url)
 	return url;
 }
 
+/*
+ * Waiting for another process's write lock.  SQLite's own busy timeout
+ * sleeps 1, 2, 5, 10 ... 100 ms between tries, but a rotation holds the
+ * lock for well under a millisecond, so short sleeps let waiting processes
+ * in sooner: 100 us for the first 100 tries, then 1 ms, up to BUSY_MS in
+ * all (then SQLITE_BUSY, which is a 503).
+ */
+static int
+busy(void *arg, int n)
+{
+	long	 waited_us;
+
+	(void)arg;
+	waited_us = n < 100 ? n * 100L : 10000L + (n - 100) * 1000L;
+	if (waited_us >= BUSY_MS * 1000L)
+		return 0;
+	usleep(n < 100 ? 100 : 1000);
+	return 1;
+}
+
 static void
 sq_close(struct ac_store *base)
 {
@@ -101,7 +122,7 @@ sq_open(const struct ac_app *app, const char *url, int create,
 		return AC_UNAVAILABLE;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, BUSY_MS);
+	sqlite3_busy_handler(s->db, busy, NULL);
 	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; "
 	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
 	    NULL, NULL, &msg) != SQLITE_OK) {
