@@ -75,9 +75,15 @@ def thumbprint(alg, path):
     data = open(path, "rb").read()
     if alg.startswith("HS"):
         m = {"k": b64u(data.strip()), "kty": "oct"}
+    elif alg == "EdDSA":
+        from cryptography.hazmat.primitives.serialization import (
+            Encoding, PublicFormat)
+        raw = load_pem_private_key(data, None).public_key().public_bytes(
+            Encoding.Raw, PublicFormat.Raw)
+        m = {"crv": "Ed25519", "kty": "OKP", "x": b64u(raw)}
     else:
         pn = load_pem_private_key(data, None).public_key().public_numbers()
-        if alg.startswith("RS"):
+        if alg.startswith("RS") or alg.startswith("PS"):
             m = {"e": b64u(uint(pn.e)), "kty": "RSA", "n": b64u(uint(pn.n))}
         else:
             size = (pn.curve.key_size + 7) // 8
@@ -150,7 +156,8 @@ notok() {
 	fi
 }
 
-for alg in HS256 HS384 HS512 RS256 RS384 RS512 ES256 ES384 ES512; do
+for alg in HS256 HS384 HS512 RS256 RS384 RS512 ES256 ES384 ES512 \
+    PS256 PS384 PS512 EdDSA; do
 	key=$tmp/$alg.key
 	if ! kid=$("$AUTHCTL" keygen --alg "$alg" --out "$key" 2>"$tmp/err"); then
 		notok "$alg: authctl keygen"

@@ -814,7 +814,7 @@ START_TEST(test_issue_roundtrip)
 {
 	static const char *const algs[] = {
 		"HS256", "HS384", "HS512", "RS256", "RS384", "RS512",
-		"ES256", "ES384", "ES512",
+		"ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "EdDSA",
 	};
 	const char	*alg = algs[_i];
 	struct ac_app	*app;
@@ -858,6 +858,8 @@ START_TEST(test_issue_roundtrip)
 	if (alg[0] == 'H')
 		ck_assert_uint_eq(unb64u(dot + 1, raw, sizeof(raw)),
 		    (size_t)EVP_MD_get_size(md_of(alg)));
+	else if (strcmp(alg, "EdDSA") == 0)
+		ck_assert_uint_eq(unb64u(dot + 1, raw, sizeof(raw)), 64);
 	else if (alg[0] == 'E')
 		ck_assert_uint_eq(unb64u(dot + 1, raw, sizeof(raw)),
 		    strcmp(alg, "ES256") == 0 ? 64 :
@@ -1364,6 +1366,10 @@ main(void)
 		ac_alg_parse(pubalgs[i], &alg);
 		genkey(alg, name);
 	}
+	genkey(AC_ALG_PS256, "key-PS256.pem");
+	genkey(AC_ALG_PS384, "key-PS384.pem");
+	genkey(AC_ALG_PS512, "key-PS512.pem");
+	genkey(AC_ALG_EDDSA, "key-EdDSA.pem");
 	genkey(AC_ALG_RS256, "key-RS256-other.pem");
 	genkey(AC_ALG_ES256, "key-ES256-other.pem");
 
@@ -1378,7 +1384,7 @@ main(void)
 
 	tc = tcase_create("issue");
 	tcase_set_timeout(tc, 30);
-	tcase_add_loop_test(tc, test_issue_roundtrip, 0, 9);
+	tcase_add_loop_test(tc, test_issue_roundtrip, 0, 13);
 	tcase_add_test(tc, test_issue_refusals);
 	tcase_add_test(tc, test_issue_default_ttl);
 	tcase_add_test(tc, test_public_only_and_rotation);
