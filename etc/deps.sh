@@ -5,10 +5,10 @@
 
 DEPS_BUILD="autoconf automake make gcc libc6-dev pkg-config
 	libjwt-dev libfcgi-dev libjson-c-dev libssl-dev libsqlite3-dev
-	libsodium-dev libcurl4-openssl-dev check"
+	libsodium-dev libcurl4-openssl-dev libpq-dev check"
 DEPS_RUN="spawn-fcgi nginx-light lighttpd curl"
 DEPS_TEST="python3 python3-jwt python3-cryptography wrk
-	apache2 libapache2-mod-fcgid systemd"
+	apache2 libapache2-mod-fcgid systemd postgresql"
 
 # deps_installed PACKAGE: true when dpkg has it (any nginx flavour does
 # for nginx-light: they conflict, and each has /usr/sbin/nginx).

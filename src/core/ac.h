@@ -344,12 +344,21 @@ int		 ac_http_serve(struct ac_app *, const struct ac_route *,
 		    size_t nroutes);
 
 /*
+ * What a program needs beyond the common configuration: NULL when ready,
+ * else the problem (borrowed), which stops the program at start-up.
+ */
+typedef const char *(*ac_startcheck)(const struct ac_app *);
+/* refresh's: a key for deriving successor refresh tokens. */
+const char	*ac_session_check(const struct ac_app *);
+
+/*
  * A whole FastCGI program: loads the app (logging every configuration
- * problem and returning 1 when there is one), sets up logging as prog,
+ * problem, and check's when check is not NULL, and returning 1 when there
+ * is one), sets up logging as prog,
  * serves routes, frees everything.  Returns the exit status for main().
  */
 int		 ac_main(const char *prog, const struct ac_route *,
-		    size_t nroutes);
+		    size_t nroutes, ac_startcheck);
 
 /* Request accessors; strings are borrowed for the request's lifetime. */
 enum ac_method	 ac_req_method(const struct ac_req *);
@@ -407,8 +416,8 @@ void		 ac_req_detail(struct ac_req *, const char *field,
 		    const char *message);
 
 /*
- * The database: one neutral query interface that every back end (SQLite
- * now, PostgreSQL later) implements, so that domain code is written once
+ * The database: one neutral query interface that every back end (SQLite,
+ * PostgreSQL) implements, so that domain code is written once
  * in portable SQL with $1, $2 ... parameters.  A store is one connection;
  * it belongs to one thread (ac_req_store gives each worker thread its
  * own, opened lazily).
@@ -468,10 +477,23 @@ const char	*ac_store_error(const struct ac_store *);
 enum ac_reason	 ac_db_exec(struct ac_store *, const char *sql,
 		    const struct ac_dbval *params, size_t nparams,
 		    ac_dbrow cb, void *arg, int64_t *changes);
-/* A write transaction (SQLite: BEGIN IMMEDIATE). */
+/*
+ * A write transaction (SQLite: BEGIN IMMEDIATE, which serialises every
+ * writer; PostgreSQL: BEGIN, read committed, where ac_db_lock serialises
+ * the transactions that must see each other's work).
+ */
 enum ac_reason	 ac_db_begin(struct ac_store *);
 enum ac_reason	 ac_db_commit(struct ac_store *);
 void		 ac_db_rollback(struct ac_store *);
+/*
+ * Inside a transaction, locks the row of table (a literal) whose id
+ * column is id until the transaction ends: a transaction that locks the
+ * same row waits, then sees this one's committed work, on every host.
+ * SQLite needs nothing more than its BEGIN IMMEDIATE; PostgreSQL runs
+ * SELECT ... FOR UPDATE.
+ */
+enum ac_reason	 ac_db_lock(struct ac_store *, const char *table,
+		    const char *id);
 
 /* The calling worker thread's store, opened on first use. */
 enum ac_reason	 ac_req_store(struct ac_req *, struct ac_store **);

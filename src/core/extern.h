@@ -105,6 +105,12 @@ struct ac_store_ops {
 	void		(*rollback)(struct ac_store *);
 	/* Runs several statements (a migration). */
 	enum ac_reason	(*script)(struct ac_store *, const char *);
+	/* Locks one row until the transaction ends (ac_db_lock). */
+	enum ac_reason	(*lock)(struct ac_store *, const char *table,
+			    const char *id);
+	/* This back end's flavour of the migrations (same versions). */
+	const struct ac_migration *migrations;
+	const size_t	*nmigrations;
 };
 
 struct ac_store {
@@ -113,6 +119,9 @@ struct ac_store {
 };
 
 extern const struct ac_store_ops ac_store_sqlite;
+#ifdef HAVE_POSTGRESQL
+extern const struct ac_store_ops ac_store_pg;
+#endif
 void		 ac_store_seterr(struct ac_store *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
@@ -124,5 +133,7 @@ struct ac_migration {
 };
 extern const struct ac_migration ac_migrations[];
 extern const size_t ac_nmigrations;
+extern const struct ac_migration ac_migrations_pg[];
+extern const size_t ac_nmigrations_pg;
 
 #endif /* !AC_EXTERN_H */

@@ -12,7 +12,11 @@
  * or for any older token, the family is revoked (theft detection).
  *
  * Every change is one transaction (SQLite: BEGIN IMMEDIATE); no state is
- * kept in the process, so any number of processes may share a store.
+ * kept in the process, so any number of processes may share a store.  A
+ * refresh or logout first locks its family's sessions row (ac_db_lock:
+ * SELECT ... FOR UPDATE on PostgreSQL, nothing more on SQLite), so that
+ * changes to one family run one after the other on any number of hosts
+ * and each sees what the one before it committed.
  * Passwords are argon2id (libsodium, interactive limits).
  */
 #include "config.h"
@@ -105,6 +109,14 @@ ac_session_keyinit(struct ac_app *app)
 		free(buf);
 		return;
 	}
+	/*
+	 * Derived from the signing key only when that key never changes: with
+	 * JWT_KEYS_DIR a rotation would give processes started before and
+	 * after it different keys, and a second refresh within the grace
+	 * window would then look like reuse and revoke the session.
+	 */
+	if (app->cfg.keys_dir != NULL)
+		return;
 	if ((k = ac_keys_signer(&app->keys)) == NULL)
 		return;
 	if (k->secret != NULL)
@@ -330,15 +342,16 @@ ac_user_disable(struct ac_store *s, const char *email, int disabled,
 		goto out;
 	}
 	if (disabled) {
+		/* Sessions first: the order in which a refresh locks. */
 		p[0] = AC_DBI((int64_t)now);
 		p[1] = AC_DBS(em);
-		if ((rc = ac_db_exec(s, "UPDATE refresh_tokens SET revoked = $1 "
-		    "WHERE revoked IS NULL AND user_id IN (SELECT id FROM users "
-		    "WHERE email = $2)", p, 2, NULL, NULL, NULL)) != AC_OK ||
-		    (rc = ac_db_exec(s, "UPDATE sessions SET revoked = $1, "
+		if ((rc = ac_db_exec(s, "UPDATE sessions SET revoked = $1, "
 		    "revoke_reason = 'disabled' WHERE revoked IS NULL AND "
 		    "user_id IN (SELECT id FROM users WHERE email = $2)", p, 2,
-		    NULL, NULL, NULL)) != AC_OK)
+		    NULL, NULL, NULL)) != AC_OK ||
+		    (rc = ac_db_exec(s, "UPDATE refresh_tokens SET revoked = $1 "
+		    "WHERE revoked IS NULL AND user_id IN (SELECT id FROM users "
+		    "WHERE email = $2)", p, 2, NULL, NULL, NULL)) != AC_OK)
 			goto out;
 	}
 	rc = ac_db_commit(s);
@@ -593,6 +606,36 @@ out:
 	return rc;
 }
 
+static int
+sid_row(void *arg, size_t n, const struct ac_dbval *v)
+{
+
+	if (n >= 1)
+		copy(arg, 32, &v[0]);
+	return 1;
+}
+
+/*
+ * Inside a transaction: finds the family (session) of the token with
+ * hash h and locks it; sid stays empty when the token is unknown.  A
+ * token's family never changes, so it may be read before the lock.
+ */
+static enum ac_reason
+lock_family(struct ac_store *s, const unsigned char h[32], char sid[32])
+{
+	struct ac_dbval	 p[1];
+	enum ac_reason	 rc;
+
+	sid[0] = '\0';
+	p[0] = AC_DBB(h, 32);
+	if ((rc = ac_db_exec(s, "SELECT session_id FROM refresh_tokens "
+	    "WHERE token_hash = $1", p, 1, sid_row, sid, NULL)) != AC_OK)
+		return rc;
+	if (sid[0] == '\0')
+		return AC_OK;
+	return ac_db_lock(s, "sessions", sid);
+}
+
 struct tokrow {
 	int		 found;
 	int64_t		 id;
@@ -650,6 +693,7 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
     const char *tok, time_t now, struct ac_grant *g)
 {
 	unsigned char	 raw[32], next[32], h[32], nh[32];
+	char		 sid[32];
 	struct tokrow	 t;
 	struct childrow	 ch;
 	struct ac_dbval	 p[3];
@@ -672,7 +716,8 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 	crypto_auth_hmacsha256(next, raw, sizeof(raw), app->refresh_key);
 	crypto_hash_sha256(nh, next, sizeof(next));
 
-	if ((rc = ac_db_begin(s)) != AC_OK)
+	if ((rc = ac_db_begin(s)) != AC_OK ||
+	    (rc = lock_family(s, h, sid)) != AC_OK)
 		goto out;
 	p[0] = AC_DBB(h, sizeof(h));
 	if ((rc = ac_db_exec(s, "SELECT t.id, t.session_id, t.user_id, "
@@ -766,21 +811,11 @@ out:
 	return rc;
 }
 
-static int
-sid_row(void *arg, size_t n, const struct ac_dbval *v)
-{
-
-	if (n >= 1)
-		copy(arg, 32, &v[0]);
-	return 1;
-}
-
 enum ac_reason
 ac_session_logout(struct ac_store *s, const char *tok, time_t now)
 {
 	unsigned char	 raw[32], h[32];
 	char		 sid[32] = "";
-	struct ac_dbval	 p[1];
 	enum ac_reason	 rc;
 
 	if (tok == NULL || *tok == '\0')
@@ -791,9 +826,7 @@ ac_session_logout(struct ac_store *s, const char *tok, time_t now)
 	OPENSSL_cleanse(raw, sizeof(raw));
 	if ((rc = ac_db_begin(s)) != AC_OK)
 		return rc;
-	p[0] = AC_DBB(h, sizeof(h));
-	if ((rc = ac_db_exec(s, "SELECT session_id FROM refresh_tokens "
-	    "WHERE token_hash = $1", p, 1, sid_row, sid, NULL)) != AC_OK)
+	if ((rc = lock_family(s, h, sid)) != AC_OK)
 		goto out;
 	if (sid[0] == '\0') {
 		rc = AC_REFRESH_TOKEN_UNKNOWN;
@@ -939,4 +972,19 @@ ac_store_prune(struct ac_store *s, time_t now, long keep, int64_t *n)
 	if ((rc = ac_db_commit(s)) == AC_OK)
 		*n = a + b + c;
 	return rc;
+}
+
+const char *
+ac_session_check(const struct ac_app *app)
+{
+
+	if (app->has_refresh_key)
+		return NULL;
+	if (app->cfg.keys_dir != NULL)
+		return "JWT_KEYS_DIR rotates the signing key: set "
+		    "REFRESH_TOKEN_SECRET_FILE to a secret of its own "
+		    "(`authctl keygen --out FILE` writes one), so that refresh "
+		    "tokens outlive a rotation";
+	return "no key for refresh tokens: set REFRESH_TOKEN_SECRET_FILE "
+	    "(`authctl keygen --out FILE` writes one) or a local signing key";
 }

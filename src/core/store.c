@@ -1,8 +1,9 @@
 /*
  * store.c: the back-end-neutral side of the database.  DATABASE_URL picks
- * the back end; every public ac_store_ and ac_db_ call dispatches through
- * its operations table.  Migrations are applied here, once for all back
- * ends, each in its own transaction.
+ * the back end (postgresql:// or postgres://: PostgreSQL, anything else:
+ * SQLite); every public ac_store_ and ac_db_ call dispatches through its
+ * operations table.  Migrations are applied here, once for all back ends,
+ * each in its own transaction, from the back end's own flavour of them.
  */
 #include "config.h"
 
@@ -31,9 +32,14 @@ ac_store_open(const struct ac_app *app, int check, struct ac_store **out,
 	}
 	if (strncmp(url, "postgresql://", 13) == 0 ||
 	    strncmp(url, "postgres://", 11) == 0) {
+#ifdef HAVE_POSTGRESQL
+		ops = &ac_store_pg;
+#else
 		snprintf(err, errlen, "DATABASE_URL: PostgreSQL is not "
-		    "built into this version; use a SQLite path");
+		    "built into this version (configure --with-postgresql, "
+		    "which needs libpq-dev); use a SQLite path");
 		return AC_CONFIG_INVALID;
+#endif
 	}
 	if ((rc = ops->open(app, url, !check, out, err, errlen)) != AC_OK)
 		return rc;
@@ -114,27 +120,28 @@ ac_store_version(struct ac_store *s)
 enum ac_reason
 ac_store_migrate(struct ac_store *s, int *from, int *to)
 {
-	size_t		 i;
+	const struct ac_migration *m = s->ops->migrations;
+	size_t		 i, n = *s->ops->nmigrations;
 	enum ac_reason	 rc;
 	struct ac_dbval	 p[3];
 
 	if ((*from = *to = ac_store_version(s)) < 0)
 		return AC_UNAVAILABLE;
-	for (i = 0; i < ac_nmigrations; i++) {
-		if (ac_migrations[i].version <= *to)
+	for (i = 0; i < n; i++) {
+		if (m[i].version <= *to)
 			continue;
 		if ((rc = ac_db_begin(s)) != AC_OK)
 			return rc;
 		/* Another process may have migrated meanwhile. */
-		if (ac_store_version(s) >= ac_migrations[i].version) {
+		if (ac_store_version(s) >= m[i].version) {
 			ac_db_rollback(s);
-			*to = ac_migrations[i].version;
+			*to = m[i].version;
 			continue;
 		}
-		p[0] = AC_DBI(ac_migrations[i].version);
-		p[1] = AC_DBS(ac_migrations[i].name);
+		p[0] = AC_DBI(m[i].version);
+		p[1] = AC_DBS(m[i].name);
 		p[2] = AC_DBI((int64_t)time(NULL));
-		if ((rc = s->ops->script(s, ac_migrations[i].sql)) != AC_OK ||
+		if ((rc = s->ops->script(s, m[i].sql)) != AC_OK ||
 		    (rc = ac_db_exec(s, "INSERT INTO schema_migrations "
 		    "(version, name, applied) VALUES ($1, $2, $3)", p, 3,
 		    NULL, NULL, NULL)) != AC_OK) {
@@ -143,7 +150,7 @@ ac_store_migrate(struct ac_store *s, int *from, int *to)
 		}
 		if ((rc = ac_db_commit(s)) != AC_OK)
 			return rc;
-		*to = ac_migrations[i].version;
+		*to = m[i].version;
 	}
 	return AC_OK;
 }
@@ -175,4 +182,11 @@ ac_db_rollback(struct ac_store *s)
 {
 
 	s->ops->rollback(s);
+}
+
+enum ac_reason
+ac_db_lock(struct ac_store *s, const char *table, const char *id)
+{
+
+	return s->ops->lock(s, table, id);
 }

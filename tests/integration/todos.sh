@@ -115,8 +115,8 @@ for shape in "/api/users/%s/todos" "/api/%s/tasks" "/api/v1/%s/tasks"; do
 	# PUT replaces: absent description and completed take their defaults.
 	ti_expect_json 'j["description"]' null
 	ti_expect_json 'j["completed"]' false
-	ti_expect_true "$base put stored" [ "$(sqlite3 "$DB" \
-	    "SELECT title, description IS NULL, completed FROM todos WHERE id = $id")" = "Buy oat milk|1|0" ]
+	ti_expect_true "$base put stored" [ "$(ti_sql \
+	    "SELECT title, CASE WHEN description IS NULL THEN 1 ELSE 0 END, completed FROM todos WHERE id = $id")" = "Buy oat milk|1|0" ]
 
 	call "$base patch description null" PATCH "$base/$id" "$A" -H "$J" \
 	    -d '{"description":"x"}'
@@ -148,7 +148,7 @@ for i in $(seq 1 25); do
 	    -d "{\"title\":\"todo $i\",\"completed\":$done}"
 	[ "$TI_STATUS" = 201 ] || ti_fail "seed $i" 201 "$TI_STATUS"
 done
-all=$(sqlite3 "$DB" "SELECT id FROM todos WHERE user_id = 'carol' ORDER BY id DESC" | paste -sd, -)
+all=$(ti_sql "SELECT id FROM todos WHERE user_id = 'carol' ORDER BY id DESC" | paste -sd, -)
 
 call "page default" GET "$base" "$C"
 ti_expect_status 200
@@ -200,7 +200,7 @@ call "bob creates" POST /api/users/bob/todos "$B" -H "$J" \
     -d '{"title":"bob secret","description":"mine"}'
 ti_expect_status 201
 bid=$(ti_json 'j["id"]')
-row_before=$(sqlite3 "$DB" "SELECT * FROM todos WHERE id = $bid")
+row_before=$(ti_sql "SELECT * FROM todos WHERE id = $bid")
 for shape in "/api/users/alice/todos" "/api/alice/tasks" "/api/v1/alice/tasks"; do
 	call "alice reads bob's $shape" GET "$shape/$bid" "$A"
 	ti_expect_error 404 not_found
@@ -215,11 +215,11 @@ for shape in "/api/users/alice/todos" "/api/alice/tasks" "/api/v1/alice/tasks"; 
 	call "alice lists $shape" GET "$shape" "$A"
 	ti_expect_json 'j' '[]'
 done
-ti_expect_true "bob's row unchanged in the database" [ "$(sqlite3 "$DB" \
+ti_expect_true "bob's row unchanged in the database" [ "$(ti_sql \
     "SELECT * FROM todos WHERE id = $bid")" = "$row_before" ]
-ti_expect_true "bob's row still bob's" [ "$(sqlite3 "$DB" \
+ti_expect_true "bob's row still bob's" [ "$(ti_sql \
     "SELECT user_id, title FROM todos WHERE id = $bid")" = "bob|bob secret" ]
-ti_expect_true "alice owns no rows" [ "$(sqlite3 "$DB" \
+ti_expect_true "alice owns no rows" [ "$(ti_sql \
     "SELECT count(*) FROM todos WHERE user_id = 'alice'")" = 0 ]
 
 # --- Bad input: clear 4xx, database unchanged ----------------------

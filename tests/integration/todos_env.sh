@@ -1,8 +1,9 @@
 # todos_env.sh: the set-up shared by the todos tests (sourced after
 # lib.sh).  todos_start [NAME=VALUE...] writes a configuration with a
-# fresh HS256 secret, migrates a SQLite database, starts todos under
+# fresh HS256 secret, migrates a SQLite database (or, with
+# TI_DB=postgresql, a PostgreSQL one: lib_pg.sh), starts todos under
 # spawn-fcgi behind nginx on /api/ and /.well-known/, and defines:
-#   DB          the database file
+#   DB_URL      the database (ti_sql queries it)
 #   tok SUB [authctl issue ARGS...]  prints a token
 #   expired SUB prints a correctly signed token that expired 10 minutes ago
 #   snap        prints every todo row (to compare before and after)
@@ -17,16 +18,16 @@ for v in AUTH_CONFIG JWT_SECRET BETTER_AUTH_SECRET JWT_SECRET_FILE \
     AUTH_THREADS AUTH_MAX_BODY_BYTES LOG_LEVEL; do
 	unset "$v"
 done
+. "$(dirname "${BASH_SOURCE[0]}")/lib_pg.sh"
 
 todos_start()
 {
-	ti_need sqlite3
 	[ -x "$top_builddir/src/todos" ] ||
 	    { echo "no $top_builddir/src/todos"; exit 99; }
-	DB=$T/todos.db
+	ti_db_setup "$T/todos.db"
 	TODOS_SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
 	ti_config "$T/auth.conf" "JWT_SECRET=$TODOS_SECRET" \
-	    "DATABASE_URL=$DB" "LOG_LEVEL=info" "$@"
+	    "DATABASE_URL=$DB_URL" "LOG_LEVEL=info" "$@"
 	chmod 600 "$T/auth.conf"
 	export AUTH_CONFIG=$T/auth.conf
 	"$AUTHCTL" db migrate >/dev/null ||
@@ -65,7 +66,7 @@ PY
 
 snap()
 {
-	sqlite3 "$DB" 'SELECT * FROM todos ORDER BY id'
+	ti_sql 'SELECT * FROM todos ORDER BY id'
 }
 
 call()

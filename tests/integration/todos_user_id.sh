@@ -26,7 +26,7 @@ call "numeric user_id creates" POST /api/users/42/todos "$N" -H "$J" \
     -d '{"title":"seed 001"}'
 ti_expect_status 201
 ti_expect_json 'j["user_id"]' 42
-ti_expect_true "row owned by 42" [ "$(sqlite3 "$DB" \
+ti_expect_true "row owned by 42" [ "$(ti_sql \
     'SELECT user_id FROM todos')" = 42 ]
 call "numeric user_id, other user" GET /api/users/43/todos "$N"
 ti_expect_error 403 forbidden

@@ -1,0 +1,546 @@
+/*
+ * store_pg.c: the PostgreSQL back end (libpq), chosen by a DATABASE_URL
+ * of postgresql:// or postgres://.  One connection per worker thread,
+ * opened lazily by ac_req_store, with a statement timeout; statements are
+ * prepared once per connection and cached by the address of their SQL
+ * literal.  Parameters go as int8 (text), text or bytea (binary); columns
+ * come back as AC_DB_INT for int2/int4/int8/bool, AC_DB_BLOB for bytea
+ * (decoded) and AC_DB_TEXT otherwise.
+ *
+ * A lost connection is re-established: before the next statement outside
+ * a transaction, and the statement is run again once when it cannot have
+ * changed anything (a SELECT, or one the server reports it cut short).
+ * Inside a transaction the transaction fails with AC_UNAVAILABLE and the
+ * next ac_db_begin reconnects: PostgreSQL rolled it back, nothing is half
+ * written.  A unique or other constraint violation is AC_CONFLICT; a
+ * serialization failure, deadlock, statement timeout or a server that is
+ * down or shutting down is AC_UNAVAILABLE (503).
+ */
+#include "config.h"
+
+#include <errno.h>		/* program_invocation_short_name */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libpq-fe.h>
+
+#include "ac.h"
+#include "extern.h"
+
+#define MAXSTMT		64
+#define MAXPARAM	32
+#define TIMEOUT_MS	"5000"		/* statement_timeout */
+#define CONNECT_S	"5"		/* connect_timeout */
+
+/* Type OIDs (pg_type.h is not part of libpq-dev's client headers). */
+#define BOOLOID		16
+#define BYTEAOID	17
+#define INT8OID		20
+#define INT2OID		21
+#define INT4OID		23
+#define TEXTOID		25
+
+struct pg_store {
+	struct ac_store	 base;		/* first: cast to and fro */
+	PGconn		*conn;
+	char		*url;		/* to reconnect */
+	int		 intx;		/* between begin and commit/rollback */
+	int		 broken;	/* lost: reconnect before next use */
+	struct {
+		const char	*sql;
+		char		 name[16];
+	}		 cache[MAXSTMT];
+	size_t		 ncache;
+	unsigned int	 serial;	/* statement names */
+};
+
+static void
+quiet(void *arg, const char *msg)
+{
+
+	/* NOTICEs (CREATE TABLE IF NOT EXISTS ...) are not for the log. */
+	(void)arg;
+	(void)msg;
+}
+
+/* The first line of a libpq message, for ac_store_error. */
+static void
+seterr(struct pg_store *s, const char *what, const char *msg)
+{
+	size_t	 n;
+
+	if (msg == NULL || *msg == '\0')
+		msg = "unknown error";
+	n = strcspn(msg, "\n");
+	ac_store_seterr(&s->base, "postgresql: %s%s%.*s", what,
+	    *what != '\0' ? ": " : "", (int)n, msg);
+}
+
+/*
+ * Connects (again).  Defaults before the URL's own settings, so that the
+ * URL may override them: application_name is the program's name, a 5 s
+ * connect timeout and a 5 s statement timeout.
+ */
+static enum ac_reason
+connect_db(struct pg_store *s, char *err, size_t errlen)
+{
+	const char	*kw[] = { "fallback_application_name",
+			    "connect_timeout", "options", "dbname", NULL };
+	const char	*val[] = { program_invocation_short_name, CONNECT_S,
+			    "-c statement_timeout=" TIMEOUT_MS, s->url, NULL };
+	const char	*msg;
+
+	if (s->conn != NULL)
+		PQfinish(s->conn);
+	s->ncache = 0;
+	s->broken = 1;
+	if ((s->conn = PQconnectdbParams(kw, val, 1)) == NULL) {
+		snprintf(err, errlen, "postgresql: out of memory");
+		return AC_NOMEM;
+	}
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		msg = PQerrorMessage(s->conn);
+		snprintf(err, errlen, "postgresql: cannot connect: %.*s",
+		    (int)strcspn(msg, "\n"), msg);
+		return AC_UNAVAILABLE;
+	}
+	PQsetNoticeProcessor(s->conn, quiet, NULL);
+	s->broken = 0;
+	return AC_OK;
+}
+
+/* Reconnects when the connection was lost (and no transaction is open). */
+static enum ac_reason
+ready(struct pg_store *s)
+{
+	char		 err[256];
+	enum ac_reason	 rc;
+
+	if (!s->broken && PQstatus(s->conn) == CONNECTION_OK)
+		return AC_OK;
+	if (s->intx) {
+		ac_store_seterr(&s->base, "postgresql: connection lost in "
+		    "a transaction");
+		s->broken = 1;
+		return AC_UNAVAILABLE;
+	}
+	if ((rc = connect_db(s, err, sizeof(err))) != AC_OK)
+		ac_store_seterr(&s->base, "%s", err);
+	return rc;
+}
+
+static const char *
+state(const PGresult *res)
+{
+	const char	*st;
+
+	if (res == NULL ||
+	    (st = PQresultErrorField(res, PG_DIAG_SQLSTATE)) == NULL)
+		return "";
+	return st;
+}
+
+/*
+ * The connection is gone: no result, libpq says so, or the server said
+ * so (class 08 connection exception; 57P01-57P03 shutting down).
+ */
+static int
+lost(struct pg_store *s, const PGresult *res)
+{
+	const char	*st = state(res);
+
+	if (res == NULL || PQstatus(s->conn) != CONNECTION_OK ||
+	    strncmp(st, "08", 2) == 0 || strncmp(st, "57P0", 4) == 0) {
+		s->broken = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+ok(const PGresult *res)
+{
+	ExecStatusType	 t;
+
+	if (res == NULL)
+		return 0;
+	t = PQresultStatus(res);
+	return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
+}
+
+/* Maps a failed result (NULL: the connection's error) to a reason. */
+static enum ac_reason
+map(struct pg_store *s, const PGresult *res)
+{
+	const char	*st = state(res), *msg;
+
+	msg = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) :
+	    NULL;
+	if (msg == NULL)
+		msg = PQerrorMessage(s->conn);
+	/* The primary message only: the detail may quote values. */
+	seterr(s, st, msg);
+	if (lost(s, res))
+		return AC_UNAVAILABLE;
+	if (strncmp(st, "23", 2) == 0)		/* integrity constraint */
+		return AC_CONFLICT;
+	if (strcmp(st, "40001") == 0 ||		/* serialization failure */
+	    strcmp(st, "40P01") == 0 ||		/* deadlock */
+	    strcmp(st, "57014") == 0 ||		/* statement timeout */
+	    strcmp(st, "55P03") == 0 ||		/* lock not available */
+	    strncmp(st, "53", 2) == 0)		/* insufficient resources */
+		return AC_UNAVAILABLE;
+	return AC_INTERNAL;
+}
+
+static void
+pg_close(struct ac_store *base)
+{
+	struct pg_store	*s = (struct pg_store *)base;
+
+	if (s->conn != NULL)
+		PQfinish(s->conn);
+	free(s->url);
+	free(s);
+}
+
+static enum ac_reason
+pg_open(const struct ac_app *app, const char *url, int create,
+    struct ac_store **out, char *err, size_t errlen)
+{
+	struct pg_store	*s;
+	enum ac_reason	 rc;
+
+	(void)app;
+	(void)create;		/* the database must exist: createdb */
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return AC_NOMEM;
+	s->base.ops = &ac_store_pg;
+	if ((s->url = strdup(url)) == NULL) {
+		pg_close(&s->base);
+		return AC_NOMEM;
+	}
+	if ((rc = connect_db(s, err, errlen)) != AC_OK) {
+		pg_close(&s->base);
+		return rc;
+	}
+	*out = &s->base;
+	return AC_OK;
+}
+
+/*
+ * One run of sql: prepared (and cached) when cache is set, else sent
+ * with its parameters unnamed.  Returns the result (NULL: no memory or
+ * no connection), which the caller clears.
+ */
+static PGresult *
+run(struct pg_store *s, const char *sql, int cache, const struct ac_dbval *p,
+    size_t np)
+{
+	Oid		 types[MAXPARAM];
+	const char	*vals[MAXPARAM];
+	int		 lens[MAXPARAM], fmts[MAXPARAM];
+	char		 ints[MAXPARAM][24];
+	const char	*name = NULL;
+	PGresult	*res;
+	size_t		 i;
+
+	for (i = 0; i < np; i++) {
+		switch (p[i].type) {
+		case AC_DB_INT:
+			/* Text, so that any integer type the server infers fits. */
+			snprintf(ints[i], sizeof(ints[i]), "%lld",
+			    (long long)p[i].i);
+			types[i] = INT8OID;
+			vals[i] = ints[i];
+			lens[i] = 0;
+			fmts[i] = 0;
+			break;
+		case AC_DB_TEXT:
+		case AC_DB_BLOB:
+			/* Binary text is the bytes themselves: no NUL needed. */
+			types[i] = p[i].type == AC_DB_TEXT ? TEXTOID : BYTEAOID;
+			vals[i] = p[i].s != NULL ? p[i].s : "";
+			lens[i] = (int)p[i].len;
+			fmts[i] = 1;
+			break;
+		default:
+			types[i] = 0;	/* the server infers it */
+			vals[i] = NULL;
+			lens[i] = 0;
+			fmts[i] = 0;
+			break;
+		}
+	}
+	if (!cache || s->ncache >= MAXSTMT)
+		return PQexecParams(s->conn, sql, (int)np, types, vals, lens,
+		    fmts, 0);
+	for (i = 0; i < s->ncache; i++)
+		if (s->cache[i].sql == sql) {
+			name = s->cache[i].name;
+			break;
+		}
+	if (name == NULL) {
+		snprintf(s->cache[s->ncache].name,
+		    sizeof(s->cache[s->ncache].name), "ac%u", s->serial++);
+		res = PQprepare(s->conn, s->cache[s->ncache].name, sql,
+		    (int)np, types);
+		if (!ok(res))
+			return res;
+		PQclear(res);
+		s->cache[s->ncache].sql = sql;
+		name = s->cache[s->ncache++].name;
+	}
+	return PQexecPrepared(s->conn, name, (int)np, vals, lens, fmts, 0);
+}
+
+/* May sql run again after the connection was lost while it ran? */
+static int
+rerun(const char *sql, const PGresult *res)
+{
+
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n')
+		sql++;
+	/* Read only, or the server says it stopped it (not committed). */
+	return strncasecmp(sql, "SELECT", 6) == 0 || *state(res) != '\0';
+}
+
+/* Hands each row to cb; column values live until the next row. */
+static int
+rows(const PGresult *res, ac_dbrow cb, void *arg)
+{
+	struct ac_dbval	 cols[32];
+	unsigned char	*blob[32];
+	size_t		 blen;
+	int		 r, i, n, nr, stop = 0;
+
+	if ((n = PQnfields(res)) > (int)nitems(cols))
+		n = (int)nitems(cols);
+	nr = PQntuples(res);
+	for (r = 0; r < nr && !stop; r++) {
+		for (i = 0; i < n; i++) {
+			memset(&cols[i], 0, sizeof(cols[i]));
+			blob[i] = NULL;
+			if (PQgetisnull(res, r, i)) {
+				cols[i].type = AC_DB_NULL;
+				continue;
+			}
+			switch (PQftype(res, i)) {
+			case INT2OID:
+			case INT4OID:
+			case INT8OID:
+				cols[i].type = AC_DB_INT;
+				cols[i].i = strtoll(PQgetvalue(res, r, i),
+				    NULL, 10);
+				break;
+			case BOOLOID:
+				cols[i].type = AC_DB_INT;
+				cols[i].i = PQgetvalue(res, r, i)[0] == 't';
+				break;
+			case BYTEAOID:
+				blob[i] = PQunescapeBytea((const unsigned char *)
+				    PQgetvalue(res, r, i), &blen);
+				if (blob[i] == NULL) {
+					while (i-- > 0)
+						PQfreemem(blob[i]);
+					return -1;
+				}
+				cols[i].type = AC_DB_BLOB;
+				cols[i].s = (const char *)blob[i];
+				cols[i].len = blen;
+				break;
+			default:
+				cols[i].type = AC_DB_TEXT;
+				cols[i].s = PQgetvalue(res, r, i);
+				cols[i].len = (size_t)PQgetlength(res, r, i);
+				break;
+			}
+		}
+		stop = cb(arg, (size_t)n, cols) != 0;
+		for (i = 0; i < n; i++)
+			PQfreemem(blob[i]);
+	}
+	return 0;
+}
+
+static enum ac_reason
+query(struct pg_store *s, const char *sql, int cache,
+    const struct ac_dbval *p, size_t np, ac_dbrow cb, void *arg,
+    int64_t *changes)
+{
+	PGresult	*res = NULL;
+	enum ac_reason	 rc;
+	int		 try;
+
+	if (np > MAXPARAM) {
+		ac_store_seterr(&s->base, "postgresql: too many parameters");
+		return AC_INTERNAL;
+	}
+	for (try = 0; ; try++) {
+		if ((rc = ready(s)) != AC_OK)
+			return rc;
+		res = run(s, sql, cache, p, np);
+		if (ok(res) || !lost(s, res) || s->intx || try > 0 ||
+		    !rerun(sql, res))
+			break;
+		PQclear(res);
+	}
+	if (!ok(res)) {
+		rc = map(s, res);
+		PQclear(res);
+		return rc;
+	}
+	if (cb != NULL && rows(res, cb, arg) == -1) {
+		PQclear(res);
+		ac_store_seterr(&s->base, "postgresql: out of memory");
+		return AC_NOMEM;
+	}
+	if (changes != NULL)
+		*changes = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return AC_OK;
+}
+
+static enum ac_reason
+pg_exec(struct ac_store *base, const char *sql, const struct ac_dbval *p,
+    size_t np, ac_dbrow cb, void *arg, int64_t *changes)
+{
+
+	return query((struct pg_store *)base, sql, 1, p, np, cb, arg, changes);
+}
+
+/* A statement without parameters or rows (BEGIN, COMMIT, a script). */
+static enum ac_reason
+simple(struct pg_store *s, const char *sql, PGresult **out)
+{
+	PGresult	*res;
+	enum ac_reason	 rc = AC_OK;
+
+	res = PQexec(s->conn, sql);
+	if (!ok(res))
+		rc = map(s, res);
+	if (out != NULL && rc == AC_OK)
+		*out = res;
+	else
+		PQclear(res);
+	return rc;
+}
+
+/* BEGIN starts nothing yet, so a lost connection is retried once. */
+static enum ac_reason
+pg_begin(struct ac_store *base)
+{
+	struct pg_store	*s = (struct pg_store *)base;
+	enum ac_reason	 rc;
+	int		 try;
+
+	if (s->intx) {
+		ac_store_seterr(base, "postgresql: transaction already open");
+		return AC_INTERNAL;
+	}
+	for (try = 0; try < 2; try++) {
+		if ((rc = ready(s)) != AC_OK)
+			return rc;
+		if ((rc = simple(s, "BEGIN", NULL)) == AC_OK) {
+			s->intx = 1;
+			return AC_OK;
+		}
+		if (!s->broken)
+			break;
+	}
+	return rc;
+}
+
+static void
+pg_rollback(struct ac_store *base)
+{
+	struct pg_store	*s = (struct pg_store *)base;
+	PGresult	*res;
+
+	s->intx = 0;
+	if (s->broken || PQstatus(s->conn) != CONNECTION_OK ||
+	    PQtransactionStatus(s->conn) == PQTRANS_IDLE)
+		return;
+	if ((res = PQexec(s->conn, "ROLLBACK")) == NULL || !ok(res))
+		s->broken = 1;
+	PQclear(res);
+}
+
+/*
+ * COMMIT of a transaction that failed earlier answers ROLLBACK without
+ * an error: that is a failure too.
+ */
+static enum ac_reason
+pg_commit(struct ac_store *base)
+{
+	struct pg_store	*s = (struct pg_store *)base;
+	PGresult	*res = NULL;
+	enum ac_reason	 rc;
+
+	if (s->broken) {
+		s->intx = 0;
+		ac_store_seterr(base, "postgresql: connection lost in a "
+		    "transaction");
+		return AC_UNAVAILABLE;
+	}
+	if ((rc = simple(s, "COMMIT", &res)) == AC_OK) {
+		if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+			ac_store_seterr(base, "postgresql: the transaction "
+			    "was rolled back");
+			rc = AC_INTERNAL;
+		}
+		PQclear(res);
+	}
+	if (rc != AC_OK)
+		pg_rollback(base);
+	s->intx = 0;
+	return rc;
+}
+
+static enum ac_reason
+pg_script(struct ac_store *base, const char *sql)
+{
+	struct pg_store	*s = (struct pg_store *)base;
+	enum ac_reason	 rc;
+
+	if ((rc = ready(s)) != AC_OK)
+		return rc;
+	return simple(s, sql, NULL);
+}
+
+static enum ac_reason
+pg_lock(struct ac_store *base, const char *table, const char *id)
+{
+	struct pg_store	*s = (struct pg_store *)base;
+	struct ac_dbval	 p[1];
+	char		 sql[128];
+	size_t		 i;
+
+	/* table is a literal of the core's; refuse anything but a name. */
+	for (i = 0; table[i] != '\0'; i++)
+		if ((table[i] < 'a' || table[i] > 'z') && table[i] != '_')
+			return AC_INTERNAL;
+	if (i == 0 || !s->intx) {
+		ac_store_seterr(base, "postgresql: lock outside a transaction");
+		return AC_INTERNAL;
+	}
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE id = $1 "
+	    "FOR UPDATE", table);
+	p[0] = AC_DBS(id);
+	return query(s, sql, 0, p, 1, NULL, NULL, NULL);
+}
+
+const struct ac_store_ops ac_store_pg = {
+	.open = pg_open,
+	.close = pg_close,
+	.exec = pg_exec,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.script = pg_script,
+	.lock = pg_lock,
+	.migrations = ac_migrations_pg,
+	.nmigrations = &ac_nmigrations_pg,
+};
