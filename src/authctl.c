@@ -344,6 +344,9 @@ cmd_check_config(int argc, char *argv[])
 	}
 	if (ac_keys_signer(ks) == NULL)
 		printf("note: no signing key; this host can verify only\n");
+	if (ac_session_check(app) != NULL)
+		printf("note: refresh will not start: %s\n",
+		    ac_session_check(app));
 	if (cfg->jwks_url != NULL && check_jwks(cfg) == -1) {
 		ac_app_free(app);
 		return 1;

@@ -116,5 +116,5 @@ int
 main(void)
 {
 
-	return ac_main("jwks", routes, nitems(routes));
+	return ac_main("jwks", routes, nitems(routes), NULL);
 }

@@ -403,5 +403,6 @@ int
 main(void)
 {
 
-	return ac_main("refresh", routes, nitems(routes));
+	return ac_main("refresh", routes, nitems(routes),
+	    ac_session_check);
 }

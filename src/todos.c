@@ -545,5 +545,5 @@ int
 main(void)
 {
 
-	return ac_main("todos", routes, nitems(routes));
+	return ac_main("todos", routes, nitems(routes), NULL);
 }

@@ -299,5 +299,5 @@ int
 main(void)
 {
 
-	return ac_main("verify", routes, nitems(routes));
+	return ac_main("verify", routes, nitems(routes), NULL);
 }

@@ -344,12 +344,21 @@ int		 ac_http_serve(struct ac_app *, const struct ac_route *,
 		    size_t nroutes);
 
 /*
+ * What a program needs beyond the common configuration: NULL when ready,
+ * else the problem (borrowed), which stops the program at start-up.
+ */
+typedef const char *(*ac_startcheck)(const struct ac_app *);
+/* refresh's: a key for deriving successor refresh tokens. */
+const char	*ac_session_check(const struct ac_app *);
+
+/*
  * A whole FastCGI program: loads the app (logging every configuration
- * problem and returning 1 when there is one), sets up logging as prog,
+ * problem, and check's when check is not NULL, and returning 1 when there
+ * is one), sets up logging as prog,
  * serves routes, frees everything.  Returns the exit status for main().
  */
 int		 ac_main(const char *prog, const struct ac_route *,
-		    size_t nroutes);
+		    size_t nroutes, ac_startcheck);
 
 /* Request accessors; strings are borrowed for the request's lifetime. */
 enum ac_method	 ac_req_method(const struct ac_req *);

@@ -887,9 +887,11 @@ ac_http_serve(struct ac_app *app, const struct ac_route *routes,
 }
 
 int
-ac_main(const char *prog, const struct ac_route *routes, size_t nroutes)
+ac_main(const char *prog, const struct ac_route *routes, size_t nroutes,
+    ac_startcheck check)
 {
 	struct ac_app	*app;
+	const char	*why;
 	size_t		 i;
 	int		 rc = 1;
 
@@ -904,6 +906,11 @@ ac_main(const char *prog, const struct ac_route *routes, size_t nroutes)
 			    "problem=\"%s\"", ac_app_problem(app, i));
 		ac_log(AC_LOG_ERROR, "event=exit hint=\"run authctl "
 		    "check-config\"");
+		goto out;
+	}
+	if (check != NULL && (why = check(app)) != NULL) {
+		ac_log(AC_LOG_ERROR, "event=config_invalid problem=\"%s\"",
+		    why);
 		goto out;
 	}
 	ac_log_setup(prog, app->cfg.loglevel, NULL, NULL);

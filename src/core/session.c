@@ -109,6 +109,14 @@ ac_session_keyinit(struct ac_app *app)
 		free(buf);
 		return;
 	}
+	/*
+	 * Derived from the signing key only when that key never changes: with
+	 * JWT_KEYS_DIR a rotation would give processes started before and
+	 * after it different keys, and a second refresh within the grace
+	 * window would then look like reuse and revoke the session.
+	 */
+	if (app->cfg.keys_dir != NULL)
+		return;
 	if ((k = ac_keys_signer(&app->keys)) == NULL)
 		return;
 	if (k->secret != NULL)
@@ -964,4 +972,19 @@ ac_store_prune(struct ac_store *s, time_t now, long keep, int64_t *n)
 	if ((rc = ac_db_commit(s)) == AC_OK)
 		*n = a + b + c;
 	return rc;
+}
+
+const char *
+ac_session_check(const struct ac_app *app)
+{
+
+	if (app->has_refresh_key)
+		return NULL;
+	if (app->cfg.keys_dir != NULL)
+		return "JWT_KEYS_DIR rotates the signing key: set "
+		    "REFRESH_TOKEN_SECRET_FILE to a secret of its own "
+		    "(`authctl keygen --out FILE` writes one), so that refresh "
+		    "tokens outlive a rotation";
+	return "no key for refresh tokens: set REFRESH_TOKEN_SECRET_FILE "
+	    "(`authctl keygen --out FILE` writes one) or a local signing key";
 }

@@ -99,5 +99,23 @@ ti_request "retired key unpublished" /.well-known/jwks.json
 ti_expect_json "[k['kid'] for k in j['keys']]" "[\"$K2\"]"
 ti_expect_true "processes reloaded, none restarted" \
     grep -q event=keys_reloaded "$T/verify.log"
+# refresh derives its successor tokens from a key that must outlive a
+# rotation: with JWT_KEYS_DIR it wants REFRESH_TOKEN_SECRET_FILE.
+refresh_cgi()
+{
+	REQUEST_METHOD=POST REQUEST_URI=/api/auth/refresh \
+	    GATEWAY_INTERFACE=CGI/1.1 CONTENT_LENGTH=0 \
+	    "$top_builddir/src/refresh" </dev/null
+}
+refresh_cgi >"$T/refresh.out" 2>"$T/refresh.err"
+ti_expect_true "refresh refuses to start without its own secret" \
+    test $? -ne 0
+ti_expect_true "and says which setting fixes it" \
+    grep -q 'REFRESH_TOKEN_SECRET_FILE' "$T/refresh.err"
+"$AUTHCTL" keygen --out "$T/refresh.key" >/dev/null 2>&1
+REFRESH_TOKEN_SECRET_FILE=$T/refresh.key refresh_cgi >"$T/refresh.out" \
+    2>"$T/refresh.err"
+ti_expect_true "with REFRESH_TOKEN_SECRET_FILE it answers" \
+    grep -q '^Status: 401' "$T/refresh.out"
 ti_expect_logs_clean
 ti_done
