@@ -16,7 +16,7 @@
 # usage: bench/todos.sh          (from the top of a built tree)
 # environment: top_builddir (default: this script's ../), DURATION (10,
 #   at most 120), CONNECTIONS ("1 16 64"), FCGI_PROCS (2), AUTH_THREADS
-#   (4), NGINX_WORKERS (2), WRK_THREADS (2), RESULTS (file that gets the
+#   (32), NGINX_WORKERS (1), WRK_THREADS (1), RESULTS (file that gets the
 #   Markdown table rows too).
 set -eu
 
@@ -25,9 +25,9 @@ top_builddir=${top_builddir:-$(cd "$here/.." && pwd)}
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-"1 16 64"}
 FCGI_PROCS=${FCGI_PROCS:-2}
-AUTH_THREADS=${AUTH_THREADS:-4}
-NGINX_WORKERS=${NGINX_WORKERS:-2}
-WRK_THREADS=${WRK_THREADS:-2}
+AUTH_THREADS=${AUTH_THREADS:-32}
+NGINX_WORKERS=${NGINX_WORKERS:-1}
+WRK_THREADS=${WRK_THREADS:-1}
 RESULTS=${RESULTS:-}
 PY=/usr/bin/python3
 

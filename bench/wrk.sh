@@ -18,8 +18,8 @@
 # usage: bench/wrk.sh            (from the top of a built tree)
 # environment: top_builddir (default: this script's ../), DURATION (10),
 #   CONNECTIONS ("1 16 64"), ALGS ("HS256 RS256 ES256"), FCGI_PROCS (2),
-#   AUTH_THREADS (4), NGINX_WORKERS (2), KEEPALIVE (derived), WRK_THREADS
-#   (2), VERIFY_CACHE (JWT_VERIFY_CACHE_SIZE for verify; unset: the
+#   AUTH_THREADS (32), NGINX_WORKERS (1), KEEPALIVE (derived), WRK_THREADS
+#   (1), VERIFY_CACHE (JWT_VERIFY_CACHE_SIZE for verify; unset: the
 #   core's default, so that every request after the first is a cache hit,
 #   since wrk repeats one token; 0 verifies the signature every time),
 #   RESULTS (file that gets the Markdown table rows too).
@@ -31,9 +31,9 @@ DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-"1 16 64"}
 ALGS=${ALGS:-"HS256 RS256 ES256"}
 FCGI_PROCS=${FCGI_PROCS:-2}
-AUTH_THREADS=${AUTH_THREADS:-4}
-NGINX_WORKERS=${NGINX_WORKERS:-2}
-WRK_THREADS=${WRK_THREADS:-2}
+AUTH_THREADS=${AUTH_THREADS:-32}
+NGINX_WORKERS=${NGINX_WORKERS:-1}
+WRK_THREADS=${WRK_THREADS:-1}
 VERIFY_CACHE=${VERIFY_CACHE:-}
 RESULTS=${RESULTS:-}
 PY=/usr/bin/python3

@@ -110,7 +110,6 @@ up()
 JWT_ALGORITHM=HS256
 JWT_SECRET_FILE=$RUN/dev.key
 DATABASE_URL=$RUN/auth.db
-AUTH_THREADS=4
 LOG_LEVEL=info
 # Plain http on 127.0.0.1: the refresh cookie cannot be Secure here.
 AUTH_COOKIE_SECURE=false
@@ -145,7 +144,7 @@ EOF
 		    -- /bin/sh -c 'exec "$0" "$@" 2>>"'"$RUN/$name.log"'"' \
 		    "$BUILD/src/$name" >/dev/null
 		ti_route "$prefix" "$name"
-		eval "TI_NPROC_$name=$NPROC TI_NTHR_$name=4"
+		eval "TI_NPROC_$name=$NPROC TI_NTHR_$name=32"
 	done <<EOF
 $ROUTES
 EOF

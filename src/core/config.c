@@ -69,7 +69,7 @@ static const struct setting {
 	{ "JWT_VERIFY_CACHE_SIZE", NULL, K_LONG, O(verify_cache), "256", 0, 65536, 1 },
 	{ "DATABASE_URL", NULL, K_STR, O(database_url), "auth.db", 0, 0, 1 },
 	{ "ALLOWED_ORIGINS", NULL, K_STR, O(allowed_origins), NULL, 0, 0, 1 },
-	{ "AUTH_THREADS", NULL, K_LONG, O(threads), "4", 1, 64, 1 },
+	{ "AUTH_THREADS", NULL, K_LONG, O(threads), "32", 1, 256, 1 },
 	{ "AUTH_MAX_BODY_BYTES", NULL, K_LONG, O(max_body), "16384", 256, 1048576, 1 },
 	{ "LOG_LEVEL", NULL, K_LEVEL, O(loglevel), "info", 0, 0, 1 },
 	{ "REFRESH_TOKEN_SECRET_FILE", NULL, K_STR, O(refresh_secret_file), NULL, 0, 0, 1 },

@@ -838,7 +838,7 @@ ac_http_serve(struct ac_app *app, const struct ac_route *routes,
     size_t nroutes)
 {
 	struct worker	 w = { app, routes, nroutes };
-	pthread_t	 tids[64];
+	pthread_t	 tids[256];
 	size_t		 i, n;
 	struct ac_req	*r;
 	struct ac_store	*store = NULL;

@@ -393,7 +393,8 @@ START_TEST(test_numbers)
 		{ "JWT_MAX_TOKEN_BYTES", "255", 0 },
 		{ "JWT_MAX_TOKEN_BYTES", "65536", 1 },
 		{ "AUTH_THREADS", "0", 0 },
-		{ "AUTH_THREADS", "65", 0 },
+		{ "AUTH_THREADS", "256", 1 },
+		{ "AUTH_THREADS", "257", 0 },
 		{ "JWT_REQUIRE_TYPE", "maybe", 0 },
 		{ "JWT_REQUIRE_TYPE", "no", 1 },
 	};
