@@ -21,6 +21,7 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 top_builddir=${top_builddir:-$(cd "$here/.." && pwd)}
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-"1 16 64"}
@@ -164,44 +165,15 @@ echo "|---:|---:|---:|---:|---|"
 [ -z "$RESULTS" ] || printf '%s\n|---:|---:|---:|---:|---|\n' \
     "$header" >>"$RESULTS"
 
-to_ms()
-{
-	case $1 in
-	*us) echo "${1%us}" | awk '{ printf "%.3f", $1 / 1000 }' ;;
-	*ms) echo "${1%ms}" | awk '{ printf "%.3f", $1 }' ;;
-	*s) echo "${1%s}" | awk '{ printf "%.3f", $1 * 1000 }' ;;
-	*) echo "?" ;;
-	esac
-}
+bench_wrk "" "$url" "$tok"
 
-for c in $CONNECTIONS; do
-	t=$WRK_THREADS
-	[ "$t" -le "$c" ] || t=$c
-	wrk -t "$t" -c "$c" -d "${DURATION}s" --latency \
-	    -H "Authorization: Bearer $tok" "$url" >"$tmp/wrk.out" 2>&1
-	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$tmp/wrk.out")
-	p50=$(awk '$1 == "50%" { print $2 }' "$tmp/wrk.out")
-	p99=$(awk '$1 == "99%" { print $2 }' "$tmp/wrk.out")
-	errs=$(awk '/Non-2xx|Socket errors|timeout/ { printf "%s ", $0 }' \
-	    "$tmp/wrk.out")
-	row="| $c | ${rps:-?} | $(to_ms "${p50:-?}") ms |"
-	row="$row $(to_ms "${p99:-?}") ms | ${errs:-none} |"
-	echo "$row"
-	[ -z "$RESULTS" ] || echo "$row" >>"$RESULTS"
-	[ -n "$rps" ] || { cat "$tmp/wrk.out" >&2; exit 1; }
-done
-
-rss()
-{
-	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0
-}
 t=0
 for p in $fcgi_pids; do
-	t=$((t + $(rss "$p")))
+	t=$((t + $(bench_rss "$p")))
 done
-ng=$(rss "$nginx_pid")
+ng=$(bench_rss "$nginx_pid")
 for p in $(pgrep -P "$nginx_pid"); do
-	ng=$((ng + $(rss "$p")))
+	ng=$((ng + $(bench_rss "$p")))
 done
 echo "RSS after the runs: todos $FCGI_PROCS processes $t KiB in all;" \
     "nginx master + workers $ng KiB"

@@ -26,6 +26,7 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 top_builddir=${top_builddir:-$(cd "$here/.." && pwd)}
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-"1 16 64"}
@@ -220,59 +221,26 @@ echo "|---|---:|---:|---:|---:|---|"
 [ -z "$RESULTS" ] || printf '%s\n|---|---:|---:|---:|---:|---|\n' \
     "$header" >>"$RESULTS"
 
-# Converts wrk's "1.23ms" / "456.00us" / "1.01s" to milliseconds.
-to_ms()
-{
-	case $1 in
-	*us) echo "${1%us}" | awk '{ printf "%.3f", $1 / 1000 }' ;;
-	*ms) echo "${1%ms}" | awk '{ printf "%.3f", $1 }' ;;
-	*s) echo "${1%s}" | awk '{ printf "%.3f", $1 * 1000 }' ;;
-	*m) echo "${1%m}" | awk '{ printf "%.3f", $1 * 60000 }' ;;
-	*) echo "?" ;;
-	esac
-}
-
 for alg in $ALGS; do
-	tok=$(cat "$tmp/$alg.token")
-	for c in $CONNECTIONS; do
-		t=$WRK_THREADS
-		[ "$t" -le "$c" ] || t=$c
-		wrk -t "$t" -c "$c" -d "${DURATION}s" --latency \
-		    -H "Authorization: Bearer $tok" \
-		    "http://127.0.0.1:$port/$alg/verify" >"$tmp/wrk.out" 2>&1
-		rps=$(awk '/^Requests\/sec:/ { print $2 }' "$tmp/wrk.out")
-		p50=$(awk '$1 == "50%" { print $2 }' "$tmp/wrk.out")
-		p99=$(awk '$1 == "99%" { print $2 }' "$tmp/wrk.out")
-		errs=$(awk '/Non-2xx|Socket errors|timeout/ { printf "%s ", $0 }' \
-		    "$tmp/wrk.out")
-		row="| $alg | $c | ${rps:-?} | $(to_ms "${p50:-?}") ms |"
-		row="$row $(to_ms "${p99:-?}") ms | ${errs:-none} |"
-		echo "$row"
-		[ -z "$RESULTS" ] || echo "$row" >>"$RESULTS"
-		[ -n "$rps" ] || { cat "$tmp/wrk.out" >&2; exit 1; }
-	done
+	bench_wrk "$alg | " "http://127.0.0.1:$port/$alg/verify" \
+	    "$(cat "$tmp/$alg.token")"
 done
 
-# Resident memory after the runs.
-rss()
-{
-	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0
-}
 echo
 echo "| process | PID | VmRSS (KiB) |"
 echo "|---|---:|---:|"
 sum=0
 for alg in $ALGS; do
 	for p in $(cat "$tmp/$alg.pid"); do
-		r=$(rss "$p")
+		r=$(bench_rss "$p")
 		sum=$((sum + r))
 		echo "| verify ($alg) | $p | $r |"
 	done
 done
-nsum=$(rss "$nginx_pid")
+nsum=$(bench_rss "$nginx_pid")
 echo "| nginx master | $nginx_pid | $nsum |"
 for p in $(cat "/proc/$nginx_pid/task/$nginx_pid/children" 2>/dev/null); do
-	r=$(rss "$p")
+	r=$(bench_rss "$p")
 	nsum=$((nsum + r))
 	echo "| nginx worker | $p | $r |"
 done
