@@ -207,6 +207,12 @@ struct ac_config {
 	char		*introspect_secret; /* INTROSPECTION_CLIENT_SECRET */
 };
 
+/*
+ * The i-th setting's name, and its alias (NULL when none) in *alias; NULL
+ * past the last.  Borrowed, static.
+ */
+const char	*ac_config_name(size_t i, const char **alias);
+
 /* Keys. */
 struct ac_key;
 

@@ -83,6 +83,17 @@ static const struct setting {
 #undef O
 };
 
+const char *
+ac_config_name(size_t i, const char **alias)
+{
+
+	if (i >= nitems(settings))
+		return NULL;
+	if (alias != NULL)
+		*alias = settings[i].alias;
+	return settings[i].name;
+}
+
 static const char *const levelnames[] = { "error", "warn", "info", "debug" };
 
 static const struct setting *

@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 
 #include <check.h>
-#include <dirent.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,20 +20,11 @@
 #include <openssl/pem.h>
 
 #include "core/ac.h"
+#include "util.h"
 
 #define SECRET	"config-test-secret-0123456789-abcdefghijklmn"
 
 static char	 tmpdir[PATH_MAX];
-
-static const char *const envnames[] = {
-	"AUTH_CONFIG", "JWT_SECRET", "BETTER_AUTH_SECRET", "JWT_SECRET_FILE",
-	"JWT_ALGORITHM", "JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILE",
-	"JWT_KEY_ID", "JWT_ACCESS_TOKEN_EXPIRE_MINUTES",
-	"JWT_REFRESH_TOKEN_EXPIRE_DAYS", "JWT_ISSUER", "JWT_AUDIENCE",
-	"JWT_LEEWAY_SECONDS", "JWT_SUBJECT_CLAIM", "JWT_MAX_TOKEN_BYTES",
-	"JWT_REQUIRE_TYPE", "DATABASE_URL", "ALLOWED_ORIGINS", "AUTH_THREADS",
-	"AUTH_MAX_BODY_BYTES", "LOG_LEVEL",
-};
 
 static void
 tmppath(char *buf, size_t sz, const char *name)
@@ -64,10 +54,8 @@ static void
 env_clear(void)
 {
 	char	 path[PATH_MAX];
-	size_t	 i;
 
-	for (i = 0; i < nitems(envnames); i++)
-		unsetenv(envnames[i]);
+	tu_env_clear();
 	write_file(path, sizeof(path), "empty.conf", 0600, "");
 	setenv("AUTH_CONFIG", path, 1);
 }
@@ -600,22 +588,8 @@ END_TEST
 static void
 rm_tmpdir(void)
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		 path[PATH_MAX];
 
-	if (tmpdir[0] == '\0' || (d = opendir(tmpdir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", tmpdir,
-		    de->d_name) < (int)sizeof(path))
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(tmpdir);
+	tu_rmdir(tmpdir);
 }
 
 int

@@ -21,7 +21,6 @@
 #include <sys/stat.h>
 
 #include <check.h>
-#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +37,7 @@
 #include <openssl/sha.h>
 
 #include "core/ac.h"
+#include "util.h"
 
 #ifndef TESTDATA
 #define TESTDATA "tests/unit/data"
@@ -50,16 +50,6 @@
 #define AUDIENCE	"api.example.test"
 
 static char	 tmpdir[PATH_MAX];
-
-static const char *const envnames[] = {
-	"AUTH_CONFIG", "JWT_SECRET", "BETTER_AUTH_SECRET", "JWT_SECRET_FILE",
-	"JWT_ALGORITHM", "JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILE",
-	"JWT_KEY_ID", "JWT_ACCESS_TOKEN_EXPIRE_MINUTES",
-	"JWT_REFRESH_TOKEN_EXPIRE_DAYS", "JWT_ISSUER", "JWT_AUDIENCE",
-	"JWT_LEEWAY_SECONDS", "JWT_SUBJECT_CLAIM", "JWT_MAX_TOKEN_BYTES",
-	"JWT_REQUIRE_TYPE", "DATABASE_URL", "ALLOWED_ORIGINS", "AUTH_THREADS",
-	"AUTH_MAX_BODY_BYTES", "LOG_LEVEL",
-};
 
 static const char *const pubalgs[] = {
 	"RS256", "RS384", "RS512", "ES256", "ES384", "ES512",
@@ -97,10 +87,8 @@ static void
 env_clear(void)
 {
 	char	 path[PATH_MAX];
-	size_t	 i;
 
-	for (i = 0; i < nitems(envnames); i++)
-		unsetenv(envnames[i]);
+	tu_env_clear();
 	tmppath(path, sizeof(path), "empty.conf");
 	setenv("AUTH_CONFIG", path, 1);
 }
@@ -1300,22 +1288,8 @@ END_TEST
 static void
 rm_tmpdir(void)
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		 path[PATH_MAX];
 
-	if (tmpdir[0] == '\0' || (d = opendir(tmpdir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", tmpdir,
-		    de->d_name) < (int)sizeof(path))
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(tmpdir);
+	tu_rmdir(tmpdir);
 }
 
 static void
