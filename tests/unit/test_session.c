@@ -1,0 +1,268 @@
+/*
+ * test_session.c: the token lifecycle of session.c against a SQLite file
+ * in a temporary directory, with time passed in: users, login, rotation,
+ * the grace window (a repeat gets the same successor while it is
+ * current), reuse after the window (the family is revoked, its newest
+ * token too), expiry, logout, session confinement, login throttling.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/ac.h"
+#include "util.h"
+
+#define SECRET	"session-test-secret-0123456789-abcdefghijklmn"
+#define T0	1800000000
+#define GRACE	5
+
+static char		 tmpdir[PATH_MAX];
+static struct ac_app	*app;
+static struct ac_store	*st;
+
+static void
+setup(void)
+{
+	char		 path[PATH_MAX + 64], err[256];
+	int		 from, to;
+
+	tu_env_clear();
+	snprintf(path, sizeof(path), "%s/empty.conf", tmpdir);
+	setenv("AUTH_CONFIG", path, 1);
+	setenv("JWT_SECRET", SECRET, 1);
+	snprintf(path, sizeof(path), "%s/s-%d.db", tmpdir, (int)getpid());
+	unlink(path);
+	setenv("DATABASE_URL", path, 1);
+	setenv("REFRESH_GRACE_SECONDS", "5", 1);
+	setenv("AUTH_LOGIN_FREE_FAILURES", "3", 1);
+	setenv("JWT_REFRESH_TOKEN_EXPIRE_DAYS", "7", 1);
+	app = ac_app_new();
+	ck_assert_msg(ac_app_load(app) == AC_OK, "%s", ac_app_error(app));
+	ck_assert_ptr_null(ac_session_check(app));
+	ck_assert_int_eq(ac_store_open(app, 0, &st, err, sizeof(err)), AC_OK);
+	ck_assert_int_eq(ac_store_migrate(st, &from, &to), AC_OK);
+	ck_assert_int_eq(ac_user_add(st, "Alice@Example.com", "pw-of-alice",
+	    T0, NULL, 0), AC_OK);
+	ck_assert_int_eq(ac_user_add(st, "bob@example.com", "pw-of-bob-1",
+	    T0, NULL, 0), AC_OK);
+}
+
+static void
+teardown(void)
+{
+
+	ac_store_close(st);
+	ac_app_free(app);
+	st = NULL;
+	app = NULL;
+}
+
+static void
+login(const char *email, const char *pw, time_t now, struct ac_grant *g)
+{
+	long	 retry = 0;
+
+	ck_assert_int_eq(ac_user_login(app, st, email, pw, "192.0.2.1",
+	    "test", now, g, &retry), AC_OK);
+	ck_assert_uint_eq(strlen(g->refresh), AC_REFRESH_LEN);
+}
+
+START_TEST(test_users)
+{
+	ck_assert_int_eq(ac_user_add(st, "alice@example.com", "another-pw",
+	    T0, NULL, 0), AC_CONFLICT);
+	ck_assert_int_eq(ac_user_add(st, "not-an-email", "long-enough",
+	    T0, NULL, 0), AC_VALIDATION_FAILED);
+	ck_assert_int_eq(ac_user_add(st, "carol@example.com", "short",
+	    T0, NULL, 0), AC_VALIDATION_FAILED);
+	ck_assert_int_eq(ac_user_passwd(st, "nobody@example.com",
+	    "long-enough", T0), AC_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(test_login)
+{
+	struct ac_grant	 g;
+	long		 retry = 0;
+
+	login("ALICE@example.com", "pw-of-alice", T0, &g);
+	ck_assert_str_eq(g.email, "alice@example.com");
+	ck_assert_int_eq(g.expires, T0 + 7 * 86400);
+	ck_assert_int_eq(ac_user_login(app, st, "alice@example.com", "wrong-pw",
+	    "192.0.2.2", NULL, T0, &g, &retry), AC_CREDENTIALS_INVALID);
+	ck_assert_int_eq(ac_user_login(app, st, "nobody@example.com",
+	    "pw-of-alice", "192.0.2.3", NULL, T0, &g, &retry),
+	    AC_CREDENTIALS_INVALID);
+	ck_assert_int_eq(ac_user_disable(st, "alice@example.com", 1, T0), AC_OK);
+	ck_assert_int_eq(ac_user_login(app, st, "alice@example.com",
+	    "pw-of-alice", "192.0.2.4", NULL, T0, &g, &retry),
+	    AC_ACCOUNT_DISABLED);
+}
+END_TEST
+
+START_TEST(test_rotation_and_reuse)
+{
+	struct ac_grant	 g0, g1, g1b, g2, g;
+	char		 r0[AC_REFRESH_LEN + 1], r1[AC_REFRESH_LEN + 1];
+
+	login("alice@example.com", "pw-of-alice", T0, &g0);
+	memcpy(r0, g0.refresh, sizeof(r0));
+
+	ck_assert_int_eq(ac_session_refresh(app, st, r0, T0 + 10, &g1), AC_OK);
+	ck_assert_str_ne(g1.refresh, r0);
+	ck_assert_int_eq(g1.replayed, 0);
+	ck_assert_str_eq(g1.session_id, g0.session_id);
+	memcpy(r1, g1.refresh, sizeof(r1));
+
+	/* A second tab within the window gets the same successor. */
+	ck_assert_int_eq(ac_session_refresh(app, st, r0, T0 + 10 + GRACE - 1,
+	    &g1b), AC_OK);
+	ck_assert_int_eq(g1b.replayed, 1);
+	ck_assert_str_eq(g1b.refresh, r1);
+
+	ck_assert_int_eq(ac_session_refresh(app, st, r1, T0 + 20, &g2), AC_OK);
+	ck_assert_str_ne(g2.refresh, r1);
+
+	/* r0's successor is spent now: its repeat is reuse, window or not. */
+	ck_assert_int_eq(ac_session_refresh(app, st, r0, T0 + 21, &g),
+	    AC_REFRESH_TOKEN_REUSED);
+	/* The family is revoked: the newest token stops working too. */
+	ck_assert_int_eq(ac_session_refresh(app, st, g2.refresh, T0 + 22, &g),
+	    AC_REFRESH_TOKEN_REVOKED);
+}
+END_TEST
+
+START_TEST(test_reuse_after_window)
+{
+	struct ac_grant	 g0, g1, g;
+
+	login("alice@example.com", "pw-of-alice", T0, &g0);
+	ck_assert_int_eq(ac_session_refresh(app, st, g0.refresh, T0 + 1, &g1),
+	    AC_OK);
+	ck_assert_int_eq(ac_session_refresh(app, st, g0.refresh,
+	    T0 + 1 + GRACE + 1, &g), AC_REFRESH_TOKEN_REUSED);
+	ck_assert_int_eq(ac_session_refresh(app, st, g1.refresh,
+	    T0 + 1 + GRACE + 2, &g), AC_REFRESH_TOKEN_REVOKED);
+}
+END_TEST
+
+START_TEST(test_bad_tokens)
+{
+	struct ac_grant	 g0, g;
+
+	ck_assert_int_eq(ac_session_refresh(app, st, "", T0, &g),
+	    AC_REFRESH_TOKEN_MISSING);
+	ck_assert_int_eq(ac_session_refresh(app, st, "abc", T0, &g),
+	    AC_REFRESH_TOKEN_MALFORMED);
+	ck_assert_int_eq(ac_session_refresh(app, st,
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", T0, &g),
+	    AC_REFRESH_TOKEN_UNKNOWN);
+	login("alice@example.com", "pw-of-alice", T0, &g0);
+	ck_assert_int_eq(ac_session_refresh(app, st, g0.refresh,
+	    T0 + 7 * 86400 + 1, &g), AC_REFRESH_TOKEN_EXPIRED);
+}
+END_TEST
+
+START_TEST(test_logout_and_sessions)
+{
+	struct ac_grant	 a, b, g, h;
+	json_object	*list;
+
+	login("alice@example.com", "pw-of-alice", T0, &a);
+	login("bob@example.com", "pw-of-bob-1", T0, &b);
+	ck_assert_int_eq(ac_session_list(st, a.user_id, a.session_id, T0 + 1,
+	    &list), AC_OK);
+	ck_assert_uint_eq(json_object_array_length(list), 1);
+	json_object_put(list);
+	/* Bob cannot revoke Alice's session. */
+	ck_assert_int_eq(ac_session_revoke(st, b.user_id, a.session_id,
+	    T0 + 2), AC_NOT_FOUND);
+	ck_assert_int_eq(ac_session_refresh(app, st, a.refresh, T0 + 3, &g),
+	    AC_OK);
+	ck_assert_int_eq(ac_session_logout(st, g.refresh, T0 + 4), AC_OK);
+	ck_assert_int_eq(ac_session_refresh(app, st, g.refresh, T0 + 5, &h),
+	    AC_REFRESH_TOKEN_REVOKED);
+	ck_assert_int_eq(ac_session_list(st, a.user_id, NULL, T0 + 6, &list),
+	    AC_OK);
+	ck_assert_uint_eq(json_object_array_length(list), 0);
+	json_object_put(list);
+	/* Bob's session is untouched. */
+	ck_assert_int_eq(ac_session_refresh(app, st, b.refresh, T0 + 7, &h),
+	    AC_OK);
+}
+END_TEST
+
+START_TEST(test_throttle)
+{
+	struct ac_grant	 g;
+	long		 retry = 0;
+	int		 i;
+	enum ac_reason	 rc = AC_OK;
+
+	for (i = 0; i < 10 && rc != AC_RATE_LIMITED; i++)
+		rc = ac_user_login(app, st, "alice@example.com", "wrong-pw",
+		    "198.51.100.7", NULL, T0, &g, &retry);
+	ck_assert_int_eq(rc, AC_RATE_LIMITED);
+	ck_assert_int_le(i, 4);
+	ck_assert_int_gt(retry, 0);
+	/* Even the right password waits while blocked... */
+	ck_assert_int_eq(ac_user_login(app, st, "alice@example.com",
+	    "pw-of-alice", "198.51.100.7", NULL, T0, &g, &retry),
+	    AC_RATE_LIMITED);
+	/* ...and succeeds, clearing the count, once the delay has passed. */
+	ck_assert_int_eq(ac_user_login(app, st, "alice@example.com",
+	    "pw-of-alice", "198.51.100.7", NULL, T0 + 901, &g, &retry), AC_OK);
+	ck_assert_int_eq(ac_user_login(app, st, "alice@example.com", "wrong-pw",
+	    "198.51.100.7", NULL, T0 + 902, &g, &retry),
+	    AC_CREDENTIALS_INVALID);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite		*s = suite_create("session");
+	TCase		*tc = tcase_create("session");
+	SRunner		*sr;
+	const char	*t = getenv("TMPDIR");
+	int		 failed;
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s/test_session.XXXXXX",
+	    t != NULL && *t != '\0' ? t : "/tmp");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror(tmpdir);
+		return EXIT_FAILURE;
+	}
+	{
+		char	 path[PATH_MAX + 16];
+		FILE	*f;
+
+		snprintf(path, sizeof(path), "%s/empty.conf", tmpdir);
+		if ((f = fopen(path, "w")) == NULL) {
+			perror(path);
+			return EXIT_FAILURE;
+		}
+		fclose(f);
+	}
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_users);
+	tcase_add_test(tc, test_login);
+	tcase_add_test(tc, test_rotation_and_reuse);
+	tcase_add_test(tc, test_reuse_after_window);
+	tcase_add_test(tc, test_bad_tokens);
+	tcase_add_test(tc, test_logout_and_sessions);
+	tcase_add_test(tc, test_throttle);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	tu_rmdir(tmpdir);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
