@@ -34,7 +34,8 @@ enum kind {
 	K_BOOL,		/* int */
 	K_ALGS,		/* comma list of algorithms */
 	K_LEVEL,	/* log level */
-	K_SECRET	/* char * plus secretlen */
+	K_SECRET,	/* char * plus secretlen */
+	K_PRIVATE	/* char *, secret: wiped, kept out of readable files */
 };
 
 static const struct setting {
@@ -79,7 +80,7 @@ static const struct setting {
 	{ "AUTH_LOGIN_FREE_FAILURES", NULL, K_LONG, O(login_free), "5", 1, 1000, 1 },
 	{ "VERIFY_CLAIM_HEADERS", NULL, K_STR, O(claim_headers), NULL, 0, 0, 1 },
 	{ "INTROSPECTION_CLIENT_ID", NULL, K_STR, O(introspect_id), NULL, 0, 0, 1 },
-	{ "INTROSPECTION_CLIENT_SECRET", NULL, K_STR, O(introspect_secret), NULL, 0, 0, 1 },
+	{ "INTROSPECTION_CLIENT_SECRET", NULL, K_PRIVATE, O(introspect_secret), NULL, 0, 0, 1 },
 #undef O
 };
 
@@ -129,9 +130,10 @@ assign(struct ac_app *app, const struct setting *s, const char *value,
 
 	switch (s->kind) {
 	case K_SECRET:
+	case K_PRIVATE:
 	case K_STR:
 		if (*sp != NULL) {
-			if (s->kind == K_SECRET)
+			if (s->kind != K_STR)
 				OPENSSL_cleanse(*sp, strlen(*sp));
 			free(*sp);
 		}
@@ -259,10 +261,10 @@ read_file(struct ac_app *app, const char *path, int must)
 			    "'%s'", path, lineno, name);
 			continue;
 		}
-		if (s->kind == K_SECRET && stat(path, &st) == 0 &&
-		    (st.st_mode & S_IROTH))
-			ac_app_problemf(app, "%s holds JWT_SECRET but is "
-			    "world-readable: chmod o-r %s", path, path);
+		if ((s->kind == K_SECRET || s->kind == K_PRIVATE) &&
+		    stat(path, &st) == 0 && (st.st_mode & S_IROTH))
+			ac_app_problemf(app, "%s holds %s but is "
+			    "world-readable: chmod o-r %s", path, s->name, path);
 		assign(app, s, value, origin);
 	}
 	OPENSSL_cleanse(buf, len);
@@ -335,9 +337,14 @@ ac_config_free(struct ac_config *c)
 		OPENSSL_cleanse(c->secret, c->secretlen);
 		free(c->secret);
 	}
-	for (i = 0; i < nitems(settings); i++)
-		if (settings[i].kind == K_STR)
-			free(*(char **)(void *)((char *)c + settings[i].off));
+	for (i = 0; i < nitems(settings); i++) {
+		char	**sp = (char **)(void *)((char *)c + settings[i].off);
+
+		if (settings[i].kind == K_PRIVATE && *sp != NULL)
+			OPENSSL_cleanse(*sp, strlen(*sp));
+		if (settings[i].kind == K_STR || settings[i].kind == K_PRIVATE)
+			free(*sp);
+	}
 	free(c->source);
 	memset(c, 0, sizeof(*c));
 }

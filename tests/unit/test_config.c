@@ -470,6 +470,23 @@ START_TEST(test_file_and_environment)
 	HAS(app, "world-readable", "auth.conf");
 	ac_app_free(app);
 
+	/* The introspection client secret, likewise. */
+	write_file(conf, sizeof(conf), "auth.conf", 0644,
+	    "INTROSPECTION_CLIENT_ID=backend\n"
+	    "INTROSPECTION_CLIENT_SECRET=" SECRET "\n");
+	setenv("JWT_SECRET", SECRET, 1);
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "world-readable", "INTROSPECTION_CLIENT_SECRET");
+	ac_app_free(app);
+	unsetenv("JWT_SECRET");
+	chmod(conf, 0600);
+	setenv("JWT_SECRET", SECRET, 1);
+	app = load(&rc);
+	ck_assert_msg(rc == AC_OK, "%s", ac_app_error(app));
+	ac_app_free(app);
+	unsetenv("JWT_SECRET");
+
 	/* AUTH_CONFIG naming a missing file. */
 	tmppath(conf, sizeof(conf), "nowhere.conf");
 	setenv("AUTH_CONFIG", conf, 1);
