@@ -92,7 +92,7 @@ port_busy()
 
 up()
 {
-	local prefix name good bad status rel
+	local prefix name good bad status rel started=
 
 	build
 	stop
@@ -139,11 +139,14 @@ EOF
 			stop
 			exit 1
 		fi
+		ti_route "$prefix" "$name"
+		# A program mounted at several prefixes is started once.
+		case " $started " in *" $name "*) continue ;; esac
+		started="$started $name"
 		rm -f "$RUN/$name.sock" "$RUN/$name.log"
 		spawn-fcgi -s "$RUN/$name.sock" -F "$NPROC" -P "$RUN/$name.pid" \
 		    -- /bin/sh -c 'exec "$0" "$@" 2>>"'"$RUN/$name.log"'"' \
 		    "$BUILD/src/$name" >/dev/null
-		ti_route "$prefix" "$name"
 		eval "TI_NPROC_$name=$NPROC TI_NTHR_$name=32"
 	done <<EOF
 $ROUTES
