@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh: build the suite and run every test; what CI runs (.ci/run).
 #
-# Installs missing Debian packages (etc/deps.sh), bootstraps, then:
+# Installs missing Debian packages (tools/deps.sh), bootstraps, then:
 #   build/      ./configure && make && make check
 #   build-san/  ./configure --enable-sanitizers && make && make check
 #   build/      make distcheck            (skipped when CI_FAST=1)
@@ -13,7 +13,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-. etc/deps.sh
+. tools/deps.sh
 
 jobs=$(nproc 2>/dev/null || echo 2)
 stepfail=0

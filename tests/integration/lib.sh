@@ -10,7 +10,7 @@
 # started and removes the temporary directory.  A missing server binary
 # makes the test exit 77, automake's "skipped".
 #
-# Sourcing the file has no side effects; etc/dev-up.sh uses the
+# Sourcing the file has no side effects; tools/dev-up.sh uses the
 # configuration writers (ti_nginx_conf) for its own long-lived run.
 
 # Where the sources and the built programs are.  `make check` exports

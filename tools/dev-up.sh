@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # dev-up.sh: build the suite and start it on 127.0.0.1 for development.
 #
-#   bash etc/dev-up.sh         install missing Debian packages, build in
+#   bash tools/dev-up.sh         install missing Debian packages, build in
 #                              build/, make run/ with a fresh HS256 key and
 #                              a configuration, start the programs under
 #                              spawn-fcgi behind nginx on PORT (8080), and
 #                              print a curl line that works
-#   bash etc/dev-up.sh stop    stop what it started
+#   bash tools/dev-up.sh stop    stop what it started
 #
 # Everything lives in run/ (git-ignored): dev.key, auth.conf, auth.db,
 # nginx.conf, one NAME.sock, NAME.pid and NAME.log per program, and the
@@ -15,7 +15,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-. etc/deps.sh
+. tools/deps.sh
 . tests/integration/lib.sh
 
 RUN=$root/run
@@ -106,7 +106,7 @@ up()
 	AUTHCTL=$BUILD/src/authctl
 	"$AUTHCTL" keygen --alg HS256 --out "$RUN/dev.key" --force >/dev/null 2>&1
 	cat >"$RUN/auth.conf" <<EOF
-# Written by etc/dev-up.sh for development only; see auth.conf(5).
+# Written by tools/dev-up.sh for development only; see auth.conf(5).
 JWT_ALGORITHM=HS256
 JWT_SECRET_FILE=$RUN/dev.key
 DATABASE_URL=$RUN/auth.db
@@ -222,7 +222,7 @@ curl -i -H 'Authorization: Bearer $good' -H 'Content-Type: application/json' -d 
 curl -i -H 'Authorization: Bearer $good' http://127.0.0.1:$PORT/api/users/dev-user/todos
 
 A new token:  AUTH_CONFIG=run/auth.conf $rel/src/authctl issue --sub dev-user
-Stop:         bash etc/dev-up.sh stop
+Stop:         bash tools/dev-up.sh stop
 EOF
 }
 
@@ -232,6 +232,6 @@ up|start)
 stop)
 	stop ;;
 *)
-	echo "usage: bash etc/dev-up.sh [stop]" >&2
+	echo "usage: bash tools/dev-up.sh [stop]" >&2
 	exit 2 ;;
 esac

@@ -1,6 +1,6 @@
 # deps.sh: the Debian packages the suite needs to build, test and run,
 # and one function that installs the missing ones (sourced by
-# etc/dev-up.sh and tests/run.sh; bash).  Add a package here, once, when
+# tools/dev-up.sh and tests/run.sh; bash).  Add a package here, once, when
 # configure.ac or a test starts to need it.
 
 DEPS_BUILD="autoconf automake make gcc libc6-dev pkg-config
