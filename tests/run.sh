@@ -2,8 +2,9 @@
 # run.sh: build the suite and run every test; what CI runs (.ci/run).
 #
 # Installs missing Debian packages (tools/deps.sh), bootstraps, then:
-#   build/      ./configure && make && make check
-#   build-san/  ./configure --enable-sanitizers && make && make check
+#   build/      ./configure --enable-werror && make && make check
+#   build-san/  ./configure --enable-werror --enable-sanitizers && make &&
+#               make check
 #   build/      make distcheck            (skipped when CI_FAST=1)
 # and ends with one line, "N passed, N failed[, N skipped]", summing the
 # test results of both builds (each test's .trs file).  A step that fails
@@ -81,8 +82,8 @@ note "bootstrap"
 ./bootstrap
 
 rm -rf build build-san
-build build
-build build-san --enable-sanitizers
+build build --enable-werror
+build build-san --enable-werror --enable-sanitizers
 
 if [ "${CI_FAST:-0}" != 1 ]; then
 	note "build: make distcheck"
