@@ -9,6 +9,11 @@ DEPS_BUILD="autoconf automake make gcc libc6-dev pkg-config
 DEPS_RUN="spawn-fcgi nginx-light lighttpd curl"
 DEPS_TEST="python3 python3-jwt python3-cryptography wrk
 	apache2 libapache2-mod-fcgid systemd postgresql"
+# The peers bench/engine.sh measures beside the suite (not installed by
+# default: `. tools/deps.sh && deps_install $DEPS_BENCH`); the Node.js
+# peer's own packages come from npm (bench/package-lock.json).
+DEPS_BENCH="wrk nodejs npm python3-jwt python3-fastapi python3-uvicorn
+	python3-uvloop python3-httptools"
 
 # deps_installed PACKAGE: true when dpkg has it (any nginx flavour does
 # for nginx-light: they conflict, and each has /usr/sbin/nginx).
@@ -17,6 +22,8 @@ deps_installed()
 	case $1 in
 	nginx-light)
 		[ -x /usr/sbin/nginx ] && return 0 ;;
+	npm)	# NodeSource's nodejs ships npm itself
+		command -v npm >/dev/null 2>&1 && return 0 ;;
 	esac
 	dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null |
 	    grep -q '^install ok installed$'
