@@ -1,0 +1,78 @@
+/*
+ * http.h: the HTTP side of the core, shared by req.c (the request object
+ * and response writer), parse.c (input parsers), route.c (the router and
+ * CORS) and serve.c (the process model).  Programs include ac.h only.
+ *
+ * A request talks to its transport (FastCGI, plain CGI) through two
+ * functions, so nothing above serve.c knows which one it is.
+ */
+#ifndef AC_HTTP_H
+#define AC_HTTP_H
+
+#include <stddef.h>
+
+#define AC_MAXPATH	2048
+#define AC_MAXHDRS	4096
+
+struct ac_store;
+
+struct ac_req {
+	/* The transport, set by serve.c. */
+	void		*io;
+	/* Appends response bytes. */
+	void		(*io_write)(void *io, const char *, size_t);
+	/* Reads up to n body bytes; 0 at the end or on error. */
+	size_t		(*io_read)(void *io, char *, size_t n);
+	char		**envp;		/* "NAME=value", NULL-terminated */
+	const struct ac_app *app;
+	enum ac_method	 method;
+	int		 authorizer;	/* FCGI_ROLE=AUTHORIZER */
+	char		 path[AC_MAXPATH];
+	const char	*varname[AC_MAXVARS];
+	char		*varval[AC_MAXVARS];
+	char		 varnames[AC_MAXVARS][32];
+	size_t		 nvars;
+	char		 hdrs[AC_MAXHDRS];
+	size_t		 hdrslen;
+	json_object	*details;
+	enum ac_reason	 authfail;	/* why ac_req_auth failed */
+	char		 authdetail[128];
+	int		 status;	/* sent, or 0 */
+	struct ac_store	**storep;	/* this thread's connection */
+	char		*body;		/* read on demand */
+	size_t		 bodylen;
+	int		 bodyread;
+	json_object	*jsonbody;
+	const char	*origin;	/* allowed CORS origin, or NULL */
+};
+
+/* req.c */
+extern const char *const ac_methods[AC_METHOD__MAX];
+/* Sends the status line, headers and body (once per request). */
+void		 ac_req_respond(struct ac_req *, int status,
+		    const char *ctype, const char *body, size_t len);
+/* The JSON error envelope for reason, with its challenge headers. */
+void		 ac_req_error(struct ac_req *, enum ac_reason);
+/* Releases what the request holds, ready for the next one. */
+void		 ac_req_reset(struct ac_req *);
+
+/* parse.c: input parsers; no transport in them. */
+/* The byte of a "%XX" escape at p, or -1. */
+int		 ac_pct_byte(const char *p);
+/* Percent-decodes in place; -1 on a bad escape or an encoded NUL. */
+int		 ac_pct_decode(char *);
+/* The bearer token of an Authorization header value (see ac_req_bearer). */
+enum ac_reason	 ac_parse_bearer(const char *header, const char **tok,
+		    size_t *len);
+/* Non-zero when the Content-Type value ct is mime (parameters ignored). */
+int		 ac_parse_content_type(const char *ct, const char *mime);
+/* Looks name up in a "NAME=value" array (NULL-terminated). */
+const char	*ac_parse_env(char **envp, const char *name);
+/* Non-zero when origin is in list (comma or space separated). */
+int		 ac_parse_origin_listed(const char *list, const char *origin);
+
+/* route.c: matches the route table and answers the request. */
+void		 ac_route_handle(struct ac_req *, const struct ac_route *,
+		    size_t nroutes);
+
+#endif /* !AC_HTTP_H */

@@ -1,0 +1,176 @@
+/*
+ * parse.c: the parsers of request input, with no transport in them:
+ * the bearer token of an Authorization header, percent-decoding, the
+ * "a=1&b=2" forms and query strings and "a=1; b=2" cookie headers,
+ * Content-Type, parameter lookup and the CORS origin list.  Everything
+ * here is a pure function of its arguments (tests/unit/test_http.c).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ac.h"
+#include "extern.h"
+#include "http.h"
+
+int
+ac_pct_byte(const char *p)
+{
+	int	 hi, lo;
+
+	if (p[0] != '%' || !isxdigit((unsigned char)p[1]) ||
+	    !isxdigit((unsigned char)p[2]))
+		return -1;
+	hi = isdigit((unsigned char)p[1]) ? p[1] - '0' : (p[1] | 0x20) - 'a' + 10;
+	lo = isdigit((unsigned char)p[2]) ? p[2] - '0' : (p[2] | 0x20) - 'a' + 10;
+	return hi << 4 | lo;
+}
+
+/*
+ * Percent-decodes a path segment in place (RFC 3986).  Refuses a bad
+ * escape and an encoded NUL, so "a%40b" is the subject "a@b" and nothing
+ * can smuggle a terminator past the router.
+ */
+int
+ac_pct_decode(char *v)
+{
+	char	*o = v;
+	int	 c;
+
+	for (; *v != '\0'; v++) {
+		if (*v != '%') {
+			*o++ = *v;
+			continue;
+		}
+		if ((c = ac_pct_byte(v)) <= 0)
+			return -1;
+		*o++ = (char)c;
+		v += 2;
+	}
+	*o = '\0';
+	return 0;
+}
+
+/*
+ * Finds name in a "a=1&b=2" (sep '&') or "a=1; b=2" (sep ';') string and
+ * copies its value, percent-decoded when decode, into out.  Returns the
+ * value's length, or -1 when absent or too long.
+ */
+long
+ac_kv_find(const char *s, char sep, const char *name, int decode, char *out,
+    size_t outsz)
+{
+	size_t		 n = strlen(name), o = 0;
+	const char	*p, *v;
+	int		 c;
+
+	for (p = s; p != NULL && *p != '\0';
+	    p = (p = strchr(p, sep)) != NULL ? p + 1 : NULL) {
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, name, n) != 0 || p[n] != '=')
+			continue;
+		for (v = p + n + 1; *v != '\0' && *v != sep; v++) {
+			if (o + 1 >= outsz)
+				return -1;
+			if (decode && *v == '+')
+				out[o++] = ' ';
+			else if (decode && *v == '%') {
+				if ((c = ac_pct_byte(v)) == -1)
+					return -1;
+				out[o++] = (char)c;
+				v += 2;
+			} else
+				out[o++] = *v;
+		}
+		out[o] = '\0';
+		return (long)o;
+	}
+	return -1;
+}
+
+enum ac_reason
+ac_parse_bearer(const char *h, const char **tok, size_t *len)
+{
+	const char	*p;
+	size_t		 i, n;
+
+	*tok = NULL;
+	*len = 0;
+	if (h == NULL || *h == '\0')
+		return AC_TOKEN_MISSING;
+	while (*h == ' ')
+		h++;
+	if ((p = strchr(h, ' ')) == NULL) {
+		/* A bare scheme name: "Bearer" alone is malformed. */
+		return strcasecmp(h, "Bearer") == 0 ?
+		    AC_AUTH_HEADER_MALFORMED : AC_AUTH_SCHEME_UNSUPPORTED;
+	}
+	if ((size_t)(p - h) != 6 || strncasecmp(h, "Bearer", 6) != 0)
+		return AC_AUTH_SCHEME_UNSUPPORTED;
+	while (*p == ' ')
+		p++;
+	n = strlen(p);
+	while (n > 0 && p[n - 1] == ' ')
+		n--;
+	if (n == 0)
+		return AC_AUTH_HEADER_MALFORMED;
+	/* RFC 6750 b64token: 1*( ALPHA / DIGIT / "-._~+/" ) *"=" */
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~+/=", c) != NULL))
+			return AC_AUTH_HEADER_MALFORMED;
+	}
+	*tok = p;
+	*len = n;
+	return AC_OK;
+}
+
+int
+ac_parse_content_type(const char *ct, const char *mime)
+{
+	size_t	 n = strlen(mime);
+
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ')
+		ct++;
+	return strncasecmp(ct, mime, n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+const char *
+ac_parse_env(char **envp, const char *name)
+{
+	size_t	 n;
+
+	if (envp == NULL || name == NULL)
+		return NULL;
+	n = strlen(name);
+	for (; *envp != NULL; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+int
+ac_parse_origin_listed(const char *p, const char *origin)
+{
+	const char	*e;
+	size_t		 n = strlen(origin);
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		e = p + strcspn(p, ", ");
+		if ((size_t)(e - p) == n && strncmp(p, origin, n) == 0)
+			return 1;
+		p = e;
+	}
+	return 0;
+}

@@ -1,0 +1,379 @@
+/*
+ * req.c: the request object and the response writer.  A request reads
+ * its parameters and body, and writes its answer, through the transport
+ * serve.c gave it (struct ac_req's io functions).  Responses always
+ * carry the security headers; errors never carry any part of a token.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ac.h"
+#include "extern.h"
+#include "http.h"
+
+const char *const ac_methods[AC_METHOD__MAX] = {
+	[AC_GET] = "GET", [AC_HEAD] = "HEAD", [AC_POST] = "POST",
+	[AC_PUT] = "PUT", [AC_PATCH] = "PATCH", [AC_DELETE] = "DELETE",
+	[AC_OPTIONS] = "OPTIONS",
+};
+
+static const char security_headers[] =
+    "X-Content-Type-Options: nosniff\r\n"
+    "X-Frame-Options: DENY\r\n"
+    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"
+    "Referrer-Policy: no-referrer\r\n";
+
+static void
+put(struct ac_req *r, const char *s, size_t len)
+{
+
+	r->io_write(r->io, s, len);
+}
+
+enum ac_method
+ac_req_method(const struct ac_req *r)
+{
+
+	return r->method;
+}
+
+const char *
+ac_req_path(const struct ac_req *r)
+{
+
+	return r->path;
+}
+
+const char *
+ac_req_param(const struct ac_req *r, const char *name)
+{
+
+	return ac_parse_env(r->envp, name);
+}
+
+const char *
+ac_req_var(const struct ac_req *r, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nvars; i++)
+		if (strcmp(r->varname[i], name) == 0)
+			return r->varval[i];
+	return NULL;
+}
+
+int
+ac_req_is_authorizer(const struct ac_req *r)
+{
+
+	return r->authorizer;
+}
+
+void
+ac_req_header(struct ac_req *r, const char *name, const char *value)
+{
+	size_t	 i, n = r->hdrslen;
+	int	 w;
+
+	w = snprintf(r->hdrs + n, sizeof(r->hdrs) - n, "%s: %s\r\n", name,
+	    value);
+	if (w < 0 || (size_t)w >= sizeof(r->hdrs) - n) {
+		r->hdrs[n] = '\0';
+		ac_log(AC_LOG_WARN, "event=header_dropped name=%s", name);
+		return;
+	}
+	/* No header splitting: control bytes in a value become spaces. */
+	for (i = n + strlen(name) + 2; i < n + (size_t)w - 2; i++)
+		if ((unsigned char)r->hdrs[i] < 0x20 || r->hdrs[i] == 0x7f)
+			r->hdrs[i] = ' ';
+	r->hdrslen += (size_t)w;
+}
+
+void
+ac_req_detail(struct ac_req *r, const char *field, const char *message)
+{
+	json_object	*o;
+
+	if (r->details == NULL && (r->details = json_object_new_array()) == NULL)
+		return;
+	if ((o = json_object_new_object()) == NULL)
+		return;
+	json_object_object_add(o, "field", json_object_new_string(field));
+	json_object_object_add(o, "message", json_object_new_string(message));
+	json_object_array_add(r->details, o);
+}
+
+void
+ac_req_respond(struct ac_req *r, int status, const char *ctype,
+    const char *body, size_t len)
+{
+	char	 head[256];
+	int	 n;
+
+	if (r->status != 0)
+		return;
+	r->status = status;
+	n = snprintf(head, sizeof(head), "Status: %d %s\r\n", status,
+	    ac_status_text(status));
+	put(r, head, (size_t)n);
+	put(r, security_headers, sizeof(security_headers) - 1);
+	put(r, r->hdrs, r->hdrslen);
+	if (ctype != NULL) {
+		n = snprintf(head, sizeof(head), "Content-Type: %s\r\n"
+		    "Content-Length: %zu\r\n", ctype, len);
+		put(r, head, (size_t)n);
+	}
+	put(r, "\r\n", 2);
+	if (body != NULL && r->method != AC_HEAD && status != 204 &&
+	    status != 304)
+		put(r, body, len);
+}
+
+void
+ac_req_json(struct ac_req *r, int status, json_object *o)
+{
+	const char	*s;
+	size_t		 len;
+
+	if (o == NULL) {
+		ac_req_respond(r, status, NULL, NULL, 0);
+		return;
+	}
+	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	ac_req_respond(r, status, "application/json", s, len);
+}
+
+enum ac_reason
+ac_req_store(struct ac_req *r, struct ac_store **out)
+{
+	char		 err[512];
+	enum ac_reason	 rc;
+
+	if (*r->storep != NULL) {
+		*out = *r->storep;
+		return AC_OK;
+	}
+	if ((rc = ac_store_open(r->app, 1, r->storep, err,
+	    sizeof(err))) != AC_OK) {
+		ac_log(AC_LOG_ERROR, "event=store_unavailable error=\"%s\"",
+		    err);
+		return rc == AC_CONFIG_INVALID ? AC_UNAVAILABLE : rc;
+	}
+	*out = *r->storep;
+	return AC_OK;
+}
+
+enum ac_reason
+ac_req_body(struct ac_req *r, const char **body, size_t *len)
+{
+	const char	*cl;
+	char		*end;
+	long long	 n;
+	size_t		 off = 0, got;
+
+	if (!r->bodyread) {
+		r->bodyread = 1;
+		cl = ac_req_param(r, "CONTENT_LENGTH");
+		n = 0;
+		if (cl != NULL && *cl != '\0') {
+			n = strtoll(cl, &end, 10);
+			if (*end != '\0' || n < 0)
+				return AC_BODY_MALFORMED;
+		}
+		if (n > r->app->cfg.max_body)
+			return AC_BODY_TOO_LARGE;
+		if ((r->body = malloc((size_t)n + 1)) == NULL)
+			return AC_NOMEM;
+		while (off < (size_t)n) {
+			got = r->io_read(r->io, r->body + off,
+			    (size_t)n - off);
+			if (got == 0)
+				break;
+			off += got;
+		}
+		if (off != (size_t)n) {
+			free(r->body);
+			r->body = NULL;
+			return AC_BODY_MALFORMED;
+		}
+		r->body[off] = '\0';
+		r->bodylen = off;
+	} else if (r->body == NULL)
+		return AC_BODY_MALFORMED;
+	*body = r->body;
+	*len = r->bodylen;
+	return AC_OK;
+}
+
+/* Non-zero when CONTENT_TYPE is mime (parameters such as charset ignored). */
+int
+ac_req_content_type(const struct ac_req *r, const char *mime)
+{
+
+	return ac_parse_content_type(ac_req_param(r, "CONTENT_TYPE"), mime);
+}
+
+enum ac_reason
+ac_req_json_body(struct ac_req *r, json_object **out)
+{
+	json_tokener	*jt;
+	const char	*b;
+	size_t		 len;
+	enum ac_reason	 rc;
+
+	*out = NULL;
+	if (r->jsonbody != NULL) {
+		*out = r->jsonbody;
+		return AC_OK;
+	}
+	if (!ac_req_content_type(r, "application/json"))
+		return AC_MEDIA_TYPE_UNSUPPORTED;
+	if ((rc = ac_req_body(r, &b, &len)) != AC_OK)
+		return rc;
+	if (len == 0 || memchr(b, '\0', len) != NULL ||
+	    (jt = json_tokener_new_ex(16)) == NULL)
+		return AC_BODY_MALFORMED;
+	json_tokener_set_flags(jt, JSON_TOKENER_STRICT);
+	r->jsonbody = json_tokener_parse_ex(jt, b, (int)len);
+	if (r->jsonbody == NULL ||
+	    json_tokener_get_error(jt) != json_tokener_success ||
+	    (size_t)json_tokener_get_parse_end(jt) != len ||
+	    !json_object_is_type(r->jsonbody, json_type_object)) {
+		json_object_put(r->jsonbody);
+		r->jsonbody = NULL;
+		json_tokener_free(jt);
+		ac_req_detail(r, "body", "expected a JSON object");
+		return AC_BODY_MALFORMED;
+	}
+	json_tokener_free(jt);
+	*out = r->jsonbody;
+	return AC_OK;
+}
+
+long
+ac_req_query(const struct ac_req *r, const char *name, char *out,
+    size_t outsz)
+{
+	const char	*q = ac_req_param(r, "QUERY_STRING");
+
+	return q == NULL ? -1 : ac_kv_find(q, '&', name, 1, out, outsz);
+}
+
+long
+ac_req_cookie(const struct ac_req *r, const char *name, char *out,
+    size_t outsz)
+{
+	const char	*c = ac_req_param(r, "HTTP_COOKIE");
+
+	return c == NULL ? -1 : ac_kv_find(c, ';', name, 0, out, outsz);
+}
+
+enum ac_reason
+ac_req_bearer(const struct ac_req *r, const char **tok, size_t *len)
+{
+
+	return ac_parse_bearer(ac_req_param(r, "HTTP_AUTHORIZATION"), tok,
+	    len);
+}
+
+enum ac_reason
+ac_req_auth(struct ac_req *r, const struct ac_app *app, struct ac_token *tok)
+{
+	const char	*t;
+	size_t		 len;
+	enum ac_reason	 rc;
+
+	memset(tok, 0, sizeof(*tok));
+	if ((rc = ac_req_bearer(r, &t, &len)) == AC_OK)
+		rc = ac_token_verify(app, t, len, time(NULL), tok);
+	if (rc != AC_OK) {
+		r->authfail = rc;
+		snprintf(r->authdetail, sizeof(r->authdetail), "%s",
+		    tok->detail);
+	}
+	return rc;
+}
+
+/* Quotes s for an auth-param value: only printable ASCII, no '"' or '\'. */
+static void
+quoted(char *dst, size_t n, const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i + 1 < n && s[i] != '\0'; i++)
+		dst[i] = (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' &&
+		    s[i] != '\\') ? s[i] : ' ';
+	dst[i] = '\0';
+}
+
+/*
+ * The error envelope.  For 401 (and the 400 of a malformed Authorization
+ * header) adds the RFC 6750 challenge: no error attribute when the client
+ * sent no bearer credentials at all.
+ */
+void
+ac_req_error(struct ac_req *r, enum ac_reason reason)
+{
+	json_object	*o, *e;
+	char		 www[512], desc[256];
+	int		 status = ac_reason_status(reason);
+
+	/* A handler may have set its own challenge (introspection: Basic). */
+	if ((status == 401 || reason == AC_AUTH_HEADER_MALFORMED) &&
+	    strstr(r->hdrs, "WWW-Authenticate:") == NULL) {
+		quoted(desc, sizeof(desc), ac_reason_message(reason));
+		if (reason == AC_TOKEN_MISSING ||
+		    reason == AC_AUTH_SCHEME_UNSUPPORTED)
+			snprintf(www, sizeof(www), "Bearer realm=\"api\"");
+		else
+			snprintf(www, sizeof(www), "Bearer realm=\"api\", "
+			    "error=\"%s\", error_description=\"%s\"",
+			    reason == AC_AUTH_HEADER_MALFORMED ?
+			    "invalid_request" : "invalid_token", desc);
+		ac_req_header(r, "WWW-Authenticate", www);
+	}
+	/* A handler may have said how long already (login throttling). */
+	if ((status == 503 || status == 429) &&
+	    strstr(r->hdrs, "Retry-After:") == NULL)
+		ac_req_header(r, "Retry-After", "1");
+	ac_req_header(r, "Cache-Control", "no-store");
+	o = json_object_new_object();
+	e = json_object_new_object();
+	json_object_object_add(e, "code",
+	    json_object_new_string(ac_status_code(status)));
+	json_object_object_add(e, "reason",
+	    json_object_new_string(ac_reason_str(reason)));
+	json_object_object_add(e, "message",
+	    json_object_new_string(ac_reason_message(reason)));
+	json_object_object_add(e, "details", r->details != NULL ?
+	    json_object_get(r->details) : json_object_new_array());
+	json_object_object_add(o, "error", e);
+	ac_req_json(r, status, o);
+	json_object_put(o);
+}
+
+void
+ac_req_reset(struct ac_req *r)
+{
+
+	json_object_put(r->details);
+	r->details = NULL;
+	r->nvars = 0;
+	r->hdrslen = 0;
+	r->hdrs[0] = '\0';
+	r->status = 0;
+	r->authfail = AC_OK;
+	r->authdetail[0] = '\0';
+	free(r->body);
+	r->body = NULL;
+	r->bodylen = 0;
+	r->bodyread = 0;
+	json_object_put(r->jsonbody);
+	r->jsonbody = NULL;
+	r->origin = NULL;
+}

@@ -1,0 +1,444 @@
+/*
+ * test_http.c: the request parsers of parse.c (bearer, percent-decoding,
+ * forms and query strings, cookies, Content-Type, parameter lookup, the
+ * CORS origin list) and the router of route.c driven through an
+ * in-memory transport: path variables, 404, 405 with Allow, OPTIONS,
+ * HEAD, CORS, the error envelope, and a body read through the transport.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/ac.h"
+#include "core/extern.h"
+#include "core/http.h"
+#include "util.h"
+
+#define SECRET	"http-test-secret-0123456789-abcdefghijklmnopq"
+
+START_TEST(test_bearer)
+{
+	const char	*t;
+	size_t		 n;
+
+	ck_assert_int_eq(ac_parse_bearer(NULL, &t, &n), AC_TOKEN_MISSING);
+	ck_assert_int_eq(ac_parse_bearer("", &t, &n), AC_TOKEN_MISSING);
+	ck_assert_int_eq(ac_parse_bearer("Bearer abc.def-_~+/=", &t, &n),
+	    AC_OK);
+	ck_assert_uint_eq(n, 13);
+	ck_assert(strncmp(t, "abc.def-_~+/=", 13) == 0);
+	ck_assert_int_eq(ac_parse_bearer("  bEaReR   tok  ", &t, &n), AC_OK);
+	ck_assert_uint_eq(n, 3);
+	ck_assert(strncmp(t, "tok", 3) == 0);
+	ck_assert_int_eq(ac_parse_bearer("Bearer", &t, &n),
+	    AC_AUTH_HEADER_MALFORMED);
+	ck_assert_ptr_null(t);
+	ck_assert_int_eq(ac_parse_bearer("Bearer   ", &t, &n),
+	    AC_AUTH_HEADER_MALFORMED);
+	ck_assert_int_eq(ac_parse_bearer("Bearer a b", &t, &n),
+	    AC_AUTH_HEADER_MALFORMED);
+	ck_assert_int_eq(ac_parse_bearer("Bearer a\"b", &t, &n),
+	    AC_AUTH_HEADER_MALFORMED);
+	ck_assert_int_eq(ac_parse_bearer("Basic dXNlcjpwdw==", &t, &n),
+	    AC_AUTH_SCHEME_UNSUPPORTED);
+	ck_assert_int_eq(ac_parse_bearer("Basic", &t, &n),
+	    AC_AUTH_SCHEME_UNSUPPORTED);
+	ck_assert_int_eq(ac_parse_bearer("Bearerx tok", &t, &n),
+	    AC_AUTH_SCHEME_UNSUPPORTED);
+}
+END_TEST
+
+START_TEST(test_pct)
+{
+	char	 s[64];
+
+	ck_assert_int_eq(ac_pct_byte("%41"), 'A');
+	ck_assert_int_eq(ac_pct_byte("%ff"), 0xff);
+	ck_assert_int_eq(ac_pct_byte("%fF"), 0xff);
+	ck_assert_int_eq(ac_pct_byte("%4"), -1);
+	ck_assert_int_eq(ac_pct_byte("%g1"), -1);
+	ck_assert_int_eq(ac_pct_byte("41"), -1);
+	strcpy(s, "a%40b%2Fc");
+	ck_assert_int_eq(ac_pct_decode(s), 0);
+	ck_assert_str_eq(s, "a@b/c");
+	strcpy(s, "plain+kept");
+	ck_assert_int_eq(ac_pct_decode(s), 0);
+	ck_assert_str_eq(s, "plain+kept");
+	strcpy(s, "nul%00tail");
+	ck_assert_int_eq(ac_pct_decode(s), -1);
+	strcpy(s, "bad%zz");
+	ck_assert_int_eq(ac_pct_decode(s), -1);
+	strcpy(s, "short%4");
+	ck_assert_int_eq(ac_pct_decode(s), -1);
+}
+END_TEST
+
+START_TEST(test_forms)
+{
+	char	 out[16];
+
+	ck_assert_int_eq(ac_kv_find("a=1&b=two&c=", '&', "b", 1, out,
+	    sizeof(out)), 3);
+	ck_assert_str_eq(out, "two");
+	ck_assert_int_eq(ac_kv_find("a=1&b=two&c=", '&', "c", 1, out,
+	    sizeof(out)), 0);
+	ck_assert_str_eq(out, "");
+	ck_assert_int_eq(ac_kv_find("a=1&b=two", '&', "d", 1, out,
+	    sizeof(out)), -1);
+	/* A name is matched whole, not as a prefix or a suffix. */
+	ck_assert_int_eq(ac_kv_find("email2=x&email=y", '&', "email", 1, out,
+	    sizeof(out)), 1);
+	ck_assert_str_eq(out, "y");
+	ck_assert_int_eq(ac_kv_find("xemail=y", '&', "email", 1, out,
+	    sizeof(out)), -1);
+	/* The first occurrence wins. */
+	ck_assert_int_eq(ac_kv_find("a=1&a=2", '&', "a", 1, out,
+	    sizeof(out)), 1);
+	ck_assert_str_eq(out, "1");
+	/* Decoding: '+' is a space, %XX a byte; a bad escape refuses. */
+	ck_assert_int_eq(ac_kv_find("q=a+b%2Bc%40d", '&', "q", 1, out,
+	    sizeof(out)), 7);
+	ck_assert_str_eq(out, "a b+c@d");
+	ck_assert_int_eq(ac_kv_find("q=a%zz", '&', "q", 1, out,
+	    sizeof(out)), -1);
+	ck_assert_int_eq(ac_kv_find("q=a+b%2B", '&', "q", 0, out,
+	    sizeof(out)), 6);
+	ck_assert_str_eq(out, "a+b%2B");
+	/* Too long for out: refused, not cut. */
+	ck_assert_int_eq(ac_kv_find("q=0123456789abcdef", '&', "q", 1, out,
+	    sizeof(out)), -1);
+	ck_assert_int_eq(ac_kv_find("q=0123456789abcde", '&', "q", 1, out,
+	    sizeof(out)), 15);
+	ck_assert_int_eq(ac_kv_find("", '&', "q", 1, out, sizeof(out)), -1);
+	ck_assert_int_eq(ac_kv_find(NULL, '&', "q", 1, out, sizeof(out)), -1);
+}
+END_TEST
+
+START_TEST(test_cookies)
+{
+	char	 out[64];
+
+	ck_assert_int_eq(ac_kv_find("a=1; refreshToken=abc-_; b=2", ';',
+	    "refreshToken", 0, out, sizeof(out)), 5);
+	ck_assert_str_eq(out, "abc-_");
+	ck_assert_int_eq(ac_kv_find("refreshToken=x;other=y", ';', "other",
+	    0, out, sizeof(out)), 1);
+	ck_assert_str_eq(out, "y");
+	ck_assert_int_eq(ac_kv_find("xrefreshToken=x", ';', "refreshToken",
+	    0, out, sizeof(out)), -1);
+	/* Cookies are not percent-decoded. */
+	ck_assert_int_eq(ac_kv_find("t=a%41", ';', "t", 0, out, sizeof(out)),
+	    4);
+	ck_assert_str_eq(out, "a%41");
+}
+END_TEST
+
+START_TEST(test_content_type_env_origin)
+{
+	char	*env[] = { "CONTENT_TYPE=application/json", "X=", "XY=2",
+		    "LONGNAME=v", NULL };
+
+	ck_assert(ac_parse_content_type("application/json",
+	    "application/json"));
+	ck_assert(ac_parse_content_type(" Application/JSON; charset=utf-8",
+	    "application/json"));
+	ck_assert(!ac_parse_content_type("application/jsonx",
+	    "application/json"));
+	ck_assert(!ac_parse_content_type("text/plain", "application/json"));
+	ck_assert(!ac_parse_content_type(NULL, "application/json"));
+	ck_assert_str_eq(ac_parse_env(env, "CONTENT_TYPE"), "application/json");
+	ck_assert_str_eq(ac_parse_env(env, "X"), "");
+	ck_assert_str_eq(ac_parse_env(env, "XY"), "2");
+	ck_assert_ptr_null(ac_parse_env(env, "LONG"));
+	ck_assert_ptr_null(ac_parse_env(env, "NONE"));
+	ck_assert_ptr_null(ac_parse_env(NULL, "X"));
+	ck_assert(ac_parse_origin_listed("https://a.test, https://b.test",
+	    "https://b.test"));
+	ck_assert(ac_parse_origin_listed("https://a.test,https://b.test",
+	    "https://a.test"));
+	ck_assert(!ac_parse_origin_listed("https://a.test.evil",
+	    "https://a.test"));
+	ck_assert(!ac_parse_origin_listed("https://a.test",
+	    "https://a.test.evil"));
+	ck_assert(!ac_parse_origin_listed(NULL, "https://a.test"));
+}
+END_TEST
+
+/* The router, through an in-memory transport. */
+
+struct mem {
+	char		 out[8192];
+	size_t		 outlen;
+	const char	*in;
+	size_t		 inlen, inoff;
+};
+
+static void
+mem_write(void *io, const char *s, size_t n)
+{
+	struct mem	*m = io;
+
+	ck_assert_uint_le(m->outlen + n, sizeof(m->out) - 1);
+	memcpy(m->out + m->outlen, s, n);
+	m->outlen += n;
+	m->out[m->outlen] = '\0';
+}
+
+static size_t
+mem_read(void *io, char *buf, size_t n)
+{
+	struct mem	*m = io;
+
+	/* One byte at a time: the reader must loop. */
+	if (m->inoff == m->inlen || n == 0)
+		return 0;
+	buf[0] = m->in[m->inoff++];
+	return 1;
+}
+
+static enum ac_reason
+h_var(struct ac_req *r, const struct ac_app *app)
+{
+	json_object	*o = json_object_new_object();
+
+	(void)app;
+	json_object_object_add(o, "uid",
+	    json_object_new_string(ac_req_var(r, "uid")));
+	json_object_object_add(o, "id",
+	    json_object_new_string(ac_req_var(r, "id")));
+	ac_req_json(r, 200, o);
+	json_object_put(o);
+	return AC_OK;
+}
+
+static enum ac_reason
+h_body(struct ac_req *r, const struct ac_app *app)
+{
+	json_object	*b;
+	enum ac_reason	 rc;
+
+	(void)app;
+	if ((rc = ac_req_json_body(r, &b)) != AC_OK)
+		return rc;
+	ac_req_json(r, 201, b);
+	return AC_OK;
+}
+
+static enum ac_reason
+h_auth(struct ac_req *r, const struct ac_app *app)
+{
+	struct ac_token	 tok;
+	enum ac_reason	 rc;
+
+	rc = ac_req_auth(r, app, &tok);
+	ac_token_clear(&tok);
+	return rc;
+}
+
+static const struct ac_route routes[] = {
+	{ AC_GET,	"/u/{uid}/t/{id}",	h_var },
+	{ AC_DELETE,	"/u/{uid}/t/{id}",	h_var },
+	{ AC_POST,	"/body",		h_body },
+	{ AC_GET,	"/auth",		h_auth },
+};
+
+static char		 tmpdir[PATH_MAX];
+static struct ac_app	*app;
+
+static void
+setup(void)
+{
+	char	 path[PATH_MAX + 16];
+	FILE	*f;
+
+	tu_env_clear();
+	snprintf(path, sizeof(path), "%s/empty.conf", tmpdir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fclose(f);
+	setenv("AUTH_CONFIG", path, 1);
+	setenv("JWT_SECRET", SECRET, 1);
+	setenv("ALLOWED_ORIGINS", "https://app.test", 1);
+	setenv("AUTH_MAX_BODY_BYTES", "256", 1);
+	ck_assert_ptr_nonnull(app = ac_app_new());
+	if (ac_app_load(app) != AC_OK)
+		ck_abort_msg("configuration refused: %s", ac_app_error(app));
+}
+
+static void
+teardown(void)
+{
+
+	ac_app_free(app);
+	app = NULL;
+}
+
+/* Runs one request; env is a NULL-terminated "NAME=value" list. */
+static void
+run(struct mem *m, char **env, const char *body)
+{
+	struct ac_req	*r;
+	struct ac_store	*store = NULL;
+
+	memset(m, 0, sizeof(*m));
+	m->in = body;
+	m->inlen = body != NULL ? strlen(body) : 0;
+	ck_assert_ptr_nonnull(r = calloc(1, sizeof(*r)));
+	r->io = m;
+	r->io_write = mem_write;
+	r->io_read = mem_read;
+	r->envp = env;
+	r->app = app;
+	r->storep = &store;
+	ac_route_handle(r, routes, nitems(routes));
+	ac_req_reset(r);
+	free(r);
+	ac_store_close(store);
+}
+
+START_TEST(test_route_vars)
+{
+	struct mem	 m;
+	char		*env[] = { "REQUEST_METHOD=GET",
+		    "REQUEST_URI=/u/a%40b/t/7?x=1", NULL };
+
+	run(&m, env, NULL);
+	ck_assert_msg(strncmp(m.out, "Status: 200 OK\r\n", 16) == 0, "%s",
+	    m.out);
+	ck_assert_ptr_nonnull(strstr(m.out, "X-Content-Type-Options: nosniff"));
+	ck_assert_ptr_nonnull(strstr(m.out,
+	    "Content-Type: application/json\r\n"));
+	ck_assert_ptr_nonnull(strstr(m.out, "\r\n\r\n{\"uid\":\"a@b\","
+	    "\"id\":\"7\"}"));
+	/* HEAD: the same headers, no body. */
+	env[0] = "REQUEST_METHOD=HEAD";
+	run(&m, env, NULL);
+	ck_assert(strncmp(m.out, "Status: 200", 11) == 0);
+	ck_assert_ptr_nonnull(strstr(m.out, "Content-Length: 22\r\n"));
+	ck_assert_str_eq(strstr(m.out, "\r\n\r\n"), "\r\n\r\n");
+}
+END_TEST
+
+START_TEST(test_route_errors)
+{
+	struct mem	 m;
+	char		*env[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/nope",
+		    NULL, NULL, NULL };
+
+	run(&m, env, NULL);
+	ck_assert(strncmp(m.out, "Status: 404", 11) == 0);
+	ck_assert_ptr_nonnull(strstr(m.out, "\"reason\":\"not_found\""));
+	/* An encoded NUL in a path variable matches no route. */
+	env[1] = "REQUEST_URI=/u/a%00/t/1";
+	run(&m, env, NULL);
+	ck_assert(strncmp(m.out, "Status: 404", 11) == 0);
+	/* Known path, other method: 405 with Allow. */
+	env[0] = "REQUEST_METHOD=PUT";
+	env[1] = "REQUEST_URI=/u/x/t/1";
+	run(&m, env, NULL);
+	ck_assert(strncmp(m.out, "Status: 405", 11) == 0);
+	ck_assert_ptr_nonnull(strstr(m.out,
+	    "Allow: GET, HEAD, DELETE, OPTIONS\r\n"));
+	/* OPTIONS: 204; a CORS preflight from a listed origin. */
+	env[0] = "REQUEST_METHOD=OPTIONS";
+	env[2] = "HTTP_ORIGIN=https://app.test";
+	env[3] = "HTTP_ACCESS_CONTROL_REQUEST_METHOD=DELETE";
+	run(&m, env, NULL);
+	ck_assert(strncmp(m.out, "Status: 204", 11) == 0);
+	ck_assert_ptr_nonnull(strstr(m.out,
+	    "Access-Control-Allow-Origin: https://app.test\r\n"));
+	ck_assert_ptr_nonnull(strstr(m.out,
+	    "Access-Control-Allow-Methods: GET, HEAD, DELETE, OPTIONS\r\n"));
+	/* Another origin gets Vary and nothing else. */
+	env[2] = "HTTP_ORIGIN=https://evil.test";
+	run(&m, env, NULL);
+	ck_assert_ptr_nonnull(strstr(m.out, "Vary: Origin\r\n"));
+	ck_assert_ptr_null(strstr(m.out, "Access-Control-Allow-Origin"));
+}
+END_TEST
+
+START_TEST(test_route_auth)
+{
+	struct mem	 m;
+	char		*env[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/auth",
+		    NULL, NULL };
+
+	run(&m, env, NULL);
+	ck_assert(strncmp(m.out, "Status: 401", 11) == 0);
+	ck_assert_ptr_nonnull(strstr(m.out,
+	    "WWW-Authenticate: Bearer realm=\"api\"\r\n"));
+	ck_assert_ptr_nonnull(strstr(m.out, "\"reason\":\"token_missing\""));
+	env[2] = "HTTP_AUTHORIZATION=Bearer";
+	run(&m, env, NULL);
+	ck_assert(strncmp(m.out, "Status: 400", 11) == 0);
+	ck_assert_ptr_nonnull(strstr(m.out, "error=\"invalid_request\""));
+	env[2] = "HTTP_AUTHORIZATION=Bearer a.b.c";
+	run(&m, env, NULL);
+	ck_assert(strncmp(m.out, "Status: 401", 11) == 0);
+	ck_assert_ptr_nonnull(strstr(m.out, "error=\"invalid_token\""));
+	ck_assert_ptr_null(strstr(m.out, "a.b.c"));
+}
+END_TEST
+
+START_TEST(test_route_body)
+{
+	struct mem	 m;
+	char		*env[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/body",
+		    "CONTENT_TYPE=application/json", "CONTENT_LENGTH=9",
+		    NULL };
+
+	run(&m, env, "{\"a\":12}\n");
+	ck_assert_msg(strncmp(m.out, "Status: 201", 11) == 0, "%s", m.out);
+	ck_assert_ptr_nonnull(strstr(m.out, "\r\n\r\n{\"a\":12}"));
+	/* Shorter than Content-Length: malformed. */
+	run(&m, env, "{\"a\":1}");
+	ck_assert(strncmp(m.out, "Status: 400", 11) == 0);
+	/* Over AUTH_MAX_BODY_BYTES: 413 before reading. */
+	env[3] = "CONTENT_LENGTH=257";
+	run(&m, env, NULL);
+	ck_assert(strncmp(m.out, "Status: 413", 11) == 0);
+	env[3] = "CONTENT_LENGTH=9";
+	env[2] = "CONTENT_TYPE=text/plain";
+	run(&m, env, "{\"a\":12}\n");
+	ck_assert(strncmp(m.out, "Status: 415", 11) == 0);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite		*s = suite_create("http");
+	TCase		*tp = tcase_create("parse"), *tr = tcase_create("route");
+	SRunner		*sr;
+	const char	*t = getenv("TMPDIR");
+	int		 failed;
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s/test_http.XXXXXX",
+	    t != NULL && *t != '\0' ? t : "/tmp");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror(tmpdir);
+		return EXIT_FAILURE;
+	}
+	tcase_add_test(tp, test_bearer);
+	tcase_add_test(tp, test_pct);
+	tcase_add_test(tp, test_forms);
+	tcase_add_test(tp, test_cookies);
+	tcase_add_test(tp, test_content_type_env_origin);
+	suite_add_tcase(s, tp);
+	tcase_add_checked_fixture(tr, setup, teardown);
+	tcase_add_test(tr, test_route_vars);
+	tcase_add_test(tr, test_route_errors);
+	tcase_add_test(tr, test_route_auth);
+	tcase_add_test(tr, test_route_body);
+	suite_add_tcase(s, tr);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	tu_rmdir(tmpdir);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
