@@ -42,7 +42,9 @@
 #   peers), FCGI_PROCS (2), AUTH_THREADS (32, for programs on libfcgi),
 #   KEEPALIVE (63: kept FastCGI connections per upstream; must stay below
 #   FCGI_PROCS x AUTH_THREADS for programs on libfcgi), NOOP_ENGINE,
-#   NOOP_THREADS (32), ROWS (an extended regular expression: run only the
+#   NOOP_THREADS (32) and NOOP_LIBFCGI_PROCS (FCGI_PROCS): the libfcgi
+#   no-op's threads per process and processes (64 and 1: the shape of
+#   issue 9's first table), ROWS (an extended regular expression: run only the
 #   rows whose name matches, for debugging), RESULTS (file that gets the
 #   table too), NPM_CACHE (default ${TMPDIR:-/tmp}/ac-bench-node.UID).
 set -eu
@@ -59,6 +61,7 @@ FCGI_PROCS=${FCGI_PROCS:-2}
 AUTH_THREADS=${AUTH_THREADS:-32}
 KEEPALIVE=${KEEPALIVE:-63}
 NOOP_THREADS=${NOOP_THREADS:-32}
+NOOP_LIBFCGI_PROCS=${NOOP_LIBFCGI_PROCS:-$FCGI_PROCS}
 ROWS=${ROWS:-.}
 RESULTS=${RESULTS:-}
 PY=/usr/bin/python3
@@ -197,7 +200,7 @@ pool()
 
 	shift 3
 	env -i PATH="$PATH" AUTH_CONFIG="$conf" AUTH_THREADS="$AUTH_THREADS" \
-	    "$@" spawn-fcgi -s "$tmp/$name.sock" -F "$FCGI_PROCS" \
+	    "$@" spawn-fcgi -s "$tmp/$name.sock" -F "${PROCS:-$FCGI_PROCS}" \
 	    -P "$tmp/$name.pid" -- "$prog" >>"$tmp/spawn.log" 2>&1 ||
 	    { cat "$tmp/spawn.log" >&2; die "spawn-fcgi $name failed"; }
 	pids="$pids $(cat "$tmp/$name.pid")"
@@ -228,8 +231,8 @@ fi
 if pkg-config --exists fcgi 2>/dev/null &&
     ${CC:-cc} -O2 -o "$tmp/noop_libfcgi" "$here/noop_libfcgi.c" \
     $(pkg-config --cflags --libs fcgi) -pthread 2>>"$tmp/setup.log"; then
-	pool noop-libfcgi "$tmp/HS256.conf" "$tmp/noop_libfcgi" \
-	    NOOP_THREADS="$NOOP_THREADS"
+	PROCS=$NOOP_LIBFCGI_PROCS pool noop-libfcgi "$tmp/HS256.conf" \
+	    "$tmp/noop_libfcgi" NOOP_THREADS="$NOOP_THREADS"
 	have_noop_libfcgi=1
 else
 	say "libfcgi-dev (pkg-config fcgi) or a C compiler missing:" \
@@ -725,12 +728,16 @@ targets()
 	    "$load0 at start, $load1 at end"
 	echo "# nginx 1 worker, keepalive $KEEPALIVE per upstream; FastCGI" \
 	    "programs $FCGI_PROCS processes each under spawn-fcgi" \
-	    "(AUTH_THREADS=$AUTH_THREADS, NOOP_THREADS=$NOOP_THREADS for" \
-	    "programs on libfcgi); wrk -t1, ${WARMUP}s warm-up + ${DURATION}s" \
-	    "per row; $USERS users' tokens in the rotated rows"
+	    "(AUTH_THREADS=$AUTH_THREADS for programs on libfcgi; libfcgi" \
+	    "no-op $NOOP_LIBFCGI_PROCS x $NOOP_THREADS threads); wrk -t1," \
+	    "${WARMUP}s warm-up + ${DURATION}s per row; $USERS users' tokens" \
+	    "in the rotated rows"
 	echo "# engine no-op: ${NOOP_ENGINE:-none}; peers: Node.js" \
-	    "$([ $have_node = 1 ] && node --version || echo no)," \
-	    "FastAPI $([ $have_fastapi = 1 ] && $PY -c 'import fastapi; print(fastapi.__version__)' || echo no)"
+	    "$([ $have_node = 1 ] && node --version || echo no), FastAPI" \
+	    "$([ $have_fastapi = 1 ] && $PY -c 'import fastapi, uvicorn
+print(fastapi.__version__, "on uvicorn", uvicorn.__version__)' || echo no)"
+	echo "# commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null ||
+	    echo unknown)"
 	echo
 	table
 	echo
