@@ -506,7 +506,7 @@ done
 
 # --- measuring --------------------------------------------------------
 
-declare -A RPS P50 P99 RSS NGX ERR
+declare -A RPS P50 P99 RSS NGX ERR EACH
 order=()
 
 # hwm PID...: sum of VmHWM (KiB) of the processes.
@@ -519,6 +519,17 @@ hwm()
 		s=$((s + ${v:-0}))
 	done
 	echo "$s"
+}
+# each PID...: the VmHWM of each process in MiB, joined with "+".
+each()
+{
+	local p out=
+
+	for p in "$@"; do
+		out="$out+$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' \
+		    "/proc/$p/status" 2>/dev/null)"
+	done
+	echo "${out#+}"
 }
 reset_hwm()
 {
@@ -557,6 +568,7 @@ row()
 	P50[$key]=$(to_ms "$p50")
 	P99[$key]=$(to_ms "$p99")
 	RSS[$key]=$(hwm $procs)
+	EACH[$key]=$(each $procs)
 	NGX[$key]=$(hwm $ngx)
 	ERR[$key]=${e% }
 	printf '%-34s %3s conns %8s req/s  p50 %7s ms  p99 %8s ms  %s\n' \
@@ -649,14 +661,14 @@ table()
 {
 	local key name c n
 
-	echo "| row | conns | req/s | p50 ms | p99 ms | peak RSS MiB (processes) | nginx MiB | × engine no-op | × Node | × FastAPI | errors |"
-	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+	echo "| row | conns | req/s | p50 ms | p99 ms | peak RSS MiB | (each process) | nginx MiB | × engine no-op | × Node | × FastAPI | errors |"
+	echo "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|"
 	for key in "${order[@]}"; do
 		name=${key%|*}
 		c=${key##*|}
 		n=$(noop_of "$c")
 		echo "| $name | $c | ${RPS[$key]} | ${P50[$key]} | ${P99[$key]} |" \
-		    "$(mib "${RSS[$key]}") | $(mib "${NGX[$key]}") |" \
+		    "$(mib "${RSS[$key]}") | ${EACH[$key]} | $(mib "${NGX[$key]}") |" \
 		    "$(ratio "${RPS[$key]}" "$n") |" \
 		    "$(ratio "${RPS[$key]}" "$(peer_of "$name" "$c" node)") |" \
 		    "$(ratio "${RPS[$key]}" "$(peer_of "$name" "$c" fastapi)") |" \
