@@ -317,7 +317,10 @@ cmd_check_config(int argc, char *argv[])
 		return usage();
 	if ((app = ac_app_new()) == NULL)
 		return 1;
-	if (ac_app_load(app) != AC_OK) {
+	c = ac_app_load(app) != AC_OK;
+	for (i = 0; i < ac_app_nwarnings(app); i++)
+		printf("warning: %s\n", ac_app_warning(app, i));
+	if (c) {
 		n = ac_app_nproblems(app);
 		for (i = 0; i < n; i++)
 			printf("problem: %s\n", ac_app_problem(app, i));

@@ -159,6 +159,13 @@ const char	*ac_app_error(const struct ac_app *);
 /* Number of problems collected; ac_app_problem(app, i) reads one. */
 size_t		 ac_app_nproblems(const struct ac_app *);
 const char	*ac_app_problem(const struct ac_app *, size_t);
+/*
+ * Warnings found while loading (an environment variable with the suite's
+ * prefix that is no setting, a file line the suite ignores): they do not
+ * stop a program, which logs them.  Borrowed, live as long as app.
+ */
+size_t		 ac_app_nwarnings(const struct ac_app *);
+const char	*ac_app_warning(const struct ac_app *, size_t);
 const struct ac_config *ac_app_config(const struct ac_app *);
 const struct ac_keyset *ac_app_keys(const struct ac_app *);
 void		 ac_app_free(struct ac_app *);
@@ -170,6 +177,7 @@ void		 ac_app_free(struct ac_app *);
 struct ac_config {
 	char		*source;	/* file read, or NULL */
 	char		*secret;	/* JWT_SECRET / BETTER_AUTH_SECRET */
+	char		*secret_source;	/* JWT_SECRET_SOURCE: which of the two */
 	size_t		 secretlen;
 	char		*secret_file;	/* JWT_SECRET_FILE */
 	enum ac_alg	 algs[AC_ALG__MAX]; /* JWT_ALGORITHM; algs[0] signs */
@@ -179,6 +187,7 @@ struct ac_config {
 	char		*key_id;	/* JWT_KEY_ID, overrides thumbprint */
 	char		*keys_dir;	/* JWT_KEYS_DIR, managed by authctl key */
 	char		*jwks_url;	/* JWKS_URL / BETTER_AUTH_JWKS_URL */
+	char		*better_auth_url; /* BETTER_AUTH_URL: JWKS_URL, iss, aud */
 	long		 jwks_ttl;	/* JWKS_CACHE_TTL */
 	char		*jwks_cache_file; /* JWKS_CACHE_FILE */
 	long		 jwks_min_refresh; /* JWKS_REFRESH_MIN_SECONDS */
@@ -189,6 +198,8 @@ struct ac_config {
 	char		*audience;	/* JWT_AUDIENCE */
 	long		 leeway;	/* JWT_LEEWAY_SECONDS */
 	char		*subject_claim;	/* JWT_SUBJECT_CLAIM (sub) */
+	char		*subject_type;	/* JWT_SUBJECT_TYPE: string, integer */
+	int		 subject_integer; /* JWT_SUBJECT_TYPE=integer */
 	long		 max_token;	/* JWT_MAX_TOKEN_BYTES */
 	int		 require_type;	/* JWT_REQUIRE_TYPE: type must be "access" */
 	long		 verify_cache;	/* JWT_VERIFY_CACHE_SIZE, per thread */

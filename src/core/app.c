@@ -40,6 +40,21 @@ ac_app_problemf(struct ac_app *app, const char *fmt, ...)
 	app->problems[app->nproblems++] = p;
 }
 
+void
+ac_app_warnf(struct ac_app *app, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*p;
+
+	if (app->nwarnings == AC_MAXPROBLEMS)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&p, fmt, ap) == -1)
+		p = NULL;
+	va_end(ap);
+	app->warnings[app->nwarnings++] = p;
+}
+
 enum ac_reason
 ac_app_load_config(struct ac_app *app)
 {
@@ -83,6 +98,22 @@ ac_app_problem(const struct ac_app *app, size_t i)
 	return app->problems[i] != NULL ? app->problems[i] : "out of memory";
 }
 
+size_t
+ac_app_nwarnings(const struct ac_app *app)
+{
+
+	return app->nwarnings;
+}
+
+const char *
+ac_app_warning(const struct ac_app *app, size_t i)
+{
+
+	if (i >= app->nwarnings)
+		return NULL;
+	return app->warnings[i] != NULL ? app->warnings[i] : "out of memory";
+}
+
 const struct ac_config *
 ac_app_config(const struct ac_app *app)
 {
@@ -109,5 +140,7 @@ ac_app_free(struct ac_app *app)
 	ac_config_free(&app->cfg);
 	for (i = 0; i < app->nproblems; i++)
 		free(app->problems[i]);
+	for (i = 0; i < app->nwarnings; i++)
+		free(app->warnings[i]);
 	free(app);
 }

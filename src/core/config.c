@@ -47,6 +47,7 @@ static const struct setting {
 	long		 min, max, scale;
 } settings[] = {
 #define O(f) offsetof(struct ac_config, f)
+	{ "JWT_SECRET_SOURCE", NULL, K_STR, O(secret_source), NULL, 0, 0, 1 },
 	{ "JWT_SECRET", "BETTER_AUTH_SECRET", K_SECRET, O(secret), NULL, 0, 0, 1 },
 	{ "JWT_SECRET_FILE", NULL, K_STR, O(secret_file), NULL, 0, 0, 1 },
 	{ "JWT_ALGORITHM", NULL, K_ALGS, O(algs), "HS256", 0, 0, 1 },
@@ -55,6 +56,7 @@ static const struct setting {
 	{ "JWT_KEY_ID", NULL, K_STR, O(key_id), NULL, 0, 0, 1 },
 	{ "JWT_KEYS_DIR", NULL, K_STR, O(keys_dir), NULL, 0, 0, 1 },
 	{ "JWKS_URL", "BETTER_AUTH_JWKS_URL", K_STR, O(jwks_url), NULL, 0, 0, 1 },
+	{ "BETTER_AUTH_URL", NULL, K_STR, O(better_auth_url), NULL, 0, 0, 1 },
 	{ "JWKS_CACHE_TTL", NULL, K_LONG, O(jwks_ttl), "3600", 10, 604800, 1 },
 	{ "JWKS_CACHE_FILE", NULL, K_STR, O(jwks_cache_file), NULL, 0, 0, 1 },
 	{ "JWKS_REFRESH_MIN_SECONDS", NULL, K_LONG, O(jwks_min_refresh), "30", 1, 3600, 1 },
@@ -65,10 +67,11 @@ static const struct setting {
 	{ "JWT_AUDIENCE", NULL, K_STR, O(audience), NULL, 0, 0, 1 },
 	{ "JWT_LEEWAY_SECONDS", NULL, K_LONG, O(leeway), "30", 0, 300, 1 },
 	{ "JWT_SUBJECT_CLAIM", NULL, K_STR, O(subject_claim), "sub", 0, 0, 1 },
+	{ "JWT_SUBJECT_TYPE", NULL, K_STR, O(subject_type), "string", 0, 0, 1 },
 	{ "JWT_MAX_TOKEN_BYTES", NULL, K_LONG, O(max_token), "8192", 256, 65536, 1 },
 	{ "JWT_REQUIRE_TYPE", NULL, K_BOOL, O(require_type), "true", 0, 0, 1 },
 	{ "JWT_VERIFY_CACHE_SIZE", NULL, K_LONG, O(verify_cache), "256", 0, 65536, 1 },
-	{ "DATABASE_URL", NULL, K_STR, O(database_url), "auth.db", 0, 0, 1 },
+	{ "DATABASE_URL", "NEON_DATABASE_URL", K_STR, O(database_url), "auth.db", 0, 0, 1 },
 	{ "ALLOWED_ORIGINS", NULL, K_STR, O(allowed_origins), NULL, 0, 0, 1 },
 	{ "AUTH_THREADS", NULL, K_LONG, O(threads), "32", 1, 256, 1 },
 	{ "AUTH_MAX_BODY_BYTES", NULL, K_LONG, O(max_body), "16384", 256, 1048576, 1 },
@@ -218,12 +221,93 @@ trim(char *s)
 	return s;
 }
 
+/*
+ * Values as they come in, before a name and its alias are reconciled:
+ * val[0] under the setting's name, val[1] under its alias, each with
+ * where it came from.
+ */
+struct raw {
+	char	*val[2];
+	char	 origin[2][48];
+};
+
 static void
-read_file(struct ac_app *app, const char *path, int must)
+raw_set(struct raw *r, int which, const char *v, const char *origin)
+{
+
+	if (r->val[which] != NULL) {
+		OPENSSL_cleanse(r->val[which], strlen(r->val[which]));
+		free(r->val[which]);
+	}
+	r->val[which] = strdup(v);
+	snprintf(r->origin[which], sizeof(r->origin[which]), "%s", origin);
+}
+
+/* The suite's prefixes: a name with one of them should be a setting. */
+static int
+suite_prefix(const char *name)
+{
+	static const char *const pfx[] = { "JWT_", "AUTH_", "JWKS_",
+	    "BETTER_AUTH_" };
+	size_t	 i;
+
+	for (i = 0; i < nitems(pfx); i++)
+		if (strncmp(name, pfx[i], strlen(pfx[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The value of a NAME=value line as .env files write it: "double quoted"
+ * (with \" \\ \n \t \$ escapes), 'single quoted' (literal), or bare, up
+ * to a comment that starts with " #".  After a closing quote only
+ * blanks and a comment may follow.  Rewrites v in place; NULL with *why
+ * set when the value is malformed.
+ */
+static char *
+env_value(char *v, const char **why)
+{
+	char	*r, *w, q, *p;
+
+	if (*v == '"' || *v == '\'') {
+		q = *v++;
+		for (r = w = v; *r != '\0' && *r != q; r++) {
+			if (q == '"' && *r == '\\' && r[1] != '\0') {
+				r++;
+				*w++ = *r == 'n' ? '\n' : *r == 't' ? '\t' :
+				    *r;
+			} else
+				*w++ = *r;
+		}
+		if (*r != q) {
+			*why = "the closing quote is missing (a quoted "
+			    "value must end on its line)";
+			return NULL;
+		}
+		p = trim(r + 1);
+		*w = '\0';
+		if (*p != '\0' && *p != '#') {
+			*why = "only a ' #' comment may follow a quoted value";
+			return NULL;
+		}
+		return v;
+	}
+	for (p = v; *p != '\0'; p++)
+		if (*p == '#' && (p == v || p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			break;
+		}
+	return trim(v);
+}
+
+static void
+read_file(struct ac_app *app, const char *path, int must, struct raw *raw)
 {
 	char		*buf, *line, *next, *eq, *name, *value, err[256];
-	char		 origin[64];
-	size_t		 len, lineno = 0;
+	char		 origin[48];
+	const char	*why;
+	size_t		 len, lineno = 0, i;
+	int		 which;
 	const struct setting *s;
 	struct stat	 st;
 
@@ -241,6 +325,10 @@ read_file(struct ac_app *app, const char *path, int must)
 		line = trim(line);
 		if (*line == '\0' || *line == '#')
 			continue;
+		/* .env files may say "export NAME=value". */
+		if (strncmp(line, "export", 6) == 0 &&
+		    (line[6] == ' ' || line[6] == '\t'))
+			line = trim(line + 6);
 		snprintf(origin, sizeof(origin), "config line %zu", lineno);
 		if ((eq = strchr(line, '=')) == NULL) {
 			ac_app_problemf(app, "%s line %zu: expected NAME=value",
@@ -249,52 +337,187 @@ read_file(struct ac_app *app, const char *path, int must)
 		}
 		*eq = '\0';
 		name = trim(line);
-		value = trim(eq + 1);
-		len = strlen(value);
-		if (len >= 2 && (value[0] == '"' || value[0] == '\'') &&
-		    value[len - 1] == value[0]) {
-			value[len - 1] = '\0';
-			value++;
+		if ((value = env_value(trim(eq + 1), &why)) == NULL) {
+			ac_app_problemf(app, "%s line %zu: %s: %s", path,
+			    lineno, name, why);
+			continue;
 		}
 		if ((s = find(name, strlen(name))) == NULL) {
-			ac_app_problemf(app, "%s line %zu: unknown setting "
-			    "'%s'", path, lineno, name);
+			if (suite_prefix(name))
+				ac_app_problemf(app, "%s line %zu: unknown "
+				    "setting '%s'", path, lineno, name);
+			else
+				ac_app_warnf(app, "%s line %zu: '%s' is not a "
+				    "setting of the suite; ignored", path,
+				    lineno, name);
+			continue;
+		}
+		i = (size_t)(s - settings);
+		which = strcmp(name, s->name) == 0 ? 0 : 1;
+		if (raw[i].val[which] != NULL) {
+			ac_app_problemf(app, "%s line %zu: %s is set again "
+			    "(first on %s): keep one", path, lineno, name,
+			    raw[i].origin[which]);
 			continue;
 		}
 		if ((s->kind == K_SECRET || s->kind == K_PRIVATE) &&
 		    stat(path, &st) == 0 && (st.st_mode & S_IROTH))
 			ac_app_problemf(app, "%s holds %s but is "
 			    "world-readable: chmod o-r %s", path, s->name, path);
-		assign(app, s, value, origin);
+		raw_set(&raw[i], which, value, origin);
 	}
 	OPENSSL_cleanse(buf, len);
 	free(buf);
+}
+
+/* Names in the environment that have a suite prefix yet are no setting. */
+static void
+check_environment(struct ac_app *app)
+{
+	extern char	**environ;
+	/* Not settings, yet the suite's: the file's name, and CGI's. */
+	static const char *const known[] = { "AUTH_CONFIG", "AUTH_TYPE",
+	    "AUTH_REQUEST", "AUTH_SUBJECT" };
+	char		**e;
+	const char	*eq;
+	size_t		 i, len;
+
+	for (e = environ; e != NULL && *e != NULL; e++) {
+		if (!suite_prefix(*e) || (eq = strchr(*e, '=')) == NULL)
+			continue;
+		len = (size_t)(eq - *e);
+		if (find(*e, len) != NULL || strncmp(*e, "AUTH_CLAIM_", 11) == 0)
+			continue;
+		for (i = 0; i < nitems(known); i++)
+			if (strlen(known[i]) == len &&
+			    strncmp(*e, known[i], len) == 0)
+				break;
+		if (i < nitems(known))
+			continue;
+		ac_app_warnf(app, "environment variable %.*s is not a setting "
+		    "of the suite (a typo?); ignored", (int)(len > 64 ? 64 :
+		    len), *e);
+	}
+}
+
+/*
+ * A name and its alias both set: the same value is fine; different
+ * values are an error that says which to keep (JWT_SECRET_SOURCE picks
+ * for the secret).  Returns the index of the value to use, or -1.
+ */
+static int
+reconcile(struct ac_app *app, const struct setting *s, const struct raw *r)
+{
+	const char	*src = app->cfg.secret_source;
+
+	if (s->kind == K_SECRET && src != NULL &&
+	    (strcmp(src, s->name) == 0 || strcmp(src, s->alias) == 0) &&
+	    r->val[strcmp(src, s->name) == 0 ? 0 : 1] == NULL) {
+		ac_app_problemf(app, "JWT_SECRET_SOURCE names %s, which is "
+		    "not set", src);
+		return -1;
+	}
+	if (r->val[0] == NULL || r->val[1] == NULL)
+		return r->val[0] != NULL ? 0 : 1;
+	if (s->kind == K_SECRET && src != NULL)
+		return strcmp(src, s->name) == 0 ? 0 : 1;
+	if (strcmp(r->val[0], r->val[1]) == 0)
+		return 0;
+	if (s->kind == K_SECRET)
+		ac_app_problemf(app, "%s (%s) and %s (%s) are both set and "
+		    "differ: keep the one your token issuer signs with and "
+		    "remove the other, or say which with "
+		    "JWT_SECRET_SOURCE=%s or JWT_SECRET_SOURCE=%s", s->name,
+		    r->origin[0], s->alias, r->origin[1], s->name, s->alias);
+	else
+		ac_app_problemf(app, "%s (%s) and %s (%s) are both set and "
+		    "differ: keep one", s->name, r->origin[0], s->alias,
+		    r->origin[1]);
+	return -1;
+}
+
+/*
+ * Better Auth's base URL gives what a Better Auth deployment implies:
+ * its key set at /api/auth/jwks when the allow-list holds a public-key
+ * algorithm and no local public key is configured, and, when a JWKS_URL
+ * is in use, iss and aud (Better Auth's JWT plugin sets both to it).
+ */
+static void
+better_auth_defaults(struct ac_app *app)
+{
+	struct ac_config *c = &app->cfg;
+	size_t		 i, len;
+	int		 pub = 0;
+
+	if (c->better_auth_url == NULL)
+		return;
+	len = strlen(c->better_auth_url);
+	while (len > 0 && c->better_auth_url[len - 1] == '/')
+		len--;
+	for (i = 0; i < c->nalgs; i++)
+		if (!ac_alg_is_hmac(c->algs[i]))
+			pub = 1;
+	if (c->jwks_url == NULL && pub && c->private_key_file == NULL &&
+	    c->public_key_file == NULL && c->keys_dir == NULL &&
+	    asprintf(&c->jwks_url, "%.*s/api/auth/jwks", (int)len,
+	    c->better_auth_url) == -1)
+		c->jwks_url = NULL;
+	if (c->jwks_url == NULL)
+		return;
+	if (c->issuer == NULL)
+		c->issuer = strndup(c->better_auth_url, len);
+	if (c->audience == NULL)
+		c->audience = strndup(c->better_auth_url, len);
 }
 
 void
 ac_config_load(struct ac_app *app)
 {
 	struct ac_config *c = &app->cfg;
-	const char	*path, *v;
+	struct raw	 raw[nitems(settings)];
+	const char	*path, *v, *n;
 	size_t		 i;
+	int		 which, k;
 
+	memset(raw, 0, sizeof(raw));
 	for (i = 0; i < nitems(settings); i++)
 		if (settings[i].def != NULL)
 			assign(app, &settings[i], settings[i].def, "default");
 
 	if ((path = getenv("AUTH_CONFIG")) != NULL && *path != '\0')
-		read_file(app, path, 1);
+		read_file(app, path, 1, raw);
 	else
-		read_file(app, AC_DEFAULT_CONFIG, 0);
+		read_file(app, AC_DEFAULT_CONFIG, 0, raw);
 
-	/* The environment wins; a name beats its alias. */
+	/* The environment wins over the file, name by name. */
+	for (i = 0; i < nitems(settings); i++)
+		for (which = 0; which < 2; which++) {
+			n = which == 0 ? settings[i].name : settings[i].alias;
+			if (n != NULL && (v = getenv(n)) != NULL)
+				raw_set(&raw[i], which, v, "environment");
+		}
+	check_environment(app);
+
+	/* The table lists JWT_SECRET_SOURCE before the secret it picks. */
 	for (i = 0; i < nitems(settings); i++) {
-		v = getenv(settings[i].name);
-		if (v == NULL && settings[i].alias != NULL)
-			v = getenv(settings[i].alias);
-		if (v != NULL)
-			assign(app, &settings[i], v, "environment");
+		if (raw[i].val[0] == NULL && raw[i].val[1] == NULL)
+			continue;
+		if ((k = reconcile(app, &settings[i], &raw[i])) != -1)
+			assign(app, &settings[i], raw[i].val[k],
+			    raw[i].origin[k]);
+		for (which = 0; which < 2; which++)
+			if (raw[i].val[which] != NULL) {
+				OPENSSL_cleanse(raw[i].val[which],
+				    strlen(raw[i].val[which]));
+				free(raw[i].val[which]);
+			}
 	}
+	if (c->secret_source != NULL &&
+	    strcmp(c->secret_source, "JWT_SECRET") != 0 &&
+	    strcmp(c->secret_source, "BETTER_AUTH_SECRET") != 0)
+		ac_app_problemf(app, "JWT_SECRET_SOURCE: '%s' is neither "
+		    "JWT_SECRET nor BETTER_AUTH_SECRET", c->secret_source);
+	better_auth_defaults(app);
 
 	if (c->secret != NULL && c->secret_file != NULL)
 		ac_app_problemf(app, "JWT_SECRET and JWT_SECRET_FILE are both "
@@ -306,6 +529,13 @@ ac_config_load(struct ac_app *app)
 	if (c->subject_claim == NULL || strlen(c->subject_claim) > 64)
 		ac_app_problemf(app, "JWT_SUBJECT_CLAIM: must be a claim name "
 		    "of 1 to 64 bytes");
+	c->subject_integer = c->subject_type != NULL &&
+	    strcmp(c->subject_type, "integer") == 0;
+	if (c->subject_type == NULL || (!c->subject_integer &&
+	    strcmp(c->subject_type, "string") != 0))
+		ac_app_problemf(app, "JWT_SUBJECT_TYPE: '%s' is neither string "
+		    "nor integer", c->subject_type != NULL ? c->subject_type :
+		    "");
 	if (c->jwks_url != NULL && ((strncmp(c->jwks_url, "https://", 8) != 0 &&
 	    strncmp(c->jwks_url, "http://", 7) != 0) ||
 	    strlen(c->jwks_url) > 2000 ||

@@ -45,12 +45,16 @@ struct ac_app {
 	time_t		 keyschecked;
 	char		*problems[AC_MAXPROBLEMS];
 	size_t		 nproblems;
+	char		*warnings[AC_MAXPROBLEMS]; /* not fatal: logged */
+	size_t		 nwarnings;
 	unsigned char	 refresh_key[32]; /* K of session.c */
 	int		 has_refresh_key;
 };
 
 /* app.c */
 void		 ac_app_problemf(struct ac_app *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 ac_app_warnf(struct ac_app *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
 /* config.c */

@@ -190,14 +190,18 @@ ac_main(const char *prog, const struct ac_route *routes, size_t nroutes,
 	struct ac_app	*app;
 	const char	*why;
 	size_t		 i;
-	int		 rc = 1;
+	int		 rc = 1, bad;
 
 	ac_log_setup(prog, AC_LOG_INFO, NULL, NULL);
 	if ((app = ac_app_new()) == NULL) {
 		ac_log(AC_LOG_ERROR, "event=nomem");
 		return 1;
 	}
-	if (ac_app_load(app) != AC_OK) {
+	bad = ac_app_load(app) != AC_OK;
+	for (i = 0; i < ac_app_nwarnings(app); i++)
+		ac_log(AC_LOG_WARN, "event=config_warning warning=\"%s\"",
+		    ac_app_warning(app, i));
+	if (bad) {
 		for (i = 0; i < ac_app_nproblems(app); i++)
 			ac_log(AC_LOG_ERROR, "event=config_invalid "
 			    "problem=\"%s\"", ac_app_problem(app, i));

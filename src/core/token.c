@@ -517,6 +517,21 @@ fail(struct ac_token *tok, enum ac_reason r, const char *detail)
 	return r;
 }
 
+/* A subject claim missing or unusable: "user_id (JWT_SUBJECT_CLAIM=user_id)". */
+static enum ac_reason
+subject_fail(const struct ac_config *c, struct ac_token *tok,
+    enum ac_reason r)
+{
+
+	if (r == AC_CLAIM_INVALID && c->subject_integer)
+		snprintf(tok->detail, sizeof(tok->detail), "%s must be an "
+		    "integer (JWT_SUBJECT_TYPE=integer)", c->subject_claim);
+	else
+		snprintf(tok->detail, sizeof(tok->detail), "%s (JWT_SUBJECT_"
+		    "CLAIM=%s)", c->subject_claim, c->subject_claim);
+	return r;
+}
+
 /*
  * The claims, in order.  remote: the key came from JWKS_URL, whose tokens
  * need not carry the suite's own type claim (Better Auth's do not), though
@@ -575,11 +590,18 @@ check_claims(const struct ac_config *c, time_t now, int remote,
 			return fail(tok, AC_AUDIENCE_INVALID, "aud");
 	}
 
-	/* The subject: a string, or an integer for user_id-style claims. */
+	/*
+	 * The subject: a string, or an integer for user_id-style claims;
+	 * only an integer under JWT_SUBJECT_TYPE=integer.  The detail names
+	 * the setting, so that an operator sees where the claim name comes
+	 * from.
+	 */
 	if (!json_object_object_get_ex(tok->claims, c->subject_claim, &o))
-		return fail(tok, AC_CLAIM_MISSING, c->subject_claim);
+		return subject_fail(c, tok, AC_CLAIM_MISSING);
+	if (c->subject_integer && !json_object_is_type(o, json_type_int))
+		return subject_fail(c, tok, AC_CLAIM_INVALID);
 	if (json_object_is_type(o, json_type_int) &&
-	    strcmp(c->subject_claim, "sub") != 0) {
+	    (c->subject_integer || strcmp(c->subject_claim, "sub") != 0)) {
 		snprintf(tok->subbuf, sizeof(tok->subbuf), "%" PRId64,
 		    json_object_get_int64(o));
 		tok->sub = tok->subbuf;
@@ -587,10 +609,10 @@ check_claims(const struct ac_config *c, time_t now, int remote,
 		s = json_object_get_string(o);
 		n = (size_t)json_object_get_string_len(o);
 		if (n == 0 || n > 255 || strlen(s) != n)
-			return fail(tok, AC_CLAIM_INVALID, c->subject_claim);
+			return subject_fail(c, tok, AC_CLAIM_INVALID);
 		tok->sub = s;
 	} else
-		return fail(tok, AC_CLAIM_INVALID, c->subject_claim);
+		return subject_fail(c, tok, AC_CLAIM_INVALID);
 
 	if (json_object_object_get_ex(tok->claims, "type", &o)) {
 		if (!json_object_is_type(o, json_type_string) ||
@@ -827,7 +849,8 @@ issue_locked(const struct ac_app *app, const char *sub, long ttl,
 	json_object	*claims = NULL;
 	jwt_t		*jwt = NULL;
 	unsigned char	 rnd[16];
-	char		 jti[32];
+	char		 jti[32], *end;
+	long long	 isub = 0;
 	time_t		 now = time(NULL);
 	size_t		 i;
 	enum ac_reason	 rc = AC_INTERNAL;
@@ -863,7 +886,27 @@ issue_locked(const struct ac_app *app, const char *sub, long ttl,
 	if (c->audience != NULL)
 		json_object_object_add(claims, "aud",
 		    json_object_new_string(c->audience));
-	json_object_object_add(claims, "sub", json_object_new_string(sub));
+	/*
+	 * The subject goes under sub and, when JWT_SUBJECT_CLAIM names
+	 * another claim, under that one too (unless extra gives it), so
+	 * that the suite accepts the tokens it issues;
+	 * JWT_SUBJECT_TYPE=integer makes it a number.
+	 */
+	if (c->subject_integer) {
+		errno = 0;
+		isub = strtoll(sub, &end, 10);
+		if (errno != 0 || end == sub || *end != '\0') {
+			rc = AC_VALIDATION_FAILED;
+			goto out;
+		}
+		json_object_object_add(claims, "sub", json_object_new_int64(isub));
+	} else
+		json_object_object_add(claims, "sub", json_object_new_string(sub));
+	if (strcmp(c->subject_claim, "sub") != 0 && (extra == NULL ||
+	    !json_object_object_get_ex(extra, c->subject_claim, NULL)))
+		json_object_object_add(claims, c->subject_claim,
+		    c->subject_integer ? json_object_new_int64(isub) :
+		    json_object_new_string(sub));
 	json_object_object_add(claims, "iat", json_object_new_int64(now));
 	json_object_object_add(claims, "nbf", json_object_new_int64(now));
 	json_object_object_add(claims, "exp",

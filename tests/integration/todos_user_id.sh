@@ -12,7 +12,10 @@ todos_start JWT_SUBJECT_CLAIM=user_id
 
 N=$(tok x --claim user_id=42)
 S=$(tok x --claim user_id=test-user-123)
-NONE=$(tok x)
+# Issued under JWT_SUBJECT_CLAIM=user_id a token carries the claim; one
+# issued with the default subject claim does not.
+OWN=$(tok own-user)
+NONE=$(JWT_SUBJECT_CLAIM=sub tok x)
 J='Content-Type: application/json'
 
 ti_expect_true "the claim is a JSON number" [ "$("$AUTHCTL" decode "$N" |
@@ -39,6 +42,9 @@ ti_expect_status 200
 call "string user_id, other user (seed 002)" GET /api/user-b/tasks "$S"
 ti_expect_error 403 forbidden
 call "no user_id claim" GET /api/users/x/todos "$NONE"
-ti_expect_error 401 claim_missing
+ti_expect_status 401
+ti_expect_json 'j["error"]["reason"]' claim_missing
+call "the suite's own token under user_id" GET /api/users/own-user/todos "$OWN"
+ti_expect_status 200
 ti_expect_logs_clean
 ti_done

@@ -522,10 +522,198 @@ START_TEST(test_better_auth_alias)
 	ac_app_free(app);
 	free(t);
 
-	/* JWT_SECRET beats its alias. */
-	setenv("BETTER_AUTH_SECRET", "short", 1);
+	/* Both set to the same secret: fine. */
+	setenv("BETTER_AUTH_SECRET", SECRET, 1);
 	app = load_ok();
 	ck_assert_str_eq(ac_app_config(app)->secret, SECRET);
+	ac_app_free(app);
+}
+END_TEST
+
+/*
+ * The secret under both names with different values stops the program,
+ * saying which to keep, unless JWT_SECRET_SOURCE picks one; a file line
+ * set twice is an error; a name and its alias differing likewise.
+ */
+START_TEST(test_conflicts)
+{
+	struct ac_app	*app;
+	char		 conf[PATH_MAX];
+	enum ac_reason	 rc;
+
+	env_clear();
+	setenv("JWT_SECRET", SECRET, 1);
+	setenv("BETTER_AUTH_SECRET", SECRET "-other", 1);
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "JWT_SECRET (environment)", "BETTER_AUTH_SECRET "
+	    "(environment)", "differ", "JWT_SECRET_SOURCE=BETTER_AUTH_SECRET");
+	ac_app_free(app);
+
+	setenv("JWT_SECRET_SOURCE", "BETTER_AUTH_SECRET", 1);
+	app = load_ok();
+	ck_assert_str_eq(ac_app_config(app)->secret, SECRET "-other");
+	ac_app_free(app);
+	setenv("JWT_SECRET_SOURCE", "JWT_SECRET", 1);
+	app = load_ok();
+	ck_assert_str_eq(ac_app_config(app)->secret, SECRET);
+	ac_app_free(app);
+	setenv("JWT_SECRET_SOURCE", "BOTH", 1);
+	app = load(&rc);
+	HAS(app, "JWT_SECRET_SOURCE", "BOTH");
+	ac_app_free(app);
+	unsetenv("BETTER_AUTH_SECRET");
+	setenv("JWT_SECRET_SOURCE", "BETTER_AUTH_SECRET", 1);
+	app = load(&rc);
+	HAS(app, "JWT_SECRET_SOURCE names BETTER_AUTH_SECRET", "not set");
+	ac_app_free(app);
+	unsetenv("JWT_SECRET_SOURCE");
+
+	/* File against environment: the quickstart's two secrets. */
+	write_file(conf, sizeof(conf), "auth.conf", 0600,
+	    "JWT_SECRET=your-existing-jwt-secret-of-32-bytes-or-more\n");
+	setenv("AUTH_CONFIG", conf, 1);
+	unsetenv("JWT_SECRET");
+	setenv("BETTER_AUTH_SECRET", SECRET, 1);
+	app = load(&rc);
+	HAS(app, "JWT_SECRET (config line 1)", "BETTER_AUTH_SECRET "
+	    "(environment)");
+	ac_app_free(app);
+	unsetenv("BETTER_AUTH_SECRET");
+
+	/* The same name twice in a file. */
+	write_file(conf, sizeof(conf), "auth.conf", 0600,
+	    "JWT_SECRET=" SECRET "\nJWT_ISSUER=a\n\nJWT_ISSUER=b\n");
+	app = load(&rc);
+	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
+	HAS(app, "line 4", "JWT_ISSUER is set again", "config line 2");
+	ac_app_free(app);
+
+	/* Alias and name differing (NEON_DATABASE_URL). */
+	write_file(conf, sizeof(conf), "auth.conf", 0600,
+	    "JWT_SECRET=" SECRET "\nNEON_DATABASE_URL=a.db\n");
+	setenv("DATABASE_URL", "b.db", 1);
+	app = load(&rc);
+	HAS(app, "DATABASE_URL (environment)", "NEON_DATABASE_URL "
+	    "(config line 2)", "keep one");
+	ac_app_free(app);
+	unsetenv("DATABASE_URL");
+	app = load_ok();
+	ck_assert_str_eq(ac_app_config(app)->database_url, "a.db");
+	ac_app_free(app);
+}
+END_TEST
+
+/* Files as .env files are written; warnings for names that are no setting. */
+START_TEST(test_dotenv)
+{
+	static const struct {
+		const char	*line;	/* JWT_ISSUER=... as written */
+		const char	*want;	/* value, or NULL: a problem */
+	} rows[] = {
+		{ "JWT_ISSUER=plain", "plain" },
+		{ "export JWT_ISSUER=exported", "exported" },
+		{ "JWT_ISSUER=val  # a comment", "val" },
+		{ "JWT_ISSUER=val\t# a tab comment", "val" },
+		{ "JWT_ISSUER=a#b", "a#b" },
+		{ "JWT_ISSUER=\"dq # not a comment\"  # comment", "dq # not a comment" },
+		{ "JWT_ISSUER='sq \\n literal' # c", "sq \\n literal" },
+		{ "JWT_ISSUER=\"esc \\\" q\"", "esc \" q" },
+		{ "JWT_ISSUER= # only a comment", NULL },
+		{ "JWT_ISSUER=\"unterminated", NULL },
+		{ "JWT_ISSUER=\"a\" trailing", NULL },
+	};
+	struct ac_app	*app;
+	char		 conf[PATH_MAX], text[256];
+	enum ac_reason	 rc;
+	size_t		 i;
+
+	env_clear();
+	for (i = 0; i < nitems(rows); i++) {
+		snprintf(text, sizeof(text), "JWT_SECRET=" SECRET
+		    "  # Same as BETTER_AUTH_SECRET\n%s\n", rows[i].line);
+		write_file(conf, sizeof(conf), "auth.conf", 0600, text);
+		setenv("AUTH_CONFIG", conf, 1);
+		app = load(&rc);
+		if (rows[i].want == NULL) {
+			/* An empty value leaves the issuer unset. */
+			if (rc == AC_OK)
+				ck_assert_msg(ac_app_config(app)->issuer ==
+				    NULL, "row %zu", i);
+			else
+				HAS(app, "line 2", "JWT_ISSUER");
+		} else {
+			ck_assert_msg(rc == AC_OK, "row %zu: %s", i,
+			    ac_app_error(app));
+			ck_assert_str_eq(ac_app_config(app)->secret, SECRET);
+			ck_assert_str_eq(ac_app_config(app)->issuer,
+			    rows[i].want);
+		}
+		ac_app_free(app);
+	}
+
+	/* Other names in a .env file are ignored with a warning; suite ones
+	 * are errors; the environment's are warnings. */
+	write_file(conf, sizeof(conf), "auth.conf", 0600,
+	    "JWT_SECRET=" SECRET "\nENVIRONMENT=development\n");
+	setenv("JWT_ROLLOUT_PERCENTAG", "10", 1);
+	setenv("AUTH_TYPE", "Basic", 1);	/* CGI's, not ours */
+	app = load_ok();
+	ck_assert_uint_eq(ac_app_nwarnings(app), 2);
+	ck_assert_ptr_nonnull(strstr(ac_app_warning(app, 0), "ENVIRONMENT"));
+	ck_assert_ptr_nonnull(strstr(ac_app_warning(app, 1),
+	    "JWT_ROLLOUT_PERCENTAG"));
+	ac_app_free(app);
+	unsetenv("JWT_ROLLOUT_PERCENTAG");
+	unsetenv("AUTH_TYPE");
+	write_file(conf, sizeof(conf), "auth.conf", 0600,
+	    "JWT_SECRET=" SECRET "\nJWT_ENABLED=false\n");
+	app = load(&rc);
+	HAS(app, "line 2", "unknown setting 'JWT_ENABLED'");
+	ac_app_free(app);
+}
+END_TEST
+
+/* BETTER_AUTH_URL: the default JWKS_URL, issuer and audience. */
+START_TEST(test_better_auth_url)
+{
+	struct ac_app	*app;
+	const struct ac_config *c;
+	enum ac_reason	 rc;
+
+	env_clear();
+	setenv("JWT_ALGORITHM", "EdDSA", 1);
+	setenv("BETTER_AUTH_URL", "http://127.0.0.1:9/", 1);
+	setenv("JWKS_FETCH_TIMEOUT", "1", 1);
+	app = ac_app_new();
+	ck_assert_ptr_nonnull(app);
+	rc = ac_app_load_config(app);
+	ck_assert_msg(rc == AC_OK, "%s", ac_app_error(app));
+	c = ac_app_config(app);
+	ck_assert_str_eq(c->jwks_url, "http://127.0.0.1:9/api/auth/jwks");
+	ck_assert_str_eq(c->issuer, "http://127.0.0.1:9");
+	ck_assert_str_eq(c->audience, "http://127.0.0.1:9");
+	ac_app_free(app);
+
+	/* Given ones win. */
+	setenv("JWKS_URL", "http://127.0.0.1:9/keys", 1);
+	setenv("JWT_AUDIENCE", "api", 1);
+	app = ac_app_new();
+	ck_assert_int_eq(ac_app_load_config(app), AC_OK);
+	c = ac_app_config(app);
+	ck_assert_str_eq(c->jwks_url, "http://127.0.0.1:9/keys");
+	ck_assert_str_eq(c->issuer, "http://127.0.0.1:9");
+	ck_assert_str_eq(c->audience, "api");
+	ac_app_free(app);
+
+	/* A shared secret (HS256) with BETTER_AUTH_URL: no key set, no iss. */
+	env_clear();
+	setenv("JWT_SECRET", SECRET, 1);
+	setenv("BETTER_AUTH_URL", "http://127.0.0.1:9", 1);
+	app = load_ok();
+	c = ac_app_config(app);
+	ck_assert_ptr_null(c->jwks_url);
+	ck_assert_ptr_null(c->issuer);
 	ac_app_free(app);
 }
 END_TEST
@@ -635,6 +823,9 @@ main(void)
 	tcase_add_test(tc, test_numbers);
 	tcase_add_test(tc, test_file_and_environment);
 	tcase_add_test(tc, test_better_auth_alias);
+	tcase_add_test(tc, test_conflicts);
+	tcase_add_test(tc, test_dotenv);
+	tcase_add_test(tc, test_better_auth_url);
 	tcase_add_test(tc, test_algorithm_list);
 	tcase_add_test(tc, test_long_values);
 	suite_add_tcase(s, tc);

@@ -906,6 +906,63 @@ START_TEST(test_issue_refusals)
 END_TEST
 
 /* Default TTL is JWT_ACCESS_TOKEN_EXPIRE_MINUTES. */
+/*
+ * JWT_SUBJECT_CLAIM applies to the tokens the suite issues; with
+ * JWT_SUBJECT_TYPE=integer the subject must be a JSON integer; the
+ * refusals name the claim and the setting.
+ */
+START_TEST(test_subject_claim)
+{
+	struct ac_app	*app, *plain;
+	struct ac_token	 tok;
+	json_object	*o;
+	char		*t, *t2;
+
+	plain = app_config("hs");
+	ck_assert_int_eq(ac_token_issue(plain, "alice", 60, NULL, &t2), AC_OK);
+
+	app = app_config("hsuid");
+	ck_assert_int_eq(ac_token_issue(app, "alice", 60, NULL, &t), AC_OK);
+	ck_assert_int_eq(ac_token_verify(app, t, strlen(t), time(NULL), &tok),
+	    AC_OK);
+	ck_assert_str_eq(tok.sub, "alice");
+	ck_assert(json_object_object_get_ex(tok.claims, "user_id", &o));
+	ck_assert_str_eq(json_object_get_string(o), "alice");
+	ac_token_clear(&tok);
+	/* A token without the claim: the detail names claim and setting. */
+	ck_assert_int_eq(ac_token_verify(app, t2, strlen(t2), time(NULL),
+	    &tok), AC_CLAIM_MISSING);
+	ck_assert_str_eq(tok.detail, "user_id (JWT_SUBJECT_CLAIM=user_id)");
+	ac_token_clear(&tok);
+	ac_app_free(app);
+
+	setenv("JWT_SUBJECT_TYPE", "integer", 1);
+	app = app_load();
+	/* "alice" under user_id, a string: refused. */
+	ck_assert_int_eq(ac_token_verify(app, t, strlen(t), time(NULL), &tok),
+	    AC_CLAIM_INVALID);
+	ck_assert_str_eq(tok.detail,
+	    "user_id must be an integer (JWT_SUBJECT_TYPE=integer)");
+	ac_token_clear(&tok);
+	free(t);
+	ck_assert_int_eq(ac_token_issue(app, "alice", 60, NULL, &t),
+	    AC_VALIDATION_FAILED);
+	ck_assert_int_eq(ac_token_issue(app, "123", 60, NULL, &t), AC_OK);
+	ck_assert_int_eq(ac_token_verify(app, t, strlen(t), time(NULL), &tok),
+	    AC_OK);
+	ck_assert_str_eq(tok.sub, "123");
+	ck_assert(json_object_object_get_ex(tok.claims, "user_id", &o));
+	ck_assert(json_object_is_type(o, json_type_int));
+	ck_assert_int_eq(json_object_get_int64(o), 123);
+	ac_token_clear(&tok);
+	free(t);
+	ac_app_free(app);
+	unsetenv("JWT_SUBJECT_TYPE");
+	free(t2);
+	ac_app_free(plain);
+}
+END_TEST
+
 START_TEST(test_issue_default_ttl)
 {
 	struct ac_app	*app;
@@ -1361,6 +1418,7 @@ main(void)
 	tcase_add_loop_test(tc, test_issue_roundtrip, 0, 13);
 	tcase_add_test(tc, test_issue_refusals);
 	tcase_add_test(tc, test_issue_default_ttl);
+	tcase_add_test(tc, test_subject_claim);
 	tcase_add_test(tc, test_public_only_and_rotation);
 	tcase_add_test(tc, test_key_id_override);
 	suite_add_tcase(s, tc);
