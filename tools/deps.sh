@@ -11,8 +11,9 @@ DEPS_TEST="python3 python3-jwt python3-cryptography wrk
 	apache2 libapache2-mod-fcgid systemd postgresql"
 # The peers bench/engine.sh measures beside the suite (not installed by
 # default: `. tools/deps.sh && deps_install $DEPS_BENCH`); the Node.js
-# peer's own packages come from npm (bench/package-lock.json).
-DEPS_BENCH="wrk nodejs npm python3-jwt python3-fastapi python3-uvicorn
+# peer's own packages come from npm (bench/package-lock.json); libfcgi-dev
+# builds the libfcgi no-op bench/noop_libfcgi.c.
+DEPS_BENCH="wrk libfcgi-dev nodejs npm python3-jwt python3-fastapi python3-uvicorn
 	python3-uvloop python3-httptools"
 
 # deps_installed PACKAGE: true when dpkg has it (any nginx flavour does
