@@ -73,8 +73,8 @@ ALGS="HS256 RS256 ES256"
 say() { echo "engine.sh: $*" >&2; }
 die() { say "$@"; exit 1; }
 
-verify=$top_builddir/src/verify
-todos=$top_builddir/src/todos
+verify=$top_builddir/cgi-bin/verify
+todos=$top_builddir/cgi-bin/todos
 authctl=$top_builddir/src/authctl
 for p in "$verify" "$todos" "$authctl"; do
 	[ -x "$p" ] || die "$p not built: run make"

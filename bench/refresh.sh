@@ -37,7 +37,7 @@ export AUTH_CONFIG=$T/auth.conf
 "$AUTHCTL" db migrate >/dev/null || exit 99
 echo bench-password-1 | "$AUTHCTL" user add bench@example.com >/dev/null ||
     exit 99
-ti_spawn auth "$top_builddir/src/refresh" "$FCGI_PROCS" "$AUTH_THREADS"
+ti_spawn auth "$top_builddir/cgi-bin/refresh" "$FCGI_PROCS" "$AUTH_THREADS"
 ti_route /api/auth/ auth
 ti_nginx
 

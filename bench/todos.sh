@@ -32,7 +32,7 @@ WRK_THREADS=${WRK_THREADS:-1}
 RESULTS=${RESULTS:-}
 PY=/usr/bin/python3
 
-todos=$top_builddir/src/todos
+todos=$top_builddir/cgi-bin/todos
 authctl=$top_builddir/src/authctl
 for p in "$todos" "$authctl"; do
 	[ -x "$p" ] || { echo "todos.sh: $p not built: run make" >&2; exit 1; }

@@ -39,7 +39,7 @@ VERIFY_CACHE=${VERIFY_CACHE:-}
 RESULTS=${RESULTS:-}
 PY=/usr/bin/python3
 
-verify=$top_builddir/src/verify
+verify=$top_builddir/cgi-bin/verify
 authctl=$top_builddir/src/authctl
 for p in "$verify" "$authctl"; do
 	[ -x "$p" ] || { echo "wrk.sh: $p not built: run make" >&2; exit 1; }

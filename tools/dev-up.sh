@@ -134,7 +134,7 @@ EOF
 	TI_ROUTES=
 	while read -r prefix name; do
 		[ -n "$prefix" ] || continue
-		if [ ! -x "$BUILD/src/$name" ]; then
+		if [ ! -x "$BUILD/cgi-bin/$name" ]; then
 			echo "dev-up: $name is not built" >&2
 			stop
 			exit 1
@@ -146,7 +146,7 @@ EOF
 		rm -f "$RUN/$name.sock" "$RUN/$name.log"
 		spawn-fcgi -s "$RUN/$name.sock" -F "$NPROC" -P "$RUN/$name.pid" \
 		    -- /bin/sh -c 'exec "$0" "$@" 2>>"'"$RUN/$name.log"'"' \
-		    "$BUILD/src/$name" >/dev/null
+		    "$BUILD/cgi-bin/$name" >/dev/null
 		eval "TI_NPROC_$name=$NPROC TI_NTHR_$name=32"
 	done <<EOF
 $ROUTES

@@ -177,9 +177,9 @@ ti_expect_true "check-config accepts the Better Auth JWKS" test $? -eq 0
 ti_expect_true "check-config reports it reachable with 1 key" \
     grep -q 'reachable, 1 keys\{0,1\}' "$T/cc.out"
 
-AUTH_CONFIG=$T/auth.conf ti_spawn verify "$top_builddir/src/verify" 2
-AUTH_CONFIG=$T/aud.conf ti_spawn verify_aud "$top_builddir/src/verify" 1
-AUTH_CONFIG=$T/iss.conf ti_spawn verify_iss "$top_builddir/src/verify" 1
+AUTH_CONFIG=$T/auth.conf ti_spawn verify "$top_builddir/cgi-bin/verify" 2
+AUTH_CONFIG=$T/aud.conf ti_spawn verify_aud "$top_builddir/cgi-bin/verify" 1
+AUTH_CONFIG=$T/iss.conf ti_spawn verify_iss "$top_builddir/cgi-bin/verify" 1
 ti_route /verify verify
 ti_route /aud verify_aud
 ti_route /iss verify_iss

@@ -31,7 +31,7 @@ EOF
 chmod 600 "$T/backend.env"
 export AUTH_CONFIG=$T/backend.env
 # A typo in the environment is a warning, not silence.
-JWT_ROLLOUT_PERCENTAG=10 ti_spawn verify "$top_builddir/src/verify" 1
+JWT_ROLLOUT_PERCENTAG=10 ti_spawn verify "$top_builddir/cgi-bin/verify" 1
 ti_route /verify verify
 
 # The quickstart's JWTService.generate_access_token, with PyJWT.
@@ -61,7 +61,7 @@ JWT_REQUIRE_TYPE=false
 EOF
 chmod 600 "$T/two.env"
 TI_CASE="two secrets stop the program"
-AUTH_CONFIG=$T/two.env "$top_builddir/src/verify" </dev/null \
+AUTH_CONFIG=$T/two.env "$top_builddir/cgi-bin/verify" </dev/null \
     >"$T/refused.out" 2>"$T/refused.err"
 rc=$?
 ti_expect_true "exit status 1 (got $rc)" [ "$rc" = 1 ]
@@ -72,7 +72,7 @@ ti_expect_true "no secret in the message" \
     bash -c "! grep -q Kv8x7Y2mN9pQ3rT5wU6zA8bC1dE4fG7h '$T/refused.err'"
 
 echo "JWT_SECRET_SOURCE=BETTER_AUTH_SECRET" >>"$T/two.env"
-AUTH_CONFIG=$T/two.env ti_spawn verify2 "$top_builddir/src/verify" 1
+AUTH_CONFIG=$T/two.env ti_spawn verify2 "$top_builddir/cgi-bin/verify" 1
 ti_route /v2 verify2
 ti_nginx
 tok=$(pyjwt your-secret-key-minimum-32-characters-long sub user_123)

@@ -14,7 +14,7 @@ ti_need systemd-analyze
 AUTH_CONFIG=/etc/jwt-auth-suite/auth.conf
 TI_PORT=0
 mkdir -p "$T/bin" "$T/units" "$T/bad"
-cp "$top_builddir/src/verify" "$top_builddir/src/jwks" "$T/bin/"
+cp "$top_builddir/cgi-bin/verify" "$top_builddir/cgi-bin/jwks" "$T/bin/"
 
 for p in verify jwks; do
 	for k in socket service; do

@@ -29,7 +29,7 @@ ti_config "$P/auth.conf" "JWT_ALGORITHM=RS256,ES256,EdDSA" \
 publish()
 {
 	AUTH_CONFIG=$P/auth.conf REQUEST_METHOD=GET \
-	    REQUEST_URI=/.well-known/jwks.json "$top_builddir/src/jwks" |
+	    REQUEST_URI=/.well-known/jwks.json "$top_builddir/cgi-bin/jwks" |
 	    sed '1,/^\r*$/d' >"$P/www/jwks.tmp" && mv "$P/www/jwks.tmp" "$P/www/jwks.json"
 }
 publish
@@ -105,7 +105,7 @@ ti_case_check=$("$AUTHCTL" check-config 2>&1)
 ti_expect_true "check-config reports the JWKS reachable with 3 keys" \
     sh -c "printf '%s' \"\$0\" | grep -q 'reachable, 3 keys'" "$ti_case_check"
 
-ti_spawn verify "$top_builddir/src/verify" 2
+ti_spawn verify "$top_builddir/cgi-bin/verify" 2
 ti_route /verify verify
 ti_nginx
 ti_expect_true "start-up fetched the set once" test "$(fetches)" -eq 2

@@ -30,8 +30,8 @@ done
 ti_expect_true "key rotate prints a kid" test -n "$K1"
 T1=$(ti_issue "$AUTH_CONFIG" --sub before)
 
-ti_spawn verify "$top_builddir/src/verify" 2
-ti_spawn jwks "$top_builddir/src/jwks" 1
+ti_spawn verify "$top_builddir/cgi-bin/verify" 2
+ti_spawn jwks "$top_builddir/cgi-bin/jwks" 1
 ti_route /verify verify
 ti_route /.well-known/ jwks
 ti_nginx
@@ -105,7 +105,7 @@ refresh_cgi()
 {
 	REQUEST_METHOD=POST REQUEST_URI=/api/auth/refresh \
 	    GATEWAY_INTERFACE=CGI/1.1 CONTENT_LENGTH=0 \
-	    "$top_builddir/src/refresh" </dev/null
+	    "$top_builddir/cgi-bin/refresh" </dev/null
 }
 refresh_cgi >"$T/refresh.out" 2>"$T/refresh.err"
 ti_expect_true "refresh refuses to start without its own secret" \

@@ -23,7 +23,7 @@ ti_find_tree()
 	here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 	: "${top_srcdir:=$here}"
 	if [ -z "${top_builddir:-}" ]; then
-		if [ -x "$top_srcdir/src/verify" ]; then
+		if [ -x "$top_srcdir/cgi-bin/verify" ]; then
 			top_builddir=$top_srcdir
 		else
 			top_builddir=$top_srcdir/build
@@ -65,7 +65,7 @@ ti_init()
 {
 	ti_find_tree
 	ti_need curl spawn-fcgi
-	[ -x "$top_builddir/src/verify" ] ||
+	[ -x "$top_builddir/cgi-bin/verify" ] ||
 	    { echo "no build in $top_builddir (set top_builddir)"; exit 99; }
 	T=$(mktemp -d "${TMPDIR:-/tmp}/ac-it.XXXXXX") || exit 99
 	TI_PIDS=

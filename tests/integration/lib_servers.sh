@@ -1,27 +1,31 @@
 # lib_servers.sh: helpers for the tests of the example configurations in
 # etc/ (sourced after lib.sh, never run).
 #
-# The files in etc/ name real paths (/run/jwt-auth, /var/www/html,
-# 127.0.0.1:8080 ...).  ts_etc copies one into the test's directory with
-# those paths replaced by the test's own, so the tests run the very
-# files an operator copies.  ts_start_programs starts the programs with
-# etc/spawn-fcgi/jwt-auth.sh; ts_lighttpd, ts_nginx and ts_apache start
-# a server from Debian's packages on 127.0.0.1 and a free port.  Every
-# process started here is tracked by lib.sh (ti_track) and stopped by
-# its trap.
+# The files in etc/ are made from etc/*.in with the configured paths
+# (@cgibindir@, @sysconfdir@, @localstatedir@, @runstatedir@).  ts_etc
+# copies a template into the test's directory with those paths, and the
+# site's (/var/www/html, 127.0.0.1:8080 ...), replaced by the test's own,
+# so the tests run the very files an operator copies.  ts_start_programs
+# starts the programs with etc/spawn-fcgi/jwt-auth.sh; ts_lighttpd,
+# ts_nginx and ts_apache start a server from Debian's packages on
+# 127.0.0.1 and a free port.  Every process started here is tracked by
+# lib.sh (ti_track) and stopped by its trap.
 
-# ts_etc SRC DST: SRC (relative to etc/) with the test's paths and ports.
+# ts_etc SRC DST: SRC (relative to etc/, without .in) with the test's
+# paths and ports.
 ts_etc()
 {
-	sed -e "s|/run/jwt-auth|$T/run|g" \
+	sed -e "s|@runstatedir@/jwt-auth|$T/run|g" \
+	    -e "s|@cgibindir@|$T/bin|g" \
+	    -e "s|@sysconfdir@/jwt-auth-suite/auth.conf|$AUTH_CONFIG|g" \
+	    -e "s|@localstatedir@/log/jwt-auth|$T|g" \
+	    -e "s|@sysconfdir@|$T/etc|g" \
+	    -e "s|@localstatedir@|$T/var|g" \
 	    -e "s|/var/www/html|$T/www|g" \
-	    -e "s|/usr/lib/cgi-bin/jwt-auth|$T/bin|g" \
-	    -e "s|/etc/jwt-auth-suite/auth.conf|$AUTH_CONFIG|g" \
-	    -e "s|/var/log/jwt-auth|$T|g" \
 	    -e "s|/var/log/apache2|$T|g" \
 	    -e "s|127.0.0.1:8080|127.0.0.1:$TI_PORT|g" \
 	    -e "s|127.0.0.1:8081|127.0.0.1:${TS_BACKEND_PORT:-8081}|g" \
-	    "$top_srcdir/etc/$1" >"$2"
+	    "$top_srcdir/etc/$1.in" >"$2"
 }
 
 # ts_setup: key, configuration ($AUTH_CONFIG, exported), the programs
@@ -41,7 +45,7 @@ ts_setup()
 	    "INTROSPECTION_CLIENT_SECRET=$TS_CLIENT_SECRET" AUTH_THREADS=2 \
 	    "DATABASE_URL=$T/auth.db"
 	chmod 600 "$AUTH_CONFIG"
-	cp "$top_builddir/src/verify" "$top_builddir/src/jwks" "$T/bin/"
+	cp "$top_builddir/cgi-bin/verify" "$top_builddir/cgi-bin/jwks" "$T/bin/"
 	echo "secret page" >"$T/www/private/page.txt"
 	echo "public page" >"$T/www/index.html"
 	TS_GOOD=$(ti_issue "$AUTH_CONFIG" --sub alice \

@@ -17,7 +17,7 @@
 ti_init
 TI_DB=postgresql
 ti_db_setup
-[ -x "$top_builddir/src/refresh" ] || { echo "no src/refresh"; exit 99; }
+[ -x "$top_builddir/cgi-bin/refresh" ] || { echo "no cgi-bin/refresh"; exit 99; }
 ti_key "$T/jwt.key"
 GRACE=10
 ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" \
@@ -38,7 +38,7 @@ host() {
 	mkdir -p "$T/$1"
 	T=$T/$1
 	TI_ROUTES=
-	ti_spawn auth "$top_builddir/src/refresh" 2 4
+	ti_spawn auth "$top_builddir/cgi-bin/refresh" 2 4
 	ti_route /api/auth/ auth
 	ti_nginx
 	eval "PORT_$1=\$TI_PORT"

@@ -10,7 +10,7 @@
 
 ti_init
 ti_db_setup "$T/auth.db"
-[ -x "$top_builddir/src/refresh" ] || { echo "no src/refresh"; exit 99; }
+[ -x "$top_builddir/cgi-bin/refresh" ] || { echo "no cgi-bin/refresh"; exit 99; }
 ti_key "$T/jwt.key"
 GRACE=2
 ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" \
@@ -24,7 +24,7 @@ for u in alice bob carol dave; do
 	echo "pw-of-$u-123" | "$AUTHCTL" user add "$u@example.com" \
 	    >/dev/null || { echo "user add $u failed"; exit 99; }
 done
-ti_spawn auth "$top_builddir/src/refresh" 4 4
+ti_spawn auth "$top_builddir/cgi-bin/refresh" 4 4
 ti_route /api/auth/ auth
 ti_nginx
 

@@ -7,7 +7,7 @@
 
 ti_init
 ti_need sqlite3
-[ -x "$top_builddir/src/refresh" ] || { echo "no src/refresh"; exit 99; }
+[ -x "$top_builddir/cgi-bin/refresh" ] || { echo "no cgi-bin/refresh"; exit 99; }
 ti_key "$T/jwt.key"
 ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" \
     "DATABASE_URL=$T/auth.db" "AUTH_COOKIE_SECURE=false" "LOG_LEVEL=info"
@@ -16,7 +16,7 @@ export AUTH_CONFIG=$T/auth.conf
 "$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }
 echo "pw-of-erin-123" | "$AUTHCTL" user add erin@example.com >/dev/null ||
     { echo "user add failed"; exit 99; }
-ti_spawn auth "$top_builddir/src/refresh" 2 2
+ti_spawn auth "$top_builddir/cgi-bin/refresh" 2 2
 ti_route /api/auth/ auth
 ti_nginx
 

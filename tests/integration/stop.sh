@@ -13,7 +13,7 @@ ti_key "$T/jwt.key"
 ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key"
 AUTH_CONFIG=$T/auth.conf
 export AUTH_CONFIG
-ti_spawn verify "$top_builddir/src/verify" 2
+ti_spawn verify "$top_builddir/cgi-bin/verify" 2
 ti_route /verify verify
 ti_nginx
 tok=$(ti_issue "$AUTH_CONFIG" --sub stopper)

@@ -22,8 +22,8 @@ done
 
 todos_start()
 {
-	[ -x "$top_builddir/src/todos" ] ||
-	    { echo "no $top_builddir/src/todos"; exit 99; }
+	[ -x "$top_builddir/cgi-bin/todos" ] ||
+	    { echo "no $top_builddir/cgi-bin/todos"; exit 99; }
 	ti_db_setup "$T/todos.db"
 	TODOS_SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
 	ti_config "$T/auth.conf" "JWT_SECRET=$TODOS_SECRET" \
@@ -32,7 +32,7 @@ todos_start()
 	export AUTH_CONFIG=$T/auth.conf
 	"$AUTHCTL" db migrate >/dev/null ||
 	    { echo "authctl db migrate failed"; exit 99; }
-	ti_spawn todos "$top_builddir/src/todos"
+	ti_spawn todos "$top_builddir/cgi-bin/todos"
 	ti_route /api/ todos
 	ti_nginx
 }

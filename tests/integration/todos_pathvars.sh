@@ -31,7 +31,7 @@ ti_expect_error 403 forbidden
 cgi_status()
 {
 	REQUEST_METHOD=GET REQUEST_URI=$1 HTTP_AUTHORIZATION="Bearer $A" \
-	    GATEWAY_INTERFACE=CGI/1.1 "$top_builddir/src/todos" 2>/dev/null |
+	    GATEWAY_INTERFACE=CGI/1.1 "$top_builddir/cgi-bin/todos" 2>/dev/null |
 	    sed -n 's/^Status: \([0-9]*\).*/\1/p'
 }
 for path in /api/users/ann%4gexample.com/todos /api/users/ann%4/todos \

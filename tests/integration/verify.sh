@@ -9,7 +9,7 @@ here=$(dirname "$0")
 ti_init
 ti_need nginx
 verify_setup
-ti_spawn verify "$top_builddir/src/verify" 2
+ti_spawn verify "$top_builddir/cgi-bin/verify" 2
 ti_route /verify verify
 ti_nginx
 verify_cases /verify

@@ -17,7 +17,7 @@ cgi_run()
 	    REQUEST_METHOD=GET REQUEST_URI=/cgi-bin/verify \
 	    SCRIPT_NAME=/cgi-bin/verify QUERY_STRING= REMOTE_ADDR=127.0.0.1 \
 	    ${1:+HTTP_AUTHORIZATION="$1"} \
-	    "$top_builddir/src/verify" </dev/null >"$T/last.raw" \
+	    "$top_builddir/cgi-bin/verify" </dev/null >"$T/last.raw" \
 	    2>>"$T/direct-cgi.log"
 	TI_STATUS=$(sed -n '1s/^Status: \([0-9]*\).*/\1/p' "$T/last.raw" |
 	    tr -d '\r')
@@ -50,7 +50,7 @@ verify_logs "$T/direct-cgi.log" "$good"
 # Through a web server's CGI gateway.
 ti_need lighttpd
 mkdir -p "$T/cgi-bin"
-cp "$top_builddir/src/verify" "$T/cgi-bin/verify"
+cp "$top_builddir/cgi-bin/verify" "$T/cgi-bin/verify"
 ti_cgi_route /cgi-bin/ "$T/cgi-bin/"
 ti_lighttpd
 verify_cases /cgi-bin/verify
