@@ -305,7 +305,7 @@ read_file(struct ac_app *app, const char *path, int must, struct raw *raw)
 {
 	char		*buf, *line, *next, *eq, *name, *value, err[256];
 	char		 origin[48];
-	const char	*why;
+	const char	*why = NULL;
 	size_t		 len, lineno = 0, i;
 	int		 which;
 	const struct setting *s;
