@@ -246,6 +246,7 @@ cmd_decode(int argc, char *argv[])
 	if (verify) {
 		if ((app = load(0)) == NULL)
 			return 1;
+		ac_revoke_enable(app, 0);	/* one read, no poller */
 		r = ac_token_verify(app, t, len, time(NULL), &tok);
 	} else
 		r = ac_token_decode(t, len, 65536, &tok);

@@ -390,12 +390,40 @@ out:
 	return rc;
 }
 
+/*
+ * Log out everywhere: every session of the caller, this one too, so the
+ * refresh cookie goes as well.  Their access tokens are refused within
+ * JWT_REVOCATION_POLL_MS on every process (revoke.c).
+ */
+static enum ac_reason
+h_sessions_revoke_all(struct ac_req *r, const struct ac_app *app)
+{
+	struct ac_token	 t;
+	struct ac_store	*st;
+	enum ac_reason	 rc;
+
+	ac_req_header(r, "Cache-Control", "no-store");
+	if ((rc = ac_req_auth(r, app, &t)) != AC_OK)
+		goto out;
+	if ((rc = ac_req_store(r, &st)) != AC_OK)
+		goto out;
+	if ((rc = ac_session_revoke_all(st, t.sub, time(NULL), NULL)) ==
+	    AC_OK) {
+		set_cookie(r, app, "", 0);
+		ac_req_json(r, 204, NULL);
+	}
+out:
+	ac_token_clear(&t);
+	return rc;
+}
+
 static const struct ac_route routes[] = {
 	{ AC_POST,   "/api/auth/login",		h_login },
 	{ AC_POST,   "/api/auth/signup",	h_signup },
 	{ AC_POST,   "/api/auth/refresh",	h_refresh },
 	{ AC_POST,   "/api/auth/logout",	h_logout },
 	{ AC_GET,    "/api/auth/sessions",	h_sessions },
+	{ AC_DELETE, "/api/auth/sessions",	h_sessions_revoke_all },
 	{ AC_DELETE, "/api/auth/sessions/{id}",	h_session_revoke },
 };
 

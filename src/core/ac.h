@@ -203,6 +203,8 @@ struct ac_config {
 	long		 max_token;	/* JWT_MAX_TOKEN_BYTES */
 	int		 require_type;	/* JWT_REQUIRE_TYPE: type must be "access" */
 	long		 verify_cache;	/* JWT_VERIFY_CACHE_SIZE, per thread */
+	int		 revocation_check; /* JWT_REVOCATION_CHECK */
+	long		 revocation_poll_ms; /* JWT_REVOCATION_POLL_MS */
 	char		*database_url;	/* DATABASE_URL */
 	char		*allowed_origins; /* ALLOWED_ORIGINS */
 	long		 threads;	/* AUTH_THREADS per process */
@@ -592,6 +594,23 @@ enum ac_reason	 ac_session_list(struct ac_store *, const char *user_id,
 /* Revokes one of user_id's sessions; AC_NOT_FOUND for anyone else's. */
 enum ac_reason	 ac_session_revoke(struct ac_store *, const char *user_id,
 		    const char *session_id, time_t now);
+/*
+ * Revokes every live session of user_id (log out everywhere); *n (may be
+ * NULL) gets how many.  revoke.c.
+ */
+enum ac_reason	 ac_session_revoke_all(struct ac_store *,
+		    const char *user_id, time_t now, int64_t *n);
+/*
+ * Revocation of access tokens (revoke.c): with JWT_REVOCATION_CHECK on,
+ * ac_token_verify refuses (AC_TOKEN_REVOKED) a token whose sid names a
+ * revoked session, from a set each process reads from the database when
+ * it first meets a sid and then every JWT_REVOCATION_POLL_MS on a thread
+ * of its own (poll 0: read once, no thread, as for authctl).  Programs
+ * call this once before serving; without it nothing is checked.
+ */
+void		 ac_revoke_enable(const struct ac_app *, int poll);
+/* When the set was last read from the database (0: never). */
+time_t		 ac_revoke_lastread(void);
 /*
  * Deletes expired tokens and sessions, sessions revoked more than keep
  * seconds ago, and stale login throttles.  *n gets the rows deleted.

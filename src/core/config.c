@@ -71,6 +71,8 @@ static const struct setting {
 	{ "JWT_MAX_TOKEN_BYTES", NULL, K_LONG, O(max_token), "8192", 256, 65536, 1 },
 	{ "JWT_REQUIRE_TYPE", NULL, K_BOOL, O(require_type), "true", 0, 0, 1 },
 	{ "JWT_VERIFY_CACHE_SIZE", NULL, K_LONG, O(verify_cache), "256", 0, 65536, 1 },
+	{ "JWT_REVOCATION_CHECK", NULL, K_BOOL, O(revocation_check), "true", 0, 0, 1 },
+	{ "JWT_REVOCATION_POLL_MS", NULL, K_LONG, O(revocation_poll_ms), "500", 50, 1000, 1 },
 	{ "DATABASE_URL", "NEON_DATABASE_URL", K_STR, O(database_url), "auth.db", 0, 0, 1 },
 	{ "ALLOWED_ORIGINS", NULL, K_STR, O(allowed_origins), NULL, 0, 0, 1 },
 	{ "AUTH_THREADS", NULL, K_LONG, O(threads), "32", 1, 256, 1 },

@@ -215,6 +215,7 @@ ac_main(const char *prog, const struct ac_route *routes, size_t nroutes,
 		goto out;
 	}
 	ac_log_setup(prog, app->cfg.loglevel, NULL, NULL);
+	ac_revoke_enable(app, 1);
 	if (ac_http_serve(app, routes, nroutes) == -1)
 		ac_log(AC_LOG_ERROR, "event=serve_failed");
 	else

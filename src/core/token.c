@@ -808,6 +808,9 @@ ac_token_verify(const struct ac_app *app, const char *t, size_t len,
 	ac_keys_lock(app);
 	rc = verify_locked(app, t, len, now, tok);
 	ac_keys_unlock(app);
+	/* After the cache, never instead of it: see revoke.c. */
+	if (rc == AC_OK && ac_revoke_hit(tok))
+		return fail(tok, AC_TOKEN_REVOKED, "sid revoked");
 	/*
 	 * An unknown kid may be a provider's new key: fetch its set (spaced
 	 * and single-flight, see jwksclient.c), reload, and try once more.
@@ -819,6 +822,8 @@ ac_token_verify(const struct ac_app *app, const char *t, size_t len,
 		ac_keys_lock(app);
 		rc = verify_locked(app, t, len, now, tok);
 		ac_keys_unlock(app);
+		if (rc == AC_OK && ac_revoke_hit(tok))
+			rc = fail(tok, AC_TOKEN_REVOKED, "sid revoked");
 	}
 	return rc;
 }
