@@ -78,8 +78,11 @@ void		 ac_jwks_stamp(const struct ac_config *, struct timespec *);
 /* token.c */
 void		 ac_token_cache_flush(void);
 
-/* revoke.c: non-zero when tok's sid names a revoked session. */
-int		 ac_revoke_hit(const struct ac_token *);
+/*
+ * revoke.c: non-zero when tok's sid names a revoked session (and app
+ * checks revocation).
+ */
+int		 ac_revoke_hit(const struct ac_app *, const struct ac_token *);
 
 /* keys.c */
 uint64_t	 ac_keys_serial(void);

@@ -372,14 +372,15 @@ out:
 }
 
 int
-ac_revoke_hit(const struct ac_token *tok)
+ac_revoke_hit(const struct ac_app *app, const struct ac_token *tok)
 {
 	json_object	*o;
 	const char	*sid;
 	size_t		 len;
 	int		 hit = 0;
 
-	if (__atomic_load_n(&rv.app, __ATOMIC_ACQUIRE) == NULL ||
+	if (!app->cfg.revocation_check ||
+	    __atomic_load_n(&rv.app, __ATOMIC_ACQUIRE) == NULL ||
 	    !json_object_object_get_ex(tok->claims, "sid", &o) ||
 	    !json_object_is_type(o, json_type_string))
 		return 0;

@@ -809,7 +809,7 @@ ac_token_verify(const struct ac_app *app, const char *t, size_t len,
 	rc = verify_locked(app, t, len, now, tok);
 	ac_keys_unlock(app);
 	/* After the cache, never instead of it: see revoke.c. */
-	if (rc == AC_OK && ac_revoke_hit(tok))
+	if (rc == AC_OK && ac_revoke_hit(app, tok))
 		return fail(tok, AC_TOKEN_REVOKED, "sid revoked");
 	/*
 	 * An unknown kid may be a provider's new key: fetch its set (spaced
@@ -822,7 +822,7 @@ ac_token_verify(const struct ac_app *app, const char *t, size_t len,
 		ac_keys_lock(app);
 		rc = verify_locked(app, t, len, now, tok);
 		ac_keys_unlock(app);
-		if (rc == AC_OK && ac_revoke_hit(tok))
+		if (rc == AC_OK && ac_revoke_hit(app, tok))
 			rc = fail(tok, AC_TOKEN_REVOKED, "sid revoked");
 	}
 	return rc;
