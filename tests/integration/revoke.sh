@@ -18,7 +18,7 @@
 ti_init
 ti_db_setup "$T/auth.db"
 for p in refresh verify todos; do
-	[ -x "$top_builddir/src/$p" ] || { echo "no src/$p"; exit 99; }
+	[ -x "$top_builddir/cgi-bin/$p" ] || { echo "no cgi-bin/$p"; exit 99; }
 done
 ti_key "$T/jwt.key"
 GRACE=1
@@ -41,9 +41,9 @@ group() {
 	mkdir -p "$T/$1"
 	T=$T/$1
 	TI_ROUTES=
-	ti_spawn auth "$top_builddir/src/refresh" 1 4
-	ti_spawn verify "$top_builddir/src/verify" 2 4
-	ti_spawn todos "$top_builddir/src/todos" 1 4
+	ti_spawn auth "$top_builddir/cgi-bin/refresh" 1 4
+	ti_spawn verify "$top_builddir/cgi-bin/verify" 2 4
+	ti_spawn todos "$top_builddir/cgi-bin/todos" 1 4
 	ti_route /api/auth/ auth
 	ti_route /verify verify
 	ti_route /api/ todos
@@ -162,7 +162,7 @@ ti_expect_status 200
 
 # --- a verify process started after the revocation ------------------------
 TOP=$T; T=$T/b
-ti_spawn verify_late "$top_builddir/src/verify" 1 2
+ti_spawn verify_late "$top_builddir/cgi-bin/verify" 1 2
 T=$TOP
 on b
 ti_request "late process: first answer" /late -H "Authorization: Bearer $A1"
@@ -248,7 +248,7 @@ ti_expect_status 204
 sleep 1
 export JWT_REVOCATION_CHECK=false
 TOP=$T; T=$T/a
-ti_spawn verify_late "$top_builddir/src/verify" 1 2
+ti_spawn verify_late "$top_builddir/cgi-bin/verify" 1 2
 T=$TOP
 unset JWT_REVOCATION_CHECK
 on a
