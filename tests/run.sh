@@ -5,6 +5,9 @@
 #   build/      ./configure --enable-werror && make && make check
 #   build-san/  ./configure --enable-werror --enable-sanitizers && make &&
 #               make check
+#   build/      tests/integration/debian_package.sh with AC_PACKAGE_TEST=1:
+#               dpkg-buildpackage, lintian, dpkg -i, verify behind nginx,
+#               dpkg --purge             (skipped when CI_FAST=1)
 #   build/      make distcheck            (skipped when CI_FAST=1)
 # and ends with one line, "N passed, N failed[, N skipped]", summing the
 # test results of both builds (each test's .trs file).  A step that fails
@@ -84,6 +87,16 @@ note "bootstrap"
 rm -rf build build-san
 build build --enable-werror
 build build-san --enable-werror --enable-sanitizers
+
+# The Debian package: built, installed, run and purged once per run, by
+# one test that runs only when AC_PACKAGE_TEST=1 (minutes: not in both
+# builds, not inside distcheck); its result counts with build/'s.
+if [ "${CI_FAST:-0}" != 1 ] && [ -f build/Makefile ]; then
+	note "build: the Debian package (tests/integration/debian_package.sh)"
+	AC_PACKAGE_TEST=1 make -C build check \
+	    TESTS=tests/integration/debian_package.sh ||
+	    cat build/tests/integration/debian_package.log
+fi
 
 if [ "${CI_FAST:-0}" != 1 ]; then
 	note "build: make distcheck"
