@@ -272,7 +272,7 @@ cmd_decode(int argc, char *argv[])
 	return rc;
 }
 
-/* Fetches JWKS_URL now and says whether it is usable (seed 003's check). */
+/* Fetches JWKS_URL now and says whether it is usable. */
 static int
 check_jwks(const struct ac_config *cfg)
 {

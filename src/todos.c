@@ -474,7 +474,8 @@ h_delete(struct ac_req *r, const struct ac_app *app)
 	return rc;
 }
 
-/* Who the token says the caller is (seed 003's GET /api/v1/me). */
+/* GET /api/v1/me: who the token says the caller is, for a client to
+ * learn the user id the other paths take. */
 static enum ac_reason
 h_me(struct ac_req *r, const struct ac_app *app)
 {
@@ -517,7 +518,11 @@ h_openapi(struct ac_req *r, const struct ac_app *app)
 	return AC_OK;
 }
 
-/* The same handlers under the three route shapes of the seed documents. */
+/*
+ * The same handlers under three paths, so that clients written against
+ * any of them work unchanged: /api/users/{uid}/todos, /api/{uid}/tasks
+ * (todos called tasks) and the versioned /api/v1/{uid}/tasks.
+ */
 static const struct ac_route routes[] = {
 	{ AC_GET,    "/api/users/{uid}/todos",		h_list },
 	{ AC_POST,   "/api/users/{uid}/todos",		h_create },

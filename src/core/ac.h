@@ -171,7 +171,8 @@ const struct ac_keyset *ac_app_keys(const struct ac_app *);
 void		 ac_app_free(struct ac_app *);
 
 /*
- * Configuration.  Names are those of the seed documents; the same names
+ * Configuration.  Names are the ones quickstarts already use (JWT_SECRET,
+ * DATABASE_URL ...); the same names
  * serve in the file (NAME=value) and in the environment, which wins.
  */
 struct ac_config {

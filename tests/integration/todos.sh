@@ -1,6 +1,6 @@
 #!/bin/bash
-# todos.sh: the todos program through nginx and spawn-fcgi.  The seed
-# documents' checks (200, 401 without a token, with "Bearer
+# todos.sh: the todos program through nginx and spawn-fcgi.  The checks every
+# client relies on (200, 401 without a token, with "Bearer
 # invalid-token", with Basic, with an expired token, 403 for another
 # user) on all three route shapes; a create/read/update/delete round
 # trip on each; pagination (offset and cursor) and the completed filter;
@@ -42,7 +42,7 @@ expect_reason()
 	web_manners
 }
 
-# --- The seed documents' checks, on all three route shapes -----------
+# --- What every client relies on, on all three route shapes ----------
 for shape in "/api/users/%s/todos" "/api/%s/tasks" "/api/v1/%s/tasks"; do
 	own=$(printf "$shape" alice)
 	other=$(printf "$shape" bob)
@@ -144,9 +144,9 @@ ti_expect_true "round trips left nothing" [ -z "$(snap)" ]
 base=/api/users/carol/todos
 for i in $(seq 1 25); do
 	if [ $((i % 5)) -eq 0 ]; then done=true; else done=false; fi
-	call "seed $i" POST "$base" "$C" -H "$J" \
+	call "fill $i" POST "$base" "$C" -H "$J" \
 	    -d "{\"title\":\"todo $i\",\"completed\":$done}"
-	[ "$TI_STATUS" = 201 ] || ti_fail "seed $i" 201 "$TI_STATUS"
+	[ "$TI_STATUS" = 201 ] || ti_fail "fill $i" 201 "$TI_STATUS"
 done
 all=$(ti_sql "SELECT id FROM todos WHERE user_id = 'carol' ORDER BY id DESC" | paste -sd, -)
 

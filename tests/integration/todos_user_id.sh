@@ -1,7 +1,7 @@
 #!/bin/bash
-# todos_user_id.sh: tokens shaped like seeds 001 and 002, whose subject
-# is a user_id claim (JWT_SUBJECT_CLAIM=user_id), a JSON number or a
-# string.  The number 42 owns /api/users/42/todos; 43 and the string
+# todos_user_id.sh: tokens whose subject is a user_id claim
+# (JWT_SUBJECT_CLAIM=user_id), a JSON number or a string.  The number 42
+# owns /api/users/42/todos; 43 and the string
 # "42x" do not; a token without the claim is 401.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
@@ -26,7 +26,7 @@ call "numeric user_id lists" GET /api/users/42/todos "$N"
 ti_expect_status 200
 ti_expect_json 'j' '[]'
 call "numeric user_id creates" POST /api/users/42/todos "$N" -H "$J" \
-    -d '{"title":"seed 001"}'
+    -d '{"title":"numeric owner"}'
 ti_expect_status 201
 ti_expect_json 'j["user_id"]' 42
 ti_expect_true "row owned by 42" [ "$(ti_sql \
@@ -37,9 +37,9 @@ call "numeric user_id, near miss" GET /api/users/042/todos "$N"
 ti_expect_error 403 forbidden
 call "me, numeric" GET /api/v1/me "$N"
 ti_expect_json 'j["user_id"]' 42
-call "string user_id (seed 002)" GET /api/test-user-123/tasks "$S"
+call "string user_id, tasks path" GET /api/test-user-123/tasks "$S"
 ti_expect_status 200
-call "string user_id, other user (seed 002)" GET /api/user-b/tasks "$S"
+call "string user_id, other user, tasks path" GET /api/user-b/tasks "$S"
 ti_expect_error 403 forbidden
 call "no user_id claim" GET /api/users/x/todos "$NONE"
 ti_expect_status 401
