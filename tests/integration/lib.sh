@@ -228,25 +228,37 @@ ti_fcgi_names()
 	echo "$TI_ROUTES" | awk '$2 == "fcgi" { print $3 }' | sort -u
 }
 
+# ti_nginx_head DIR: prints the start of an nginx.conf that keeps
+# everything (pid, logs, temporary files) in DIR, up to and with the
+# opening of the http block; the caller adds servers and closes it.
+# The one nginx.conf writer of the tests (ti_nginx_conf, lib_servers.sh's
+# ts_nginx) and of tools/dev-up.sh.
+ti_nginx_head()
+{
+	local d=$1 t
+
+	mkdir -p "$d/nginx-tmp"
+	echo "worker_processes 1;"
+	echo "daemon off;"
+	echo "pid $d/nginx.pid;"
+	echo "error_log $d/nginx-error.log info;"
+	[ "$(id -u)" = 0 ] && echo "user root;"
+	echo "events { worker_connections 512; }"
+	echo "http {"
+	echo "	access_log $d/nginx-access.log;"
+	for t in client_body fastcgi proxy uwsgi scgi; do
+		echo "	${t}_temp_path $d/nginx-tmp/$t;"
+	done
+}
+
 # ti_nginx_conf DIR PORT: writes DIR/nginx.conf for the routes in
 # TI_ROUTES (sockets DIR/NAME.sock) listening on 127.0.0.1:PORT.
 ti_nginx_conf()
 {
-	local d=$1 port=$2 prefix kind name t
+	local d=$1 port=$2 prefix kind name
 
-	mkdir -p "$d/nginx-tmp"
 	{
-		echo "worker_processes 1;"
-		echo "daemon off;"
-		echo "pid $d/nginx.pid;"
-		echo "error_log $d/nginx-error.log info;"
-		[ "$(id -u)" = 0 ] && echo "user root;"
-		echo "events { worker_connections 512; }"
-		echo "http {"
-		echo "	access_log $d/nginx-access.log;"
-		for t in client_body fastcgi proxy uwsgi scgi; do
-			echo "	${t}_temp_path $d/nginx-tmp/$t;"
-		done
+		ti_nginx_head "$d"
 		echo "	default_type application/octet-stream;"
 		echo "	server_tokens off;"
 		for name in $(ti_fcgi_names); do

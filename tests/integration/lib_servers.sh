@@ -139,7 +139,6 @@ ts_nginx()
 
 	ti_need nginx
 	bin=$(ti_bin nginx)
-	mkdir -p "$T/nginx-tmp"
 	# The site includes fastcgi_params, relative to nginx.conf's folder.
 	[ -f /etc/nginx/fastcgi_params ] || ti_skip "no /etc/nginx/fastcgi_params"
 	cp /etc/nginx/fastcgi_params "$T/"
@@ -148,17 +147,7 @@ ts_nginx()
 		TS_BACKEND_PORT=$(ti_port)
 		ts_etc nginx/jwt-auth.conf "$T/jwt-auth-nginx.conf"
 		{
-			echo "worker_processes 1;"
-			echo "daemon off;"
-			echo "pid $T/nginx.pid;"
-			echo "error_log $T/nginx-error.log info;"
-			[ "$(id -u)" = 0 ] && echo "user root;"
-			echo "events { worker_connections 256; }"
-			echo "http {"
-			echo "	access_log $T/nginx-access.log;"
-			for t in client_body fastcgi proxy uwsgi scgi; do
-				echo "	${t}_temp_path $T/nginx-tmp/$t;"
-			done
+			ti_nginx_head "$T"
 			echo "	include /etc/nginx/mime.types;"
 			echo "	include $T/jwt-auth-nginx.conf;"
 			echo "	server {"
