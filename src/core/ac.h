@@ -315,6 +315,28 @@ enum ac_reason	 ac_token_decode(const char *token, size_t len,
 		    size_t max, struct ac_token *tok);
 void		 ac_token_clear(struct ac_token *);
 
+/*
+ * JSON strings (claims.c).  json-c keeps a "\u0000" escape as a NUL inside
+ * a string, so strings from JSON are compared by length, never as C
+ * strings.  ac_json_has_nul: non-zero when JSON text of n bytes holds a
+ * NUL byte or a \u0000 escape.  ac_json_streq: non-zero when o is a
+ * string of exactly the n bytes s.  ac_json_str: o's text (borrowed from
+ * o) and *len (may be NULL), or NULL when o is not a string or holds a
+ * NUL.
+ */
+int		 ac_json_has_nul(const char *, size_t n);
+int		 ac_json_streq(json_object *o, const char *s, size_t n);
+const char	*ac_json_str(json_object *o, size_t *len);
+/*
+ * The value of claim name of a verified token as header text into buf
+ * (size bufsz): a string as it is, anything else (arrays included) as
+ * compact JSON.  Returns -1 when absent, too long, or when the text holds
+ * a control byte or starts or ends with a space: such a value is not
+ * passed on at all rather than passed on altered.
+ */
+int		 ac_claim_header_text(const struct ac_token *, const char *name,
+		    char *buf, size_t bufsz);
+
 /* base64url without padding.  Return the length written, or -1. */
 long		 ac_b64url_encode(const unsigned char *, size_t,
 		    char *out, size_t outsz);

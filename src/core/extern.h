@@ -77,6 +77,43 @@ void		 ac_jwks_stamp(const struct ac_config *, struct timespec *);
 
 /* token.c */
 void		 ac_token_cache_flush(void);
+/*
+ * The signature step of verification: decodes the base64url signature
+ * segment seg and checks it over msg with each key of ks that serves alg
+ * (and whose kid equals the JSON string kid, when not NULL).  AC_OK,
+ * AC_TOKEN_MALFORMED (segment), AC_KEY_UNKNOWN or AC_SIGNATURE_INVALID;
+ * *remote tells whether the key came from JWKS_URL.
+ */
+enum ac_reason	 ac_token_sig(const struct ac_keyset *, enum ac_alg,
+		    json_object *kid, const unsigned char *msg, size_t mlen,
+		    const char *seg, size_t seglen, int *remote);
+
+/* claims.c */
+/*
+ * Reads a NumericDate claim: 1 and *v when present, 0 when absent, -1
+ * when not a JSON number in [0, 9999-12-31].
+ */
+int		 ac_claim_date(json_object *claims, const char *name,
+		    int64_t *v);
+/*
+ * The claims of a token whose signature verified, in order (exp, nbf,
+ * iat, iss, aud, subject, type); sets tok->exp and tok->sub.  remote: the
+ * key came from JWKS_URL, whose tokens need not carry type.
+ */
+enum ac_reason	 ac_claims_check(const struct ac_config *, time_t now,
+		    int remote, struct ac_token *);
+
+/* keypolicy.c */
+/*
+ * 0 when pk may be trusted, else -1 with the reason in err: RSA keys need
+ * 2048 to 8192 significant bits of n and an odd e >= 3.
+ */
+int		 ac_key_policy(const EVP_PKEY *, char *err, size_t errlen);
+/*
+ * Puts an ECDSA R||S signature (P-256, P-384 or P-521 sizes) into its
+ * low-S form in place.  0, or -1 for another size.
+ */
+int		 ac_ecdsa_low_s(unsigned char *sig, size_t slen);
 
 /*
  * revoke.c: non-zero when tok's sid names a revoked session (and app

@@ -445,9 +445,8 @@ load_pem(struct ac_app *app, struct ac_keyset *ks, const char *name,
 		    "public (SubjectPublicKeyInfo)");
 		goto out;
 	}
-	if (EVP_PKEY_is_a(pk, "RSA") && EVP_PKEY_get_bits(pk) < 2048) {
-		ac_app_problemf(app, "%s: RSA key of %d bits; use at least "
-		    "2048", name, EVP_PKEY_get_bits(pk));
+	if (ac_key_policy(pk, err, sizeof(err)) == -1) {
+		ac_app_problemf(app, "%s: %s: %s", name, path, err);
 		goto out;
 	}
 	if ((alg = pick_alg(c, pk)) == -1) {
@@ -735,15 +734,15 @@ jwk_bytes(json_object *jwk, const char *name, unsigned char *out,
 	    (size_t)json_object_get_string_len(o), out, outsz);
 }
 
+/* A string member without NUL (claims.c), or NULL. */
 static const char *
 jwk_str(json_object *jwk, const char *name)
 {
 	json_object	*o;
 
-	if (!json_object_object_get_ex(jwk, name, &o) ||
-	    !json_object_is_type(o, json_type_string))
+	if (!json_object_object_get_ex(jwk, name, &o))
 		return NULL;
-	return json_object_get_string(o);
+	return ac_json_str(o, NULL);
 }
 
 /* The public key a JWK describes, or NULL (err says why). */
@@ -779,9 +778,8 @@ jwk_pkey(json_object *jwk, char *err, size_t errlen)
 	if (strcmp(kty, "RSA") == 0) {
 		na = jwk_bytes(jwk, "n", a, sizeof(a));
 		nb = jwk_bytes(jwk, "e", b, sizeof(b));
-		if (na < 256 || nb < 1 || nb > 8) {
-			snprintf(err, errlen, "RSA JWK: n of at least 2048 bits "
-			    "and e required");
+		if (na < 1 || nb < 1 || nb > 8) {
+			snprintf(err, errlen, "RSA JWK: n and e required");
 			goto out;
 		}
 		if ((n = BN_bin2bn(a, (int)na, NULL)) == NULL ||
@@ -819,6 +817,9 @@ jwk_pkey(json_object *jwk, char *err, size_t errlen)
 	    EVP_PKEY_fromdata_init(ctx) != 1 ||
 	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1) {
 		snprintf(err, errlen, "%s JWK: not a valid public key", kty);
+		pk = NULL;
+	} else if (ac_key_policy(pk, err, errlen) == -1) {
+		EVP_PKEY_free(pk);
 		pk = NULL;
 	}
 out:

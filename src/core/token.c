@@ -33,10 +33,9 @@
 #include "ac.h"
 #include "extern.h"
 
-/* Largest NumericDate we accept: 9999-12-31T23:59:59Z. */
-#define AC_MAXDATE	253402300799LL
 /* Largest decoded header or claim set we parse. */
 #define AC_MAXJSON	(48 * 1024)
+/* Largest signature: RSA-8192 (keys.c refuses larger RSA keys). */
 #define AC_MAXSIG	1024
 #define AC_JSONDEPTH	16
 
@@ -86,7 +85,8 @@ ac_token_clear(struct ac_token *tok)
 
 /*
  * Decodes one base64url segment holding a JSON object.  Refuses NUL
- * bytes, trailing bytes, deep nesting and anything but an object.
+ * bytes and \u0000 escapes (see claims.c), trailing bytes, deep nesting
+ * and anything but an object.
  */
 static __thread json_tokener *thread_jt;
 
@@ -103,7 +103,7 @@ segment_json(const char *seg, size_t len)
 	if (cap > sizeof(stackbuf) && (buf = malloc(cap)) == NULL)
 		return NULL;
 	if ((n = ac_b64url_decode(seg, len, buf, cap)) <= 0 ||
-	    memchr(buf, '\0', (size_t)n) != NULL)
+	    ac_json_has_nul((const char *)buf, (size_t)n))
 		goto out;
 	/* One tokener per thread, reset for each parse. */
 	if (thread_jt == NULL) {
@@ -206,8 +206,6 @@ ecdsa_der(const unsigned char *sig, size_t slen, size_t flen,
 	ECDSA_SIG_free(es);
 	return *derlen > 0 ? 0 : -1;
 }
-
-static int	numeric_date(json_object *, const char *, int64_t *);
 
 #define SLOTS	8
 static __thread struct {
@@ -422,7 +420,7 @@ tc_insert(const struct ac_app *app, const char *t, size_t len,
 	e->header = json_object_get(tok->header);
 	e->claims = json_object_get(tok->claims);
 	e->exp = tok->exp;
-	e->nbf = numeric_date(tok->claims, "nbf", &nbf) == 1 ? nbf : INT64_MIN;
+	e->nbf = ac_claim_date(tok->claims, "nbf", &nbf) == 1 ? nbf : INT64_MIN;
 	e->alg = tok->alg;
 	e->kid = tok->kid;
 	if (tok->sub == tok->subbuf) {
@@ -479,35 +477,6 @@ sig_ok(const struct ac_key *k, const unsigned char *msg, size_t mlen,
 	return ok;
 }
 
-/*
- * Reads a NumericDate claim.  Returns 1 and sets *v when present, 0 when
- * absent, -1 when not a JSON number in [0, AC_MAXDATE].
- */
-static int
-numeric_date(json_object *claims, const char *name, int64_t *v)
-{
-	json_object	*o;
-	double		 d;
-
-	if (!json_object_object_get_ex(claims, name, &o))
-		return 0;
-	if (json_object_is_type(o, json_type_int)) {
-		errno = 0;
-		*v = json_object_get_int64(o);
-		if (errno != 0 || *v < 0 || *v > AC_MAXDATE)
-			return -1;
-		return 1;
-	}
-	if (json_object_is_type(o, json_type_double)) {
-		d = json_object_get_double(o);
-		if (!isfinite(d) || d < 0 || d > (double)AC_MAXDATE)
-			return -1;
-		*v = (int64_t)floor(d);
-		return 1;
-	}
-	return -1;
-}
-
 /* Sets tok->detail and returns r. */
 static enum ac_reason
 fail(struct ac_token *tok, enum ac_reason r, const char *detail)
@@ -515,112 +484,6 @@ fail(struct ac_token *tok, enum ac_reason r, const char *detail)
 
 	snprintf(tok->detail, sizeof(tok->detail), "%s", detail);
 	return r;
-}
-
-/* A subject claim missing or unusable: "user_id (JWT_SUBJECT_CLAIM=user_id)". */
-static enum ac_reason
-subject_fail(const struct ac_config *c, struct ac_token *tok,
-    enum ac_reason r)
-{
-
-	if (r == AC_CLAIM_INVALID && c->subject_integer)
-		snprintf(tok->detail, sizeof(tok->detail), "%s must be an "
-		    "integer (JWT_SUBJECT_TYPE=integer)", c->subject_claim);
-	else
-		snprintf(tok->detail, sizeof(tok->detail), "%s (JWT_SUBJECT_"
-		    "CLAIM=%s)", c->subject_claim, c->subject_claim);
-	return r;
-}
-
-/*
- * The claims, in order.  remote: the key came from JWKS_URL, whose tokens
- * need not carry the suite's own type claim (Better Auth's do not), though
- * one that names another type is still refused.
- */
-static enum ac_reason
-check_claims(const struct ac_config *c, time_t now, int remote,
-    struct ac_token *tok)
-{
-	json_object	*o, *e;
-	int64_t		 exp, nbf, iat;
-	int		 rc;
-	size_t		 i, n;
-	const char	*s;
-
-	if ((rc = numeric_date(tok->claims, "exp", &exp)) == -1)
-		return fail(tok, AC_TOKEN_MALFORMED, "exp is not a NumericDate");
-	if (rc == 0)
-		return fail(tok, AC_CLAIM_MISSING, "exp");
-	tok->exp = exp;
-	if ((int64_t)now >= exp + c->leeway)
-		return fail(tok, AC_TOKEN_EXPIRED, "exp");
-	if ((rc = numeric_date(tok->claims, "nbf", &nbf)) == -1)
-		return fail(tok, AC_TOKEN_MALFORMED, "nbf is not a NumericDate");
-	if (rc == 1 && (int64_t)now + c->leeway < nbf)
-		return fail(tok, AC_TOKEN_NOT_YET_VALID, "nbf");
-	if ((rc = numeric_date(tok->claims, "iat", &iat)) == -1)
-		return fail(tok, AC_TOKEN_MALFORMED, "iat is not a NumericDate");
-	if (rc == 1 && iat > (int64_t)now + c->leeway)
-		return fail(tok, AC_TOKEN_ISSUED_IN_FUTURE, "iat");
-
-	if (c->issuer != NULL) {
-		if (!json_object_object_get_ex(tok->claims, "iss", &o))
-			return fail(tok, AC_CLAIM_MISSING, "iss");
-		if (!json_object_is_type(o, json_type_string) ||
-		    strcmp(json_object_get_string(o), c->issuer) != 0)
-			return fail(tok, AC_ISSUER_INVALID, "iss");
-	}
-	if (c->audience != NULL) {
-		if (!json_object_object_get_ex(tok->claims, "aud", &o))
-			return fail(tok, AC_CLAIM_MISSING, "aud");
-		rc = 0;
-		if (json_object_is_type(o, json_type_string))
-			rc = strcmp(json_object_get_string(o),
-			    c->audience) == 0;
-		else if (json_object_is_type(o, json_type_array)) {
-			n = json_object_array_length(o);
-			for (i = 0; i < n && !rc; i++) {
-				e = json_object_array_get_idx(o, i);
-				rc = json_object_is_type(e, json_type_string) &&
-				    strcmp(json_object_get_string(e),
-				    c->audience) == 0;
-			}
-		}
-		if (!rc)
-			return fail(tok, AC_AUDIENCE_INVALID, "aud");
-	}
-
-	/*
-	 * The subject: a string, or an integer for user_id-style claims;
-	 * only an integer under JWT_SUBJECT_TYPE=integer.  The detail names
-	 * the setting, so that an operator sees where the claim name comes
-	 * from.
-	 */
-	if (!json_object_object_get_ex(tok->claims, c->subject_claim, &o))
-		return subject_fail(c, tok, AC_CLAIM_MISSING);
-	if (c->subject_integer && !json_object_is_type(o, json_type_int))
-		return subject_fail(c, tok, AC_CLAIM_INVALID);
-	if (json_object_is_type(o, json_type_int) &&
-	    (c->subject_integer || strcmp(c->subject_claim, "sub") != 0)) {
-		snprintf(tok->subbuf, sizeof(tok->subbuf), "%" PRId64,
-		    json_object_get_int64(o));
-		tok->sub = tok->subbuf;
-	} else if (json_object_is_type(o, json_type_string)) {
-		s = json_object_get_string(o);
-		n = (size_t)json_object_get_string_len(o);
-		if (n == 0 || n > 255 || strlen(s) != n)
-			return subject_fail(c, tok, AC_CLAIM_INVALID);
-		tok->sub = s;
-	} else
-		return subject_fail(c, tok, AC_CLAIM_INVALID);
-
-	if (json_object_object_get_ex(tok->claims, "type", &o)) {
-		if (!json_object_is_type(o, json_type_string) ||
-		    strcmp(json_object_get_string(o), "access") != 0)
-			return fail(tok, AC_TOKEN_TYPE_INVALID, "type");
-	} else if (c->require_type && !remote)
-		return fail(tok, AC_CLAIM_MISSING, "type");
-	return AC_OK;
 }
 
 enum ac_reason
@@ -649,18 +512,45 @@ ac_token_decode(const char *t, size_t len, size_t max, struct ac_token *tok)
 	return AC_OK;
 }
 
+enum ac_reason
+ac_token_sig(const struct ac_keyset *ks, enum ac_alg alg, json_object *kid,
+    const unsigned char *msg, size_t mlen, const char *seg, size_t seglen,
+    int *remote)
+{
+	const struct ac_key *k;
+	unsigned char	 sig[AC_MAXSIG];
+	long		 slen;
+	size_t		 i;
+	int		 tried = 0, ok = 0;
+
+	/* AC_MAXSIG bytes take ceil(AC_MAXSIG * 4 / 3) characters. */
+	if (seglen == 0 || seglen > (AC_MAXSIG * 4 + 2) / 3 ||
+	    (slen = ac_b64url_decode(seg, seglen, sig, sizeof(sig))) <= 0)
+		return AC_TOKEN_MALFORMED;
+	for (i = 0; i < ks->nkeys && !ok; i++) {
+		k = &ks->keys[i];
+		if (k->alg != alg ||
+		    (kid != NULL && !ac_json_streq(kid, k->kid, strlen(k->kid))))
+			continue;
+		tried = 1;
+		ok = sig_ok(k, msg, mlen, sig, (size_t)slen);
+		*remote = k->remote;
+	}
+	if (!tried)
+		return AC_KEY_UNKNOWN;
+	return ok ? AC_OK : AC_SIGNATURE_INVALID;
+}
+
 static enum ac_reason
 verify_locked(const struct ac_app *app, const char *t, size_t len,
     time_t now, struct ac_token *tok)
 {
 	const struct ac_config *c = &app->cfg;
 	const struct ac_keyset *ks = &app->keys;
-	const struct ac_key *k;
-	json_object	*o;
-	unsigned char	 sig[AC_MAXSIG];
-	long		 slen;
-	size_t		 d1, d2, i, sseg;
-	int		 tried = 0, ok = 0, remote = 0;
+	json_object	*o, *kid = NULL;
+	const char	*as;
+	size_t		 d1, d2, i;
+	int		 remote = 0;
 	enum ac_alg	 alg;
 	enum ac_reason	 rc;
 	struct tcentry	*e;
@@ -694,7 +584,7 @@ verify_locked(const struct ac_app *app, const char *t, size_t len,
 	if (!json_object_object_get_ex(tok->header, "alg", &o) ||
 	    !json_object_is_type(o, json_type_string))
 		return fail(tok, AC_TOKEN_MALFORMED, "header has no alg");
-	if (ac_alg_parse(json_object_get_string(o), &alg) == -1)
+	if ((as = ac_json_str(o, NULL)) == NULL || ac_alg_parse(as, &alg) == -1)
 		return fail(tok, AC_ALG_NOT_ALLOWED, "alg unknown");
 	for (i = 0; i < c->nalgs; i++)
 		if (c->algs[i] == alg)
@@ -705,35 +595,21 @@ verify_locked(const struct ac_app *app, const char *t, size_t len,
 	/* We implement no header extensions, so none may be critical. */
 	if (json_object_object_get_ex(tok->header, "crit", NULL))
 		return fail(tok, AC_TOKEN_MALFORMED, "crit header");
-	if (json_object_object_get_ex(tok->header, "kid", &o)) {
-		if (!json_object_is_type(o, json_type_string))
+	if (json_object_object_get_ex(tok->header, "kid", &kid)) {
+		if ((tok->kid = ac_json_str(kid, NULL)) == NULL)
 			return fail(tok, AC_TOKEN_MALFORMED, "kid not a string");
-		tok->kid = json_object_get_string(o);
 	}
 
-	sseg = len - d2 - 1;
-	if (sseg == 0 || sseg > AC_MAXSIG * 4 / 3 ||
-	    (slen = ac_b64url_decode(t + d2 + 1, sseg, sig, sizeof(sig))) <= 0)
-		return fail(tok, AC_TOKEN_MALFORMED, "signature not base64url");
-
-	for (i = 0; i < ks->nkeys && !ok; i++) {
-		k = &ks->keys[i];
-		if (k->alg != alg ||
-		    (tok->kid != NULL && strcmp(tok->kid, k->kid) != 0))
-			continue;
-		tried = 1;
-		ok = sig_ok(k, (const unsigned char *)t, d2, sig, (size_t)slen);
-		remote = k->remote;
-	}
-	if (!tried)
-		return fail(tok, AC_KEY_UNKNOWN, "no key with this kid and alg");
-	if (!ok)
-		return fail(tok, AC_SIGNATURE_INVALID, "signature");
+	if ((rc = ac_token_sig(ks, alg, kid, (const unsigned char *)t, d2,
+	    t + d2 + 1, len - d2 - 1, &remote)) != AC_OK)
+		return fail(tok, rc, rc == AC_TOKEN_MALFORMED ?
+		    "signature not base64url" : rc == AC_KEY_UNKNOWN ?
+		    "no key with this kid and alg" : "signature");
 
 	if ((tok->claims = segment_json(t + d1 + 1, d2 - d1 - 1)) == NULL)
 		return fail(tok, AC_TOKEN_MALFORMED,
 		    "payload is not a base64url JSON object");
-	if ((rc = check_claims(c, now, remote, tok)) == AC_OK)
+	if ((rc = ac_claims_check(c, now, remote, tok)) == AC_OK)
 		tc_insert(app, t, len, tok);
 	return rc;
 }
@@ -845,6 +721,35 @@ jwt_alg(enum ac_alg a)
 	}
 }
 
+static size_t
+alg_curve_size(enum ac_alg a)
+{
+
+	return a == AC_ALG_ES256 ? 32 : a == AC_ALG_ES384 ? 48 :
+	    a == AC_ALG_ES512 ? 66 : 0;
+}
+
+/*
+ * ECDSA's (r, s) and (r, n - s) both verify; the suite issues the low-S
+ * one only, so that each of its tokens has one spelling (keypolicy.c).
+ * Rewrites the signature segment of the compact JWS t in place (same
+ * length).
+ */
+static int
+es_low_s(char *t)
+{
+	unsigned char	 sig[2 * 66];
+	char		*seg;
+	long		 n;
+
+	if ((seg = strrchr(t, '.')) == NULL ||
+	    (n = ac_b64url_decode(seg + 1, strlen(seg + 1), sig,
+	    sizeof(sig))) <= 0 || ac_ecdsa_low_s(sig, (size_t)n) == -1 ||
+	    ac_b64url_encode(sig, (size_t)n, seg + 1, strlen(seg + 1) + 1) < 0)
+		return -1;
+	return 0;
+}
+
 static enum ac_reason
 issue_locked(const struct ac_app *app, const char *sub, long ttl,
     json_object *extra, char **out)
@@ -936,6 +841,11 @@ issue_locked(const struct ac_app *app, const char *sub, long ttl,
 		goto out;
 	if ((*out = jwt_encode_str(jwt)) == NULL)
 		goto out;
+	if (alg_curve_size(k->alg) != 0 && es_low_s(*out) == -1) {
+		free(*out);
+		*out = NULL;
+		goto out;
+	}
 	rc = AC_OK;
 out:
 	jwt_free(jwt);

@@ -29,7 +29,9 @@
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/ecdsa.h>
+#include <openssl/obj_mac.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/param_build.h>
@@ -433,13 +435,52 @@ m_std(char *seg)
 }
 
 /*
+ * Puts an ECDSA R||S signature of slen bytes into its high-S form (s >
+ * n/2) when high, else its low-S form, using n - s: both verify under
+ * plain ECDSA.  -1 when the signature is not one of P-256/384/521.
+ */
+static int
+m_ecdsa_s(unsigned char *sig, size_t slen, int high)
+{
+	size_t		 flen = slen / 2;
+	int		 nid = flen == 32 ? NID_X9_62_prime256v1 :
+			    flen == 48 ? NID_secp384r1 :
+			    flen == 66 ? NID_secp521r1 : NID_undef;
+	EC_GROUP	*g;
+	BIGNUM		*sv, *half, *alt;
+	int		 ishigh;
+
+	if (nid == NID_undef || slen % 2 != 0)
+		return -1;
+	g = EC_GROUP_new_by_curve_name(nid);
+	ck_assert_ptr_nonnull(g);
+	sv = BN_bin2bn(sig + flen, (int)flen, NULL);
+	half = BN_dup(EC_GROUP_get0_order(g));
+	alt = BN_new();
+	ck_assert(sv != NULL && half != NULL && alt != NULL);
+	ck_assert(BN_rshift1(half, half));
+	ishigh = BN_cmp(sv, half) > 0;
+	if (ishigh != high) {
+		ck_assert(BN_sub(alt, EC_GROUP_get0_order(g), sv));
+		ck_assert_int_eq(BN_bn2binpad(alt, sig + flen, (int)flen),
+		    (int)flen);
+	}
+	BN_free(sv);
+	BN_free(half);
+	BN_free(alt);
+	EC_GROUP_free(g);
+	return 0;
+}
+
+/*
  * Builds the token of a row; NULL with why set when a mutation does not
  * apply to it (the row must then be fixed).  Mutations, comma-separated:
  * hdr-pad, pay-pad, sig-pad (base64 '=' padding), hdr-trailbits,
  * pay-trailbits, sig-trailbits (non-canonical last character), pay-std
  * ('+' '/'), pay-badchar ('*' inside), hdr-nul (a NUL byte after the
  * JSON), sig-flip (one signature bit), pay-tamper (alice -> admin after
- * signing), segs1, segs2, segs4 (segment count).  Header $KID is the
+ * signing), segs1, segs2, segs4 (segment count), sig-highs, sig-lows
+ * (ECDSA s in its high or low form, n - s).  Header $KID is the
  * signing key's kid; payload $BIG is 9000 bytes of filler.
  */
 static char *
@@ -485,6 +526,9 @@ build(const struct ac_app *app, const struct attack *a, char *why,
 	ck_assert_ptr_nonnull(input);
 	sprintf(input, "%s.%s", h, p);
 	slen = sign(a->sign, input, sig, sizeof(sig));
+	if ((has(a->mutate, "sig-highs") || has(a->mutate, "sig-lows")) &&
+	    m_ecdsa_s(sig, slen, has(a->mutate, "sig-highs")) == -1)
+		bad = "sig-highs";
 	if (has(a->mutate, "sig-flip")) {
 		if (slen == 0)
 			bad = "sig-flip";
@@ -905,7 +949,6 @@ START_TEST(test_issue_refusals)
 }
 END_TEST
 
-/* Default TTL is JWT_ACCESS_TOKEN_EXPIRE_MINUTES. */
 /*
  * JWT_SUBJECT_CLAIM applies to the tokens the suite issues; with
  * JWT_SUBJECT_TYPE=integer the subject must be a JSON integer; the
@@ -963,6 +1006,56 @@ START_TEST(test_subject_claim)
 }
 END_TEST
 
+/*
+ * ECDSA tokens the suite issues carry the low-S form of their signature
+ * (one spelling per token; the verifier accepts both, see verify.8).
+ * OpenSSL signs high-S about half the time, so 24 tokens per curve all
+ * low-S cannot happen by chance.
+ */
+START_TEST(test_issue_low_s)
+{
+	static const char *const algs[] = { "ES256", "ES384", "ES512" };
+	struct ac_app	*app;
+	char		 path[PATH_MAX], *t, *t2, *hs;
+	unsigned char	 sig[132], low[132];
+	size_t		 n, i;
+
+	env_clear();
+	keypath(path, sizeof(path), algs[_i]);
+	setenv("JWT_PRIVATE_KEY_FILE", path, 1);
+	setenv("JWT_ALGORITHM", algs[_i], 1);
+	app = app_load();
+	for (i = 0; i < 24; i++) {
+		ck_assert_int_eq(ac_token_issue(app, "bob", 0, NULL, &t), AC_OK);
+		n = unb64u(strrchr(t, '.') + 1, sig, sizeof(sig));
+		memcpy(low, sig, n);
+		ck_assert_int_eq(m_ecdsa_s(low, n, 0), 0);
+		ck_assert_msg(memcmp(low, sig, n) == 0,
+		    "%s token %zu has a high-S signature", algs[_i], i);
+		/* Its high-S twin verifies as well. */
+		ck_assert_int_eq(m_ecdsa_s(sig, n, 1), 0);
+		t2 = strdup(t);
+		ck_assert_ptr_nonnull(t2);
+		hs = b64u(sig, n);
+		ck_assert_uint_eq(strlen(hs), strlen(strrchr(t2, '.') + 1));
+		strcpy(strrchr(t2, '.') + 1, hs);
+		free(hs);
+		ck_assert_int_ne(strcmp(t, t2), 0);
+		{
+			struct ac_token	 tok;
+
+			ck_assert_int_eq(ac_token_verify(app, t2, strlen(t2),
+			    time(NULL), &tok), AC_OK);
+			ac_token_clear(&tok);
+		}
+		free(t2);
+		free(t);
+	}
+	ac_app_free(app);
+}
+END_TEST
+
+/* Default TTL is JWT_ACCESS_TOKEN_EXPIRE_MINUTES. */
 START_TEST(test_issue_default_ttl)
 {
 	struct ac_app	*app;
@@ -1419,6 +1512,7 @@ main(void)
 	tcase_add_test(tc, test_issue_refusals);
 	tcase_add_test(tc, test_issue_default_ttl);
 	tcase_add_test(tc, test_subject_claim);
+	tcase_add_loop_test(tc, test_issue_low_s, 0, 3);
 	tcase_add_test(tc, test_public_only_and_rotation);
 	tcase_add_test(tc, test_key_id_override);
 	suite_add_tcase(s, tc);
