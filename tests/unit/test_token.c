@@ -480,7 +480,8 @@ m_ecdsa_s(unsigned char *sig, size_t slen, int high)
  * ('+' '/'), pay-badchar ('*' inside), hdr-nul (a NUL byte after the
  * JSON), sig-flip (one signature bit), pay-tamper (alice -> admin after
  * signing), segs1, segs2, segs4 (segment count), sig-highs, sig-lows
- * (ECDSA s in its high or low form, n - s).  Header $KID is the
+ * (ECDSA s in its high or low form, n - s), sig-len1024, sig-len1025
+ * (a signature of that many bytes).  Header $KID is the
  * signing key's kid; payload $BIG is 9000 bytes of filler.
  */
 static char *
@@ -490,7 +491,7 @@ build(const struct ac_app *app, const struct attack *a, char *why,
 	const struct ac_key *k = ac_keys_signer(ac_app_keys(app));
 	char		 big[9001], *htext, *ptext, *h = NULL, *p = NULL;
 	char		*s = NULL, *input = NULL, *tok = NULL, *t;
-	unsigned char	 sig[1024];
+	unsigned char	 sig[1025];
 	size_t		 slen, hlen;
 	const char	*bad = NULL;
 
@@ -529,6 +530,12 @@ build(const struct ac_app *app, const struct attack *a, char *why,
 	if ((has(a->mutate, "sig-highs") || has(a->mutate, "sig-lows")) &&
 	    m_ecdsa_s(sig, slen, has(a->mutate, "sig-highs")) == -1)
 		bad = "sig-highs";
+	/* A signature of the largest size the verifier reads (RSA-8192's
+	 * 1024 bytes: 1366 characters), and one byte more. */
+	if (has(a->mutate, "sig-len1024") || has(a->mutate, "sig-len1025")) {
+		slen = has(a->mutate, "sig-len1024") ? 1024 : 1025;
+		memset(sig, 0x5a, slen);
+	}
 	if (has(a->mutate, "sig-flip")) {
 		if (slen == 0)
 			bad = "sig-flip";
