@@ -135,6 +135,9 @@ void		 ac_log(enum ac_loglevel, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 /* Copies src into dst (size n), replacing bytes outside 0x21-0x7e. */
 void		 ac_log_clean(char *dst, size_t n, const char *src);
+/* The same for a value printed inside double quotes: spaces stay, '"'
+ * and '\\' become '?' as other bytes outside 0x20-0x7e do. */
+void		 ac_log_quote(char *dst, size_t n, const char *src);
 
 /*
  * The application context: configuration and keys.  Load it once;

@@ -103,6 +103,12 @@ int		 ac_claim_date(json_object *claims, const char *name,
 enum ac_reason	 ac_claims_check(const struct ac_config *, time_t now,
 		    int remote, struct ac_token *);
 
+/* keys.c, for jwk.c: the rules every key meets. */
+int		 ac_key_fits(EVP_PKEY *, enum ac_alg);
+int		 ac_key_pick_alg(const struct ac_config *, EVP_PKEY *);
+int		 ac_key_thumbprint(struct ac_key *);
+void		 ac_key_clear(struct ac_key *);
+
 /* keypolicy.c */
 /*
  * 0 when pk may be trusted, else -1 with the reason in err: RSA keys need

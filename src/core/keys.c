@@ -653,12 +653,70 @@ ac_keys_unlock(const struct ac_app *app)
 	pthread_rwlock_unlock((pthread_rwlock_t *)(uintptr_t)&app->keylock);
 }
 
+/*
+ * A reload that found problems keeps serving the old set, but never a key
+ * the new one lacks: retirement (`authctl key retire` removes the file)
+ * must win even while another file is broken, or a retired key would
+ * keep verifying until the directory is fixed.  Old keys whose kid and
+ * algorithm the partial new set ks still holds stay; the rest go now, and
+ * the signer too if it went (issuing then fails until a reload succeeds).
+ */
+static void
+keep_survivors(struct ac_app *app, const struct ac_keyset *ks)
+{
+	struct ac_keyset *kept, old;
+	char		 kid[sizeof(kept->keys[0].kid)];
+	size_t		 i, j;
+	int		 gone = 0;
+
+	if ((kept = calloc(1, sizeof(*kept))) == NULL)
+		return;
+	kept->signer = -1;
+	for (i = 0; i < app->keys.nkeys; i++) {
+		for (j = 0; j < ks->nkeys; j++)
+			if (ks->keys[j].alg == app->keys.keys[i].alg &&
+			    strcmp(ks->keys[j].kid, app->keys.keys[i].kid) == 0)
+				break;
+		if (j == ks->nkeys) {
+			gone = 1;
+			ac_log_clean(kid, sizeof(kid), app->keys.keys[i].kid);
+			ac_log(AC_LOG_ERROR, "event=key_dropped kid=%s "
+			    "why=not_in_new_key_set", kid);
+			continue;
+		}
+		if (app->keys.signer == (int)i)
+			kept->signer = (int)kept->nkeys;
+		kept->keys[kept->nkeys++] = app->keys.keys[i];
+	}
+	if (gone) {
+		kept->gen = ac_keys_serial();
+		pthread_rwlock_wrlock(&app->keylock);
+		old = app->keys;
+		app->keys = *kept;
+		pthread_rwlock_unlock(&app->keylock);
+		/* Free what went; what stayed now belongs to app->keys. */
+		for (i = 0; i < old.nkeys; i++)
+			for (j = 0; j < app->keys.nkeys; j++)
+				if (app->keys.keys[j].pkey == old.keys[i].pkey &&
+				    app->keys.keys[j].mac == old.keys[i].mac &&
+				    app->keys.keys[j].secret ==
+				    old.keys[i].secret) {
+					memset(&old.keys[i], 0,
+					    sizeof(old.keys[i]));
+					break;
+				}
+		ac_keys_free(&old);
+	}
+	free(kept);
+}
+
 int
 ac_keys_reload(struct ac_app *app, int force)
 {
 	struct ac_app	*scratch;
 	struct ac_keyset *ks = NULL, old;
 	struct timespec	 ts, js;
+	char		 qp[512];
 	time_t		 now = time(NULL);
 	size_t		 i;
 	int		 rc = 0;
@@ -693,12 +751,17 @@ ac_keys_reload(struct ac_app *app, int force)
 	scratch->cfg = app->cfg;		/* borrowed, read-only */
 	keys_build(scratch, ks);
 	if (scratch->nproblems > 0) {
-		for (i = 0; i < scratch->nproblems; i++)
+		for (i = 0; i < scratch->nproblems; i++) {
+			ac_log_quote(qp, sizeof(qp), scratch->problems[i] !=
+			    NULL ? scratch->problems[i] : "out of memory");
 			ac_log(AC_LOG_ERROR, "event=keys_reload_refused "
-			    "problem=\"%s\"", scratch->problems[i] != NULL ?
-			    scratch->problems[i] : "out of memory");
+			    "problem=\"%s\"", qp);
+		}
+		keep_survivors(app, ks);
 		ac_keys_free(ks);
 		rc = -1;
+		/* The stamps stay: the next look tries again. */
+		goto done;
 	} else {
 		pthread_rwlock_wrlock(&app->keylock);
 		old = app->keys;
@@ -711,6 +774,7 @@ ac_keys_reload(struct ac_app *app, int force)
 	}
 	app->keysstamp = ts;
 	app->jwksstamp = js;
+done:
 	for (i = 0; i < scratch->nproblems; i++)
 		free(scratch->problems[i]);
 	free(scratch);
@@ -720,175 +784,33 @@ out:
 	return rc;
 }
 
-/* A base64url member of a JWK, decoded into out; its length or -1. */
-static long
-jwk_bytes(json_object *jwk, const char *name, unsigned char *out,
-    size_t outsz)
+/* For jwk.c, which imports JWKs with the same rules. */
+int
+ac_key_fits(EVP_PKEY *pk, enum ac_alg alg)
 {
-	json_object	*o;
 
-	if (!json_object_object_get_ex(jwk, name, &o) ||
-	    !json_object_is_type(o, json_type_string))
-		return -1;
-	return ac_b64url_decode(json_object_get_string(o),
-	    (size_t)json_object_get_string_len(o), out, outsz);
+	return alg_fits(pk, alg);
 }
 
-/* A string member without NUL (claims.c), or NULL. */
-static const char *
-jwk_str(json_object *jwk, const char *name)
+int
+ac_key_pick_alg(const struct ac_config *c, EVP_PKEY *pk)
 {
-	json_object	*o;
 
-	if (!json_object_object_get_ex(jwk, name, &o))
-		return NULL;
-	return ac_json_str(o, NULL);
+	return pick_alg(c, pk);
 }
 
-/* The public key a JWK describes, or NULL (err says why). */
-static EVP_PKEY *
-jwk_pkey(json_object *jwk, char *err, size_t errlen)
+int
+ac_key_thumbprint(struct ac_key *k)
 {
-	unsigned char	 a[1024], b[1024], pt[1 + 2 * 66];
-	long		 na, nb;
-	const char	*kty = jwk_str(jwk, "kty"), *crv = jwk_str(jwk, "crv");
-	const char	*group = NULL;
-	size_t		 flen = 0;
-	BIGNUM		*n = NULL, *e = NULL;
-	OSSL_PARAM_BLD	*bld = NULL;
-	OSSL_PARAM	*params = NULL;
-	EVP_PKEY_CTX	*ctx = NULL;
-	EVP_PKEY	*pk = NULL;
 
-	if (kty == NULL) {
-		snprintf(err, errlen, "JWK without kty");
-		return NULL;
-	}
-	if (strcmp(kty, "OKP") == 0) {
-		if (crv == NULL || strcmp(crv, "Ed25519") != 0 ||
-		    jwk_bytes(jwk, "x", a, sizeof(a)) != 32) {
-			snprintf(err, errlen, "OKP JWK: only Ed25519 with a "
-			    "32-byte x");
-			return NULL;
-		}
-		return EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, a, 32);
-	}
-	if ((bld = OSSL_PARAM_BLD_new()) == NULL)
-		return NULL;
-	if (strcmp(kty, "RSA") == 0) {
-		na = jwk_bytes(jwk, "n", a, sizeof(a));
-		nb = jwk_bytes(jwk, "e", b, sizeof(b));
-		if (na < 1 || nb < 1 || nb > 8) {
-			snprintf(err, errlen, "RSA JWK: n and e required");
-			goto out;
-		}
-		if ((n = BN_bin2bn(a, (int)na, NULL)) == NULL ||
-		    (e = BN_bin2bn(b, (int)nb, NULL)) == NULL ||
-		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
-		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e))
-			goto out;
-		ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-	} else if (strcmp(kty, "EC") == 0) {
-		if (crv != NULL && strcmp(crv, "P-256") == 0)
-			group = "prime256v1", flen = 32;
-		else if (crv != NULL && strcmp(crv, "P-384") == 0)
-			group = "secp384r1", flen = 48;
-		else if (crv != NULL && strcmp(crv, "P-521") == 0)
-			group = "secp521r1", flen = 66;
-		if (group == NULL ||
-		    jwk_bytes(jwk, "x", pt + 1, flen) != (long)flen ||
-		    jwk_bytes(jwk, "y", pt + 1 + flen, flen) != (long)flen) {
-			snprintf(err, errlen, "EC JWK: crv P-256, P-384 or "
-			    "P-521 with x and y of the curve's size");
-			goto out;
-		}
-		pt[0] = 0x04;
-		if (!OSSL_PARAM_BLD_push_utf8_string(bld,
-		    OSSL_PKEY_PARAM_GROUP_NAME, group, 0) ||
-		    !OSSL_PARAM_BLD_push_octet_string(bld,
-		    OSSL_PKEY_PARAM_PUB_KEY, pt, 1 + 2 * flen))
-			goto out;
-		ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	} else {
-		snprintf(err, errlen, "JWK kty %s not supported", kty);
-		goto out;
-	}
-	if (ctx == NULL || (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-		snprintf(err, errlen, "%s JWK: not a valid public key", kty);
-		pk = NULL;
-	} else if (ac_key_policy(pk, err, errlen) == -1) {
-		EVP_PKEY_free(pk);
-		pk = NULL;
-	}
-out:
-	BN_free(n);
-	BN_free(e);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
-	EVP_PKEY_CTX_free(ctx);
-	return pk;
+	return thumbprint(k);
 }
 
-enum ac_reason
-ac_keys_add_jwk(struct ac_keyset *ks, const struct ac_config *c,
-    json_object *jwk, char *err, size_t errlen)
+void
+ac_key_clear(struct ac_key *k)
 {
-	struct ac_key	*k;
-	EVP_PKEY	*pk;
-	const char	*s;
-	enum ac_alg	 alg;
-	size_t		 i;
-	int		 a;
 
-	if (!json_object_is_type(jwk, json_type_object)) {
-		snprintf(err, errlen, "JWK is not an object");
-		return AC_VALIDATION_FAILED;
-	}
-	if ((s = jwk_str(jwk, "use")) != NULL && strcmp(s, "sig") != 0) {
-		snprintf(err, errlen, "JWK use is %s, not sig", s);
-		return AC_VALIDATION_FAILED;
-	}
-	if (ks->nkeys == AC_MAXKEYS) {
-		snprintf(err, errlen, "too many keys (at most %d)", AC_MAXKEYS);
-		return AC_VALIDATION_FAILED;
-	}
-	if ((pk = jwk_pkey(jwk, err, errlen)) == NULL)
-		return AC_VALIDATION_FAILED;
-	if ((s = jwk_str(jwk, "alg")) != NULL) {
-		for (i = 0; i < c->nalgs; i++)
-			if (strcmp(s, ac_alg_str(c->algs[i])) == 0)
-				break;
-		if (ac_alg_parse(s, &alg) == -1 || i == c->nalgs ||
-		    !alg_fits(pk, alg)) {
-			snprintf(err, errlen, "JWK alg %s is not allowed by "
-			    "JWT_ALGORITHM or does not fit its key", s);
-			EVP_PKEY_free(pk);
-			return AC_ALG_NOT_ALLOWED;
-		}
-		a = (int)alg;
-	} else if ((a = pick_alg(c, pk)) == -1) {
-		snprintf(err, errlen, "JWK of type %s fits no algorithm in "
-		    "JWT_ALGORITHM", EVP_PKEY_get0_type_name(pk));
-		EVP_PKEY_free(pk);
-		return AC_ALG_NOT_ALLOWED;
-	}
-	k = &ks->keys[ks->nkeys];
-	memset(k, 0, sizeof(*k));
-	k->alg = (enum ac_alg)a;
-	k->pkey = pk;
-	k->serial = ac_keys_serial();
-	if ((s = jwk_str(jwk, "kid")) != NULL && *s != '\0' &&
-	    strlen(s) < sizeof(k->kid))
-		snprintf(k->kid, sizeof(k->kid), "%s", s);
-	else if (thumbprint(k) == -1) {
-		snprintf(err, errlen, "cannot compute the JWK's thumbprint");
-		key_clear(k);
-		return AC_INTERNAL;
-	}
-	ks->nkeys++;
-	return AC_OK;
+	key_clear(k);
 }
 
 void

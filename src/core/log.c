@@ -70,3 +70,18 @@ ac_log_clean(char *dst, size_t n, const char *src)
 		dst[i] = (src[i] > 0x20 && src[i] < 0x7f) ? src[i] : '?';
 	dst[i] = '\0';
 }
+
+void
+ac_log_quote(char *dst, size_t n, const char *src)
+{
+	size_t	 i;
+
+	if (n == 0)
+		return;
+	if (src == NULL)
+		src = "-";
+	for (i = 0; i + 1 < n && src[i] != '\0'; i++)
+		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f && src[i] != '"' &&
+		    src[i] != '\\') ? src[i] : '?';
+	dst[i] = '\0';
+}
