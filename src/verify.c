@@ -31,49 +31,6 @@
 #define MAXCLAIMVAL	1024	/* longer claim values are not passed on */
 
 /*
- * The claim's value as header text into buf: strings as they are,
- * arrays of strings joined with ",", anything else as compact JSON.
- * Returns -1 when absent or too long.
- */
-static int
-claim_text(json_object *claims, const char *name, char *buf, size_t bufsz)
-{
-	json_object	*o, *e;
-	const char	*s;
-	size_t		 i, n = 0, len;
-
-	if (!json_object_object_get_ex(claims, name, &o) || o == NULL)
-		return -1;
-	if (json_object_is_type(o, json_type_array)) {
-		buf[0] = '\0';
-		for (i = 0; i < json_object_array_length(o); i++) {
-			e = json_object_array_get_idx(o, i);
-			if (!json_object_is_type(e, json_type_string))
-				goto json;
-			len = (size_t)json_object_get_string_len(e);
-			if (n + len + 2 > bufsz)
-				return -1;
-			if (n > 0)
-				buf[n++] = ',';
-			memcpy(buf + n, json_object_get_string(e), len);
-			buf[n += len] = '\0';
-		}
-		return 0;
-	}
-	if (json_object_is_type(o, json_type_string))
-		s = json_object_get_string(o);
-	else {
-json:
-		s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-		    JSON_C_TO_STRING_NOSLASHESCAPE);
-	}
-	if (s == NULL || strlen(s) >= bufsz)
-		return -1;
-	strcpy(buf, s);
-	return 0;
-}
-
-/*
  * For each claim named in VERIFY_CLAIM_HEADERS (letters, digits, '_'
  * and '-', checked at start-up) that the token carries, adds
  * X-Auth-Claim-Email (from "email"), or in the Authorizer role
@@ -96,7 +53,7 @@ claim_headers(struct ac_req *r, const struct ac_config *c,
 			goto next;
 		memcpy(name, p, n);
 		name[n] = '\0';
-		if (claim_text(tok->claims, name, val, sizeof(val)) == -1)
+		if (ac_claim_header_text(tok, name, val, sizeof(val)) == -1)
 			goto next;
 		for (i = 0; i < n; i++)
 			hdr[i] = (i == 0 || name[i - 1] == '-' ||
@@ -133,11 +90,12 @@ h_verify(struct ac_req *r, const struct ac_app *app)
 			rc = AC_TOKEN_MALFORMED;
 		goto out;
 	}
+	/* Security headers first: a header that does not fit is a 500. */
+	ac_req_header(r, "Cache-Control", "no-store");
 	/* The servers of the Authorizer role pass on Variable-* only. */
 	ac_req_header(r, ac_req_is_authorizer(r) ? "Variable-AUTH_SUBJECT" :
 	    "X-Auth-Subject", tok.sub);
 	claim_headers(r, ac_app_config(app), &tok);
-	ac_req_header(r, "Cache-Control", "no-store");
 	if ((o = json_object_new_object()) == NULL) {
 		rc = AC_NOMEM;
 		goto out;

@@ -34,6 +34,7 @@ struct ac_req {
 	size_t		 nvars;
 	char		 hdrs[AC_MAXHDRS];
 	size_t		 hdrslen;
+	int		 hdrsfull;	/* a header did not fit: answer 500 */
 	json_object	*details;
 	enum ac_reason	 authfail;	/* why ac_req_auth failed */
 	char		 authdetail[128];

@@ -78,12 +78,24 @@ ac_req_header(struct ac_req *r, const char *name, const char *value)
 {
 	size_t	 i, n = r->hdrslen;
 	int	 w;
+	char	 clean[64];
+
+	if (r->hdrsfull)
+		return;
 
 	w = snprintf(r->hdrs + n, sizeof(r->hdrs) - n, "%s: %s\r\n", name,
 	    value);
 	if (w < 0 || (size_t)w >= sizeof(r->hdrs) - n) {
+		/*
+		 * Never drop a header silently: the one lost may be the
+		 * Cache-Control of a token answer.  The whole answer becomes
+		 * a 500 instead (ac_req_respond).
+		 */
 		r->hdrs[n] = '\0';
-		ac_log(AC_LOG_WARN, "event=header_dropped name=%s", name);
+		r->hdrsfull = 1;
+		ac_log_clean(clean, sizeof(clean), name);
+		ac_log(AC_LOG_ERROR, "event=headers_full name=%s status=500",
+		    clean);
 		return;
 	}
 	/* No header splitting: control bytes in a value become spaces. */
@@ -116,6 +128,19 @@ ac_req_respond(struct ac_req *r, int status, const char *ctype,
 
 	if (r->status != 0)
 		return;
+	if (r->hdrsfull) {
+		/* What was asked for cannot be sent whole: a bare 500. */
+		status = 500;
+		r->hdrslen = 0;
+		r->hdrs[0] = '\0';
+		ctype = "application/json";
+		body = "{\"error\":{\"code\":\"INTERNAL_ERROR\",\"reason\":"
+		    "\"internal_error\",\"message\":\"Response headers too "
+		    "large\",\"details\":[]}}";
+		len = strlen(body);
+		r->hdrsfull = 0;
+		ac_req_header(r, "Cache-Control", "no-store");
+	}
 	r->status = status;
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n", status,
 	    ac_status_text(status));
@@ -366,6 +391,7 @@ ac_req_reset(struct ac_req *r)
 	r->nvars = 0;
 	r->hdrslen = 0;
 	r->hdrs[0] = '\0';
+	r->hdrsfull = 0;
 	r->status = 0;
 	r->authfail = AC_OK;
 	r->authdetail[0] = '\0';

@@ -1,0 +1,102 @@
+#!/bin/sh
+# verify_claims.sh: what verify passes downstream as X-Auth-* headers,
+# through nginx and etc/nginx/jwt-auth.conf (issue 10, items 1 and 2).
+# A value is passed whole or not at all: a NUL escape anywhere refuses
+# the token (json-c would cut the value at it), a control byte or a
+# space at either end leaves the header out (servers cut or trim it),
+# arrays go as JSON, and a token whose headers do not fit gets a 500
+# rather than an answer with a header missing.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+here=$(dirname "$0")
+. "$here/lib.sh"
+. "$here/lib_servers.sh"
+
+ti_init
+ti_need nginx
+ts_setup
+sed -i 's/^VERIFY_CLAIM_HEADERS=.*/VERIFY_CLAIM_HEADERS=email,role,c1,c2,c3,c4,c5/' \
+    "$AUTH_CONFIG"
+ts_start_programs verify
+ts_nginx
+
+# mint NAME CLAIMS-JSON: an HS256 token signed with the suite's key, the
+# payload written as given (so that escapes reach the verifier as sent).
+mint()
+{
+	/usr/bin/python3 - "$T/jwt.key" "$2" >"$T/tok.$1" <<'PY'
+import base64, hmac, hashlib, sys, time
+key = open(sys.argv[1], "rb").read().rstrip(b"\r\n ")
+def b64(b):
+	return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+now = int(time.time())
+h = b64(b'{"alg":"HS256","typ":"JWT"}')
+p = b64(('{"sub":"alice","iat":%d,"exp":%d,"type":"access",%s}'
+    % (now, now + 600, sys.argv[2])).encode())
+s = b64(hmac.new(key, (h + "." + p).encode(), hashlib.sha256).digest())
+print(h + "." + p + "." + s)
+PY
+}
+
+get()
+{
+	ti_request "$1" /api/auth/verify -H "Authorization: Bearer $(cat "$T/tok.$1")"
+}
+
+mint plain '"email":"ceo@corp.example","role":"admin"'
+get plain
+ti_expect_status 200
+ti_expect_header X-Auth-Claim-Email '^ceo@corp\.example$'
+ti_expect_header X-Auth-Claim-Role '^admin$'
+ti_expect_header Cache-Control '^no-store$'
+
+# Item 1: the NUL escape would have given "X-Auth-Claim-Email: ceo@corp.example".
+mint nul '"email":"ceo@corp.example\u0000@evil.test"'
+get nul
+ti_expect_error 401 token_malformed
+ti_expect_no_header X-Auth-Claim-Email
+mint nulkey '"email":"ceo@corp.example","email\u0000x":"x@evil.test"'
+get nulkey
+ti_expect_error 401 token_malformed
+mint nulrole '"email":"a@b.example","role":["user","admin\u0000"]'
+get nulrole
+ti_expect_error 401 token_malformed
+
+# Item 2: control bytes and surrounding spaces leave the header out.
+for c in 'ceo@corp.example\n' ' ceo@corp.example' 'ceo@corp.example ' \
+    'ceo@corp.example\r\nX-Evil: 1' 'ceo@corp.example\t' 'a\u007fb@c.example'; do
+	mint ctl "\"email\":\"$c\",\"role\":\"user\""
+	get ctl
+	ti_expect_status 200
+	ti_expect_no_header X-Auth-Claim-Email
+	ti_expect_no_header X-Evil
+	ti_expect_header X-Auth-Claim-Role '^user$'
+done
+mint inner '"email":"Alice Example <a@b.example>"'
+get inner
+ti_expect_header X-Auth-Claim-Email '^Alice Example <a@b\.example>$'
+
+# Arrays as JSON: these two must not look alike downstream.
+mint arr2 '"role":["user","admin"]'
+get arr2
+ti_expect_header X-Auth-Claim-Role '^\["user","admin"\]$'
+mint arr1 '"role":["user,admin"]'
+get arr1
+ti_expect_header X-Auth-Claim-Role '^\["user,admin"\]$'
+mint obj '"role":{"a":1}'
+get obj
+ti_expect_header X-Auth-Claim-Role '^\{"a":1\}$'
+
+# Headers that do not fit: 500 with Cache-Control, never a 200 without it.
+big=$(printf 'x%.0s' $(seq 1 1000))
+mint big "\"c1\":\"$big\",\"c2\":\"$big\",\"c3\":\"$big\",\"c4\":\"$big\",\"c5\":\"$big\""
+get big
+ti_expect_status 500
+ti_expect_header Cache-Control '^no-store$'
+ti_expect_no_header X-Auth-Subject
+mint fits "\"c1\":\"$big\",\"c2\":\"$big\""
+get fits
+ti_expect_status 200
+ti_expect_header Cache-Control '^no-store$'
+ti_expect_header X-Auth-Claim-C2 "^x{1000}$"
+
+ti_done
