@@ -113,6 +113,7 @@ enum ac_alg {
 #define AC_ALG_NAMES	"HS256, HS384, HS512, RS256, RS384, RS512, " \
 			"ES256, ES384, ES512, PS256, PS384, PS512 or EdDSA"
 
+/* alg.c */
 /* "HS256" for AC_ALG_HS256. */
 const char	*ac_alg_str(enum ac_alg);
 /* Exact, case-sensitive lookup: returns 0 and sets *out, or -1. */

@@ -80,13 +80,6 @@ out:
 	return buf;
 }
 
-int
-ac_alg_is_hmac(enum ac_alg a)
-{
-
-	return a == AC_ALG_HS256 || a == AC_ALG_HS384 || a == AC_ALG_HS512;
-}
-
 static int
 alg_is_rsa(enum ac_alg a)
 {

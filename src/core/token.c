@@ -39,40 +39,10 @@
 #define AC_MAXSIG	1024
 #define AC_JSONDEPTH	16
 
-static const char *const algnames[AC_ALG__MAX] = {
-	[AC_ALG_HS256] = "HS256", [AC_ALG_HS384] = "HS384",
-	[AC_ALG_HS512] = "HS512", [AC_ALG_RS256] = "RS256",
-	[AC_ALG_RS384] = "RS384", [AC_ALG_RS512] = "RS512",
-	[AC_ALG_ES256] = "ES256", [AC_ALG_ES384] = "ES384",
-	[AC_ALG_ES512] = "ES512", [AC_ALG_PS256] = "PS256",
-	[AC_ALG_PS384] = "PS384", [AC_ALG_PS512] = "PS512",
-	[AC_ALG_EDDSA] = "EdDSA",
-};
-
 /* Claims the suite sets itself; --claim cannot override them. */
 static const char *const reserved[] = {
 	"iss", "aud", "sub", "iat", "nbf", "exp", "jti", "type",
 };
-
-const char *
-ac_alg_str(enum ac_alg a)
-{
-
-	return (int)a >= 0 && a < AC_ALG__MAX ? algnames[a] : "unknown";
-}
-
-int
-ac_alg_parse(const char *s, enum ac_alg *out)
-{
-	size_t	 i;
-
-	for (i = 0; i < AC_ALG__MAX; i++)
-		if (strcmp(s, algnames[i]) == 0) {
-			*out = (enum ac_alg)i;
-			return 0;
-		}
-	return -1;
-}
 
 void
 ac_token_clear(struct ac_token *tok)
