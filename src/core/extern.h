@@ -138,7 +138,8 @@ void		 ac_keys_free(struct ac_keyset *);
  * unchanged, -1 when refused.
  */
 int		 ac_keys_reload(struct ac_app *, int force);
-/* Reads a whole small file (limit bytes); NUL-terminated; caller frees. */
+/* file.c: reads a whole small file (limit bytes); NUL-terminated;
+ * caller frees. */
 char		*ac_file_read(const char *path, size_t limit, size_t *len,
 		    char *err, size_t errlen);
 

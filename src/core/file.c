@@ -1,0 +1,64 @@
+/*
+ * file.c: reading a whole small file, for every part of the core that
+ * reads one (config.c, keys.c, jwksclient.c, session.c): a size limit
+ * checked before allocating, regular files only, and an error message
+ * naming the file.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ac.h"
+#include "extern.h"
+
+char *
+ac_file_read(const char *path, size_t limit, size_t *len, char *err,
+    size_t errlen)
+{
+	struct stat	 st;
+	char		*buf = NULL;
+	ssize_t		 n;
+	size_t		 off = 0;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((size_t)st.st_size > limit) {
+		snprintf(err, errlen, "%s: larger than %zu bytes", path, limit);
+		goto out;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	while (off < (size_t)st.st_size) {
+		n = read(fd, buf + off, (size_t)st.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, errlen, "%s: read failed", path);
+			free(buf);
+			buf = NULL;
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	buf[off] = '\0';
+	*len = off;
+out:
+	close(fd);
+	return buf;
+}
