@@ -1,10 +1,10 @@
 /*
  * app.c: the application context, which owns the configuration, the key
- * set and the list of problems found while loading them.
+ * set and the list of problems found while loading them (problem.c
+ * fills and reads that list).
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,36 +25,6 @@ ac_app_new(void)
 	return app;
 }
 
-void
-ac_app_problemf(struct ac_app *app, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*p;
-
-	if (app->nproblems == AC_MAXPROBLEMS)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(&p, fmt, ap) == -1)
-		p = NULL;
-	va_end(ap);
-	app->problems[app->nproblems++] = p;
-}
-
-void
-ac_app_warnf(struct ac_app *app, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*p;
-
-	if (app->nwarnings == AC_MAXPROBLEMS)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(&p, fmt, ap) == -1)
-		p = NULL;
-	va_end(ap);
-	app->warnings[app->nwarnings++] = p;
-}
-
 enum ac_reason
 ac_app_load_config(struct ac_app *app)
 {
@@ -71,47 +41,6 @@ ac_app_load(struct ac_app *app)
 	ac_keys_load(app);
 	ac_session_keyinit(app);
 	return app->nproblems == 0 ? AC_OK : AC_CONFIG_INVALID;
-}
-
-const char *
-ac_app_error(const struct ac_app *app)
-{
-
-	if (app->nproblems == 0)
-		return "";
-	return app->problems[0] != NULL ? app->problems[0] : "out of memory";
-}
-
-size_t
-ac_app_nproblems(const struct ac_app *app)
-{
-
-	return app->nproblems;
-}
-
-const char *
-ac_app_problem(const struct ac_app *app, size_t i)
-{
-
-	if (i >= app->nproblems)
-		return NULL;
-	return app->problems[i] != NULL ? app->problems[i] : "out of memory";
-}
-
-size_t
-ac_app_nwarnings(const struct ac_app *app)
-{
-
-	return app->nwarnings;
-}
-
-const char *
-ac_app_warning(const struct ac_app *app, size_t i)
-{
-
-	if (i >= app->nwarnings)
-		return NULL;
-	return app->warnings[i] != NULL ? app->warnings[i] : "out of memory";
 }
 
 const struct ac_config *
