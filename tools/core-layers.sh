@@ -16,7 +16,7 @@
 set -eu
 
 LAYERS='
-reason log b64 alg file problem parse
+reason log b64 alg file problem parse claims keypolicy
 config
 migrations store store_sqlite store_pg
 jwksclient jwk
