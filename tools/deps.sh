@@ -9,7 +9,8 @@ DEPS_BUILD="autoconf automake make gcc libc6-dev pkg-config
 DEPS_RUN="spawn-fcgi nginx-light lighttpd curl"
 DEPS_TEST="python3 python3-jwt python3-cryptography wrk
 	apache2 libapache2-mod-fcgid systemd postgresql
-	debhelper dpkg-dev lintian fakeroot git"
+	debhelper dpkg-dev lintian fakeroot git
+	chromium nodejs npm"
 # The peers bench/engine.sh measures beside the suite (not installed by
 # default: `. tools/deps.sh && deps_install $DEPS_BENCH`); the Node.js
 # peer's own packages come from npm (bench/package-lock.json); libfcgi-dev

@@ -151,6 +151,14 @@ EOF
 	done <<EOF
 $ROUTES
 EOF
+	# The session page (src/www), with the CSP of etc/nginx/jwt-auth.conf.
+	TI_NGINX_SERVER_EXTRA="		location /account/ {
+			alias $root/src/www/;
+			types { text/html html; text/css css; image/svg+xml svg; application/javascript js; }
+			add_header Content-Security-Policy \"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'\" always;
+			add_header X-Content-Type-Options nosniff always;
+			add_header Cache-Control no-cache always;
+		}"
 	ti_nginx_conf "$RUN" "$PORT"
 	: >"$RUN/nginx-error.log"
 	setsid "$(ti_bin nginx)" -p "$RUN" -c "$RUN/nginx.conf" \
@@ -199,6 +207,7 @@ EOF
 	check 200 todos -H "Authorization: Bearer $good" \
 	    "http://127.0.0.1:$PORT/api/users/dev-user/todos"
 	check 200 jwks "http://127.0.0.1:$PORT/.well-known/jwks.json"
+	check 200 "session page" "http://127.0.0.1:$PORT/account/"
 
 	cat <<EOF
 dev-up: the suite answers on http://127.0.0.1:$PORT ($NPROC processes of
@@ -206,6 +215,10 @@ each program under spawn-fcgi, nginx in front; SQLite run/auth.db; logs in
 run/, config run/auth.conf):
   /verify  /api/auth/{login,refresh,logout,sessions,signup}
   /api/users/{id}/todos  /api/v1/me  /.well-known/jwks.json
+
+The session page (log in as $DEV_EMAIL, password $DEV_PASSWORD):
+
+  http://127.0.0.1:$PORT/account/
 
 Try it (the token is valid for 30 minutes):
 

@@ -280,6 +280,9 @@ ti_nginx_conf()
 			echo "			fastcgi_keep_conn on;"
 			echo "		}"
 		done
+		# More of the server block (tools/dev-up.sh: the session page).
+		[ -n "${TI_NGINX_SERVER_EXTRA:-}" ] &&
+		    printf '%s\n' "$TI_NGINX_SERVER_EXTRA"
 		echo "	}"
 		echo "}"
 	} >"$d/nginx.conf"

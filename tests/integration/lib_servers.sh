@@ -17,6 +17,7 @@ ts_etc()
 {
 	sed -e "s|@runstatedir@/jwt-auth|$T/run|g" \
 	    -e "s|@cgibindir@|$T/bin|g" \
+	    -e "s|@pkgdatadir@/www|$top_srcdir/src/www|g" \
 	    -e "s|@sysconfdir@/jwt-auth-suite/auth.conf|$AUTH_CONFIG|g" \
 	    -e "s|@localstatedir@/log/jwt-auth|$T|g" \
 	    -e "s|@sysconfdir@|$T/etc|g" \
@@ -150,6 +151,9 @@ ts_nginx()
 			ti_nginx_head "$T"
 			echo "	include /etc/nginx/mime.types;"
 			echo "	include $T/jwt-auth-nginx.conf;"
+			# More servers a test needs (TS_NGINX_EXTRA: a file).
+			[ -n "${TS_NGINX_EXTRA:-}" ] &&
+			    echo "	include $TS_NGINX_EXTRA;"
 			echo "	server {"
 			echo "		listen 127.0.0.1:$TS_BACKEND_PORT;"
 			echo "		default_type text/plain;"

@@ -1,0 +1,130 @@
+#!/bin/bash
+# session.sh: the session page (src/www) and auth-client.js in a real
+# browser: Debian's Chromium (/usr/bin/chromium, headless, no background
+# networking, a fresh profile) driven by playwright-core (version pinned
+# by tests/browser/package-lock.json, installed with npm ci into a cache
+# outside the tree, as better_auth.sh installs Better Auth) against the
+# four programs under etc/spawn-fcgi/jwt-auth.sh behind nginx with
+# etc/nginx/jwt-auth.conf, which serves the page at /account/ with its
+# CSP.  A second nginx server on 127.0.0.2 (listed in ALLOWED_ORIGINS)
+# and 127.0.0.3 (not listed) serves the foreign page of the CORS check.
+# session.mjs prints each check: login through the page; the refresh
+# cookie HttpOnly, SameSite, path-scoped and not in document.cookie; two
+# tabs whose tokens expire together make one /api/auth/refresh call
+# (counted in nginx's access log) and both keep working; a session
+# revoked on the page logs the other device out on its next call within
+# 1 s; a tab closed in the middle of a refresh leaves the other tab's
+# refresh working and the session whole; CORS; no CSP violation; a
+# screenshot in tests/browser/session.out/ of the build tree.
+# Skipped (77) without Chromium, Node.js 20+ and npm, or when the npm
+# install fails.
+here=$(dirname "$0")
+. "$here/../integration/lib.sh"
+. "$here/../integration/lib_servers.sh"
+
+ti_init
+# Chromium drives the programs, not the other way round: a sanitizer
+# build adds nothing a browser could find, only time, so the test runs
+# in the plain build (make check exports the build's SAN_CFLAGS).
+[ -z "${ac_san_cflags:-}" ] ||
+    ti_skip "runs in the plain build only (this build has $ac_san_cflags)"
+ti_need nginx sqlite3
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+[ -x "$CHROMIUM" ] ||
+    ti_skip "Chromium not installed ($CHROMIUM; apt-get install chromium)"
+command -v node >/dev/null 2>&1 || ti_skip "node (Node.js) not installed"
+command -v npm >/dev/null 2>&1 || ti_skip "npm not installed"
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
+    ti_skip "Node.js 20 or later is needed, found $(node --version)"
+SRC=$top_srcdir/tests/browser
+
+# npm ci into ${TMPDIR:-/tmp}/ac-browser.UID/HASH (one folder per lock
+# file, made under a lock and renamed into place when complete).
+pw_install()
+{
+	local cache hash dir tmp
+
+	cache=${TMPDIR:-/tmp}/ac-browser.$(id -u)
+	hash=$(cat "$SRC/package.json" "$SRC/package-lock.json" |
+	    sha256sum | cut -c1-16)
+	dir=$cache/$hash
+	PW_MODULES=$dir/node_modules
+	[ -f "$dir/.installed" ] && return 0
+	mkdir -p "$cache" && chmod 700 "$cache" ||
+	    ti_skip "cannot make the npm cache directory $cache"
+	[ -O "$cache" ] || ti_skip "$cache belongs to another user"
+	exec 9>"$cache/lock"
+	flock 9
+	if [ ! -f "$dir/.installed" ]; then
+		echo "installing playwright-core with npm ci into $dir"
+		tmp=$(mktemp -d "$cache/tmp.XXXXXX") || ti_skip "mktemp failed"
+		cp "$SRC/package.json" "$SRC/package-lock.json" "$tmp/"
+		if ! (cd "$tmp" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+		    timeout 300 npm ci --no-audit --no-fund --ignore-scripts \
+		    --fetch-retries=1) >"$T/npm.out" 2>&1; then
+			tail -n 15 "$T/npm.out"
+			rm -rf "$tmp"
+			ti_skip "npm ci of playwright-core failed (registry unreachable?)"
+		fi
+		rm -rf "$dir"
+		mv "$tmp" "$dir"
+		touch "$dir/.installed"
+	fi
+	exec 9>&-
+}
+pw_install
+
+# The suite: configuration, users, programs, nginx.
+mkdir -p "$T/run" "$T/bin" "$T/www" "$T/foreign"
+ti_key "$T/jwt.key" HS256
+FPORT=$(ti_port)
+AUTH_CONFIG=$T/auth.conf
+export AUTH_CONFIG
+ti_config "$AUTH_CONFIG" "JWT_SECRET_FILE=$T/jwt.key" \
+    "DATABASE_URL=$T/auth.db" AUTH_COOKIE_SECURE=false AUTH_THREADS=4 \
+    "ALLOWED_ORIGINS=http://127.0.0.2:$FPORT" LOG_LEVEL=info
+chmod 600 "$AUTH_CONFIG"
+"$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }
+echo "pw-of-alice-123" | "$AUTHCTL" user add alice@example.com >/dev/null &&
+echo "pw-of-bob-1234" | "$AUTHCTL" user add bob@example.com >/dev/null ||
+    { echo "user add failed"; exit 99; }
+for p in verify jwks refresh todos; do
+	cp "$top_builddir/cgi-bin/$p" "$T/bin/"
+done
+ts_start_programs verify jwks refresh todos
+echo '<!doctype html><title>another site</title><p>another site</p>' \
+    >"$T/foreign/foreign.html"
+cat >"$T/foreign.conf" <<EOF
+server {
+	listen 127.0.0.2:$FPORT;
+	listen 127.0.0.3:$FPORT;
+	root $T/foreign;
+}
+EOF
+TS_NGINX_EXTRA=$T/foreign.conf ts_nginx
+
+OUT=$top_builddir/tests/browser/session.out
+rm -rf "$OUT"
+mkdir -p "$OUT"
+cp "$SRC/session.mjs" "$T/session.mjs"
+ln -s "$PW_MODULES" "$T/node_modules"
+# Chromium's profile and Playwright's files go under $T (TMPDIR).
+TMPDIR=$T BASE=http://127.0.0.1:$TI_PORT CHROMIUM=$CHROMIUM \
+    ORIGIN_OK=http://127.0.0.2:$FPORT ORIGIN_BAD=http://127.0.0.3:$FPORT \
+    EMAIL=alice@example.com PASSWORD=pw-of-alice-123 \
+    EMAIL2=bob@example.com PASSWORD2=pw-of-bob-1234 SAMESITE=Strict \
+    ACCESS_LOG=$T/nginx-access.log DB=$T/auth.db OUT=$OUT \
+    timeout 150 node "$T/session.mjs" >"$T/browser.out" 2>&1
+rc=$?
+cat "$T/browser.out"
+TI_PASS=$((TI_PASS + $(grep -c '^ok - ' "$T/browser.out")))
+TI_FAIL=$((TI_FAIL + $(grep -c '^not ok - ' "$T/browser.out")))
+TI_CASE=browser
+TI_STATUS=
+: >"$T/last.headers"
+: >"$T/last.body"
+ti_expect_true "session.mjs ran to its end (exit $rc)" \
+    [ "$rc" = 0 -o "$TI_FAIL" -gt 0 ]
+ti_expect_true "screenshot written" [ -s "$OUT/session-page.png" ]
+ti_expect_logs_clean
+ti_done
