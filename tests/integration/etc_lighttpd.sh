@@ -75,6 +75,14 @@ ti_request "jwks through the same config" /.well-known/jwks.json
 ti_expect_status 200
 ti_expect_json 'type(j["keys"]).__name__' list
 
+ti_request "session page" /account/
+ti_expect_status 200
+ti_expect_header Content-Security-Policy "^default-src 'none'; script-src 'self'; style-src 'self';"
+ti_expect_true "the page" grep -q '<script type="module" src="session.js">' "$T/last.body"
+ti_request "auth-client.js" /account/auth-client.js
+ti_expect_status 200
+ti_expect_header Content-Type '^text/javascript'
+
 ti_expect_logs_clean
 ti_expect_no_secret "$T/verify.log" "$TS_GOOD" "$TS_CLIENT_SECRET"
 ti_done

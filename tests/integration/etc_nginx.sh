@@ -63,6 +63,14 @@ ti_request "app, bad token and a forged subject" /app/x \
 ti_expect_status 401
 ti_expect_true "back end not reached" sh -c "! grep -q 'sub=' '$T/last.body'"
 
+ti_request "session page" /account/
+ti_expect_status 200
+ti_expect_header Content-Security-Policy "^default-src 'none'; script-src 'self'; style-src 'self';"
+ti_expect_true "the page" grep -q '<script type="module" src="session.js">' "$T/last.body"
+ti_request "auth-client.js" /account/auth-client.js
+ti_expect_status 200
+ti_expect_header Content-Type 'javascript'
+
 ti_request "responder" /api/auth/verify -H "Authorization: Bearer $TS_GOOD"
 ti_expect_status 200
 ti_expect_header X-Auth-Subject '^alice$'

@@ -114,7 +114,8 @@ server.bind = "127.0.0.1"
 server.port = $TI_PORT
 server.errorlog = "$T/lighttpd-error.log"
 server.upload-dirs = ( "$T/lighttpd-tmp" )
-server.modules = ( "mod_access" )
+server.modules = ( "mod_indexfile", "mod_access", "mod_alias" )
+index-file.names = ( "index.html" )
 server.tag = ""
 mimetype.assign = ( ".txt" => "text/plain", ".html" => "text/html" )
 include "$T/jwt-auth-lighttpd.conf"
