@@ -92,6 +92,14 @@ ti_expect_header X-Auth-Subject '^alice$'
 ti_expect_header X-Auth-Claim-Role '^admin$'
 
 compare_set >"$T/answers.fcgid"
+ti_request "session page" /account/
+ti_expect_status 200
+ti_expect_header Content-Security-Policy "^default-src 'none'; script-src 'self'; style-src 'self';"
+ti_expect_true "the page" grep -q '<script type="module" src="session.js">' "$T/last.body"
+ti_request "auth-client.js" /account/auth-client.js
+ti_expect_status 200
+ti_expect_header Content-Type 'javascript'
+
 # mod_fcgid started verify as FastCGI: its log says so.
 ti_expect_true "verify ran as FastCGI" grep -q 'event=start' "$T/apache-error.log"
 ts_apache_stop
