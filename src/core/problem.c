@@ -14,34 +14,47 @@
 #include "ac.h"
 #include "extern.h"
 
+/* Appends a formatted line to list (a NULL entry when out of memory). */
+static void
+vadd(char **list, size_t *n, const char *fmt, va_list ap)
+{
+	char	*p;
+
+	if (*n == AC_MAXPROBLEMS)
+		return;
+	if (vasprintf(&p, fmt, ap) == -1)
+		p = NULL;
+	list[(*n)++] = p;
+}
+
 void
 ac_app_problemf(struct ac_app *app, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*p;
 
-	if (app->nproblems == AC_MAXPROBLEMS)
-		return;
 	va_start(ap, fmt);
-	if (vasprintf(&p, fmt, ap) == -1)
-		p = NULL;
+	vadd(app->problems, &app->nproblems, fmt, ap);
 	va_end(ap);
-	app->problems[app->nproblems++] = p;
 }
 
 void
 ac_app_warnf(struct ac_app *app, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*p;
 
-	if (app->nwarnings == AC_MAXPROBLEMS)
-		return;
 	va_start(ap, fmt);
-	if (vasprintf(&p, fmt, ap) == -1)
-		p = NULL;
+	vadd(app->warnings, &app->nwarnings, fmt, ap);
 	va_end(ap);
-	app->warnings[app->nwarnings++] = p;
+}
+
+/* Entry i of list, "out of memory" for a line that could not be made. */
+static const char *
+entry(char *const *list, size_t n, size_t i)
+{
+
+	if (i >= n)
+		return NULL;
+	return list[i] != NULL ? list[i] : "out of memory";
 }
 
 const char *
@@ -50,7 +63,7 @@ ac_app_error(const struct ac_app *app)
 
 	if (app->nproblems == 0)
 		return "";
-	return app->problems[0] != NULL ? app->problems[0] : "out of memory";
+	return entry(app->problems, app->nproblems, 0);
 }
 
 size_t
@@ -64,9 +77,7 @@ const char *
 ac_app_problem(const struct ac_app *app, size_t i)
 {
 
-	if (i >= app->nproblems)
-		return NULL;
-	return app->problems[i] != NULL ? app->problems[i] : "out of memory";
+	return entry(app->problems, app->nproblems, i);
 }
 
 size_t
@@ -80,7 +91,5 @@ const char *
 ac_app_warning(const struct ac_app *app, size_t i)
 {
 
-	if (i >= app->nwarnings)
-		return NULL;
-	return app->warnings[i] != NULL ? app->warnings[i] : "out of memory";
+	return entry(app->warnings, app->nwarnings, i);
 }
