@@ -192,6 +192,7 @@ struct ac_config {
 	char		*key_id;	/* JWT_KEY_ID, overrides thumbprint */
 	char		*keys_dir;	/* JWT_KEYS_DIR, managed by authctl key */
 	char		*jwks_url;	/* JWKS_URL / BETTER_AUTH_JWKS_URL */
+	int		 jwks_allow_http; /* JWKS_ALLOW_HTTP: plain http beyond loopback */
 	char		*better_auth_url; /* BETTER_AUTH_URL: JWKS_URL, iss, aud */
 	long		 jwks_ttl;	/* JWKS_CACHE_TTL */
 	char		*jwks_cache_file; /* JWKS_CACHE_FILE */

@@ -57,6 +57,7 @@ static const struct setting {
 	{ "JWT_KEYS_DIR", NULL, K_STR, O(keys_dir), NULL, 0, 0, 1 },
 	{ "JWKS_URL", "BETTER_AUTH_JWKS_URL", K_STR, O(jwks_url), NULL, 0, 0, 1 },
 	{ "BETTER_AUTH_URL", NULL, K_STR, O(better_auth_url), NULL, 0, 0, 1 },
+	{ "JWKS_ALLOW_HTTP", NULL, K_BOOL, O(jwks_allow_http), "false", 0, 0, 1 },
 	{ "JWKS_CACHE_TTL", NULL, K_LONG, O(jwks_ttl), "3600", 10, 604800, 1 },
 	{ "JWKS_CACHE_FILE", NULL, K_STR, O(jwks_cache_file), NULL, 0, 0, 1 },
 	{ "JWKS_REFRESH_MIN_SECONDS", NULL, K_LONG, O(jwks_min_refresh), "30", 1, 3600, 1 },
@@ -538,14 +539,18 @@ ac_config_load(struct ac_app *app)
 		ac_app_problemf(app, "JWT_SUBJECT_TYPE: '%s' is neither string "
 		    "nor integer", c->subject_type != NULL ? c->subject_type :
 		    "");
-	if (c->jwks_url != NULL && ((strncmp(c->jwks_url, "https://", 8) != 0 &&
-	    strncmp(c->jwks_url, "http://", 7) != 0) ||
-	    strlen(c->jwks_url) > 2000 ||
-	    strpbrk(c->jwks_url, " \t\r\n\"<>") != NULL ||
-	    strchr(c->jwks_url + 8, '/') == NULL))
-		ac_app_problemf(app, "JWKS_URL: '%s' is not an http(s) URL "
-		    "with a path (e.g. https://auth.example.com/api/auth/jwks)",
-		    c->jwks_url);
+	if (c->jwks_url != NULL) {
+		char	 why[256];
+		int	 rc;
+
+		/* Parsed by libcurl, which fetches it (jwksclient.c). */
+		if ((rc = ac_jwks_url_check(c->jwks_url, c->jwks_allow_http,
+		    why, sizeof(why))) == -1)
+			ac_app_problemf(app, "JWKS_URL: %s (e.g. https://auth."
+			    "example.com/api/auth/jwks)", why);
+		else if (rc == 1)
+			ac_app_warnf(app, "JWKS_URL: %s", why);
+	}
 	if (c->key_id != NULL && strlen(c->key_id) >= 96)
 		ac_app_problemf(app, "JWT_KEY_ID: longer than 95 bytes");
 	if ((c->introspect_id == NULL) != (c->introspect_secret == NULL) ||

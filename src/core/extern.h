@@ -63,6 +63,14 @@ void		 ac_config_free(struct ac_config *);
 
 /* jwksclient.c */
 void		 ac_jwks_init(void);
+/*
+ * Judges a JWKS_URL with libcurl's URL parser: -1 (why says it) unless an
+ * https URL with a host and a path, or http to a loopback host (127/8,
+ * ::1, localhost); http elsewhere is 1 (a warning) when allow_http, else
+ * -1.  0 when fine.
+ */
+int		 ac_jwks_url_check(const char *url, int allow_http, char *why,
+		    size_t whylen);
 int		 ac_jwks_cache_path(const struct ac_config *, char *, size_t);
 json_object	*ac_jwks_cache_read(const char *path);
 /*

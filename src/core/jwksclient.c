@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include "ac.h"
@@ -61,6 +63,64 @@ ac_jwks_init(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+static int
+loopback(const char *host)
+{
+
+	return strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
+	    strcmp(host, "::1") == 0 || (strncmp(host, "127.", 4) == 0 &&
+	    strspn(host + 4, "0123456789.") == strlen(host + 4));
+}
+
+int
+ac_jwks_url_check(const char *url, int allow_http, char *why, size_t whylen)
+{
+	CURLU	*u;
+	char	*scheme = NULL, *host = NULL, *path = NULL;
+	int	 rc = -1;
+
+	if (strlen(url) > 2000 || strpbrk(url, " \t\r\n\"<>") != NULL) {
+		snprintf(why, whylen, "not a URL");
+		return -1;
+	}
+	if ((u = curl_url()) == NULL) {
+		snprintf(why, whylen, "libcurl unavailable");
+		return -1;
+	}
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK ||
+	    *host == '\0') {
+		snprintf(why, whylen, "not a URL with a host");
+		goto out;
+	}
+	if (strcmp(path, "/") == 0 || *path == '\0') {
+		snprintf(why, whylen, "no path (the key set's own path)");
+		goto out;
+	}
+	if (strcmp(scheme, "https") == 0)
+		rc = 0;
+	else if (strcmp(scheme, "http") != 0)
+		snprintf(why, whylen, "scheme %s: use https", scheme);
+	else if (loopback(host))
+		rc = 0;
+	else if (allow_http) {
+		snprintf(why, whylen, "plain http to %s: anyone on the path "
+		    "can hand out keys (JWKS_ALLOW_HTTP=true)", host);
+		rc = 1;
+	} else
+		snprintf(why, whylen, "plain http to %s: anyone on the path "
+		    "could hand out keys; use https (or JWKS_ALLOW_HTTP=true)",
+		    host);
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(path);
+	curl_url_cleanup(u);
+	return rc;
+}
+
 /*
  * Default cache file: $TMPDIR/jwt-auth-suite-UID/jwks-HASH.json, in a
  * directory of our own (mode 0700, owned by us), so that no other user
@@ -93,24 +153,81 @@ ac_jwks_cache_path(const struct ac_config *c, char *out, size_t n)
 	return 0;
 }
 
-/* Reads the cache file; NULL when absent or unreadable. */
+/*
+ * Reads the cache file; NULL when absent, unreadable, or not to be
+ * trusted: a symbolic link, not a regular file, not owned by the
+ * effective user, or writable by group or others (anyone who can write
+ * it can hand out keys).
+ */
 json_object *
 ac_jwks_cache_read(const char *path)
 {
-	char		*buf, err[256];
-	size_t		 len;
-	json_object	*o;
+	struct stat	 st;
+	char		*buf = NULL;
+	ssize_t		 n;
+	size_t		 off = 0;
+	int		 fd;
+	json_object	*o = NULL;
 
-	if ((buf = ac_file_read(path, 2 * JWKS_MAXBODY, &len, err,
-	    sizeof(err))) == NULL)
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return NULL;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid() || (st.st_mode & 022) != 0 ||
+	    st.st_size > 2 * JWKS_MAXBODY ||
+	    (buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (st.st_uid != geteuid() || (st.st_mode & 022) != 0))
+			ac_log(AC_LOG_ERROR, "event=jwks_cache_untrusted "
+			    "why=owner_or_mode");
+		goto out;
+	}
+	while (off < (size_t)st.st_size &&
+	    (n = read(fd, buf + off, (size_t)st.st_size - off)) > 0)
+		off += (size_t)n;
+	buf[off] = '\0';
 	o = json_tokener_parse(buf);
-	free(buf);
 	if (o != NULL && !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		o = NULL;
 	}
+out:
+	free(buf);
+	close(fd);
 	return o;
+}
+
+/*
+ * The cache when it is the set of today's JWKS_URL with sane times (in
+ * [0, now + 60]), else NULL (and the cache is put).  A cache fetched from
+ * another URL is never used: changing JWKS_URL stops trusting the old
+ * provider at once.
+ */
+static json_object *
+cache_check(const struct ac_config *c, json_object *cache, time_t now)
+{
+	json_object	*v;
+	int64_t		 t;
+	const char	*names[] = { "attempted", "fetched" };
+	size_t		 i;
+
+	if (cache == NULL)
+		return NULL;
+	if (!json_object_object_get_ex(cache, "url", &v) ||
+	    !ac_json_streq(v, c->jwks_url, strlen(c->jwks_url)))
+		goto bad;
+	for (i = 0; i < nitems(names); i++) {
+		if (!json_object_object_get_ex(cache, names[i], &v))
+			continue;
+		if (!json_object_is_type(v, json_type_int))
+			goto bad;
+		t = json_object_get_int64(v);
+		if (t < 0 || t > (int64_t)now + 60)
+			goto bad;
+	}
+	return cache;
+bad:
+	json_object_put(cache);
+	return NULL;
 }
 
 static int64_t
@@ -125,21 +242,36 @@ num(json_object *o, const char *name)
 static int
 cache_write(const char *path, json_object *o)
 {
-	char		 tmp[600];
+	char		 tmp[700];
+	unsigned char	 rnd[8];
 	const char	*s;
-	FILE		*f;
+	size_t		 len, off = 0;
+	ssize_t		 n;
+	int		 fd;
 
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	if ((f = fopen(tmp, "w")) == NULL)
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		return -1;
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	if (fputs(s, f) == EOF || fflush(f) != 0) {
-		fclose(f);
+	snprintf(tmp, sizeof(tmp), "%s.%ld.%02x%02x%02x%02x%02x%02x%02x%02x"
+	    ".tmp", path, (long)getpid(), rnd[0], rnd[1], rnd[2], rnd[3],
+	    rnd[4], rnd[5], rnd[6], rnd[7]);
+	/* A fresh file of ours: never a planted one, never a link. */
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1)
+		return -1;
+	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	while (off < len && (n = write(fd, s + off, len - off)) > 0)
+		off += (size_t)n;
+	if (off < len || fchmod(fd, 0600) == -1 || close(fd) == -1) {
+		if (off < len)
+			close(fd);
 		unlink(tmp);
 		return -1;
 	}
-	fclose(f);
-	return rename(tmp, path);
+	if (rename(tmp, path) == -1) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -190,12 +322,82 @@ ac_jwks_fetch(const struct ac_config *c, char *err, size_t errlen)
 	return o;
 }
 
+/*
+ * The times of the trusted cache, parsed once per version of the file
+ * (its inode, size and mtime): an unknown kid on every request costs a
+ * stat, not a parse.  Returns 1 with *att and *fet, or 0 without a
+ * usable cache.
+ */
+static pthread_mutex_t	 memo_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	int		 valid;
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 size;
+	struct timespec	 mtim;
+	char		 url[2048];
+	int64_t		 att, fet;
+} memo;
+
+static int
+cache_times(const struct ac_config *c, const char *path, time_t now,
+    int64_t *att, int64_t *fet)
+{
+	struct stat	 st;
+	json_object	*cache;
+	int		 rc = 0;
+
+	if (lstat(path, &st) == -1)
+		return 0;
+	pthread_mutex_lock(&memo_lock);
+	if (memo.valid && memo.dev == st.st_dev && memo.ino == st.st_ino &&
+	    memo.size == st.st_size && memo.mtim.tv_sec == st.st_mtim.tv_sec &&
+	    memo.mtim.tv_nsec == st.st_mtim.tv_nsec &&
+	    strcmp(memo.url, c->jwks_url) == 0 &&
+	    memo.att <= (int64_t)now + 60 && memo.fet <= (int64_t)now + 60) {
+		*att = memo.att;
+		*fet = memo.fet;
+		rc = 1;
+		goto out;
+	}
+	memo.valid = 0;
+	if ((cache = cache_check(c, ac_jwks_cache_read(path), now)) == NULL)
+		goto out;
+	*att = num(cache, "attempted");
+	*fet = num(cache, "fetched");
+	json_object_put(cache);
+	memo.valid = strlen(c->jwks_url) < sizeof(memo.url);
+	memo.dev = st.st_dev;
+	memo.ino = st.st_ino;
+	memo.size = st.st_size;
+	memo.mtim = st.st_mtim;
+	snprintf(memo.url, sizeof(memo.url), "%s", c->jwks_url);
+	memo.att = *att;
+	memo.fet = *fet;
+	rc = 1;
+out:
+	pthread_mutex_unlock(&memo_lock);
+	return rc;
+}
+
+/* Non-zero when the cache's times say nothing is due. */
+static int
+fresh(const struct ac_config *c, int unknown_kid, time_t now, int64_t att,
+    int64_t fet)
+{
+
+	/* Both times are in [0, now + 60]: no difference can wrap. */
+	return (int64_t)now - att < c->jwks_min_refresh ||
+	    (!unknown_kid && (int64_t)now - fet < c->jwks_ttl);
+}
+
 int
 ac_jwks_refresh(const struct ac_config *c, int unknown_kid)
 {
-	char		 path[512], lock[600], err[256];
+	char		 path[512], lock[600], err[256], q[300];
 	json_object	*cache, *set, *nc;
 	time_t		 now;
+	int64_t		 att, fet;
 	int		 fd, rc = 0;
 
 	if (c->jwks_url == NULL ||
@@ -203,27 +405,27 @@ ac_jwks_refresh(const struct ac_config *c, int unknown_kid)
 		return -1;
 	now = time(NULL);
 	/* Cheap look first: nothing to do for most requests. */
-	if ((cache = ac_jwks_cache_read(path)) != NULL) {
-		if (now - num(cache, "attempted") < c->jwks_min_refresh ||
-		    (!unknown_kid && now - num(cache, "fetched") < c->jwks_ttl)) {
-			json_object_put(cache);
-			return 0;
-		}
-		json_object_put(cache);
-	}
+	if (cache_times(c, path, now, &att, &fet) &&
+	    fresh(c, unknown_kid, now, att, fet))
+		return 0;
 	snprintf(lock, sizeof(lock), "%s.lock", path);
-	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) == -1)
 		return -1;
-	if (flock(fd, LOCK_EX) == -1) {
+	/*
+	 * Never wait: whoever holds the lock is fetching, and a request
+	 * must not stall for up to JWKS_FETCH_TIMEOUT behind it.  Its new
+	 * set is picked up by the next look.
+	 */
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		close(fd);
-		return -1;
+		return 0;
 	}
 	/* Whoever held the lock may have just fetched: look again. */
-	cache = ac_jwks_cache_read(path);
 	now = time(NULL);
-	if (cache != NULL && (now - num(cache, "attempted") <
-	    c->jwks_min_refresh || (!unknown_kid &&
-	    now - num(cache, "fetched") < c->jwks_ttl)))
+	cache = cache_check(c, ac_jwks_cache_read(path), now);
+	if (cache != NULL && fresh(c, unknown_kid, now,
+	    num(cache, "attempted"), num(cache, "fetched")))
 		goto out;
 	set = ac_jwks_fetch(c, err, sizeof(err));
 	nc = json_object_new_object();
@@ -243,13 +445,16 @@ ac_jwks_refresh(const struct ac_config *c, int unknown_kid)
 		if (cache != NULL && json_object_object_get(cache, "jwks"))
 			json_object_object_add(nc, "jwks", json_object_get(
 			    json_object_object_get(cache, "jwks")));
+		ac_log_quote(q, sizeof(q), err);
 		ac_log(AC_LOG_WARN, "event=jwks_fetch_failed error=\"%s\" "
-		    "serving=%s", err, cache != NULL ? "cached" : "none");
+		    "serving=%s", q, cache != NULL ? "cached" : "none");
 		rc = -1;
 	}
-	if (cache_write(path, nc) == -1)
+	if (cache_write(path, nc) == -1) {
+		ac_log_clean(q, sizeof(q), path);
 		ac_log(AC_LOG_ERROR, "event=jwks_cache_write_failed path=%s",
-		    path);
+		    q);
+	}
 	json_object_put(nc);
 out:
 	json_object_put(cache);
@@ -266,13 +471,14 @@ out:
 void
 ac_jwks_load(const struct ac_config *c, struct ac_keyset *ks)
 {
-	char		 path[512], err[256];
+	char		 path[512], err[256], q[256];
 	json_object	*cache, *keys, *jwk;
 	size_t		 i, n, first = ks->nkeys;
 
 	if (c->jwks_url == NULL ||
 	    ac_jwks_cache_path(c, path, sizeof(path)) == -1 ||
-	    (cache = ac_jwks_cache_read(path)) == NULL)
+	    (cache = cache_check(c, ac_jwks_cache_read(path),
+	    time(NULL))) == NULL)
 		return;
 	if (json_object_object_get_ex(cache, "jwks", &jwk) &&
 	    json_object_object_get_ex(jwk, "keys", &keys) &&
@@ -280,9 +486,12 @@ ac_jwks_load(const struct ac_config *c, struct ac_keyset *ks)
 		n = json_object_array_length(keys);
 		for (i = 0; i < n; i++)
 			if (ac_keys_add_jwk(ks, c, json_object_array_get_idx(
-			    keys, i), err, sizeof(err)) != AC_OK)
+			    keys, i), err, sizeof(err)) != AC_OK) {
+				/* err may quote the provider's own text. */
+				ac_log_quote(q, sizeof(q), err);
 				ac_log(AC_LOG_WARN, "event=jwks_key_skipped "
-				    "index=%zu why=\"%s\"", i, err);
+				    "index=%zu why=\"%s\"", i, q);
+			}
 	}
 	for (i = first; i < ks->nkeys; i++)
 		ks->keys[i].remote = 1;
