@@ -21,6 +21,9 @@ function check(what, ok, detail) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const refreshCalls = () => readFileSync(env.ACCESS_LOG, 'utf8').split('\n')
     .filter((l) => l.includes('"POST /api/auth/refresh ')).length;
+// Refreshes refresh carried out (LOG_LEVEL=debug logs every request).
+const served = () => readFileSync(env.REFRESH_LOG, 'utf8').split('\n')
+    .filter((l) => l.includes('path=/api/auth/refresh status=200')).length;
 const sql = (q) => execFileSync('sqlite3', ['-cmd', '.timeout 5000',
     env.DB, q], { encoding: 'utf8' }).trim();
 
@@ -201,6 +204,7 @@ try {
 	holder.stdin.end('BEGIN IMMEDIATE;\nUPDATE users SET updated = updated;\n' +
 	    '.shell sleep 2.5\nCOMMIT;\n');
 	await sleep(300);
+	const served0 = served();
 	const req = d1.waitForRequest('**/api/auth/refresh');
 	refresh(d1).catch(() => {});
 	await req;
@@ -209,7 +213,12 @@ try {
 	await d1.close();
 	const r2 = await d2done;
 	await released;
-	check('tab closed mid-refresh: the other tab\'s refresh succeeds',
+	await sleep(300);
+	// Both reached refresh: the closed tab's rotation ran, its answer
+	// was lost, and the other tab got the same successor (grace window).
+	check('the closed tab\'s refresh was carried out, its answer lost',
+	    served() - served0 === 2, served() - served0 +
+	    ' refreshes served for 2 tabs');	check('tab closed mid-refresh: the other tab\'s refresh succeeds',
 	    r2 === 'ok ' + sidD, r2);
 	check('...and its next call works', await todos(d2) === 200);
 	const fam = sql("SELECT count(*), count(rotated), count(revoked) " +
