@@ -222,8 +222,17 @@ struct ac_config {
 	int		 signup;	/* AUTH_SIGNUP */
 	long		 login_free;	/* AUTH_LOGIN_FREE_FAILURES */
 	char		*claim_headers;	/* VERIFY_CLAIM_HEADERS */
+	char		*error_format_name; /* AUTH_ERROR_FORMAT */
+	int		 error_format;	/* AC_ERRFMT_* */
 	char		*introspect_id;	/* INTROSPECTION_CLIENT_ID */
 	char		*introspect_secret; /* INTROSPECTION_CLIENT_SECRET */
+};
+
+/* The shapes of error bodies (AUTH_ERROR_FORMAT; errfmt.c). */
+enum ac_errfmt {
+	AC_ERRFMT_ENVELOPE = 0,	/* {"error":{"code","reason","message","details"}} */
+	AC_ERRFMT_DETAIL,	/* {"detail":"..."} */
+	AC_ERRFMT_FLAT		/* {"error","error_code","message"} */
 };
 
 /*

@@ -84,6 +84,7 @@ static const struct setting {
 	{ "AUTH_COOKIE_SECURE", NULL, K_BOOL, O(cookie_secure), "true", 0, 0, 1 },
 	{ "AUTH_SIGNUP", NULL, K_BOOL, O(signup), "false", 0, 0, 1 },
 	{ "AUTH_LOGIN_FREE_FAILURES", NULL, K_LONG, O(login_free), "5", 1, 1000, 1 },
+	{ "AUTH_ERROR_FORMAT", NULL, K_STR, O(error_format_name), "envelope", 0, 0, 1 },
 	{ "VERIFY_CLAIM_HEADERS", NULL, K_STR, O(claim_headers), NULL, 0, 0, 1 },
 	{ "INTROSPECTION_CLIENT_ID", NULL, K_STR, O(introspect_id), NULL, 0, 0, 1 },
 	{ "INTROSPECTION_CLIENT_SECRET", NULL, K_PRIVATE, O(introspect_secret), NULL, 0, 0, 1 },
@@ -532,6 +533,13 @@ ac_config_load(struct ac_app *app)
 	if (c->subject_claim == NULL || strlen(c->subject_claim) > 64)
 		ac_app_problemf(app, "JWT_SUBJECT_CLAIM: must be a claim name "
 		    "of 1 to 64 bytes");
+	if (c->error_format_name == NULL ||
+	    (k = ac_errfmt_parse(c->error_format_name)) == -1)
+		ac_app_problemf(app, "AUTH_ERROR_FORMAT: '%s' is not one of "
+		    "envelope, detail, flat", c->error_format_name != NULL ?
+		    c->error_format_name : "");
+	else
+		c->error_format = k;
 	c->subject_integer = c->subject_type != NULL &&
 	    strcmp(c->subject_type, "integer") == 0;
 	if (c->subject_type == NULL || (!c->subject_integer &&

@@ -83,6 +83,20 @@ int		 ac_jwks_refresh(const struct ac_config *, int unknown_kid);
 void		 ac_jwks_load(const struct ac_config *, struct ac_keyset *);
 void		 ac_jwks_stamp(const struct ac_config *, struct timespec *);
 
+/* errfmt.c: error bodies in the shape AUTH_ERROR_FORMAT names. */
+/* AC_ERRFMT_* for "envelope", "detail", "flat"; -1 otherwise. */
+int		 ac_errfmt_parse(const char *);
+/* The status of an error answer (malformed Authorization: 401 but in
+ * the envelope). */
+int		 ac_errfmt_status(const struct ac_config *, enum ac_reason);
+/* Appends the field-level details of an authentication failure (detail
+ * is the token's) to the array a. */
+void		 ac_errfmt_auth_details(const struct ac_config *,
+		    enum ac_reason, const char *detail, json_object *a);
+/* The error body (caller owns); details (borrowed) may be NULL. */
+json_object	*ac_errfmt_body(const struct ac_config *, enum ac_reason,
+		    int status, json_object *details);
+
 /* token.c */
 void		 ac_token_cache_flush(void);
 /*

@@ -320,6 +320,12 @@ ac_req_auth(struct ac_req *r, const struct ac_app *app, struct ac_token *tok)
 		r->authfail = rc;
 		snprintf(r->authdetail, sizeof(r->authdetail), "%s",
 		    tok->detail);
+		/* Field-level details for the Authorization header and the
+		 * subject claim (errfmt.c). */
+		if (r->details != NULL ||
+		    (r->details = json_object_new_array()) != NULL)
+			ac_errfmt_auth_details(&app->cfg, rc, tok->detail,
+			    r->details);
 	}
 	return rc;
 }
@@ -344,9 +350,9 @@ quoted(char *dst, size_t n, const char *s)
 void
 ac_req_error(struct ac_req *r, enum ac_reason reason)
 {
-	json_object	*o, *e;
+	json_object	*o;
 	char		 www[512], desc[256];
-	int		 status = ac_reason_status(reason);
+	int		 status = ac_errfmt_status(&r->app->cfg, reason);
 
 	/* A handler may have set its own challenge (introspection: Basic). */
 	if ((status == 401 || reason == AC_AUTH_HEADER_MALFORMED) &&
@@ -367,17 +373,8 @@ ac_req_error(struct ac_req *r, enum ac_reason reason)
 	    strstr(r->hdrs, "Retry-After:") == NULL)
 		ac_req_header(r, "Retry-After", "1");
 	ac_req_header(r, "Cache-Control", "no-store");
-	o = json_object_new_object();
-	e = json_object_new_object();
-	json_object_object_add(e, "code",
-	    json_object_new_string(ac_status_code(status)));
-	json_object_object_add(e, "reason",
-	    json_object_new_string(ac_reason_str(reason)));
-	json_object_object_add(e, "message",
-	    json_object_new_string(ac_reason_message(reason)));
-	json_object_object_add(e, "details", r->details != NULL ?
-	    json_object_get(r->details) : json_object_new_array());
-	json_object_object_add(o, "error", e);
+	/* The body in the shape the clients expect (errfmt.c). */
+	o = ac_errfmt_body(&r->app->cfg, reason, status, r->details);
 	ac_req_json(r, status, o);
 	json_object_put(o);
 }

@@ -551,7 +551,12 @@ ti_expect_error()
 	[ -n "$code" ] && ti_expect_json 'j["error"]["code"]' "$code"
 	ti_expect_json 'j["error"]["reason"]' "$2"
 	ti_expect_json 'isinstance(j["error"]["message"], str) and len(j["error"]["message"]) > 0' true
-	ti_expect_json 'j["error"]["details"]' '[]'
+	case $2 in
+	auth_scheme_unsupported|authorization_malformed)
+		ti_expect_json 'j["error"]["details"]' \
+		    '[{"field": "authorization", "message": "Must use Bearer token format"}]' ;;
+	*)	ti_expect_json 'j["error"]["details"]' '[]' ;;
+	esac
 }
 
 # ti_expect_true DESCRIPTION COMMAND...: a free-form check.

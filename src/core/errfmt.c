@@ -1,0 +1,201 @@
+/*
+ * errfmt.c: the body of an error answer, in the shape the client was
+ * written for (AUTH_ERROR_FORMAT):
+ *
+ *   envelope  {"error":{"code","reason","message","details":[...]}}, with
+ *             field-level details for the Authorization header and the
+ *             subject claim (the Better Auth + FastAPI shape; default);
+ *   detail    {"detail":"Could not validate credentials"} for every 401,
+ *             {"detail":"Access denied: user identity mismatch"} for a
+ *             403 of another user's path (FastAPI's HTTPException shape);
+ *   flat      {"error":"Unauthorized","error_code":"invalid_token",
+ *             "message":"Invalid token: ..."} (the RS256 quickstart's).
+ *
+ * Whatever the shape, the reason code goes to the log and to the
+ * WWW-Authenticate challenge, which http.c writes; this file only builds
+ * bodies and picks the status.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ac.h"
+#include "extern.h"
+
+int
+ac_errfmt_parse(const char *s)
+{
+
+	if (strcmp(s, "envelope") == 0)
+		return AC_ERRFMT_ENVELOPE;
+	if (strcmp(s, "detail") == 0)
+		return AC_ERRFMT_DETAIL;
+	if (strcmp(s, "flat") == 0)
+		return AC_ERRFMT_FLAT;
+	return -1;
+}
+
+int
+ac_errfmt_status(const struct ac_config *c, enum ac_reason reason)
+{
+
+	/*
+	 * RFC 6750 makes a malformed Authorization header a 400; clients
+	 * written for FastAPI's shapes expect every credential problem to
+	 * be a 401.
+	 */
+	if (reason == AC_AUTH_HEADER_MALFORMED &&
+	    c->error_format != AC_ERRFMT_ENVELOPE)
+		return 401;
+	return ac_reason_status(reason);
+}
+
+static void
+detail_add(json_object *a, const char *field, const char *message,
+    const char *setting)
+{
+	json_object	*d;
+
+	d = json_object_new_object();
+	json_object_object_add(d, "field", json_object_new_string(field));
+	json_object_object_add(d, "message", json_object_new_string(message));
+	if (setting != NULL)
+		json_object_object_add(d, "setting",
+		    json_object_new_string(setting));
+	json_object_array_add(a, d);
+}
+
+void
+ac_errfmt_auth_details(const struct ac_config *c, enum ac_reason reason,
+    const char *detail, json_object *a)
+{
+	char	 msg[128];
+	size_t	 n = strlen(c->subject_claim);
+
+	switch (reason) {
+	case AC_AUTH_SCHEME_UNSUPPORTED:
+	case AC_AUTH_HEADER_MALFORMED:
+		detail_add(a, "authorization", "Must use Bearer token format",
+		    NULL);
+		break;
+	case AC_CLAIM_MISSING:
+	case AC_CLAIM_INVALID:
+		/* token.c's detail starts with the subject claim's name. */
+		if (detail == NULL || strncmp(detail, c->subject_claim, n) != 0 ||
+		    detail[n] != ' ')
+			break;
+		if (reason == AC_CLAIM_MISSING) {
+			snprintf(msg, sizeof(msg), "Missing %s claim",
+			    c->subject_claim);
+			detail_add(a, c->subject_claim, msg,
+			    "JWT_SUBJECT_CLAIM");
+		} else if (c->subject_integer) {
+			snprintf(msg, sizeof(msg), "%s must be an integer",
+			    c->subject_claim);
+			detail_add(a, c->subject_claim, msg,
+			    "JWT_SUBJECT_TYPE");
+		} else {
+			snprintf(msg, sizeof(msg), "%s must be a string of 1 "
+			    "to 255 bytes", c->subject_claim);
+			detail_add(a, c->subject_claim, msg,
+			    "JWT_SUBJECT_CLAIM");
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* The flat shape's message for a 401: "Invalid token: ...". */
+static const char *
+flat_message(enum ac_reason reason)
+{
+
+	switch (reason) {
+	case AC_TOKEN_MISSING:
+	case AC_AUTH_SCHEME_UNSUPPORTED:
+	case AC_AUTH_HEADER_MALFORMED:
+		return "Not authenticated: send Authorization: Bearer <token>";
+	case AC_SIGNATURE_INVALID:
+		return "Invalid token: signature verification failed";
+	case AC_TOKEN_EXPIRED:
+		return "Token has expired";
+	case AC_TOKEN_MALFORMED:
+	case AC_TOKEN_TOO_LARGE:
+		return "Invalid token: not a well-formed JWT";
+	case AC_ALG_NOT_ALLOWED:
+		return "Invalid token: the algorithm is not allowed";
+	case AC_KEY_UNKNOWN:
+		return "Invalid token: unable to find a signing key that "
+		    "matches";
+	case AC_TOKEN_NOT_YET_VALID:
+		return "Invalid token: the token is not yet valid (nbf)";
+	case AC_TOKEN_ISSUED_IN_FUTURE:
+		return "Invalid token: the token is not yet valid (iat)";
+	case AC_ISSUER_INVALID:
+		return "Invalid token: invalid issuer";
+	case AC_AUDIENCE_INVALID:
+		return "Invalid token: invalid audience";
+	case AC_CLAIM_MISSING:
+		return "Invalid token: a required claim is missing";
+	case AC_CLAIM_INVALID:
+		return "Invalid token: a claim has an invalid value";
+	case AC_TOKEN_TYPE_INVALID:
+		return "Invalid token: not an access token";
+	case AC_TOKEN_REVOKED:
+		return "Invalid token: revoked";
+	default:
+		return ac_reason_message(reason);
+	}
+}
+
+/* Token and credential failures: what RFC 6750 calls invalid_token. */
+static int
+token_failure(enum ac_reason r)
+{
+
+	return r >= AC_TOKEN_MISSING && r <= AC_TOKEN_REVOKED;
+}
+
+json_object *
+ac_errfmt_body(const struct ac_config *c, enum ac_reason reason, int status,
+    json_object *details)
+{
+	json_object	*o, *e;
+
+	o = json_object_new_object();
+	switch (c->error_format) {
+	case AC_ERRFMT_DETAIL:
+		json_object_object_add(o, "detail", json_object_new_string(
+		    status == 401 ? "Could not validate credentials" :
+		    reason == AC_FORBIDDEN ?
+		    "Access denied: user identity mismatch" :
+		    ac_reason_message(reason)));
+		break;
+	case AC_ERRFMT_FLAT:
+		json_object_object_add(o, "error",
+		    json_object_new_string(ac_status_text(status)));
+		json_object_object_add(o, "error_code", json_object_new_string(
+		    status == 401 && token_failure(reason) ? "invalid_token" :
+		    ac_reason_str(reason)));
+		json_object_object_add(o, "message", json_object_new_string(
+		    reason == AC_FORBIDDEN ? "Access denied: cannot access "
+		    "another user's resources" : status == 401 ?
+		    flat_message(reason) : ac_reason_message(reason)));
+		break;
+	default:
+		e = json_object_new_object();
+		json_object_object_add(e, "code",
+		    json_object_new_string(ac_status_code(status)));
+		json_object_object_add(e, "reason",
+		    json_object_new_string(ac_reason_str(reason)));
+		json_object_object_add(e, "message",
+		    json_object_new_string(ac_reason_message(reason)));
+		json_object_object_add(e, "details", details != NULL ?
+		    json_object_get(details) : json_object_new_array());
+		json_object_object_add(o, "error", e);
+		break;
+	}
+	return o;
+}
