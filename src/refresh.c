@@ -180,7 +180,12 @@ tokens(struct ac_req *r, const struct ac_app *app, const struct ac_grant *g,
 	json_object_object_add(o, "expiresIn", json_object_new_int64(ttl));
 	if (src == SRC_COOKIE)
 		set_cookie(r, app, g->refresh, (long)(g->expires - now));
-	else {
+	/*
+	 * AUTH_REFRESH_TOKEN_IN_BODY: a front end on another site, which
+	 * cannot read or send the cookie, gets the token in the body too
+	 * (and must keep it from scripts itself: README).
+	 */
+	if (src != SRC_COOKIE || ac_app_config(app)->refresh_in_body) {
 		json_object_object_add(o, "refreshToken",
 		    json_object_new_string(g->refresh));
 		json_object_object_add(o, "refreshTokenExpiresIn",

@@ -474,31 +474,52 @@ h_delete(struct ac_req *r, const struct ac_app *app)
 	return rc;
 }
 
+/* The answer of the me routes: the subject and a few of its claims. */
+static enum ac_reason
+me_answer(struct ac_req *r, const struct ac_token *tok)
+{
+	static const char *const copy[] = { "email", "name", "iss", "exp" };
+	json_object	*o, *v;
+	size_t		 i;
+
+	if ((o = json_object_new_object()) == NULL)
+		return AC_NOMEM;
+	json_object_object_add(o, "user_id", json_object_new_string(tok->sub));
+	for (i = 0; i < nitems(copy); i++)
+		if (json_object_object_get_ex(tok->claims, copy[i], &v))
+			json_object_object_add(o, copy[i], json_object_get(v));
+	ac_req_header(r, "Cache-Control", "no-store");
+	ac_req_json(r, 200, o);
+	json_object_put(o);
+	return AC_OK;
+}
+
 /* GET /api/v1/me: who the token says the caller is, for a client to
  * learn the user id the other paths take. */
 static enum ac_reason
 h_me(struct ac_req *r, const struct ac_app *app)
 {
-	static const char *const copy[] = { "email", "name", "iss", "exp" };
 	struct ac_token	 tok;
-	json_object	*o = NULL, *v;
-	size_t		 i;
 	enum ac_reason	 rc;
 
-	if ((rc = ac_req_auth(r, app, &tok)) != AC_OK)
-		goto out;
-	if ((o = json_object_new_object()) == NULL) {
-		rc = AC_NOMEM;
-		goto out;
-	}
-	json_object_object_add(o, "user_id", json_object_new_string(tok.sub));
-	for (i = 0; i < nitems(copy); i++)
-		if (json_object_object_get_ex(tok.claims, copy[i], &v))
-			json_object_object_add(o, copy[i], json_object_get(v));
-	ac_req_header(r, "Cache-Control", "no-store");
-	ac_req_json(r, 200, o);
-out:
-	json_object_put(o);
+	if ((rc = ac_req_auth(r, app, &tok)) == AC_OK)
+		rc = me_answer(r, &tok);
+	ac_token_clear(&tok);
+	return rc;
+}
+
+/* The same for the path's user only: /api/{uid}/me, /api/v1/{uid}/me. */
+static enum ac_reason
+h_me_user(struct ac_req *r, const struct ac_app *app)
+{
+	struct ac_token	 tok;
+	enum ac_reason	 rc;
+
+	if ((rc = ac_req_auth(r, app, &tok)) == AC_OK &&
+	    strcmp(tok.sub, ac_req_var(r, "uid")) != 0)
+		rc = AC_FORBIDDEN;
+	if (rc == AC_OK)
+		rc = me_answer(r, &tok);
 	ac_token_clear(&tok);
 	return rc;
 }
@@ -531,6 +552,8 @@ static const struct ac_route routes[] = {
 	{ AC_PATCH,  "/api/users/{uid}/todos/{id}",	h_patch },
 	{ AC_DELETE, "/api/users/{uid}/todos/{id}",	h_delete },
 	{ AC_GET,    "/api/v1/me",			h_me },
+	{ AC_GET,    "/api/v1/{uid}/me",		h_me_user },
+	{ AC_GET,    "/api/{uid}/me",			h_me_user },
 	{ AC_GET,    "/api/v1/{uid}/tasks",		h_list },
 	{ AC_POST,   "/api/v1/{uid}/tasks",		h_create },
 	{ AC_GET,    "/api/v1/{uid}/tasks/{id}",	h_get },

@@ -219,6 +219,7 @@ struct ac_config {
 	char		*refresh_secret_file; /* REFRESH_TOKEN_SECRET_FILE */
 	long		 refresh_grace;	/* REFRESH_GRACE_SECONDS */
 	int		 cookie_secure;	/* AUTH_COOKIE_SECURE */
+	int		 refresh_in_body; /* AUTH_REFRESH_TOKEN_IN_BODY */
 	int		 signup;	/* AUTH_SIGNUP */
 	long		 login_free;	/* AUTH_LOGIN_FREE_FAILURES */
 	char		*claim_headers;	/* VERIFY_CLAIM_HEADERS */

@@ -82,6 +82,7 @@ static const struct setting {
 	{ "REFRESH_TOKEN_SECRET_FILE", NULL, K_STR, O(refresh_secret_file), NULL, 0, 0, 1 },
 	{ "REFRESH_GRACE_SECONDS", NULL, K_LONG, O(refresh_grace), "5", 0, 120, 1 },
 	{ "AUTH_COOKIE_SECURE", NULL, K_BOOL, O(cookie_secure), "true", 0, 0, 1 },
+	{ "AUTH_REFRESH_TOKEN_IN_BODY", NULL, K_BOOL, O(refresh_in_body), "false", 0, 0, 1 },
 	{ "AUTH_SIGNUP", NULL, K_BOOL, O(signup), "false", 0, 0, 1 },
 	{ "AUTH_LOGIN_FREE_FAILURES", NULL, K_LONG, O(login_free), "5", 1, 1000, 1 },
 	{ "AUTH_ERROR_FORMAT", NULL, K_STR, O(error_format_name), "envelope", 0, 0, 1 },

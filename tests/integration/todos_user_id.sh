@@ -37,6 +37,18 @@ call "numeric user_id, near miss" GET /api/users/042/todos "$N"
 ti_expect_error 403 forbidden
 call "me, numeric" GET /api/v1/me "$N"
 ti_expect_json 'j["user_id"]' 42
+call "me under the path's user" GET /api/42/me "$N"
+ti_expect_status 200
+ti_expect_json 'j["user_id"]' 42
+call "me under the path's user, v1" GET /api/v1/42/me "$N"
+ti_expect_status 200
+ti_expect_header Cache-Control no-store
+call "me of another user" GET /api/43/me "$N"
+ti_expect_error 403 forbidden
+call "me of another user, v1" GET /api/v1/43/me "$N"
+ti_expect_error 403 forbidden
+call "me under a path user, no token" GET /api/42/me ""
+ti_expect_error 401 token_missing
 call "string user_id, tasks path" GET /api/test-user-123/tasks "$S"
 ti_expect_status 200
 call "string user_id, other user, tasks path" GET /api/user-b/tasks "$S"
