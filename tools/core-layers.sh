@@ -16,7 +16,7 @@
 set -eu
 
 LAYERS='
-reason log b64 alg file problem parse claims keypolicy
+reason log b64 alg file problem parse claims keypolicy errfmt
 config
 migrations store store_sqlite store_pg
 jwksclient jwk
