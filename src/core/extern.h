@@ -80,7 +80,8 @@ json_object	*ac_jwks_cache_read(const char *path);
  * the fetch failed (the last good set stays).
  */
 int		 ac_jwks_refresh(const struct ac_config *, int unknown_kid);
-void		 ac_jwks_load(const struct ac_config *, struct ac_keyset *);
+/* The cached set's keys array; caller owns it; NULL when none. */
+json_object	*ac_jwks_keys(const struct ac_config *);
 void		 ac_jwks_stamp(const struct ac_config *, struct timespec *);
 
 /* errfmt.c: error bodies in the shape AUTH_ERROR_FORMAT names. */
@@ -160,6 +161,8 @@ void		 ac_keys_free(struct ac_keyset *);
  * unchanged, -1 when refused.
  */
 int		 ac_keys_reload(struct ac_app *, int force);
+/* Adds the provider's cached keys (ac_jwks_keys) to the set, remote. */
+void		 ac_keys_add_remote(const struct ac_config *, struct ac_keyset *);
 /* file.c: reads a whole small file (limit bytes); NUL-terminated;
  * caller frees. */
 char		*ac_file_read(const char *path, size_t limit, size_t *len,

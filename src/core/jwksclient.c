@@ -8,8 +8,8 @@
  * fresh) and spaced: at most one attempt per JWKS_REFRESH_MIN_SECONDS,
  * however many unknown kids arrive, and one per JWKS_CACHE_TTL otherwise.
  * A failed fetch keeps the last good set and only records the attempt.
- * keys.c reads the file into the key set; a changed file is a changed
- * key set, reloaded like a rotation.
+ * ac_jwks_keys hands the cached keys to keys.c, which adds them to the
+ * key set; a changed file is a changed key set, reloaded like a rotation.
  */
 #include "config.h"
 
@@ -464,38 +464,27 @@ out:
 }
 
 /*
- * Adds the keys of the cached set to ks, marked remote.  Bad keys are
- * skipped and logged, never fatal: a provider's odd key must not stop
- * the suite.
+ * The keys array of the cached set, parsed: the caller owns it
+ * (json_object_put) and keys.c adds its members to the key set.  NULL
+ * when there is no set.
  */
-void
-ac_jwks_load(const struct ac_config *c, struct ac_keyset *ks)
+json_object *
+ac_jwks_keys(const struct ac_config *c)
 {
-	char		 path[512], err[256], q[256];
-	json_object	*cache, *keys, *jwk;
-	size_t		 i, n, first = ks->nkeys;
+	char		 path[512];
+	json_object	*cache, *jwks, *keys, *out = NULL;
 
 	if (c->jwks_url == NULL ||
 	    ac_jwks_cache_path(c, path, sizeof(path)) == -1 ||
 	    (cache = cache_check(c, ac_jwks_cache_read(path),
 	    time(NULL))) == NULL)
-		return;
-	if (json_object_object_get_ex(cache, "jwks", &jwk) &&
-	    json_object_object_get_ex(jwk, "keys", &keys) &&
-	    json_object_is_type(keys, json_type_array)) {
-		n = json_object_array_length(keys);
-		for (i = 0; i < n; i++)
-			if (ac_keys_add_jwk(ks, c, json_object_array_get_idx(
-			    keys, i), err, sizeof(err)) != AC_OK) {
-				/* err may quote the provider's own text. */
-				ac_log_quote(q, sizeof(q), err);
-				ac_log(AC_LOG_WARN, "event=jwks_key_skipped "
-				    "index=%zu why=\"%s\"", i, q);
-			}
-	}
-	for (i = first; i < ks->nkeys; i++)
-		ks->keys[i].remote = 1;
+		return NULL;
+	if (json_object_object_get_ex(cache, "jwks", &jwks) &&
+	    json_object_object_get_ex(jwks, "keys", &keys) &&
+	    json_object_is_type(keys, json_type_array))
+		out = json_object_get(keys);
 	json_object_put(cache);
+	return out;
 }
 
 /* The cache file's mtime, to notice a new set (zero when absent). */

@@ -482,6 +482,34 @@ load_dir(struct ac_app *app, struct ac_keyset *ks, char *active,
 }
 
 /*
+ * Adds the keys of the provider's cached set (jwksclient.c) to ks,
+ * marked remote.  Bad keys are skipped and logged, never fatal: a
+ * provider's odd key must not stop the suite.
+ */
+void
+ac_keys_add_remote(const struct ac_config *c, struct ac_keyset *ks)
+{
+	char		 err[256], q[256];
+	json_object	*keys;
+	size_t		 i, n, first = ks->nkeys;
+
+	if ((keys = ac_jwks_keys(c)) == NULL)
+		return;
+	n = json_object_array_length(keys);
+	for (i = 0; i < n; i++)
+		if (ac_keys_add_jwk(ks, c, json_object_array_get_idx(keys, i),
+		    err, sizeof(err)) != AC_OK) {
+			/* err may quote the provider's own text. */
+			ac_log_quote(q, sizeof(q), err);
+			ac_log(AC_LOG_WARN, "event=jwks_key_skipped "
+			    "index=%zu why=\"%s\"", i, q);
+		}
+	for (i = first; i < ks->nkeys; i++)
+		ks->keys[i].remote = 1;
+	json_object_put(keys);
+}
+
+/*
  * Builds a key set from the configuration into ks, reporting problems on
  * app.  Used at start-up and by every reload, so both judge alike.
  */
@@ -513,7 +541,7 @@ keys_build(struct ac_app *app, struct ac_keyset *ks)
 	if (c->keys_dir != NULL)
 		load_dir(app, ks, active, sizeof(active));
 	if (c->jwks_url != NULL)
-		ac_jwks_load(c, ks);
+		ac_keys_add_remote(c, ks);
 	if (pub && c->private_key_file == NULL && c->public_key_file == NULL &&
 	    c->keys_dir == NULL && c->jwks_url == NULL)
 		ac_app_problemf(app, "JWT_ALGORITHM names a public-key "

@@ -93,7 +93,7 @@ loaded(const struct ac_app *app)
 
 	memset(&ks, 0, sizeof(ks));
 	ks.signer = -1;
-	ac_jwks_load(ac_app_config(app), &ks);
+	ac_keys_add_remote(ac_app_config(app), &ks);
 	n = ks.nkeys;
 	ac_keys_free(&ks);
 	return n;
