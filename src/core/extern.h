@@ -168,6 +168,14 @@ void		 ac_keys_add_remote(const struct ac_config *, struct ac_keyset *);
 char		*ac_file_read(const char *path, size_t limit, size_t *len,
 		    char *err, size_t errlen);
 
+/* throttle.c: login throttling (see there). */
+#define AC_THROTTLE_FORGET 3600	/* failures older than this are forgotten */
+/* Counts an attempt (ekey may be NULL) or answers AC_RATE_LIMITED. */
+enum ac_reason	 ac_throttle_begin(struct ac_store *, const char *ekey,
+		    const char *ikey, long free, time_t, long *retry_after);
+/* Inside the login's transaction: clears ekey, takes back ikey's attempt. */
+enum ac_reason	 ac_throttle_success(struct ac_store *, const char *ekey,
+		    const char *ikey, time_t);
 /* session.c: derives the refresh key K (after the keys are loaded). */
 void		 ac_session_keyinit(struct ac_app *);
 

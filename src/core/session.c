@@ -37,9 +37,6 @@
 #include "extern.h"
 
 #define HKDF_INFO	"jwt-auth-suite refresh-token successor v1"
-#define MAXDELAY	900	/* longest login delay, seconds */
-#define FORGET		3600	/* failures older than this are forgotten */
-#define IP_FACTOR	4	/* an address gets this many times more */
 #define MAXPW		1024
 
 /*
@@ -254,15 +251,6 @@ new_sid(char out[32])
 	ac_b64url_encode(r, sizeof(r), out, 32);
 }
 
-static int
-one_int(void *arg, size_t n, const struct ac_dbval *v)
-{
-
-	if (n >= 1)
-		*(int64_t *)arg = intval(&v[0], 0);
-	return 1;
-}
-
 /* Users --------------------------------------------------------------- */
 
 enum ac_reason
@@ -371,59 +359,6 @@ ac_user_list(struct ac_store *s, ac_dbrow cb, void *arg)
 	    NULL, 0, cb, arg, NULL);
 }
 
-/* Login throttling ---------------------------------------------------- */
-
-/*
- * Seconds to wait after the given number of failures: none for the free
- * ones, then 2, 4, 8 ... up to MAXDELAY.  The first wait is 2 s, not 1,
- * since times are whole seconds and 1 s could end at once.
- */
-static long
-delay(int64_t failures, long free)
-{
-	int64_t	 k = failures - free + 1;
-
-	if (k <= 0)
-		return 0;
-	if (k >= 10)
-		return MAXDELAY;
-	return (1L << k) < MAXDELAY ? (1L << k) : MAXDELAY;
-}
-
-static int
-max_row(void *arg, size_t n, const struct ac_dbval *v)
-{
-	int64_t	*m = arg;
-
-	if (n >= 1 && intval(&v[0], 0) > *m)
-		*m = v[0].i;
-	return 0;
-}
-
-/* Counts one failure against key; free failures pass without delay. */
-static enum ac_reason
-throttle_fail(struct ac_store *s, const char *key, long free, time_t now)
-{
-	struct ac_dbval	 p[3];
-	int64_t		 n = 0;
-	enum ac_reason	 rc;
-
-	p[0] = AC_DBS(key);
-	p[1] = AC_DBI((int64_t)now);
-	p[2] = AC_DBI((int64_t)now - FORGET);
-	if ((rc = ac_db_exec(s, "INSERT INTO login_throttle (key, failures, "
-	    "last_failure, blocked_until) VALUES ($1, 1, $2, 0) "
-	    "ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN "
-	    "login_throttle.last_failure < $3 THEN 1 ELSE "
-	    "login_throttle.failures + 1 END, last_failure = $2 "
-	    "RETURNING failures", p, 3, one_int, &n, NULL)) != AC_OK)
-		return rc;
-	p[0] = AC_DBI((int64_t)now + delay(n, free));
-	p[1] = AC_DBS(key);
-	return ac_db_exec(s, "UPDATE login_throttle SET blocked_until = $1 "
-	    "WHERE key = $2", p, 2, NULL, NULL, NULL);
-}
-
 /* Sessions and tokens ------------------------------------------------- */
 
 static enum ac_reason
@@ -498,7 +433,7 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 	char		 em[256], ekey[300], ikey[80], uabuf[256];
 	unsigned char	 raw[32];
 	struct ac_dbval	 p[7];
-	int64_t		 blocked = 0, expires;
+	int64_t		 expires;
 	size_t		 pwlen;
 	int		 ok;
 	enum ac_reason	 rc;
@@ -511,16 +446,10 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 	snprintf(ekey, sizeof(ekey), "email:%s", em);
 	snprintf(ikey, sizeof(ikey), "ip:%.64s", ip != NULL ? ip : "-");
 
-	p[0] = AC_DBS(ekey);
-	p[1] = AC_DBS(ikey);
-	if ((rc = ac_db_exec(s, "SELECT blocked_until FROM login_throttle "
-	    "WHERE key = $1 OR key = $2", p, 2, max_row, &blocked,
-	    NULL)) != AC_OK)
+	/* Counted before the hash: see throttle.c. */
+	if ((rc = ac_throttle_begin(s, em[0] != '\0' ? ekey : NULL, ikey,
+	    c->login_free, now, retry_after)) != AC_OK)
 		return rc;
-	if (blocked > (int64_t)now) {
-		*retry_after = (long)(blocked - (int64_t)now);
-		return AC_RATE_LIMITED;
-	}
 
 	if (em[0] != '\0') {
 		p[0] = AC_DBS(em);
@@ -536,24 +465,15 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 	ok = crypto_pwhash_str_verify(u.found ? u.hash : dummy,
 	    password != NULL ? password : "", pwlen) == 0 && u.found &&
 	    password != NULL && strlen(password) <= MAXPW;
-	if (!ok) {
-		if ((rc = ac_db_begin(s)) != AC_OK)
-			return rc;
-		if ((em[0] == '\0' || (rc = throttle_fail(s, ekey,
-		    c->login_free, now)) == AC_OK) &&
-		    (rc = throttle_fail(s, ikey, c->login_free * IP_FACTOR,
-		    now)) == AC_OK)
-			rc = ac_db_commit(s);
-		if (rc != AC_OK) {
-			ac_db_rollback(s);
-			return rc;
-		}
+	if (!ok)
 		return AC_CREDENTIALS_INVALID;
-	}
 	if (u.disabled)
 		return AC_ACCOUNT_DISABLED;
 
-	/* Success: clear the counts, open a session and its first token. */
+	/*
+	 * Success: clear the account's count (not the address's), open a
+	 * session and its first token.
+	 */
 	snprintf(g->user_id, sizeof(g->user_id), "%s", u.id);
 	snprintf(g->email, sizeof(g->email), "%s", u.email);
 	new_sid(g->session_id);
@@ -563,10 +483,7 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 		ac_log_clean(uabuf, sizeof(uabuf), ua);
 	if ((rc = ac_db_begin(s)) != AC_OK)
 		goto out;
-	p[0] = AC_DBS(ekey);
-	p[1] = AC_DBS(ikey);
-	if ((rc = ac_db_exec(s, "DELETE FROM login_throttle WHERE key = $1 "
-	    "OR key = $2", p, 2, NULL, NULL, NULL)) != AC_OK)
+	if ((rc = ac_throttle_success(s, ekey, ikey, now)) != AC_OK)
 		goto out;
 	if (crypto_pwhash_str_needs_rehash(u.hash,
 	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
@@ -958,7 +875,7 @@ ac_store_prune(struct ac_store *s, time_t now, long keep, int64_t *n)
 		return rc;
 	p[0] = AC_DBI((int64_t)now);
 	p[1] = AC_DBI((int64_t)now - keep);
-	p[2] = AC_DBI((int64_t)now - FORGET);
+	p[2] = AC_DBI((int64_t)now - AC_THROTTLE_FORGET);
 	if ((rc = ac_db_exec(s, "DELETE FROM refresh_tokens WHERE "
 	    "expires <= $1 OR revoked <= $2", p, 2, NULL, NULL, &a)) != AC_OK ||
 	    (rc = ac_db_exec(s, "DELETE FROM sessions WHERE expires <= $1 OR "

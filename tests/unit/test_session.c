@@ -9,6 +9,7 @@
 
 #include <check.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +224,101 @@ START_TEST(test_throttle)
 }
 END_TEST
 
+/*
+ * Password spraying from one address: failures against many accounts
+ * with the attacker's own successful login in between.  A success clears
+ * the account's count only, so the address still reaches 429 (issue 10,
+ * item 3: the old code cleared the address too and never blocked).
+ */
+START_TEST(test_throttle_spray)
+{
+	struct ac_grant	 g;
+	char		 em[64];
+	long		 retry = 0;
+	int		 i, round;
+	enum ac_reason	 rc = AC_OK;
+
+	for (round = 0; round < 8 && rc != AC_RATE_LIMITED; round++) {
+		for (i = 0; i < 2 && rc != AC_RATE_LIMITED; i++) {
+			snprintf(em, sizeof(em), "victim%d-%d@example.com",
+			    round, i);
+			rc = ac_user_login(app, st, em, "guess-guess",
+			    "203.0.113.9", NULL, T0, &g, &retry);
+		}
+		if (rc == AC_RATE_LIMITED)
+			break;
+		/* The attacker's own account, from the same address. */
+		rc = ac_user_login(app, st, "bob@example.com", "pw-of-bob-1",
+		    "203.0.113.9", NULL, T0, &g, &retry);
+		ck_assert(rc == AC_OK || rc == AC_RATE_LIMITED);
+	}
+	/* 3 free failures x 4 for an address: blocked after the 12th. */
+	ck_assert_int_eq(rc, AC_RATE_LIMITED);
+	ck_assert_int_gt(retry, 0);
+	/* The account's own count is cleared by its success, though. */
+	ck_assert_int_eq(ac_user_login(app, st, "bob@example.com",
+	    "pw-of-bob-1", "203.0.113.10", NULL, T0, &g, &retry), AC_OK);
+}
+END_TEST
+
+struct racer {
+	pthread_barrier_t *bar;
+	enum ac_reason	 rc;
+};
+
+static void *
+race_login(void *arg)
+{
+	struct racer	*r = arg;
+	struct ac_store	*s;
+	struct ac_grant	 g;
+	char		 err[256];
+	long		 retry = 0;
+
+	if (ac_store_open(app, 1, &s, err, sizeof(err)) != AC_OK) {
+		r->rc = AC_INTERNAL;
+		return NULL;
+	}
+	pthread_barrier_wait(r->bar);
+	r->rc = ac_user_login(app, s, "alice@example.com", "wrong-guess",
+	    "198.51.100.20", NULL, T0, &g, &retry);
+	ac_store_close(s);
+	return NULL;
+}
+
+/*
+ * The attempt is counted before the password is hashed: of NRACE wrong
+ * guesses that arrive at once, only the free ones (3) get an answer;
+ * the rest wait (429).  Counting after the hash let them all through.
+ */
+#define NRACE	6
+START_TEST(test_throttle_race)
+{
+	pthread_t	 t[NRACE];
+	pthread_barrier_t bar;
+	struct racer	 r[NRACE];
+	int		 i, invalid = 0, limited = 0;
+
+	pthread_barrier_init(&bar, NULL, NRACE);
+	for (i = 0; i < NRACE; i++) {
+		r[i].bar = &bar;
+		r[i].rc = AC_OK;
+		ck_assert_int_eq(pthread_create(&t[i], NULL, race_login,
+		    &r[i]), 0);
+	}
+	for (i = 0; i < NRACE; i++) {
+		pthread_join(t[i], NULL);
+		if (r[i].rc == AC_CREDENTIALS_INVALID)
+			invalid++;
+		else if (r[i].rc == AC_RATE_LIMITED)
+			limited++;
+	}
+	pthread_barrier_destroy(&bar);
+	ck_assert_int_eq(invalid, 3);
+	ck_assert_int_eq(limited, NRACE - 3);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -258,6 +354,8 @@ main(void)
 	tcase_add_test(tc, test_bad_tokens);
 	tcase_add_test(tc, test_logout_and_sessions);
 	tcase_add_test(tc, test_throttle);
+	tcase_add_test(tc, test_throttle_spray);
+	tcase_add_test(tc, test_throttle_race);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
