@@ -173,6 +173,9 @@ char		*ac_file_read(const char *path, size_t limit, size_t *len,
 /* Counts an attempt (ekey may be NULL) or answers AC_RATE_LIMITED. */
 enum ac_reason	 ac_throttle_begin(struct ac_store *, const char *ekey,
 		    const char *ikey, long free, time_t, long *retry_after);
+/* After a failed hash that took secs: the blocks it set start later. */
+enum ac_reason	 ac_throttle_stretch(struct ac_store *, const char *ekey,
+		    const char *ikey, time_t, long secs);
 /* Inside the login's transaction: clears ekey, takes back ikey's attempt. */
 enum ac_reason	 ac_throttle_success(struct ac_store *, const char *ekey,
 		    const char *ikey, time_t);

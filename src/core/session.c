@@ -435,6 +435,7 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 	struct ac_dbval	 p[7];
 	int64_t		 expires;
 	size_t		 pwlen;
+	struct timespec	 t0, t1;
 	int		 ok;
 	enum ac_reason	 rc;
 
@@ -462,11 +463,17 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 	pwlen = password != NULL ? strlen(password) : 0;
 	if (pwlen > MAXPW)
 		pwlen = MAXPW;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ok = crypto_pwhash_str_verify(u.found ? u.hash : dummy,
 	    password != NULL ? password : "", pwlen) == 0 && u.found &&
 	    password != NULL && strlen(password) <= MAXPW;
-	if (!ok)
+	if (!ok) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if ((rc = ac_throttle_stretch(s, em[0] != '\0' ? ekey : NULL,
+		    ikey, now, (long)(t1.tv_sec - t0.tv_sec))) != AC_OK)
+			return rc;
 		return AC_CREDENTIALS_INVALID;
+	}
 	if (u.disabled)
 		return AC_ACCOUNT_DISABLED;
 

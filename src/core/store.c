@@ -155,26 +155,50 @@ ac_store_migrate(struct ac_store *s, int *from, int *to)
 	return AC_OK;
 }
 
+/*
+ * Anything that answers 503 logs the back end's own message (SQLite's
+ * errmsg, PostgreSQL's primary message: neither quotes a bound value),
+ * so that a full disk, a read-only file and a busy database can be told
+ * apart in the log.
+ */
+static enum ac_reason
+logged(struct ac_store *s, enum ac_reason rc)
+{
+	char	 msg[sizeof(s->err)];
+	size_t	 i;
+
+	if (rc == AC_UNAVAILABLE && ac_log_enabled(AC_LOG_WARN)) {
+		/* Printable, spaces kept, nothing that could end the quotes. */
+		for (i = 0; i + 1 < sizeof(msg) && s->err[i] != '\0'; i++)
+			msg[i] = s->err[i] >= 0x20 && s->err[i] < 0x7f &&
+			    s->err[i] != '"' && s->err[i] != '\\' ?
+			    s->err[i] : '?';
+		msg[i] = '\0';
+		ac_log(AC_LOG_WARN, "event=db_unavailable error=\"%s\"", msg);
+	}
+	return rc;
+}
+
 enum ac_reason
 ac_db_exec(struct ac_store *s, const char *sql, const struct ac_dbval *p,
     size_t np, ac_dbrow cb, void *arg, int64_t *changes)
 {
 
-	return s->ops->exec(s, sql, p, np, cb, arg, changes);
+	return logged(s, s->ops->exec(s, sql, p, np, cb, arg, changes));
 }
 
 enum ac_reason
 ac_db_begin(struct ac_store *s)
 {
 
-	return s->ops->begin(s);
+	return logged(s, s->ops->begin(s));
 }
 
 enum ac_reason
 ac_db_commit(struct ac_store *s)
 {
 
-	return s->ops->commit(s);
+	return logged(s, s->ops->commit(s));
 }
 
 void
@@ -188,5 +212,5 @@ enum ac_reason
 ac_db_lock(struct ac_store *s, const char *table, const char *id)
 {
 
-	return s->ops->lock(s, table, id);
+	return logged(s, s->ops->lock(s, table, id));
 }

@@ -4,9 +4,20 @@
  * one file; statements are prepared once per connection and cached by the
  * address of their SQL literal.  Busy or locked past the timeout maps to
  * AC_UNAVAILABLE (503), a constraint to AC_CONFLICT.
+ *
+ * The database holds password hashes, emails and client addresses: it is
+ * created 0600 (its -wal and -shm take its mode), and a database that
+ * other users can read or write is refused, as keys are.  SQLite opens a
+ * file it cannot write read-only without saying so; such a connection
+ * is refused, and one that reports SQLITE_READONLY later is opened again
+ * before its next statement, so that the suite recovers by itself once
+ * the file can be written again.
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +34,9 @@
 struct sqlite_store {
 	struct ac_store	 base;		/* first: cast to and fro */
 	sqlite3		*db;
+	char		*path;		/* for reopening */
+	int		 flags;
+	int		 stale;		/* reported SQLITE_READONLY: reopen */
 	struct {
 		const char	*sql;
 		sqlite3_stmt	*st;
@@ -35,6 +49,8 @@ map(struct ac_store *s, sqlite3 *db, int rc)
 {
 
 	ac_store_seterr(s, "sqlite: %s", sqlite3_errmsg(db));
+	if ((rc & 0xff) == SQLITE_READONLY)
+		((struct sqlite_store *)s)->stale = 1;
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
@@ -87,38 +103,88 @@ busy(void *arg, int n)
 }
 
 static void
-sq_close(struct ac_store *base)
+finish(struct sqlite_store *s)
 {
-	struct sqlite_store *s = (struct sqlite_store *)base;
 	size_t	 i;
 
 	for (i = 0; i < s->ncache; i++)
 		sqlite3_finalize(s->cache[i].st);
+	s->ncache = 0;
 	sqlite3_close_v2(s->db);
+	s->db = NULL;
+}
+
+static void
+sq_close(struct ac_store *base)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+
+	finish(s);
+	free(s->path);
 	free(s);
 }
 
-static enum ac_reason
-sq_open(const struct ac_app *app, const char *url, int create,
-    struct ac_store **out, char *err, size_t errlen)
+/*
+ * Refuses a database, -wal or -shm that other users may read or write
+ * (a "file:" URI or ":memory:" names no file to look at).
+ */
+static int
+private_files(const char *path, char *err, size_t errlen)
 {
-	struct sqlite_store *s;
-	const char	*path = url_path(url);
-	int		 rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
-			    SQLITE_OPEN_URI;
-	char		*msg = NULL;
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	char		 p[PATH_MAX];
+	struct stat	 st;
+	size_t		 i;
 
-	(void)app;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return AC_NOMEM;
-	s->base.ops = &ac_store_sqlite;
-	if (create)
-		flags |= SQLITE_OPEN_CREATE;
-	if ((rc = sqlite3_open_v2(path, &s->db, flags, NULL)) != SQLITE_OK) {
+	for (i = 0; i < nitems(sfx); i++) {
+		if ((size_t)snprintf(p, sizeof(p), "%s%s", path, sfx[i]) >=
+		    sizeof(p) || stat(p, &st) == -1)
+			continue;
+		if (st.st_mode & (S_IROTH | S_IWOTH)) {
+			snprintf(err, errlen, "DATABASE_URL: %s is open to other "
+			    "users (mode %04o) and holds password hashes: "
+			    "chmod o-rw %s", p, (unsigned)(st.st_mode & 07777),
+			    p);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* (Re)opens s->db from s->path and s->flags. */
+static enum ac_reason
+connect_db(struct sqlite_store *s, char *err, size_t errlen)
+{
+	char		*msg = NULL;
+	mode_t		 old = 0;
+	int		 rc;
+
+	if (s->db != NULL)
+		finish(s);
+	s->stale = 0;
+	if (private_files(s->path, err, errlen) == -1)
+		return AC_CONFIG_INVALID;
+	/*
+	 * Created 0600.  Only `authctl db migrate` (one thread) creates;
+	 * the programs open an existing file, so umask is not raced.
+	 */
+	if (s->flags & SQLITE_OPEN_CREATE)
+		old = umask(077);
+	rc = sqlite3_open_v2(s->path, &s->db, s->flags, NULL);
+	if (s->flags & SQLITE_OPEN_CREATE)
+		umask(old);
+	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "DATABASE_URL: cannot open %s: %s%s",
-		    path, s->db != NULL ? sqlite3_errmsg(s->db) : "no memory",
-		    create ? "" : " (create it with `authctl db migrate`)");
-		sq_close(&s->base);
+		    s->path, s->db != NULL ? sqlite3_errmsg(s->db) :
+		    "no memory", (s->flags & SQLITE_OPEN_CREATE) ? "" :
+		    " (create it with `authctl db migrate`)");
+		return AC_UNAVAILABLE;
+	}
+	/* SQLite falls back to reading only, silently: say so, loudly. */
+	if (sqlite3_db_readonly(s->db, "main") == 1) {
+		snprintf(err, errlen, "DATABASE_URL: %s can only be read "
+		    "(permissions, or a read-only file system): the suite "
+		    "needs to write it", s->path);
 		return AC_UNAVAILABLE;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
@@ -126,14 +192,60 @@ sq_open(const struct ac_app *app, const char *url, int create,
 	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; "
 	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
 	    NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "DATABASE_URL: %s: %s", path,
+		snprintf(err, errlen, "DATABASE_URL: %s: %s", s->path,
 		    msg != NULL ? msg : "cannot set WAL mode");
 		sqlite3_free(msg);
-		sq_close(&s->base);
 		return AC_UNAVAILABLE;
+	}
+	return AC_OK;
+}
+
+static enum ac_reason
+sq_open(const struct ac_app *app, const char *url, int create,
+    struct ac_store **out, char *err, size_t errlen)
+{
+	struct sqlite_store *s;
+	enum ac_reason	 rc;
+
+	(void)app;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return AC_NOMEM;
+	s->base.ops = &ac_store_sqlite;
+	s->flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+	    SQLITE_OPEN_URI | (create ? SQLITE_OPEN_CREATE : 0);
+	if ((s->path = strdup(url_path(url))) == NULL) {
+		free(s);
+		return AC_NOMEM;
+	}
+	if ((rc = connect_db(s, err, errlen)) != AC_OK) {
+		sq_close(&s->base);
+		return rc;
 	}
 	*out = &s->base;
 	return AC_OK;
+}
+
+/*
+ * Before a statement outside a transaction: a connection that reported
+ * SQLITE_READONLY is opened again (the file may be writable by now).
+ */
+static enum ac_reason
+ready(struct sqlite_store *s)
+{
+	char		 err[256];
+	enum ac_reason	 rc;
+
+	if (!s->stale && s->db != NULL)
+		return AC_OK;
+	if (s->db != NULL && !sqlite3_get_autocommit(s->db))
+		return AC_OK;
+	if ((rc = connect_db(s, err, sizeof(err))) != AC_OK) {
+		ac_store_seterr(&s->base, "sqlite: %s", err);
+		s->stale = 1;
+		if (rc == AC_CONFIG_INVALID)
+			rc = AC_UNAVAILABLE;
+	}
+	return rc;
 }
 
 static sqlite3_stmt *
@@ -167,6 +279,8 @@ sq_exec(struct ac_store *base, const char *sql, const struct ac_dbval *p,
 	char		 name[24];
 	enum ac_reason	 r = AC_OK;
 
+	if ((r = ready(s)) != AC_OK)
+		return r;
 	if ((st = stmt(s, sql, &rc)) == NULL)
 		return map(base, s->db, rc);
 	for (cached = 0, j = 0; j < s->ncache; j++)
@@ -253,8 +367,11 @@ static enum ac_reason
 simple(struct ac_store *base, const char *sql)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
+	enum ac_reason	 r;
 	int	 rc;
 
+	if ((r = ready(s)) != AC_OK)
+		return r;
 	if ((rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL)) != SQLITE_OK)
 		return map(base, s->db, rc);
 	return AC_OK;
@@ -282,7 +399,7 @@ sq_rollback(struct ac_store *base)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 
-	if (!sqlite3_get_autocommit(s->db))
+	if (s->db != NULL && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 

@@ -11,6 +11,9 @@
  * its own attempt back from the address and clears the account's count
  * (ac_throttle_success), never the address's failures: an attacker's own
  * good logins must not reset the count of its guesses at other accounts.
+ * A block set before the hash starts when its failure is answered: a
+ * hash that took whole seconds (a loaded host) stretches it by as much
+ * (ac_throttle_stretch).
  */
 #include "config.h"
 
@@ -147,4 +150,21 @@ ac_throttle_success(struct ac_store *s, const char *ekey, const char *ikey,
 	    "failures - 1, blocked_until = CASE WHEN blocked_until > $1 "
 	    "THEN $1 ELSE blocked_until END WHERE key = $2 AND failures > 0",
 	    p, 2, NULL, NULL, NULL);
+}
+
+enum ac_reason
+ac_throttle_stretch(struct ac_store *s, const char *ekey, const char *ikey,
+    time_t now, long secs)
+{
+	struct ac_dbval	 p[4];
+
+	if (secs <= 0)
+		return AC_OK;
+	p[0] = AC_DBI(secs);
+	p[1] = AC_DBI((int64_t)now);
+	p[2] = AC_DBS(ikey);
+	p[3] = AC_DBS(ekey != NULL ? ekey : ikey);
+	return ac_db_exec(s, "UPDATE login_throttle SET blocked_until = "
+	    "blocked_until + $1 WHERE blocked_until > $2 AND "
+	    "(key = $3 OR key = $4)", p, 4, NULL, NULL, NULL);
 }

@@ -2,7 +2,8 @@
 # refresh_locked.sh: a SQLite database locked past the busy timeout (5 s)
 # by another process makes login and refresh answer 503 with Retry-After,
 # and changes nothing: the presented refresh token still works once the
-# lock is gone, and no row was written meanwhile.
+# lock is gone, and no row was written meanwhile.  The log says why
+# (SQLite's own message).
 . "$(dirname "$0")/lib.sh"
 
 ti_init
@@ -60,6 +61,9 @@ ti_expect_true "login while locked is 503 too" \
     test "$(cat "$T/login.status")" = 503
 wait "$locker"
 ti_expect_true "nothing changed while locked" test "$(state)" = "$before"
+# The 503 says why in the log: SQLite's own message (issue 10, item 18).
+ti_expect_true "the log has SQLite's reason" grep -q \
+    'event=db_unavailable error="sqlite: database is locked"' "$T/auth.log"
 
 ti_request "the same token works once the lock is gone" /api/auth/refresh \
     -X POST -H "Cookie: refreshToken=$R"

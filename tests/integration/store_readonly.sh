@@ -1,0 +1,61 @@
+#!/bin/bash
+# store_readonly.sh: a SQLite database that cannot be written when a
+# worker first opens it (SQLite then opens it read-only, silently) gets
+# 503 for writes, with the reason in the log; once the file can be
+# written again, the next write succeeds without restarting anything
+# (issue 10, item 16).  One process of one thread, so that the
+# connection that saw the read-only file is the one asked again.
+# As root, file modes do not stop writes: the file is made immutable
+# with chattr +i (skipped where the file system cannot).
+. "$(dirname "$0")/lib.sh"
+
+ti_init
+ti_need sqlite3
+[ -x "$top_builddir/src/refresh" ] || { echo "no src/refresh"; exit 99; }
+ti_key "$T/jwt.key"
+ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" \
+    "DATABASE_URL=$T/auth.db" "AUTH_COOKIE_SECURE=false" "LOG_LEVEL=info" \
+    "AUTH_THREADS=1"
+chmod 600 "$T/auth.conf"
+export AUTH_CONFIG=$T/auth.conf AUTH_THREADS=1
+"$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }
+echo "pw-of-fay-1234" | "$AUTHCTL" user add fay@example.com >/dev/null ||
+    { echo "user add failed"; exit 99; }
+
+if [ "$(id -u)" = 0 ]; then
+	command -v chattr >/dev/null || ti_skip "no chattr (root ignores modes)"
+	chattr +i "$T/auth.db" 2>/dev/null ||
+	    ti_skip "chattr +i refused here (root ignores modes)"
+	writable() { chattr -i "$T/auth.db"; }
+else
+	chmod 0400 "$T/auth.db"
+	writable() { chmod 0600 "$T/auth.db"; }
+fi
+# Whatever happens, the directory must be removable afterwards.
+trap 'chattr -i "$T/auth.db" 2>/dev/null; ti_cleanup' EXIT
+
+ti_spawn auth "$top_builddir/src/refresh" 1 1
+ti_route /api/auth/ auth
+ti_nginx
+
+login() {
+	ti_request "$1" /api/auth/login -X POST \
+	    -H 'Content-Type: application/json' \
+	    -H "Origin: http://127.0.0.1:$TI_PORT" \
+	    --data '{"email":"fay@example.com","password":"pw-of-fay-1234"}'
+}
+
+login "login while the file cannot be written"
+ti_expect_error 503 unavailable
+ti_expect_true "the log says why" \
+    grep -Eq 'can only be read|readonly database' "$T/auth.log"
+
+writable
+login "login once it can: no restart needed"
+ti_expect_status 200
+login "and again"
+ti_expect_status 200
+ti_expect_true "the session was written" \
+    test "$(sqlite3 "$T/auth.db" 'SELECT count(*) FROM sessions')" = 2
+ti_expect_logs_clean
+ti_done
