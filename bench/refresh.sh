@@ -62,7 +62,8 @@ function setup(thread)
 end
 function request()
 	return wrk.format("POST", "/api/auth/refresh",
-	    { ["Cookie"] = "refreshToken=" .. tok })
+	    { ["Cookie"] = "refreshToken=" .. tok,
+	      ["Sec-Fetch-Site"] = "same-origin" })
 end
 function response(status, headers, body)
 	if status == 200 then

@@ -526,8 +526,8 @@ cmd_user(int argc, char *argv[])
 		if (optind + 1 != argc)
 			return usage();
 	} else if ((strcmp(verb, "add") == 0 || strcmp(verb, "passwd") == 0 ||
-	    strcmp(verb, "disable") == 0 || strcmp(verb, "enable") == 0) &&
-	    optind + 2 == argc)
+	    strcmp(verb, "disable") == 0 || strcmp(verb, "enable") == 0 ||
+	    strcmp(verb, "verify") == 0) && optind + 2 == argc)
 		email = argv[optind + 1];
 	else
 		return usage();
@@ -543,6 +543,8 @@ cmd_user(int argc, char *argv[])
 	} else if (strcmp(verb, "disable") == 0 ||
 	    strcmp(verb, "enable") == 0)
 		r = ac_user_disable(st, email, verb[0] == 'd', time(NULL));
+	else if (strcmp(verb, "verify") == 0)
+		r = ac_user_verify(st, email, time(NULL));
 	else {
 		if (read_password(pw, sizeof(pw), 1) == -1) {
 			fprintf(stderr, "authctl user %s: no password read\n",
@@ -739,12 +741,14 @@ static const struct cmd cmds[] = {
 	  "loads the keys, and prints every problem found; exit 0 only when\n"
 	  "there is none.\n" },
 	{ "user", cmd_user, "add EMAIL | passwd EMAIL | disable EMAIL | "
-	  "enable EMAIL | list",
+	  "enable EMAIL | verify EMAIL | list",
 	  "add: creates a user; passwd: sets a user's password.  The password\n"
 	  "is read from the terminal with echo off (asked twice), or as one\n"
 	  "line of standard input when that is not a terminal; never from the\n"
 	  "command line.  It is stored as an argon2id hash.  disable: refuses\n"
 	  "the user's logins and revokes every session; enable undoes it.\n"
+	  "verify: marks the email of a self-signup user (AUTH_SIGNUP) as\n"
+	  "checked, so that its tokens carry it (users added here are).\n"
 	  "list: id, email, state, created and open sessions, tab-separated.\n" },
 	{ "db", cmd_db, "migrate | version | prune",
 	  "migrate: applies the schema migrations this build carries to the\n"

@@ -4,10 +4,13 @@
  * requests and writes answers; users, sessions, rotation, theft detection
  * and throttling live in the core (src/core/session.c).
  *
- * The refresh token travels in the cookie refreshToken (browsers) or, for
- * other clients, in the OAuth 2 form grant_type=refresh_token&
+ * The refresh token travels in the cookie refreshToken (browsers; named
+ * by ac_req_cookie_name: __Host-refreshToken over https) or, for other
+ * clients, in the OAuth 2 form grant_type=refresh_token&
  * refresh_token=... or JSON {"refreshToken"}; then the new one comes back
  * in the body as well.  Every token answer carries Cache-Control: no-store.
+ * A refresh or logout that relies on the cookie must come from the site
+ * itself or an allowed origin, and login takes JSON only (csrf.c).
  */
 #include "config.h"
 
@@ -18,7 +21,6 @@
 
 #include "core/ac.h"
 
-#define COOKIE		"refreshToken"
 #define MAXTOK		256
 #define MAXPW		1024
 
@@ -33,10 +35,14 @@ static void
 set_cookie(struct ac_req *r, const struct ac_app *app, const char *tok,
     long maxage)
 {
-	char	 buf[256];
+	const char	*name = ac_req_cookie_name(r, app);
+	char		 buf[256];
+	int		 host = strncmp(name, "__Host-", 7) == 0;
 
-	snprintf(buf, sizeof(buf), "%s=%s; Max-Age=%ld; Path=/api/auth; "
-	    "HttpOnly;%s SameSite=Strict", COOKIE, tok, maxage,
+	/* __Host-: Secure, Path=/ and no Domain, or browsers drop it. */
+	snprintf(buf, sizeof(buf), "%s=%s; Max-Age=%ld; Path=%s; "
+	    "HttpOnly;%s SameSite=Strict", name, tok, maxage,
+	    host ? "/" : "/api/auth",
 	    ac_app_config(app)->cookie_secure ? " Secure;" : "");
 	ac_req_header(r, "Set-Cookie", buf);
 }
@@ -67,28 +73,25 @@ json_str(json_object *o, const char *name, char *out, size_t n)
 
 /* Email and password from a JSON object or a form. */
 static enum ac_reason
-credentials(struct ac_req *r, char *email, size_t en, char *pw, size_t pn)
+credentials(struct ac_req *r, const struct ac_app *app, char *email,
+    size_t en, char *pw, size_t pn)
 {
 	json_object	*o;
-	const char	*b;
-	size_t		 len;
 	enum ac_reason	 rc;
 	int		 bad = 0;
 
-	if (form(r)) {
-		if ((rc = ac_req_body(r, &b, &len)) != AC_OK)
-			return rc;
-		if (ac_kv_find(b, '&', "email", 1, email, en) < 0) {
-			ac_req_detail(r, "email", "required, at most 254 bytes");
-			bad = 1;
-		}
-		if (ac_kv_find(b, '&', "password", 1, pw, pn) < 0) {
-			ac_req_detail(r, "password", "required, at most "
-			    "1024 bytes");
-			bad = 1;
-		}
-		return bad ? AC_VALIDATION_FAILED : AC_OK;
+	/*
+	 * JSON only: a cross-site page can post a form or text/plain without
+	 * asking, and so log a victim into the attacker's account.  JSON
+	 * needs a CORS preflight, which only ALLOWED_ORIGINS pass.
+	 */
+	if (!ac_req_content_type(r, "application/json")) {
+		ac_req_detail(r, "Content-Type", "must be application/json");
+		return AC_CROSS_SITE;
 	}
+	if (ac_req_param(r, "HTTP_ORIGIN") != NULL &&
+	    (rc = ac_req_same_origin(r, app)) != AC_OK)
+		return rc;
 	if ((rc = ac_req_json_body(r, &o)) != AC_OK)
 		return rc;
 	if (json_str(o, "email", email, en) == -1) {
@@ -108,11 +111,12 @@ credentials(struct ac_req *r, char *email, size_t en, char *pw, size_t pn)
  * (JSON refreshToken, or the OAuth form), else from the cookie.
  */
 static enum ac_reason
-presented(struct ac_req *r, char *tok, size_t n, enum src *src)
+presented(struct ac_req *r, const struct ac_app *app, char *tok, size_t n,
+    enum src *src)
 {
 	json_object	*o;
-	const char	*b, *c;
-	char		 gt[32];
+	const char	*b, *c, *name = ac_req_cookie_name(r, app);
+	char		 gt[32], eq[80];
 	size_t		 len;
 	enum ac_reason	 rc;
 
@@ -143,10 +147,11 @@ presented(struct ac_req *r, char *tok, size_t n, enum src *src)
 		}
 	}
 	*src = SRC_COOKIE;
-	if (ac_req_cookie(r, COOKIE, tok, n) >= 0)
+	if (ac_req_cookie(r, name, tok, n) >= 0)
 		return AC_OK;
 	c = ac_req_param(r, "HTTP_COOKIE");
-	if (c != NULL && strstr(c, COOKIE "=") != NULL)
+	snprintf(eq, sizeof(eq), "%s=", name);
+	if (c != NULL && strstr(c, eq) != NULL)
 		return AC_REFRESH_TOKEN_MALFORMED;
 	tok[0] = '\0';
 	return AC_OK;
@@ -166,7 +171,13 @@ tokens(struct ac_req *r, const struct ac_app *app, const struct ac_grant *g,
 		return AC_NOMEM;
 	json_object_object_add(extra, "sid",
 	    json_object_new_string(g->session_id));
-	json_object_object_add(extra, "email", json_object_new_string(g->email));
+	/* A self-signup address nobody has checked is not passed on. */
+	if (g->email_verified)
+		json_object_object_add(extra, "email",
+		    json_object_new_string(g->email));
+	else
+		json_object_object_add(extra, "email_verified",
+		    json_object_new_boolean(0));
 	rc = ac_token_issue(app, g->user_id, 0, extra, &at);
 	json_object_put(extra);
 	if (rc != AC_OK)
@@ -220,7 +231,7 @@ h_login(struct ac_req *r, const struct ac_app *app)
 	time_t		 now = time(NULL);
 	enum ac_reason	 rc;
 
-	if ((rc = credentials(r, email, sizeof(email), pw,
+	if ((rc = credentials(r, app, email, sizeof(email), pw,
 	    sizeof(pw))) != AC_OK)
 		goto out;
 	if ((rc = ac_req_store(r, &st)) != AC_OK)
@@ -249,12 +260,12 @@ h_signup(struct ac_req *r, const struct ac_app *app)
 
 	if (!ac_app_config(app)->signup)
 		return AC_NOT_FOUND;
-	if ((rc = credentials(r, email, sizeof(email), pw,
+	if ((rc = credentials(r, app, email, sizeof(email), pw,
 	    sizeof(pw))) != AC_OK)
 		goto out;
 	if ((rc = ac_req_store(r, &st)) != AC_OK)
 		goto out;
-	rc = ac_user_add(st, email, pw, time(NULL), id, sizeof(id));
+	rc = ac_user_signup(st, email, pw, time(NULL), id, sizeof(id));
 	if (rc == AC_VALIDATION_FAILED) {
 		ac_req_detail(r, "email", "a valid address");
 		ac_req_detail(r, "password", "8 to 1024 bytes");
@@ -286,10 +297,14 @@ h_refresh(struct ac_req *r, const struct ac_app *app)
 
 	memset(&g, 0, sizeof(g));
 	ac_req_header(r, "Cache-Control", "no-store");
-	if ((rc = presented(r, tok, sizeof(tok), &src)) != AC_OK)
+	if ((rc = presented(r, app, tok, sizeof(tok), &src)) != AC_OK)
 		goto out;
 	if (tok[0] == '\0') {
 		rc = AC_REFRESH_TOKEN_MISSING;
+		goto out;
+	}
+	if (src == SRC_COOKIE && (rc = ac_req_same_origin(r, app)) != AC_OK) {
+		src = SRC_NONE;		/* the cookie stays: not ours to drop */
 		goto out;
 	}
 	if ((rc = ac_req_store(r, &st)) != AC_OK)
@@ -316,7 +331,10 @@ h_logout(struct ac_req *r, const struct ac_app *app)
 	enum ac_reason	 rc;
 
 	ac_req_header(r, "Cache-Control", "no-store");
-	if ((rc = presented(r, tok, sizeof(tok), &src)) != AC_OK)
+	if ((rc = presented(r, app, tok, sizeof(tok), &src)) != AC_OK)
+		goto out;
+	if (src == SRC_COOKIE && tok[0] != '\0' &&
+	    (rc = ac_req_same_origin(r, app)) != AC_OK)
 		goto out;
 	set_cookie(r, app, "", 0);
 	if (tok[0] == '\0')

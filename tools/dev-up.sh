@@ -227,7 +227,7 @@ curl -i -H 'Authorization: Bearer $good' http://127.0.0.1:$PORT/verify
 Log in as the development user (the refresh token comes back as a cookie):
 
 curl -i -c run/cookies -H 'Content-Type: application/json' -d '$login' http://127.0.0.1:$PORT/api/auth/login
-curl -i -b run/cookies -c run/cookies -X POST http://127.0.0.1:$PORT/api/auth/refresh
+curl -i -b run/cookies -c run/cookies -H 'Origin: http://127.0.0.1:$PORT' -X POST http://127.0.0.1:$PORT/api/auth/refresh
 
 The per-user API (the token's subject is dev-user):
 

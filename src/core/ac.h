@@ -60,6 +60,7 @@ enum ac_reason {
 	AC_BODY_MALFORMED,
 	AC_VALIDATION_FAILED,
 	AC_FORBIDDEN,
+	AC_CROSS_SITE,		/* cookie endpoints: Origin not the site's */
 	AC_RATE_LIMITED,
 	AC_CONFLICT,
 	/* Login and refresh tokens (session.c). */
@@ -220,6 +221,7 @@ struct ac_config {
 	long		 refresh_grace;	/* REFRESH_GRACE_SECONDS */
 	int		 cookie_secure;	/* AUTH_COOKIE_SECURE */
 	int		 refresh_in_body; /* AUTH_REFRESH_TOKEN_IN_BODY */
+	char		*cookie_name;	/* AUTH_COOKIE_NAME */
 	int		 signup;	/* AUTH_SIGNUP */
 	long		 login_free;	/* AUTH_LOGIN_FREE_FAILURES */
 	char		*claim_headers;	/* VERIFY_CLAIM_HEADERS */
@@ -556,6 +558,22 @@ enum ac_reason	 ac_db_lock(struct ac_store *, const char *table,
 enum ac_reason	 ac_req_store(struct ac_req *, struct ac_store **);
 
 /*
+ * csrf.c: for endpoints that rely on a cookie.  AC_OK when the request
+ * comes from the site itself (Origin = scheme://Host) or an origin in
+ * ALLOWED_ORIGINS, or carries no Origin but Sec-Fetch-Site: same-origin;
+ * else AC_CROSS_SITE, with a detail on the request.
+ */
+enum ac_reason	 ac_req_same_origin(struct ac_req *, const struct ac_app *);
+/* Non-zero when the request came over https (HTTPS=on, REQUEST_SCHEME). */
+int		 ac_req_https(const struct ac_req *);
+/*
+ * The refresh cookie's name: AUTH_COOKIE_NAME, else __Host-refreshToken
+ * over https (with AUTH_COOKIE_SECURE), else refreshToken.  Borrowed.
+ */
+const char	*ac_req_cookie_name(const struct ac_req *,
+		    const struct ac_app *);
+
+/*
  * Users, sessions and refresh tokens (session.c), written once over the
  * ac_db_ interface.  A session is one refresh-token family: the token a
  * login hands out and every token rotated from it.  Refresh tokens are 32
@@ -576,6 +594,7 @@ struct ac_grant {
 	char		 refresh[AC_REFRESH_LEN + 1];
 	int64_t		 expires;	/* of the refresh token */
 	int		 replayed;	/* 1: grace-window repeat */
+	int		 email_verified; /* 0: self-signup, not checked */
 };
 
 /* Hashes pw (argon2id, interactive limits) into out (AC_PWHASH_MAX). */
@@ -588,6 +607,16 @@ enum ac_reason	 ac_password_hash(const char *pw, char *out);
  */
 enum ac_reason	 ac_user_add(struct ac_store *, const char *email,
 		    const char *password, time_t now, char *id, size_t idsz);
+/*
+ * The same for self-signup (AUTH_SIGNUP): the address is not verified,
+ * so tokens carry email_verified: false and no email until
+ * ac_user_verify (authctl user verify).
+ */
+enum ac_reason	 ac_user_signup(struct ac_store *, const char *email,
+		    const char *password, time_t now, char *id, size_t idsz);
+/* Marks a user's email verified; AC_NOT_FOUND for an unknown email. */
+enum ac_reason	 ac_user_verify(struct ac_store *, const char *email,
+		    time_t now);
 /* Sets a password; AC_NOT_FOUND for an unknown email. */
 enum ac_reason	 ac_user_passwd(struct ac_store *, const char *email,
 		    const char *password, time_t now);

@@ -83,6 +83,7 @@ static const struct setting {
 	{ "REFRESH_GRACE_SECONDS", NULL, K_LONG, O(refresh_grace), "5", 0, 120, 1 },
 	{ "AUTH_COOKIE_SECURE", NULL, K_BOOL, O(cookie_secure), "true", 0, 0, 1 },
 	{ "AUTH_REFRESH_TOKEN_IN_BODY", NULL, K_BOOL, O(refresh_in_body), "false", 0, 0, 1 },
+	{ "AUTH_COOKIE_NAME", NULL, K_STR, O(cookie_name), NULL, 0, 0, 1 },
 	{ "AUTH_SIGNUP", NULL, K_BOOL, O(signup), "false", 0, 0, 1 },
 	{ "AUTH_LOGIN_FREE_FAILURES", NULL, K_LONG, O(login_free), "5", 1, 1000, 1 },
 	{ "AUTH_ERROR_FORMAT", NULL, K_STR, O(error_format_name), "envelope", 0, 0, 1 },
@@ -572,6 +573,18 @@ ac_config_load(struct ac_app *app)
 	    "OPQRSTUVWXYZ0123456789_-, ") != strlen(c->claim_headers)))
 		ac_app_problemf(app, "VERIFY_CLAIM_HEADERS: a comma list of claim "
 		    "names of letters, digits, '_' and '-' (512 bytes at most)");
+	if (c->cookie_name != NULL && (*c->cookie_name == '\0' ||
+	    strlen(c->cookie_name) > 64 || strspn(c->cookie_name,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	    "_-.") != strlen(c->cookie_name)))
+		ac_app_problemf(app, "AUTH_COOKIE_NAME: 1 to 64 letters, digits, "
+		    "'_', '-' and '.'");
+	else if (c->cookie_name != NULL && (strncmp(c->cookie_name,
+	    "__Host-", 7) == 0 || strncmp(c->cookie_name, "__Secure-",
+	    9) == 0) && !c->cookie_secure)
+		ac_app_problemf(app, "AUTH_COOKIE_NAME: a __Host- or __Secure- "
+		    "cookie needs AUTH_COOKIE_SECURE=true (browsers drop it "
+		    "otherwise)");
 }
 
 void

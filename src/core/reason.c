@@ -37,6 +37,7 @@ static const struct {
 	[AC_BODY_MALFORMED] = { "body_malformed", 400, "Malformed request body" },
 	[AC_VALIDATION_FAILED] = { "validation_failed", 422, "Validation failed" },
 	[AC_FORBIDDEN] = { "forbidden", 403, "You can only access your own resources" },
+	[AC_CROSS_SITE] = { "cross_site_refused", 403, "Cross-site request refused: send it from the site itself (Origin) or an allowed origin, as JSON" },
 	[AC_RATE_LIMITED] = { "rate_limited", 429, "Too many requests" },
 	[AC_CONFLICT] = { "conflict", 409, "Conflict with the current state" },
 	[AC_CREDENTIALS_INVALID] = { "credentials_invalid", 401, "Invalid email or password" },

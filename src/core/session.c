@@ -253,12 +253,12 @@ new_sid(char out[32])
 
 /* Users --------------------------------------------------------------- */
 
-enum ac_reason
-ac_user_add(struct ac_store *s, const char *email, const char *password,
-    time_t now, char *id, size_t idsz)
+static enum ac_reason
+user_insert(struct ac_store *s, const char *email, const char *password,
+    time_t now, char *id, size_t idsz, int verified)
 {
 	char		 em[256], uid[37], hash[AC_PWHASH_MAX];
-	struct ac_dbval	 p[5];
+	struct ac_dbval	 p[6];
 	enum ac_reason	 rc;
 
 	if (email_norm(email, em, sizeof(em)) == -1 || !pw_ok(password))
@@ -271,12 +271,48 @@ ac_user_add(struct ac_store *s, const char *email, const char *password,
 	p[2] = AC_DBS(hash);
 	p[3] = AC_DBI((int64_t)now);
 	p[4] = AC_DBI((int64_t)now);
+	p[5] = AC_DBI(verified ? 1 : 0);
 	rc = ac_db_exec(s, "INSERT INTO users (id, email, password_hash, "
-	    "disabled, created, updated) VALUES ($1, $2, $3, 0, $4, $5)",
-	    p, 5, NULL, NULL, NULL);
+	    "disabled, created, updated, email_verified) VALUES ($1, $2, $3, "
+	    "0, $4, $5, $6)", p, 6, NULL, NULL, NULL);
 	OPENSSL_cleanse(hash, sizeof(hash));
 	if (rc == AC_OK && id != NULL)
 		snprintf(id, idsz, "%s", uid);
+	return rc;
+}
+
+enum ac_reason
+ac_user_add(struct ac_store *s, const char *email, const char *password,
+    time_t now, char *id, size_t idsz)
+{
+
+	return user_insert(s, email, password, now, id, idsz, 1);
+}
+
+enum ac_reason
+ac_user_signup(struct ac_store *s, const char *email, const char *password,
+    time_t now, char *id, size_t idsz)
+{
+
+	return user_insert(s, email, password, now, id, idsz, 0);
+}
+
+enum ac_reason
+ac_user_verify(struct ac_store *s, const char *email, time_t now)
+{
+	char		 em[256];
+	struct ac_dbval	 p[2];
+	int64_t		 n = 0;
+	enum ac_reason	 rc;
+
+	if (email_norm(email, em, sizeof(em)) == -1)
+		return AC_NOT_FOUND;
+	p[0] = AC_DBI((int64_t)now);
+	p[1] = AC_DBS(em);
+	rc = ac_db_exec(s, "UPDATE users SET email_verified = 1, updated = $1 "
+	    "WHERE email = $2", p, 2, NULL, NULL, &n);
+	if (rc == AC_OK && n == 0)
+		rc = AC_NOT_FOUND;
 	return rc;
 }
 
@@ -406,6 +442,7 @@ struct userrow {
 	char		 email[256];
 	char		 hash[AC_PWHASH_MAX];
 	int		 disabled;
+	int		 verified;
 };
 
 static int
@@ -413,13 +450,14 @@ user_row(void *arg, size_t n, const struct ac_dbval *v)
 {
 	struct userrow	*u = arg;
 
-	if (n < 4)
+	if (n < 5)
 		return 1;
 	u->found = 1;
 	copy(u->id, sizeof(u->id), &v[0]);
 	copy(u->email, sizeof(u->email), &v[1]);
 	copy(u->hash, sizeof(u->hash), &v[2]);
 	u->disabled = intval(&v[3], 0) != 0;
+	u->verified = intval(&v[4], 0) != 0;
 	return 1;
 }
 
@@ -455,8 +493,8 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 	if (em[0] != '\0') {
 		p[0] = AC_DBS(em);
 		if ((rc = ac_db_exec(s, "SELECT id, email, password_hash, "
-		    "disabled FROM users WHERE email = $1", p, 1, user_row, &u,
-		    NULL)) != AC_OK)
+		    "disabled, email_verified FROM users WHERE email = $1", p,
+		    1, user_row, &u, NULL)) != AC_OK)
 			return rc;
 	}
 	pthread_once(&dummy_once, dummy_init);
@@ -483,6 +521,7 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 	 */
 	snprintf(g->user_id, sizeof(g->user_id), "%s", u.id);
 	snprintf(g->email, sizeof(g->email), "%s", u.email);
+	g->email_verified = u.verified;
 	new_sid(g->session_id);
 	randombytes_buf(raw, sizeof(raw));
 	expires = (int64_t)now + c->refresh_days * 86400;
@@ -571,6 +610,7 @@ struct tokrow {
 	int		 srevoked;
 	int		 disabled;
 	char		 email[256];
+	int		 verified;
 };
 
 static int
@@ -578,7 +618,7 @@ tok_row(void *arg, size_t n, const struct ac_dbval *v)
 {
 	struct tokrow	*t = arg;
 
-	if (n < 9)
+	if (n < 10)
 		return 1;
 	t->found = 1;
 	t->id = intval(&v[0], 0);
@@ -590,6 +630,7 @@ tok_row(void *arg, size_t n, const struct ac_dbval *v)
 	t->srevoked = v[6].type != AC_DB_NULL;
 	t->disabled = intval(&v[7], 0) != 0;
 	copy(t->email, sizeof(t->email), &v[8]);
+	t->verified = intval(&v[9], 0) != 0;
 	return 1;
 }
 
@@ -645,7 +686,8 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 		goto out;
 	p[0] = AC_DBB(h, sizeof(h));
 	if ((rc = ac_db_exec(s, "SELECT t.id, t.session_id, t.user_id, "
-	    "t.expires, t.rotated, t.revoked, s.revoked, u.disabled, u.email "
+	    "t.expires, t.rotated, t.revoked, s.revoked, u.disabled, u.email, "
+	    "u.email_verified "
 	    "FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id "
 	    "JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1", p, 1,
 	    tok_row, &t, NULL)) != AC_OK)
@@ -660,6 +702,7 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 		goto out;
 	snprintf(g->user_id, sizeof(g->user_id), "%s", t.uid);
 	snprintf(g->email, sizeof(g->email), "%s", t.email);
+	g->email_verified = t.verified;
 	snprintf(g->session_id, sizeof(g->session_id), "%s", t.sid);
 
 	if (t.rotated < 0) {

@@ -63,7 +63,7 @@ login() {
 refresh() {
 	on "$1"
 	ti_request "$2 on $1" /api/auth/refresh -X POST \
-	    -H "Cookie: refreshToken=$3"
+	    -H 'Sec-Fetch-Site: same-origin' -H "Cookie: refreshToken=$3"
 }
 sid_of() {
 	sql "SELECT session_id FROM refresh_tokens WHERE token_hash = $(tokhash "$1")"
@@ -78,7 +78,8 @@ for i in $(seq 1 50); do
 	if [ $((i % 2)) = 0 ]; then echo "$i $PORT_a"; else echo "$i $PORT_b"; fi
 done | xargs -P 50 -n 2 sh -c 'curl -sS --max-time 20 \
     -o "'"$T"'/c50/$0.body" -D "'"$T"'/c50/$0.hdr" -w "%{http_code}\n" \
-    -X POST -H "Cookie: refreshToken='"$C0"'" \
+    -X POST -H "Sec-Fetch-Site: same-origin" \
+    -H "Cookie: refreshToken='"$C0"'" \
     "http://127.0.0.1:$1/api/auth/refresh"' >"$T/c50/codes"
 TI_CASE="50 concurrent over two hosts"
 echo "50 concurrent: answers $(sort "$T/c50/codes" | uniq -c | tr '\n' ' ')"
@@ -117,7 +118,8 @@ for i in $(seq 1 10); do
 	if [ $((i % 2)) = 0 ]; then echo "$i $PORT_a"; else echo "$i $PORT_b"; fi
 done | xargs -P 10 -n 2 sh -c 'curl -sS --max-time 20 \
     -o /dev/null -D "'"$T"'/q10/$0.hdr" -w "%{http_code}\n" \
-    -X POST -H "Cookie: refreshToken='"$Q0"'" \
+    -X POST -H "Sec-Fetch-Site: same-origin" \
+    -H "Cookie: refreshToken='"$Q0"'" \
     "http://127.0.0.1:$1/api/auth/refresh"' >"$T/q10/codes"
 wait "$LOCKER"
 TI_CASE="10 held up together"
@@ -183,6 +185,7 @@ chain() {
 		for try in $(seq 1 150); do
 			code=$(curl -s --max-time 10 -o /dev/null -D "$T/k.$id.h" \
 			    -w '%{http_code}' -X POST \
+			    -H 'Sec-Fetch-Site: same-origin' \
 			    -H "Cookie: refreshToken=$tok" \
 			    "http://127.0.0.1:$port/api/auth/refresh")
 			[ "$code" = 200 ] && break

@@ -36,13 +36,18 @@ print(hashlib.sha256(base64.urlsafe_b64decode(sys.argv[1] + "=")).hexdigest())' 
 }
 # The refresh token of the last answer's Set-Cookie.
 cookie_tok() { ti_header Set-Cookie | sed -n 's/^refreshToken=\([^;]*\);.*/\1/p'; }
+# What a browser sends: its page's Origin with every POST (the cookie
+# endpoints refuse cross-site requests; refresh_csrf.sh has the refusals).
+ORIGIN="http://127.0.0.1:$TI_PORT"
 login() {
 	ti_request "login $1" /api/auth/login -X POST \
 	    -H 'Content-Type: application/json' -A "${3:-curl-test}" \
+	    -H "Origin: $ORIGIN" \
 	    --data "{\"email\":\"$1\",\"password\":\"$2\"}"
 }
 refresh() {
-	ti_request "$1" /api/auth/refresh -X POST -H "Cookie: refreshToken=$2"
+	ti_request "$1" /api/auth/refresh -X POST -H "Origin: $ORIGIN" \
+	    -H "Cookie: refreshToken=$2"
 }
 is_tok() { printf '%s\n' "$1" | grep -qE '^[A-Za-z0-9_-]{43}$'; }
 
@@ -59,8 +64,12 @@ AT=$(ti_json 'j["accessToken"]')
 ti_expect_true "access token verifies" sh -c \
     "'$AUTHCTL' decode --verify '$AT' | grep -q '^valid\$'"
 
+# A form is what a cross-site page can post without asking: refused.
 ti_request "login form" /api/auth/login -X POST \
     --data-urlencode email=BOB@example.com --data-urlencode password=pw-of-bob-123
+ti_expect_status 403
+ti_expect_json 'j["error"]["reason"]' cross_site_refused
+login BOB@example.com pw-of-bob-123
 ti_expect_status 200
 BOB_AT=$(ti_json 'j["accessToken"]')
 
@@ -142,7 +151,7 @@ C0=$(cookie_tok)
 mkdir "$T/c50"
 seq 1 50 | xargs -P 50 -I{} curl -sS --max-time 20 -o "$T/c50/{}.body" \
     -D "$T/c50/{}.hdr" -w '%{http_code}\n' -X POST \
-    -H "Cookie: refreshToken=$C0" \
+    -H "Origin: $ORIGIN" -H "Cookie: refreshToken=$C0" \
     "http://127.0.0.1:$TI_PORT/api/auth/refresh" >"$T/c50/codes"
 TI_CASE="50 concurrent"
 echo "50 concurrent: answers $(sort "$T/c50/codes" | uniq -c | tr '\n' ' ')"
@@ -173,12 +182,14 @@ login carol@example.com pw-of-carol-123
 L0=$(cookie_tok)
 refresh "logout chain" "$L0"
 L1=$(cookie_tok)
-ti_request "logout" /api/auth/logout -X POST -H "Cookie: refreshToken=$L1"
+ti_request "logout" /api/auth/logout -X POST -H "Origin: $ORIGIN" \
+    -H "Cookie: refreshToken=$L1"
 ti_expect_status 204
 ti_expect_header Set-Cookie '^refreshToken=; Max-Age=0; Path=/api/auth; HttpOnly; SameSite=Strict$'
 refresh "after logout" "$L1"
 ti_expect_error 401 refresh_token_revoked
-ti_request "logout again" /api/auth/logout -X POST -H "Cookie: refreshToken=$L1"
+ti_request "logout again" /api/auth/logout -X POST -H "Origin: $ORIGIN" \
+    -H "Cookie: refreshToken=$L1"
 ti_expect_status 204
 ti_request "logout without token" /api/auth/logout -X POST
 ti_expect_status 204
@@ -229,7 +240,8 @@ ti_expect_status 422
 ti_expect_json '[d["field"] for d in j["error"]["details"]]' '["password"]'
 ti_request "wrong type" /api/auth/login -X POST \
     -H 'Content-Type: text/plain' --data 'hello'
-ti_expect_status 415
+ti_expect_status 403
+ti_expect_json 'j["error"]["reason"]' cross_site_refused
 ti_request "wrong method" /api/auth/refresh
 ti_expect_error 405 method_not_allowed
 ti_expect_header Allow '^POST, OPTIONS$'
@@ -285,7 +297,7 @@ chain() {
 	for i in $(seq 1 "$n"); do
 		for try in 1 2 3 4; do
 			code=$(curl -s --max-time 10 -o /dev/null -D "$T/k.$3.h" \
-			    -w '%{http_code}' -X POST \
+			    -w '%{http_code}' -X POST -H "Origin: $ORIGIN" \
 			    -H "Cookie: refreshToken=$tok" \
 			    "http://127.0.0.1:$TI_PORT/api/auth/refresh")
 			[ "$code" = 200 ] && break

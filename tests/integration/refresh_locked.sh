@@ -53,7 +53,7 @@ curl -s -o /dev/null -w '%{http_code}' --max-time 20 -X POST \
     "http://127.0.0.1:$TI_PORT/api/auth/login" >"$T/login.status" &
 login=$!
 ti_request "refresh while locked" /api/auth/refresh -X POST \
-    -H "Cookie: refreshToken=$R"
+    -H "Origin: http://127.0.0.1:$TI_PORT" -H "Cookie: refreshToken=$R"
 ti_expect_error 503 unavailable
 ti_expect_header Retry-After '^[0-9]+$'
 wait "$login"
@@ -66,7 +66,7 @@ ti_expect_true "the log has SQLite's reason" grep -q \
     'event=db_unavailable error="sqlite: database is locked"' "$T/auth.log"
 
 ti_request "the same token works once the lock is gone" /api/auth/refresh \
-    -X POST -H "Cookie: refreshToken=$R"
+    -X POST -H "Origin: http://127.0.0.1:$TI_PORT" -H "Cookie: refreshToken=$R"
 ti_expect_status 200
 ti_expect_true "and rotated it" test -n "$(cookie_tok)" -a "$(cookie_tok)" != "$R"
 ti_expect_true "integrity_check ok" \

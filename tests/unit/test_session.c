@@ -225,6 +225,33 @@ START_TEST(test_throttle)
 END_TEST
 
 /*
+ * Self-signup (issue 10, item 15): the address is unverified until
+ * ac_user_verify, and grants say so (refresh.c then leaves the email out
+ * of tokens); operator-added users are verified.
+ */
+START_TEST(test_signup_unverified)
+{
+	struct ac_grant	 g, h;
+
+	ck_assert_int_eq(ac_user_signup(st, "Eve@Example.com", "pw-of-eve-1",
+	    T0, NULL, 0), AC_OK);
+	login("eve@example.com", "pw-of-eve-1", T0, &g);
+	ck_assert_int_eq(g.email_verified, 0);
+	ck_assert_int_eq(ac_session_refresh(app, st, g.refresh, T0 + 1, &h),
+	    AC_OK);
+	ck_assert_int_eq(h.email_verified, 0);
+	ck_assert_int_eq(ac_user_verify(st, "EVE@example.com", T0), AC_OK);
+	ck_assert_int_eq(ac_session_refresh(app, st, h.refresh, T0 + 10, &g),
+	    AC_OK);
+	ck_assert_int_eq(g.email_verified, 1);
+	login("alice@example.com", "pw-of-alice", T0, &g);
+	ck_assert_int_eq(g.email_verified, 1);
+	ck_assert_int_eq(ac_user_verify(st, "nobody@example.com", T0),
+	    AC_NOT_FOUND);
+}
+END_TEST
+
+/*
  * Password spraying from one address: failures against many accounts
  * with the attacker's own successful login in between.  A success clears
  * the account's count only, so the address still reaches 429 (issue 10,
@@ -355,6 +382,7 @@ main(void)
 	tcase_add_test(tc, test_logout_and_sessions);
 	tcase_add_test(tc, test_throttle);
 	tcase_add_test(tc, test_throttle_spray);
+	tcase_add_test(tc, test_signup_unverified);
 	tcase_add_test(tc, test_throttle_race);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -1,0 +1,95 @@
+/*
+ * csrf.c: what keeps another site from using the refresh cookie.  The
+ * cookie is SameSite=Strict, but a site on the same registrable domain
+ * (another subdomain) is "same-site" to a browser, and old browsers ignore
+ * SameSite.  So every state-changing request that relies on the cookie
+ * must come from the site itself or from an origin in ALLOWED_ORIGINS:
+ * browsers send Origin on every POST, and Sec-Fetch-Site where they do
+ * not.  Login needs no cookie but sets one: it takes JSON only, which a
+ * cross-site page cannot send without a CORS preflight that only allowed
+ * origins pass (a form could log a victim into the attacker's account).
+ *
+ * The cookie's name: AUTH_COOKIE_NAME, else __Host-refreshToken when the
+ * request came over https (the browser then refuses the cookie unless it
+ * is Secure, Path=/ and without Domain, so no subdomain can plant or
+ * shadow it), else refreshToken.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ac.h"
+
+int
+ac_req_https(const struct ac_req *r)
+{
+	const char	*v;
+
+	return ((v = ac_req_param(r, "HTTPS")) != NULL &&
+	    strcasecmp(v, "on") == 0) ||
+	    ((v = ac_req_param(r, "REQUEST_SCHEME")) != NULL &&
+	    strcasecmp(v, "https") == 0);
+}
+
+const char *
+ac_req_cookie_name(const struct ac_req *r, const struct ac_app *app)
+{
+	const struct ac_config *c = ac_app_config(app);
+
+	if (c->cookie_name != NULL)
+		return c->cookie_name;
+	return ac_req_https(r) && c->cookie_secure ? "__Host-refreshToken" :
+	    "refreshToken";
+}
+
+/* Non-zero when origin (length n) is listed in ALLOWED_ORIGINS. */
+static int
+listed(const struct ac_app *app, const char *origin, size_t n)
+{
+	const char	*p = ac_app_config(app)->allowed_origins, *e;
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		e = p + strcspn(p, ", ");
+		if ((size_t)(e - p) == n && n > 0 && strncmp(p, origin, n) == 0)
+			return 1;
+		p = e;
+	}
+	return 0;
+}
+
+/* Non-zero when origin is this request's own scheme://Host. */
+static int
+own(const struct ac_req *r, const char *origin)
+{
+	const char	*host = ac_req_param(r, "HTTP_HOST");
+	const char	*scheme = ac_req_https(r) ? "https://" : "http://";
+	size_t		 n = strlen(scheme);
+
+	if (host == NULL || *host == '\0' || strncmp(origin, scheme, n) != 0)
+		return 0;
+	return strcasecmp(origin + n, host) == 0;
+}
+
+enum ac_reason
+ac_req_same_origin(struct ac_req *r, const struct ac_app *app)
+{
+	const char	*o = ac_req_param(r, "HTTP_ORIGIN");
+	const char	*sfs = ac_req_param(r, "HTTP_SEC_FETCH_SITE");
+
+	if (o != NULL) {
+		if (own(r, o) || listed(app, o, strlen(o)))
+			return AC_OK;
+		ac_req_detail(r, "Origin", "not this site and not in "
+		    "ALLOWED_ORIGINS");
+		return AC_CROSS_SITE;
+	}
+	if (sfs != NULL && strcmp(sfs, "same-origin") == 0)
+		return AC_OK;
+	ac_req_detail(r, "Origin", "required for a request that relies on "
+	    "the cookie (or Sec-Fetch-Site: same-origin)");
+	return AC_CROSS_SITE;
+}
