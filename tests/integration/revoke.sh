@@ -146,7 +146,7 @@ A2=$AT
 warm "$A1" logout
 warm "$A2" logout
 on a
-ti_request "logout on a" /api/auth/logout -X POST -H "Cookie: refreshToken=$R1"
+ti_request "logout on a" /api/auth/logout -X POST -H "Sec-Fetch-Site: same-origin" -H "Cookie: refreshToken=$R1"
 T0=$(now_ms)
 measure b "$A1" "$T0"
 ti_expect_status 204
@@ -224,14 +224,14 @@ check_refused "authctl user disable" a "$B1"
 login a carol@example.com
 C0=$RT
 on a
-ti_request "rotate on a" /api/auth/refresh -X POST -H "Cookie: refreshToken=$C0"
+ti_request "rotate on a" /api/auth/refresh -X POST -H "Sec-Fetch-Site: same-origin" -H "Cookie: refreshToken=$C0"
 ti_expect_status 200
 C1AT=$(ti_json 'j["accessToken"]')
 warm "$C1AT" reuse
 sleep $((GRACE + 1))
 on b
 ti_request "spent token again on b" /api/auth/refresh -X POST \
-    -H "Cookie: refreshToken=$C0"
+    -H "Sec-Fetch-Site: same-origin" -H "Cookie: refreshToken=$C0"
 T0=$(now_ms)
 measure a "$C1AT" "$T0"
 ti_expect_status 401
@@ -243,7 +243,7 @@ login a dave@example.com
 D1=$AT
 R4=$RT
 on a
-ti_request "logout dave" /api/auth/logout -X POST -H "Cookie: refreshToken=$R4"
+ti_request "logout dave" /api/auth/logout -X POST -H "Sec-Fetch-Site: same-origin" -H "Cookie: refreshToken=$R4"
 ti_expect_status 204
 sleep 1
 export JWT_REVOCATION_CHECK=false
