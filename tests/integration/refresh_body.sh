@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ti_init
-[ -x "$top_builddir/src/refresh" ] || { echo "no src/refresh"; exit 99; }
+[ -x "$top_builddir/cgi-bin/refresh" ] || { echo "no cgi-bin/refresh"; exit 99; }
 ti_key "$T/jwt.key"
 ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" \
     "DATABASE_URL=$T/auth.db" "AUTH_COOKIE_SECURE=false" \
@@ -17,7 +17,7 @@ export AUTH_CONFIG=$T/auth.conf
 "$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }
 echo "pw-of-erin-123" | "$AUTHCTL" user add erin@example.com >/dev/null ||
     { echo "user add failed"; exit 99; }
-ti_spawn auth "$top_builddir/src/refresh" 1
+ti_spawn auth "$top_builddir/cgi-bin/refresh" 1
 ti_route /api/auth/ auth
 ti_nginx
 
@@ -37,7 +37,7 @@ R1=$(ti_json 'j["refreshToken"]')
 ti_expect_true "rotated" [ "$R1" != "$R0" ]
 
 ti_request "refresh by cookie answers in the body too" /api/auth/refresh \
-    -X POST -H "Cookie: refreshToken=$R1"
+    -X POST -H "Sec-Fetch-Site: same-origin" -H "Cookie: refreshToken=$R1"
 ti_expect_status 200
 ti_expect_json 'len(j["refreshToken"])' 43
 ti_expect_header Set-Cookie '^refreshToken='

@@ -11,7 +11,7 @@
 
 ti_init
 ti_need sqlite3
-[ -x "$top_builddir/src/refresh" ] || { echo "no src/refresh"; exit 99; }
+[ -x "$top_builddir/cgi-bin/refresh" ] || { echo "no cgi-bin/refresh"; exit 99; }
 ti_key "$T/jwt.key"
 ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" \
     "DATABASE_URL=$T/auth.db" "AUTH_COOKIE_SECURE=false" "LOG_LEVEL=info" \
@@ -21,7 +21,7 @@ export AUTH_CONFIG=$T/auth.conf
 "$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }
 echo "pw-of-gil-1234" | "$AUTHCTL" user add gil@example.com >/dev/null ||
     { echo "user add failed"; exit 99; }
-ti_spawn auth "$top_builddir/src/refresh" 1
+ti_spawn auth "$top_builddir/cgi-bin/refresh" 1
 ti_route /api/auth/ auth
 ti_nginx
 
@@ -119,7 +119,7 @@ cgi() {
 	    REQUEST_URI=/api/auth/login CONTENT_TYPE=application/json \
 	    CONTENT_LENGTH="$(wc -c <"$T/cgi.body")" HTTPS=on \
 	    HTTP_HOST=auth.example HTTP_ORIGIN=https://auth.example \
-	    REMOTE_ADDR=127.0.0.2 "$@" "$top_builddir/src/refresh" \
+	    REMOTE_ADDR=127.0.0.2 "$@" "$top_builddir/cgi-bin/refresh" \
 	    <"$T/cgi.body" 2>>"$T/cgi.log" | tr -d '\r' >"$T/cgi.out"
 }
 grep -v '^AUTH_COOKIE_SECURE' "$T/auth.conf" >"$T/cgi.conf"

@@ -8,7 +8,7 @@
 
 ti_init
 ti_need sqlite3
-[ -x "$top_builddir/src/refresh" ] || { echo "no src/refresh"; exit 99; }
+[ -x "$top_builddir/cgi-bin/refresh" ] || { echo "no cgi-bin/refresh"; exit 99; }
 ti_key "$T/jwt.key"
 ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" \
     "DATABASE_URL=$T/auth.db" "AUTH_COOKIE_SECURE=false" "LOG_LEVEL=info" \
@@ -18,8 +18,8 @@ export AUTH_CONFIG=$T/auth.conf
 "$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }
 echo "pw-of-opal-123" | "$AUTHCTL" user add opal@example.com >/dev/null ||
     { echo "user add failed"; exit 99; }
-ti_spawn auth "$top_builddir/src/refresh" 1
-ti_spawn verify "$top_builddir/src/verify" 1
+ti_spawn auth "$top_builddir/cgi-bin/refresh" 1
+ti_spawn verify "$top_builddir/cgi-bin/verify" 1
 ti_route /api/auth/ auth
 ti_route /verify verify
 ti_nginx

@@ -11,7 +11,7 @@
 
 ti_init
 ti_need sqlite3
-[ -x "$top_builddir/src/refresh" ] || { echo "no src/refresh"; exit 99; }
+[ -x "$top_builddir/cgi-bin/refresh" ] || { echo "no cgi-bin/refresh"; exit 99; }
 ti_key "$T/jwt.key"
 ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" \
     "DATABASE_URL=$T/auth.db" "AUTH_COOKIE_SECURE=false" "LOG_LEVEL=info" \
@@ -34,7 +34,7 @@ fi
 # Whatever happens, the directory must be removable afterwards.
 trap 'chattr -i "$T/auth.db" 2>/dev/null; ti_cleanup' EXIT
 
-ti_spawn auth "$top_builddir/src/refresh" 1 1
+ti_spawn auth "$top_builddir/cgi-bin/refresh" 1 1
 ti_route /api/auth/ auth
 ti_nginx
 
