@@ -108,13 +108,15 @@ h_metadata(struct ac_req *r, const struct ac_app *app)
 }
 
 static const struct ac_route routes[] = {
-	{ AC_GET, "/.well-known/jwks.json", h_jwks },
-	{ AC_GET, "/.well-known/oauth-authorization-server", h_metadata },
+	{ AC_GET, "/.well-known/jwks.json", h_jwks, AC_INLINE },
+	{ AC_GET, "/.well-known/oauth-authorization-server", h_metadata, AC_INLINE },
 };
 
 int
-main(void)
+main(int argc, char *argv[])
 {
 
+	if (ac_main_args(argc, argv) == -1)
+		return 2;
 	return ac_main("jwks", routes, nitems(routes), NULL);
 }

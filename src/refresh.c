@@ -441,19 +441,21 @@ out:
 }
 
 static const struct ac_route routes[] = {
-	{ AC_POST,   "/api/auth/login",		h_login },
-	{ AC_POST,   "/api/auth/signup",	h_signup },
-	{ AC_POST,   "/api/auth/refresh",	h_refresh },
-	{ AC_POST,   "/api/auth/logout",	h_logout },
-	{ AC_GET,    "/api/auth/sessions",	h_sessions },
-	{ AC_DELETE, "/api/auth/sessions",	h_sessions_revoke_all },
-	{ AC_DELETE, "/api/auth/sessions/{id}",	h_session_revoke },
+	{ AC_POST,   "/api/auth/login",		h_login, AC_HASH },
+	{ AC_POST,   "/api/auth/signup",	h_signup, AC_HASH },
+	{ AC_POST,   "/api/auth/refresh",	h_refresh, AC_POOL },
+	{ AC_POST,   "/api/auth/logout",	h_logout, AC_POOL },
+	{ AC_GET,    "/api/auth/sessions",	h_sessions, AC_INLINE },
+	{ AC_DELETE, "/api/auth/sessions",	h_sessions_revoke_all, AC_POOL },
+	{ AC_DELETE, "/api/auth/sessions/{id}",	h_session_revoke, AC_POOL },
 };
 
 int
-main(void)
+main(int argc, char *argv[])
 {
 
+	if (ac_main_args(argc, argv) == -1)
+		return 2;
 	return ac_main("refresh", routes, nitems(routes),
 	    ac_session_check);
 }

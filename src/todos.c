@@ -545,33 +545,35 @@ h_openapi(struct ac_req *r, const struct ac_app *app)
  * (todos called tasks) and the versioned /api/v1/{uid}/tasks.
  */
 static const struct ac_route routes[] = {
-	{ AC_GET,    "/api/users/{uid}/todos",		h_list },
-	{ AC_POST,   "/api/users/{uid}/todos",		h_create },
-	{ AC_GET,    "/api/users/{uid}/todos/{id}",	h_get },
-	{ AC_PUT,    "/api/users/{uid}/todos/{id}",	h_put },
-	{ AC_PATCH,  "/api/users/{uid}/todos/{id}",	h_patch },
-	{ AC_DELETE, "/api/users/{uid}/todos/{id}",	h_delete },
-	{ AC_GET,    "/api/v1/me",			h_me },
-	{ AC_GET,    "/api/v1/{uid}/me",		h_me_user },
-	{ AC_GET,    "/api/{uid}/me",			h_me_user },
-	{ AC_GET,    "/api/v1/{uid}/tasks",		h_list },
-	{ AC_POST,   "/api/v1/{uid}/tasks",		h_create },
-	{ AC_GET,    "/api/v1/{uid}/tasks/{id}",	h_get },
-	{ AC_PUT,    "/api/v1/{uid}/tasks/{id}",	h_put },
-	{ AC_PATCH,  "/api/v1/{uid}/tasks/{id}",	h_patch },
-	{ AC_DELETE, "/api/v1/{uid}/tasks/{id}",	h_delete },
-	{ AC_GET,    "/api/{uid}/tasks",		h_list },
-	{ AC_POST,   "/api/{uid}/tasks",		h_create },
-	{ AC_GET,    "/api/{uid}/tasks/{id}",		h_get },
-	{ AC_PUT,    "/api/{uid}/tasks/{id}",		h_put },
-	{ AC_PATCH,  "/api/{uid}/tasks/{id}",		h_patch },
-	{ AC_DELETE, "/api/{uid}/tasks/{id}",		h_delete },
-	{ AC_GET,    "/api/openapi.json",		h_openapi },
+	{ AC_GET,    "/api/users/{uid}/todos",		h_list, AC_INLINE },
+	{ AC_POST,   "/api/users/{uid}/todos",		h_create, AC_POOL },
+	{ AC_GET,    "/api/users/{uid}/todos/{id}",	h_get, AC_INLINE },
+	{ AC_PUT,    "/api/users/{uid}/todos/{id}",	h_put, AC_POOL },
+	{ AC_PATCH,  "/api/users/{uid}/todos/{id}",	h_patch, AC_POOL },
+	{ AC_DELETE, "/api/users/{uid}/todos/{id}",	h_delete, AC_POOL },
+	{ AC_GET,    "/api/v1/me",			h_me, AC_INLINE },
+	{ AC_GET,    "/api/v1/{uid}/me",		h_me_user, AC_INLINE },
+	{ AC_GET,    "/api/{uid}/me",			h_me_user, AC_INLINE },
+	{ AC_GET,    "/api/v1/{uid}/tasks",		h_list, AC_INLINE },
+	{ AC_POST,   "/api/v1/{uid}/tasks",		h_create, AC_POOL },
+	{ AC_GET,    "/api/v1/{uid}/tasks/{id}",	h_get, AC_INLINE },
+	{ AC_PUT,    "/api/v1/{uid}/tasks/{id}",	h_put, AC_POOL },
+	{ AC_PATCH,  "/api/v1/{uid}/tasks/{id}",	h_patch, AC_POOL },
+	{ AC_DELETE, "/api/v1/{uid}/tasks/{id}",	h_delete, AC_POOL },
+	{ AC_GET,    "/api/{uid}/tasks",		h_list, AC_INLINE },
+	{ AC_POST,   "/api/{uid}/tasks",		h_create, AC_POOL },
+	{ AC_GET,    "/api/{uid}/tasks/{id}",		h_get, AC_INLINE },
+	{ AC_PUT,    "/api/{uid}/tasks/{id}",		h_put, AC_POOL },
+	{ AC_PATCH,  "/api/{uid}/tasks/{id}",		h_patch, AC_POOL },
+	{ AC_DELETE, "/api/{uid}/tasks/{id}",		h_delete, AC_POOL },
+	{ AC_GET,    "/api/openapi.json",		h_openapi, AC_INLINE },
 };
 
 int
-main(void)
+main(int argc, char *argv[])
 {
 
+	if (ac_main_args(argc, argv) == -1)
+		return 2;
 	return ac_main("todos", routes, nitems(routes), NULL);
 }

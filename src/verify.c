@@ -248,14 +248,16 @@ out:
  * a verification.
  */
 static const struct ac_route routes[] = {
-	{ AC_ANY, "/api/auth/introspect", h_introspect },
-	{ AC_ANY, "/introspect", h_introspect },
-	{ AC_ANY, "*", h_verify },
+	{ AC_ANY, "/api/auth/introspect", h_introspect, AC_INLINE },
+	{ AC_ANY, "/introspect", h_introspect, AC_INLINE },
+	{ AC_ANY, "*", h_verify, AC_INLINE },
 };
 
 int
-main(void)
+main(int argc, char *argv[])
 {
 
+	if (ac_main_args(argc, argv) == -1)
+		return 2;
 	return ac_main("verify", routes, nitems(routes), NULL);
 }

@@ -16,7 +16,7 @@
 set -eu
 
 LAYERS='
-reason log b64 alg file problem parse claims keypolicy errfmt
+reason log b64 alg file problem parse claims keypolicy errfmt fcgi pool
 config
 migrations store store_sqlite store_pg
 jwksclient jwk
@@ -28,6 +28,7 @@ sessions
 app
 req
 route
+loop
 serve
 '
 

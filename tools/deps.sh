@@ -4,7 +4,7 @@
 # configure.ac or a test starts to need it.
 
 DEPS_BUILD="autoconf automake make gcc libc6-dev pkg-config
-	libjwt-dev libfcgi-dev libjson-c-dev libssl-dev libsqlite3-dev
+	libjwt-dev libjson-c-dev libssl-dev libsqlite3-dev
 	libsodium-dev libcurl4-openssl-dev libpq-dev check"
 DEPS_RUN="spawn-fcgi nginx-light lighttpd curl"
 DEPS_TEST="python3 python3-jwt python3-cryptography wrk

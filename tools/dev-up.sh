@@ -51,7 +51,7 @@ stop()
 		done
 		rm -f "$f"
 	done
-	# A libfcgi process waiting in accept() may sit out SIGTERM.
+	# A program finishes what is in flight first (2 s at most).
 	for n in 1 2 3 4 5 6 7 8 9 10; do
 		p=
 		for p in $stopped; do

@@ -58,6 +58,8 @@ enum ac_reason {
 	AC_BODY_TOO_LARGE,
 	AC_MEDIA_TYPE_UNSUPPORTED,
 	AC_BODY_MALFORMED,
+	AC_REQUEST_MALFORMED,
+	AC_HEADERS_TOO_LARGE,
 	AC_VALIDATION_FAILED,
 	AC_FORBIDDEN,
 	AC_CROSS_SITE,		/* cookie endpoints: Origin not the site's */
@@ -214,8 +216,15 @@ struct ac_config {
 	long		 revocation_poll_ms; /* JWT_REVOCATION_POLL_MS */
 	char		*database_url;	/* DATABASE_URL */
 	char		*allowed_origins; /* ALLOWED_ORIGINS */
-	long		 threads;	/* AUTH_THREADS per process */
+	long		 threads;	/* AUTH_THREADS: obsolete, ignored */
 	long		 max_body;	/* AUTH_MAX_BODY_BYTES */
+	char		*socket;	/* AUTH_SOCKET */
+	long		 workers;	/* AUTH_WORKERS (0: automatic) */
+	long		 max_conns;	/* AUTH_MAX_CONNECTIONS per process */
+	long		 max_params;	/* AUTH_MAX_PARAMS_BYTES */
+	long		 read_timeout;	/* AUTH_READ_TIMEOUT, seconds */
+	long		 pool_threads;	/* AUTH_POOL_THREADS */
+	long		 hash_concurrency; /* AUTH_HASH_CONCURRENCY */
 	enum ac_loglevel loglevel;	/* LOG_LEVEL */
 	char		*refresh_secret_file; /* REFRESH_TOKEN_SECRET_FILE */
 	long		 refresh_grace;	/* REFRESH_GRACE_SECONDS */
@@ -382,22 +391,37 @@ struct ac_req;
 typedef enum ac_reason (*ac_handler)(struct ac_req *, const struct ac_app *);
 
 /*
- * A route: method, path pattern and handler.  Patterns are literal
- * segments and {name} segments (one segment each); "*" alone matches any
- * path.
+ * Where a route's handler runs.  AC_INLINE: on the event loop, so it
+ * must not wait (verification, reads).  AC_POOL: on a pool thread
+ * (AUTH_POOL_THREADS), for work that may wait on a lock (database
+ * writes).  AC_HASH: on the password-hashing threads
+ * (AUTH_HASH_CONCURRENCY), which bound the concurrent argon2id hashes.
+ */
+enum ac_class {
+	AC_INLINE = 0,
+	AC_POOL,
+	AC_HASH,
+	AC_CLASS__MAX
+};
+
+/*
+ * A route: method, path pattern, handler and class (AC_INLINE when left
+ * out).  Patterns are literal segments and {name} segments (one segment
+ * each); "*" alone matches any path.
  */
 struct ac_route {
 	enum ac_method	 method;
 	const char	*pattern;
 	ac_handler	 handler;
+	enum ac_class	 cls;
 };
 
 /*
- * Serves requests until the web server closes the socket: FastCGI with
- * the configured number of threads, or one request in CGI mode.  Matches
- * routes, answers 404, 405 and OPTIONS, and turns a handler's non-OK
- * reason into the JSON error envelope.  Returns 0, or -1 when it could
- * not start.
+ * Serves requests until stopped (SIGTERM): FastCGI on the socket from
+ * --socket/AUTH_SOCKET, systemd (LISTEN_FDS) or fd 0, with AUTH_WORKERS
+ * event-loop processes; or one request in CGI mode.  Matches routes,
+ * answers 404, 405 and OPTIONS, and turns a handler's non-OK reason into
+ * the JSON error envelope.  Returns 0, or -1 when it could not start.
  */
 int		 ac_http_serve(struct ac_app *, const struct ac_route *,
 		    size_t nroutes);
@@ -418,6 +442,11 @@ const char	*ac_session_check(const struct ac_app *);
  */
 int		 ac_main(const char *prog, const struct ac_route *,
 		    size_t nroutes, ac_startcheck);
+/*
+ * The command line of a program before ac_main: --socket PATH.  Returns
+ * -1 (after a usage line on stderr) for anything else.
+ */
+int		 ac_main_args(int argc, char *argv[]);
 
 /* Request accessors; strings are borrowed for the request's lifetime. */
 enum ac_method	 ac_req_method(const struct ac_req *);

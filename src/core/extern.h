@@ -226,4 +226,7 @@ extern const size_t ac_nmigrations;
 extern const struct ac_migration ac_migrations_pg[];
 extern const size_t ac_nmigrations_pg;
 
+/* fcgi.c: the FastCGI record layer, socket-free (ac_fcgi_parse, ac_fcgi_feed). */
+#include "fcgi.h"
+
 #endif /* !AC_EXTERN_H */

@@ -75,5 +75,12 @@ int		 ac_parse_origin_listed(const char *list, const char *origin);
 /* route.c: matches the route table and answers the request. */
 void		 ac_route_handle(struct ac_req *, const struct ac_route *,
 		    size_t nroutes);
+/* The class of the route the request would take (AC_INLINE: none). */
+enum ac_class	 ac_route_class(struct ac_req *, const struct ac_route *,
+		    size_t nroutes);
+
+/* loop.c: one worker process's event loop on listening socket fd. */
+int		 ac_loop_run(struct ac_app *, int fd, const struct ac_route *,
+		    size_t nroutes);
 
 #endif /* !AC_HTTP_H */

@@ -35,6 +35,8 @@ static const struct {
 	[AC_BODY_TOO_LARGE] = { "body_too_large", 413, "Request body too large" },
 	[AC_MEDIA_TYPE_UNSUPPORTED] = { "media_type_unsupported", 415, "Unsupported content type: send application/json" },
 	[AC_BODY_MALFORMED] = { "body_malformed", 400, "Malformed request body" },
+	[AC_REQUEST_MALFORMED] = { "request_malformed", 400, "Malformed request" },
+	[AC_HEADERS_TOO_LARGE] = { "headers_too_large", 431, "Request headers too large" },
 	[AC_VALIDATION_FAILED] = { "validation_failed", 422, "Validation failed" },
 	[AC_FORBIDDEN] = { "forbidden", 403, "You can only access your own resources" },
 	[AC_CROSS_SITE] = { "cross_site_refused", 403, "Cross-site request refused: send it from the site itself (Origin) or an allowed origin, as JSON" },
@@ -74,6 +76,7 @@ static const struct {
 	{ 415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported Media Type" },
 	{ 422, "VALIDATION_ERROR", "Unprocessable Entity" },
 	{ 429, "RATE_LIMITED", "Too Many Requests" },
+	{ 431, "HEADERS_TOO_LARGE", "Request Header Fields Too Large" },
 	{ 500, "INTERNAL_ERROR", "Internal Server Error" },
 	{ 503, "SERVICE_UNAVAILABLE", "Service Unavailable" },
 };

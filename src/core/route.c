@@ -119,6 +119,35 @@ cors(struct ac_req *r)
 	ac_req_header(r, "Access-Control-Allow-Credentials", "true");
 }
 
+/* Non-zero when route rt answers a request with method m. */
+static int
+method_fits(const struct ac_route *rt, enum ac_method m, int authorizer)
+{
+
+	return rt->method == AC_ANY || authorizer || rt->method == m ||
+	    (rt->method == AC_GET && m == AC_HEAD);
+}
+
+enum ac_class
+ac_route_class(struct ac_req *r, const struct ac_route *routes,
+    size_t nroutes)
+{
+	static __thread char scratch[AC_MAXPATH];
+	const char	*role = ac_req_param(r, "FCGI_ROLE");
+	enum ac_method	 m = parse_method(ac_req_param(r, "REQUEST_METHOD"));
+	int		 authorizer;
+	size_t		 i;
+
+	authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
+	if (fill_path(r) == -1)
+		return AC_INLINE;
+	for (i = 0; i < nroutes; i++)
+		if (match(r, routes[i].pattern, scratch) &&
+		    method_fits(&routes[i], m, authorizer))
+			return routes[i].cls;
+	return AC_INLINE;
+}
+
 static long
 elapsed_us(const struct timespec *t0)
 {
@@ -157,9 +186,7 @@ ac_route_handle(struct ac_req *r, const struct ac_route *routes,
 		if (!match(r, routes[i].pattern, scratch))
 			continue;
 		pathmatch = 1;
-		if (routes[i].method == AC_ANY || r->authorizer ||
-		    routes[i].method == r->method ||
-		    (routes[i].method == AC_GET && r->method == AC_HEAD)) {
+		if (method_fits(&routes[i], r->method, r->authorizer)) {
 			hit = &routes[i];
 			break;
 		}

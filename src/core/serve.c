@@ -1,43 +1,66 @@
 /*
  * serve.c: the process model and the program skeleton.
  *
- * ac_http_serve() owns the accept loop: a few threads per process, each
- * in its own FCGX_Accept_r() loop, so one process can hold several kept
- * connections; or, when the program was not started as FastCGI, one
- * request read from the environment and stdio.  Each request goes to
- * the router (route.c) with this file's transport functions.
+ * Where the listening socket comes from, in this order: --socket PATH
+ * or AUTH_SOCKET (the program binds it), systemd socket activation
+ * (LISTEN_FDS), or fd 0 when it is a listening socket (spawn-fcgi,
+ * Apache mod_fcgid).  Otherwise the program was started as plain CGI
+ * and serves the one request in its environment and stdin.
+ *
+ * AUTH_WORKERS worker processes each run one event loop (loop.c) on the
+ * shared socket.  By default that is one per core when the program owns
+ * its socket or got it from systemd, and one (this process, no parent)
+ * on fd 0, where spawn-fcgi -F or mod_fcgid already chose the number of
+ * processes.  With more than one, this process only supervises: it
+ * restarts a worker that dies (with a log line, and a back-off when
+ * workers die young), passes SIGTERM on and waits for them; a worker
+ * dies with its parent (PR_SET_PDEATHSIG).
  */
 #include "config.h"
 
-#include <pthread.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
-
-#include <fcgiapp.h>
 
 #include "ac.h"
 #include "extern.h"
 #include "http.h"
 
+#define MAXWORKERS	256
+
 extern char **environ;
 
-static void
-fcgi_write(void *io, const char *s, size_t len)
+static const char *argsocket;	/* --socket */
+
+int
+ac_main_args(int argc, char *argv[])
 {
+	int	 i;
 
-	FCGX_PutStr(s, (int)len, ((FCGX_Request *)io)->out);
-}
-
-static size_t
-fcgi_read(void *io, char *buf, size_t n)
-{
-	int	 got;
-
-	got = FCGX_GetStr(buf, (int)n, ((FCGX_Request *)io)->in);
-	return got > 0 ? (size_t)got : 0;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
+			argsocket = argv[++i];
+		else if (strncmp(argv[i], "--socket=", 9) == 0)
+			argsocket = argv[i] + 9;
+		else {
+			fprintf(stderr, "usage: %s [--socket PATH]\n",
+			    argv[0]);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static void
@@ -56,131 +79,334 @@ cgi_read(void *io, char *buf, size_t n)
 	return fread(buf, 1, n, stdin);
 }
 
-struct worker {
-	struct ac_app		*app;
-	const struct ac_route	*routes;
-	size_t			 nroutes;
-};
-
-/* Requests between accept and finish, for a graceful stop. */
-static int	inflight;
-
-/*
- * SIGTERM and SIGINT, taken by one thread with sigwait(): libfcgi's own
- * handler only sets a flag that threads blocked in accept() never see,
- * so a stop would hang until the service manager's timeout.  Let
- * requests in flight finish (two seconds at most), then exit.
- */
-static void *
-stopper(void *arg)
+/* Plain CGI: one request from the environment and stdin. */
+static int
+serve_cgi(struct ac_app *app, const struct ac_route *routes, size_t nroutes)
 {
-	sigset_t	*set = arg;
-	int		 sig = 0, i;
-
-	if (sigwait(set, &sig) != 0)
-		return NULL;
-	ac_log(AC_LOG_INFO, "event=stop signal=%d inflight=%d", sig,
-	    __atomic_load_n(&inflight, __ATOMIC_RELAXED));
-	/*
-	 * No shutdown() of the listening socket: sibling processes share
-	 * it.  Threads blocked in accept() hold no request; _exit ends them.
-	 */
-	FCGX_ShutdownPending();
-	for (i = 0; i < 200 && __atomic_load_n(&inflight,
-	    __ATOMIC_RELAXED) > 0; i++)
-		usleep(10000);
-	_exit(0);
-}
-
-static void *
-worker_main(void *arg)
-{
-	const struct worker *w = arg;
-	FCGX_Request	 fr;
 	struct ac_req	*r;
 	struct ac_store	*store = NULL;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return NULL;
+		return -1;
+	r->io_write = cgi_write;
+	r->io_read = cgi_read;
+	r->envp = environ;
+	r->app = app;
 	r->storep = &store;
-	if (FCGX_InitRequest(&fr, 0, 0) != 0) {
-		free(r);
-		return NULL;
-	}
-	while (FCGX_Accept_r(&fr) >= 0) {
-		__atomic_add_fetch(&inflight, 1, __ATOMIC_RELAXED);
-		ac_keys_reload(w->app, 0);
-		ac_req_reset(r);
-		r->io = &fr;
-		r->io_write = fcgi_write;
-		r->io_read = fcgi_read;
-		r->envp = fr.envp;
-		r->app = w->app;
-		ac_route_handle(r, w->routes, w->nroutes);
-		FCGX_Finish_r(&fr);
-		__atomic_sub_fetch(&inflight, 1, __ATOMIC_RELAXED);
-	}
+	ac_route_handle(r, routes, nroutes);
+	fflush(stdout);
 	ac_req_reset(r);
 	free(r);
 	ac_store_close(store);
-	ac_token_cache_flush();
-	FCGX_Free(&fr, 1);
-	return NULL;
+	return 0;
+}
+
+/* Binds and listens on a unix socket path (a stale socket is replaced). */
+static int
+bind_path(const char *path)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 st;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		ac_log(AC_LOG_ERROR, "event=socket_failed error=\"path too "
+		    "long\"");
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(fd, 1024) == -1) {
+		ac_log(AC_LOG_ERROR, "event=socket_failed error=\"%s\"",
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Non-zero when fd is a listening socket. */
+static int
+is_listener(int fd)
+{
+	struct stat	 st;
+	int		 v = 0;
+	socklen_t	 len = sizeof(v);
+
+	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == 0 && v;
+}
+
+enum source {
+	SRC_CGI = 0,
+	SRC_PATH,	/* --socket, AUTH_SOCKET */
+	SRC_SYSTEMD,	/* LISTEN_FDS */
+	SRC_STDIN	/* fd 0: spawn-fcgi, mod_fcgid */
+};
+
+static const char *const sources[] = { "cgi", "path", "systemd", "fd0" };
+
+static int
+listener(const struct ac_app *app, enum source *src)
+{
+	const char	*path = argsocket != NULL ? argsocket :
+			    app->cfg.socket;
+	const char	*fds, *pid;
+	int		 fd;
+
+	*src = SRC_CGI;
+	if (path != NULL && *path != '\0') {
+		*src = SRC_PATH;
+		return bind_path(path);
+	}
+	fds = getenv("LISTEN_FDS");
+	pid = getenv("LISTEN_PID");
+	if (fds != NULL && pid != NULL && strtol(pid, NULL, 10) ==
+	    (long)getpid() && strtol(fds, NULL, 10) >= 1) {
+		unsetenv("LISTEN_FDS");
+		unsetenv("LISTEN_PID");
+		unsetenv("LISTEN_FDNAMES");
+		if (strtol(fds, NULL, 10) > 1)
+			ac_log(AC_LOG_WARN, "event=listen_fds count=%s "
+			    "using=3", fds);
+		fd = 3;		/* SD_LISTEN_FDS_START */
+		if (!is_listener(fd)) {
+			ac_log(AC_LOG_ERROR, "event=socket_failed "
+			    "error=\"LISTEN_FDS: fd 3 is not a listening "
+			    "socket\"");
+			return -1;
+		}
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		*src = SRC_SYSTEMD;
+		return fd;
+	}
+	if (is_listener(0)) {
+		*src = SRC_STDIN;
+		return 0;
+	}
+	return -1;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct worker {
+	pid_t		 pid;		/* 0: not running */
+	long long	 started;	/* ms */
+	long long	 restart;	/* ms: when to start again */
+	long		 backoff;	/* ms */
+};
+
+/*
+ * Forks worker w.  Returns 1 in the parent, 0 in the child, -1 when
+ * fork failed.
+ */
+static int
+spawn(struct worker *w, pid_t parent, const sigset_t *old)
+{
+	pid_t	 pid;
+
+	if ((pid = fork()) == -1) {
+		ac_log(AC_LOG_ERROR, "event=fork_failed error=\"%s\"",
+		    strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(0);
+		signal(SIGCHLD, SIG_DFL);
+		sigprocmask(SIG_SETMASK, old, NULL);
+		return 0;
+	}
+	w->pid = pid;
+	w->started = now_ms();
+	return 1;
+}
+
+/*
+ * The parent of n workers.  Returns in the parent when stopped (*child
+ * 0), and in each worker (*child 1) to run the loop.
+ */
+static int
+supervise(size_t n, int *child)
+{
+	struct worker	 ws[MAXWORKERS];
+	sigset_t	 set, old;
+	siginfo_t	 si;
+	struct timespec	 ts;
+	pid_t		 parent = getpid(), pid;
+	long long	 now, next, deadline;
+	size_t		 i, alive;
+	int		 sig, status;
+
+	*child = 0;
+	memset(ws, 0, sizeof(ws));
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	for (i = 0; i < n; i++)
+		switch (spawn(&ws[i], parent, &old)) {
+		case 0:
+			*child = 1;
+			return 0;
+		case -1:
+			ws[i].restart = now_ms() + 1000;
+			break;
+		}
+	ac_log(AC_LOG_INFO, "event=supervise workers=%zu", n);
+	for (;;) {
+		now = now_ms();
+		next = now + 1000;
+		for (i = 0; i < n; i++)
+			if (ws[i].pid == 0 && ws[i].restart < next)
+				next = ws[i].restart;
+		if (next < now)
+			next = now;
+		ts.tv_sec = (next - now) / 1000;
+		ts.tv_nsec = (next - now) % 1000 * 1000000;
+		sig = sigtimedwait(&set, &si, &ts);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		/* Reap, and plan restarts. */
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			for (i = 0; i < n && ws[i].pid != pid; i++)
+				continue;
+			if (i == n)
+				continue;
+			now = now_ms();
+			/* Died young: back off, doubling up to 10 s. */
+			if (now - ws[i].started < 5000)
+				ws[i].backoff = ws[i].backoff == 0 ? 100 :
+				    ws[i].backoff * 2 > 10000 ? 10000 :
+				    ws[i].backoff * 2;
+			else
+				ws[i].backoff = 0;
+			ws[i].pid = 0;
+			ws[i].restart = now + ws[i].backoff;
+			if (WIFSIGNALED(status))
+				ac_log(AC_LOG_ERROR, "event=worker_died pid=%d "
+				    "signal=%d restart_ms=%ld", (int)pid,
+				    WTERMSIG(status), ws[i].backoff);
+			else
+				ac_log(AC_LOG_ERROR, "event=worker_died pid=%d "
+				    "status=%d restart_ms=%ld", (int)pid,
+				    WEXITSTATUS(status), ws[i].backoff);
+		}
+		now = now_ms();
+		for (i = 0; i < n; i++) {
+			if (ws[i].pid != 0 || ws[i].restart > now)
+				continue;
+			switch (spawn(&ws[i], parent, &old)) {
+			case 0:
+				*child = 1;
+				return 0;
+			case 1:
+				ac_log(AC_LOG_INFO, "event=worker_started "
+				    "pid=%d", (int)ws[i].pid);
+				break;
+			default:
+				ws[i].restart = now + 1000;
+			}
+		}
+	}
+	/* Stop: pass it on, wait for them (a worker takes 2 s at most). */
+	ac_log(AC_LOG_INFO, "event=stop signal=%d workers=%zu", sig, n);
+	for (i = 0; i < n; i++)
+		if (ws[i].pid != 0)
+			kill(ws[i].pid, SIGTERM);
+	deadline = now_ms() + 3000;
+	for (;;) {
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			for (i = 0; i < n; i++)
+				if (ws[i].pid == pid)
+					ws[i].pid = 0;
+		for (i = 0, alive = 0; i < n; i++)
+			alive += ws[i].pid != 0;
+		if (alive == 0 || (now = now_ms()) >= deadline)
+			break;
+		ts.tv_sec = 0;
+		ts.tv_nsec = 50 * 1000000;
+		sigtimedwait(&set, &si, &ts);
+	}
+	for (i = 0; i < n; i++)
+		if (ws[i].pid != 0) {
+			ac_log(AC_LOG_WARN, "event=worker_killed pid=%d",
+			    (int)ws[i].pid);
+			kill(ws[i].pid, SIGKILL);
+			waitpid(ws[i].pid, NULL, 0);
+		}
+	return 0;
+}
+
+/* Enough descriptors for AUTH_MAX_CONNECTIONS. */
+static void
+raise_nofile(long conns)
+{
+	struct rlimit	 rl;
+	rlim_t		 want = (rlim_t)conns + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ?
+	    want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur < want)
+		ac_log(AC_LOG_WARN, "event=nofile_limit max=%llu "
+		    "connections=%ld", (unsigned long long)rl.rlim_cur, conns);
 }
 
 int
 ac_http_serve(struct ac_app *app, const struct ac_route *routes,
     size_t nroutes)
 {
-	struct worker	 w = { app, routes, nroutes };
-	pthread_t	 tids[256];
-	size_t		 i, n;
-	struct ac_req	*r;
-	struct ac_store	*store = NULL;
-	static sigset_t	 stopset;
-	pthread_t	 stoptid;
+	enum source	 src;
+	long		 n;
+	int		 lfd, child, rc, fl;
+	const char	*path = argsocket != NULL ? argsocket : app->cfg.socket;
 
 	signal(SIGPIPE, SIG_IGN);
-	if (FCGX_IsCGI()) {
-		if ((r = calloc(1, sizeof(*r))) == NULL)
-			return -1;
-		r->io_write = cgi_write;
-		r->io_read = cgi_read;
-		r->envp = environ;
-		r->app = app;
-		r->storep = &store;
-		ac_route_handle(r, routes, nroutes);
-		fflush(stdout);
-		ac_req_reset(r);
-		free(r);
-		ac_store_close(store);
-		return 0;
-	}
-	if (FCGX_Init() != 0)
+	if ((lfd = listener(app, &src)) == -1)
+		return src == SRC_CGI ? serve_cgi(app, routes, nroutes) : -1;
+	if ((fl = fcntl(lfd, F_GETFL)) == -1 ||
+	    fcntl(lfd, F_SETFL, fl | O_NONBLOCK) == -1)
 		return -1;
-	/* Every thread inherits the blocked set; only stopper() takes them. */
-	sigemptyset(&stopset);
-	sigaddset(&stopset, SIGTERM);
-	sigaddset(&stopset, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &stopset, NULL);
-	if (pthread_create(&stoptid, NULL, stopper, &stopset) != 0)
-		ac_log(AC_LOG_WARN, "event=no_stop_thread");
-	n = (size_t)app->cfg.threads;
-	if (n > nitems(tids))
-		n = nitems(tids);
-	for (i = 1; i < n; i++)
-		if (pthread_create(&tids[i], NULL, worker_main, &w) != 0) {
-			ac_log(AC_LOG_WARN, "event=thread_failed started=%zu",
-			    i);
-			n = i;
-			break;
-		}
-	ac_log(AC_LOG_INFO, "event=start threads=%zu keys=%zu", n,
+	raise_nofile(app->cfg.max_conns);
+	if ((n = app->cfg.workers) == 0)
+		n = src == SRC_STDIN ? 1 : sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	if (n > MAXWORKERS)
+		n = MAXWORKERS;
+	ac_log(AC_LOG_INFO, "event=start socket=%s workers=%ld "
+	    "max_connections=%ld pool_threads=%ld hash_concurrency=%ld "
+	    "keys=%zu", sources[src], n, app->cfg.max_conns,
+	    app->cfg.pool_threads, app->cfg.hash_concurrency,
 	    app->keys.nkeys);
-	worker_main(&w);
-	for (i = 1; i < n; i++)
-		pthread_join(tids[i], NULL);
-	return 0;
+	if (n == 1)
+		rc = ac_loop_run(app, lfd, routes, nroutes);
+	else {
+		supervise((size_t)n, &child);
+		if (child)
+			return ac_loop_run(app, lfd, routes, nroutes);
+		rc = 0;
+	}
+	if (src == SRC_PATH)
+		unlink(path);
+	return rc;
 }
 
 int

@@ -166,7 +166,6 @@ ti_issue()
 # spawn-fcgi on $T/NAME.sock with AUTH_CONFIG from the environment.
 # spawn-fcgi points a forked child's stdout and stderr at /dev/null, so a
 # shell that execs the program (same pid) sends stderr to $T/NAME.log.
-# THREADS (default 4, AUTH_THREADS) sizes the server's keepalive pool.
 ti_spawn()
 {
 	local name=$1 prog=$2 n=${3:-1} sock i
@@ -209,17 +208,11 @@ ti_cgi_route()
 }
 
 # ti_keepalive NAME: idle FastCGI connections a server may keep to NAME.
-# A libfcgi thread serves one connection at a time, so the server must
-# keep fewer idle connections than processes x threads, or a new
-# connection waits behind idle ones.
+# The engine serves any number of connections per process, so this is
+# only what the server keeps.
 ti_keepalive()
 {
-	local n t k
-
-	eval "n=\${TI_NPROC_$1:-1} t=\${TI_NTHR_$1:-4}"
-	k=$((n * t / 2))
-	[ "$k" -lt 1 ] && k=1
-	echo "$k"
+	echo 16
 }
 
 # The FastCGI programs named in TI_ROUTES, each once.

@@ -241,10 +241,10 @@ h_auth(struct ac_req *r, const struct ac_app *app)
 }
 
 static const struct ac_route routes[] = {
-	{ AC_GET,	"/u/{uid}/t/{id}",	h_var },
-	{ AC_DELETE,	"/u/{uid}/t/{id}",	h_var },
-	{ AC_POST,	"/body",		h_body },
-	{ AC_GET,	"/auth",		h_auth },
+	{ AC_GET,	"/u/{uid}/t/{id}",	h_var, AC_INLINE },
+	{ AC_DELETE,	"/u/{uid}/t/{id}",	h_var, AC_INLINE },
+	{ AC_POST,	"/body",		h_body, AC_INLINE },
+	{ AC_GET,	"/auth",		h_auth, AC_INLINE },
 };
 
 static char		 tmpdir[PATH_MAX];

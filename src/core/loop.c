@@ -1,0 +1,881 @@
+/*
+ * loop.c: one worker process's event loop.
+ *
+ * One epoll loop serves any number of web-server connections, kept
+ * (FCGI_KEEP_CONN) or not, on non-blocking sockets.  Bytes are read as
+ * they come and handed to the record layer (fcgi.c); a request is read
+ * whole (PARAMS, and STDIN to its empty record) before it runs.  A
+ * route's class says where: inline on the loop (verification, reads),
+ * or on a pool thread (database writes, password hashing), whose answer
+ * comes back through an eventfd.  An answer is written as STDOUT, the
+ * empty STDOUT and END_REQUEST in one write; what the socket does not
+ * take waits for EPOLLOUT, so a web server that reads slowly never holds
+ * up the loop.  A connection that stops halfway through a request, or
+ * does not read its answer, is closed after AUTH_READ_TIMEOUT; at
+ * AUTH_MAX_CONNECTIONS the least recently used idle connection makes
+ * room, else the loop stops accepting until one closes.
+ *
+ * A request whose connection closes, or that is aborted, before a pool
+ * thread takes it is never run; a pool request that waited longer than
+ * the refresh grace window (a hashing one: 10 s) answers 503 without
+ * touching the store.
+ */
+#include "config.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ac.h"
+#include "extern.h"
+#include "http.h"
+#include "fcgi.h"
+#include "pool.h"
+
+#define READSZ		(64 * 1024)	/* one read */
+#define IN_HIGH		(192 * 1024)	/* stop reading past this */
+#define OUT_HIGH	(256 * 1024)	/* stop parsing past this unsent */
+#define KEEP_BUF	(16 * 1024)	/* larger idle buffers are freed */
+#define STOP_MS		2000		/* SIGTERM: finish within */
+#define TICK_MS		250
+#define HASH_WAIT_MS	10000		/* a login waits at most */
+
+struct conn {
+	struct conn	*prev, *next;	/* least recently active first */
+	int		 fd;
+	uint32_t	 events;	/* as registered with epoll */
+	struct ac_fcgi	 fc;
+	struct ac_buf	 in;		/* received, not yet parsed */
+	struct ac_buf	 out;		/* to send, from outoff */
+	size_t		 outoff;
+	struct ac_job	*job;		/* the request in hand, on a pool */
+	long long	 last;		/* ms of the last progress */
+	int		 closing;	/* close once out is sent */
+};
+
+struct loop {
+	int		 ep, lfd, sfd;
+	struct ac_app	*app;
+	const struct ac_route *routes;
+	size_t		 nroutes;
+	int		 allinline;
+	struct conn	*head, *tail;
+	struct conn	*dead;		/* closed, freed after the batch */
+	size_t		 nconns, maxconns;
+	struct ac_req	*r;		/* the loop thread's request */
+	struct ac_store	*store;		/* the loop thread's connection */
+	struct ac_pool	*pools[AC_CLASS__MAX];
+	struct ac_done	 done;
+	size_t		 njobs;		/* jobs not yet back */
+	int		 accepting, stopping;
+	long long	 stopat, limitlog;
+	long long	 timeout;	/* ms */
+	long long	 grace;		/* ms */
+	unsigned char	 rbuf[READSZ];
+};
+
+/* epoll data for the fds that are not connections */
+static char	 tag_listen, tag_signal, tag_done;
+
+struct ioctx {
+	struct ac_buf		*out;
+	const unsigned char	*in;
+	size_t			 inlen, inoff;
+	int			 oom;
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+io_write(void *io, const char *s, size_t n)
+{
+	struct ioctx	*x = io;
+
+	if (ac_buf_add(x->out, s, n) == -1)
+		x->oom = 1;
+}
+
+static size_t
+io_read(void *io, char *buf, size_t n)
+{
+	struct ioctx	*x = io;
+
+	if (n > x->inlen - x->inoff)
+		n = x->inlen - x->inoff;
+	if (n > 0)
+		memcpy(buf, x->in + x->inoff, n);
+	x->inoff += n;
+	return n;
+}
+
+/*
+ * Runs one request into out: the reserved record header, the answer,
+ * then the empty STDOUT and END_REQUEST.  reason non-OK answers it with
+ * that error without routing.  Returns -1 when out of memory.
+ */
+static int
+run(struct ac_req *r, struct ac_store **storep, const struct ac_app *app,
+    const struct ac_route *routes, size_t nroutes, char **envp,
+    const struct ac_buf *body, struct ac_buf *out, unsigned id,
+    enum ac_reason reason)
+{
+	static char		*none[] = { NULL };
+	static const unsigned char zero[AC_FCGI_HEADER];
+	struct ioctx		 x = { out, body->p, body->len, 0, 0 };
+	size_t			 off = out->len;
+
+	if (ac_buf_add(out, zero, sizeof(zero)) == -1)
+		return -1;
+	ac_req_reset(r);
+	r->io = &x;
+	r->io_write = io_write;
+	r->io_read = io_read;
+	r->envp = envp != NULL ? envp : none;
+	r->app = app;
+	r->storep = storep;
+	r->method = AC_METHOD__MAX;
+	if (reason != AC_OK)
+		ac_req_error(r, reason);
+	else
+		ac_route_handle(r, routes, nroutes);
+	ac_req_reset(r);
+	if (x.oom) {
+		/* Nothing half-written goes out: an empty answer. */
+		out->len = off + AC_FCGI_HEADER;
+		ac_log(AC_LOG_ERROR, "event=nomem where=response");
+	}
+	return ac_fcgi_seal(out, off, id);
+}
+
+/* The thread's own request object and store connection (pool threads). */
+static __thread struct ac_req	*t_req;
+static __thread struct ac_store	*t_store;
+
+static void
+pool_fini(void)
+{
+
+	free(t_req);
+	t_req = NULL;
+	ac_store_close(t_store);
+	t_store = NULL;
+	ac_token_cache_flush();
+}
+
+static void
+pool_run(struct ac_job *job, void *arg)
+{
+	struct loop	*l = arg;
+	struct timespec	 ts;
+	long long	 waited, limit;
+	char		 path[256];
+	enum ac_reason	 reason = AC_OK;
+
+	if (t_req == NULL && (t_req = calloc(1, sizeof(*t_req))) == NULL) {
+		ac_log(AC_LOG_ERROR, "event=nomem where=pool");
+		return;		/* empty out: the loop closes the connection */
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	waited = (ts.tv_sec - job->queued.tv_sec) * 1000LL +
+	    (ts.tv_nsec - job->queued.tv_nsec) / 1000000;
+	/*
+	 * A refresh or logout: the client may have retried meanwhile, and
+	 * a state change this late could look like a replay
+	 * (docs/refresh.md).  A login: nobody is likely to wait for it.
+	 */
+	limit = job->cls == AC_HASH ? (l->grace > HASH_WAIT_MS ? l->grace :
+	    HASH_WAIT_MS) : l->grace;
+	if (waited > limit) {
+		ac_log_clean(path, sizeof(path), ac_parse_env(job->envp,
+		    "REQUEST_URI"));
+		ac_log(AC_LOG_WARN, "event=request_stale path=%s waited_ms=%lld "
+		    "max_ms=%lld status=503", path, waited, limit);
+		reason = AC_UNAVAILABLE;
+	} else
+		ac_keys_reload(l->app, 0);
+	if (run(t_req, &t_store, l->app, l->routes, l->nroutes, job->envp,
+	    &job->body, &job->out, job->id, reason) == -1)
+		job->out.len = 0;
+}
+
+static void
+conn_events(struct loop *l, struct conn *c)
+{
+	struct epoll_event	 ev;
+	uint32_t		 want = EPOLLRDHUP;
+	size_t			 unsent = c->out.len - c->outoff;
+
+	if (unsent > 0)
+		want |= EPOLLOUT;
+	if (!c->closing && unsent < OUT_HIGH && c->in.len < IN_HIGH)
+		want |= EPOLLIN;
+	if (want == c->events)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = want;
+	ev.data.ptr = c;
+	if (epoll_ctl(l->ep, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+		c->events = want;
+}
+
+/* Moves c to the most recently active end. */
+static void
+conn_touch(struct loop *l, struct conn *c)
+{
+
+	c->last = now_ms();
+	if (l->tail == c)
+		return;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		l->head = c->next;
+	c->next->prev = c->prev;
+	c->prev = l->tail;
+	c->next = NULL;
+	l->tail->next = c;
+	l->tail = c;
+}
+
+static void
+listen_on(struct loop *l, int on)
+{
+	struct epoll_event	 ev;
+
+	if (on == l->accepting || l->lfd < 0)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	ev.data.ptr = &tag_listen;
+	if (on)
+		epoll_ctl(l->ep, EPOLL_CTL_ADD, l->lfd, &ev);
+	else
+		epoll_ctl(l->ep, EPOLL_CTL_DEL, l->lfd, NULL);
+	l->accepting = on;
+}
+
+static void
+conn_close(struct loop *l, struct conn *c, const char *why)
+{
+	struct ac_job	*job = c->job;
+
+	if (job != NULL) {
+		if (ac_pool_cancel(job->pool, job)) {
+			ac_log(AC_LOG_INFO, "event=request_dropped why=%s "
+			    "state=queued", why);
+			ac_job_free(job);
+			l->njobs--;
+		} else
+			job->conn = NULL;	/* freed when it comes back */
+	}
+	if (why != NULL && strcmp(why, "closed") != 0 &&
+	    strcmp(why, "done") != 0)
+		ac_log(AC_LOG_INFO, "event=connection_closed why=%s", why);
+	close(c->fd);
+	c->fd = -1;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		l->head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		l->tail = c->prev;
+	ac_fcgi_free(&c->fc);
+	ac_buf_free(&c->in);
+	ac_buf_free(&c->out);
+	/* Events of this batch may still name it. */
+	c->prev = NULL;
+	c->next = l->dead;
+	l->dead = c;
+	l->nconns--;
+	if (!l->stopping)
+		listen_on(l, 1);
+}
+
+/* Idle: nothing read, in hand or unsent. */
+static int
+conn_idle(const struct conn *c)
+{
+
+	return c->job == NULL && c->in.len == 0 && c->outoff == c->out.len &&
+	    c->fc.state == 0;
+}
+
+static long	conn_parse(struct loop *, struct conn *, const unsigned char *,
+		    size_t);
+
+/*
+ * Sends what it can; once all is sent, parses what waits in c->in (a
+ * pipeline held back while answers were pending).  -1 when the
+ * connection is gone.
+ */
+static int
+conn_flush(struct loop *l, struct conn *c)
+{
+	ssize_t	 n;
+	long	 used;
+
+	for (;;) {
+		while (c->outoff < c->out.len) {
+			n = write(c->fd, c->out.p + c->outoff,
+			    c->out.len - c->outoff);
+			if (n > 0) {
+				c->outoff += (size_t)n;
+				conn_touch(l, c);
+				continue;
+			}
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n == -1 && errno == EAGAIN)
+				break;
+			conn_close(l, c, "write_failed");
+			return -1;
+		}
+		if (c->outoff < c->out.len)
+			break;
+		c->out.len = c->outoff = 0;
+		if (c->out.cap > KEEP_BUF)
+			ac_buf_free(&c->out);
+		if (c->closing || (l->stopping && conn_idle(c))) {
+			conn_close(l, c, "done");
+			return -1;
+		}
+		if (c->in.len == 0 || c->job != NULL)
+			break;
+		if ((used = conn_parse(l, c, c->in.p, c->in.len)) == -1)
+			return -1;
+		memmove(c->in.p, c->in.p + used, c->in.len - (size_t)used);
+		c->in.len -= (size_t)used;
+		if (c->in.len == 0 && c->in.cap > KEEP_BUF)
+			ac_buf_free(&c->in);
+		if (used == 0 && c->out.len == 0)
+			break;
+	}
+	conn_events(l, c);
+	return 0;
+}
+
+static enum ac_class
+classify(struct loop *l, char **envp)
+{
+	static char		*none[] = { NULL };
+
+	if (l->allinline || envp == NULL)
+		return AC_INLINE;
+	ac_req_reset(l->r);
+	l->r->envp = envp != NULL ? envp : none;
+	l->r->app = l->app;
+	return ac_route_class(l->r, l->routes, l->nroutes);
+}
+
+/* The request in hand is complete: run it or queue it.  -1: close. */
+static int
+dispatch(struct loop *l, struct conn *c)
+{
+	struct ac_fcgi	*fc = &c->fc;
+	struct ac_job	*job;
+	char		**envp;
+	enum ac_class	 cls;
+	enum ac_reason	 reason = AC_OK;
+
+	envp = ac_fcgi_envp(fc);
+	if (fc->problem == AC_FCGI_PARAMS_TOO_LARGE) {
+		ac_log(AC_LOG_WARN, "event=params_too_large bytes=%zu max=%zu "
+		    "status=431", fc->paramslen, fc->max_params);
+		reason = AC_HEADERS_TOO_LARGE;
+	} else if (fc->problem == AC_FCGI_PARAMS_MALFORMED) {
+		ac_log(AC_LOG_WARN, "event=params_malformed status=400");
+		reason = AC_REQUEST_MALFORMED;
+	} else if (envp == NULL) {
+		ac_log(AC_LOG_ERROR, "event=nomem where=params");
+		return -1;
+	} else if (fc->problem == AC_FCGI_BODY_TOO_LARGE)
+		ac_log(AC_LOG_WARN, "event=body_too_large bytes=%zu max=%zu",
+		    fc->bodylen, fc->max_body);
+	cls = reason == AC_OK ? classify(l, envp) : AC_INLINE;
+	if (cls == AC_INLINE || l->pools[cls] == NULL) {
+		ac_keys_reload(l->app, 0);
+		if (run(l->r, &l->store, l->app, l->routes, l->nroutes, envp,
+		    &fc->body, &c->out, fc->id, reason) == -1) {
+			free(envp);
+			return -1;
+		}
+		free(envp);
+		if (!fc->keep)
+			c->closing = 1;
+		ac_fcgi_done(fc);
+		return 0;
+	}
+	if ((job = calloc(1, sizeof(*job))) == NULL) {
+		free(envp);
+		return -1;
+	}
+	job->conn = c;
+	job->id = fc->id;
+	job->cls = cls;
+	job->envp = envp;
+	job->body = fc->body;
+	memset(&fc->body, 0, sizeof(fc->body));
+	clock_gettime(CLOCK_MONOTONIC, &job->queued);
+	c->job = job;
+	l->njobs++;
+	ac_pool_push(l->pools[cls], job);
+	return 0;
+}
+
+/* FCGI_ABORT_REQUEST for the request in hand. */
+static void
+abort_job(struct loop *l, struct conn *c)
+{
+	struct ac_job	*job = c->job;
+
+	if (job == NULL)
+		return;
+	if (!ac_pool_cancel(job->pool, job)) {
+		job->aborted = 1;	/* running: END_REQUEST only, later */
+		return;
+	}
+	ac_log(AC_LOG_INFO, "event=request_dropped why=aborted state=queued");
+	ac_job_free(job);
+	l->njobs--;
+	c->job = NULL;
+	if (ac_fcgi_end(&c->out, c->fc.id, AC_FCGI_REQUEST_COMPLETE) == -1)
+		c->closing = 1;
+	if (!c->fc.keep)
+		c->closing = 1;
+	ac_fcgi_done(&c->fc);
+}
+
+/*
+ * Parses buf: runs or queues each complete request.  Returns the bytes
+ * taken, or -1 when the connection was closed.
+ */
+static long
+conn_parse(struct loop *l, struct conn *c, const unsigned char *buf,
+    size_t len)
+{
+	enum ac_fcgi_event	 ev;
+	size_t			 off = 0;
+
+	while (off < len && !c->closing && c->job == NULL &&
+	    c->out.len - c->outoff < OUT_HIGH) {
+		off += ac_fcgi_feed(&c->fc, buf + off, len - off, &ev);
+		if (c->fc.out.len > 0) {
+			if (ac_buf_add(&c->out, c->fc.out.p,
+			    c->fc.out.len) == -1)
+				ev = AC_FCGI_ERROR;
+			c->fc.out.len = 0;
+		}
+		if (c->fc.closeafter)
+			c->closing = 1;
+		if (ev == AC_FCGI_ERROR) {
+			conn_close(l, c, "protocol_error");
+			return -1;
+		}
+		if (ev == AC_FCGI_READY && dispatch(l, c) == -1) {
+			conn_close(l, c, "nomem");
+			return -1;
+		}
+		if (ev == AC_FCGI_MORE || ev == AC_FCGI_WAIT)
+			break;
+	}
+	/* Held by a pool: still see an abort of the request in hand. */
+	while (off < len && c->job != NULL) {
+		off += ac_fcgi_feed(&c->fc, buf + off, len - off, &ev);
+		if (ev == AC_FCGI_ABORTED)
+			abort_job(l, c);
+		if (ev != AC_FCGI_ABORTED)
+			break;
+	}
+	return (long)off;
+}
+
+/* Sends, then parses what waits in c->in; -1 when closed. */
+static int
+conn_resume(struct loop *l, struct conn *c)
+{
+
+	return conn_flush(l, c);
+}
+
+static void
+conn_read(struct loop *l, struct conn *c)
+{
+	const unsigned char	*buf;
+	ssize_t			 n;
+	size_t			 len;
+	long			 used;
+	int			 i;
+
+	for (i = 0; i < 4 && c->in.len < IN_HIGH && !c->closing; i++) {
+		if (c->in.len == 0) {
+			n = read(c->fd, l->rbuf, sizeof(l->rbuf));
+			buf = l->rbuf;
+		} else {
+			if (ac_buf_reserve(&c->in, READSZ) == -1) {
+				conn_close(l, c, "nomem");
+				return;
+			}
+			n = read(c->fd, c->in.p + c->in.len, READSZ);
+			if (n > 0)
+				c->in.len += (size_t)n;
+			buf = c->in.p;
+		}
+		if (n == 0) {
+			conn_close(l, c, c->job != NULL || !conn_idle(c) ?
+			    "peer_closed" : "closed");
+			return;
+		}
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			conn_close(l, c, "read_failed");
+			return;
+		}
+		conn_touch(l, c);
+		len = buf == l->rbuf ? (size_t)n : c->in.len;
+		if ((used = conn_parse(l, c, buf, len)) == -1)
+			return;
+		if (buf == l->rbuf) {
+			if ((size_t)used < len && ac_buf_add(&c->in,
+			    buf + used, len - (size_t)used) == -1) {
+				conn_close(l, c, "nomem");
+				return;
+			}
+		} else {
+			memmove(c->in.p, c->in.p + used, c->in.len -
+			    (size_t)used);
+			c->in.len -= (size_t)used;
+		}
+		if (c->out.len - c->outoff >= OUT_HIGH)
+			break;
+	}
+	conn_flush(l, c);
+}
+
+static void
+do_accept(struct loop *l)
+{
+	struct epoll_event	 ev;
+	struct conn		*c, *v;
+	int			 fd, i;
+
+	for (i = 0; i < 64; i++) {
+		if (l->nconns >= l->maxconns) {
+			/* Room from the least recently used idle one. */
+			for (v = l->head; v != NULL && !conn_idle(v);
+			    v = v->next)
+				continue;
+			if (v == NULL) {
+				if (now_ms() - l->limitlog >= 1000) {
+					ac_log(AC_LOG_WARN, "event=connection_"
+					    "limit max=%zu", l->maxconns);
+					l->limitlog = now_ms();
+				}
+				listen_on(l, 0);
+				return;
+			}
+			conn_close(l, v, "evicted_idle");
+		}
+		fd = accept4(l->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN)
+				ac_log(AC_LOG_ERROR, "event=accept_failed "
+				    "error=\"%s\"", strerror(errno));
+			return;
+		}
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			close(fd);
+			return;
+		}
+		c->fd = fd;
+		ac_fcgi_init(&c->fc, (size_t)l->app->cfg.max_params,
+		    (size_t)l->app->cfg.max_body, (unsigned)l->maxconns);
+		memset(&ev, 0, sizeof(ev));
+		ev.events = c->events = EPOLLIN | EPOLLRDHUP;
+		ev.data.ptr = c;
+		if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->last = now_ms();
+		c->prev = l->tail;
+		if (l->tail != NULL)
+			l->tail->next = c;
+		else
+			l->head = c;
+		l->tail = c;
+		l->nconns++;
+	}
+}
+
+/* Answers come back from the pools. */
+static void
+jobs_back(struct loop *l)
+{
+	struct ac_job	*job, *next;
+	struct conn	*c;
+	struct ac_buf	 t;
+	uint64_t	 v;
+
+	while (read(l->done.efd, &v, sizeof(v)) == -1 && errno == EINTR)
+		continue;
+	for (job = ac_done_take(&l->done); job != NULL; job = next) {
+		next = job->next;
+		l->njobs--;
+		if ((c = job->conn) == NULL) {
+			ac_job_free(job);
+			continue;
+		}
+		c->job = NULL;
+		if (job->aborted || job->out.len == 0) {
+			if (job->out.len == 0 || ac_fcgi_end(&c->out, c->fc.id,
+			    AC_FCGI_REQUEST_COMPLETE) == -1)
+				c->closing = 1;
+		} else if (c->outoff == c->out.len) {
+			t = c->out;
+			c->out = job->out;
+			job->out = t;
+			c->outoff = 0;
+		} else if (ac_buf_add(&c->out, job->out.p, job->out.len) == -1)
+			c->closing = 1;
+		if (!c->fc.keep)
+			c->closing = 1;
+		ac_fcgi_done(&c->fc);
+		ac_job_free(job);
+		conn_resume(l, c);
+	}
+}
+
+/* Closes what has timed out; on stop, what is idle. */
+static void
+sweep(struct loop *l)
+{
+	struct conn	*c, *next;
+	long long	 now = now_ms();
+
+	for (c = l->head; c != NULL; c = next) {
+		next = c->next;
+		if (l->stopping && conn_idle(c)) {
+			conn_close(l, c, "done");
+			continue;
+		}
+		if (c->job != NULL || conn_idle(c) || now - c->last < l->timeout)
+			continue;
+		ac_log(AC_LOG_WARN, "event=timeout what=%s after_ms=%lld",
+		    c->outoff < c->out.len ? "response_unread" :
+		    "request_incomplete", now - c->last);
+		conn_close(l, c, "timeout");
+	}
+}
+
+static void
+on_signal(struct loop *l)
+{
+	struct signalfd_siginfo	 si;
+
+	if (read(l->sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return;
+	if (l->stopping)
+		return;
+	ac_log(AC_LOG_INFO, "event=stop signal=%u connections=%zu "
+	    "inflight=%zu", si.ssi_signo, l->nconns, l->njobs);
+	l->stopping = 1;
+	l->stopat = now_ms() + STOP_MS;
+	listen_on(l, 0);
+	sweep(l);
+}
+
+static int
+loop_init(struct loop *l)
+{
+	struct epoll_event	 ev;
+	sigset_t		 set;
+	size_t			 i;
+
+	l->ep = l->sfd = l->done.efd = -1;
+	if ((l->r = calloc(1, sizeof(*l->r))) == NULL)
+		return -1;
+	if ((l->ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return -1;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if ((l->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		return -1;
+	if ((l->done.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		return -1;
+	pthread_mutex_init(&l->done.mu, NULL);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = &tag_signal;
+	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, l->sfd, &ev) == -1)
+		return -1;
+	ev.data.ptr = &tag_done;
+	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, l->done.efd, &ev) == -1)
+		return -1;
+	l->allinline = 1;
+	for (i = 0; i < l->nroutes; i++)
+		if (l->routes[i].cls != AC_INLINE)
+			l->allinline = 0;
+	return 0;
+}
+
+/* Starts the pools the route table needs. */
+static int
+pools_start(struct loop *l)
+{
+	int	 need[AC_CLASS__MAX] = { 0 };
+	size_t	 i;
+
+	for (i = 0; i < l->nroutes; i++)
+		need[l->routes[i].cls] = 1;
+	if (need[AC_POOL] && (l->pools[AC_POOL] = ac_pool_start("pool",
+	    l->app->cfg.pool_threads, &l->done, pool_run, pool_fini,
+	    l)) == NULL)
+		return -1;
+	if (need[AC_HASH] && (l->pools[AC_HASH] = ac_pool_start("hash",
+	    l->app->cfg.hash_concurrency, &l->done, pool_run, pool_fini,
+	    l)) == NULL)
+		return -1;
+	return 0;
+}
+
+int
+ac_loop_run(struct ac_app *app, int lfd, const struct ac_route *routes,
+    size_t nroutes)
+{
+	struct epoll_event	 evs[64];
+	struct loop		*l;
+	struct conn		*c;
+	struct ac_job		*job, *next;
+	long long		 now, last = 0;
+	int			 i, n, rc = -1, wait;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return -1;
+	l->app = app;
+	l->lfd = lfd;
+	l->routes = routes;
+	l->nroutes = nroutes;
+	l->maxconns = (size_t)app->cfg.max_conns;
+	l->timeout = app->cfg.read_timeout * 1000LL;
+	l->grace = (app->cfg.refresh_grace > 0 ? app->cfg.refresh_grace : 1) *
+	    1000LL;
+	if (loop_init(l) == -1 || pools_start(l) == -1) {
+		ac_log(AC_LOG_ERROR, "event=loop_failed error=\"%s\"",
+		    strerror(errno));
+		goto out;
+	}
+	listen_on(l, 1);
+	for (;;) {
+		wait = l->nconns > 0 || l->stopping ? TICK_MS : -1;
+		n = epoll_wait(l->ep, evs, (int)nitems(evs), wait);
+		if (n == -1 && errno != EINTR) {
+			ac_log(AC_LOG_ERROR, "event=epoll_failed error=\"%s\"",
+			    strerror(errno));
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.ptr == &tag_listen) {
+				if (l->accepting)
+					do_accept(l);
+				continue;
+			}
+			if (evs[i].data.ptr == &tag_signal) {
+				on_signal(l);
+				continue;
+			}
+			if (evs[i].data.ptr == &tag_done) {
+				jobs_back(l);
+				continue;
+			}
+			c = evs[i].data.ptr;
+			/* Closed earlier in this batch? */
+			if (c->fd < 0)
+				continue;
+			if (evs[i].events & EPOLLOUT) {
+				if (conn_flush(l, c) == -1)
+					continue;
+				if (c->outoff == c->out.len &&
+				    conn_resume(l, c) == -1)
+					continue;
+			}
+			if (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP |
+			    EPOLLERR))
+				conn_read(l, c);
+			/* The peer is gone: what it sent has been served. */
+			if (c->fd >= 0 && (evs[i].events & (EPOLLRDHUP |
+			    EPOLLHUP | EPOLLERR)))
+				conn_close(l, c, "peer_closed");
+		}
+		while ((c = l->dead) != NULL) {
+			l->dead = c->next;
+			free(c);
+		}
+		now = now_ms();
+		if (now - last >= TICK_MS) {
+			sweep(l);
+			last = now;
+		}
+		if (l->stopping && ((l->nconns == 0 && l->njobs == 0) ||
+		    now >= l->stopat))
+			break;
+	}
+	rc = 0;
+out:
+	if (l->stopping && l->njobs > 0) {
+		/* A pool thread is still busy: it must not outlive app. */
+		ac_log(AC_LOG_WARN, "event=stop_timeout inflight=%zu",
+		    l->njobs);
+		_exit(0);
+	}
+	while (l->head != NULL)
+		conn_close(l, l->head, "stop");
+	while ((c = l->dead) != NULL) {
+		l->dead = c->next;
+		free(c);
+	}
+	for (i = 0; i < AC_CLASS__MAX; i++)
+		ac_pool_stop(l->pools[i]);
+	for (job = ac_done_take(&l->done); job != NULL; job = next) {
+		next = job->next;
+		ac_job_free(job);
+	}
+	if (l->sfd != -1)
+		close(l->sfd);
+	if (l->done.efd != -1)
+		close(l->done.efd);
+	if (l->ep != -1)
+		close(l->ep);
+	ac_req_reset(l->r);
+	free(l->r);
+	ac_store_close(l->store);
+	ac_token_cache_flush();
+	free(l);
+	return rc;
+}
