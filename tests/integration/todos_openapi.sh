@@ -30,7 +30,7 @@ TI_CASE="route table"
 /usr/bin/python3 - "$top_srcdir/src/todos.c" "$DOC" >"$T/routes.out" <<'PY'
 import json, re, sys
 src, doc = open(sys.argv[1]).read(), json.load(open(sys.argv[2]))
-routes = re.findall(r'\{ AC_(\w+),\s+"([^"]+)",\s+h_\w+ \}', src)
+routes = re.findall(r'\{ AC_(\w+),\s+"([^"]+)",\s+h_\w+(?:,\s*AC_\w+)? \}', src)
 print("routes", len(routes))
 for m, p in routes:
     p = p.replace("{uid}", "{user_id}")
