@@ -61,17 +61,28 @@ listed(const struct ac_app *app, const char *origin, size_t n)
 	return 0;
 }
 
-/* Non-zero when origin is this request's own scheme://Host. */
+/*
+ * Non-zero when origin is this request's own scheme://Host.  Debian's
+ * nginx fastcgi_params passes HTTP_HOST as $host, without the port, so a
+ * Host without one also matches origin's host:SERVER_PORT (a site on
+ * 127.0.0.1:8080 sends Origin http://127.0.0.1:8080).
+ */
 static int
 own(const struct ac_req *r, const char *origin)
 {
 	const char	*host = ac_req_param(r, "HTTP_HOST");
+	const char	*port = ac_req_param(r, "SERVER_PORT");
 	const char	*scheme = ac_req_https(r) ? "https://" : "http://";
-	size_t		 n = strlen(scheme);
+	size_t		 n = strlen(scheme), hl;
 
 	if (host == NULL || *host == '\0' || strncmp(origin, scheme, n) != 0)
 		return 0;
-	return strcasecmp(origin + n, host) == 0;
+	if (strcasecmp(origin + n, host) == 0)
+		return 1;
+	hl = strlen(host);
+	return strchr(host, ':') == NULL && port != NULL && *port != '\0' &&
+	    strncasecmp(origin + n, host, hl) == 0 && origin[n + hl] == ':' &&
+	    strcmp(origin + n + hl + 1, port) == 0;
 }
 
 enum ac_reason
