@@ -15,7 +15,9 @@ here=$(dirname "$0")
 ti_init
 ti_need nginx
 ts_setup
-ts_start_programs verify jwks
+cp "$top_builddir/cgi-bin/refresh" "$T/bin/"
+"$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }
+ts_start_programs verify jwks refresh
 ts_nginx
 
 ti_request "private, valid token" /private/page.txt \
@@ -62,6 +64,17 @@ ti_request "app, bad token and a forged subject" /app/x \
     -H "Authorization: Bearer $TS_BAD" -H "X-Auth-Subject: alice"
 ti_expect_status 401
 ti_expect_true "back end not reached" sh -c "! grep -q 'sub=' '$T/last.body'"
+
+# Debian's fastcgi_params passes HTTP_HOST without the port: a page of
+# this site on its port still counts as the site itself (csrf.c).
+ti_request "login from the site's own origin" /api/auth/login \
+    -H "Origin: http://127.0.0.1:$TI_PORT" -H 'Content-Type: application/json' \
+    --data '{"email":"nobody@example.com","password":"wrong-password"}'
+ti_expect_status 401
+ti_request "login from another origin" /api/auth/login \
+    -H "Origin: http://127.0.0.1:1" -H 'Content-Type: application/json' \
+    --data '{"email":"nobody@example.com","password":"wrong-password"}'
+ti_expect_status 403
 
 ti_request "session page" /account/
 ti_expect_status 200
