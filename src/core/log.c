@@ -57,8 +57,12 @@ ac_log(enum ac_loglevel level, const char *fmt, ...)
 		fprintf(stderr, "%s\n", line);
 }
 
-void
-ac_log_clean(char *dst, size_t n, const char *src)
+/*
+ * Copy src into dst (n bytes, always terminated), each byte that keep()
+ * refuses replaced by '?'; NULL becomes "-".
+ */
+static void
+filter(char *dst, size_t n, const char *src, int (*keep)(char))
 {
 	size_t	 i;
 
@@ -67,21 +71,36 @@ ac_log_clean(char *dst, size_t n, const char *src)
 	if (src == NULL)
 		src = "-";
 	for (i = 0; i + 1 < n && src[i] != '\0'; i++)
-		dst[i] = (src[i] > 0x20 && src[i] < 0x7f) ? src[i] : '?';
+		dst[i] = keep(src[i]) ? src[i] : '?';
 	dst[i] = '\0';
+}
+
+/* A bare key=value word: printable, no space. */
+static int
+keep_word(char c)
+{
+
+	return c > 0x20 && c < 0x7f;
+}
+
+/* Inside a double-quoted value: printable, no quote or backslash. */
+static int
+keep_quoted(char c)
+{
+
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+void
+ac_log_clean(char *dst, size_t n, const char *src)
+{
+
+	filter(dst, n, src, keep_word);
 }
 
 void
 ac_log_quote(char *dst, size_t n, const char *src)
 {
-	size_t	 i;
 
-	if (n == 0)
-		return;
-	if (src == NULL)
-		src = "-";
-	for (i = 0; i + 1 < n && src[i] != '\0'; i++)
-		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f && src[i] != '"' &&
-		    src[i] != '\\') ? src[i] : '?';
-	dst[i] = '\0';
+	filter(dst, n, src, keep_quoted);
 }
