@@ -54,31 +54,12 @@ form(const struct ac_req *r)
 	return ac_req_content_type(r, "application/x-www-form-urlencoded");
 }
 
-/* Copies the string member name of o into out; -1 if absent or too long. */
-static int
-json_str(json_object *o, const char *name, char *out, size_t n)
-{
-	json_object	*v;
-	size_t		 len;
-
-	if (!json_object_object_get_ex(o, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return -1;
-	if ((len = (size_t)json_object_get_string_len(v)) >= n ||
-	    memchr(json_object_get_string(v), '\0', len) != NULL)
-		return -1;
-	memcpy(out, json_object_get_string(v), len + 1);
-	return 0;
-}
-
-/* Email and password from a JSON object or a form. */
+/* Email and password from a JSON body sent by the site or an allowed origin. */
 static enum ac_reason
 credentials(struct ac_req *r, const struct ac_app *app, char *email,
     size_t en, char *pw, size_t pn)
 {
-	json_object	*o;
 	enum ac_reason	 rc;
-	int		 bad = 0;
 
 	/*
 	 * JSON only: a cross-site page can post a form or text/plain without
@@ -92,18 +73,7 @@ credentials(struct ac_req *r, const struct ac_app *app, char *email,
 	if (ac_req_param(r, "HTTP_ORIGIN") != NULL &&
 	    (rc = ac_req_same_origin(r, app)) != AC_OK)
 		return rc;
-	if ((rc = ac_req_json_body(r, &o)) != AC_OK)
-		return rc;
-	if (json_str(o, "email", email, en) == -1) {
-		ac_req_detail(r, "email", "required string, at most 254 bytes");
-		bad = 1;
-	}
-	if (json_str(o, "password", pw, pn) == -1) {
-		ac_req_detail(r, "password", "required string, at most 1024 "
-		    "bytes");
-		bad = 1;
-	}
-	return bad ? AC_VALIDATION_FAILED : AC_OK;
+	return ac_body_credentials(r, email, en, pw, pn);
 }
 
 /*
@@ -127,7 +97,7 @@ presented(struct ac_req *r, const struct ac_app *app, char *tok, size_t n,
 			return rc;
 		if (json_object_object_get_ex(o, "refreshToken", NULL)) {
 			*src = SRC_JSON;
-			if (json_str(o, "refreshToken", tok, n) == -1)
+			if (ac_body_string(o, "refreshToken", tok, n) == -1)
 				return AC_REFRESH_TOKEN_MALFORMED;
 			return AC_OK;
 		}

@@ -6,8 +6,9 @@
  * to someone else is simply not found (404) and ids leak nothing.
  *
  * The core does the rest: route matching, 404, 405 with Allow, OPTIONS
- * and CORS, the JSON body (415, 413, 400), the error envelope and the
- * security headers.  Handlers only validate, query and answer.
+ * and CORS, the JSON body (415, 413, 400) and a todo's fields in it
+ * (ac_body_todo, 422), the error envelope and the security headers.
+ * Handlers only check paths and queries, query and answer.
  *
  * A todo: id, user_id, title (1 to 500 characters after trimming),
  * description (optional), completed, created_at, updated_at (RFC 3339).
@@ -26,23 +27,12 @@
 
 #include "core/ac.h"
 
-#define TITLE_MAX	500
-#define DESC_MAX	5000
 #define LIMIT_DEF	20
 #define LIMIT_MAX	100
 #define OFFSET_MAX	1000000000
 
 /* src/openapi.json, embedded by src/embed.sh. */
 extern const char	openapi_json[];
-
-/* A validated body: which fields to set, and their values. */
-struct todo {
-	int		 has_title, has_desc, has_completed;
-	const char	*title;		/* trimmed; not NUL-terminated */
-	size_t		 titlelen;
-	const char	*desc;		/* NULL: no description */
-	int		 completed;
-};
 
 /* Each row of "SELECT " COLS becomes an object appended to the array arg. */
 #define COLS "id, user_id, title, description, completed, created_at, updated_at"
@@ -111,102 +101,6 @@ now3339(char *buf, size_t sz)
 
 	gmtime_r(&t, &tm);
 	strftime(buf, sz, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* Characters (UTF-8 code points) in s[0..n). */
-static size_t
-nchars(const char *s, size_t n)
-{
-	size_t	 i, c = 0;
-
-	for (i = 0; i < n; i++)
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			c++;
-	return c;
-}
-
-/*
- * A string field (title or description): sets *s and *n, or adds a
- * detail and returns -1.
- */
-static int
-text_field(struct ac_req *r, const char *name, json_object *v, int trim,
-    size_t max, const char **s, size_t *n)
-{
-	char	 msg[64];
-
-	if (!json_object_is_type(v, json_type_string)) {
-		ac_req_detail(r, name, "must be a string");
-		return -1;
-	}
-	*s = json_object_get_string(v);
-	*n = (size_t)json_object_get_string_len(v);
-	if (memchr(*s, '\0', *n) != NULL) {
-		ac_req_detail(r, name, "must not contain NUL characters");
-		return -1;
-	}
-	while (trim && *n > 0 && isspace((unsigned char)(*s)[0]))
-		(*s)++, (*n)--;
-	while (trim && *n > 0 && isspace((unsigned char)(*s)[*n - 1]))
-		(*n)--;
-	if (trim && *n == 0) {
-		ac_req_detail(r, name, "must not be empty");
-		return -1;
-	}
-	if (nchars(*s, *n) > max) {
-		snprintf(msg, sizeof(msg), "must be at most %zu characters",
-		    max);
-		ac_req_detail(r, name, msg);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Reads the JSON body into t, with one detail per bad field.  full (POST,
- * PUT): title is required and absent fields take their defaults.
- * Otherwise (PATCH) only the fields present change.
- */
-static enum ac_reason
-read_todo(struct ac_req *r, int full, struct todo *t)
-{
-	json_object	*body;
-	size_t		 n;
-	enum ac_reason	 rc;
-	int		 bad = 0;
-
-	memset(t, 0, sizeof(*t));
-	t->has_desc = t->has_completed = full;
-	if ((rc = ac_req_json_body(r, &body)) != AC_OK)
-		return rc;
-	json_object_object_foreach(body, key, v) {
-		if (strcmp(key, "title") == 0) {
-			t->has_title = 1;
-			if (text_field(r, key, v, 1, TITLE_MAX, &t->title,
-			    &t->titlelen) == -1)
-				bad = 1;
-		} else if (strcmp(key, "description") == 0) {
-			t->has_desc = 1;
-			if (v != NULL && text_field(r, key, v, 0, DESC_MAX,
-			    &t->desc, &n) == -1)
-				bad = 1;
-		} else if (strcmp(key, "completed") == 0) {
-			t->has_completed = 1;
-			if (!json_object_is_type(v, json_type_boolean)) {
-				ac_req_detail(r, key, "must be true or false");
-				bad = 1;
-			} else
-				t->completed = json_object_get_boolean(v);
-		} else {
-			ac_req_detail(r, key, "unknown field");
-			bad = 1;
-		}
-	}
-	if (full && !t->has_title) {
-		ac_req_detail(r, "title", "is required");
-		bad = 1;
-	}
-	return bad ? AC_VALIDATION_FAILED : AC_OK;
 }
 
 /* Answers with the one todo in arr, or 404 when the query found none. */
@@ -342,13 +236,13 @@ static enum ac_reason
 h_create(struct ac_req *r, const struct ac_app *app)
 {
 	struct ac_store	*st;
-	struct todo	 t;
+	struct ac_todo_body t;
 	json_object	*arr;
 	char		 now[32], loc[2100];
 	enum ac_reason	 rc;
 
 	if ((rc = authorize(r, app)) != AC_OK ||
-	    (rc = read_todo(r, 1, &t)) != AC_OK ||
+	    (rc = ac_body_todo(r, 1, &t)) != AC_OK ||
 	    (rc = ac_req_store(r, &st)) != AC_OK)
 		return rc;
 	if ((arr = json_object_new_array()) == NULL)
@@ -404,7 +298,7 @@ static enum ac_reason
 update(struct ac_req *r, const struct ac_app *app, int full)
 {
 	struct ac_store	*st;
-	struct todo	 t;
+	struct ac_todo_body t;
 	json_object	*arr;
 	char		 now[32];
 	int64_t		 id;
@@ -414,7 +308,7 @@ update(struct ac_req *r, const struct ac_app *app, int full)
 		return rc;
 	if ((id = todo_id(r)) == 0)
 		return AC_NOT_FOUND;
-	if ((rc = read_todo(r, full, &t)) != AC_OK ||
+	if ((rc = ac_body_todo(r, full, &t)) != AC_OK ||
 	    (rc = ac_req_store(r, &st)) != AC_OK)
 		return rc;
 	if ((arr = json_object_new_array()) == NULL)

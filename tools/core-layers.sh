@@ -26,7 +26,7 @@ token
 users session
 sessions
 app
-req
+req body
 route
 loop
 serve

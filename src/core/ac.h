@@ -504,6 +504,32 @@ void		 ac_req_detail(struct ac_req *, const char *field,
 		    const char *message);
 
 /*
+ * body.c: the JSON bodies of the programs, validated with one detail per
+ * bad field (AC_VALIDATION_FAILED); errors of the body itself as
+ * ac_req_json_body.  ac_body_string copies the string member name of o
+ * (n bytes with the NUL) into out: -1 when absent, not a string, holding
+ * a NUL or too long.  ac_body_credentials: {"email","password"} of login
+ * and signup.  ac_body_todo: a todo; full (POST, PUT) requires title and
+ * gives absent fields their defaults, else (PATCH) only the fields
+ * present change.  Its strings are borrowed from the request.
+ */
+#define AC_TODO_TITLE_MAX	500	/* characters, after trimming */
+#define AC_TODO_DESC_MAX	5000
+struct ac_todo_body {
+	int		 has_title, has_desc, has_completed;
+	const char	*title;		/* trimmed; not NUL-terminated */
+	size_t		 titlelen;
+	const char	*desc;		/* NULL: no description */
+	int		 completed;
+};
+int		 ac_body_string(json_object *o, const char *name, char *out,
+		    size_t n);
+enum ac_reason	 ac_body_credentials(struct ac_req *, char *email,
+		    size_t en, char *pw, size_t pn);
+enum ac_reason	 ac_body_todo(struct ac_req *, int full,
+		    struct ac_todo_body *);
+
+/*
  * The database: one neutral query interface that every back end (SQLite,
  * PostgreSQL) implements, so that domain code is written once
  * in portable SQL with $1, $2 ... parameters.  A store is one connection;

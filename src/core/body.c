@@ -1,0 +1,140 @@
+/*
+ * body.c: the JSON bodies the programs take, read and validated, one
+ * detail per bad field (AC_VALIDATION_FAILED, 422): the credentials of
+ * login and signup (refresh) and a todo (todos).  The body itself is
+ * parsed by ac_req_json_body (415, 413, 400, and 422 for text that is
+ * not UTF-8); the programs only act on what these functions let through,
+ * and tests/fuzz/fuzz_body.c drives them with arbitrary bodies.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ac.h"
+
+int
+ac_body_string(json_object *o, const char *name, char *out, size_t n)
+{
+	json_object	*v;
+	const char	*s;
+	size_t		 len;
+
+	if (!json_object_object_get_ex(o, name, &v) ||
+	    (s = ac_json_str(v, &len)) == NULL || len >= n)
+		return -1;
+	memcpy(out, s, len + 1);
+	return 0;
+}
+
+enum ac_reason
+ac_body_credentials(struct ac_req *r, char *email, size_t en, char *pw,
+    size_t pn)
+{
+	json_object	*o;
+	enum ac_reason	 rc;
+	int		 bad = 0;
+
+	if ((rc = ac_req_json_body(r, &o)) != AC_OK)
+		return rc;
+	if (ac_body_string(o, "email", email, en) == -1) {
+		ac_req_detail(r, "email", "required string, at most 254 bytes");
+		bad = 1;
+	}
+	if (ac_body_string(o, "password", pw, pn) == -1) {
+		ac_req_detail(r, "password", "required string, at most 1024 "
+		    "bytes");
+		bad = 1;
+	}
+	return bad ? AC_VALIDATION_FAILED : AC_OK;
+}
+
+/* Characters (UTF-8 code points) in s[0..n). */
+static size_t
+nchars(const char *s, size_t n)
+{
+	size_t	 i, c = 0;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			c++;
+	return c;
+}
+
+/*
+ * A string field (title or description): sets *s and *n, or adds a
+ * detail and returns -1.
+ */
+static int
+text_field(struct ac_req *r, const char *name, json_object *v, int trim,
+    size_t max, const char **s, size_t *n)
+{
+	char	 msg[64];
+
+	if (!json_object_is_type(v, json_type_string)) {
+		ac_req_detail(r, name, "must be a string");
+		return -1;
+	}
+	if ((*s = ac_json_str(v, n)) == NULL) {
+		ac_req_detail(r, name, "must not contain NUL characters");
+		return -1;
+	}
+	while (trim && *n > 0 && isspace((unsigned char)(*s)[0]))
+		(*s)++, (*n)--;
+	while (trim && *n > 0 && isspace((unsigned char)(*s)[*n - 1]))
+		(*n)--;
+	if (trim && *n == 0) {
+		ac_req_detail(r, name, "must not be empty");
+		return -1;
+	}
+	if (nchars(*s, *n) > max) {
+		snprintf(msg, sizeof(msg), "must be at most %zu characters",
+		    max);
+		ac_req_detail(r, name, msg);
+		return -1;
+	}
+	return 0;
+}
+
+enum ac_reason
+ac_body_todo(struct ac_req *r, int full, struct ac_todo_body *t)
+{
+	json_object	*body;
+	size_t		 n;
+	enum ac_reason	 rc;
+	int		 bad = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->has_desc = t->has_completed = full;
+	if ((rc = ac_req_json_body(r, &body)) != AC_OK)
+		return rc;
+	json_object_object_foreach(body, key, v) {
+		if (strcmp(key, "title") == 0) {
+			t->has_title = 1;
+			if (text_field(r, key, v, 1, AC_TODO_TITLE_MAX,
+			    &t->title, &t->titlelen) == -1)
+				bad = 1;
+		} else if (strcmp(key, "description") == 0) {
+			t->has_desc = 1;
+			if (v != NULL && text_field(r, key, v, 0,
+			    AC_TODO_DESC_MAX, &t->desc, &n) == -1)
+				bad = 1;
+		} else if (strcmp(key, "completed") == 0) {
+			t->has_completed = 1;
+			if (!json_object_is_type(v, json_type_boolean)) {
+				ac_req_detail(r, key, "must be true or false");
+				bad = 1;
+			} else
+				t->completed = json_object_get_boolean(v);
+		} else {
+			ac_req_detail(r, key, "unknown field");
+			bad = 1;
+		}
+	}
+	if (full && !t->has_title) {
+		ac_req_detail(r, "title", "is required");
+		bad = 1;
+	}
+	return bad ? AC_VALIDATION_FAILED : AC_OK;
+}
