@@ -479,7 +479,9 @@ int		 ac_req_content_type(const struct ac_req *, const char *mime);
 /*
  * The body as a JSON object (borrowed; lives with the request): 415
  * unless application/json, 413 when too large, 400 when not one JSON
- * object.
+ * object, holding a NUL byte or a member name holding \u0000 (json-c
+ * would cut it short), 422 with a detail per member whose text is not
+ * UTF-8.
  */
 enum ac_reason	 ac_req_json_body(struct ac_req *, json_object **);
 /*

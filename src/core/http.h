@@ -62,6 +62,8 @@ void		 ac_req_reset(struct ac_req *);
 int		 ac_pct_byte(const char *p);
 /* Percent-decodes in place; -1 on a bad escape or an encoded NUL. */
 int		 ac_pct_decode(char *);
+/* Non-zero when the n bytes at s are UTF-8 (RFC 3629). */
+int		 ac_utf8_valid(const char *s, size_t n);
 /* The bearer token of an Authorization header value (see ac_req_bearer). */
 enum ac_reason	 ac_parse_bearer(const char *header, const char **tok,
 		    size_t *len);

@@ -55,9 +55,54 @@ ac_pct_decode(char *v)
 }
 
 /*
+ * Non-zero when s[0..n) is UTF-8 (RFC 3629): no overlong form, no
+ * surrogate, nothing past U+10FFFF, no sequence cut short.
+ */
+int
+ac_utf8_valid(const char *p, size_t n)
+{
+	const unsigned char	*s = (const unsigned char *)p;
+	size_t			 i = 0, k, len;
+	unsigned		 lo, hi;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+		if (s[i] >= 0xc2 && s[i] <= 0xdf)
+			len = 2;
+		else if (s[i] >= 0xe0 && s[i] <= 0xef) {
+			len = 3;
+			if (s[i] == 0xe0)
+				lo = 0xa0;	/* overlong */
+			else if (s[i] == 0xed)
+				hi = 0x9f;	/* surrogates */
+		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
+			len = 4;
+			if (s[i] == 0xf0)
+				lo = 0x90;	/* overlong */
+			else if (s[i] == 0xf4)
+				hi = 0x8f;	/* past U+10FFFF */
+		} else
+			return 0;
+		if (n - i < len || s[i + 1] < lo || s[i + 1] > hi)
+			return 0;
+		for (k = 2; k < len; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+		i += len;
+	}
+	return 1;
+}
+
+/*
  * Finds name in a "a=1&b=2" (sep '&') or "a=1; b=2" (sep ';') string and
  * copies its value, percent-decoded when decode, into out.  Returns the
- * value's length, or -1 when absent or too long.
+ * value's length, or -1 when absent, too long or badly escaped (an
+ * encoded NUL, "%00", included).
  */
 long
 ac_kv_find(const char *s, char sep, const char *name, int decode, char *out,
@@ -79,7 +124,8 @@ ac_kv_find(const char *s, char sep, const char *name, int decode, char *out,
 			if (decode && *v == '+')
 				out[o++] = ' ';
 			else if (decode && *v == '%') {
-				if ((c = ac_pct_byte(v)) == -1)
+				/* An encoded NUL would cut the value short. */
+				if ((c = ac_pct_byte(v)) <= 0)
 					return -1;
 				out[o++] = (char)c;
 				v += 2;

@@ -243,6 +243,56 @@ ac_req_content_type(const struct ac_req *r, const char *mime)
 	return ac_parse_content_type(ac_req_param(r, "CONTENT_TYPE"), mime);
 }
 
+/*
+ * Walks the strings of o, member names too: returns 0 when one is not
+ * UTF-8, and adds to *nuls the NUL bytes of its string values.
+ */
+static int
+json_text(json_object *o, size_t *nuls)
+{
+	const char	*s;
+	size_t		 i, n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		s = json_object_get_string(o);
+		n = (size_t)json_object_get_string_len(o);
+		for (i = 0; i < n; i++)
+			*nuls += s[i] == '\0';
+		return ac_utf8_valid(s, n);
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++)
+			if (!json_text(json_object_array_get_idx(o, i), nuls))
+				return 0;
+		return 1;
+	case json_type_object: {
+		json_object_object_foreach(o, k, v)
+			if (!ac_utf8_valid(k, strlen(k)) || !json_text(v, nuls))
+				return 0;
+		return 1;
+	}
+	default:
+		return 1;
+	}
+}
+
+/* The \u0000 escapes of JSON text s[0..n). */
+static size_t
+nul_escapes(const char *s, size_t n)
+{
+	size_t	 i, c = 0;
+
+	for (i = 0; i + 1 < n; i++)
+		if (s[i] == '\\') {
+			if (s[i + 1] == 'u' && i + 5 < n &&
+			    memcmp(s + i + 2, "0000", 4) == 0)
+				c++;
+			i++;
+		}
+	return c;
+}
+
 enum ac_reason
 ac_req_json_body(struct ac_req *r, json_object **out)
 {
@@ -250,6 +300,8 @@ ac_req_json_body(struct ac_req *r, json_object **out)
 	const char	*b;
 	size_t		 len;
 	enum ac_reason	 rc;
+	size_t		 nuls = 0;
+	int		 bad = 0;
 
 	*out = NULL;
 	if (r->jsonbody != NULL) {
@@ -276,6 +328,28 @@ ac_req_json_body(struct ac_req *r, json_object **out)
 		return AC_BODY_MALFORMED;
 	}
 	json_tokener_free(jt);
+	/* Text that is not UTF-8 is no JSON (RFC 8259): 422, per member. */
+	json_object_object_foreach(r->jsonbody, k, v)
+		if (!ac_utf8_valid(k, strlen(k)) || !json_text(v, &nuls)) {
+			ac_req_detail(r, ac_utf8_valid(k, strlen(k)) ? k :
+			    "body", "must be valid UTF-8");
+			bad = 1;
+		}
+	/*
+	 * json-c keeps a \u0000 in a string value (the fields refuse it
+	 * there, 422) but cuts a member name at it, which would make
+	 * "email\u0000x" a second "email": refused whole.
+	 */
+	if (!bad && nuls != nul_escapes(b, len)) {
+		ac_req_detail(r, "body", "member names must not hold NUL");
+		rc = AC_BODY_MALFORMED;
+	} else
+		rc = bad ? AC_VALIDATION_FAILED : AC_OK;
+	if (rc != AC_OK) {
+		json_object_put(r->jsonbody);
+		r->jsonbody = NULL;
+		return rc;
+	}
 	*out = r->jsonbody;
 	return AC_OK;
 }

@@ -78,6 +78,22 @@ START_TEST(test_pct)
 }
 END_TEST
 
+START_TEST(test_utf8)
+{
+
+	ck_assert(ac_utf8_valid("", 0));
+	ck_assert(ac_utf8_valid("caf\xc3\xa9 \xe2\x98\x83 \xf0\x9f\x98\x80", 14));
+	ck_assert(ac_utf8_valid("\xf4\x8f\xbf\xbf", 4));
+	ck_assert(!ac_utf8_valid("a\xff", 2));
+	ck_assert(!ac_utf8_valid("\xc0\xaf", 2));		/* overlong */
+	ck_assert(!ac_utf8_valid("\xe0\x80\xaf", 3));	/* overlong */
+	ck_assert(!ac_utf8_valid("\xed\xa0\x80", 3));	/* surrogate */
+	ck_assert(!ac_utf8_valid("\xf4\x90\x80\x80", 4));	/* > U+10FFFF */
+	ck_assert(!ac_utf8_valid("\xc3", 1));		/* cut short */
+	ck_assert(!ac_utf8_valid("\xe2\x98", 2));
+}
+END_TEST
+
 START_TEST(test_forms)
 {
 	char	 out[16];
@@ -115,6 +131,11 @@ START_TEST(test_forms)
 	ck_assert_int_eq(ac_kv_find("q=0123456789abcde", '&', "q", 1, out,
 	    sizeof(out)), 15);
 	ck_assert_int_eq(ac_kv_find("", '&', "q", 1, out, sizeof(out)), -1);
+	/* An encoded NUL would cut the value short: refused (issue 10, 1). */
+	ck_assert_int_eq(ac_kv_find("q=pw%00tail", '&', "q", 1, out,
+	    sizeof(out)), -1);
+	ck_assert_int_eq(ac_kv_find("q=pw%00tail", '&', "q", 0, out,
+	    sizeof(out)), 9);
 	ck_assert_int_eq(ac_kv_find(NULL, '&', "q", 1, out, sizeof(out)), -1);
 }
 END_TEST
@@ -405,6 +426,20 @@ START_TEST(test_route_body)
 	env[2] = "CONTENT_TYPE=text/plain";
 	run(&m, env, "{\"a\":12}\n");
 	ck_assert(strncmp(m.out, "Status: 415", 11) == 0);
+	/* Text that is not UTF-8: 422 naming the member (issue 10, 17). */
+	env[2] = "CONTENT_TYPE=application/json";
+	env[3] = "CONTENT_LENGTH=17";
+	run(&m, env, "{\"t\":\"a\xff" "b\",\"u\":1}");
+	ck_assert_msg(strncmp(m.out, "Status: 422", 11) == 0, "%s", m.out);
+	ck_assert_ptr_nonnull(strstr(m.out, "\"field\":\"t\""));
+	ck_assert_ptr_null(strstr(m.out, "\xff"));
+	env[3] = "CONTENT_LENGTH=19";
+	run(&m, env, "{\"t\":[\"\xed\xa0\x80\"],\"u\":1}");
+	ck_assert_msg(strncmp(m.out, "Status: 422", 11) == 0, "%s", m.out);
+	/* \u0000 would cut a member name: the body is refused (item 1). */
+	env[3] = "CONTENT_LENGTH=20";
+	run(&m, env, "{\"a\":1,\"a\\u0000x\":2}");
+	ck_assert_msg(strncmp(m.out, "Status: 400", 11) == 0, "%s", m.out);
 }
 END_TEST
 
@@ -425,6 +460,7 @@ main(void)
 	}
 	tcase_add_test(tp, test_bearer);
 	tcase_add_test(tp, test_pct);
+	tcase_add_test(tp, test_utf8);
 	tcase_add_test(tp, test_forms);
 	tcase_add_test(tp, test_cookies);
 	tcase_add_test(tp, test_content_type_env_origin);
