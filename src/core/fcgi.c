@@ -115,10 +115,14 @@ ac_fcgi_pairs(const unsigned char *p, size_t len,
     int (*cb)(void *, const unsigned char *, size_t, const unsigned char *,
     size_t), void *arg)
 {
-	const unsigned char	*end = p + len;
+	const unsigned char	*end;
 	size_t			 nl, vl;
 	int			 rc;
 
+	/* No pairs: p may be NULL (a request without parameters). */
+	if (len == 0)
+		return 0;
+	end = p + len;
 	while (p < end) {
 		if (nvlen(&p, end, &nl) == -1 || nvlen(&p, end, &vl) == -1)
 			return -1;

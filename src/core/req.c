@@ -335,6 +335,11 @@ ac_req_json_body(struct ac_req *r, json_object **out)
 			    "body", "must be valid UTF-8");
 			bad = 1;
 		}
+	/* A member json-c dropped (a name given twice) counts too. */
+	if (!bad && !ac_utf8_valid(b, len)) {
+		ac_req_detail(r, "body", "must be valid UTF-8");
+		bad = 1;
+	}
 	/*
 	 * json-c keeps a \u0000 in a string value (the fields refuse it
 	 * there, 422) but cuts a member name at it, which would make
