@@ -116,8 +116,18 @@ ac_throttle_begin(struct ac_store *s, const char *ekey, const char *ikey,
 		rc = AC_RATE_LIMITED;
 		goto out;
 	}
-	if ((ekey != NULL && (rc = block(s, ekey, (int64_t)now +
-	    delay(e.failures, free))) != AC_OK) ||
+	/*
+	 * Only a failure past the free ones sets a block: a zero-length one
+	 * stamped "now" would look, to the stretch of an attempt that began
+	 * a second earlier, like a block it set, and concurrent free
+	 * failures would then stretch one another into a 429 for everyone
+	 * at the address.
+	 */
+	if (ekey != NULL && delay(e.failures, free) > 0 &&
+	    (rc = block(s, ekey, (int64_t)now + delay(e.failures, free))) !=
+	    AC_OK)
+		goto out;
+	if (delay(i.failures, free * IP_FACTOR) > 0 &&
 	    (rc = block(s, ikey, (int64_t)now + delay(i.failures,
 	    free * IP_FACTOR))) != AC_OK)
 		goto out;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/ac.h"
+#include "core/extern.h"
 #include "util.h"
 
 #define SECRET	"session-test-secret-0123456789-abcdefghijklmn"
@@ -288,6 +289,27 @@ START_TEST(test_throttle_spray)
 }
 END_TEST
 
+/*
+ * Free failures set no block: concurrent wrong passwords within the free
+ * count, one of them a second later than the other, whose hash then took
+ * seconds, must not block the address (the stretch of the earlier one
+ * took the later one's "now" for a block of its own and 429'd everyone).
+ */
+START_TEST(test_throttle_free_no_stretch)
+{
+	struct ac_grant	 g;
+	long		 retry = 0;
+
+	ck_assert_int_eq(ac_throttle_begin(st, "email:x@example.com",
+	    "ip:192.0.2.5", 3, T0 + 1, &retry), AC_OK);
+	ck_assert_int_eq(ac_throttle_stretch(st, "email:y@example.com",
+	    "ip:192.0.2.5", T0, 5), AC_OK);
+	ck_assert_int_eq(ac_user_login(app, st, "alice@example.com",
+	    "pw-of-alice", "192.0.2.5", NULL, T0 + 1, &g, &retry), AC_OK);
+	ck_assert_int_eq(retry, 0);
+}
+END_TEST
+
 struct racer {
 	pthread_barrier_t *bar;
 	enum ac_reason	 rc;
@@ -384,6 +406,7 @@ main(void)
 	tcase_add_test(tc, test_throttle_spray);
 	tcase_add_test(tc, test_signup_unverified);
 	tcase_add_test(tc, test_throttle_race);
+	tcase_add_test(tc, test_throttle_free_no_stretch);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
