@@ -405,7 +405,7 @@ cmd_db(int argc, char *argv[])
 			fprintf(stderr, "authctl db: %s\n", err);
 			goto out;
 		}
-		if ((r = ac_store_prune(st, time(NULL), 30L * 86400,
+		if ((r = ac_session_prune(st, time(NULL), 30L * 86400,
 		    &n)) != AC_OK) {
 			fprintf(stderr, "authctl db prune: %s: %s\n",
 			    ac_reason_message(r), ac_store_error(st));

@@ -2,7 +2,7 @@
  * refresh: the token lifecycle under /api/auth/: login, refresh-token
  * rotation, logout, and the caller's sessions.  This file only reads
  * requests and writes answers; users, sessions, rotation, theft detection
- * and throttling live in the core (src/core/session.c).
+ * and throttling live in the core (src/core/users.c, session.c).
  *
  * The refresh token travels in the cookie refreshToken (browsers; named
  * by ac_req_cookie_name: __Host-refreshToken over https) or, for other

@@ -23,8 +23,8 @@ jwksclient jwk
 keys
 revoke
 token
-users session
-sessions
+session
+users
 app
 req body
 route

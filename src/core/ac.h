@@ -65,7 +65,7 @@ enum ac_reason {
 	AC_CROSS_SITE,		/* cookie endpoints: Origin not the site's */
 	AC_RATE_LIMITED,
 	AC_CONFLICT,
-	/* Login and refresh tokens (session.c). */
+	/* Login (users.c) and refresh tokens (session.c). */
 	AC_CREDENTIALS_INVALID,
 	AC_ACCOUNT_DISABLED,
 	AC_REFRESH_TOKEN_MISSING,
@@ -631,11 +631,11 @@ const char	*ac_req_cookie_name(const struct ac_req *,
 		    const struct ac_app *);
 
 /*
- * Users, sessions and refresh tokens (session.c), written once over the
- * ac_db_ interface.  A session is one refresh-token family: the token a
- * login hands out and every token rotated from it.  Refresh tokens are 32
- * random bytes, base64url (AC_REFRESH_LEN characters); only their
- * SHA-256 is stored.  A token's successor is HMAC-SHA256(K, token) with
+ * Users (users.c), sessions and refresh tokens (session.c), written once
+ * over the ac_db_ interface.  A session is one refresh-token family: the
+ * token a login hands out and every token rotated from it.  Refresh
+ * tokens are 32 random bytes, base64url (AC_REFRESH_LEN characters); only
+ * their SHA-256 is stored.  A token's successor is HMAC-SHA256(K, token) with
  * the server's refresh key K, so a second refresh of the same token within
  * REFRESH_GRACE_SECONDS yields the very same successor (the family never
  * forks) without anything usable stored in clear.  Every change is one
@@ -739,7 +739,7 @@ time_t		 ac_revoke_lastread(void);
  * Deletes expired tokens and sessions, sessions revoked more than keep
  * seconds ago, and stale login throttles.  *n gets the rows deleted.
  */
-enum ac_reason	 ac_store_prune(struct ac_store *, time_t now, long keep,
+enum ac_reason	 ac_session_prune(struct ac_store *, time_t now, long keep,
 		    int64_t *n);
 
 #endif /* !AC_H */

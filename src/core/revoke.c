@@ -4,7 +4,7 @@
  * Access tokens that login and refresh hand out carry sid, the session
  * (refresh-token family) they belong to.  Whatever ends a session writes
  * sessions.revoked (logout, revoking one session or all of a user's,
- * disabling the user, refresh-token reuse: see session.c and
+ * disabling the user (users.c), refresh-token reuse: see session.c and
  * ac_session_revoke_all below), so the revoked sessions of the last
  * access-token lifetime are the set of sids whose tokens must be refused.
  *

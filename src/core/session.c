@@ -1,6 +1,8 @@
 /*
- * session.c: users, sessions and refresh tokens, over the neutral ac_db_
- * interface so that every back end runs the same portable SQL.
+ * session.c: sessions and refresh tokens, over the neutral ac_db_
+ * interface so that every back end runs the same portable SQL: opening
+ * one at login (ac_session_open, for users.c, which holds accounts,
+ * passwords and login), rotation, logout, the list, revocation and prune.
  *
  * A session is one refresh-token family: the token a login hands out and
  * every token rotated from it.  Only SHA-256 hashes of tokens are stored.
@@ -17,14 +19,12 @@
  * SELECT ... FOR UPDATE on PostgreSQL, nothing more on SQLite), so that
  * changes to one family run one after the other on any number of hosts
  * and each sees what the one before it committed.
- * Passwords are argon2id (libsodium, interactive limits).
  */
 #include "config.h"
 
 #include <sys/stat.h>
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +37,6 @@
 #include "extern.h"
 
 #define HKDF_INFO	"jwt-auth-suite refresh-token successor v1"
-#define MAXPW		1024
 
 /*
  * HKDF-SHA256 (RFC 5869) with an empty salt and HKDF_INFO, 32 bytes out.
@@ -128,25 +127,6 @@ ac_session_keyinit(struct ac_app *app)
 
 /* Helpers ------------------------------------------------------------- */
 
-static void
-copy(char *dst, size_t n, const struct ac_dbval *v)
-{
-	size_t	 len = 0;
-
-	if (v->type == AC_DB_TEXT) {
-		len = v->len < n - 1 ? v->len : n - 1;
-		memcpy(dst, v->s, len);
-	}
-	dst[len] = '\0';
-}
-
-static int64_t
-intval(const struct ac_dbval *v, int64_t null)
-{
-
-	return v->type == AC_DB_INT ? v->i : null;
-}
-
 /* Decodes a refresh token: exactly 43 canonical base64url characters. */
 static int
 tok_decode(const char *tok, unsigned char raw[32])
@@ -170,78 +150,7 @@ tok_encode(const unsigned char raw[32], char out[AC_REFRESH_LEN + 1])
 	ac_b64url_encode(raw, 32, out, AC_REFRESH_LEN + 1);
 }
 
-/* Normalises an email into out (lower case); -1 when unusable. */
-static int
-email_norm(const char *in, char *out, size_t n)
-{
-	size_t	 i, len, at = 0, nat = 0;
-
-	if (in == NULL || (len = strlen(in)) < 3 || len > 254 || len >= n)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if ((unsigned char)in[i] <= 0x20 || in[i] == 0x7f)
-			return -1;
-		if (in[i] == '@') {
-			at = i;
-			nat++;
-		}
-		out[i] = (char)tolower((unsigned char)in[i]);
-	}
-	out[len] = '\0';
-	return nat == 1 && at > 0 && at < len - 1 ? 0 : -1;
-}
-
-static int
-pw_ok(const char *pw)
-{
-	size_t	 n;
-
-	return pw != NULL && (n = strlen(pw)) >= 8 && n <= MAXPW;
-}
-
-enum ac_reason
-ac_password_hash(const char *pw, char *out)
-{
-
-	if (sodium_init() < 0)
-		return AC_INTERNAL;
-	if (crypto_pwhash_str(out, pw, strlen(pw),
-	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
-	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-		return AC_NOMEM;
-	return AC_OK;
-}
-
-/* A hash of a random password, so that unknown emails cost the same. */
-static char	 dummy[crypto_pwhash_STRBYTES];
-static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
-
-static void
-dummy_init(void)
-{
-	unsigned char	 r[16];
-	char		 pw[33];
-
-	randombytes_buf(r, sizeof(r));
-	sodium_bin2hex(pw, sizeof(pw), r, sizeof(r));
-	if (ac_password_hash(pw, dummy) != AC_OK)
-		dummy[0] = '\0';
-}
-
-/* A fresh random id: a UUID (users) or 16 bytes of base64url (sessions). */
-static void
-new_uuid(char out[37])
-{
-	unsigned char	 r[16];
-
-	randombytes_buf(r, sizeof(r));
-	r[6] = (r[6] & 0x0f) | 0x40;
-	r[8] = (r[8] & 0x3f) | 0x80;
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5],
-	    r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
-}
-
+/* A fresh session id: 16 random bytes, base64url. */
 static void
 new_sid(char out[32])
 {
@@ -249,150 +158,6 @@ new_sid(char out[32])
 
 	randombytes_buf(r, sizeof(r));
 	ac_b64url_encode(r, sizeof(r), out, 32);
-}
-
-/* Users --------------------------------------------------------------- */
-
-static enum ac_reason
-user_insert(struct ac_store *s, const char *email, const char *password,
-    time_t now, char *id, size_t idsz, int verified)
-{
-	char		 em[256], uid[37], hash[AC_PWHASH_MAX];
-	struct ac_dbval	 p[6];
-	enum ac_reason	 rc;
-
-	if (email_norm(email, em, sizeof(em)) == -1 || !pw_ok(password))
-		return AC_VALIDATION_FAILED;
-	if ((rc = ac_password_hash(password, hash)) != AC_OK)
-		return rc;
-	new_uuid(uid);
-	p[0] = AC_DBS(uid);
-	p[1] = AC_DBS(em);
-	p[2] = AC_DBS(hash);
-	p[3] = AC_DBI((int64_t)now);
-	p[4] = AC_DBI((int64_t)now);
-	p[5] = AC_DBI(verified ? 1 : 0);
-	rc = ac_db_exec(s, "INSERT INTO users (id, email, password_hash, "
-	    "disabled, created, updated, email_verified) VALUES ($1, $2, $3, "
-	    "0, $4, $5, $6)", p, 6, NULL, NULL, NULL);
-	OPENSSL_cleanse(hash, sizeof(hash));
-	if (rc == AC_OK && id != NULL)
-		snprintf(id, idsz, "%s", uid);
-	return rc;
-}
-
-enum ac_reason
-ac_user_add(struct ac_store *s, const char *email, const char *password,
-    time_t now, char *id, size_t idsz)
-{
-
-	return user_insert(s, email, password, now, id, idsz, 1);
-}
-
-enum ac_reason
-ac_user_signup(struct ac_store *s, const char *email, const char *password,
-    time_t now, char *id, size_t idsz)
-{
-
-	return user_insert(s, email, password, now, id, idsz, 0);
-}
-
-enum ac_reason
-ac_user_verify(struct ac_store *s, const char *email, time_t now)
-{
-	char		 em[256];
-	struct ac_dbval	 p[2];
-	int64_t		 n = 0;
-	enum ac_reason	 rc;
-
-	if (email_norm(email, em, sizeof(em)) == -1)
-		return AC_NOT_FOUND;
-	p[0] = AC_DBI((int64_t)now);
-	p[1] = AC_DBS(em);
-	rc = ac_db_exec(s, "UPDATE users SET email_verified = 1, updated = $1 "
-	    "WHERE email = $2", p, 2, NULL, NULL, &n);
-	if (rc == AC_OK && n == 0)
-		rc = AC_NOT_FOUND;
-	return rc;
-}
-
-enum ac_reason
-ac_user_passwd(struct ac_store *s, const char *email, const char *password,
-    time_t now)
-{
-	char		 em[256], hash[AC_PWHASH_MAX];
-	struct ac_dbval	 p[3];
-	int64_t		 n = 0;
-	enum ac_reason	 rc;
-
-	if (email_norm(email, em, sizeof(em)) == -1)
-		return AC_NOT_FOUND;
-	if (!pw_ok(password))
-		return AC_VALIDATION_FAILED;
-	if ((rc = ac_password_hash(password, hash)) != AC_OK)
-		return rc;
-	p[0] = AC_DBS(hash);
-	p[1] = AC_DBI((int64_t)now);
-	p[2] = AC_DBS(em);
-	rc = ac_db_exec(s, "UPDATE users SET password_hash = $1, updated = $2 "
-	    "WHERE email = $3", p, 3, NULL, NULL, &n);
-	OPENSSL_cleanse(hash, sizeof(hash));
-	if (rc == AC_OK && n == 0)
-		rc = AC_NOT_FOUND;
-	return rc;
-}
-
-enum ac_reason
-ac_user_disable(struct ac_store *s, const char *email, int disabled,
-    time_t now)
-{
-	char		 em[256];
-	struct ac_dbval	 p[3];
-	int64_t		 n = 0;
-	enum ac_reason	 rc;
-
-	if (email_norm(email, em, sizeof(em)) == -1)
-		return AC_NOT_FOUND;
-	if ((rc = ac_db_begin(s)) != AC_OK)
-		return rc;
-	p[0] = AC_DBI(disabled ? 1 : 0);
-	p[1] = AC_DBI((int64_t)now);
-	p[2] = AC_DBS(em);
-	if ((rc = ac_db_exec(s, "UPDATE users SET disabled = $1, updated = $2 "
-	    "WHERE email = $3", p, 3, NULL, NULL, &n)) != AC_OK)
-		goto out;
-	if (n == 0) {
-		rc = AC_NOT_FOUND;
-		goto out;
-	}
-	if (disabled) {
-		/* Sessions first: the order in which a refresh locks. */
-		p[0] = AC_DBI((int64_t)now);
-		p[1] = AC_DBS(em);
-		if ((rc = ac_db_exec(s, "UPDATE sessions SET revoked = $1, "
-		    "revoke_reason = 'disabled' WHERE revoked IS NULL AND "
-		    "user_id IN (SELECT id FROM users WHERE email = $2)", p, 2,
-		    NULL, NULL, NULL)) != AC_OK ||
-		    (rc = ac_db_exec(s, "UPDATE refresh_tokens SET revoked = $1 "
-		    "WHERE revoked IS NULL AND user_id IN (SELECT id FROM users "
-		    "WHERE email = $2)", p, 2, NULL, NULL, NULL)) != AC_OK)
-			goto out;
-	}
-	rc = ac_db_commit(s);
-out:
-	if (rc != AC_OK)
-		ac_db_rollback(s);
-	return rc;
-}
-
-enum ac_reason
-ac_user_list(struct ac_store *s, ac_dbrow cb, void *arg)
-{
-
-	return ac_db_exec(s, "SELECT u.id, u.email, u.disabled, u.created, "
-	    "(SELECT count(*) FROM sessions x WHERE x.user_id = u.id AND "
-	    "x.revoked IS NULL) FROM users u ORDER BY u.created, u.email",
-	    NULL, 0, cb, arg, NULL);
 }
 
 /* Sessions and tokens ------------------------------------------------- */
@@ -436,113 +201,29 @@ revoke_family(struct ac_store *s, const char *sid, const char *why,
 	    NULL, NULL, NULL);
 }
 
-struct userrow {
-	int		 found;
-	char		 id[64];
-	char		 email[256];
-	char		 hash[AC_PWHASH_MAX];
-	int		 disabled;
-	int		 verified;
-};
-
-static int
-user_row(void *arg, size_t n, const struct ac_dbval *v)
-{
-	struct userrow	*u = arg;
-
-	if (n < 5)
-		return 1;
-	u->found = 1;
-	copy(u->id, sizeof(u->id), &v[0]);
-	copy(u->email, sizeof(u->email), &v[1]);
-	copy(u->hash, sizeof(u->hash), &v[2]);
-	u->disabled = intval(&v[3], 0) != 0;
-	u->verified = intval(&v[4], 0) != 0;
-	return 1;
-}
-
+/*
+ * Inside the login's transaction (users.c): opens a session for user uid
+ * (ip and ua may be NULL; borrowed) with its first refresh token, which
+ * goes to g (session_id, refresh, expires).
+ */
 enum ac_reason
-ac_user_login(const struct ac_app *app, struct ac_store *s,
-    const char *email, const char *password, const char *ip, const char *ua,
-    time_t now, struct ac_grant *g, long *retry_after)
+ac_session_open(const struct ac_app *app, struct ac_store *s,
+    const char *uid, const char *ip, const char *ua, time_t now,
+    struct ac_grant *g)
 {
-	const struct ac_config *c = &app->cfg;
-	struct userrow	 u;
-	char		 em[256], ekey[300], ikey[80], uabuf[256];
 	unsigned char	 raw[32];
+	char		 uabuf[256];
 	struct ac_dbval	 p[7];
 	int64_t		 expires;
-	size_t		 pwlen;
-	struct timespec	 t0, t1;
-	int		 ok;
 	enum ac_reason	 rc;
 
-	memset(g, 0, sizeof(*g));
-	memset(&u, 0, sizeof(u));
-	*retry_after = 0;
-	if (email_norm(email, em, sizeof(em)) == -1)
-		em[0] = '\0';
-	snprintf(ekey, sizeof(ekey), "email:%s", em);
-	snprintf(ikey, sizeof(ikey), "ip:%.64s", ip != NULL ? ip : "-");
-
-	/* Counted before the hash: see throttle.c. */
-	if ((rc = ac_throttle_begin(s, em[0] != '\0' ? ekey : NULL, ikey,
-	    c->login_free, now, retry_after)) != AC_OK)
-		return rc;
-
-	if (em[0] != '\0') {
-		p[0] = AC_DBS(em);
-		if ((rc = ac_db_exec(s, "SELECT id, email, password_hash, "
-		    "disabled, email_verified FROM users WHERE email = $1", p,
-		    1, user_row, &u, NULL)) != AC_OK)
-			return rc;
-	}
-	pthread_once(&dummy_once, dummy_init);
-	pwlen = password != NULL ? strlen(password) : 0;
-	if (pwlen > MAXPW)
-		pwlen = MAXPW;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ok = crypto_pwhash_str_verify(u.found ? u.hash : dummy,
-	    password != NULL ? password : "", pwlen) == 0 && u.found &&
-	    password != NULL && strlen(password) <= MAXPW;
-	if (!ok) {
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		if ((rc = ac_throttle_stretch(s, em[0] != '\0' ? ekey : NULL,
-		    ikey, now, (long)(t1.tv_sec - t0.tv_sec))) != AC_OK)
-			return rc;
-		return AC_CREDENTIALS_INVALID;
-	}
-	if (u.disabled)
-		return AC_ACCOUNT_DISABLED;
-
-	/*
-	 * Success: clear the account's count (not the address's), open a
-	 * session and its first token.
-	 */
-	snprintf(g->user_id, sizeof(g->user_id), "%s", u.id);
-	snprintf(g->email, sizeof(g->email), "%s", u.email);
-	g->email_verified = u.verified;
 	new_sid(g->session_id);
 	randombytes_buf(raw, sizeof(raw));
-	expires = (int64_t)now + c->refresh_days * 86400;
+	expires = (int64_t)now + app->cfg.refresh_days * 86400;
 	if (ua != NULL)
 		ac_log_clean(uabuf, sizeof(uabuf), ua);
-	if ((rc = ac_db_begin(s)) != AC_OK)
-		goto out;
-	if ((rc = ac_throttle_success(s, ekey, ikey, now)) != AC_OK)
-		goto out;
-	if (crypto_pwhash_str_needs_rehash(u.hash,
-	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
-	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0 &&
-	    ac_password_hash(password, u.hash) == AC_OK) {
-		p[0] = AC_DBS(u.hash);
-		p[1] = AC_DBS(u.id);
-		if ((rc = ac_db_exec(s, "UPDATE users SET password_hash = $1 "
-		    "WHERE id = $2", p, 2, NULL, NULL, NULL)) != AC_OK)
-			goto out;
-	}
 	p[0] = AC_DBS(g->session_id);
-	p[1] = AC_DBS(u.id);
+	p[1] = AC_DBS(uid);
 	p[2] = AC_DBI((int64_t)now);
 	p[3] = AC_DBI((int64_t)now);
 	p[4] = AC_DBI(expires);
@@ -550,18 +231,9 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 	p[6] = ip != NULL ? AC_DBS(ip) : AC_DBNULL;
 	if ((rc = ac_db_exec(s, "INSERT INTO sessions (id, user_id, created, "
 	    "last_used, expires, user_agent, ip) VALUES ($1, $2, $3, $4, $5, "
-	    "$6, $7)", p, 7, NULL, NULL, NULL)) != AC_OK)
-		goto out;
-	if ((rc = insert_token(s, raw, g->session_id, 0, u.id, now,
-	    expires)) != AC_OK)
-		goto out;
-	rc = ac_db_commit(s);
-out:
-	OPENSSL_cleanse(u.hash, sizeof(u.hash));
-	if (rc != AC_OK) {
-		ac_db_rollback(s);
-		memset(g, 0, sizeof(*g));
-	} else {
+	    "$6, $7)", p, 7, NULL, NULL, NULL)) == AC_OK &&
+	    (rc = insert_token(s, raw, g->session_id, 0, uid, now,
+	    expires)) == AC_OK) {
 		tok_encode(raw, g->refresh);
 		g->expires = expires;
 	}
@@ -574,7 +246,7 @@ sid_row(void *arg, size_t n, const struct ac_dbval *v)
 {
 
 	if (n >= 1)
-		copy(arg, 32, &v[0]);
+		ac_db_text(arg, 32, &v[0]);
 	return 1;
 }
 
@@ -621,16 +293,16 @@ tok_row(void *arg, size_t n, const struct ac_dbval *v)
 	if (n < 10)
 		return 1;
 	t->found = 1;
-	t->id = intval(&v[0], 0);
-	copy(t->sid, sizeof(t->sid), &v[1]);
-	copy(t->uid, sizeof(t->uid), &v[2]);
-	t->expires = intval(&v[3], 0);
-	t->rotated = intval(&v[4], -1);
+	t->id = ac_db_int(&v[0], 0);
+	ac_db_text(t->sid, sizeof(t->sid), &v[1]);
+	ac_db_text(t->uid, sizeof(t->uid), &v[2]);
+	t->expires = ac_db_int(&v[3], 0);
+	t->rotated = ac_db_int(&v[4], -1);
 	t->revoked = v[5].type != AC_DB_NULL;
 	t->srevoked = v[6].type != AC_DB_NULL;
-	t->disabled = intval(&v[7], 0) != 0;
-	copy(t->email, sizeof(t->email), &v[8]);
-	t->verified = intval(&v[9], 0) != 0;
+	t->disabled = ac_db_int(&v[7], 0) != 0;
+	ac_db_text(t->email, sizeof(t->email), &v[8]);
+	t->verified = ac_db_int(&v[9], 0) != 0;
 	return 1;
 }
 
@@ -648,7 +320,7 @@ child_row(void *arg, size_t n, const struct ac_dbval *v)
 	if (n < 3)
 		return 1;
 	c->found = 1;
-	c->expires = intval(&v[0], 0);
+	c->expires = ac_db_int(&v[0], 0);
 	c->current = v[1].type == AC_DB_NULL && v[2].type == AC_DB_NULL;
 	return 1;
 }
@@ -839,11 +511,11 @@ list_row(void *arg, size_t n, const struct ac_dbval *v)
 		l->nomem = 1;
 		return 1;
 	}
-	copy(id, sizeof(id), &v[0]);
+	ac_db_text(id, sizeof(id), &v[0]);
 	json_object_object_add(o, "id", json_object_new_string(id));
-	json_object_object_add(o, "created", jtime(intval(&v[1], 0)));
-	json_object_object_add(o, "lastUsed", jtime(intval(&v[2], 0)));
-	json_object_object_add(o, "expires", jtime(intval(&v[3], 0)));
+	json_object_object_add(o, "created", jtime(ac_db_int(&v[1], 0)));
+	json_object_object_add(o, "lastUsed", jtime(ac_db_int(&v[2], 0)));
+	json_object_object_add(o, "expires", jtime(ac_db_int(&v[3], 0)));
 	json_object_object_add(o, "userAgent", v[4].type == AC_DB_TEXT ?
 	    json_object_new_string_len(v[4].s, (int)v[4].len) : NULL);
 	json_object_object_add(o, "ip", v[5].type == AC_DB_TEXT ?
@@ -914,7 +586,7 @@ out:
 }
 
 enum ac_reason
-ac_store_prune(struct ac_store *s, time_t now, long keep, int64_t *n)
+ac_session_prune(struct ac_store *s, time_t now, long keep, int64_t *n)
 {
 	struct ac_dbval	 p[3];
 	int64_t		 a = 0, b = 0, c = 0;

@@ -4,6 +4,7 @@
  * SQLite); every public ac_store_ and ac_db_ call dispatches through its
  * operations table.  Migrations are applied here, once for all back ends,
  * each in its own transaction, from the back end's own flavour of them.
+ * Also the column readers of the domain files (ac_db_text, ac_db_int).
  */
 #include "config.h"
 
@@ -213,4 +214,23 @@ ac_db_lock(struct ac_store *s, const char *table, const char *id)
 {
 
 	return logged(s, s->ops->lock(s, table, id));
+}
+
+void
+ac_db_text(char *dst, size_t n, const struct ac_dbval *v)
+{
+	size_t	 len = 0;
+
+	if (v->type == AC_DB_TEXT) {
+		len = v->len < n - 1 ? v->len : n - 1;
+		memcpy(dst, v->s, len);
+	}
+	dst[len] = '\0';
+}
+
+int64_t
+ac_db_int(const struct ac_dbval *v, int64_t null)
+{
+
+	return v->type == AC_DB_INT ? v->i : null;
 }

@@ -1,6 +1,6 @@
 /*
  * throttle.c: login throttling over the login_throttle table, for
- * session.c's ac_user_login.  Failures are counted per account
+ * users.c's ac_user_login.  Failures are counted per account
  * ("email:...") and per client address ("ip:..."); after the free ones
  * each further failure blocks its key for 2, 4, 8 ... up to MAXDELAY
  * seconds, and failures older than FORGET are forgotten.

@@ -1,0 +1,353 @@
+/*
+ * users.c: accounts, over the neutral ac_db_ interface: adding (by
+ * authctl or self-signup), verifying an email, passwords, disabling, the
+ * list, and login.  Passwords are argon2id (libsodium, interactive
+ * limits); an unknown email costs the same hash as a known one.  Login is
+ * throttled per account and per address (throttle.c) and, on success,
+ * opens a session with its first refresh token (ac_session_open:
+ * session.c holds sessions from there on: rotation, revocation, prune).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <sodium.h>
+
+#include "ac.h"
+#include "extern.h"
+
+#define MAXPW		1024
+
+/* Normalises an email into out (lower case); -1 when unusable. */
+static int
+email_norm(const char *in, char *out, size_t n)
+{
+	size_t	 i, len, at = 0, nat = 0;
+
+	if (in == NULL || (len = strlen(in)) < 3 || len > 254 || len >= n)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)in[i] <= 0x20 || in[i] == 0x7f)
+			return -1;
+		if (in[i] == '@') {
+			at = i;
+			nat++;
+		}
+		out[i] = (char)tolower((unsigned char)in[i]);
+	}
+	out[len] = '\0';
+	return nat == 1 && at > 0 && at < len - 1 ? 0 : -1;
+}
+
+static int
+pw_ok(const char *pw)
+{
+	size_t	 n;
+
+	return pw != NULL && (n = strlen(pw)) >= 8 && n <= MAXPW;
+}
+
+enum ac_reason
+ac_password_hash(const char *pw, char *out)
+{
+
+	if (sodium_init() < 0)
+		return AC_INTERNAL;
+	if (crypto_pwhash_str(out, pw, strlen(pw),
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return AC_NOMEM;
+	return AC_OK;
+}
+
+/* A hash of a random password, so that unknown emails cost the same. */
+static char	 dummy[crypto_pwhash_STRBYTES];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void
+dummy_init(void)
+{
+	unsigned char	 r[16];
+	char		 pw[33];
+
+	randombytes_buf(r, sizeof(r));
+	sodium_bin2hex(pw, sizeof(pw), r, sizeof(r));
+	if (ac_password_hash(pw, dummy) != AC_OK)
+		dummy[0] = '\0';
+}
+
+/* A fresh random user id: a UUID. */
+static void
+new_uuid(char out[37])
+{
+	unsigned char	 r[16];
+
+	randombytes_buf(r, sizeof(r));
+	r[6] = (r[6] & 0x0f) | 0x40;
+	r[8] = (r[8] & 0x3f) | 0x80;
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5],
+	    r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+}
+
+
+/* Users --------------------------------------------------------------- */
+
+static enum ac_reason
+user_insert(struct ac_store *s, const char *email, const char *password,
+    time_t now, char *id, size_t idsz, int verified)
+{
+	char		 em[256], uid[37], hash[AC_PWHASH_MAX];
+	struct ac_dbval	 p[6];
+	enum ac_reason	 rc;
+
+	if (email_norm(email, em, sizeof(em)) == -1 || !pw_ok(password))
+		return AC_VALIDATION_FAILED;
+	if ((rc = ac_password_hash(password, hash)) != AC_OK)
+		return rc;
+	new_uuid(uid);
+	p[0] = AC_DBS(uid);
+	p[1] = AC_DBS(em);
+	p[2] = AC_DBS(hash);
+	p[3] = AC_DBI((int64_t)now);
+	p[4] = AC_DBI((int64_t)now);
+	p[5] = AC_DBI(verified ? 1 : 0);
+	rc = ac_db_exec(s, "INSERT INTO users (id, email, password_hash, "
+	    "disabled, created, updated, email_verified) VALUES ($1, $2, $3, "
+	    "0, $4, $5, $6)", p, 6, NULL, NULL, NULL);
+	OPENSSL_cleanse(hash, sizeof(hash));
+	if (rc == AC_OK && id != NULL)
+		snprintf(id, idsz, "%s", uid);
+	return rc;
+}
+
+enum ac_reason
+ac_user_add(struct ac_store *s, const char *email, const char *password,
+    time_t now, char *id, size_t idsz)
+{
+
+	return user_insert(s, email, password, now, id, idsz, 1);
+}
+
+enum ac_reason
+ac_user_signup(struct ac_store *s, const char *email, const char *password,
+    time_t now, char *id, size_t idsz)
+{
+
+	return user_insert(s, email, password, now, id, idsz, 0);
+}
+
+enum ac_reason
+ac_user_verify(struct ac_store *s, const char *email, time_t now)
+{
+	char		 em[256];
+	struct ac_dbval	 p[2];
+	int64_t		 n = 0;
+	enum ac_reason	 rc;
+
+	if (email_norm(email, em, sizeof(em)) == -1)
+		return AC_NOT_FOUND;
+	p[0] = AC_DBI((int64_t)now);
+	p[1] = AC_DBS(em);
+	rc = ac_db_exec(s, "UPDATE users SET email_verified = 1, updated = $1 "
+	    "WHERE email = $2", p, 2, NULL, NULL, &n);
+	if (rc == AC_OK && n == 0)
+		rc = AC_NOT_FOUND;
+	return rc;
+}
+
+enum ac_reason
+ac_user_passwd(struct ac_store *s, const char *email, const char *password,
+    time_t now)
+{
+	char		 em[256], hash[AC_PWHASH_MAX];
+	struct ac_dbval	 p[3];
+	int64_t		 n = 0;
+	enum ac_reason	 rc;
+
+	if (email_norm(email, em, sizeof(em)) == -1)
+		return AC_NOT_FOUND;
+	if (!pw_ok(password))
+		return AC_VALIDATION_FAILED;
+	if ((rc = ac_password_hash(password, hash)) != AC_OK)
+		return rc;
+	p[0] = AC_DBS(hash);
+	p[1] = AC_DBI((int64_t)now);
+	p[2] = AC_DBS(em);
+	rc = ac_db_exec(s, "UPDATE users SET password_hash = $1, updated = $2 "
+	    "WHERE email = $3", p, 3, NULL, NULL, &n);
+	OPENSSL_cleanse(hash, sizeof(hash));
+	if (rc == AC_OK && n == 0)
+		rc = AC_NOT_FOUND;
+	return rc;
+}
+
+enum ac_reason
+ac_user_disable(struct ac_store *s, const char *email, int disabled,
+    time_t now)
+{
+	char		 em[256];
+	struct ac_dbval	 p[3];
+	int64_t		 n = 0;
+	enum ac_reason	 rc;
+
+	if (email_norm(email, em, sizeof(em)) == -1)
+		return AC_NOT_FOUND;
+	if ((rc = ac_db_begin(s)) != AC_OK)
+		return rc;
+	p[0] = AC_DBI(disabled ? 1 : 0);
+	p[1] = AC_DBI((int64_t)now);
+	p[2] = AC_DBS(em);
+	if ((rc = ac_db_exec(s, "UPDATE users SET disabled = $1, updated = $2 "
+	    "WHERE email = $3", p, 3, NULL, NULL, &n)) != AC_OK)
+		goto out;
+	if (n == 0) {
+		rc = AC_NOT_FOUND;
+		goto out;
+	}
+	if (disabled) {
+		/* Sessions first: the order in which a refresh locks. */
+		p[0] = AC_DBI((int64_t)now);
+		p[1] = AC_DBS(em);
+		if ((rc = ac_db_exec(s, "UPDATE sessions SET revoked = $1, "
+		    "revoke_reason = 'disabled' WHERE revoked IS NULL AND "
+		    "user_id IN (SELECT id FROM users WHERE email = $2)", p, 2,
+		    NULL, NULL, NULL)) != AC_OK ||
+		    (rc = ac_db_exec(s, "UPDATE refresh_tokens SET revoked = $1 "
+		    "WHERE revoked IS NULL AND user_id IN (SELECT id FROM users "
+		    "WHERE email = $2)", p, 2, NULL, NULL, NULL)) != AC_OK)
+			goto out;
+	}
+	rc = ac_db_commit(s);
+out:
+	if (rc != AC_OK)
+		ac_db_rollback(s);
+	return rc;
+}
+
+enum ac_reason
+ac_user_list(struct ac_store *s, ac_dbrow cb, void *arg)
+{
+
+	return ac_db_exec(s, "SELECT u.id, u.email, u.disabled, u.created, "
+	    "(SELECT count(*) FROM sessions x WHERE x.user_id = u.id AND "
+	    "x.revoked IS NULL) FROM users u ORDER BY u.created, u.email",
+	    NULL, 0, cb, arg, NULL);
+}
+
+struct userrow {
+	int		 found;
+	char		 id[64];
+	char		 email[256];
+	char		 hash[AC_PWHASH_MAX];
+	int		 disabled;
+	int		 verified;
+};
+
+static int
+user_row(void *arg, size_t n, const struct ac_dbval *v)
+{
+	struct userrow	*u = arg;
+
+	if (n < 5)
+		return 1;
+	u->found = 1;
+	ac_db_text(u->id, sizeof(u->id), &v[0]);
+	ac_db_text(u->email, sizeof(u->email), &v[1]);
+	ac_db_text(u->hash, sizeof(u->hash), &v[2]);
+	u->disabled = ac_db_int(&v[3], 0) != 0;
+	u->verified = ac_db_int(&v[4], 0) != 0;
+	return 1;
+}
+
+enum ac_reason
+ac_user_login(const struct ac_app *app, struct ac_store *s,
+    const char *email, const char *password, const char *ip, const char *ua,
+    time_t now, struct ac_grant *g, long *retry_after)
+{
+	const struct ac_config *c = &app->cfg;
+	struct userrow	 u;
+	char		 em[256], ekey[300], ikey[80];
+	struct ac_dbval	 p[2];
+	size_t		 pwlen;
+	struct timespec	 t0, t1;
+	int		 ok;
+	enum ac_reason	 rc;
+
+	memset(g, 0, sizeof(*g));
+	memset(&u, 0, sizeof(u));
+	*retry_after = 0;
+	if (email_norm(email, em, sizeof(em)) == -1)
+		em[0] = '\0';
+	snprintf(ekey, sizeof(ekey), "email:%s", em);
+	snprintf(ikey, sizeof(ikey), "ip:%.64s", ip != NULL ? ip : "-");
+
+	/* Counted before the hash: see throttle.c. */
+	if ((rc = ac_throttle_begin(s, em[0] != '\0' ? ekey : NULL, ikey,
+	    c->login_free, now, retry_after)) != AC_OK)
+		return rc;
+
+	if (em[0] != '\0') {
+		p[0] = AC_DBS(em);
+		if ((rc = ac_db_exec(s, "SELECT id, email, password_hash, "
+		    "disabled, email_verified FROM users WHERE email = $1", p,
+		    1, user_row, &u, NULL)) != AC_OK)
+			return rc;
+	}
+	pthread_once(&dummy_once, dummy_init);
+	pwlen = password != NULL ? strlen(password) : 0;
+	if (pwlen > MAXPW)
+		pwlen = MAXPW;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ok = crypto_pwhash_str_verify(u.found ? u.hash : dummy,
+	    password != NULL ? password : "", pwlen) == 0 && u.found &&
+	    password != NULL && strlen(password) <= MAXPW;
+	if (!ok) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if ((rc = ac_throttle_stretch(s, em[0] != '\0' ? ekey : NULL,
+		    ikey, now, (long)(t1.tv_sec - t0.tv_sec))) != AC_OK)
+			return rc;
+		return AC_CREDENTIALS_INVALID;
+	}
+	if (u.disabled)
+		return AC_ACCOUNT_DISABLED;
+
+	/*
+	 * Success: clear the account's count (not the address's), open a
+	 * session and its first token.
+	 */
+	snprintf(g->user_id, sizeof(g->user_id), "%s", u.id);
+	snprintf(g->email, sizeof(g->email), "%s", u.email);
+	g->email_verified = u.verified;
+	if ((rc = ac_db_begin(s)) != AC_OK)
+		goto out;
+	if ((rc = ac_throttle_success(s, ekey, ikey, now)) != AC_OK)
+		goto out;
+	if (crypto_pwhash_str_needs_rehash(u.hash,
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0 &&
+	    ac_password_hash(password, u.hash) == AC_OK) {
+		p[0] = AC_DBS(u.hash);
+		p[1] = AC_DBS(u.id);
+		if ((rc = ac_db_exec(s, "UPDATE users SET password_hash = $1 "
+		    "WHERE id = $2", p, 2, NULL, NULL, NULL)) != AC_OK)
+			goto out;
+	}
+	if ((rc = ac_session_open(app, s, u.id, ip, ua, now, g)) != AC_OK)
+		goto out;
+	rc = ac_db_commit(s);
+out:
+	OPENSSL_cleanse(u.hash, sizeof(u.hash));
+	if (rc != AC_OK) {
+		ac_db_rollback(s);
+		memset(g, 0, sizeof(*g));
+	}
+	return rc;
+}
+
