@@ -127,6 +127,37 @@ presented(struct ac_req *r, const struct ac_app *app, char *tok, size_t n,
 	return AC_OK;
 }
 
+/*
+ * The answer of a user the rollout keeps off JWT (JWT_AUTH_ENABLED,
+ * JWT_ROLLOUT_PERCENTAGE): a server-side session.  Its cookie goes as the
+ * refresh token's would (and in the body where that would); a refresh
+ * cookie the browser still holds is cleared.
+ */
+static enum ac_reason
+session_answer(struct ac_req *r, const struct ac_app *app,
+    const struct ac_grant *g, enum src src, time_t now)
+{
+	json_object	*o;
+
+	if ((o = json_object_new_object()) == NULL)
+		return AC_NOMEM;
+	json_object_object_add(o, "authMethod",
+	    json_object_new_string("session"));
+	json_object_object_add(o, "expiresIn",
+	    json_object_new_int64(g->expires - now));
+	ac_req_session_cookie(r, app, g->refresh, (long)(g->expires - now));
+	if (src == SRC_COOKIE)
+		set_cookie(r, app, "", 0);
+	if (src != SRC_COOKIE || ac_app_config(app)->refresh_in_body)
+		json_object_object_add(o, "sessionToken",
+		    json_object_new_string(g->refresh));
+	ac_req_header(r, "Cache-Control", "no-store");
+	ac_req_header(r, "Pragma", "no-cache");
+	ac_req_json(r, 200, o);
+	json_object_put(o);
+	return AC_OK;
+}
+
 /* The token answer: access token, and the refresh token where it goes. */
 static enum ac_reason
 tokens(struct ac_req *r, const struct ac_app *app, const struct ac_grant *g,
@@ -137,6 +168,8 @@ tokens(struct ac_req *r, const struct ac_app *app, const struct ac_grant *g,
 	long		 ttl = ac_app_config(app)->access_ttl;
 	enum ac_reason	 rc;
 
+	if (g->web)
+		return session_answer(r, app, g, src, now);
 	if ((extra = json_object_new_object()) == NULL)
 		return AC_NOMEM;
 	json_object_object_add(extra, "sid",
@@ -296,17 +329,29 @@ static enum ac_reason
 h_logout(struct ac_req *r, const struct ac_app *app)
 {
 	struct ac_store	*st;
-	char		 tok[MAXTOK];
+	char		 tok[MAXTOK], wtok[MAXTOK];
 	enum src	 src;
 	enum ac_reason	 rc;
 
 	ac_req_header(r, "Cache-Control", "no-store");
 	if ((rc = presented(r, app, tok, sizeof(tok), &src)) != AC_OK)
 		goto out;
-	if (src == SRC_COOKIE && tok[0] != '\0' &&
+	/* A server-side session's cookie (websession.c) ends too. */
+	if (ac_req_cookie(r, ac_req_session_cookie_name(r, app), wtok,
+	    sizeof(wtok)) < 0)
+		wtok[0] = '\0';
+	if (((src == SRC_COOKIE && tok[0] != '\0') || wtok[0] != '\0') &&
 	    (rc = ac_req_same_origin(r, app)) != AC_OK)
 		goto out;
 	set_cookie(r, app, "", 0);
+	if (wtok[0] != '\0') {
+		ac_req_session_cookie(r, app, "", 0);
+		if ((rc = ac_req_store(r, &st)) != AC_OK ||
+		    ((rc = ac_websession_logout(st, wtok, time(NULL))) !=
+		    AC_OK && rc != AC_SESSION_MALFORMED))
+			goto out;
+		rc = AC_OK;
+	}
 	if (tok[0] == '\0')
 		goto out;	/* nothing to revoke: already logged out */
 	if ((rc = ac_req_store(r, &st)) != AC_OK)
@@ -314,6 +359,7 @@ h_logout(struct ac_req *r, const struct ac_app *app)
 	rc = ac_session_logout(st, tok, time(NULL));
 out:
 	explicit_bzero(tok, sizeof(tok));
+	explicit_bzero(wtok, sizeof(wtok));
 	if (rc == AC_OK)
 		ac_req_json(r, 204, NULL);
 	return rc;
@@ -403,6 +449,7 @@ h_sessions_revoke_all(struct ac_req *r, const struct ac_app *app)
 	if ((rc = ac_session_revoke_all(st, t.sub, time(NULL), NULL)) ==
 	    AC_OK) {
 		set_cookie(r, app, "", 0);
+		ac_req_session_cookie(r, app, "", 0);
 		ac_req_json(r, 204, NULL);
 	}
 out:

@@ -52,6 +52,13 @@ enum ac_reason {
 	AC_CLAIM_INVALID,
 	AC_TOKEN_TYPE_INVALID,
 	AC_TOKEN_REVOKED,
+	/* Rollout and server-side sessions (rollout.c, websession.c). */
+	AC_JWT_DISABLED,	/* JWT_AUTH_ENABLED=false: Bearer refused */
+	AC_SESSION_MALFORMED,
+	AC_SESSION_SIGNATURE_INVALID,	/* Better Auth cookie: bad HMAC */
+	AC_SESSION_UNKNOWN,
+	AC_SESSION_EXPIRED,
+	AC_SESSION_REVOKED,
 	/* Requests. */
 	AC_NOT_FOUND,
 	AC_METHOD_NOT_ALLOWED,
@@ -236,6 +243,11 @@ struct ac_config {
 	char		*claim_headers;	/* VERIFY_CLAIM_HEADERS */
 	char		*error_format_name; /* AUTH_ERROR_FORMAT */
 	int		 error_format;	/* AC_ERRFMT_* */
+	int		 jwt_enabled;	/* JWT_AUTH_ENABLED (live: rollout.c) */
+	long		 rollout_percentage; /* JWT_ROLLOUT_PERCENTAGE (live) */
+	long		 session_cache;	/* SESSION_CACHE_SECONDS */
+	char		*ba_session_table; /* BETTER_AUTH_SESSION_TABLE */
+	long		 pwhash_kib;	/* AUTH_PASSWORD_HASH_MEMORY_KIB */
 	char		*introspect_id;	/* INTROSPECTION_CLIENT_ID */
 	char		*introspect_secret; /* INTROSPECTION_CLIENT_SECRET */
 };
@@ -427,6 +439,25 @@ int		 ac_http_serve(struct ac_app *, const struct ac_route *,
 		    size_t nroutes);
 
 /*
+ * The gradual rollout of JWT (rollout.c).  ac_rollout_bucket: the user's
+ * bucket, 0-99, the first four bytes of SHA-256(uid) as a big-endian
+ * number modulo 100.  ac_rollout_on_jwt: non-zero when JWT_AUTH_ENABLED
+ * and bucket(uid) < JWT_ROLLOUT_PERCENTAGE, as the flags stand now (they
+ * are re-read without a restart: ac_rollout_reload).
+ */
+int		 ac_rollout_bucket(const char *uid, size_t len);
+int		 ac_rollout_on_jwt(const struct ac_app *, const char *uid);
+int		 ac_rollout_jwt_enabled(const struct ac_app *);
+int		 ac_rollout_percentage(const struct ac_app *);
+/*
+ * Re-reads the configuration file when it changed (force 0: at most one
+ * look a second; 1: now, as on SIGHUP) and takes its JWT_AUTH_ENABLED and
+ * JWT_ROLLOUT_PERCENTAGE.  A file with problems is refused and logged.
+ * Returns 1 when a flag changed, 0 when not, -1 when refused.
+ */
+int		 ac_rollout_reload(struct ac_app *, int force);
+
+/*
  * What a program needs beyond the common configuration: NULL when ready,
  * else the problem (borrowed), which stops the program at start-up.
  */
@@ -462,12 +493,26 @@ int		 ac_req_is_authorizer(const struct ac_req *);
 enum ac_reason	 ac_req_bearer(const struct ac_req *, const char **tok,
 		    size_t *len);
 /*
- * Verifies the request's bearer token into tok (ac_token_clear after).
+ * Verifies the request's bearer token into tok (ac_token_clear after);
+ * a request without an Authorization header is judged by its session
+ * cookie instead (websession.c), tok then holding the session's claims.
  * On failure records the reason so that the error answer carries the
  * right WWW-Authenticate header.
  */
 enum ac_reason	 ac_req_auth(struct ac_req *, const struct ac_app *,
 		    struct ac_token *tok);
+/* How ac_req_auth judged the request: "jwt", "session", or NULL. */
+const char	*ac_req_auth_method(const struct ac_req *);
+/*
+ * Server-side sessions (websession.c): the cookie's name (sessionToken,
+ * __Host-sessionToken over https with AUTH_COOKIE_SECURE; borrowed), a
+ * Set-Cookie for it (tok "" and maxage 0 clear it), and logout by cookie
+ * value (ac_websession_logout, with the session functions below).
+ */
+const char	*ac_req_session_cookie_name(const struct ac_req *,
+		    const struct ac_app *);
+void		 ac_req_session_cookie(struct ac_req *, const struct ac_app *,
+		    const char *tok, long maxage);
 /*
  * The request body, read once on first use and kept for the request.
  * AC_BODY_TOO_LARGE past AUTH_MAX_BODY_BYTES (checked before reading).
@@ -652,6 +697,9 @@ struct ac_grant {
 	int64_t		 expires;	/* of the refresh token */
 	int		 replayed;	/* 1: grace-window repeat */
 	int		 email_verified; /* 0: self-signup, not checked */
+	int		 web;		/* 1: a server-side session (not on
+					   JWT, rollout.c): refresh holds its
+					   cookie, there is no refresh token */
 };
 
 /* Hashes pw (argon2id, interactive limits) into out (AC_PWHASH_MAX). */
@@ -705,6 +753,9 @@ enum ac_reason	 ac_user_login(const struct ac_app *, struct ac_store *,
  */
 enum ac_reason	 ac_session_refresh(const struct ac_app *, struct ac_store *,
 		    const char *tok, time_t now, struct ac_grant *);
+/* Ends the server-side session whose cookie is tok (websession.c). */
+enum ac_reason	 ac_websession_logout(struct ac_store *, const char *tok,
+		    time_t now);
 /* Revokes the family of tok (idempotent); *user_id may be NULL. */
 enum ac_reason	 ac_session_logout(struct ac_store *, const char *tok,
 		    time_t now);

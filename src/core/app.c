@@ -22,6 +22,7 @@ ac_app_new(void)
 	if ((app = calloc(1, sizeof(*app))) == NULL)
 		return NULL;
 	app->keys.signer = -1;
+	pthread_mutex_init(&app->flags.lock, NULL);
 	return app;
 }
 

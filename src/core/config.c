@@ -96,6 +96,11 @@ static const struct setting {
 	{ "AUTH_LOGIN_FREE_FAILURES", NULL, K_LONG, O(login_free), "5", 1, 1000, 1 },
 	{ "AUTH_ERROR_FORMAT", NULL, K_STR, O(error_format_name), "envelope", 0, 0, 1 },
 	{ "VERIFY_CLAIM_HEADERS", NULL, K_STR, O(claim_headers), NULL, 0, 0, 1 },
+	{ "JWT_AUTH_ENABLED", NULL, K_BOOL, O(jwt_enabled), "true", 0, 0, 1 },
+	{ "JWT_ROLLOUT_PERCENTAGE", NULL, K_LONG, O(rollout_percentage), "100", 0, 100, 1 },
+	{ "SESSION_CACHE_SECONDS", NULL, K_LONG, O(session_cache), "1", 0, 60, 1 },
+	{ "BETTER_AUTH_SESSION_TABLE", NULL, K_STR, O(ba_session_table), NULL, 0, 0, 1 },
+	{ "AUTH_PASSWORD_HASH_MEMORY_KIB", NULL, K_LONG, O(pwhash_kib), "65536", 8, 1048576, 1 },
 	{ "INTROSPECTION_CLIENT_ID", NULL, K_STR, O(introspect_id), NULL, 0, 0, 1 },
 	{ "INTROSPECTION_CLIENT_SECRET", NULL, K_PRIVATE, O(introspect_secret), NULL, 0, 0, 1 },
 #undef O
@@ -111,6 +116,13 @@ ac_config_name(size_t i, const char **alias)
 		*alias = settings[i].alias;
 	return settings[i].name;
 }
+
+/*
+ * argon2id's memory for new password hashes (AUTH_PASSWORD_HASH_MEMORY_KIB,
+ * libsodium's interactive 64 MiB by default); process-wide because users
+ * are added where no app is at hand.  Set by every configuration load.
+ */
+size_t		 ac_pwhash_mem = 64 * 1024 * 1024;
 
 static const char *const levelnames[] = { "error", "warn", "info", "debug" };
 
@@ -332,6 +344,7 @@ read_file(struct ac_app *app, const char *path, int must, struct raw *raw)
 		return;
 	}
 	app->cfg.source = strdup(path);
+	ac_rollout_stamp(path, &app->flags.stamp, &app->flags.size);
 	for (line = buf; line != NULL; line = next) {
 		lineno++;
 		if ((next = strchr(line, '\n')) != NULL)
@@ -569,6 +582,22 @@ ac_config_load(struct ac_app *app)
 		else if (rc == 1)
 			ac_app_warnf(app, "JWKS_URL: %s", why);
 	}
+	if (c->ba_session_table != NULL &&
+	    (strlen(c->ba_session_table) > 63 ||
+	    strspn(c->ba_session_table, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
+	    "KLMNOPQRSTUVWXYZ0123456789_") != strlen(c->ba_session_table) ||
+	    (*c->ba_session_table >= '0' && *c->ba_session_table <= '9')))
+		ac_app_problemf(app, "BETTER_AUTH_SESSION_TABLE: a table name "
+		    "of letters, digits and '_' (Better Auth's is session)");
+	if (c->ba_session_table != NULL && c->secret == NULL)
+		ac_app_problemf(app, "BETTER_AUTH_SESSION_TABLE needs "
+		    "BETTER_AUTH_SECRET (Better Auth signs its session cookie "
+		    "with it)");
+	ac_pwhash_mem = (size_t)c->pwhash_kib * 1024;
+	if (c->pwhash_kib < 19456)
+		ac_app_warnf(app, "AUTH_PASSWORD_HASH_MEMORY_KIB=%ld is below "
+		    "19456 (19 MiB), the least OWASP advises for argon2id: "
+		    "for tests only", c->pwhash_kib);
 	if (c->key_id != NULL && strlen(c->key_id) >= 96)
 		ac_app_problemf(app, "JWT_KEY_ID: longer than 95 bytes");
 	if ((c->introspect_id == NULL) != (c->introspect_secret == NULL) ||

@@ -145,6 +145,8 @@ flat_message(enum ac_reason reason)
 		return "Invalid token: not an access token";
 	case AC_TOKEN_REVOKED:
 		return "Invalid token: revoked";
+	case AC_JWT_DISABLED:
+		return "Invalid token: bearer tokens are turned off";
 	default:
 		return ac_reason_message(reason);
 	}
@@ -155,7 +157,7 @@ static int
 token_failure(enum ac_reason r)
 {
 
-	return r >= AC_TOKEN_MISSING && r <= AC_TOKEN_REVOKED;
+	return r >= AC_TOKEN_MISSING && r <= AC_SESSION_REVOKED;
 }
 
 json_object *

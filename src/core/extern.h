@@ -5,6 +5,8 @@
 #ifndef AC_EXTERN_H
 #define AC_EXTERN_H
 
+#include <sys/types.h>
+
 #include <pthread.h>
 #include <time.h>
 
@@ -49,6 +51,15 @@ struct ac_app {
 	size_t		 nwarnings;
 	unsigned char	 refresh_key[32]; /* K of session.c */
 	int		 has_refresh_key;
+	struct {			/* rollout.c: flags re-read live */
+		pthread_mutex_t	 lock;
+		int		 set;	/* 1: the values below win over cfg */
+		int		 jwt_enabled;
+		int		 percentage;
+		time_t		 checked;
+		struct timespec	 stamp;	/* the config file's mtime ... */
+		off_t		 size;	/* ... and size when last read */
+	} flags;
 };
 
 /* app.c */
@@ -58,6 +69,7 @@ void		 ac_app_warnf(struct ac_app *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
 /* config.c */
+extern size_t	 ac_pwhash_mem;	/* AUTH_PASSWORD_HASH_MEMORY_KIB, bytes */
 void		 ac_config_load(struct ac_app *);
 void		 ac_config_free(struct ac_config *);
 
@@ -179,6 +191,48 @@ enum ac_reason	 ac_throttle_stretch(struct ac_store *, const char *ekey,
 /* Inside the login's transaction: clears ekey, takes back ikey's attempt. */
 enum ac_reason	 ac_throttle_success(struct ac_store *, const char *ekey,
 		    const char *ikey, time_t);
+/* rollout.c: the config file's mtime and size (-1: none) for reloads. */
+void		 ac_rollout_stamp(const char *path, struct timespec *,
+		    off_t *size);
+
+/*
+ * websession.c.  A live session as the per-process cache keeps it: the
+ * SHA-256 of its cookie, its user, id, email, end, and when it was read
+ * (CLOCK_MONOTONIC milliseconds; 0: empty slot).
+ */
+struct ac_wsentry {
+	unsigned char	 hash[32];
+	char		 uid[64];
+	char		 sid[64];
+	char		 email[256];
+	int		 verified;
+	int		 ba;		/* Better Auth's session table */
+	int64_t		 expires;
+	long long	 at;
+};
+/* 1 and *out when h was cached less than ttl_ms before now; else 0. */
+int		 ac_wscache_get(const unsigned char h[32], long long now,
+		    long ttl_ms, struct ac_wsentry *out);
+void		 ac_wscache_put(const struct ac_wsentry *, long long now);
+void		 ac_wscache_drop(const unsigned char h[32]);
+void		 ac_wscache_flush(void);
+/* SHA-256 of a session token's 32 bytes; -1 when tok is not one. */
+int		 ac_websession_hash(const char *tok, unsigned char h[32]);
+/* Inside login's or refresh's transaction: session sid is a server-side
+ * session whose cookie holds raw. */
+enum ac_reason	 ac_websession_bind(struct ac_store *, const char *sid,
+		    const unsigned char raw[32]);
+/* 1 when live session sid's cookie holds raw. */
+int		 ac_websession_is(struct ac_store *, const char *sid,
+		    const unsigned char raw[32]);
+/* Better Auth's expiresAt (ISO 8601, SQL timestamp, or ms) as Unix time. */
+int64_t		 ac_websession_time(const char *, size_t);
+/* 0 and the token left in v; -1 malformed; -2 signature wrong. */
+int		 ac_websession_ba_check(const struct ac_config *, char *v);
+/* ac_req_auth's cookie half. */
+enum ac_reason	 ac_websession_auth(struct ac_req *, const struct ac_app *,
+		    struct ac_token *);
+
 /* session.c: derives the refresh key K (after the keys are loaded). */
 void		 ac_session_keyinit(struct ac_app *);
 /*

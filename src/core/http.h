@@ -38,6 +38,7 @@ struct ac_req {
 	json_object	*details;
 	enum ac_reason	 authfail;	/* why ac_req_auth failed */
 	char		 authdetail[128];
+	const char	*authmethod;	/* "jwt", "session" or NULL */
 	int		 status;	/* sent, or 0 */
 	struct ac_store	**storep;	/* this thread's connection */
 	char		*body;		/* read on demand */

@@ -208,8 +208,10 @@ pool_run(struct ac_job *job, void *arg)
 		ac_log(AC_LOG_WARN, "event=request_stale path=%s waited_ms=%lld "
 		    "max_ms=%lld status=503", path, waited, limit);
 		reason = AC_UNAVAILABLE;
-	} else
+	} else {
 		ac_keys_reload(l->app, 0);
+		ac_rollout_reload(l->app, 0);
+	}
 	if (run(t_req, &t_store, l->app, l->routes, l->nroutes, job->envp,
 	    &job->body, &job->out, job->id, reason) == -1)
 		job->out.len = 0;
@@ -413,6 +415,7 @@ dispatch(struct loop *l, struct conn *c)
 	cls = reason == AC_OK ? classify(l, envp) : AC_INLINE;
 	if (cls == AC_INLINE || l->pools[cls] == NULL) {
 		ac_keys_reload(l->app, 0);
+		ac_rollout_reload(l->app, 0);
 		if (run(l->r, &l->store, l->app, l->routes, l->nroutes, envp,
 		    &fc->body, &c->out, fc->id, reason) == -1) {
 			free(envp);
@@ -699,6 +702,11 @@ on_signal(struct loop *l)
 
 	if (read(l->sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		return;
+	/* SIGHUP: re-read the rollout flags now (rollout.c). */
+	if (si.ssi_signo == SIGHUP) {
+		ac_rollout_reload(l->app, 1);
+		return;
+	}
 	if (l->stopping)
 		return;
 	ac_log(AC_LOG_INFO, "event=stop signal=%u connections=%zu "
@@ -724,6 +732,7 @@ loop_init(struct loop *l)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((l->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		return -1;

@@ -393,8 +393,16 @@ ac_req_auth(struct ac_req *r, const struct ac_app *app, struct ac_token *tok)
 	enum ac_reason	 rc;
 
 	memset(tok, 0, sizeof(*tok));
-	if ((rc = ac_req_bearer(r, &t, &len)) == AC_OK)
-		rc = ac_token_verify(app, t, len, time(NULL), tok);
+	if ((rc = ac_req_bearer(r, &t, &len)) == AC_OK) {
+		r->authmethod = "jwt";
+		/* The rollout's rollback (rollout.c). */
+		rc = ac_rollout_jwt_enabled(app) ?
+		    ac_token_verify(app, t, len, time(NULL), tok) :
+		    AC_JWT_DISABLED;
+	} else if (rc == AC_TOKEN_MISSING &&
+	    ac_req_param(r, "HTTP_COOKIE") != NULL &&
+	    (rc = ac_websession_auth(r, app, tok)) != AC_TOKEN_MISSING)
+		r->authmethod = "session";
 	if (rc != AC_OK) {
 		r->authfail = rc;
 		snprintf(r->authdetail, sizeof(r->authdetail), "%s",
@@ -407,6 +415,13 @@ ac_req_auth(struct ac_req *r, const struct ac_app *app, struct ac_token *tok)
 			    r->details);
 	}
 	return rc;
+}
+
+const char *
+ac_req_auth_method(const struct ac_req *r)
+{
+
+	return r->authmethod;
 }
 
 /* Quotes s for an auth-param value: only printable ASCII, no '"' or '\'. */
@@ -471,6 +486,7 @@ ac_req_reset(struct ac_req *r)
 	r->status = 0;
 	r->authfail = AC_OK;
 	r->authdetail[0] = '\0';
+	r->authmethod = NULL;
 	free(r->body);
 	r->body = NULL;
 	r->bodylen = 0;

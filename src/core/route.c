@@ -235,9 +235,10 @@ out:
 		    ac_req_param(r, "REMOTE_ADDR"));
 		ac_log(rc == AC_OK ? AC_LOG_DEBUG : AC_LOG_INFO,
 		    "event=request method=%s path=%s status=%d reason=%s "
-		    "remote=%s us=%ld",
+		    "remote=%s us=%ld%s%s",
 		    r->method < AC_METHOD__MAX ? ac_methods[r->method] :
 		    "other", path, r->status, ac_reason_str(rc), remote,
-		    elapsed_us(&t0));
+		    elapsed_us(&t0), r->authmethod != NULL ? " auth_method=" :
+		    "", r->authmethod != NULL ? r->authmethod : "");
 	}
 }

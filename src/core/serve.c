@@ -216,6 +216,7 @@ struct worker {
 static int
 spawn(struct worker *w, pid_t parent, const sigset_t *old)
 {
+	sigset_t mask;
 	pid_t	 pid;
 
 	if ((pid = fork()) == -1) {
@@ -228,7 +229,10 @@ spawn(struct worker *w, pid_t parent, const sigset_t *old)
 		if (getppid() != parent)
 			_exit(0);
 		signal(SIGCHLD, SIG_DFL);
-		sigprocmask(SIG_SETMASK, old, NULL);
+		/* SIGHUP stays blocked: the loop reads it (loop.c). */
+		mask = *old;
+		sigaddset(&mask, SIGHUP);
+		sigprocmask(SIG_SETMASK, &mask, NULL);
 		return 0;
 	}
 	w->pid = pid;
@@ -258,6 +262,7 @@ supervise(size_t n, int *child)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	for (i = 0; i < n; i++)
 		switch (spawn(&ws[i], parent, &old)) {
@@ -282,6 +287,11 @@ supervise(size_t n, int *child)
 		sig = sigtimedwait(&set, &si, &ts);
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
+		/* SIGHUP: each worker re-reads the rollout flags. */
+		if (sig == SIGHUP)
+			for (i = 0; i < n; i++)
+				if (ws[i].pid > 0)
+					kill(ws[i].pid, SIGHUP);
 		/* Reap, and plan restarts. */
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			for (i = 0; i < n && ws[i].pid != pid; i++)

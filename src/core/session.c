@@ -229,10 +229,13 @@ ac_session_open(const struct ac_app *app, struct ac_store *s,
 	p[4] = AC_DBI(expires);
 	p[5] = ua != NULL ? AC_DBS(uabuf) : AC_DBNULL;
 	p[6] = ip != NULL ? AC_DBS(ip) : AC_DBNULL;
+	/* Outside the JWT rollout: a server-side session (websession.c). */
+	g->web = !ac_rollout_on_jwt(app, uid);
 	if ((rc = ac_db_exec(s, "INSERT INTO sessions (id, user_id, created, "
 	    "last_used, expires, user_agent, ip) VALUES ($1, $2, $3, $4, $5, "
 	    "$6, $7)", p, 7, NULL, NULL, NULL)) == AC_OK &&
-	    (rc = insert_token(s, raw, g->session_id, 0, uid, now,
+	    (rc = g->web ? ac_websession_bind(s, g->session_id, raw) :
+	    insert_token(s, raw, g->session_id, 0, uid, now,
 	    expires)) == AC_OK) {
 		tok_encode(raw, g->refresh);
 		g->expires = expires;
@@ -378,8 +381,14 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 	snprintf(g->session_id, sizeof(g->session_id), "%s", t.sid);
 
 	if (t.rotated < 0) {
-		/* The current token: spend it, store its successor. */
+		/*
+		 * The current token: spend it, store its successor.  A user
+		 * the rollout no longer puts on JWT gets a server-side session
+		 * instead, whose cookie is that successor: a second refresh
+		 * within the grace window finds it (below).
+		 */
 		expires = (int64_t)now + app->cfg.refresh_days * 86400;
+		g->web = !ac_rollout_on_jwt(app, t.uid);
 		p[0] = AC_DBI((int64_t)now);
 		p[1] = AC_DBI(t.id);
 		if ((rc = ac_db_exec(s, "UPDATE refresh_tokens SET rotated = $1, "
@@ -390,7 +399,8 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 			rc = AC_INTERNAL;
 			goto out;
 		}
-		if ((rc = insert_token(s, next, t.sid, t.id, t.uid, now,
+		if ((rc = g->web ? ac_websession_bind(s, t.sid, next) :
+		    insert_token(s, next, t.sid, t.id, t.uid, now,
 		    expires)) != AC_OK)
 			goto out;
 		p[0] = AC_DBI((int64_t)now);
@@ -429,6 +439,18 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 			}
 			goto out;
 		}
+	}
+
+	/* Spent into a server-side session within the window: the same. */
+	if ((int64_t)now - t.rotated <= app->cfg.refresh_grace &&
+	    ac_websession_is(s, t.sid, next)) {
+		if ((rc = ac_db_commit(s)) == AC_OK) {
+			tok_encode(next, g->refresh);
+			g->expires = t.expires;
+			g->replayed = 1;
+			g->web = 1;
+		}
+		goto out;
 	}
 
 	/* Reuse of a spent token: theft is assumed, the family goes. */

@@ -61,7 +61,7 @@ ac_password_hash(const char *pw, char *out)
 		return AC_INTERNAL;
 	if (crypto_pwhash_str(out, pw, strlen(pw),
 	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
-	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+	    ac_pwhash_mem) != 0)
 		return AC_NOMEM;
 	return AC_OK;
 }
@@ -331,7 +331,7 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 		goto out;
 	if (crypto_pwhash_str_needs_rehash(u.hash,
 	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
-	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0 &&
+	    ac_pwhash_mem) != 0 &&
 	    ac_password_hash(password, u.hash) == AC_OK) {
 		p[0] = AC_DBS(u.hash);
 		p[1] = AC_DBS(u.id);

@@ -40,6 +40,14 @@ START_TEST(test_status_codes)
 	ck_assert_str_eq(ac_reason_message(AC_TOKEN_EXPIRED), "Token expired");
 	ck_assert_int_eq(ac_reason_status(AC_AUTH_HEADER_MALFORMED), 400);
 	ck_assert_int_eq(ac_reason_status(AC_METHOD_NOT_ALLOWED), 405);
+	/* Rollback without a deploy: its own reason, a 401. */
+	ck_assert_str_eq(ac_reason_str(AC_JWT_DISABLED), "jwt_disabled");
+	ck_assert_int_eq(ac_reason_status(AC_JWT_DISABLED), 401);
+	ck_assert_str_eq(ac_reason_str(AC_SESSION_UNKNOWN), "session_unknown");
+	ck_assert_int_eq(ac_reason_status(AC_SESSION_REVOKED), 401);
+	ck_assert_int_eq(ac_reason_status(AC_SESSION_MALFORMED), 401);
+	ck_assert_int_eq(ac_reason_status(AC_SESSION_SIGNATURE_INVALID), 401);
+	ck_assert_int_eq(ac_reason_status(AC_SESSION_EXPIRED), 401);
 }
 END_TEST
 
