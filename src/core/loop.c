@@ -734,6 +734,8 @@ loop_init(struct loop *l)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* An ignored signal never reaches the signalfd (nohup, daemons). */
+	signal(SIGHUP, SIG_DFL);
 	if ((l->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		return -1;
 	if ((l->done.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)

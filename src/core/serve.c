@@ -264,6 +264,7 @@ supervise(size_t n, int *child)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, &old);
+	signal(SIGHUP, SIG_DFL);	/* blocked, waited for: never default */
 	for (i = 0; i < n; i++)
 		switch (spawn(&ws[i], parent, &old)) {
 		case 0:
