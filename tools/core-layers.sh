@@ -18,15 +18,16 @@ set -eu
 LAYERS='
 reason log b64 alg file problem parse claims keypolicy errfmt fcgi pool
 config
+rollout
 migrations store store_sqlite store_pg
 jwksclient jwk
 keys
-revoke
+revoke websession
 token
 session
 users
 app
-req body
+req body sessauth
 route
 loop
 serve

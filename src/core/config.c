@@ -344,7 +344,12 @@ read_file(struct ac_app *app, const char *path, int must, struct raw *raw)
 		return;
 	}
 	app->cfg.source = strdup(path);
-	ac_rollout_stamp(path, &app->flags.stamp, &app->flags.size);
+	/* What rollout.c compares to see the file change. */
+	app->flags.size = -1;
+	if (stat(path, &st) == 0) {
+		app->flags.stamp = st.st_mtim;
+		app->flags.size = st.st_size;
+	}
 	for (line = buf; line != NULL; line = next) {
 		lineno++;
 		if ((next = strchr(line, '\n')) != NULL)

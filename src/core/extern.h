@@ -191,10 +191,6 @@ enum ac_reason	 ac_throttle_stretch(struct ac_store *, const char *ekey,
 /* Inside the login's transaction: clears ekey, takes back ikey's attempt. */
 enum ac_reason	 ac_throttle_success(struct ac_store *, const char *ekey,
 		    const char *ikey, time_t);
-/* rollout.c: the config file's mtime and size (-1: none) for reloads. */
-void		 ac_rollout_stamp(const char *path, struct timespec *,
-		    off_t *size);
-
 /*
  * websession.c.  A live session as the per-process cache keeps it: the
  * SHA-256 of its cookie, its user, id, email, end, and when it was read
@@ -229,7 +225,11 @@ int		 ac_websession_is(struct ac_store *, const char *sid,
 int64_t		 ac_websession_time(const char *, size_t);
 /* 0 and the token left in v; -1 malformed; -2 signature wrong. */
 int		 ac_websession_ba_check(const struct ac_config *, char *v);
-/* ac_req_auth's cookie half. */
+/* The live session of cookie hash h, or of Better Auth token batok. */
+enum ac_reason	 ac_websession_find(const struct ac_app *, struct ac_store *,
+		    const char *batok, const unsigned char h[32], time_t now,
+		    struct ac_wsentry *);
+/* sessauth.c: ac_req_auth's cookie half. */
 enum ac_reason	 ac_websession_auth(struct ac_req *, const struct ac_app *,
 		    struct ac_token *);
 

@@ -76,8 +76,8 @@ ac_rollout_on_jwt(const struct ac_app *app, const char *uid)
 	    ac_rollout_bucket(uid, strlen(uid)) < ac_rollout_percentage(app);
 }
 
-void
-ac_rollout_stamp(const char *path, struct timespec *ts, off_t *size)
+static void
+stamp(const char *path, struct timespec *ts, off_t *size)
 {
 	struct stat	 st;
 
@@ -106,14 +106,15 @@ ac_rollout_reload(struct ac_app *app, int force)
 		return 0;
 	if (pthread_mutex_trylock(&app->flags.lock) != 0)
 		return 0;
-	ac_rollout_stamp(app->cfg.source, &ts, &size);
+	stamp(app->cfg.source, &ts, &size);
 	if (!force && ts.tv_sec == app->flags.stamp.tv_sec &&
 	    ts.tv_nsec == app->flags.stamp.tv_nsec &&
 	    size == app->flags.size)
 		goto out;
-	if ((scratch = ac_app_new()) == NULL)
+	/* Judged on a scratch app, as at start-up (config.c only). */
+	if ((scratch = calloc(1, sizeof(*scratch))) == NULL)
 		goto out;
-	ac_app_load_config(scratch);
+	ac_config_load(scratch);
 	if (scratch->nproblems > 0) {
 		for (i = 0; i < scratch->nproblems; i++) {
 			ac_log_quote(qp, sizeof(qp), scratch->problems[i] !=
@@ -141,7 +142,12 @@ ac_rollout_reload(struct ac_app *app, int force)
 	/* Refused too: the next change of the file is looked at again. */
 	app->flags.stamp = ts;
 	app->flags.size = size;
-	ac_app_free(scratch);
+	ac_config_free(&scratch->cfg);
+	for (i = 0; i < scratch->nproblems; i++)
+		free(scratch->problems[i]);
+	for (i = 0; i < scratch->nwarnings; i++)
+		free(scratch->warnings[i]);
+	free(scratch);
 out:
 	pthread_mutex_unlock(&app->flags.lock);
 	return rc;
