@@ -560,6 +560,12 @@ cmd_user(int argc, char *argv[])
 		if (r == AC_OK && verb[0] == 'a')
 			printf("%s\n", id);
 	}
+	if (strcmp(verb, "list") != 0)
+		ac_audit(verb[0] == 'a' ? AC_AUDIT_SIGNUP : verb[0] == 'p' ?
+		    AC_AUDIT_PASSWORD_CHANGE : verb[0] == 'd' ?
+		    AC_AUDIT_USER_DISABLE : AC_AUDIT_USER_ENABLE, r,
+		    verb[0] == 'a' && r == AC_OK ? id : email, NULL,
+		    "actor=authctl uid=%ld", (long)getuid());
 	if (r == AC_CONFLICT)
 		fprintf(stderr, "authctl user %s: %s exists\n", verb, email);
 	else if (r == AC_NOT_FOUND)
@@ -680,6 +686,8 @@ cmd_key(int argc, char *argv[])
 				goto out;
 			}
 		}
+		ac_audit(AC_AUDIT_KEY_RETIRE, AC_OK, NULL, NULL, "kid=%s "
+		    "actor=authctl uid=%ld", argv[optind + 1], (long)getuid());
 		printf("retired %s; running programs stop accepting its "
 		    "tokens within a second\n", argv[optind + 1]);
 		rc = 0;
@@ -706,6 +714,8 @@ cmd_key(int argc, char *argv[])
 		unlink(tmp);
 		goto out;
 	}
+	ac_audit(AC_AUDIT_KEY_ROTATE, AC_OK, NULL, NULL, "kid=%s alg=%s "
+	    "actor=authctl uid=%ld", kid, ac_alg_str(alg), (long)getuid());
 	printf("%s\n", kid);
 	fprintf(stderr, "authctl key rotate: %s key %s now signs; older keys "
 	    "still verify until `authctl key retire KID`\n",

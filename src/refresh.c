@@ -241,6 +241,7 @@ h_login(struct ac_req *r, const struct ac_app *app)
 		goto out;
 	rc = ac_user_login(app, st, email, pw, ac_req_param(r, "REMOTE_ADDR"),
 	    ac_req_param(r, "HTTP_USER_AGENT"), now, &g, &retry);
+	ac_audit(AC_AUDIT_LOGIN, rc, g.user_id, g.session_id, NULL);
 	if (rc == AC_RATE_LIMITED) {
 		snprintf(ra, sizeof(ra), "%ld", retry);
 		ac_req_header(r, "Retry-After", ra);
@@ -269,6 +270,7 @@ h_signup(struct ac_req *r, const struct ac_app *app)
 	if ((rc = ac_req_store(r, &st)) != AC_OK)
 		goto out;
 	rc = ac_user_signup(st, email, pw, time(NULL), id, sizeof(id));
+	ac_audit(AC_AUDIT_SIGNUP, rc, rc == AC_OK ? id : NULL, NULL, NULL);
 	if (rc == AC_VALIDATION_FAILED) {
 		ac_req_detail(r, "email", "a valid address");
 		ac_req_detail(r, "password", "8 to 1024 bytes");
@@ -296,6 +298,7 @@ h_refresh(struct ac_req *r, const struct ac_app *app)
 	char		 tok[MAXTOK];
 	enum src	 src;
 	time_t		 now = time(NULL);
+	uint64_t	 t0 = ac_metrics_clock();
 	enum ac_reason	 rc;
 
 	memset(&g, 0, sizeof(g));
@@ -320,6 +323,7 @@ out:
 	    rc == AC_REFRESH_TOKEN_UNKNOWN || rc == AC_REFRESH_TOKEN_EXPIRED ||
 	    rc == AC_REFRESH_TOKEN_REVOKED || rc == AC_REFRESH_TOKEN_REUSED))
 		set_cookie(r, app, "", 0);
+	ac_metrics_refresh(rc, t0);
 	explicit_bzero(tok, sizeof(tok));
 	explicit_bzero(&g, sizeof(g));
 	return rc;
@@ -422,7 +426,9 @@ h_session_revoke(struct ac_req *r, const struct ac_app *app)
 	}
 	if ((rc = ac_req_store(r, &st)) != AC_OK)
 		goto out;
-	if ((rc = ac_session_revoke(st, t.sub, id, time(NULL))) == AC_OK)
+	rc = ac_session_revoke(st, t.sub, id, time(NULL));
+	ac_audit(AC_AUDIT_SESSION_REVOKE, rc, t.sub, id, NULL);
+	if (rc == AC_OK)
 		ac_req_json(r, 204, NULL);
 out:
 	ac_token_clear(&t);
@@ -473,6 +479,7 @@ main(int argc, char *argv[])
 
 	if (ac_main_args(argc, argv) == -1)
 		return 2;
+	ac_ops_needs(AC_NEEDS_DB);
 	return ac_main("refresh", routes, nitems(routes),
 	    ac_session_check);
 }

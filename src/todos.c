@@ -469,5 +469,6 @@ main(int argc, char *argv[])
 
 	if (ac_main_args(argc, argv) == -1)
 		return 2;
+	ac_ops_needs(AC_NEEDS_DB);
 	return ac_main("todos", routes, nitems(routes), NULL);
 }

@@ -144,6 +144,11 @@ void		 ac_log_setup(const char *prog, enum ac_loglevel,
 int		 ac_log_enabled(enum ac_loglevel);
 void		 ac_log(enum ac_loglevel, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
+/*
+ * The calling thread's request id (borrowed; NULL: none): every line
+ * logged until it is cleared ends with rid=ID.
+ */
+void		 ac_log_context(const char *rid);
 /* Copies src into dst (size n), replacing bytes outside 0x21-0x7e. */
 void		 ac_log_clean(char *dst, size_t n, const char *src);
 /* The same for a value printed inside double quotes: spaces stay, '"'
@@ -250,6 +255,11 @@ struct ac_config {
 	long		 pwhash_kib;	/* AUTH_PASSWORD_HASH_MEMORY_KIB */
 	char		*introspect_id;	/* INTROSPECTION_CLIENT_ID */
 	char		*introspect_secret; /* INTROSPECTION_CLIENT_SECRET */
+	int		 jwks_required;	/* JWKS_REQUIRED */
+	int		 metrics;	/* METRICS_ENABLED */
+	char		*metrics_path;	/* METRICS_PATH */
+	char		*metrics_allow;	/* METRICS_ALLOW */
+	char		*metrics_file;	/* METRICS_FILE */
 };
 
 /* The shapes of error bodies (AUTH_ERROR_FORMAT; errfmt.c). */
@@ -738,7 +748,8 @@ enum ac_reason	 ac_user_list(struct ac_store *, ac_dbrow cb, void *arg);
  * borrowed).  Unknown email and wrong password both give
  * AC_CREDENTIALS_INVALID after the same work; failures are counted per
  * account and per address, and past AUTH_LOGIN_FREE_FAILURES give
- * AC_RATE_LIMITED with *retry_after seconds.
+ * AC_RATE_LIMITED with *retry_after seconds.  On a wrong password or a
+ * disabled account g->user_id names the account, for the audit line only.
  */
 enum ac_reason	 ac_user_login(const struct ac_app *, struct ac_store *,
 		    const char *email, const char *password, const char *ip,
@@ -792,5 +803,95 @@ time_t		 ac_revoke_lastread(void);
  */
 enum ac_reason	 ac_session_prune(struct ac_store *, time_t now, long keep,
 		    int64_t *n);
+
+/*
+ * Operations (ops.c, metrics.c): the request id, /healthz, /readyz,
+ * /metrics, the audit trail and the figures.
+ */
+
+/* What a program depends on, said before ac_main (readiness, gauges). */
+#define AC_NEEDS_DB	0x1
+void		 ac_ops_needs(unsigned);
+unsigned	 ac_ops_needed(void);
+
+/* The engine's calls around each request, on the thread that runs it. */
+void		 ac_ops_begin(struct ac_req *);
+/*
+ * Answers /healthz, /readyz and the metrics path: returns 1 when it took
+ * the request (*rc non-OK: send that error), 0 otherwise.
+ */
+int		 ac_ops_route(struct ac_req *, const struct ac_app *,
+		    enum ac_reason *rc);
+/* Non-zero when the request was an operations path (log it at debug). */
+int		 ac_ops_quiet(void);
+void		 ac_ops_end(struct ac_req *, int status);
+/* The current request's id, or NULL (borrowed). */
+const char	*ac_ops_rid(void);
+/*
+ * Start-up checks of a serving program (JWKS_REQUIRED, the metrics
+ * file): NULL when it may serve, else the problem, written into buf.
+ */
+const char	*ac_ops_start(const struct ac_app *, const char *prog,
+		    char *buf, size_t n);
+
+/*
+ * The audit trail: one info line per event, "event=audit action=login
+ * result=ok|REASON user=ID session=ID remote=ADDR [extra]" (and rid=),
+ * and the event's counter.  user, session and fmt's output may be NULL;
+ * never pass a token, cookie, password or secret.
+ */
+enum ac_audit {
+	AC_AUDIT_LOGIN = 0,
+	AC_AUDIT_SIGNUP,
+	AC_AUDIT_LOGOUT,
+	AC_AUDIT_SESSION_REVOKE,
+	AC_AUDIT_REFRESH_REUSE,
+	AC_AUDIT_PASSWORD_CHANGE,
+	AC_AUDIT_USER_DISABLE,
+	AC_AUDIT_USER_ENABLE,
+	AC_AUDIT_KEY_ROTATE,
+	AC_AUDIT_KEY_RETIRE,
+	AC_AUDIT_KEYS_RELOAD,
+	AC_AUDIT_CONFIG_RELOAD,
+	AC_AUDIT__MAX
+};
+void		 ac_audit(enum ac_audit, enum ac_reason, const char *user,
+		    const char *session, const char *fmt, ...)
+		    __attribute__((format(printf, 5, 6)));
+
+/*
+ * Figures (metrics.c).  Every update is a no-op unless METRICS_ENABLED
+ * mapped the program's figures file.  t0 comes from ac_metrics_clock()
+ * (0 when off, so that a disabled build reads no clock).
+ */
+enum ac_via {
+	AC_VIA_JWT = 0,
+	AC_VIA_SESSION
+};
+enum ac_dbq {
+	AC_DBQ_OTHER = 0,
+	AC_DBQ_JWT,
+	AC_DBQ_SESSION,
+	AC_DBQ__MAX
+};
+int		 ac_metrics_open(const struct ac_app *, const char *prog);
+int		 ac_metrics_enabled(void);
+uint64_t	 ac_metrics_clock(void);
+/* A validation by via with its outcome; jwks: a provider's set is used. */
+void		 ac_metrics_validation(enum ac_via, enum ac_reason, uint64_t t0,
+		    int jwks);
+/* A refusal before any validation (no Authorization header ...). */
+void		 ac_metrics_refusal(enum ac_reason);
+void		 ac_metrics_refresh(enum ac_reason, uint64_t t0);
+void		 ac_metrics_login(enum ac_reason);
+void		 ac_metrics_logout(void);
+void		 ac_metrics_signup(void);
+/* The method the calling thread's statements serve; returns the old. */
+enum ac_dbq	 ac_metrics_dbmethod(enum ac_dbq);
+void		 ac_metrics_db(enum ac_reason);
+void		 ac_metrics_jwks_fetch(int ok);
+void		 ac_metrics_http(int status, uint64_t t0);
+/* The exposition text (caller frees), or NULL. */
+char		*ac_metrics_text(const struct ac_app *, size_t *len);
 
 #endif /* !AC_H */

@@ -103,6 +103,11 @@ static const struct setting {
 	{ "AUTH_PASSWORD_HASH_MEMORY_KIB", NULL, K_LONG, O(pwhash_kib), "65536", 8, 1048576, 1 },
 	{ "INTROSPECTION_CLIENT_ID", NULL, K_STR, O(introspect_id), NULL, 0, 0, 1 },
 	{ "INTROSPECTION_CLIENT_SECRET", NULL, K_PRIVATE, O(introspect_secret), NULL, 0, 0, 1 },
+	{ "JWKS_REQUIRED", NULL, K_BOOL, O(jwks_required), "true", 0, 0, 1 },
+	{ "METRICS_ENABLED", NULL, K_BOOL, O(metrics), "false", 0, 0, 1 },
+	{ "METRICS_PATH", NULL, K_STR, O(metrics_path), "/metrics", 0, 0, 1 },
+	{ "METRICS_ALLOW", NULL, K_STR, O(metrics_allow), "127.0.0.1,::1", 0, 0, 1 },
+	{ "METRICS_FILE", NULL, K_STR, O(metrics_file), NULL, 0, 0, 1 },
 #undef O
 };
 
@@ -627,6 +632,18 @@ ac_config_load(struct ac_app *app)
 		ac_app_problemf(app, "AUTH_COOKIE_NAME: a __Host- or __Secure- "
 		    "cookie needs AUTH_COOKIE_SECURE=true (browsers drop it "
 		    "otherwise)");
+	if (c->metrics_path == NULL || c->metrics_path[0] != '/' ||
+	    strlen(c->metrics_path) > 256 ||
+	    strpbrk(c->metrics_path, "? \t\r\n") != NULL ||
+	    strcmp(c->metrics_path, "/healthz") == 0 ||
+	    strcmp(c->metrics_path, "/readyz") == 0)
+		ac_app_problemf(app, "METRICS_PATH: a path of its own starting "
+		    "with '/' (default /metrics)");
+	if (c->metrics_allow != NULL && (strlen(c->metrics_allow) > 1024 ||
+	    strspn(c->metrics_allow, "0123456789abcdefABCDEF.:/, ") !=
+	    strlen(c->metrics_allow)))
+		ac_app_problemf(app, "METRICS_ALLOW: a comma list of IP "
+		    "addresses and CIDR blocks (default 127.0.0.1,::1)");
 }
 
 void

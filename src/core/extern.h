@@ -95,6 +95,9 @@ int		 ac_jwks_refresh(const struct ac_config *, int unknown_kid);
 /* The cached set's keys array; caller owns it; NULL when none. */
 json_object	*ac_jwks_keys(const struct ac_config *);
 void		 ac_jwks_stamp(const struct ac_config *, struct timespec *);
+/* ops.c: the cache's last good fetch (0: none) and last error. */
+int		 ac_jwks_fetched(const struct ac_config *, int64_t *fetched,
+		    char *err, size_t errlen);
 
 /* errfmt.c: error bodies in the shape AUTH_ERROR_FORMAT names. */
 /* AC_ERRFMT_* for "envelope", "detail", "flat"; -1 otherwise. */

@@ -428,6 +428,7 @@ ac_jwks_refresh(const struct ac_config *c, int unknown_kid)
 	    num(cache, "attempted"), num(cache, "fetched")))
 		goto out;
 	set = ac_jwks_fetch(c, err, sizeof(err));
+	ac_metrics_jwks_fetch(set != NULL);
 	nc = json_object_new_object();
 	json_object_object_add(nc, "url", json_object_new_string(c->jwks_url));
 	json_object_object_add(nc, "attempted", json_object_new_int64(now));
@@ -439,7 +440,8 @@ ac_jwks_refresh(const struct ac_config *c, int unknown_kid)
 		    "keys")));
 		rc = 1;
 	} else {
-		/* Keep serving the last good set. */
+		/* Keep serving the last good set; say why (readyz, start). */
+		json_object_object_add(nc, "error", json_object_new_string(err));
 		json_object_object_add(nc, "fetched", json_object_new_int64(
 		    cache != NULL ? num(cache, "fetched") : 0));
 		if (cache != NULL && json_object_object_get(cache, "jwks"))

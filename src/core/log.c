@@ -14,6 +14,7 @@ static const char	*logprog = "auth";
 static enum ac_loglevel	 loglevel = AC_LOG_INFO;
 static ac_log_sink	 logsink;
 static void		*logarg;
+static __thread const char *logrid;	/* the request's id, borrowed */
 
 static const char *const levels[] = { "error", "warn", "info", "debug" };
 
@@ -26,6 +27,13 @@ ac_log_setup(const char *prog, enum ac_loglevel level, ac_log_sink sink,
 	loglevel = level;
 	logsink = sink;
 	logarg = arg;
+}
+
+void
+ac_log_context(const char *rid)
+{
+
+	logrid = rid;
 }
 
 int
@@ -51,6 +59,9 @@ ac_log(enum ac_loglevel level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 	va_end(ap);
+	/* Every line of a request names it (ops.c sets the id). */
+	if (logrid != NULL && (n = (int)strlen(line)) < (int)sizeof(line))
+		snprintf(line + n, sizeof(line) - n, " rid=%s", logrid);
 	if (logsink != NULL)
 		logsink(level, line, logarg);
 	else

@@ -460,6 +460,8 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 	ac_log(AC_LOG_WARN, "event=refresh_token_reused user=%s session=%s "
 	    "rotated_ago=%lld", t.uid, t.sid,
 	    (long long)((int64_t)now - t.rotated));
+	ac_audit(AC_AUDIT_REFRESH_REUSE, AC_REFRESH_TOKEN_REUSED, t.uid, t.sid,
+	    "family=revoked");
 	rc = AC_REFRESH_TOKEN_REUSED;
 out:
 	if (rc != AC_OK) {
@@ -498,6 +500,8 @@ ac_session_logout(struct ac_store *s, const char *tok, time_t now)
 out:
 	if (rc != AC_OK)
 		ac_db_rollback(s);
+	ac_audit(AC_AUDIT_LOGOUT, rc, NULL, sid[0] != '\0' ? sid : NULL,
+	    NULL);
 	return rc;
 }
 

@@ -184,8 +184,11 @@ enum ac_reason
 ac_db_exec(struct ac_store *s, const char *sql, const struct ac_dbval *p,
     size_t np, ac_dbrow cb, void *arg, int64_t *changes)
 {
+	enum ac_reason	 rc;
 
-	return logged(s, s->ops->exec(s, sql, p, np, cb, arg, changes));
+	rc = logged(s, s->ops->exec(s, sql, p, np, cb, arg, changes));
+	ac_metrics_db(rc);
+	return rc;
 }
 
 enum ac_reason

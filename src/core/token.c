@@ -650,6 +650,7 @@ ac_token_verify(const struct ac_app *app, const char *t, size_t len,
     time_t now, struct ac_token *tok)
 {
 	enum ac_reason	 rc;
+	uint64_t	 t0 = ac_metrics_clock();
 
 	ac_keys_lock(app);
 	rc = verify_locked(app, t, len, now, tok);
@@ -671,6 +672,7 @@ ac_token_verify(const struct ac_app *app, const char *t, size_t len,
 		if (rc == AC_OK && ac_revoke_hit(app, tok))
 			rc = fail(tok, AC_TOKEN_REVOKED, "sid revoked");
 	}
+	ac_metrics_validation(AC_VIA_JWT, rc, t0, app->cfg.jwks_url != NULL);
 	return rc;
 }
 

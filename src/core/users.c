@@ -313,10 +313,15 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 		if ((rc = ac_throttle_stretch(s, em[0] != '\0' ? ekey : NULL,
 		    ikey, now, (long)(t1.tv_sec - t0.tv_sec))) != AC_OK)
 			return rc;
+		/* For the audit line only: the account the attempt named. */
+		if (u.found)
+			snprintf(g->user_id, sizeof(g->user_id), "%s", u.id);
 		return AC_CREDENTIALS_INVALID;
 	}
-	if (u.disabled)
+	if (u.disabled) {
+		snprintf(g->user_id, sizeof(g->user_id), "%s", u.id);
 		return AC_ACCOUNT_DISABLED;
+	}
 
 	/*
 	 * Success: clear the account's count (not the address's), open a

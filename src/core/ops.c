@@ -1,0 +1,444 @@
+/*
+ * ops.c: what an operator needs from every program, around the routes:
+ *
+ * - the request id: X-Request-Id from the web server when it is a sane
+ *   token, else one made here; it is in every log line of the request
+ *   (log.c appends rid=) and in the answer's X-Request-Id header;
+ * - GET /healthz (the process answers), GET /readyz (keys loaded, the
+ *   database answers within a second, a configured JWKS fresher than its
+ *   TTL; else 503 naming what is not ready) and GET /metrics
+ *   (METRICS_PATH, METRICS_ENABLED, METRICS_ALLOW), none of which needs a
+ *   token or is logged at info;
+ * - the audit trail: one info line per security event (ac_audit);
+ * - the start-up checks of operations: JWKS_REQUIRED, the metrics file.
+ *
+ * The engine calls ac_ops_begin, ac_ops_route and ac_ops_end around each
+ * request, on the thread that runs it; the per-request state here is
+ * that thread's.  Figures are kept by metrics.c.
+ */
+#include "config.h"
+
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ac.h"
+#include "extern.h"
+#include "http.h"
+
+#define RID_MAX		64
+
+struct opsreq {
+	char		 rid[RID_MAX + 1];
+	char		 remote[64];
+	uint64_t	 t0;
+	int		 quiet;		/* an operations path: log at debug */
+};
+
+static __thread struct opsreq cur;
+static uint32_t		 rid_prefix;
+static pid_t		 rid_pid;
+static uint64_t		 rid_count;
+
+/* A fresh random prefix per process (a forked worker gets its own). */
+static uint32_t
+prefix(void)
+{
+	pid_t	 pid = getpid();
+	uint32_t x;
+
+	if (__atomic_load_n(&rid_pid, __ATOMIC_RELAXED) != pid) {
+		if (getrandom(&x, sizeof(x), 0) != (ssize_t)sizeof(x))
+			x = (uint32_t)time(NULL) ^ ((uint32_t)pid << 16);
+		__atomic_store_n(&rid_prefix, x, __ATOMIC_RELAXED);
+		__atomic_store_n(&rid_pid, pid, __ATOMIC_RELAXED);
+	}
+	return __atomic_load_n(&rid_prefix, __ATOMIC_RELAXED);
+}
+
+/* 1 when s may serve as a request id: 1..64 of [A-Za-z0-9._:-]. */
+static int
+rid_ok(const char *s)
+{
+	size_t	 n;
+
+	if (s == NULL || (n = strlen(s)) == 0 || n > RID_MAX)
+		return 0;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._:-") == n;
+}
+
+void
+ac_ops_begin(struct ac_req *r)
+{
+	const char	*h = ac_req_param(r, "HTTP_X_REQUEST_ID");
+
+	cur.t0 = ac_metrics_clock();
+	cur.quiet = 0;
+	if (rid_ok(h))
+		memcpy(cur.rid, h, strlen(h) + 1);
+	else
+		snprintf(cur.rid, sizeof(cur.rid), "%08x%08llx", prefix(),
+		    (unsigned long long)__atomic_add_fetch(&rid_count, 1,
+		    __ATOMIC_RELAXED));
+	ac_log_clean(cur.remote, sizeof(cur.remote),
+	    ac_req_param(r, "REMOTE_ADDR"));
+	ac_log_context(cur.rid);
+	ac_req_header(r, "X-Request-Id", cur.rid);
+}
+
+const char *
+ac_ops_rid(void)
+{
+
+	return cur.rid[0] != '\0' ? cur.rid : NULL;
+}
+
+int
+ac_ops_quiet(void)
+{
+
+	return cur.quiet;
+}
+
+void
+ac_ops_end(struct ac_req *r, int status)
+{
+
+	(void)r;
+	ac_metrics_http(status, cur.t0);
+	ac_log_context(NULL);
+	cur.rid[0] = '\0';
+	cur.remote[0] = '\0';
+}
+
+/* Audit ---------------------------------------------------------------- */
+
+static const char *const actions[AC_AUDIT__MAX] = {
+	[AC_AUDIT_LOGIN] = "login",
+	[AC_AUDIT_SIGNUP] = "signup",
+	[AC_AUDIT_LOGOUT] = "logout",
+	[AC_AUDIT_SESSION_REVOKE] = "session_revoked",
+	[AC_AUDIT_REFRESH_REUSE] = "refresh_token_reused",
+	[AC_AUDIT_PASSWORD_CHANGE] = "password_changed",
+	[AC_AUDIT_USER_DISABLE] = "user_disabled",
+	[AC_AUDIT_USER_ENABLE] = "user_enabled",
+	[AC_AUDIT_KEY_ROTATE] = "key_rotated",
+	[AC_AUDIT_KEY_RETIRE] = "key_retired",
+	[AC_AUDIT_KEYS_RELOAD] = "keys_reloaded",
+	[AC_AUDIT_CONFIG_RELOAD] = "config_reloaded",
+};
+
+void
+ac_audit(enum ac_audit ev, enum ac_reason rc, const char *user,
+    const char *session, const char *fmt, ...)
+{
+	char	 u[80], s[48], extra[256] = "";
+	va_list	 ap;
+
+	switch (ev) {
+	case AC_AUDIT_LOGIN:
+		ac_metrics_login(rc);
+		break;
+	case AC_AUDIT_SIGNUP:
+		if (rc == AC_OK)
+			ac_metrics_signup();
+		break;
+	case AC_AUDIT_LOGOUT:
+		if (rc == AC_OK)
+			ac_metrics_logout();
+		break;
+	default:
+		break;
+	}
+	if ((unsigned)ev >= AC_AUDIT__MAX)
+		return;
+	ac_log_clean(u, sizeof(u), user != NULL && *user != '\0' ? user : "-");
+	ac_log_clean(s, sizeof(s), session != NULL && *session != '\0' ?
+	    session : "-");
+	if (fmt != NULL) {
+		extra[0] = ' ';
+		va_start(ap, fmt);
+		vsnprintf(extra + 1, sizeof(extra) - 1, fmt, ap);
+		va_end(ap);
+	}
+	ac_log(AC_LOG_INFO, "event=audit action=%s result=%s user=%s "
+	    "session=%s remote=%s%s", actions[ev], ac_reason_str(rc), u, s,
+	    cur.remote[0] != '\0' ? cur.remote : "-", extra);
+}
+
+/* Health, readiness, metrics ----------------------------------------- */
+
+static int
+send_json(struct ac_req *r, int status, json_object *o)
+{
+
+	ac_req_header(r, "Cache-Control", "no-store");
+	ac_req_json(r, status, o);
+	json_object_put(o);
+	return 1;
+}
+
+/*
+ * The JWKS cache's last good fetch (0: never) and its last error (may be
+ * "").  Returns 0, or -1 when there is no cache file.
+ */
+int
+ac_jwks_fetched(const struct ac_config *c, int64_t *fetched, char *err,
+    size_t errlen)
+{
+	char		 path[512];
+	json_object	*o, *v;
+
+	*fetched = 0;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (c->jwks_url == NULL ||
+	    ac_jwks_cache_path(c, path, sizeof(path)) == -1 ||
+	    (o = ac_jwks_cache_read(path)) == NULL)
+		return -1;
+	if (json_object_object_get_ex(o, "jwks", NULL) &&
+	    json_object_object_get_ex(o, "fetched", &v))
+		*fetched = json_object_get_int64(v);
+	if (err != NULL && errlen > 0 &&
+	    json_object_object_get_ex(o, "error", &v) &&
+	    json_object_is_type(v, json_type_string))
+		snprintf(err, errlen, "%s", json_object_get_string(v));
+	json_object_put(o);
+	return 0;
+}
+
+/* The JWKS is fresh when its last good fetch is younger than the TTL. */
+static int
+jwks_fresh(const struct ac_config *c, time_t now, int64_t *age)
+{
+	int64_t	 fetched;
+
+	ac_jwks_fetched(c, &fetched, NULL, 0);
+	*age = fetched > 0 ? (int64_t)now - fetched : -1;
+	return fetched > 0 && (int64_t)now - fetched < c->jwks_ttl;
+}
+
+static int
+readyz(struct ac_req *r, const struct ac_app *app)
+{
+	const struct ac_config *c = &app->cfg;
+	json_object	*o, *checks;
+	struct ac_store	*st = NULL;
+	struct timespec	 t0, t1;
+	char		 err[512], what[96];
+	size_t		 nkeys;
+	int64_t		 age;
+	long		 ms;
+	int		 ready = 1;
+
+	if ((o = json_object_new_object()) == NULL ||
+	    (checks = json_object_new_object()) == NULL) {
+		json_object_put(o);
+		return 0;
+	}
+	ac_keys_lock(app);
+	nkeys = app->keys.nkeys;
+	ac_keys_unlock(app);
+	json_object_object_add(checks, "keys", json_object_new_string(
+	    nkeys > 0 ? "ok" : "none loaded"));
+	if (nkeys == 0)
+		ready = 0;
+	if (ac_ops_needed() & AC_NEEDS_DB) {
+		/*
+		 * A connection of its own, opened now: a worker's open
+		 * connection would still answer for a file moved away.
+		 */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (ac_store_open(app, 1, &st, err, sizeof(err)) != AC_OK) {
+			ac_log(AC_LOG_DEBUG, "event=not_ready check=database "
+			    "error=\"%s\"", err);
+			snprintf(what, sizeof(what), "unavailable");
+			ready = 0;
+		} else {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			ms = (t1.tv_sec - t0.tv_sec) * 1000L +
+			    (t1.tv_nsec - t0.tv_nsec) / 1000000L;
+			if (ms >= 1000) {
+				snprintf(what, sizeof(what), "slow (%ld ms)",
+				    ms);
+				ready = 0;
+			} else
+				snprintf(what, sizeof(what), "ok");
+		}
+		ac_store_close(st);
+		json_object_object_add(checks, "database",
+		    json_object_new_string(what));
+	}
+	if (c->jwks_url != NULL) {
+		/* Stale: one try now (spaced and single-flight). */
+		if (!jwks_fresh(c, time(NULL), &age))
+			ac_jwks_refresh(c, 0);
+		if (jwks_fresh(c, time(NULL), &age))
+			snprintf(what, sizeof(what), "ok");
+		else {
+			if (age < 0)
+				snprintf(what, sizeof(what), "never fetched");
+			else
+				snprintf(what, sizeof(what), "stale: fetched "
+				    "%lld s ago, TTL %ld s", (long long)age,
+				    c->jwks_ttl);
+			ready = 0;
+		}
+		json_object_object_add(checks, "jwks",
+		    json_object_new_string(what));
+	}
+	json_object_object_add(o, "status", json_object_new_string(ready ?
+	    "ready" : "not ready"));
+	json_object_object_add(o, "checks", checks);
+	return send_json(r, ready ? 200 : 503, o);
+}
+
+/* 1 when addr (text) is in METRICS_ALLOW: addresses or CIDR blocks. */
+static int
+allowed(const char *list, const char *addr)
+{
+	unsigned char	 a[16], n[16];
+	char		 item[80], *slash;
+	const char	*p = list, *e;
+	int		 fa, fn, bits, i, len;
+
+	if (addr == NULL)
+		return 0;
+	fa = strchr(addr, ':') != NULL ? AF_INET6 : AF_INET;
+	if (inet_pton(fa, addr, a) != 1)
+		return 0;
+	len = fa == AF_INET ? 4 : 16;
+	while (p != NULL && *p != '\0') {
+		p += strspn(p, ", ");
+		e = p + strcspn(p, ", ");
+		if (e == p)
+			break;
+		snprintf(item, sizeof(item), "%.*s", (int)(e - p), p);
+		p = e;
+		bits = len * 8;
+		if ((slash = strchr(item, '/')) != NULL) {
+			*slash = '\0';
+			bits = atoi(slash + 1);
+		}
+		fn = strchr(item, ':') != NULL ? AF_INET6 : AF_INET;
+		if (fn != fa || inet_pton(fn, item, n) != 1 || bits < 0 ||
+		    bits > len * 8)
+			continue;
+		for (i = 0; i < len && bits > 0; i++, bits -= 8) {
+			int	 m = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+
+			if ((a[i] & m) != (n[i] & m))
+				break;
+		}
+		if (i == len || bits <= 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+metrics(struct ac_req *r, const struct ac_app *app, enum ac_reason *rc)
+{
+	char	*text;
+	size_t	 len;
+
+	if (!allowed(app->cfg.metrics_allow, ac_req_param(r, "REMOTE_ADDR"))) {
+		*rc = AC_FORBIDDEN;
+		ac_req_detail(r, "REMOTE_ADDR", "not in METRICS_ALLOW");
+		return 1;
+	}
+	if ((text = ac_metrics_text(app, &len)) == NULL) {
+		*rc = AC_NOMEM;
+		return 1;
+	}
+	ac_req_header(r, "Cache-Control", "no-store");
+	ac_req_respond(r, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    text, len);
+	free(text);
+	return 1;
+}
+
+int
+ac_ops_route(struct ac_req *r, const struct ac_app *app, enum ac_reason *rc)
+{
+	const char	*path = ac_req_path(r);
+	enum ac_method	 m = ac_req_method(r);
+	json_object	*o;
+
+	*rc = AC_OK;
+	/*
+	 * Never as an authorization check: a 200 there would open whatever
+	 * the web server guards at /healthz.
+	 */
+	if (path[0] != '/' || ac_req_is_authorizer(r) ||
+	    ac_req_param(r, "AUTH_REQUEST") != NULL)
+		return 0;
+	if (strcmp(path, "/healthz") == 0) {
+		cur.quiet = 1;
+		if (m != AC_GET && m != AC_HEAD)
+			goto notallowed;
+		if ((o = json_object_new_object()) == NULL)
+			return 0;
+		json_object_object_add(o, "status", json_object_new_string(
+		    "ok"));
+		return send_json(r, 200, o);
+	}
+	if (strcmp(path, "/readyz") == 0) {
+		cur.quiet = 1;
+		if (m != AC_GET && m != AC_HEAD)
+			goto notallowed;
+		return readyz(r, app);
+	}
+	if (ac_metrics_enabled() && strcmp(path, app->cfg.metrics_path) == 0) {
+		cur.quiet = 1;
+		if (m != AC_GET && m != AC_HEAD)
+			goto notallowed;
+		return metrics(r, app, rc);
+	}
+	return 0;
+notallowed:
+	ac_req_header(r, "Allow", "GET, HEAD");
+	*rc = AC_METHOD_NOT_ALLOWED;
+	return 1;
+}
+
+/* Start-up ------------------------------------------------------------ */
+
+const char *
+ac_ops_start(const struct ac_app *app, const char *prog, char *buf,
+    size_t n)
+{
+	const struct ac_config *c = &app->cfg;
+	char		 err[256];
+	int64_t		 fetched, age;
+	time_t		 now = time(NULL);
+
+	if (c->jwks_url != NULL && c->jwks_required &&
+	    !jwks_fresh(c, now, &age)) {
+		ac_jwks_fetched(c, &fetched, err, sizeof(err));
+		snprintf(buf, n, "JWKS_URL %s: no key set (%s) and no cached "
+		    "set younger than JWKS_CACHE_TTL (%ld s); fix the URL or "
+		    "the provider, or set JWKS_REQUIRED=false to start without "
+		    "it", c->jwks_url, err[0] != '\0' ? err :
+		    fetched > 0 ? "the cached set is stale" : "never fetched",
+		    c->jwks_ttl);
+		return buf;
+	}
+	if (c->metrics && ac_metrics_open(app, prog) == -1) {
+		snprintf(buf, n, "METRICS_ENABLED: the metrics file cannot be "
+		    "opened (see the line above); set METRICS_FILE or "
+		    "METRICS_ENABLED=false");
+		return buf;
+	}
+	(void)prefix();
+	return NULL;
+}
