@@ -390,6 +390,7 @@ ac_req_auth(struct ac_req *r, const struct ac_app *app, struct ac_token *tok)
 {
 	const char	*t;
 	size_t		 len;
+	uint64_t	 t0;
 	enum ac_reason	 rc;
 
 	memset(tok, 0, sizeof(*tok));
@@ -399,10 +400,19 @@ ac_req_auth(struct ac_req *r, const struct ac_app *app, struct ac_token *tok)
 		rc = ac_rollout_jwt_enabled(app) ?
 		    ac_token_verify(app, t, len, time(NULL), tok) :
 		    AC_JWT_DISABLED;
+		if (rc == AC_JWT_DISABLED)
+			ac_metrics_refusal(rc);
 	} else if (rc == AC_TOKEN_MISSING &&
-	    ac_req_param(r, "HTTP_COOKIE") != NULL &&
-	    (rc = ac_websession_auth(r, app, tok)) != AC_TOKEN_MISSING)
-		r->authmethod = "session";
+	    ac_req_param(r, "HTTP_COOKIE") != NULL) {
+		t0 = ac_metrics_clock();
+		if ((rc = ac_websession_auth(r, app, tok)) !=
+		    AC_TOKEN_MISSING) {
+			r->authmethod = "session";
+			ac_metrics_validation(AC_VIA_SESSION, rc, t0, 0);
+		} else
+			ac_metrics_refusal(rc);
+	} else
+		ac_metrics_refusal(rc);
 	if (rc != AC_OK) {
 		r->authfail = rc;
 		snprintf(r->authdetail, sizeof(r->authdetail), "%s",

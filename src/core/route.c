@@ -169,9 +169,11 @@ ac_route_handle(struct ac_req *r, const struct ac_route *routes,
 	int		 pathmatch = 0, seen[AC_METHOD__MAX];
 	const struct ac_route *hit = NULL;
 	enum ac_reason	 rc = AC_OK;
+	enum ac_loglevel lvl;
 	struct timespec	 t0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ac_ops_begin(r);
 	memset(seen, 0, sizeof(seen));
 	role = ac_req_param(r, "FCGI_ROLE");
 	r->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
@@ -182,6 +184,9 @@ ac_route_handle(struct ac_req *r, const struct ac_route *routes,
 		rc = AC_NOT_FOUND;
 		goto out;
 	}
+	/* /healthz, /readyz, /metrics: before any route (verify's "*"). */
+	if (ac_ops_route(r, r->app, &rc))
+		goto out;
 	for (i = 0; i < nroutes; i++) {
 		if (!match(r, routes[i].pattern, scratch))
 			continue;
@@ -229,11 +234,12 @@ out:
 		ac_req_error(r, rc);
 	else if (r->status == 0)
 		ac_req_respond(r, 204, NULL, NULL, 0);
-	if (ac_log_enabled(rc == AC_OK ? AC_LOG_DEBUG : AC_LOG_INFO)) {
+	lvl = rc == AC_OK || ac_ops_quiet() ? AC_LOG_DEBUG : AC_LOG_INFO;
+	if (ac_log_enabled(lvl)) {
 		ac_log_clean(path, sizeof(path), r->path);
 		ac_log_clean(remote, sizeof(remote),
 		    ac_req_param(r, "REMOTE_ADDR"));
-		ac_log(rc == AC_OK ? AC_LOG_DEBUG : AC_LOG_INFO,
+		ac_log(lvl,
 		    "event=request method=%s path=%s status=%d reason=%s "
 		    "remote=%s us=%ld%s%s",
 		    r->method < AC_METHOD__MAX ? ac_methods[r->method] :
@@ -241,4 +247,5 @@ out:
 		    elapsed_us(&t0), r->authmethod != NULL ? " auth_method=" :
 		    "", r->authmethod != NULL ? r->authmethod : "");
 	}
+	ac_ops_end(r, r->status);
 }

@@ -426,6 +426,7 @@ ac_main(const char *prog, const struct ac_route *routes, size_t nroutes,
 {
 	struct ac_app	*app;
 	const char	*why;
+	char		 buf[1024];
 	size_t		 i;
 	int		 rc = 1, bad;
 
@@ -446,7 +447,8 @@ ac_main(const char *prog, const struct ac_route *routes, size_t nroutes,
 		    "check-config\"");
 		goto out;
 	}
-	if (check != NULL && (why = check(app)) != NULL) {
+	if ((check != NULL && (why = check(app)) != NULL) ||
+	    (why = ac_ops_start(app, prog, buf, sizeof(buf))) != NULL) {
 		ac_log(AC_LOG_ERROR, "event=config_invalid problem=\"%s\"",
 		    why);
 		goto out;
