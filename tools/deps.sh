@@ -7,7 +7,7 @@ DEPS_BUILD="autoconf automake make gcc libc6-dev pkg-config
 	libjwt-dev libjson-c-dev libssl-dev libsqlite3-dev
 	libsodium-dev libcurl4-openssl-dev libpq-dev check"
 DEPS_RUN="spawn-fcgi nginx-light lighttpd curl"
-DEPS_TEST="python3 python3-jwt python3-cryptography wrk
+DEPS_TEST="python3 python3-jwt python3-cryptography wrk prometheus
 	apache2 libapache2-mod-fcgid systemd postgresql
 	debhelper dpkg-dev lintian fakeroot git
 	chromium nodejs npm"
