@@ -148,6 +148,21 @@ ti_request "introspect, GET" /api/auth/introspect \
 ti_expect_status 405
 ti_expect_header Allow 'POST'
 
+# Operations paths of the example (with nginx's $request_id as the
+# request id); a guarded page named healthz is still guarded.
+ti_request "ops, verify healthz" /_ops/verify/healthz
+ti_expect_status 200
+ti_expect_json 'j["status"]' ok
+ti_expect_header X-Request-Id '^[0-9a-f]{32}$'
+ti_request "ops, jwks readyz" /_ops/jwks/readyz
+ti_expect_status 200
+ti_expect_json 'j["checks"]["keys"]' ok
+ti_request "ops, unknown program" /_ops/nope/healthz
+ti_expect_status 404
+echo "guarded" >"$T/www/private/healthz"
+ti_request "private/healthz still needs a token" /private/healthz
+ti_expect_status 401
+
 ti_expect_logs_clean
 ti_expect_no_secret "$T/verify.log" "$TS_GOOD" "$TS_CLIENT_SECRET"
 ti_done

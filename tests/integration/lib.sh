@@ -237,7 +237,9 @@ ti_nginx_head()
 	echo "pid $d/nginx.pid;"
 	echo "error_log $d/nginx-error.log info;"
 	[ "$(id -u)" = 0 ] && echo "user root;"
-	echo "events { worker_connections 512; }"
+	# Room for many idle or slow clients (Debian's default is 768).
+	echo "worker_rlimit_nofile 8192;"
+	echo "events { worker_connections 4096; }"
 	echo "http {"
 	echo "	access_log $d/nginx-access.log;"
 	for t in client_body fastcgi proxy uwsgi scgi; do
@@ -253,6 +255,17 @@ ti_nginx_conf()
 
 	{
 		ti_nginx_head "$d"
+		# Front-end limits (as etc/nginx/jwt-auth.conf; ti_nginx_head
+		# gives nginx room for many idle or slow clients): short header
+		# and body timeouts, requests in progress per address capped.
+		echo "	client_header_timeout 10s;"
+		echo "	client_body_timeout 10s;"
+		echo "	send_timeout 10s;"
+		echo "	keepalive_timeout 30s;"
+		echo "	reset_timedout_connection on;"
+		echo "	limit_conn_zone \$binary_remote_addr zone=peraddr:1m;"
+		echo "	limit_conn peraddr ${TI_CONN_PER_ADDR:-512};"
+		echo "	limit_conn_status 429;"
 		echo "	default_type application/octet-stream;"
 		echo "	server_tokens off;"
 		for name in $(ti_fcgi_names); do

@@ -111,6 +111,22 @@ ti_expect_header X-Request-Id '^[0-9a-f]{16}$'
 ti_request "healthz POST" /healthz -X POST
 ti_expect_status 405
 
+# Never as an authorization check: an auth_request subrequest or the
+# Authorizer role for a page at /healthz is a verification (plain CGI).
+cgi()
+{
+	env -i AUTH_CONFIG="$AUTH_CONFIG" REQUEST_METHOD=GET \
+	    REQUEST_URI=/healthz REMOTE_ADDR=127.0.0.1 "$@" \
+	    "$top_builddir/src/verify" 2>/dev/null </dev/null |
+	    sed -n 's/^Status: \([0-9]*\).*/\1/p'
+}
+TI_CASE="healthz in CGI"
+ti_expect_true "plain request: 200" test "$(cgi)" = 200
+ti_expect_true "auth_request (AUTH_REQUEST=1): 401" \
+    test "$(cgi AUTH_REQUEST=1)" = 401
+ti_expect_true "Authorizer role: 401" \
+    test "$(cgi FCGI_ROLE=AUTHORIZER)" = 401
+
 # METRICS_ALLOW: a scrape from 127.0.0.2 is refused when only 127.0.0.1 may.
 ti_request "scrape from 127.0.0.2" /metrics --interface 127.0.0.2
 ti_expect_status 403
