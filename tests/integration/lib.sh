@@ -144,6 +144,9 @@ ti_config()
 	: >"$f"
 	for kv in "$@"; do
 		printf '%s\n' "$kv" >>"$f"
+		case $kv in
+		*SECRET=*|*PASSWORD=*) ti_secret "${kv#*=}" ;;
+		esac
 	done
 }
 
@@ -152,15 +155,75 @@ ti_key()
 {
 	"$AUTHCTL" keygen --alg "${2:-HS256}" --out "$1" >/dev/null 2>&1 ||
 	    { echo "authctl keygen failed"; exit 99; }
+	case ${2:-HS256} in
+	HS*) ti_secret "$(cat "$1")" ;;
+	esac
 }
 
 # ti_issue CONFIG ARGS...: prints a token from authctl issue.
 ti_issue()
 {
-	local conf=$1
+	local conf=$1 tok rc
 
 	shift
-	AUTH_CONFIG=$conf "$AUTHCTL" issue "$@"
+	tok=$(AUTH_CONFIG=$conf "$AUTHCTL" issue "$@")
+	rc=$?
+	ti_secret "$tok"
+	printf '%s\n' "$tok"
+	return $rc
+}
+
+# ti_secret VALUE...: remembers values no log may hold (tokens, refresh
+# tokens, passwords, secrets); ti_done looks for them in the programs'
+# logs.  ti_request, ti_issue, ti_key and ti_config call it themselves.
+ti_secret()
+{
+	local v
+
+	for v in "$@"; do
+		[ ${#v} -ge 12 ] && [ -n "${T:-}" ] && [ -d "$T" ] &&
+		    printf '%s\n' "$v" >>"$T/.secrets"
+	done
+	return 0
+}
+
+# The values of a request's arguments and of its answer worth keeping
+# out of logs: bearer tokens, cookies, passwords, refresh tokens, client
+# secrets (plain bash and grep: every ti_request runs these).
+ti_secrets_of()
+{
+	local a prev=
+
+	for a in "$@"; do
+		case $a in
+		[Aa]uthorization:\ [Bb]earer\ *)
+			printf '%s\n' "${a#*[Bb]earer }" ;;
+		[Aa]uthorization:\ [Bb]asic\ *)
+			printf '%s' "${a#*[Bb]asic }" | base64 -d 2>/dev/null |
+			    sed -n 's/^[^:]*://p' ;;
+		[Cc]ookie:*)
+			printf '%s\n' "${a#*:}" | tr ';' '\n' |
+			    sed -n 's/^ *[^=]*=//p' ;;
+		esac
+		case $prev in
+		-u|--user)
+			printf '%s\n' "${a#*:}" ;;
+		-d|--data|--data-raw|--data-urlencode)
+			printf '%s\n' "$a" | grep -oE '"(password|refreshToken|refresh_token|token|newPassword|currentPassword)" *: *"[^"]+"' |
+			    sed 's/^[^:]*: *"//; s/"$//'
+			printf '%s\n' "$a" | tr '&' '\n' |
+			    sed -n 's/^\(password\|refresh_token\|token\|client_secret\)=//p' ;;
+		esac
+		prev=$a
+	done
+}
+
+ti_secrets_of_answer()
+{
+	grep -oE '"(accessToken|refreshToken|access_token|refresh_token)": *"[^"]+"' \
+	    "$T/last.body" 2>/dev/null | sed 's/^[^:]*: *"//; s/"$//'
+	sed -n 's/^[Ss]et-[Cc]ookie: *[^=]*=\([^;]*\).*/\1/p' \
+	    "$T/last.headers" 2>/dev/null
 }
 
 # ti_spawn NAME PROGRAM [PROCESSES [THREADS]]: starts PROGRAM under
@@ -425,6 +488,8 @@ ti_request()
 	    -D "$T/last.raw" -w '%{http_code}' "$@" \
 	    "http://127.0.0.1:$TI_PORT$path") || TI_STATUS=curl-failed
 	tr -d '\r' <"$T/last.raw" >"$T/last.headers" 2>/dev/null
+	{ ti_secrets_of "$@"; ti_secrets_of_answer; } |
+	    while read -r v; do ti_secret "$v"; done
 }
 
 ti_pass()
@@ -691,11 +756,38 @@ ti_expect_no_secret()
 	done
 }
 
+# ti_no_secret_logged: none of the values ti_secret kept is in a log of
+# the programs (every *.log of $T but the web servers' access logs and
+# nginx's own error log, which are not ours).
+ti_no_secret_logged()
+{
+	local logs hit
+
+	[ -s "$T/.secrets" ] || return 0
+	logs=$(ls "$T"/*.log "$T"/*/*.log 2>/dev/null |
+	    grep -vE '(access|nginx-error|nginx-stdout)\.log$')
+	[ -n "$logs" ] || return 0
+	sort -u "$T/.secrets" >"$T/.secrets.u"
+	hit=$(grep -lF -f "$T/.secrets.u" $logs 2>/dev/null | head -3)
+	TI_CASE="no secret in logs"
+	TI_STATUS=
+	: >"$T/last.headers"
+	: >"$T/last.body"
+	if [ -z "$hit" ]; then
+		ti_pass
+	else
+		ti_fail "a token, password or secret the test used is in" \
+		    "no log" "$(echo $hit) ($(grep -ohF -f "$T/.secrets.u" \
+		    $hit | head -1 | cut -c1-12)...)"
+	fi
+}
+
 # ti_done: prints the tally (and, on failure, the logs) and exits.
 ti_done()
 {
 	local f
 
+	ti_no_secret_logged
 	if [ "$TI_FAIL" -gt 0 ]; then
 		for f in "$T"/*.log; do
 			[ -s "$f" ] || continue
