@@ -48,7 +48,8 @@
 #   NOOP_THREADS (32) and NOOP_LIBFCGI_PROCS (FCGI_PROCS): the libfcgi
 #   no-op's threads per process and processes (64 and 1: the shape of
 #   issue 9's first table), ROWS (an extended regular expression: run only the
-#   rows whose name matches, for debugging), RESULTS (file that gets the
+#   rows whose name matches, for debugging), METRICS (1; 0: no rows of
+#   verify HS256 with METRICS_ENABLED=true), RESULTS (file that gets the
 #   table too), NPM_CACHE (default ${TMPDIR:-/tmp}/ac-bench-node.UID).
 set -eu
 
@@ -245,6 +246,15 @@ for alg in $ALGS; do
 	pool "verify-$alg" "$tmp/$alg.conf" "$verify"
 	pool "verify-$alg-nocache" "$tmp/$alg-nocache.conf" "$verify"
 done
+# METRICS=1 (the default): verify HS256 once more with the Prometheus
+# figures on (METRICS_ENABLED=true), measured right after the same row
+# without them, for the cost of the figures on the hot path.
+if [ "${METRICS:-1}" = 1 ]; then
+	sed "/^LOG_LEVEL/i METRICS_ENABLED=true\nMETRICS_FILE=$tmp/verify.metrics" \
+	    "$tmp/HS256.conf" >"$tmp/HS256-metrics.conf"
+	chmod 600 "$tmp/HS256-metrics.conf"
+	pool verify-HS256-metrics "$tmp/HS256-metrics.conf" "$verify"
+fi
 pool todos "$tmp/HS256.conf" "$todos"
 locations="$locations
 		location /api/ {
@@ -620,6 +630,16 @@ for c in $CONNECTIONS; do
 			    $(pidsof "verify-$alg$cache")
 		done
 	done
+	if [ "${METRICS:-1}" = 1 ]; then
+		row "verify HS256, cache on, metrics on, 1 token" "$c" \
+		    "$base/verify-HS256-metrics/" "$tmp/HS256.one" \
+		    $(pidsof verify-HS256-metrics)
+		row "verify HS256, cache on, 1 token, again" "$c" \
+		    "$base/verify-HS256/" "$tmp/HS256.one" $(pidsof verify-HS256)
+		row "verify HS256, cache on, metrics on, 1 token, again" "$c" \
+		    "$base/verify-HS256-metrics/" "$tmp/HS256.one" \
+		    $(pidsof verify-HS256-metrics)
+	fi
 	row "todos, 10 rows" "$c" "$base/api/users/user-00001/todos" \
 	    "$tmp/HS256.one" $(pidsof todos)
 	for peer in node fastapi; do
