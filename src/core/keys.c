@@ -746,6 +746,8 @@ ac_keys_reload(struct ac_app *app, int force)
 		ac_keys_free(&old);
 		ac_log(AC_LOG_INFO, "event=keys_reloaded keys=%zu",
 		    app->keys.nkeys);
+		ac_audit(AC_AUDIT_KEYS_RELOAD, AC_OK, NULL, NULL, "keys=%zu",
+		    app->keys.nkeys);
 		rc = 1;
 	}
 	app->keysstamp = ts;
