@@ -452,8 +452,9 @@ h_sessions_revoke_all(struct ac_req *r, const struct ac_app *app)
 		goto out;
 	if ((rc = ac_req_store(r, &st)) != AC_OK)
 		goto out;
-	if ((rc = ac_session_revoke_all(st, t.sub, time(NULL), NULL)) ==
-	    AC_OK) {
+	rc = ac_session_revoke_all(st, t.sub, time(NULL), NULL);
+	ac_audit(AC_AUDIT_SESSION_REVOKE, rc, t.sub, NULL, "sessions=all");
+	if (rc == AC_OK) {
 		set_cookie(r, app, "", 0);
 		ac_req_session_cookie(r, app, "", 0);
 		ac_req_json(r, 204, NULL);

@@ -20,7 +20,7 @@ mv "$P/new.pem" "$P/keys/$kid.pem"
 echo "$kid" >"$P/keys/active"
 ti_config "$P/auth.conf" JWT_ALGORITHM=RS256 "JWT_KEYS_DIR=$P/keys"
 AUTH_CONFIG=$P/auth.conf REQUEST_METHOD=GET \
-    REQUEST_URI=/.well-known/jwks.json "$top_builddir/src/jwks" |
+    REQUEST_URI=/.well-known/jwks.json "$top_builddir/cgi-bin/jwks" |
     sed '1,/^\r*$/d' >"$P/www/jwks.json"
 token=$(ti_issue "$P/auth.conf" --sub alice) || exit 99
 
@@ -40,7 +40,7 @@ ti_config "$AUTH_CONFIG" JWT_ALGORITHM=RS256 \
     "JWKS_URL=http://127.0.0.1:$PPORT/jwks.json" JWKS_CACHE_TTL=10 \
     JWKS_REFRESH_MIN_SECONDS=1 "JWKS_CACHE_FILE=$T/jwks-cache.json" \
     METRICS_ENABLED=true "METRICS_FILE=$T/verify.metrics"
-ti_spawn verify "$top_builddir/src/verify" 1
+ti_spawn verify "$top_builddir/cgi-bin/verify" 1
 ti_route /verify verify
 ti_route /readyz verify
 ti_route /metrics verify
@@ -91,7 +91,7 @@ ti_config "$T/closed.conf" JWT_ALGORITHM=RS256 \
     "JWKS_URL=http://127.0.0.1:$CPORT/jwks.json" JWKS_FETCH_TIMEOUT=2 \
     "JWKS_CACHE_FILE=$T/closed-cache.json"
 TI_CASE="JWKS_URL at a closed port"
-AUTH_CONFIG=$T/closed.conf "$top_builddir/src/verify" </dev/null \
+AUTH_CONFIG=$T/closed.conf "$top_builddir/cgi-bin/verify" </dev/null \
     >/dev/null 2>"$T/closed.log"
 st=$?
 ti_expect_true "exit status non-zero (got $st)" test "$st" -ne 0
@@ -100,7 +100,7 @@ ti_expect_true "one line names the URL and the error" \
 ti_expect_true "nothing served" sh -c "! grep -q 'Status:' '$T/closed.log'"
 
 echo JWKS_REQUIRED=false >>"$T/closed.conf"
-AUTH_CONFIG=$T/closed.conf ti_spawn lax "$top_builddir/src/verify" 1
+AUTH_CONFIG=$T/closed.conf ti_spawn lax "$top_builddir/cgi-bin/verify" 1
 TI_CASE="JWKS_REQUIRED=false"
 ti_expect_true "starts" grep -q 'event=start' "$T/lax.log"
 ti_expect_true "and stays up" kill -0 "$(cat "$T/lax.pid")"

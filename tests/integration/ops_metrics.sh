@@ -19,7 +19,7 @@ ti_config "$AUTH_CONFIG" JWT_ALGORITHM=HS256 "JWT_SECRET_FILE=$T/jwt.key" \
     METRICS_ENABLED=true "METRICS_FILE=$T/verify.metrics" AUTH_THREADS=4
 good=$(ti_issue "$AUTH_CONFIG" --sub alice) || exit 99
 bad=$(ti_flip_last "$good")
-ti_spawn verify "$top_builddir/src/verify" 2
+ti_spawn verify "$top_builddir/cgi-bin/verify" 2
 ti_route /verify verify
 ti_route /metrics verify
 ti_route /healthz verify
@@ -117,7 +117,7 @@ cgi()
 {
 	env -i AUTH_CONFIG="$AUTH_CONFIG" REQUEST_METHOD=GET \
 	    REQUEST_URI=/healthz REMOTE_ADDR=127.0.0.1 "$@" \
-	    "$top_builddir/src/verify" 2>/dev/null </dev/null |
+	    "$top_builddir/cgi-bin/verify" 2>/dev/null </dev/null |
 	    sed -n 's/^Status: \([0-9]*\).*/\1/p'
 }
 TI_CASE="healthz in CGI"

@@ -27,7 +27,7 @@ PW=pw-of-alice-123
 echo "$PW" | "$AUTHCTL" user add alice@example.com >"$T/alice.id" ||
     { echo "user add failed"; exit 99; }
 ALICE=$(cat "$T/alice.id")
-ti_spawn refresh "$top_builddir/src/refresh" 2
+ti_spawn refresh "$top_builddir/cgi-bin/refresh" 2
 ti_route /api/auth/ refresh
 ti_route /readyz refresh
 ti_route /metrics refresh

@@ -18,7 +18,7 @@ AUTH_CONFIG=$T/auth.conf
 export AUTH_CONFIG
 ti_config "$AUTH_CONFIG" "JWT_SECRET_FILE=$T/jwt.key"
 good=$(ti_issue "$AUTH_CONFIG" --sub alice) || exit 99
-ti_spawn verify "$top_builddir/src/verify" 2
+ti_spawn verify "$top_builddir/cgi-bin/verify" 2
 ti_route /verify verify
 TI_CONN_PER_ADDR=100
 ti_nginx
