@@ -67,7 +67,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	off = run(n);
-	if (ac_metrics_open(app, "bench") == -1)
+	if (ac_metrics_open(app, "bench", -1) == -1)
 		return 1;
 	on = run(n);
 	/* Two processes on one file, as two workers of a program. */

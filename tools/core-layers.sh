@@ -17,6 +17,7 @@ set -eu
 
 LAYERS='
 reason log b64 alg file problem parse claims keypolicy errfmt fcgi pool
+metrics audit
 config
 rollout
 migrations store store_sqlite store_pg
@@ -28,6 +29,7 @@ session
 users
 app
 req body sessauth
+ops scrape
 route
 loop
 serve

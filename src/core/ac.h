@@ -828,8 +828,8 @@ void		 ac_ops_end(struct ac_req *, int status);
 /* The current request's id, or NULL (borrowed). */
 const char	*ac_ops_rid(void);
 /*
- * Start-up checks of a serving program (JWKS_REQUIRED, the metrics
- * file): NULL when it may serve, else the problem, written into buf.
+ * The start-up check of a serving program (JWKS_REQUIRED): NULL when it
+ * may serve, else the problem, written into buf.
  */
 const char	*ac_ops_start(const struct ac_app *, const char *prog,
 		    char *buf, size_t n);
@@ -874,7 +874,9 @@ enum ac_dbq {
 	AC_DBQ_SESSION,
 	AC_DBQ__MAX
 };
-int		 ac_metrics_open(const struct ac_app *, const char *prog);
+/* Maps the program's figures file; lfd: its listening socket, or -1. */
+int		 ac_metrics_open(const struct ac_app *, const char *prog,
+		    int lfd);
 int		 ac_metrics_enabled(void);
 uint64_t	 ac_metrics_clock(void);
 /* A validation by via with its outcome; jwks: a provider's set is used. */

@@ -297,4 +297,13 @@ extern const size_t ac_nmigrations_pg;
 /* fcgi.c: the FastCGI record layer, socket-free (ac_fcgi_parse, ac_fcgi_feed). */
 #include "fcgi.h"
 
+/* audit.c: the calling thread's request's client address (NULL: none). */
+void		 ac_audit_remote(const char *);
+
+/*
+ * ops.c: once the listening socket is known (lfd, or -1 for plain CGI)
+ * and before workers are forked: maps the figures file.  -1: logged.
+ */
+int		 ac_ops_listen(const struct ac_app *, int lfd);
+
 #endif /* !AC_EXTERN_H */

@@ -10,6 +10,7 @@
 #define AC_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define AC_MAXPATH	2048
 #define AC_MAXHDRS	4096
@@ -46,6 +47,7 @@ struct ac_req {
 	int		 bodyread;
 	json_object	*jsonbody;
 	const char	*origin;	/* allowed CORS origin, or NULL */
+	uint64_t	 arrived;	/* ac_metrics_clock() at arrival; 0: now */
 };
 
 /* req.c */
@@ -81,6 +83,9 @@ void		 ac_route_handle(struct ac_req *, const struct ac_route *,
 /* The class of the route the request would take (AC_INLINE: none). */
 enum ac_class	 ac_route_class(struct ac_req *, const struct ac_route *,
 		    size_t nroutes);
+
+/* ops.c: AC_POOL for an operations path that may wait on the database. */
+enum ac_class	 ac_ops_class(struct ac_req *, const struct ac_app *);
 
 /* loop.c: one worker process's event loop on listening socket fd. */
 int		 ac_loop_run(struct ac_app *, int fd, const struct ac_route *,

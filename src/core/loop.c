@@ -134,7 +134,7 @@ static int
 run(struct ac_req *r, struct ac_store **storep, const struct ac_app *app,
     const struct ac_route *routes, size_t nroutes, char **envp,
     const struct ac_buf *body, struct ac_buf *out, unsigned id,
-    enum ac_reason reason)
+    enum ac_reason reason, uint64_t arrived)
 {
 	static char		*none[] = { NULL };
 	static const unsigned char zero[AC_FCGI_HEADER];
@@ -151,9 +151,13 @@ run(struct ac_req *r, struct ac_store **storep, const struct ac_app *app,
 	r->app = app;
 	r->storep = storep;
 	r->method = AC_METHOD__MAX;
-	if (reason != AC_OK)
+	r->arrived = arrived;
+	if (reason != AC_OK) {
+		/* Counted and named like any answer (ops.c). */
+		ac_ops_begin(r);
 		ac_req_error(r, reason);
-	else
+		ac_ops_end(r, r->status);
+	} else
 		ac_route_handle(r, routes, nroutes);
 	ac_req_reset(r);
 	if (x.oom) {
@@ -213,7 +217,7 @@ pool_run(struct ac_job *job, void *arg)
 		ac_rollout_reload(l->app, 0);
 	}
 	if (run(t_req, &t_store, l->app, l->routes, l->nroutes, job->envp,
-	    &job->body, &job->out, job->id, reason) == -1)
+	    &job->body, &job->out, job->id, reason, job->arrived) == -1)
 		job->out.len = 0;
 }
 
@@ -417,7 +421,7 @@ dispatch(struct loop *l, struct conn *c)
 		ac_keys_reload(l->app, 0);
 		ac_rollout_reload(l->app, 0);
 		if (run(l->r, &l->store, l->app, l->routes, l->nroutes, envp,
-		    &fc->body, &c->out, fc->id, reason) == -1) {
+		    &fc->body, &c->out, fc->id, reason, 0) == -1) {
 			free(envp);
 			return -1;
 		}
@@ -438,6 +442,7 @@ dispatch(struct loop *l, struct conn *c)
 	job->body = fc->body;
 	memset(&fc->body, 0, sizeof(fc->body));
 	clock_gettime(CLOCK_MONOTONIC, &job->queued);
+	job->arrived = ac_metrics_clock();
 	c->job = job;
 	l->njobs++;
 	ac_pool_push(l->pools[cls], job);

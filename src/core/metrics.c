@@ -1,7 +1,7 @@
 /*
- * metrics.c: Prometheus metrics (text exposition format 0.0.4) for the
- * whole program, summed over every one of its worker processes on the
- * host.
+ * metrics.c: the figures behind the Prometheus metrics, for the whole
+ * program, summed over every one of its worker processes on the host
+ * (scrape.c turns them into the exposition text).
  *
  * The counters and histogram buckets live in one small file mapped
  * MAP_SHARED by every process of the program, and are bumped with
@@ -11,7 +11,9 @@
  * lock-prefixed adds on memory already in cache, no system call and no
  * lock.  Why a file rather than anonymous shared memory or System V shm:
  * the workers of spawn-fcgi -F N are separate execs, not forks of one
- * parent, so they can only meet at a name; a file under a private
+ * parent, so they can only meet at a name (the engine's AUTH_WORKERS
+ * workers are forks, of a parent that maps the file before it forks:
+ * they share the mapping itself); a file under a private
  * directory (mode 0700, like the JWKS cache) has an owner and a mode,
  * needs no clean-up protocol, and outlives a crash.  One shared block
  * rather than a slot per process: two processes contending for a cache
@@ -53,61 +55,9 @@
 
 #include "ac.h"
 #include "extern.h"
+#include "metrics.h"
 
-#define MET_MAGIC	0x31544d2d48545541ULL	/* "AUTH-MT1" */
-#define NBUCKETS	16
-
-/* Histograms: validation has its own buckets (5 us to 100 ms). */
-enum hist {
-	H_VALID_JWT_OK = 0,
-	H_VALID_JWT_REFUSED,
-	H_VALID_SESSION_OK,
-	H_VALID_SESSION_REFUSED,
-	H_REFRESH,
-	H_HTTP,
-	H__MAX
-};
-
-static const double valid_le[] = {
-	0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005,
-	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1
-};
-static const double dur_le[] = {
-	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-	0.1, 0.25, 0.5, 1, 2.5, 5
-};
 static uint64_t	 valid_ns[nitems(valid_le)], dur_ns[nitems(dur_le)];
-
-struct hist_data {
-	uint64_t	 b[NBUCKETS];	/* b[n] for n = nitems(le): +Inf */
-	uint64_t	 sum_ns;
-};
-
-#define NSTATUS	600
-
-struct seg {
-	uint64_t	 magic;
-	uint64_t	 size;		/* sizeof(struct seg): the layout */
-	int64_t		 created;	/* Unix time the figures start from */
-	struct hist_data h[H__MAX];
-	uint64_t	 refusals[AC_REASON__MAX];
-	uint64_t	 refresh_total;
-	uint64_t	 refresh_errors[AC_REASON__MAX];
-	uint64_t	 logins[AC_REASON__MAX];	/* [AC_OK]: success */
-	uint64_t	 logouts;
-	uint64_t	 signups;
-	uint64_t	 dbq[AC_DBQ__MAX];
-	uint64_t	 dberr;
-	uint64_t	 jwks_hits;
-	uint64_t	 jwks_misses;
-	uint64_t	 jwks_fetch[2];		/* ok, error */
-	uint64_t	 http[NSTATUS];
-	/* Database gauges, refreshed by a scrape at most once a minute. */
-	int64_t		 gauges_at;
-	int64_t		 sessions_bytes;
-	int64_t		 active_sessions;
-	int		 gauges_busy;
-};
 
 static struct seg	*seg;
 static char		 segprog[32];
@@ -115,7 +65,20 @@ static unsigned		 needs;
 static __thread enum ac_dbq dbq_method = AC_DBQ_OTHER;
 
 #define ADD(f, n)	__atomic_fetch_add(&(f), (n), __ATOMIC_RELAXED)
-#define LOAD(f)		__atomic_load_n(&(f), __ATOMIC_RELAXED)
+
+struct seg *
+ac_metrics_seg(void)
+{
+
+	return seg;
+}
+
+const char *
+ac_metrics_prog(void)
+{
+
+	return segprog;
+}
 
 void
 ac_ops_needs(unsigned what)
@@ -356,22 +319,15 @@ ac_metrics_http(int status, uint64_t t0)
 
 /* What identifies the program's listening socket, into buf (or ""). */
 static void
-socket_name(char *buf, size_t n)
+socket_name(int fd, char *buf, size_t n)
 {
 	struct sockaddr_storage ss;
 	socklen_t	 len = sizeof(ss);
 	char		 a[INET6_ADDRSTRLEN];
-	const char	*e;
-	int		 fd = 0;
 
 	buf[0] = '\0';
-	if ((e = getenv("LISTEN_FDS")) != NULL && atoi(e) > 0)
-		fd = 3;
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1) {
-		if ((e = getenv("AUTH_SOCKET")) != NULL)
-			snprintf(buf, n, "unix:%s", e);
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
 		return;
-	}
 	if (ss.ss_family == AF_UNIX) {
 		struct sockaddr_un *un = (struct sockaddr_un *)&ss;
 
@@ -396,8 +352,8 @@ socket_name(char *buf, size_t n)
  * file and the listening socket.
  */
 static int
-default_path(const struct ac_config *c, const char *prog, char *out,
-    size_t n)
+default_path(const struct ac_config *c, const char *prog, int lfd,
+    char *out, size_t n)
 {
 	unsigned char	 md[SHA256_DIGEST_LENGTH];
 	const char	*tmp = getenv("TMPDIR");
@@ -413,7 +369,7 @@ default_path(const struct ac_config *c, const char *prog, char *out,
 	if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
 	    st.st_uid != getuid() || (st.st_mode & 077) != 0)
 		return -1;
-	socket_name(sock, sizeof(sock));
+	socket_name(lfd, sock, sizeof(sock));
 	snprintf(id, sizeof(id), "%s\n%s\n%s", prog,
 	    c->source != NULL ? c->source : "-", sock);
 	SHA256((const unsigned char *)id, strlen(id), md);
@@ -423,7 +379,7 @@ default_path(const struct ac_config *c, const char *prog, char *out,
 }
 
 int
-ac_metrics_open(const struct ac_app *app, const char *prog)
+ac_metrics_open(const struct ac_app *app, const char *prog, int lfd)
 {
 	const struct ac_config *c = &app->cfg;
 	char		 path[600];
@@ -440,7 +396,7 @@ ac_metrics_open(const struct ac_app *app, const char *prog)
 	snprintf(segprog, sizeof(segprog), "%s", prog);
 	if (c->metrics_file != NULL)
 		snprintf(path, sizeof(path), "%s", c->metrics_file);
-	else if (default_path(c, prog, path, sizeof(path)) == -1) {
+	else if (default_path(c, prog, lfd, path, sizeof(path)) == -1) {
 		ac_log(AC_LOG_ERROR, "event=metrics_unavailable "
 		    "error=\"no private directory under TMPDIR\"");
 		return -1;
@@ -488,305 +444,4 @@ ac_metrics_open(const struct ac_app *app, const char *prog)
 	close(fd);
 	seg = s;
 	return 0;
-}
-
-/* Exposition ---------------------------------------------------------- */
-
-struct buf {
-	char	*p;
-	size_t	 len, cap;
-	int	 nomem;
-};
-
-static void
-bprintf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-bprintf(struct buf *b, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 n;
-	char	*np;
-
-	if (b->nomem)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->nomem = 1;
-			return;
-		}
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		if ((np = realloc(b->p, b->cap * 2 + (size_t)n)) == NULL) {
-			b->nomem = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = b->cap * 2 + (size_t)n;
-	}
-}
-
-static void
-head(struct buf *b, const char *name, const char *type, const char *help)
-{
-
-	bprintf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-/* One histogram series; labels is "" or `a="b",` (trailing comma). */
-static void
-hist_out(struct buf *b, const char *name, const char *labels, enum hist h,
-    const double *le, size_t n)
-{
-	uint64_t	 cum = 0, v;
-	size_t		 i;
-
-	for (i = 0; i <= n; i++) {
-		v = LOAD(seg->h[h].b[i]);
-		cum += v;
-		if (i < n)
-			bprintf(b, "%s_bucket{%sle=\"%g\"} %llu\n", name,
-			    labels, le[i], (unsigned long long)cum);
-		else
-			bprintf(b, "%s_bucket{%sle=\"+Inf\"} %llu\n", name,
-			    labels, (unsigned long long)cum);
-	}
-	i = strlen(labels);
-	bprintf(b, "%s_sum%s%.*s%s %.9f\n", name, i ? "{" : "",
-	    i ? (int)i - 1 : 0, labels, i ? "}" : "",
-	    (double)LOAD(seg->h[h].sum_ns) / 1e9);
-	bprintf(b, "%s_count%s%.*s%s %llu\n", name, i ? "{" : "",
-	    i ? (int)i - 1 : 0, labels, i ? "}" : "",
-	    (unsigned long long)cum);
-}
-
-/* A counter by reason: every reason seen, in the table's order. */
-static void
-by_reason(struct buf *b, const char *name, const char *label,
-    const uint64_t *v, int with_ok)
-{
-	size_t	 i;
-
-	for (i = with_ok ? 0 : 1; i < AC_REASON__MAX; i++)
-		if (LOAD(v[i]) > 0)
-			bprintf(b, "%s{%s=\"%s\"} %llu\n", name, label,
-			    ac_reason_str((enum ac_reason)i),
-			    (unsigned long long)LOAD(v[i]));
-}
-
-static int
-gauge_row(void *arg, size_t n, const struct ac_dbval *v)
-{
-
-	if (n >= 1 && v[0].type == AC_DB_INT)
-		*(int64_t *)arg = v[0].i;
-	else if (n >= 1 && v[0].type == AC_DB_TEXT && v[0].s != NULL)
-		*(int64_t *)arg = strtoll(v[0].s, NULL, 10);
-	return 1;
-}
-
-/*
- * The database gauges: at most once a minute for the whole program
- * (whichever process a scrape lands on first), never on a request's
- * path.  Table size: SQLite's dbstat over the session tables; on
- * PostgreSQL pg_total_relation_size.
- */
-static void
-db_gauges(const struct ac_app *app)
-{
-	struct ac_store	*st = NULL;
-	struct ac_dbval	 p[1];
-	char		 err[256];
-	int64_t		 now = (int64_t)time(NULL), bytes = -1, active = -1;
-	int		 zero = 0;
-
-	if (now - LOAD(seg->gauges_at) < 60 ||
-	    !__atomic_compare_exchange_n(&seg->gauges_busy, &zero, 1, 0,
-	    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-		return;
-	if (ac_store_open(app, 1, &st, err, sizeof(err)) != AC_OK) {
-		ac_log(AC_LOG_DEBUG, "event=metrics_db_gauges error=\"%s\"",
-		    err);
-		goto out;
-	}
-	p[0] = AC_DBI(now);
-	if (ac_db_exec(st, "SELECT COUNT(*) FROM sessions WHERE revoked IS "
-	    "NULL AND expires > $1", p, 1, gauge_row, &active, NULL) != AC_OK)
-		active = -1;
-	if (st->ops == &ac_store_sqlite) {
-		if (ac_db_exec(st, "SELECT SUM(pgsize) FROM dbstat WHERE name "
-		    "IN ('sessions', 'refresh_tokens')", NULL, 0, gauge_row,
-		    &bytes, NULL) != AC_OK)
-			bytes = -1;
-	} else if (ac_db_exec(st, "SELECT pg_total_relation_size('sessions') "
-	    "+ pg_total_relation_size('refresh_tokens')", NULL, 0, gauge_row,
-	    &bytes, NULL) != AC_OK)
-		bytes = -1;
-	__atomic_store_n(&seg->sessions_bytes, bytes, __ATOMIC_RELAXED);
-	__atomic_store_n(&seg->active_sessions, active, __ATOMIC_RELAXED);
-	__atomic_store_n(&seg->gauges_at, now, __ATOMIC_RELAXED);
-out:
-	ac_store_close(st);
-	__atomic_store_n(&seg->gauges_busy, 0, __ATOMIC_RELEASE);
-}
-
-/* The JWKS cache file's figures: keys in the set, last good fetch. */
-static void
-jwks_figures(const struct ac_app *app, long *keys, int64_t *fetched)
-{
-	size_t	 i;
-
-	*keys = 0;
-	*fetched = 0;
-	ac_keys_lock(app);
-	for (i = 0; i < app->keys.nkeys; i++)
-		if (app->keys.keys[i].remote)
-			(*keys)++;
-	ac_keys_unlock(app);
-	ac_jwks_fetched(&app->cfg, fetched, NULL, 0);
-}
-
-char *
-ac_metrics_text(const struct ac_app *app, size_t *len)
-{
-	struct buf	 b = { NULL, 0, 4096, 0 };
-	char		 lab[64];
-	long		 jkeys;
-	int64_t		 fetched, v;
-	size_t		 i;
-
-	if (seg == NULL || (b.p = malloc(b.cap)) == NULL)
-		return NULL;
-	if (needs & AC_NEEDS_DB)
-		db_gauges(app);
-
-	head(&b, "auth_validation_seconds", "histogram",
-	    "Time to validate a request's credentials, by method and result.");
-	hist_out(&b, "auth_validation_seconds", "method=\"jwt\",result=\"ok\",",
-	    H_VALID_JWT_OK, valid_le, nitems(valid_le));
-	hist_out(&b, "auth_validation_seconds",
-	    "method=\"jwt\",result=\"refused\",", H_VALID_JWT_REFUSED,
-	    valid_le, nitems(valid_le));
-	hist_out(&b, "auth_validation_seconds",
-	    "method=\"session\",result=\"ok\",", H_VALID_SESSION_OK,
-	    valid_le, nitems(valid_le));
-	hist_out(&b, "auth_validation_seconds",
-	    "method=\"session\",result=\"refused\",", H_VALID_SESSION_REFUSED,
-	    valid_le, nitems(valid_le));
-	head(&b, "auth_refusals_total", "counter",
-	    "Credentials refused, by reason code.");
-	by_reason(&b, "auth_refusals_total", "reason", seg->refusals, 0);
-
-	head(&b, "token_refresh_total", "counter",
-	    "Refresh-token rotations asked for.");
-	bprintf(&b, "token_refresh_total %llu\n",
-	    (unsigned long long)LOAD(seg->refresh_total));
-	head(&b, "token_refresh_errors_total", "counter",
-	    "Refresh-token rotations refused or failed, by reason code.");
-	by_reason(&b, "token_refresh_errors_total", "reason",
-	    seg->refresh_errors, 0);
-	head(&b, "token_refresh_duration_seconds", "histogram",
-	    "Time to answer a refresh-token rotation.");
-	hist_out(&b, "token_refresh_duration_seconds", "", H_REFRESH, dur_le,
-	    nitems(dur_le));
-
-	head(&b, "auth_logins_total", "counter",
-	    "Logins, by result: ok or the reason code.");
-	by_reason(&b, "auth_logins_total", "result", seg->logins, 1);
-	head(&b, "auth_logouts_total", "counter", "Logouts that revoked a "
-	    "session.");
-	bprintf(&b, "auth_logouts_total %llu\n",
-	    (unsigned long long)LOAD(seg->logouts));
-	head(&b, "auth_signups_total", "counter", "Accounts created by "
-	    "signup.");
-	bprintf(&b, "auth_signups_total %llu\n",
-	    (unsigned long long)LOAD(seg->signups));
-
-	head(&b, "auth_db_queries_total", "counter", "Database statements, "
-	    "by the authentication method they served (other: the rest).");
-	for (i = 0; i < AC_DBQ__MAX; i++)
-		bprintf(&b, "auth_db_queries_total{method=\"%s\"} %llu\n",
-		    i == AC_DBQ_JWT ? "jwt" : i == AC_DBQ_SESSION ? "session" :
-		    "other", (unsigned long long)LOAD(seg->dbq[i]));
-	head(&b, "auth_db_errors_total", "counter", "Database statements "
-	    "that failed (unavailable, timeout, internal).");
-	bprintf(&b, "auth_db_errors_total %llu\n",
-	    (unsigned long long)LOAD(seg->dberr));
-	if (needs & AC_NEEDS_DB) {
-		/*
-		 * In bytes, the base unit promtool's lint asks for; the
-		 * rules record the quickstart's user_sessions_table_size_mb.
-		 */
-		head(&b, "user_sessions_table_size_bytes", "gauge", "Size of "
-		    "the session and refresh-token tables (at most a minute "
-		    "old).");
-		v = LOAD(seg->sessions_bytes);
-		if (v >= 0)
-			bprintf(&b, "user_sessions_table_size_bytes %lld\n",
-			    (long long)v);
-		head(&b, "auth_active_sessions", "gauge", "Sessions neither "
-		    "revoked nor expired (at most a minute old).");
-		v = LOAD(seg->active_sessions);
-		if (v >= 0)
-			bprintf(&b, "auth_active_sessions %lld\n",
-			    (long long)v);
-	}
-
-	if (app->cfg.jwks_url != NULL) {
-		jwks_figures(app, &jkeys, &fetched);
-		head(&b, "jwks_cache_hits_total", "counter", "Token kids found "
-		    "in the key set.");
-		bprintf(&b, "jwks_cache_hits_total %llu\n",
-		    (unsigned long long)LOAD(seg->jwks_hits));
-		head(&b, "jwks_cache_misses_total", "counter", "Token kids not "
-		    "in the key set (each may ask the provider again).");
-		bprintf(&b, "jwks_cache_misses_total %llu\n",
-		    (unsigned long long)LOAD(seg->jwks_misses));
-		head(&b, "jwks_fetch_total", "counter", "Fetches of JWKS_URL, by "
-		    "result.");
-		bprintf(&b, "jwks_fetch_total{result=\"ok\"} %llu\n"
-		    "jwks_fetch_total{result=\"error\"} %llu\n",
-		    (unsigned long long)LOAD(seg->jwks_fetch[0]),
-		    (unsigned long long)LOAD(seg->jwks_fetch[1]));
-		head(&b, "jwks_keys", "gauge", "Keys of the provider's set in "
-		    "use.");
-		bprintf(&b, "jwks_keys %ld\n", jkeys);
-		head(&b, "jwks_last_success_timestamp_seconds", "gauge",
-		    "When the provider's set was last fetched.");
-		bprintf(&b, "jwks_last_success_timestamp_seconds %lld\n",
-		    (long long)fetched);
-	}
-
-	head(&b, "http_requests_total", "counter", "Requests answered, by "
-	    "program and status code.");
-	for (i = 100; i < NSTATUS; i++)
-		if (LOAD(seg->http[i]) > 0)
-			bprintf(&b, "http_requests_total{program=\"%s\","
-			    "code=\"%zu\"} %llu\n", segprog, i,
-			    (unsigned long long)LOAD(seg->http[i]));
-	head(&b, "http_request_duration_seconds", "histogram",
-	    "Time from a request's arrival to its answer, by program.");
-	snprintf(lab, sizeof(lab), "program=\"%s\",", segprog);
-	hist_out(&b, "http_request_duration_seconds", lab, H_HTTP, dur_le,
-	    nitems(dur_le));
-
-	head(&b, "process_start_time_seconds", "gauge", "When these figures "
-	    "started (the program's first process, since the figures file "
-	    "was made).");
-	bprintf(&b, "process_start_time_seconds %lld\n",
-	    (long long)seg->created);
-	head(&b, "auth_build_info", "gauge", "The suite's version.");
-	bprintf(&b, "auth_build_info{version=\"%s\"} 1\n", VERSION);
-	if (b.nomem) {
-		free(b.p);
-		return NULL;
-	}
-	*len = b.len;
-	return b.p;
 }

@@ -9,12 +9,17 @@
  *   TTL; else 503 naming what is not ready) and GET /metrics
  *   (METRICS_PATH, METRICS_ENABLED, METRICS_ALLOW), none of which needs a
  *   token or is logged at info;
- * - the audit trail: one info line per security event (ac_audit);
- * - the start-up checks of operations: JWKS_REQUIRED, the metrics file.
+ * - the start-up checks of operations: JWKS_REQUIRED (ac_ops_start,
+ *   before the socket), the metrics file (ac_ops_listen, once the
+ *   listening socket is known and before any worker is forked, so that
+ *   every worker of the program maps the same figures).
  *
  * The engine calls ac_ops_begin, ac_ops_route and ac_ops_end around each
- * request, on the thread that runs it; the per-request state here is
- * that thread's.  Figures are kept by metrics.c.
+ * request, on the thread that runs it (the event loop's, or the pool
+ * thread's that took it); the per-request state here is that thread's.
+ * ac_ops_class sends /readyz and the metrics path of a program with a
+ * database to a pool thread, so a slow database never holds the loop.
+ * Figures are kept by metrics.c, the audit lines by audit.c.
  */
 #include "config.h"
 
@@ -38,12 +43,12 @@
 
 struct opsreq {
 	char		 rid[RID_MAX + 1];
-	char		 remote[64];
 	uint64_t	 t0;
 	int		 quiet;		/* an operations path: log at debug */
 };
 
 static __thread struct opsreq cur;
+static char		 opsprog[32] = "auth";
 static uint32_t		 rid_prefix;
 static pid_t		 rid_pid;
 static uint64_t		 rid_count;
@@ -81,7 +86,8 @@ ac_ops_begin(struct ac_req *r)
 {
 	const char	*h = ac_req_param(r, "HTTP_X_REQUEST_ID");
 
-	cur.t0 = ac_metrics_clock();
+	/* From its arrival: a pool's request waited in the queue. */
+	cur.t0 = r->arrived != 0 ? r->arrived : ac_metrics_clock();
 	cur.quiet = 0;
 	if (rid_ok(h))
 		memcpy(cur.rid, h, strlen(h) + 1);
@@ -89,8 +95,7 @@ ac_ops_begin(struct ac_req *r)
 		snprintf(cur.rid, sizeof(cur.rid), "%08x%08llx", prefix(),
 		    (unsigned long long)__atomic_add_fetch(&rid_count, 1,
 		    __ATOMIC_RELAXED));
-	ac_log_clean(cur.remote, sizeof(cur.remote),
-	    ac_req_param(r, "REMOTE_ADDR"));
+	ac_audit_remote(ac_req_param(r, "REMOTE_ADDR"));
 	ac_log_context(cur.rid);
 	ac_req_header(r, "X-Request-Id", cur.rid);
 }
@@ -116,63 +121,8 @@ ac_ops_end(struct ac_req *r, int status)
 	(void)r;
 	ac_metrics_http(status, cur.t0);
 	ac_log_context(NULL);
+	ac_audit_remote(NULL);
 	cur.rid[0] = '\0';
-	cur.remote[0] = '\0';
-}
-
-/* Audit ---------------------------------------------------------------- */
-
-static const char *const actions[AC_AUDIT__MAX] = {
-	[AC_AUDIT_LOGIN] = "login",
-	[AC_AUDIT_SIGNUP] = "signup",
-	[AC_AUDIT_LOGOUT] = "logout",
-	[AC_AUDIT_SESSION_REVOKE] = "session_revoked",
-	[AC_AUDIT_REFRESH_REUSE] = "refresh_token_reused",
-	[AC_AUDIT_PASSWORD_CHANGE] = "password_changed",
-	[AC_AUDIT_USER_DISABLE] = "user_disabled",
-	[AC_AUDIT_USER_ENABLE] = "user_enabled",
-	[AC_AUDIT_KEY_ROTATE] = "key_rotated",
-	[AC_AUDIT_KEY_RETIRE] = "key_retired",
-	[AC_AUDIT_KEYS_RELOAD] = "keys_reloaded",
-	[AC_AUDIT_CONFIG_RELOAD] = "config_reloaded",
-};
-
-void
-ac_audit(enum ac_audit ev, enum ac_reason rc, const char *user,
-    const char *session, const char *fmt, ...)
-{
-	char	 u[80], s[48], extra[256] = "";
-	va_list	 ap;
-
-	switch (ev) {
-	case AC_AUDIT_LOGIN:
-		ac_metrics_login(rc);
-		break;
-	case AC_AUDIT_SIGNUP:
-		if (rc == AC_OK)
-			ac_metrics_signup();
-		break;
-	case AC_AUDIT_LOGOUT:
-		if (rc == AC_OK)
-			ac_metrics_logout();
-		break;
-	default:
-		break;
-	}
-	if ((unsigned)ev >= AC_AUDIT__MAX)
-		return;
-	ac_log_clean(u, sizeof(u), user != NULL && *user != '\0' ? user : "-");
-	ac_log_clean(s, sizeof(s), session != NULL && *session != '\0' ?
-	    session : "-");
-	if (fmt != NULL) {
-		extra[0] = ' ';
-		va_start(ap, fmt);
-		vsnprintf(extra + 1, sizeof(extra) - 1, fmt, ap);
-		va_end(ap);
-	}
-	ac_log(AC_LOG_INFO, "event=audit action=%s result=%s user=%s "
-	    "session=%s remote=%s%s", actions[ev], ac_reason_str(rc), u, s,
-	    cur.remote[0] != '\0' ? cur.remote : "-", extra);
 }
 
 /* Health, readiness, metrics ----------------------------------------- */
@@ -367,6 +317,29 @@ metrics(struct ac_req *r, const struct ac_app *app, enum ac_reason *rc)
 	return 1;
 }
 
+/* 1 when the request may be an operations path (never an authorization). */
+static int
+ops_candidate(struct ac_req *r)
+{
+	const char	*role = ac_req_param(r, "FCGI_ROLE");
+
+	return r->path[0] == '/' && (role == NULL ||
+	    strcmp(role, "AUTHORIZER") != 0) &&
+	    ac_req_param(r, "AUTH_REQUEST") == NULL;
+}
+
+enum ac_class
+ac_ops_class(struct ac_req *r, const struct ac_app *app)
+{
+
+	if (!(ac_ops_needed() & AC_NEEDS_DB) || !ops_candidate(r))
+		return AC_INLINE;
+	if (strcmp(r->path, "/readyz") == 0 || (ac_metrics_enabled() &&
+	    strcmp(r->path, app->cfg.metrics_path) == 0))
+		return AC_POOL;
+	return AC_INLINE;
+}
+
 int
 ac_ops_route(struct ac_req *r, const struct ac_app *app, enum ac_reason *rc)
 {
@@ -433,12 +406,20 @@ ac_ops_start(const struct ac_app *app, const char *prog, char *buf,
 		    c->jwks_ttl);
 		return buf;
 	}
-	if (c->metrics && ac_metrics_open(app, prog) == -1) {
-		snprintf(buf, n, "METRICS_ENABLED: the metrics file cannot be "
-		    "opened (see the line above); set METRICS_FILE or "
-		    "METRICS_ENABLED=false");
-		return buf;
+	snprintf(opsprog, sizeof(opsprog), "%s", prog);
+	return NULL;
+}
+
+int
+ac_ops_listen(const struct ac_app *app, int lfd)
+{
+
+	if (app->cfg.metrics && ac_metrics_open(app, opsprog, lfd) == -1) {
+		ac_log(AC_LOG_ERROR, "event=config_invalid problem=\"METRICS_"
+		    "ENABLED: the metrics file cannot be opened (see the line "
+		    "above); set METRICS_FILE or METRICS_ENABLED=false\"");
+		return -1;
 	}
 	(void)prefix();
-	return NULL;
+	return 0;
 }

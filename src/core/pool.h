@@ -8,6 +8,7 @@
 #define AC_POOL_H
 
 #include <pthread.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "fcgi.h"
@@ -32,6 +33,7 @@ struct ac_job {
 	struct ac_buf	 body;
 	struct ac_buf	 out;		/* the sealed records of the answer */
 	struct timespec	 queued;	/* CLOCK_MONOTONIC */
+	uint64_t	 arrived;	/* ac_metrics_clock() when queued */
 };
 
 /* Where finished jobs go: a list under a lock, and an eventfd. */

@@ -141,6 +141,8 @@ ac_route_class(struct ac_req *r, const struct ac_route *routes,
 	authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
 	if (fill_path(r) == -1)
 		return AC_INLINE;
+	if (ac_ops_class(r, r->app) != AC_INLINE)
+		return AC_POOL;
 	for (i = 0; i < nroutes; i++)
 		if (match(r, routes[i].pattern, scratch) &&
 		    method_fits(&routes[i], m, authorizer))

@@ -390,12 +390,21 @@ ac_http_serve(struct ac_app *app, const struct ac_route *routes,
 	const char	*path = argsocket != NULL ? argsocket : app->cfg.socket;
 
 	signal(SIGPIPE, SIG_IGN);
-	if ((lfd = listener(app, &src)) == -1)
-		return src == SRC_CGI ? serve_cgi(app, routes, nroutes) : -1;
+	if ((lfd = listener(app, &src)) == -1) {
+		if (src != SRC_CGI || ac_ops_listen(app, -1) == -1)
+			return -1;
+		return serve_cgi(app, routes, nroutes);
+	}
 	if ((fl = fcntl(lfd, F_GETFL)) == -1 ||
 	    fcntl(lfd, F_SETFL, fl | O_NONBLOCK) == -1)
 		return -1;
 	raise_nofile(app->cfg.max_conns);
+	/* Before the fork: every worker maps the same figures. */
+	if (ac_ops_listen(app, lfd) == -1) {
+		if (src == SRC_PATH)
+			unlink(path);
+		return -1;
+	}
 	if ((n = app->cfg.workers) == 0)
 		n = src == SRC_STDIN ? 1 : sysconf(_SC_NPROCESSORS_ONLN);
 	if (n < 1)

@@ -320,9 +320,10 @@ ti_nginx_conf()
 		ti_nginx_head "$d"
 		# Front-end limits (as etc/nginx/jwt-auth.conf; ti_nginx_head
 		# gives nginx room for many idle or slow clients): short header
-		# and body timeouts, requests in progress per address capped.
-		echo "	client_header_timeout 10s;"
-		echo "	client_body_timeout 10s;"
+		# and body timeouts (TI_CLIENT_TIMEOUT, 10 s), requests in
+		# progress per address capped (TI_CONN_PER_ADDR, 512).
+		echo "	client_header_timeout ${TI_CLIENT_TIMEOUT:-10}s;"
+		echo "	client_body_timeout ${TI_CLIENT_TIMEOUT:-10}s;"
 		echo "	send_timeout 10s;"
 		echo "	keepalive_timeout 30s;"
 		echo "	reset_timedout_connection on;"

@@ -1,36 +1,56 @@
 #!/bin/sh
 # ops_metrics.sh: /metrics of `verify` running as 2 worker processes
-# (spawn-fcgi -F 2) behind nginx.  After N requests spread over both
-# processes (each answer's generated X-Request-Id starts with its
-# process's own prefix, so the test sees that both served), one scrape
-# counts them exactly, for the whole program; `promtool check metrics`
-# accepts the scrape; a worker killed with SIGKILL takes nothing with it;
-# METRICS_ALLOW refuses other addresses; /healthz needs no token.
+# (AUTH_WORKERS=2: a supervisor that maps the figures file, then forks
+# the workers) behind nginx.  N requests in two rounds, the workers of
+# the first round killed and restarted by the supervisor before the
+# second (each answer's generated X-Request-Id starts with its process's
+# own prefix, so the test sees that different processes served); one
+# scrape counts them exactly, for the whole program; `promtool check
+# metrics` accepts the scrape; a worker killed with SIGKILL takes
+# nothing with it; METRICS_ALLOW refuses other addresses; /healthz needs
+# no token.  The figures file is the default one (no METRICS_FILE), under
+# TMPDIR and named after the program, configuration and socket.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 here=$(dirname "$0")
 . "$here/lib.sh"
 
 ti_init
-ti_need nginx promtool
+ti_need nginx promtool pgrep
 ti_key "$T/jwt.key" HS256
 AUTH_CONFIG=$T/auth.conf
 export AUTH_CONFIG
 ti_config "$AUTH_CONFIG" JWT_ALGORITHM=HS256 "JWT_SECRET_FILE=$T/jwt.key" \
-    METRICS_ENABLED=true "METRICS_FILE=$T/verify.metrics" AUTH_THREADS=4
+    METRICS_ENABLED=true
 good=$(ti_issue "$AUTH_CONFIG" --sub alice) || exit 99
 bad=$(ti_flip_last "$good")
-ti_spawn verify "$top_builddir/cgi-bin/verify" 2
+mkdir -p "$T/tmp"
+TMPDIR=$T/tmp AUTH_SOCKET=$T/verify.sock AUTH_WORKERS=2 \
+    "$top_builddir/cgi-bin/verify" 2>>"$T/verify.log" &
+VERIFY_PID=$!
+ti_track $VERIFY_PID
+# workers: waits until the supervisor has 2 workers; prints their pids.
+workers()
+{
+	local i
+
+	for i in $(seq 1 100); do
+		[ -S "$T/verify.sock" ] &&
+		    [ "$(pgrep -P $VERIFY_PID | wc -l)" -eq 2 ] && break
+		sleep 0.1
+	done
+	pgrep -P $VERIFY_PID
+}
+W1=$(workers)
 ti_route /verify verify
 ti_route /metrics verify
 ti_route /healthz verify
 ti_nginx
 
-# N1 good and N2 refused verifications, 16 at a time.
-N1=150
-N2=50
-# 16 client threads with kept connections; nginx opens as many to the
-# program, so both processes accept some.  Prints "STATUS RID" per answer.
-/usr/bin/python3 - "$TI_PORT" "$good" "$bad" $N1 $N2 >"$T/answers" <<'PY'
+# load N1 N2: N1 good and N2 refused verifications, 16 at a time over
+# kept connections; "STATUS RID" per answer.
+load()
+{
+	/usr/bin/python3 - "$TI_PORT" "$good" "$bad" "$1" "$2" <<'PY'
 import http.client, sys, threading
 port, good, bad, n1, n2 = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 jobs = [good] * n1 + [bad] * n2
@@ -48,14 +68,35 @@ for t in ts: t.start()
 for t in ts: t.join()
 print("\n".join(out))
 PY
+}
+N1=150
+N2=50
+load 100 30 >"$T/answers1"
+# Both workers die; the supervisor starts two new ones.
+kill -KILL $W1
+for i in $(seq 1 100); do
+	W2=$(pgrep -P $VERIFY_PID | sort)
+	[ "$(echo "$W2" | wc -w)" -eq 2 ] &&
+	    [ -z "$(echo "$W1" | grep -xF "$W2")" ] && break
+	sleep 0.1
+done
+load $((N1 - 100)) $((N2 - 30)) >"$T/answers2"
+cat "$T/answers1" "$T/answers2" >"$T/answers"
 awk '{ print $1 }' "$T/answers" >"$T/codes"
 TI_CASE=load
 ti_expect_true "$N1 answers 200" test "$(grep -c '^200$' "$T/codes")" -eq $N1
 ti_expect_true "$N2 answers 401" test "$(grep -c '^401$' "$T/codes")" -eq $N2
-# Both processes served: two id prefixes (8 hex digits each).
-awk '{ print substr($2, 1, 8) }' "$T/answers" | sort -u >"$T/prefixes"
-ti_expect_true "requests spread over both processes ($(wc -l <"$T/prefixes") prefixes)" \
-    test "$(wc -l <"$T/prefixes")" -eq 2
+ti_expect_true "the workers were replaced ($W1 -> $(echo $W2))" \
+    test -z "$(echo "$W1" | grep -xF "$W2")"
+# Different processes served the rounds: id prefixes (8 hex digits).
+for r in 1 2; do
+	awk '{ print substr($2, 1, 8) }' "$T/answers$r" | sort -u >"$T/prefixes$r"
+done
+ti_expect_true "each round has its processes ($(cat "$T/prefixes1" | wc -l) and $(cat "$T/prefixes2" | wc -l) prefixes), none in both" \
+    test -s "$T/prefixes1" -a -s "$T/prefixes2" -a \
+    -z "$(comm -12 "$T/prefixes1" "$T/prefixes2")"
+ti_expect_true "the figures file is under TMPDIR, 0600" \
+    sh -c "ls -l '$T/tmp'/jwt-auth-suite-*/metrics-verify-* | grep -q '^-rw-------'"
 
 # metric NAME{LABELS}: its value in the last scrape, or "absent".
 metric()
@@ -95,7 +136,7 @@ else
 fi
 
 # One worker dies: what it counted stays (the figures live in the file).
-kill -KILL "$(awk '{ print $1; exit }' "$T/verify.pid")"
+kill -KILL $(pgrep -P $VERIFY_PID | head -1)
 sleep 0.2
 ti_request "scrape after SIGKILL" /metrics
 ti_expect_status 200

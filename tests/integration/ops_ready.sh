@@ -107,12 +107,12 @@ audit rid-signup "action=signup result=ok user=$BOB session=- remote=127\.0\.0\.
 
 # Rotate R1 to R2, then present R1 again: reuse, the family goes.
 ti_request rotate /api/auth/refresh -X POST -H "Cookie: refreshToken=$R1" \
-    -H 'X-Request-Id: rid-rotate'
+    -H "Sec-Fetch-Site: same-origin" -H 'X-Request-Id: rid-rotate'
 ti_expect_status 200
 R2=$(cookie_tok)
 sleep 1.1	# past REFRESH_GRACE_SECONDS=0 (whole seconds)
 ti_request reuse /api/auth/refresh -X POST -H "Cookie: refreshToken=$R1" \
-    -H 'X-Request-Id: rid-reuse'
+    -H "Sec-Fetch-Site: same-origin" -H 'X-Request-Id: rid-reuse'
 ti_expect_status 401
 audit rid-reuse "action=refresh_token_reused result=refresh_token_reused user=$ALICE session=$SID remote=127\.0\.0\.1 family=revoked"
 
@@ -128,7 +128,7 @@ ti_expect_status 204
 audit rid-revoke "action=session_revoked result=ok user=$ALICE session=$SID3 remote=127\.0\.0\.1 "
 SID2=$(sid_of "$AT2")
 ti_request logout /api/auth/logout -X POST -H "Cookie: refreshToken=$R3" \
-    -H 'X-Request-Id: rid-logout'
+    -H "Sec-Fetch-Site: same-origin" -H 'X-Request-Id: rid-logout'
 ti_expect_status 204
 audit rid-logout "action=logout result=ok user=- session=$SID2 remote=127\.0\.0\.1 "
 

@@ -3,7 +3,7 @@
 # Debian's promtool: `promtool check rules`, `promtool test rules` (a
 # firing and a quiet case for every alert), every PromQL expression of
 # the dashboard through `promtool check rules` too, and every metric name
-# they use is one the programs export (src/core/metrics.c).
+# they use is one the programs export (src/core/scrape.c).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 here=$(dirname "$0")
 . "$here/lib.sh"
@@ -66,6 +66,6 @@ for m in $(cat "$rules" "$T/dash.rules.yml" | grep -v '^ *- record:' |
     sed -E 's/^[^a-z]//; s/_(bucket|count|sum)$//' | sort -u); do
 	case " $(echo $recorded) " in *" $m "*) continue ;; esac
 	ti_expect_true "metric $m exported" \
-	    grep -q "\"$m\"" "$top_srcdir/src/core/metrics.c"
+	    grep -q "\"$m\"" "$top_srcdir/src/core/scrape.c"
 done
 ti_done

@@ -1,0 +1,82 @@
+/*
+ * audit.c: the audit trail: one info line per security event (login,
+ * signup, logout, session revocation, refresh-token reuse, password
+ * change, a user disabled or enabled, key rotation, retirement and
+ * reload), with the user and session where known and the client
+ * address, and the event's counter.  Never a token, cookie, password or
+ * secret: callers pass ids only.  The client address is the calling
+ * thread's request's (ops.c sets it around each request).
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ac.h"
+#include "extern.h"
+
+static __thread char	 remote[64];	/* the request's client, cleaned */
+
+void
+ac_audit_remote(const char *addr)
+{
+
+	if (addr == NULL)
+		remote[0] = '\0';
+	else
+		ac_log_clean(remote, sizeof(remote), addr);
+}
+
+static const char *const actions[AC_AUDIT__MAX] = {
+	[AC_AUDIT_LOGIN] = "login",
+	[AC_AUDIT_SIGNUP] = "signup",
+	[AC_AUDIT_LOGOUT] = "logout",
+	[AC_AUDIT_SESSION_REVOKE] = "session_revoked",
+	[AC_AUDIT_REFRESH_REUSE] = "refresh_token_reused",
+	[AC_AUDIT_PASSWORD_CHANGE] = "password_changed",
+	[AC_AUDIT_USER_DISABLE] = "user_disabled",
+	[AC_AUDIT_USER_ENABLE] = "user_enabled",
+	[AC_AUDIT_KEY_ROTATE] = "key_rotated",
+	[AC_AUDIT_KEY_RETIRE] = "key_retired",
+	[AC_AUDIT_KEYS_RELOAD] = "keys_reloaded",
+	[AC_AUDIT_CONFIG_RELOAD] = "config_reloaded",
+};
+
+void
+ac_audit(enum ac_audit ev, enum ac_reason rc, const char *user,
+    const char *session, const char *fmt, ...)
+{
+	char	 u[80], s[48], extra[256] = "";
+	va_list	 ap;
+
+	switch (ev) {
+	case AC_AUDIT_LOGIN:
+		ac_metrics_login(rc);
+		break;
+	case AC_AUDIT_SIGNUP:
+		if (rc == AC_OK)
+			ac_metrics_signup();
+		break;
+	case AC_AUDIT_LOGOUT:
+		if (rc == AC_OK)
+			ac_metrics_logout();
+		break;
+	default:
+		break;
+	}
+	if ((unsigned)ev >= AC_AUDIT__MAX)
+		return;
+	ac_log_clean(u, sizeof(u), user != NULL && *user != '\0' ? user : "-");
+	ac_log_clean(s, sizeof(s), session != NULL && *session != '\0' ?
+	    session : "-");
+	if (fmt != NULL) {
+		extra[0] = ' ';
+		va_start(ap, fmt);
+		vsnprintf(extra + 1, sizeof(extra) - 1, fmt, ap);
+		va_end(ap);
+	}
+	ac_log(AC_LOG_INFO, "event=audit action=%s result=%s user=%s "
+	    "session=%s remote=%s%s", actions[ev], ac_reason_str(rc), u, s,
+	    remote[0] != '\0' ? remote : "-", extra);
+}

@@ -1,0 +1,69 @@
+/*
+ * metrics.h: the layout of the figures file, shared by metrics.c (which
+ * maps it and counts) and scrape.c (which reads it for a scrape).
+ */
+#ifndef AC_METRICS_H
+#define AC_METRICS_H
+
+#include <stdint.h>
+
+#define MET_MAGIC	0x31544d2d48545541ULL	/* "AUTH-MT1" */
+#define NBUCKETS	16
+
+/* Histograms: validation has its own buckets (5 us to 100 ms). */
+enum hist {
+	H_VALID_JWT_OK = 0,
+	H_VALID_JWT_REFUSED,
+	H_VALID_SESSION_OK,
+	H_VALID_SESSION_REFUSED,
+	H_REFRESH,
+	H_HTTP,
+	H__MAX
+};
+
+static const double valid_le[] = {
+	0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005,
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1
+};
+static const double dur_le[] = {
+	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+	0.1, 0.25, 0.5, 1, 2.5, 5
+};
+struct hist_data {
+	uint64_t	 b[NBUCKETS];	/* b[n] for n = nitems(le): +Inf */
+	uint64_t	 sum_ns;
+};
+
+#define NSTATUS	600
+
+struct seg {
+	uint64_t	 magic;
+	uint64_t	 size;		/* sizeof(struct seg): the layout */
+	int64_t		 created;	/* Unix time the figures start from */
+	struct hist_data h[H__MAX];
+	uint64_t	 refusals[AC_REASON__MAX];
+	uint64_t	 refresh_total;
+	uint64_t	 refresh_errors[AC_REASON__MAX];
+	uint64_t	 logins[AC_REASON__MAX];	/* [AC_OK]: success */
+	uint64_t	 logouts;
+	uint64_t	 signups;
+	uint64_t	 dbq[AC_DBQ__MAX];
+	uint64_t	 dberr;
+	uint64_t	 jwks_hits;
+	uint64_t	 jwks_misses;
+	uint64_t	 jwks_fetch[2];		/* ok, error */
+	uint64_t	 http[NSTATUS];
+	/* Database gauges, refreshed by a scrape at most once a minute. */
+	int64_t		 gauges_at;
+	int64_t		 sessions_bytes;
+	int64_t		 active_sessions;
+	int		 gauges_busy;
+};
+
+#define MLOAD(f)	__atomic_load_n(&(f), __ATOMIC_RELAXED)
+
+/* The mapped figures (NULL: metrics off) and the program's name. */
+struct seg	*ac_metrics_seg(void);
+const char	*ac_metrics_prog(void);
+
+#endif /* !AC_METRICS_H */

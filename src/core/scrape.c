@@ -1,0 +1,319 @@
+/*
+ * scrape.c: the text a scrape of METRICS_PATH answers (Prometheus
+ * exposition format 0.0.4), read from the figures file that every
+ * process of the program maps (metrics.c): cumulative histogram buckets
+ * summed here, counters by reason, and the database gauges, computed at
+ * most once a minute for the whole program by whichever scrape comes
+ * first, never on a request's path.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ac.h"
+#include "extern.h"
+#include "metrics.h"
+
+struct buf {
+	char	*p;
+	size_t	 len, cap;
+	int	 nomem;
+};
+
+static void
+bprintf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+bprintf(struct buf *b, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+	char	*np;
+
+	if (b->nomem)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->nomem = 1;
+			return;
+		}
+		if ((size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		if ((np = realloc(b->p, b->cap * 2 + (size_t)n)) == NULL) {
+			b->nomem = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = b->cap * 2 + (size_t)n;
+	}
+}
+
+static void
+head(struct buf *b, const char *name, const char *type, const char *help)
+{
+
+	bprintf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* One histogram series; labels is "" or `a="b",` (trailing comma). */
+static void
+hist_out(struct buf *b, struct seg *seg, const char *name,
+    const char *labels, enum hist h, const double *le, size_t n)
+{
+	uint64_t	 cum = 0, v;
+	size_t		 i;
+
+	for (i = 0; i <= n; i++) {
+		v = MLOAD(seg->h[h].b[i]);
+		cum += v;
+		if (i < n)
+			bprintf(b, "%s_bucket{%sle=\"%g\"} %llu\n", name,
+			    labels, le[i], (unsigned long long)cum);
+		else
+			bprintf(b, "%s_bucket{%sle=\"+Inf\"} %llu\n", name,
+			    labels, (unsigned long long)cum);
+	}
+	i = strlen(labels);
+	bprintf(b, "%s_sum%s%.*s%s %.9f\n", name, i ? "{" : "",
+	    i ? (int)i - 1 : 0, labels, i ? "}" : "",
+	    (double)MLOAD(seg->h[h].sum_ns) / 1e9);
+	bprintf(b, "%s_count%s%.*s%s %llu\n", name, i ? "{" : "",
+	    i ? (int)i - 1 : 0, labels, i ? "}" : "",
+	    (unsigned long long)cum);
+}
+
+/* A counter by reason: every reason seen, in the table's order. */
+static void
+by_reason(struct buf *b, const char *name, const char *label,
+    const uint64_t *v, int with_ok)
+{
+	size_t	 i;
+
+	for (i = with_ok ? 0 : 1; i < AC_REASON__MAX; i++)
+		if (MLOAD(v[i]) > 0)
+			bprintf(b, "%s{%s=\"%s\"} %llu\n", name, label,
+			    ac_reason_str((enum ac_reason)i),
+			    (unsigned long long)MLOAD(v[i]));
+}
+
+static int
+gauge_row(void *arg, size_t n, const struct ac_dbval *v)
+{
+
+	if (n >= 1 && v[0].type == AC_DB_INT)
+		*(int64_t *)arg = v[0].i;
+	else if (n >= 1 && v[0].type == AC_DB_TEXT && v[0].s != NULL)
+		*(int64_t *)arg = strtoll(v[0].s, NULL, 10);
+	return 1;
+}
+
+/*
+ * The database gauges: at most once a minute for the whole program
+ * (whichever process a scrape lands on first), never on a request's
+ * path.  Table size: SQLite's dbstat over the session tables; on
+ * PostgreSQL pg_total_relation_size.
+ */
+static void
+db_gauges(struct seg *seg, const struct ac_app *app)
+{
+	struct ac_store	*st = NULL;
+	struct ac_dbval	 p[1];
+	char		 err[256];
+	int64_t		 now = (int64_t)time(NULL), bytes = -1, active = -1;
+	int		 zero = 0;
+
+	if (now - MLOAD(seg->gauges_at) < 60 ||
+	    !__atomic_compare_exchange_n(&seg->gauges_busy, &zero, 1, 0,
+	    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	if (ac_store_open(app, 1, &st, err, sizeof(err)) != AC_OK) {
+		ac_log(AC_LOG_DEBUG, "event=metrics_db_gauges error=\"%s\"",
+		    err);
+		goto out;
+	}
+	p[0] = AC_DBI(now);
+	if (ac_db_exec(st, "SELECT COUNT(*) FROM sessions WHERE revoked IS "
+	    "NULL AND expires > $1", p, 1, gauge_row, &active, NULL) != AC_OK)
+		active = -1;
+	if (st->ops == &ac_store_sqlite) {
+		if (ac_db_exec(st, "SELECT SUM(pgsize) FROM dbstat WHERE name "
+		    "IN ('sessions', 'refresh_tokens')", NULL, 0, gauge_row,
+		    &bytes, NULL) != AC_OK)
+			bytes = -1;
+	} else if (ac_db_exec(st, "SELECT pg_total_relation_size('sessions') "
+	    "+ pg_total_relation_size('refresh_tokens')", NULL, 0, gauge_row,
+	    &bytes, NULL) != AC_OK)
+		bytes = -1;
+	__atomic_store_n(&seg->sessions_bytes, bytes, __ATOMIC_RELAXED);
+	__atomic_store_n(&seg->active_sessions, active, __ATOMIC_RELAXED);
+	__atomic_store_n(&seg->gauges_at, now, __ATOMIC_RELAXED);
+out:
+	ac_store_close(st);
+	__atomic_store_n(&seg->gauges_busy, 0, __ATOMIC_RELEASE);
+}
+
+/* The JWKS cache file's figures: keys in the set, last good fetch. */
+static void
+jwks_figures(const struct ac_app *app, long *keys, int64_t *fetched)
+{
+	size_t	 i;
+
+	*keys = 0;
+	*fetched = 0;
+	ac_keys_lock(app);
+	for (i = 0; i < app->keys.nkeys; i++)
+		if (app->keys.keys[i].remote)
+			(*keys)++;
+	ac_keys_unlock(app);
+	ac_jwks_fetched(&app->cfg, fetched, NULL, 0);
+}
+
+char *
+ac_metrics_text(const struct ac_app *app, size_t *len)
+{
+	struct seg	*seg = ac_metrics_seg();
+	struct buf	 b = { NULL, 0, 4096, 0 };
+	char		 lab[64];
+	long		 jkeys;
+	int64_t		 fetched, v;
+	size_t		 i;
+
+	if (seg == NULL || (b.p = malloc(b.cap)) == NULL)
+		return NULL;
+	if (ac_ops_needed() & AC_NEEDS_DB)
+		db_gauges(seg, app);
+
+	head(&b, "auth_validation_seconds", "histogram",
+	    "Time to validate a request's credentials, by method and result.");
+	hist_out(&b, seg, "auth_validation_seconds", "method=\"jwt\",result=\"ok\",",
+	    H_VALID_JWT_OK, valid_le, nitems(valid_le));
+	hist_out(&b, seg, "auth_validation_seconds",
+	    "method=\"jwt\",result=\"refused\",", H_VALID_JWT_REFUSED,
+	    valid_le, nitems(valid_le));
+	hist_out(&b, seg, "auth_validation_seconds",
+	    "method=\"session\",result=\"ok\",", H_VALID_SESSION_OK,
+	    valid_le, nitems(valid_le));
+	hist_out(&b, seg, "auth_validation_seconds",
+	    "method=\"session\",result=\"refused\",", H_VALID_SESSION_REFUSED,
+	    valid_le, nitems(valid_le));
+	head(&b, "auth_refusals_total", "counter",
+	    "Credentials refused, by reason code.");
+	by_reason(&b, "auth_refusals_total", "reason", seg->refusals, 0);
+
+	head(&b, "token_refresh_total", "counter",
+	    "Refresh-token rotations asked for.");
+	bprintf(&b, "token_refresh_total %llu\n",
+	    (unsigned long long)MLOAD(seg->refresh_total));
+	head(&b, "token_refresh_errors_total", "counter",
+	    "Refresh-token rotations refused or failed, by reason code.");
+	by_reason(&b, "token_refresh_errors_total", "reason",
+	    seg->refresh_errors, 0);
+	head(&b, "token_refresh_duration_seconds", "histogram",
+	    "Time to answer a refresh-token rotation.");
+	hist_out(&b, seg, "token_refresh_duration_seconds", "", H_REFRESH, dur_le,
+	    nitems(dur_le));
+
+	head(&b, "auth_logins_total", "counter",
+	    "Logins, by result: ok or the reason code.");
+	by_reason(&b, "auth_logins_total", "result", seg->logins, 1);
+	head(&b, "auth_logouts_total", "counter", "Logouts that revoked a "
+	    "session.");
+	bprintf(&b, "auth_logouts_total %llu\n",
+	    (unsigned long long)MLOAD(seg->logouts));
+	head(&b, "auth_signups_total", "counter", "Accounts created by "
+	    "signup.");
+	bprintf(&b, "auth_signups_total %llu\n",
+	    (unsigned long long)MLOAD(seg->signups));
+
+	head(&b, "auth_db_queries_total", "counter", "Database statements, "
+	    "by the authentication method they served (other: the rest).");
+	for (i = 0; i < AC_DBQ__MAX; i++)
+		bprintf(&b, "auth_db_queries_total{method=\"%s\"} %llu\n",
+		    i == AC_DBQ_JWT ? "jwt" : i == AC_DBQ_SESSION ? "session" :
+		    "other", (unsigned long long)MLOAD(seg->dbq[i]));
+	head(&b, "auth_db_errors_total", "counter", "Database statements "
+	    "that failed (unavailable, timeout, internal).");
+	bprintf(&b, "auth_db_errors_total %llu\n",
+	    (unsigned long long)MLOAD(seg->dberr));
+	if (ac_ops_needed() & AC_NEEDS_DB) {
+		/*
+		 * In bytes, the base unit promtool's lint asks for; the
+		 * rules record the quickstart's user_sessions_table_size_mb.
+		 */
+		head(&b, "user_sessions_table_size_bytes", "gauge", "Size of "
+		    "the session and refresh-token tables (at most a minute "
+		    "old).");
+		v = MLOAD(seg->sessions_bytes);
+		if (v >= 0)
+			bprintf(&b, "user_sessions_table_size_bytes %lld\n",
+			    (long long)v);
+		head(&b, "auth_active_sessions", "gauge", "Sessions neither "
+		    "revoked nor expired (at most a minute old).");
+		v = MLOAD(seg->active_sessions);
+		if (v >= 0)
+			bprintf(&b, "auth_active_sessions %lld\n",
+			    (long long)v);
+	}
+
+	if (app->cfg.jwks_url != NULL) {
+		jwks_figures(app, &jkeys, &fetched);
+		head(&b, "jwks_cache_hits_total", "counter", "Token kids found "
+		    "in the key set.");
+		bprintf(&b, "jwks_cache_hits_total %llu\n",
+		    (unsigned long long)MLOAD(seg->jwks_hits));
+		head(&b, "jwks_cache_misses_total", "counter", "Token kids not "
+		    "in the key set (each may ask the provider again).");
+		bprintf(&b, "jwks_cache_misses_total %llu\n",
+		    (unsigned long long)MLOAD(seg->jwks_misses));
+		head(&b, "jwks_fetch_total", "counter", "Fetches of JWKS_URL, by "
+		    "result.");
+		bprintf(&b, "jwks_fetch_total{result=\"ok\"} %llu\n"
+		    "jwks_fetch_total{result=\"error\"} %llu\n",
+		    (unsigned long long)MLOAD(seg->jwks_fetch[0]),
+		    (unsigned long long)MLOAD(seg->jwks_fetch[1]));
+		head(&b, "jwks_keys", "gauge", "Keys of the provider's set in "
+		    "use.");
+		bprintf(&b, "jwks_keys %ld\n", jkeys);
+		head(&b, "jwks_last_success_timestamp_seconds", "gauge",
+		    "When the provider's set was last fetched.");
+		bprintf(&b, "jwks_last_success_timestamp_seconds %lld\n",
+		    (long long)fetched);
+	}
+
+	head(&b, "http_requests_total", "counter", "Requests answered, by "
+	    "program and status code.");
+	for (i = 100; i < NSTATUS; i++)
+		if (MLOAD(seg->http[i]) > 0)
+			bprintf(&b, "http_requests_total{program=\"%s\","
+			    "code=\"%zu\"} %llu\n", ac_metrics_prog(), i,
+			    (unsigned long long)MLOAD(seg->http[i]));
+	head(&b, "http_request_duration_seconds", "histogram",
+	    "Time from a request's arrival to its answer, by program.");
+	snprintf(lab, sizeof(lab), "program=\"%s\",", ac_metrics_prog());
+	hist_out(&b, seg, "http_request_duration_seconds", lab, H_HTTP, dur_le,
+	    nitems(dur_le));
+
+	head(&b, "process_start_time_seconds", "gauge", "When these figures "
+	    "started (the program's first process, since the figures file "
+	    "was made).");
+	bprintf(&b, "process_start_time_seconds %lld\n",
+	    (long long)MLOAD(seg->created));
+	head(&b, "auth_build_info", "gauge", "The suite's version.");
+	bprintf(&b, "auth_build_info{version=\"%s\"} 1\n", VERSION);
+	if (b.nomem) {
+		free(b.p);
+		return NULL;
+	}
+	*len = b.len;
+	return b.p;
+}
