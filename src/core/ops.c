@@ -28,6 +28,7 @@
 
 #include <arpa/inet.h>
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,22 +51,29 @@ struct opsreq {
 static __thread struct opsreq cur;
 static char		 opsprog[32] = "auth";
 static uint32_t		 rid_prefix;
-static pid_t		 rid_pid;
+static int		 rid_ready;
 static uint64_t		 rid_count;
 
-/* A fresh random prefix per process (a forked worker gets its own). */
+/* A fresh random prefix of generated request ids for this process. */
+static void
+rid_new(void)
+{
+	uint32_t x;
+
+	if (getrandom(&x, sizeof(x), 0) != (ssize_t)sizeof(x))
+		x = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
+	__atomic_store_n(&rid_prefix, x, __ATOMIC_RELAXED);
+	__atomic_store_n(&rid_count, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&rid_ready, 1, __ATOMIC_RELEASE);
+}
+
+/* No system call per request: a forked worker draws its own at fork. */
 static uint32_t
 prefix(void)
 {
-	pid_t	 pid = getpid();
-	uint32_t x;
 
-	if (__atomic_load_n(&rid_pid, __ATOMIC_RELAXED) != pid) {
-		if (getrandom(&x, sizeof(x), 0) != (ssize_t)sizeof(x))
-			x = (uint32_t)time(NULL) ^ ((uint32_t)pid << 16);
-		__atomic_store_n(&rid_prefix, x, __ATOMIC_RELAXED);
-		__atomic_store_n(&rid_pid, pid, __ATOMIC_RELAXED);
-	}
+	if (!__atomic_load_n(&rid_ready, __ATOMIC_ACQUIRE))
+		rid_new();
 	return __atomic_load_n(&rid_prefix, __ATOMIC_RELAXED);
 }
 
@@ -413,6 +421,7 @@ ac_ops_start(const struct ac_app *app, const char *prog, char *buf,
 int
 ac_ops_listen(const struct ac_app *app, int lfd)
 {
+	static int	 atfork;
 
 	if (app->cfg.metrics && ac_metrics_open(app, opsprog, lfd) == -1) {
 		ac_log(AC_LOG_ERROR, "event=config_invalid problem=\"METRICS_"
@@ -420,6 +429,8 @@ ac_ops_listen(const struct ac_app *app, int lfd)
 		    "above); set METRICS_FILE or METRICS_ENABLED=false\"");
 		return -1;
 	}
-	(void)prefix();
+	rid_new();
+	if (!atfork)
+		atfork = pthread_atfork(NULL, NULL, rid_new) == 0;
 	return 0;
 }
