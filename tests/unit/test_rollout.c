@@ -288,7 +288,9 @@ main(void)
 	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(tmpdir) == NULL)
 		return EXIT_FAILURE;
-	snprintf(conf, sizeof(conf), "%s/auth.conf", tmpdir);
+	if (snprintf(conf, sizeof(conf), "%s/auth.conf", tmpdir) >=
+	    (int)sizeof(conf))
+		return EXIT_FAILURE;
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_bucket_known);
 	tcase_add_test(tc, test_bucket_spread);
