@@ -433,6 +433,14 @@ h_openapi(struct ac_req *r, const struct ac_app *app)
 	return AC_OK;
 }
 
+/* GET /docs: the API reference page of the document above (docs.c). */
+static enum ac_reason
+h_docs(struct ac_req *r, const struct ac_app *app)
+{
+
+	return ac_docs_page(r, app);
+}
+
 /*
  * The same handlers under three paths, so that clients written against
  * any of them work unchanged: /api/users/{uid}/todos, /api/{uid}/tasks
@@ -461,6 +469,8 @@ static const struct ac_route routes[] = {
 	{ AC_PATCH,  "/api/{uid}/tasks/{id}",		h_patch, AC_POOL },
 	{ AC_DELETE, "/api/{uid}/tasks/{id}",		h_delete, AC_POOL },
 	{ AC_GET,    "/api/openapi.json",		h_openapi, AC_INLINE },
+	{ AC_GET,    "/openapi.json",			h_openapi, AC_INLINE },
+	{ AC_GET,    "/docs",				h_docs, AC_INLINE },
 };
 
 int

@@ -28,7 +28,7 @@ token
 session
 users
 app
-req body sessauth
+req body sessauth docs
 ops scrape
 route
 loop

@@ -253,6 +253,7 @@ struct ac_config {
 	long		 session_cache;	/* SESSION_CACHE_SECONDS */
 	char		*ba_session_table; /* BETTER_AUTH_SESSION_TABLE */
 	long		 pwhash_kib;	/* AUTH_PASSWORD_HASH_MEMORY_KIB */
+	char		*docs_assets_url; /* AUTH_DOCS_ASSETS_URL (GET /docs) */
 	char		*introspect_id;	/* INTROSPECTION_CLIENT_ID */
 	char		*introspect_secret; /* INTROSPECTION_CLIENT_SECRET */
 	int		 jwks_required;	/* JWKS_REQUIRED */
@@ -556,6 +557,12 @@ void		 ac_req_header(struct ac_req *, const char *name,
 		    const char *value);
 /* Sends status with a JSON body (borrowed; may be NULL for no body). */
 void		 ac_req_json(struct ac_req *, int status, json_object *);
+/*
+ * GET /docs (docs.c): the API reference page, Swagger UI from
+ * AUTH_DOCS_ASSETS_URL with a Content-Security-Policy allowing exactly it;
+ * AC_NOT_FOUND when that setting is empty.
+ */
+enum ac_reason	 ac_docs_page(struct ac_req *, const struct ac_app *);
 /* Adds {"field","message"} to the error details of this request. */
 void		 ac_req_detail(struct ac_req *, const char *field,
 		    const char *message);

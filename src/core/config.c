@@ -101,6 +101,7 @@ static const struct setting {
 	{ "SESSION_CACHE_SECONDS", NULL, K_LONG, O(session_cache), "1", 0, 60, 1 },
 	{ "BETTER_AUTH_SESSION_TABLE", NULL, K_STR, O(ba_session_table), NULL, 0, 0, 1 },
 	{ "AUTH_PASSWORD_HASH_MEMORY_KIB", NULL, K_LONG, O(pwhash_kib), "65536", 8, 1048576, 1 },
+	{ "AUTH_DOCS_ASSETS_URL", NULL, K_STR, O(docs_assets_url), "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5", 0, 0, 1 },
 	{ "INTROSPECTION_CLIENT_ID", NULL, K_STR, O(introspect_id), NULL, 0, 0, 1 },
 	{ "INTROSPECTION_CLIENT_SECRET", NULL, K_PRIVATE, O(introspect_secret), NULL, 0, 0, 1 },
 	{ "JWKS_REQUIRED", NULL, K_BOOL, O(jwks_required), "true", 0, 0, 1 },
@@ -608,6 +609,16 @@ ac_config_load(struct ac_app *app)
 		ac_app_warnf(app, "AUTH_PASSWORD_HASH_MEMORY_KIB=%ld is below "
 		    "19456 (19 MiB), the least OWASP advises for argon2id: "
 		    "for tests only", c->pwhash_kib);
+	if (c->docs_assets_url != NULL &&
+	    ((strncmp(c->docs_assets_url, "https://", 8) != 0 &&
+	    strncmp(c->docs_assets_url, "http://", 7) != 0) ||
+	    strlen(c->docs_assets_url) > 256 ||
+	    strspn(c->docs_assets_url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
+	    "KLMNOPQRSTUVWXYZ0123456789-._~:/@%+") !=
+	    strlen(c->docs_assets_url)))
+		ac_app_problemf(app, "AUTH_DOCS_ASSETS_URL: an http(s) URL of "
+		    "at most 256 bytes, without query, quotes, spaces, ';' or "
+		    "',' (where swagger-ui.css and swagger-ui-bundle.js are)");
 	if (c->key_id != NULL && strlen(c->key_id) >= 96)
 		ac_app_problemf(app, "JWT_KEY_ID: longer than 95 bytes");
 	if ((c->introspect_id == NULL) != (c->introspect_secret == NULL) ||

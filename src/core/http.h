@@ -40,6 +40,7 @@ struct ac_req {
 	enum ac_reason	 authfail;	/* why ac_req_auth failed */
 	char		 authdetail[128];
 	const char	*authmethod;	/* "jwt", "session" or NULL */
+	const char	*csp;		/* a page's own CSP, or NULL */
 	int		 status;	/* sent, or 0 */
 	struct ac_store	**storep;	/* this thread's connection */
 	char		*body;		/* read on demand */

@@ -24,8 +24,10 @@ const char *const ac_methods[AC_METHOD__MAX] = {
 static const char security_headers[] =
     "X-Content-Type-Options: nosniff\r\n"
     "X-Frame-Options: DENY\r\n"
-    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"
     "Referrer-Policy: no-referrer\r\n";
+/* Every answer's, unless a page sets its own (r->csp: docs.c). */
+static const char default_csp[] =
+    "default-src 'none'; frame-ancestors 'none'";
 
 static void
 put(struct ac_req *r, const char *s, size_t len)
@@ -146,6 +148,10 @@ ac_req_respond(struct ac_req *r, int status, const char *ctype,
 	    ac_status_text(status));
 	put(r, head, (size_t)n);
 	put(r, security_headers, sizeof(security_headers) - 1);
+	put(r, "Content-Security-Policy: ", 25);
+	put(r, r->csp != NULL ? r->csp : default_csp, r->csp != NULL ?
+	    strlen(r->csp) : sizeof(default_csp) - 1);
+	put(r, "\r\n", 2);
 	put(r, r->hdrs, r->hdrslen);
 	if (ctype != NULL) {
 		n = snprintf(head, sizeof(head), "Content-Type: %s\r\n"

@@ -1,0 +1,71 @@
+/*
+ * docs.c: GET /docs, an API reference page for the suite's OpenAPI
+ * document, as FastAPI's /docs is: Swagger UI, its two assets
+ * (swagger-ui.css, swagger-ui-bundle.js) loaded from AUTH_DOCS_ASSETS_URL
+ * (a CDN by default, or a copy the site serves itself), and one inline
+ * script that points it at /api/openapi.json.  The page's
+ * Content-Security-Policy allows exactly that: scripts and styles from
+ * the assets' URL, the inline script by its SHA-256, images from there
+ * and data: URLs (Swagger UI's icons), requests to the site itself (the
+ * document, "Try it out"), and nothing else.  AUTH_DOCS_ASSETS_URL empty
+ * turns the page off (404).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "ac.h"
+#include "extern.h"
+#include "http.h"
+
+#define SCRIPT	"SwaggerUIBundle({url: \"/api/openapi.json\", " \
+		"dom_id: \"#swagger-ui\", layout: \"BaseLayout\", " \
+		"deepLinking: true, showExtensions: true, " \
+		"showCommonExtensions: true, presets: " \
+		"[SwaggerUIBundle.presets.apis, " \
+		"SwaggerUIBundle.SwaggerUIStandalonePreset]});"
+
+enum ac_reason
+ac_docs_page(struct ac_req *r, const struct ac_app *app)
+{
+	const char	*base = app->cfg.docs_assets_url;
+	unsigned char	 md[SHA256_DIGEST_LENGTH];
+	unsigned char	 h64[64];
+	char		 csp[1024], page[2048];
+	size_t		 n;
+	int		 w;
+
+	if (base == NULL)
+		return AC_NOT_FOUND;
+	n = strlen(base);
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	SHA256((const unsigned char *)SCRIPT, strlen(SCRIPT), md);
+	EVP_EncodeBlock(h64, md, sizeof(md));
+	w = snprintf(csp, sizeof(csp), "default-src 'none'; script-src "
+	    "%.*s/ 'sha256-%s'; style-src %.*s/; img-src %.*s/ data:; "
+	    "connect-src 'self'; base-uri 'none'; form-action 'none'; "
+	    "frame-ancestors 'none'", (int)n, base, h64, (int)n, base,
+	    (int)n, base);
+	if (w < 0 || (size_t)w >= sizeof(csp))
+		return AC_INTERNAL;
+	w = snprintf(page, sizeof(page), "<!DOCTYPE html>\n<html lang=\"en\">\n"
+	    "<head>\n<meta charset=\"utf-8\">\n"
+	    "<title>JWT authentication suite - API reference</title>\n"
+	    "<link rel=\"stylesheet\" href=\"%.*s/swagger-ui.css\">\n"
+	    "</head>\n<body>\n<div id=\"swagger-ui\"></div>\n"
+	    "<script src=\"%.*s/swagger-ui-bundle.js\"></script>\n"
+	    "<script>%s</script>\n</body>\n</html>\n", (int)n, base, (int)n,
+	    base, SCRIPT);
+	if (w < 0 || (size_t)w >= sizeof(page))
+		return AC_INTERNAL;
+	r->csp = csp;
+	ac_req_header(r, "Cache-Control", "public, max-age=3600");
+	ac_req_respond(r, 200, "text/html; charset=utf-8", page, (size_t)w);
+	r->csp = NULL;
+	return AC_OK;
+}
