@@ -49,6 +49,14 @@ build()
 	fi
 	note "$dir: make check"
 	if ! make -C "$dir" -j"$jobs" check; then
+		# A make check that failed without a failing test (a test
+		# program that did not compile, say) is a failure of its own.
+		if ! find "$dir" -name '*.trs' ! -path '*/_build/*' \
+		    -exec grep -lE ':test-result: (FAIL|ERROR|XPASS)' {} + \
+		    2>/dev/null | grep -q .; then
+			echo "FAIL: make check in $dir (no test failed: see above)"
+			stepfail=$((stepfail + 1))
+		fi
 		# The logs of what failed, for CI's output.
 		find "$dir" -name '*.trs' ! -path '*/_build/*' |
 		    while read -r t; do
