@@ -584,27 +584,6 @@ out:
 	return rc;
 }
 
-/* Atomically writes "kid\n" to DIR/active. */
-static int
-write_active(const char *dir, const char *kid)
-{
-	char	 tmp[PATH_MAX], path[PATH_MAX];
-	FILE	*f;
-
-	snprintf(tmp, sizeof(tmp), "%s/.active.%ld", dir, (long)getpid());
-	snprintf(path, sizeof(path), "%s/active", dir);
-	if ((f = fopen(tmp, "w")) == NULL)
-		return -1;
-	fprintf(f, "%s\n", kid);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		fclose(f);
-		unlink(tmp);
-		return -1;
-	}
-	fclose(f);
-	return rename(tmp, path);
-}
-
 static int
 cmd_key(int argc, char *argv[])
 {
@@ -617,7 +596,7 @@ cmd_key(int argc, char *argv[])
 	const struct ac_keyset *ks;
 	const struct ac_key *k;
 	const char	*algs = NULL, *verb, *dir;
-	char		 tmp[PATH_MAX], path[PATH_MAX], err[512], *kid = NULL;
+	char		 err[512], *kid = NULL;
 	int		 c, rc = 1;
 	size_t		 i;
 	enum ac_alg	 alg;
@@ -663,28 +642,10 @@ cmd_key(int argc, char *argv[])
 		goto out;
 	}
 	if (strcmp(verb, "retire") == 0) {
-		ks = ac_app_keys(app);
-		k = ac_keys_signer(ks);
-		if (k != NULL && strcmp(ac_key_kid(k), argv[optind + 1]) == 0) {
-			fprintf(stderr, "authctl key retire: %s is the active "
-			    "signing key; rotate first\n", argv[optind + 1]);
+		if (ac_keys_retire(app, argv[optind + 1], err,
+		    sizeof(err)) != AC_OK) {
+			fprintf(stderr, "authctl key retire: %s\n", err);
 			goto out;
-		}
-		if (strchr(argv[optind + 1], '/') != NULL ||
-		    argv[optind + 1][0] == '.') {
-			fprintf(stderr, "authctl key retire: not a kid: %s\n",
-			    argv[optind + 1]);
-			goto out;
-		}
-		snprintf(path, sizeof(path), "%s/%s.pem", dir, argv[optind + 1]);
-		if (unlink(path) == -1) {
-			snprintf(path, sizeof(path), "%s/%s.key", dir,
-			    argv[optind + 1]);
-			if (unlink(path) == -1) {
-				fprintf(stderr, "authctl key retire: no key %s "
-				    "in %s\n", argv[optind + 1], dir);
-				goto out;
-			}
 		}
 		ac_audit(AC_AUDIT_KEY_RETIRE, AC_OK, NULL, NULL, "kid=%s "
 		    "actor=authctl uid=%ld", argv[optind + 1], (long)getuid());
@@ -701,17 +662,8 @@ cmd_key(int argc, char *argv[])
 		rc = 2;
 		goto out;
 	}
-	snprintf(tmp, sizeof(tmp), "%s/.new.%ld", dir, (long)getpid());
-	if (ac_keys_generate(alg, tmp, 0, &kid, err, sizeof(err)) != AC_OK) {
+	if (ac_keys_rotate(app, alg, &kid, err, sizeof(err)) != AC_OK) {
 		fprintf(stderr, "authctl key rotate: %s\n", err);
-		goto out;
-	}
-	snprintf(path, sizeof(path), "%s/%s.%s", dir, kid,
-	    ac_alg_is_hmac(alg) ? "key" : "pem");
-	if (rename(tmp, path) == -1 || write_active(dir, kid) == -1) {
-		fprintf(stderr, "authctl key rotate: %s: %s\n", dir,
-		    strerror(errno));
-		unlink(tmp);
 		goto out;
 	}
 	ac_audit(AC_AUDIT_KEY_ROTATE, AC_OK, NULL, NULL, "kid=%s alg=%s "

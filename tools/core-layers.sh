@@ -23,6 +23,7 @@ rollout
 migrations store store_sqlite store_pg
 jwksclient jwk
 keys
+keygen
 revoke websession
 token
 session

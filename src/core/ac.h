@@ -130,6 +130,8 @@ const char	*ac_alg_str(enum ac_alg);
 int		 ac_alg_parse(const char *, enum ac_alg *out);
 /* Non-zero for the HMAC family. */
 int		 ac_alg_is_hmac(enum ac_alg);
+/* Non-zero for RS* and PS* (an RSA key). */
+int		 ac_alg_is_rsa(enum ac_alg);
 
 /* Logging: one line per event, key=value, to the sink the program sets. */
 enum ac_loglevel {
@@ -318,6 +320,20 @@ enum ac_reason	 ac_keys_add_jwk(struct ac_keyset *, const struct ac_config *,
  */
 enum ac_reason	 ac_keys_generate(enum ac_alg, const char *path, int force,
 		    char **kid, char *err, size_t errlen);
+/*
+ * JWT_KEYS_DIR (keygen.c): ac_keys_rotate writes a fresh key for alg
+ * into the directory and makes it the active one, the key that signs
+ * from the next reload on; *kid (caller frees) names it.  ac_keys_retire
+ * removes the key kid, whose tokens then fail within a second; it refuses
+ * the active signing key of app (AC_CONFLICT: rotate first), a name that
+ * is no kid (AC_VALIDATION_FAILED) and a kid the directory lacks
+ * (AC_NOT_FOUND).  Without JWT_KEYS_DIR both give AC_CONFIG_INVALID.
+ * Detail goes to err (size errlen).
+ */
+enum ac_reason	 ac_keys_rotate(const struct ac_app *, enum ac_alg,
+		    char **kid, char *err, size_t errlen);
+enum ac_reason	 ac_keys_retire(const struct ac_app *, const char *kid,
+		    char *err, size_t errlen);
 
 /*
  * A decoded token.  Claims and header are owned by the struct; sub and

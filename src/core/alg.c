@@ -48,3 +48,11 @@ ac_alg_is_hmac(enum ac_alg a)
 
 	return a == AC_ALG_HS256 || a == AC_ALG_HS384 || a == AC_ALG_HS512;
 }
+
+int
+ac_alg_is_rsa(enum ac_alg a)
+{
+
+	return a == AC_ALG_RS256 || a == AC_ALG_RS384 || a == AC_ALG_RS512 ||
+	    a == AC_ALG_PS256 || a == AC_ALG_PS384 || a == AC_ALG_PS512;
+}

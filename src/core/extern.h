@@ -75,14 +75,6 @@ void		 ac_config_free(struct ac_config *);
 
 /* jwksclient.c */
 void		 ac_jwks_init(void);
-/*
- * Judges a JWKS_URL with libcurl's URL parser: -1 (why says it) unless an
- * https URL with a host and a path, or http to a loopback host (127/8,
- * ::1, localhost); http elsewhere is 1 (a warning) when allow_http, else
- * -1.  0 when fine.
- */
-int		 ac_jwks_url_check(const char *url, int allow_http, char *why,
-		    size_t whylen);
 int		 ac_jwks_cache_path(const struct ac_config *, char *, size_t);
 json_object	*ac_jwks_cache_read(const char *path);
 /*
@@ -141,11 +133,15 @@ int		 ac_claim_date(json_object *claims, const char *name,
 enum ac_reason	 ac_claims_check(const struct ac_config *, time_t now,
 		    int remote, struct ac_token *);
 
-/* keys.c, for jwk.c: the rules every key meets. */
-int		 ac_key_fits(EVP_PKEY *, enum ac_alg);
-int		 ac_key_pick_alg(const struct ac_config *, EVP_PKEY *);
+/* jwk.c */
+/* The RFC 7638 thumbprint of k into k->kid: 0, or -1. */
 int		 ac_key_thumbprint(struct ac_key *);
-void		 ac_key_clear(struct ac_key *);
+/*
+ * The public key of a JWK into *k (alg, pkey, kid: the JWK's, else its
+ * thumbprint), judged as ac_keys_add_jwk says; detail goes to err.
+ */
+enum ac_reason	 ac_jwk_key(const struct ac_config *, json_object *jwk,
+		    struct ac_key *k, char *err, size_t errlen);
 
 /* keypolicy.c */
 /*
@@ -158,12 +154,27 @@ int		 ac_key_policy(const EVP_PKEY *, char *err, size_t errlen);
  * low-S form in place.  0, or -1 for another size.
  */
 int		 ac_ecdsa_low_s(unsigned char *sig, size_t slen);
+/* The curve an ES algorithm needs (OpenSSL's group name), or NULL. */
+const char	*ac_key_curve(enum ac_alg);
+/* Non-zero when a key of pk's type may serve alg. */
+int		 ac_key_fits(EVP_PKEY *, enum ac_alg);
+/* The first algorithm of the allow-list that pk serves, or -1. */
+int		 ac_key_pick_alg(const struct ac_config *, EVP_PKEY *);
 
 /*
  * revoke.c: non-zero when tok's sid names a revoked session (and app
  * checks revocation).
  */
 int		 ac_revoke_hit(const struct ac_app *, const struct ac_token *);
+
+/*
+ * JWT_KEYS_DIR's format: keys.c reads it, keygen.c writes it.  A key's
+ * file is its kid and one of these endings (both 4 bytes long); the
+ * file AC_KEYDIR_ACTIVE names the kid that signs.
+ */
+#define AC_KEYDIR_PEM		".pem"	/* a PEM private key */
+#define AC_KEYDIR_SECRET	".key"	/* an HS secret, base64url */
+#define AC_KEYDIR_ACTIVE	"active"
 
 /* keys.c */
 uint64_t	 ac_keys_serial(void);

@@ -1,23 +1,162 @@
 /*
- * jwk.c: public keys from JWKs (RFC 7517): RSA, EC (P-256, P-384,
- * P-521) and OKP (Ed25519), as an identity provider's JWK Set serves
- * them (jwksclient.c).  OpenSSL builds the key from n/e or x/y; the key
+ * jwk.c: keys as JWKs (RFC 7517) both ways.  Export: a loaded public key
+ * as the JWK the jwks program serves (ac_key_jwk), and the RFC 7638
+ * thumbprint that names a key (ac_key_thumbprint).  Import: RSA, EC
+ * (P-256, P-384, P-521) and OKP (Ed25519) public keys, as an identity
+ * provider's JWK Set serves them (jwksclient.c fetches it, keys.c adds
+ * the keys to the set).  OpenSSL builds the key from n/e or x/y; the key
  * then meets the same rules as a PEM key (keypolicy.c) and is bound to
- * one algorithm of the allow-list (keys.c).  Member strings are read by
- * length (claims.c): one holding a NUL is not a member.
+ * one algorithm of the allow-list.  Member strings are read by length
+ * (claims.c): one holding a NUL is not a member.
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/sha.h>
 
 #include "ac.h"
 #include "extern.h"
+
+
+static const char *
+jwk_curve(const char *group)
+{
+
+	if (strcmp(group, "prime256v1") == 0)
+		return "P-256";
+	if (strcmp(group, "secp384r1") == 0)
+		return "P-384";
+	if (strcmp(group, "secp521r1") == 0)
+		return "P-521";
+	return NULL;
+}
+
+/* Big number parameter as base64url, into out (size outsz); pad to len. */
+static int
+bn_b64(const EVP_PKEY *pk, const char *param, size_t pad, char *out,
+    size_t outsz)
+{
+	BIGNUM		*bn = NULL;
+	unsigned char	 buf[1024];
+	int		 n, rc = -1;
+
+	if (!EVP_PKEY_get_bn_param(pk, param, &bn))
+		return -1;
+	if (pad == 0)
+		pad = (size_t)BN_num_bytes(bn);
+	if (pad > sizeof(buf) || (n = BN_bn2binpad(bn, buf, (int)pad)) < 0)
+		goto out;
+	if (ac_b64url_encode(buf, (size_t)n, out, outsz) < 0)
+		goto out;
+	rc = 0;
+out:
+	BN_free(bn);
+	return rc;
+}
+
+/*
+ * Builds the RFC 7638 members of a public key: a JSON object with only
+ * the required members.  Caller owns the result.
+ */
+static json_object *
+jwk_members(const struct ac_key *k)
+{
+	json_object	*o;
+	char		 a[1400], b[200], group[64];
+	size_t		 flen;
+
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	if (k->pkey == NULL) {
+		if (ac_b64url_encode(k->secret, k->secretlen, a, sizeof(a)) < 0)
+			goto fail;
+		json_object_object_add(o, "k", json_object_new_string(a));
+		json_object_object_add(o, "kty", json_object_new_string("oct"));
+		return o;
+	}
+	if (EVP_PKEY_is_a(k->pkey, "RSA")) {
+		if (bn_b64(k->pkey, OSSL_PKEY_PARAM_RSA_E, 0, b, sizeof(b)) ||
+		    bn_b64(k->pkey, OSSL_PKEY_PARAM_RSA_N, 0, a, sizeof(a)))
+			goto fail;
+		json_object_object_add(o, "e", json_object_new_string(b));
+		json_object_object_add(o, "kty", json_object_new_string("RSA"));
+		json_object_object_add(o, "n", json_object_new_string(a));
+		return o;
+	}
+	if (EVP_PKEY_is_a(k->pkey, "ED25519")) {
+		unsigned char	 raw[32];
+		size_t		 rawlen = sizeof(raw);
+
+		if (!EVP_PKEY_get_raw_public_key(k->pkey, raw, &rawlen) ||
+		    ac_b64url_encode(raw, rawlen, a, sizeof(a)) < 0)
+			goto fail;
+		json_object_object_add(o, "crv", json_object_new_string("Ed25519"));
+		json_object_object_add(o, "kty", json_object_new_string("OKP"));
+		json_object_object_add(o, "x", json_object_new_string(a));
+		return o;
+	}
+	if (!EVP_PKEY_get_utf8_string_param(k->pkey,
+	    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL) ||
+	    jwk_curve(group) == NULL)
+		goto fail;
+	flen = ((size_t)EVP_PKEY_get_bits(k->pkey) + 7) / 8;
+	if (bn_b64(k->pkey, OSSL_PKEY_PARAM_EC_PUB_X, flen, a, sizeof(a)) ||
+	    bn_b64(k->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, flen, b, sizeof(b)))
+		goto fail;
+	json_object_object_add(o, "crv", json_object_new_string(jwk_curve(group)));
+	json_object_object_add(o, "kty", json_object_new_string("EC"));
+	json_object_object_add(o, "x", json_object_new_string(a));
+	json_object_object_add(o, "y", json_object_new_string(b));
+	return o;
+fail:
+	json_object_put(o);
+	return NULL;
+}
+
+/* RFC 7638 thumbprint into k->kid. */
+int
+ac_key_thumbprint(struct ac_key *k)
+{
+	json_object	*o;
+	const char	*s;
+	unsigned char	 md[SHA256_DIGEST_LENGTH];
+	int		 rc = -1;
+
+	if ((o = jwk_members(k)) == NULL)
+		return -1;
+	/* Members were added in lexicographic order; no whitespace. */
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	SHA256((const unsigned char *)s, strlen(s), md);
+	if (ac_b64url_encode(md, sizeof(md), k->kid, sizeof(k->kid)) > 0)
+		rc = 0;
+	OPENSSL_cleanse((void *)(uintptr_t)s, strlen(s));
+	json_object_put(o);
+	return rc;
+}
+
+/* Export: see ac.h. */
+json_object *
+ac_key_jwk(const struct ac_key *k)
+{
+	json_object	*o;
+
+	if (k->pkey == NULL || (o = jwk_members(k)) == NULL)
+		return NULL;
+	json_object_object_add(o, "kid", json_object_new_string(k->kid));
+	json_object_object_add(o, "use", json_object_new_string("sig"));
+	json_object_object_add(o, "alg",
+	    json_object_new_string(ac_alg_str(k->alg)));
+	return o;
+}
 
 /* A base64url member of a JWK, decoded into out; its length or -1. */
 static long
@@ -131,10 +270,9 @@ out:
 }
 
 enum ac_reason
-ac_keys_add_jwk(struct ac_keyset *ks, const struct ac_config *c,
-    json_object *jwk, char *err, size_t errlen)
+ac_jwk_key(const struct ac_config *c, json_object *jwk, struct ac_key *k,
+    char *err, size_t errlen)
 {
-	struct ac_key	*k;
 	EVP_PKEY	*pk;
 	const char	*s;
 	enum ac_alg	 alg;
@@ -147,10 +285,6 @@ ac_keys_add_jwk(struct ac_keyset *ks, const struct ac_config *c,
 	}
 	if ((s = jwk_str(jwk, "use")) != NULL && strcmp(s, "sig") != 0) {
 		snprintf(err, errlen, "JWK use is %s, not sig", s);
-		return AC_VALIDATION_FAILED;
-	}
-	if (ks->nkeys == AC_MAXKEYS) {
-		snprintf(err, errlen, "too many keys (at most %d)", AC_MAXKEYS);
 		return AC_VALIDATION_FAILED;
 	}
 	if ((pk = jwk_pkey(jwk, err, errlen)) == NULL)
@@ -173,19 +307,17 @@ ac_keys_add_jwk(struct ac_keyset *ks, const struct ac_config *c,
 		EVP_PKEY_free(pk);
 		return AC_ALG_NOT_ALLOWED;
 	}
-	k = &ks->keys[ks->nkeys];
 	memset(k, 0, sizeof(*k));
 	k->alg = (enum ac_alg)a;
 	k->pkey = pk;
-	k->serial = ac_keys_serial();
 	if ((s = jwk_str(jwk, "kid")) != NULL && *s != '\0' &&
 	    strlen(s) < sizeof(k->kid))
 		snprintf(k->kid, sizeof(k->kid), "%s", s);
 	else if (ac_key_thumbprint(k) == -1) {
 		snprintf(err, errlen, "cannot compute the JWK's thumbprint");
-		ac_key_clear(k);
+		EVP_PKEY_free(pk);
+		memset(k, 0, sizeof(*k));
 		return AC_INTERNAL;
 	}
-	ks->nkeys++;
 	return AC_OK;
 }

@@ -63,64 +63,6 @@ ac_jwks_init(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static int
-loopback(const char *host)
-{
-
-	return strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
-	    strcmp(host, "::1") == 0 || (strncmp(host, "127.", 4) == 0 &&
-	    strspn(host + 4, "0123456789.") == strlen(host + 4));
-}
-
-int
-ac_jwks_url_check(const char *url, int allow_http, char *why, size_t whylen)
-{
-	CURLU	*u;
-	char	*scheme = NULL, *host = NULL, *path = NULL;
-	int	 rc = -1;
-
-	if (strlen(url) > 2000 || strpbrk(url, " \t\r\n\"<>") != NULL) {
-		snprintf(why, whylen, "not a URL");
-		return -1;
-	}
-	if ((u = curl_url()) == NULL) {
-		snprintf(why, whylen, "libcurl unavailable");
-		return -1;
-	}
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK ||
-	    *host == '\0') {
-		snprintf(why, whylen, "not a URL with a host");
-		goto out;
-	}
-	if (strcmp(path, "/") == 0 || *path == '\0') {
-		snprintf(why, whylen, "no path (the key set's own path)");
-		goto out;
-	}
-	if (strcmp(scheme, "https") == 0)
-		rc = 0;
-	else if (strcmp(scheme, "http") != 0)
-		snprintf(why, whylen, "scheme %s: use https", scheme);
-	else if (loopback(host))
-		rc = 0;
-	else if (allow_http) {
-		snprintf(why, whylen, "plain http to %s: anyone on the path "
-		    "can hand out keys (JWKS_ALLOW_HTTP=true)", host);
-		rc = 1;
-	} else
-		snprintf(why, whylen, "plain http to %s: anyone on the path "
-		    "could hand out keys; use https (or JWKS_ALLOW_HTTP=true)",
-		    host);
-out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(path);
-	curl_url_cleanup(u);
-	return rc;
-}
-
 /*
  * Default cache file: $TMPDIR/jwt-auth-suite-UID/jwks-HASH.json, in a
  * directory of our own (mode 0700, owned by us), so that no other user

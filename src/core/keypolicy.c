@@ -8,7 +8,9 @@
  * 8192 is the largest signature the verifier reads, AC_MAXSIG in
  * token.c) and an odd public exponent of at least 3 (with e = 1 every
  * message is its own signature).  keys.c calls this for every key it
- * loads; the JWK and PEM paths judge alike.
+ * loads; the JWK and PEM paths judge alike.  Also here: which algorithm a
+ * key may serve (ac_key_fits, ac_key_pick_alg), so that a token can never
+ * pick the kind of key, and the curve each ES algorithm needs.
  */
 #include "config.h"
 
@@ -101,4 +103,51 @@ out:
 	BN_free(s);
 	BN_free(half);
 	return rc;
+}
+
+/* The curve an ES algorithm needs (OpenSSL's group name), or NULL. */
+const char *
+ac_key_curve(enum ac_alg a)
+{
+
+	switch (a) {
+	case AC_ALG_ES256:
+		return "prime256v1";
+	case AC_ALG_ES384:
+		return "secp384r1";
+	case AC_ALG_ES512:
+		return "secp521r1";
+	default:
+		return NULL;
+	}
+}
+
+/* Non-zero when a key of pk's type may serve alg. */
+int
+ac_key_fits(EVP_PKEY *pk, enum ac_alg alg)
+{
+	char	 group[64];
+
+	if (EVP_PKEY_is_a(pk, "RSA"))
+		return ac_alg_is_rsa(alg);
+	if (EVP_PKEY_is_a(pk, "ED25519"))
+		return alg == AC_ALG_EDDSA;
+	return ac_key_curve(alg) != NULL && EVP_PKEY_get_utf8_string_param(pk,
+	    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL) &&
+	    strcmp(group, ac_key_curve(alg)) == 0;
+}
+
+/*
+ * The first allowed algorithm a key of this type can serve, or -1.
+ * An EC key serves only the ES algorithm of its own curve.
+ */
+int
+ac_key_pick_alg(const struct ac_config *c, EVP_PKEY *pk)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->nalgs; i++)
+		if (ac_key_fits(pk, c->algs[i]))
+			return (int)c->algs[i];
+	return -1;
 }

@@ -1,11 +1,13 @@
 /*
  * keys.c: the key set.  A shared secret (HS*), a PEM private key (RS*,
- * ES*; signs and verifies) and a PEM public key (verifies only) are
- * loaded once at start-up.  Each key is bound to one algorithm, chosen
- * from the configured allow-list by the key's own type, so that a token
- * can never pick the kind of key.  Each key is named by its RFC 7638
- * thumbprint unless JWT_KEY_ID says otherwise, and exports as a JWK
- * (RFC 7517).  Generating keys for authctl lives here too.
+ * ES*; signs and verifies), a PEM public key (verifies only), the keys
+ * of JWT_KEYS_DIR and a provider's JWKs are loaded at start-up and again
+ * when the directory or the JWKS cache changes (ac_keys_reload).  Each
+ * key is bound to one algorithm, chosen from the configured allow-list by
+ * the key's own type (keypolicy.c), so that a token can never pick the
+ * kind of key.  Each key is named by its RFC 7638 thumbprint (jwk.c)
+ * unless JWT_KEY_ID or its file name says otherwise.  Writing keys
+ * (authctl keygen, key rotate, key retire) is keygen.c's.
  */
 #include "config.h"
 
@@ -15,211 +17,20 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include "ac.h"
 #include "extern.h"
 
 #define AC_MAXPEM	(64 * 1024)
-
-static int
-alg_is_rsa(enum ac_alg a)
-{
-
-	return a == AC_ALG_RS256 || a == AC_ALG_RS384 || a == AC_ALG_RS512 ||
-	    a == AC_ALG_PS256 || a == AC_ALG_PS384 || a == AC_ALG_PS512;
-}
-
-/* The curve an ES algorithm needs (OpenSSL's group name). */
-static const char *
-alg_curve(enum ac_alg a)
-{
-
-	switch (a) {
-	case AC_ALG_ES256:
-		return "prime256v1";
-	case AC_ALG_ES384:
-		return "secp384r1";
-	case AC_ALG_ES512:
-		return "secp521r1";
-	default:
-		return NULL;
-	}
-}
-
-static const char *
-jwk_curve(const char *group)
-{
-
-	if (strcmp(group, "prime256v1") == 0)
-		return "P-256";
-	if (strcmp(group, "secp384r1") == 0)
-		return "P-384";
-	if (strcmp(group, "secp521r1") == 0)
-		return "P-521";
-	return NULL;
-}
-
-/* Big number parameter as base64url, into out (size outsz); pad to len. */
-static int
-bn_b64(const EVP_PKEY *pk, const char *param, size_t pad, char *out,
-    size_t outsz)
-{
-	BIGNUM		*bn = NULL;
-	unsigned char	 buf[1024];
-	int		 n, rc = -1;
-
-	if (!EVP_PKEY_get_bn_param(pk, param, &bn))
-		return -1;
-	if (pad == 0)
-		pad = (size_t)BN_num_bytes(bn);
-	if (pad > sizeof(buf) || (n = BN_bn2binpad(bn, buf, (int)pad)) < 0)
-		goto out;
-	if (ac_b64url_encode(buf, (size_t)n, out, outsz) < 0)
-		goto out;
-	rc = 0;
-out:
-	BN_free(bn);
-	return rc;
-}
-
-/*
- * Builds the RFC 7638 members of a public key: a JSON object with only
- * the required members.  Caller owns the result.
- */
-static json_object *
-jwk_members(const struct ac_key *k)
-{
-	json_object	*o;
-	char		 a[1400], b[200], group[64];
-	size_t		 flen;
-
-	if ((o = json_object_new_object()) == NULL)
-		return NULL;
-	if (k->pkey == NULL) {
-		if (ac_b64url_encode(k->secret, k->secretlen, a, sizeof(a)) < 0)
-			goto fail;
-		json_object_object_add(o, "k", json_object_new_string(a));
-		json_object_object_add(o, "kty", json_object_new_string("oct"));
-		return o;
-	}
-	if (EVP_PKEY_is_a(k->pkey, "RSA")) {
-		if (bn_b64(k->pkey, OSSL_PKEY_PARAM_RSA_E, 0, b, sizeof(b)) ||
-		    bn_b64(k->pkey, OSSL_PKEY_PARAM_RSA_N, 0, a, sizeof(a)))
-			goto fail;
-		json_object_object_add(o, "e", json_object_new_string(b));
-		json_object_object_add(o, "kty", json_object_new_string("RSA"));
-		json_object_object_add(o, "n", json_object_new_string(a));
-		return o;
-	}
-	if (EVP_PKEY_is_a(k->pkey, "ED25519")) {
-		unsigned char	 raw[32];
-		size_t		 rawlen = sizeof(raw);
-
-		if (!EVP_PKEY_get_raw_public_key(k->pkey, raw, &rawlen) ||
-		    ac_b64url_encode(raw, rawlen, a, sizeof(a)) < 0)
-			goto fail;
-		json_object_object_add(o, "crv", json_object_new_string("Ed25519"));
-		json_object_object_add(o, "kty", json_object_new_string("OKP"));
-		json_object_object_add(o, "x", json_object_new_string(a));
-		return o;
-	}
-	if (!EVP_PKEY_get_utf8_string_param(k->pkey,
-	    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL) ||
-	    jwk_curve(group) == NULL)
-		goto fail;
-	flen = ((size_t)EVP_PKEY_get_bits(k->pkey) + 7) / 8;
-	if (bn_b64(k->pkey, OSSL_PKEY_PARAM_EC_PUB_X, flen, a, sizeof(a)) ||
-	    bn_b64(k->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, flen, b, sizeof(b)))
-		goto fail;
-	json_object_object_add(o, "crv", json_object_new_string(jwk_curve(group)));
-	json_object_object_add(o, "kty", json_object_new_string("EC"));
-	json_object_object_add(o, "x", json_object_new_string(a));
-	json_object_object_add(o, "y", json_object_new_string(b));
-	return o;
-fail:
-	json_object_put(o);
-	return NULL;
-}
-
-/* RFC 7638 thumbprint into k->kid. */
-static int
-thumbprint(struct ac_key *k)
-{
-	json_object	*o;
-	const char	*s;
-	unsigned char	 md[SHA256_DIGEST_LENGTH];
-	int		 rc = -1;
-
-	if ((o = jwk_members(k)) == NULL)
-		return -1;
-	/* Members were added in lexicographic order; no whitespace. */
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	SHA256((const unsigned char *)s, strlen(s), md);
-	if (ac_b64url_encode(md, sizeof(md), k->kid, sizeof(k->kid)) > 0)
-		rc = 0;
-	OPENSSL_cleanse((void *)(uintptr_t)s, strlen(s));
-	json_object_put(o);
-	return rc;
-}
-
-json_object *
-ac_key_jwk(const struct ac_key *k)
-{
-	json_object	*o;
-
-	if (k->pkey == NULL || (o = jwk_members(k)) == NULL)
-		return NULL;
-	json_object_object_add(o, "kid", json_object_new_string(k->kid));
-	json_object_object_add(o, "use", json_object_new_string("sig"));
-	json_object_object_add(o, "alg",
-	    json_object_new_string(ac_alg_str(k->alg)));
-	return o;
-}
-
-/* Non-zero when a key of pk's type may serve alg. */
-static int
-alg_fits(EVP_PKEY *pk, enum ac_alg alg)
-{
-	char	 group[64];
-
-	if (EVP_PKEY_is_a(pk, "RSA"))
-		return alg_is_rsa(alg);
-	if (EVP_PKEY_is_a(pk, "ED25519"))
-		return alg == AC_ALG_EDDSA;
-	return alg_curve(alg) != NULL && EVP_PKEY_get_utf8_string_param(pk,
-	    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL) &&
-	    strcmp(group, alg_curve(alg)) == 0;
-}
-
-/*
- * The first allowed algorithm a key of this type can serve, or -1.
- * An EC key serves only the ES algorithm of its own curve.
- */
-static int
-pick_alg(const struct ac_config *c, EVP_PKEY *pk)
-{
-	size_t	 i;
-
-	for (i = 0; i < c->nalgs; i++)
-		if (alg_fits(pk, c->algs[i]))
-			return (int)c->algs[i];
-	return -1;
-}
 
 uint64_t
 ac_keys_serial(void)
@@ -397,7 +208,7 @@ load_pem(struct ac_app *app, struct ac_keyset *ks, const char *name,
 		ac_app_problemf(app, "%s: %s: %s", name, path, err);
 		goto out;
 	}
-	if ((alg = pick_alg(c, pk)) == -1) {
+	if ((alg = ac_key_pick_alg(c, pk)) == -1) {
 		ac_app_problemf(app, "%s: a %s key fits none of the algorithms "
 		    "in JWT_ALGORITHM", name, EVP_PKEY_get0_type_name(pk));
 		goto out;
@@ -425,11 +236,11 @@ out:
 }
 
 /*
- * JWT_KEYS_DIR: the keys `authctl key rotate` manages.  Each file is
- * named by its key's kid: KID.pem (a PEM private key) or KID.key (an HS
- * secret, which serves the first HMAC algorithm allowed); the file
- * "active" names the kid that signs.  Other files are ignored.  Returns
- * the active kid in active (or "").
+ * JWT_KEYS_DIR: the keys `authctl key rotate` manages (keygen.c writes
+ * them).  Each file is named by its key's kid: KID.pem (a PEM private
+ * key) or KID.key (an HS secret, which serves the first HMAC algorithm
+ * allowed); the file "active" names the kid that signs.  Other files are
+ * ignored.  Returns the active kid in active (or "").
  */
 static void
 load_dir(struct ac_app *app, struct ac_keyset *ks, char *active,
@@ -458,16 +269,17 @@ load_dir(struct ac_app *app, struct ac_keyset *ks, char *active,
 		snprintf(path, sizeof(path), "%s/%s", c->keys_dir, de->d_name);
 		memcpy(kid, de->d_name, n - 4);
 		kid[n - 4] = '\0';
-		if (strcmp(de->d_name + n - 4, ".pem") == 0)
+		if (strcmp(de->d_name + n - 4, AC_KEYDIR_PEM) == 0)
 			load_pem(app, ks, "JWT_KEYS_DIR", path, 1, kid);
-		else if (strcmp(de->d_name + n - 4, ".key") == 0 &&
+		else if (strcmp(de->d_name + n - 4, AC_KEYDIR_SECRET) == 0 &&
 		    hmac != -1 &&
 		    (buf = secret_file(app, "JWT_KEYS_DIR", path, &len)) != NULL)
 			add_secret(app, ks, path, buf, len, (enum ac_alg)hmac,
 			    kid);
 	}
 	closedir(d);
-	snprintf(path, sizeof(path), "%s/active", c->keys_dir);
+	snprintf(path, sizeof(path), "%s/%s", c->keys_dir,
+	    AC_KEYDIR_ACTIVE);
 	if (access(path, F_OK) == 0) {
 		if ((buf = ac_file_read(path, 256, &len, err,
 		    sizeof(err))) == NULL) {
@@ -479,6 +291,23 @@ load_dir(struct ac_app *app, struct ac_keyset *ks, char *active,
 		snprintf(active, activesz, "%s", buf);
 		free(buf);
 	}
+}
+
+enum ac_reason
+ac_keys_add_jwk(struct ac_keyset *ks, const struct ac_config *c,
+    json_object *jwk, char *err, size_t errlen)
+{
+	enum ac_reason	 rc;
+
+	if (ks->nkeys == AC_MAXKEYS) {
+		snprintf(err, errlen, "too many keys (at most %d)", AC_MAXKEYS);
+		return AC_VALIDATION_FAILED;
+	}
+	if ((rc = ac_jwk_key(c, jwk, &ks->keys[ks->nkeys], err,
+	    errlen)) != AC_OK)
+		return rc;
+	ks->keys[ks->nkeys++].serial = ac_keys_serial();
+	return AC_OK;
 }
 
 /*
@@ -559,7 +388,7 @@ keys_build(struct ac_app *app, struct ac_keyset *ks)
 		if (k->kid[0] == '\0' && c->key_id != NULL && k->can_sign &&
 		    k->alg == c->algs[0])
 			snprintf(k->kid, sizeof(k->kid), "%s", c->key_id);
-		else if (k->kid[0] == '\0' && thumbprint(k) == -1)
+		else if (k->kid[0] == '\0' && ac_key_thumbprint(k) == -1)
 			ac_app_problemf(app, "cannot compute the key id of a "
 			    "%s key", ac_alg_str(k->alg));
 		k->serial = ac_keys_serial();
@@ -762,35 +591,6 @@ out:
 	return rc;
 }
 
-/* For jwk.c, which imports JWKs with the same rules. */
-int
-ac_key_fits(EVP_PKEY *pk, enum ac_alg alg)
-{
-
-	return alg_fits(pk, alg);
-}
-
-int
-ac_key_pick_alg(const struct ac_config *c, EVP_PKEY *pk)
-{
-
-	return pick_alg(c, pk);
-}
-
-int
-ac_key_thumbprint(struct ac_key *k)
-{
-
-	return thumbprint(k);
-}
-
-void
-ac_key_clear(struct ac_key *k)
-{
-
-	key_clear(k);
-}
-
 void
 ac_keys_free(struct ac_keyset *ks)
 {
@@ -842,112 +642,4 @@ ac_key_is_public(const struct ac_key *k)
 {
 
 	return k->pkey != NULL;
-}
-
-/* Writes len bytes to a new file, atomically replacing when force. */
-static int
-write_new(const char *path, const char *data, size_t len, int force,
-    char *err, size_t errlen)
-{
-	char	 tmp[4096];
-	int	 fd, rc = -1;
-	ssize_t	 n;
-	size_t	 off = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
-	    (long)getpid()) >= (int)sizeof(tmp)) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return -1;
-	}
-	if (!force && access(path, F_OK) == 0) {
-		snprintf(err, errlen, "%s exists; use --force to replace it",
-		    path);
-		return -1;
-	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600)) == -1) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	while (off < len) {
-		if ((n = write(fd, data + off, len - off)) <= 0) {
-			snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) == -1) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (force ? rename(tmp, path) == -1 : link(tmp, path) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	close(fd);
-	unlink(tmp);
-	return rc;
-}
-
-enum ac_reason
-ac_keys_generate(enum ac_alg alg, const char *path, int force, char **kid,
-    char *err, size_t errlen)
-{
-	struct ac_key	 k;
-	unsigned char	 raw[64];
-	char		 text[128], *pem = NULL;
-	EVP_PKEY	*pk = NULL;
-	BIO		*bio = NULL;
-	long		 n;
-	enum ac_reason	 rc = AC_INTERNAL;
-
-	memset(&k, 0, sizeof(k));
-	*kid = NULL;
-	if (ac_alg_is_hmac(alg)) {
-		if (RAND_bytes(raw, sizeof(raw)) != 1 ||
-		    (n = ac_b64url_encode(raw, sizeof(raw), text,
-		    sizeof(text) - 1)) < 0) {
-			snprintf(err, errlen, "random bytes unavailable");
-			goto out;
-		}
-		text[n] = '\n';
-		if (write_new(path, text, (size_t)n + 1, force, err,
-		    errlen) == -1)
-			goto out;
-		k.secret = (unsigned char *)text;
-		k.secretlen = (size_t)n;
-	} else {
-		if (alg_is_rsa(alg))
-			pk = EVP_RSA_gen(alg == AC_ALG_RS256 ||
-			    alg == AC_ALG_PS256 ? 2048 : alg == AC_ALG_RS384 ||
-			    alg == AC_ALG_PS384 ? 3072 : 4096);
-		else if (alg == AC_ALG_EDDSA)
-			pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-		else
-			pk = EVP_EC_gen(alg_curve(alg));
-		if (pk == NULL || (bio = BIO_new(BIO_s_mem())) == NULL ||
-		    !PEM_write_bio_PrivateKey(bio, pk, NULL, NULL, 0, NULL,
-		    NULL)) {
-			snprintf(err, errlen, "key generation failed");
-			goto out;
-		}
-		n = BIO_get_mem_data(bio, &pem);
-		if (write_new(path, pem, (size_t)n, force, err, errlen) == -1)
-			goto out;
-		k.pkey = pk;
-	}
-	k.alg = alg;
-	if (thumbprint(&k) == -1 || (*kid = strdup(k.kid)) == NULL) {
-		snprintf(err, errlen, "cannot compute the key id");
-		goto out;
-	}
-	rc = AC_OK;
-out:
-	OPENSSL_cleanse(raw, sizeof(raw));
-	OPENSSL_cleanse(text, sizeof(text));
-	BIO_free(bio);
-	EVP_PKEY_free(pk);
-	return rc;
 }
