@@ -26,13 +26,14 @@ keys
 keygen
 revoke websession
 token
-session
+issue
+session throttle
 users
 app
-req body sessauth docs
+req body sessauth docs csrf
 ops scrape
 route
-loop
+loop conn
 serve
 '
 

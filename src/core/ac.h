@@ -90,6 +90,7 @@ enum ac_reason {
 	AC_REASON__MAX
 };
 
+/* reason.c */
 /* Wire string ("token_expired"); never NULL. */
 const char	*ac_reason_str(enum ac_reason);
 /* HTTP status that fits the reason (401, 404 ...). */
@@ -132,7 +133,10 @@ int		 ac_alg_parse(const char *, enum ac_alg *out);
 int		 ac_alg_is_hmac(enum ac_alg);
 /* Non-zero for RS* and PS* (an RSA key). */
 int		 ac_alg_is_rsa(enum ac_alg);
+/* Non-zero for PS* (RSASSA-PSS). */
+int		 ac_alg_is_pss(enum ac_alg);
 
+/* log.c */
 /* Logging: one line per event, key=value, to the sink the program sets. */
 enum ac_loglevel {
 	AC_LOG_ERROR = 0,
@@ -165,6 +169,7 @@ struct ac_app;
 struct ac_config;
 struct ac_keyset;
 
+/* app.c */
 /* NULL when out of memory. */
 struct ac_app	*ac_app_new(void);
 /*
@@ -175,6 +180,11 @@ struct ac_app	*ac_app_new(void);
 enum ac_reason	 ac_app_load(struct ac_app *);
 /* Same, but loads configuration only: no keys (authctl keygen). */
 enum ac_reason	 ac_app_load_config(struct ac_app *);
+const struct ac_config *ac_app_config(const struct ac_app *);
+const struct ac_keyset *ac_app_keys(const struct ac_app *);
+void		 ac_app_free(struct ac_app *);
+
+/* problem.c */
 /* The first problem, or "" (borrowed, lives as long as app). */
 const char	*ac_app_error(const struct ac_app *);
 /* Number of problems collected; ac_app_problem(app, i) reads one. */
@@ -187,9 +197,6 @@ const char	*ac_app_problem(const struct ac_app *, size_t);
  */
 size_t		 ac_app_nwarnings(const struct ac_app *);
 const char	*ac_app_warning(const struct ac_app *, size_t);
-const struct ac_config *ac_app_config(const struct ac_app *);
-const struct ac_keyset *ac_app_keys(const struct ac_app *);
-void		 ac_app_free(struct ac_app *);
 
 /*
  * Configuration.  Names are the ones quickstarts already use (JWT_SECRET,
@@ -272,6 +279,7 @@ enum ac_errfmt {
 	AC_ERRFMT_FLAT		/* {"error","error_code","message"} */
 };
 
+/* config.c */
 /*
  * The i-th setting's name, and its alias (NULL when none) in *alias; NULL
  * past the last.  Borrowed, static.
@@ -280,6 +288,8 @@ const char	*ac_config_name(size_t i, const char **alias);
 
 /* Keys. */
 struct ac_key;
+
+/* keys.c */
 
 /*
  * The key set may be swapped by a reload (key rotation) while other
@@ -298,12 +308,6 @@ const char	*ac_key_kid(const struct ac_key *);
 enum ac_alg	 ac_key_alg(const struct ac_key *);
 int		 ac_key_is_public(const struct ac_key *); /* RS/ES */
 /*
- * The public key as a JWK object (kty, kid, use, alg and the key
- * parameters), or NULL for a secret key.  Caller owns the result
- * (json_object_put).
- */
-json_object	*ac_key_jwk(const struct ac_key *);
-/*
  * Adds the public key of a JWK (RFC 7517: kty RSA, EC or OKP/Ed25519) to
  * ks, verify-only.  Its algorithm is the JWK's alg when present, else the
  * first algorithm of the allow-list that fits the key type; a key whose
@@ -312,6 +316,15 @@ json_object	*ac_key_jwk(const struct ac_key *);
  */
 enum ac_reason	 ac_keys_add_jwk(struct ac_keyset *, const struct ac_config *,
 		    json_object *jwk, char *err, size_t errlen);
+
+/* jwk.c */
+/*
+ * The public key as a JWK object (kty, kid, use, alg and the key
+ * parameters), or NULL for a secret key.  Caller owns the result
+ * (json_object_put).
+ */
+json_object	*ac_key_jwk(const struct ac_key *);
+/* keygen.c */
 /*
  * Writes a fresh key for alg to path with mode 0600 (a base64url secret
  * for HS*, a PEM private key otherwise), refusing to replace an existing
@@ -321,7 +334,7 @@ enum ac_reason	 ac_keys_add_jwk(struct ac_keyset *, const struct ac_config *,
 enum ac_reason	 ac_keys_generate(enum ac_alg, const char *path, int force,
 		    char **kid, char *err, size_t errlen);
 /*
- * JWT_KEYS_DIR (keygen.c): ac_keys_rotate writes a fresh key for alg
+ * JWT_KEYS_DIR: ac_keys_rotate writes a fresh key for alg
  * into the directory and makes it the active one, the key that signs
  * from the next reload on; *kid (caller frees) names it.  ac_keys_retire
  * removes the key kid, whose tokens then fail within a second; it refuses
@@ -350,6 +363,7 @@ struct ac_token {
 	char		 detail[128];
 };
 
+/* issue.c */
 /*
  * Issues an access token for sub, valid ttl seconds (0: configured
  * default), with extra claims (may be NULL; borrowed).  *out is the
@@ -357,6 +371,7 @@ struct ac_token {
  */
 enum ac_reason	 ac_token_issue(const struct ac_app *, const char *sub,
 		    long ttl, json_object *extra, char **out);
+/* token.c */
 /*
  * Verifies a compact JWS of len bytes at time now: size, segments, header,
  * alg allow-list, kid, signature, then claims.  On AC_OK, tok holds header
@@ -366,13 +381,6 @@ enum ac_reason	 ac_token_issue(const struct ac_app *, const char *sub,
 enum ac_reason	 ac_token_verify(const struct ac_app *, const char *token,
 		    size_t len, time_t now, struct ac_token *tok);
 /*
- * Fetches JWKS_URL now (no cache): the set when it is a JSON object with
- * a non-empty "keys" array (caller owns), else NULL with err set.
- */
-json_object	*ac_jwks_fetch(const struct ac_config *, char *err,
-		    size_t errlen);
-
-/*
  * Decodes header and claims without verifying anything (authctl decode).
  * Never use the result for a decision.
  */
@@ -380,8 +388,17 @@ enum ac_reason	 ac_token_decode(const char *token, size_t len,
 		    size_t max, struct ac_token *tok);
 void		 ac_token_clear(struct ac_token *);
 
+/* jwksclient.c */
 /*
- * JSON strings (claims.c).  json-c keeps a "\u0000" escape as a NUL inside
+ * Fetches JWKS_URL now (no cache): the set when it is a JSON object with
+ * a non-empty "keys" array (caller owns), else NULL with err set.
+ */
+json_object	*ac_jwks_fetch(const struct ac_config *, char *err,
+		    size_t errlen);
+
+/* claims.c */
+/*
+ * JSON strings.  json-c keeps a "\u0000" escape as a NUL inside
  * a string, so strings from JSON are compared by length, never as C
  * strings.  ac_json_has_nul: non-zero when JSON text of n bytes holds a
  * NUL byte or a \u0000 escape.  ac_json_streq: non-zero when o is a
@@ -402,6 +419,7 @@ const char	*ac_json_str(json_object *o, size_t *len);
 int		 ac_claim_header_text(const struct ac_token *, const char *name,
 		    char *buf, size_t bufsz);
 
+/* b64.c */
 /* base64url without padding.  Return the length written, or -1. */
 long		 ac_b64url_encode(const unsigned char *, size_t,
 		    char *out, size_t outsz);
@@ -455,6 +473,7 @@ struct ac_route {
 	enum ac_class	 cls;
 };
 
+/* serve.c */
 /*
  * Serves requests until stopped (SIGTERM): FastCGI on the socket from
  * --socket/AUTH_SOCKET, systemd (LISTEN_FDS) or fd 0, with AUTH_WORKERS
@@ -489,8 +508,6 @@ int		 ac_rollout_reload(struct ac_app *, int force);
  * else the problem (borrowed), which stops the program at start-up.
  */
 typedef const char *(*ac_startcheck)(const struct ac_app *);
-/* refresh's: a key for deriving successor refresh tokens. */
-const char	*ac_session_check(const struct ac_app *);
 
 /*
  * A whole FastCGI program: loads the app (logging every configuration
@@ -506,6 +523,7 @@ int		 ac_main(const char *prog, const struct ac_route *,
  */
 int		 ac_main_args(int argc, char *argv[]);
 
+/* req.c */
 /* Request accessors; strings are borrowed for the request's lifetime. */
 enum ac_method	 ac_req_method(const struct ac_req *);
 const char	*ac_req_path(const struct ac_req *);
@@ -565,9 +583,6 @@ long		 ac_req_query(const struct ac_req *, const char *name,
 		    char *out, size_t outsz);
 long		 ac_req_cookie(const struct ac_req *, const char *name,
 		    char *out, size_t outsz);
-/* Same over any "a=1&b=2" (sep '&') or "a=1; b=2" (sep ';') string. */
-long		 ac_kv_find(const char *s, char sep, const char *name,
-		    int decode, char *out, size_t outsz);
 /* Adds a response header (copied). */
 void		 ac_req_header(struct ac_req *, const char *name,
 		    const char *value);
@@ -582,9 +597,21 @@ enum ac_reason	 ac_docs_page(struct ac_req *, const struct ac_app *);
 /* Adds {"field","message"} to the error details of this request. */
 void		 ac_req_detail(struct ac_req *, const char *field,
 		    const char *message);
+/* The calling worker thread's store, opened on first use (store.c). */
+struct ac_store;
+enum ac_reason	 ac_req_store(struct ac_req *, struct ac_store **);
 
+/* parse.c */
 /*
- * body.c: the JSON bodies of the programs, validated with one detail per
+ * ac_req_query and ac_req_cookie over any "a=1&b=2" (sep '&') or
+ * "a=1; b=2" (sep ';') string.
+ */
+long		 ac_kv_find(const char *s, char sep, const char *name,
+		    int decode, char *out, size_t outsz);
+
+/* body.c */
+/*
+ * The JSON bodies of the programs, validated with one detail per
  * bad field (AC_VALIDATION_FAILED); errors of the body itself as
  * ac_req_json_body.  ac_body_string copies the string member name of o
  * (n bytes with the NUL) into out: -1 when absent, not a string, holding
@@ -644,6 +671,7 @@ struct ac_dbval {
 /* Called for each row; return non-zero to stop early. */
 typedef int	(*ac_dbrow)(void *arg, size_t ncols, const struct ac_dbval *);
 
+/* store.c */
 /*
  * Opens DATABASE_URL.  With check, refuses (AC_UNAVAILABLE) a database
  * whose schema is older than this build needs, saying in err that
@@ -689,11 +717,9 @@ void		 ac_db_rollback(struct ac_store *);
 enum ac_reason	 ac_db_lock(struct ac_store *, const char *table,
 		    const char *id);
 
-/* The calling worker thread's store, opened on first use. */
-enum ac_reason	 ac_req_store(struct ac_req *, struct ac_store **);
-
+/* csrf.c */
 /*
- * csrf.c: for endpoints that rely on a cookie.  AC_OK when the request
+ * For endpoints that rely on a cookie.  AC_OK when the request
  * comes from the site itself (Origin = scheme://Host) or an origin in
  * ALLOWED_ORIGINS, or carries no Origin but Sec-Fetch-Site: same-origin;
  * else AC_CROSS_SITE, with a detail on the request.
@@ -735,6 +761,7 @@ struct ac_grant {
 					   cookie, there is no refresh token */
 };
 
+/* users.c */
 /* Hashes pw (argon2id, interactive limits) into out (AC_PWHASH_MAX). */
 enum ac_reason	 ac_password_hash(const char *pw, char *out);
 /*
@@ -778,6 +805,9 @@ enum ac_reason	 ac_user_login(const struct ac_app *, struct ac_store *,
 		    const char *email, const char *password, const char *ip,
 		    const char *ua, time_t now, struct ac_grant *,
 		    long *retry_after);
+/* session.c */
+/* refresh's: a key for deriving successor refresh tokens. */
+const char	*ac_session_check(const struct ac_app *);
 /*
  * Rotates refresh token tok: its successor goes to g.  A spent token
  * presented again within the grace window, while its successor is still
@@ -804,13 +834,19 @@ enum ac_reason	 ac_session_list(struct ac_store *, const char *user_id,
 enum ac_reason	 ac_session_revoke(struct ac_store *, const char *user_id,
 		    const char *session_id, time_t now);
 /*
- * Revokes every live session of user_id (log out everywhere); *n (may be
- * NULL) gets how many.  revoke.c.
+ * Deletes expired tokens and sessions, sessions revoked more than keep
+ * seconds ago, and stale login throttles.  *n gets the rows deleted.
  */
+enum ac_reason	 ac_session_prune(struct ac_store *, time_t now, long keep,
+		    int64_t *n);
+
+/* revoke.c */
+/* Revokes every live session of user_id (log out everywhere); *n (may be
+ * NULL) gets how many. */
 enum ac_reason	 ac_session_revoke_all(struct ac_store *,
 		    const char *user_id, time_t now, int64_t *n);
 /*
- * Revocation of access tokens (revoke.c): with JWT_REVOCATION_CHECK on,
+ * Revocation of access tokens: with JWT_REVOCATION_CHECK on,
  * ac_token_verify refuses (AC_TOKEN_REVOKED) a token whose sid names a
  * revoked session, from a set each process reads from the database when
  * it first meets a sid and then every JWT_REVOCATION_POLL_MS on a thread
@@ -820,12 +856,6 @@ enum ac_reason	 ac_session_revoke_all(struct ac_store *,
 void		 ac_revoke_enable(const struct ac_app *, int poll);
 /* When the set was last read from the database (0: never). */
 time_t		 ac_revoke_lastread(void);
-/*
- * Deletes expired tokens and sessions, sessions revoked more than keep
- * seconds ago, and stale login throttles.  *n gets the rows deleted.
- */
-enum ac_reason	 ac_session_prune(struct ac_store *, time_t now, long keep,
-		    int64_t *n);
 
 /*
  * Operations (ops.c, metrics.c): the request id, /healthz, /readyz,

@@ -56,3 +56,10 @@ ac_alg_is_rsa(enum ac_alg a)
 	return a == AC_ALG_RS256 || a == AC_ALG_RS384 || a == AC_ALG_RS512 ||
 	    a == AC_ALG_PS256 || a == AC_ALG_PS384 || a == AC_ALG_PS512;
 }
+
+int
+ac_alg_is_pss(enum ac_alg a)
+{
+
+	return a == AC_ALG_PS256 || a == AC_ALG_PS384 || a == AC_ALG_PS512;
+}

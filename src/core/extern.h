@@ -62,7 +62,7 @@ struct ac_app {
 	} flags;
 };
 
-/* app.c */
+/* problem.c: the start-up problem list (see ac_app_problem). */
 void		 ac_app_problemf(struct ac_app *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 ac_app_warnf(struct ac_app *, const char *, ...)
@@ -107,6 +107,8 @@ json_object	*ac_errfmt_body(const struct ac_config *, enum ac_reason,
 
 /* token.c */
 void		 ac_token_cache_flush(void);
+/* The digest of alg (NULL for EdDSA, which hashes internally). */
+const EVP_MD	*ac_token_md(enum ac_alg);
 /*
  * The signature step of verification: decodes the base64url signature
  * segment seg and checks it over msg with each key of ks that serves alg
@@ -182,9 +184,9 @@ void		 ac_keys_load(struct ac_app *);
 void		 ac_keys_free(struct ac_keyset *);
 /*
  * Reloads the key set when JWT_KEYS_DIR or the JWKS cache changed: force
- * 0 looks no more than once a second, 2 looks now, 1 rebuilds anyway.  A set with problems is refused
- * and logged; the old one keeps serving.  Returns 1 when swapped, 0 when
- * unchanged, -1 when refused.
+ * 0 looks no more than once a second, 2 looks now, 1 rebuilds anyway.  A
+ * set with problems is refused and logged; the old one keeps serving.
+ * Returns 1 when swapped, 0 when unchanged, -1 when refused.
  */
 int		 ac_keys_reload(struct ac_app *, int force);
 /* Adds the provider's cached keys (ac_jwks_keys) to the set, remote. */

@@ -19,6 +19,9 @@
  * thread takes it is never run; a pool request that waited longer than
  * the refresh grace window (a hashing one: 10 s) answers 503 without
  * touching the store.
+ *
+ * The connections themselves (accepting, reading, writing, closing, the
+ * sweep) are conn.c's; loop.h holds the structures the two share.
  */
 #include "config.h"
 
@@ -40,49 +43,12 @@
 #include "extern.h"
 #include "http.h"
 #include "fcgi.h"
+#include "loop.h"
 #include "pool.h"
 
-#define READSZ		(64 * 1024)	/* one read */
-#define IN_HIGH		(192 * 1024)	/* stop reading past this */
-#define OUT_HIGH	(256 * 1024)	/* stop parsing past this unsent */
-#define KEEP_BUF	(16 * 1024)	/* larger idle buffers are freed */
 #define STOP_MS		2000		/* SIGTERM: finish within */
 #define TICK_MS		250
 #define HASH_WAIT_MS	10000		/* a login waits at most */
-
-struct conn {
-	struct conn	*prev, *next;	/* least recently active first */
-	int		 fd;
-	uint32_t	 events;	/* as registered with epoll */
-	struct ac_fcgi	 fc;
-	struct ac_buf	 in;		/* received, not yet parsed */
-	struct ac_buf	 out;		/* to send, from outoff */
-	size_t		 outoff;
-	struct ac_job	*job;		/* the request in hand, on a pool */
-	long long	 last;		/* ms of the last progress */
-	int		 closing;	/* close once out is sent */
-};
-
-struct loop {
-	int		 ep, lfd, sfd;
-	struct ac_app	*app;
-	const struct ac_route *routes;
-	size_t		 nroutes;
-	int		 allinline;
-	struct conn	*head, *tail;
-	struct conn	*dead;		/* closed, freed after the batch */
-	size_t		 nconns, maxconns;
-	struct ac_req	*r;		/* the loop thread's request */
-	struct ac_store	*store;		/* the loop thread's connection */
-	struct ac_pool	*pools[AC_CLASS__MAX];
-	struct ac_done	 done;
-	size_t		 njobs;		/* jobs not yet back */
-	int		 accepting, stopping;
-	long long	 stopat, limitlog;
-	long long	 timeout;	/* ms */
-	long long	 grace;		/* ms */
-	unsigned char	 rbuf[READSZ];
-};
 
 /* epoll data for the fds that are not connections */
 static char	 tag_listen, tag_signal, tag_done;
@@ -94,8 +60,8 @@ struct ioctx {
 	int			 oom;
 };
 
-static long long
-now_ms(void)
+long long
+ac_loop_now(void)
 {
 	struct timespec	 ts;
 
@@ -221,47 +187,8 @@ pool_run(struct ac_job *job, void *arg)
 		job->out.len = 0;
 }
 
-static void
-conn_events(struct loop *l, struct conn *c)
-{
-	struct epoll_event	 ev;
-	uint32_t		 want = EPOLLRDHUP;
-	size_t			 unsent = c->out.len - c->outoff;
-
-	if (unsent > 0)
-		want |= EPOLLOUT;
-	if (!c->closing && unsent < OUT_HIGH && c->in.len < IN_HIGH)
-		want |= EPOLLIN;
-	if (want == c->events)
-		return;
-	memset(&ev, 0, sizeof(ev));
-	ev.events = want;
-	ev.data.ptr = c;
-	if (epoll_ctl(l->ep, EPOLL_CTL_MOD, c->fd, &ev) == 0)
-		c->events = want;
-}
-
-/* Moves c to the most recently active end. */
-static void
-conn_touch(struct loop *l, struct conn *c)
-{
-
-	c->last = now_ms();
-	if (l->tail == c)
-		return;
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		l->head = c->next;
-	c->next->prev = c->prev;
-	c->prev = l->tail;
-	c->next = NULL;
-	l->tail->next = c;
-	l->tail = c;
-}
-
-static void
-listen_on(struct loop *l, int on)
+void
+ac_loop_listen(struct loop *l, int on)
 {
 	struct epoll_event	 ev;
 
@@ -275,108 +202,6 @@ listen_on(struct loop *l, int on)
 	else
 		epoll_ctl(l->ep, EPOLL_CTL_DEL, l->lfd, NULL);
 	l->accepting = on;
-}
-
-static void
-conn_close(struct loop *l, struct conn *c, const char *why)
-{
-	struct ac_job	*job = c->job;
-
-	if (job != NULL) {
-		if (ac_pool_cancel(job->pool, job)) {
-			ac_log(AC_LOG_INFO, "event=request_dropped why=%s "
-			    "state=queued", why);
-			ac_job_free(job);
-			l->njobs--;
-		} else
-			job->conn = NULL;	/* freed when it comes back */
-	}
-	if (why != NULL && strcmp(why, "closed") != 0 &&
-	    strcmp(why, "done") != 0)
-		ac_log(AC_LOG_INFO, "event=connection_closed why=%s", why);
-	close(c->fd);
-	c->fd = -1;
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		l->head = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-	else
-		l->tail = c->prev;
-	ac_fcgi_free(&c->fc);
-	ac_buf_free(&c->in);
-	ac_buf_free(&c->out);
-	/* Events of this batch may still name it. */
-	c->prev = NULL;
-	c->next = l->dead;
-	l->dead = c;
-	l->nconns--;
-	if (!l->stopping)
-		listen_on(l, 1);
-}
-
-/* Idle: nothing read, in hand or unsent. */
-static int
-conn_idle(const struct conn *c)
-{
-
-	return c->job == NULL && c->in.len == 0 && c->outoff == c->out.len &&
-	    c->fc.state == 0;
-}
-
-static long	conn_parse(struct loop *, struct conn *, const unsigned char *,
-		    size_t);
-
-/*
- * Sends what it can; once all is sent, parses what waits in c->in (a
- * pipeline held back while answers were pending).  -1 when the
- * connection is gone.
- */
-static int
-conn_flush(struct loop *l, struct conn *c)
-{
-	ssize_t	 n;
-	long	 used;
-
-	for (;;) {
-		while (c->outoff < c->out.len) {
-			n = write(c->fd, c->out.p + c->outoff,
-			    c->out.len - c->outoff);
-			if (n > 0) {
-				c->outoff += (size_t)n;
-				conn_touch(l, c);
-				continue;
-			}
-			if (n == -1 && errno == EINTR)
-				continue;
-			if (n == -1 && errno == EAGAIN)
-				break;
-			conn_close(l, c, "write_failed");
-			return -1;
-		}
-		if (c->outoff < c->out.len)
-			break;
-		c->out.len = c->outoff = 0;
-		if (c->out.cap > KEEP_BUF)
-			ac_buf_free(&c->out);
-		if (c->closing || (l->stopping && conn_idle(c))) {
-			conn_close(l, c, "done");
-			return -1;
-		}
-		if (c->in.len == 0 || c->job != NULL)
-			break;
-		if ((used = conn_parse(l, c, c->in.p, c->in.len)) == -1)
-			return -1;
-		memmove(c->in.p, c->in.p + used, c->in.len - (size_t)used);
-		c->in.len -= (size_t)used;
-		if (c->in.len == 0 && c->in.cap > KEEP_BUF)
-			ac_buf_free(&c->in);
-		if (used == 0 && c->out.len == 0)
-			break;
-	}
-	conn_events(l, c);
-	return 0;
 }
 
 static enum ac_class
@@ -476,8 +301,8 @@ abort_job(struct loop *l, struct conn *c)
  * Parses buf: runs or queues each complete request.  Returns the bytes
  * taken, or -1 when the connection was closed.
  */
-static long
-conn_parse(struct loop *l, struct conn *c, const unsigned char *buf,
+long
+ac_loop_parse(struct loop *l, struct conn *c, const unsigned char *buf,
     size_t len)
 {
 	enum ac_fcgi_event	 ev;
@@ -495,11 +320,11 @@ conn_parse(struct loop *l, struct conn *c, const unsigned char *buf,
 		if (c->fc.closeafter)
 			c->closing = 1;
 		if (ev == AC_FCGI_ERROR) {
-			conn_close(l, c, "protocol_error");
+			ac_conn_close(l, c, "protocol_error");
 			return -1;
 		}
 		if (ev == AC_FCGI_READY && dispatch(l, c) == -1) {
-			conn_close(l, c, "nomem");
+			ac_conn_close(l, c, "nomem");
 			return -1;
 		}
 		if (ev == AC_FCGI_MORE || ev == AC_FCGI_WAIT)
@@ -521,123 +346,7 @@ static int
 conn_resume(struct loop *l, struct conn *c)
 {
 
-	return conn_flush(l, c);
-}
-
-static void
-conn_read(struct loop *l, struct conn *c)
-{
-	const unsigned char	*buf;
-	ssize_t			 n;
-	size_t			 len;
-	long			 used;
-	int			 i;
-
-	for (i = 0; i < 4 && c->in.len < IN_HIGH && !c->closing; i++) {
-		if (c->in.len == 0) {
-			n = read(c->fd, l->rbuf, sizeof(l->rbuf));
-			buf = l->rbuf;
-		} else {
-			if (ac_buf_reserve(&c->in, READSZ) == -1) {
-				conn_close(l, c, "nomem");
-				return;
-			}
-			n = read(c->fd, c->in.p + c->in.len, READSZ);
-			if (n > 0)
-				c->in.len += (size_t)n;
-			buf = c->in.p;
-		}
-		if (n == 0) {
-			conn_close(l, c, c->job != NULL || !conn_idle(c) ?
-			    "peer_closed" : "closed");
-			return;
-		}
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				break;
-			conn_close(l, c, "read_failed");
-			return;
-		}
-		conn_touch(l, c);
-		len = buf == l->rbuf ? (size_t)n : c->in.len;
-		if ((used = conn_parse(l, c, buf, len)) == -1)
-			return;
-		if (buf == l->rbuf) {
-			if ((size_t)used < len && ac_buf_add(&c->in,
-			    buf + used, len - (size_t)used) == -1) {
-				conn_close(l, c, "nomem");
-				return;
-			}
-		} else {
-			memmove(c->in.p, c->in.p + used, c->in.len -
-			    (size_t)used);
-			c->in.len -= (size_t)used;
-		}
-		if (c->out.len - c->outoff >= OUT_HIGH)
-			break;
-	}
-	conn_flush(l, c);
-}
-
-static void
-do_accept(struct loop *l)
-{
-	struct epoll_event	 ev;
-	struct conn		*c, *v;
-	int			 fd, i;
-
-	for (i = 0; i < 64; i++) {
-		if (l->nconns >= l->maxconns) {
-			/* Room from the least recently used idle one. */
-			for (v = l->head; v != NULL && !conn_idle(v);
-			    v = v->next)
-				continue;
-			if (v == NULL) {
-				if (now_ms() - l->limitlog >= 1000) {
-					ac_log(AC_LOG_WARN, "event=connection_"
-					    "limit max=%zu", l->maxconns);
-					l->limitlog = now_ms();
-				}
-				listen_on(l, 0);
-				return;
-			}
-			conn_close(l, v, "evicted_idle");
-		}
-		fd = accept4(l->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno != EAGAIN)
-				ac_log(AC_LOG_ERROR, "event=accept_failed "
-				    "error=\"%s\"", strerror(errno));
-			return;
-		}
-		if ((c = calloc(1, sizeof(*c))) == NULL) {
-			close(fd);
-			return;
-		}
-		c->fd = fd;
-		ac_fcgi_init(&c->fc, (size_t)l->app->cfg.max_params,
-		    (size_t)l->app->cfg.max_body, (unsigned)l->maxconns);
-		memset(&ev, 0, sizeof(ev));
-		ev.events = c->events = EPOLLIN | EPOLLRDHUP;
-		ev.data.ptr = c;
-		if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
-			close(fd);
-			free(c);
-			continue;
-		}
-		c->last = now_ms();
-		c->prev = l->tail;
-		if (l->tail != NULL)
-			l->tail->next = c;
-		else
-			l->head = c;
-		l->tail = c;
-		l->nconns++;
-	}
+	return ac_conn_flush(l, c);
 }
 
 /* Answers come back from the pools. */
@@ -678,28 +387,6 @@ jobs_back(struct loop *l)
 	}
 }
 
-/* Closes what has timed out; on stop, what is idle. */
-static void
-sweep(struct loop *l)
-{
-	struct conn	*c, *next;
-	long long	 now = now_ms();
-
-	for (c = l->head; c != NULL; c = next) {
-		next = c->next;
-		if (l->stopping && conn_idle(c)) {
-			conn_close(l, c, "done");
-			continue;
-		}
-		if (c->job != NULL || conn_idle(c) || now - c->last < l->timeout)
-			continue;
-		ac_log(AC_LOG_WARN, "event=timeout what=%s after_ms=%lld",
-		    c->outoff < c->out.len ? "response_unread" :
-		    "request_incomplete", now - c->last);
-		conn_close(l, c, "timeout");
-	}
-}
-
 static void
 on_signal(struct loop *l)
 {
@@ -717,9 +404,9 @@ on_signal(struct loop *l)
 	ac_log(AC_LOG_INFO, "event=stop signal=%u connections=%zu "
 	    "inflight=%zu", si.ssi_signo, l->nconns, l->njobs);
 	l->stopping = 1;
-	l->stopat = now_ms() + STOP_MS;
-	listen_on(l, 0);
-	sweep(l);
+	l->stopat = ac_loop_now() + STOP_MS;
+	ac_loop_listen(l, 0);
+	ac_conn_sweep(l);
 }
 
 static int
@@ -807,7 +494,7 @@ ac_loop_run(struct ac_app *app, int lfd, const struct ac_route *routes,
 		    strerror(errno));
 		goto out;
 	}
-	listen_on(l, 1);
+	ac_loop_listen(l, 1);
 	for (;;) {
 		wait = l->nconns > 0 || l->stopping ? TICK_MS : -1;
 		n = epoll_wait(l->ep, evs, (int)nitems(evs), wait);
@@ -819,7 +506,7 @@ ac_loop_run(struct ac_app *app, int lfd, const struct ac_route *routes,
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.ptr == &tag_listen) {
 				if (l->accepting)
-					do_accept(l);
+					ac_conn_accept(l);
 				continue;
 			}
 			if (evs[i].data.ptr == &tag_signal) {
@@ -835,7 +522,7 @@ ac_loop_run(struct ac_app *app, int lfd, const struct ac_route *routes,
 			if (c->fd < 0)
 				continue;
 			if (evs[i].events & EPOLLOUT) {
-				if (conn_flush(l, c) == -1)
+				if (ac_conn_flush(l, c) == -1)
 					continue;
 				if (c->outoff == c->out.len &&
 				    conn_resume(l, c) == -1)
@@ -843,19 +530,19 @@ ac_loop_run(struct ac_app *app, int lfd, const struct ac_route *routes,
 			}
 			if (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP |
 			    EPOLLERR))
-				conn_read(l, c);
+				ac_conn_read(l, c);
 			/* The peer is gone: what it sent has been served. */
 			if (c->fd >= 0 && (evs[i].events & (EPOLLRDHUP |
 			    EPOLLHUP | EPOLLERR)))
-				conn_close(l, c, "peer_closed");
+				ac_conn_close(l, c, "peer_closed");
 		}
 		while ((c = l->dead) != NULL) {
 			l->dead = c->next;
 			free(c);
 		}
-		now = now_ms();
+		now = ac_loop_now();
 		if (now - last >= TICK_MS) {
-			sweep(l);
+			ac_conn_sweep(l);
 			last = now;
 		}
 		if (l->stopping && ((l->nconns == 0 && l->njobs == 0) ||
@@ -871,7 +558,7 @@ out:
 		_exit(0);
 	}
 	while (l->head != NULL)
-		conn_close(l, l->head, "stop");
+		ac_conn_close(l, l->head, "stop");
 	while ((c = l->dead) != NULL) {
 		l->dead = c->next;
 		free(c);
