@@ -24,16 +24,15 @@
 
 #define SECRET	"config-test-secret-0123456789-abcdefghijklmn"
 
-static char	 tmpdir[PATH_MAX];
 
 static void
 tmppath(char *buf, size_t sz, const char *name)
 {
 
-	ck_assert_int_lt(snprintf(buf, sz, "%s/%s", tmpdir, name), (int)sz);
+	ck_assert_int_lt(snprintf(buf, sz, "%s/%s", tu_dir, name), (int)sz);
 }
 
-/* Writes text to tmpdir/name with mode; returns the path in buf. */
+/* Writes text to tu_dir/name with mode; returns the path in buf. */
 static void
 write_file(char *buf, size_t sz, const char *name, mode_t mode,
     const char *text)
@@ -790,29 +789,12 @@ START_TEST(test_long_values)
 }
 END_TEST
 
-static void
-rm_tmpdir(void)
-{
-
-	tu_rmdir(tmpdir);
-}
-
-int
-main(void)
+Suite *
+tu_suite(void)
 {
 	Suite		*s = suite_create("config");
 	TCase		*tc = tcase_create("config");
-	SRunner		*sr;
-	const char	*t;
-	int		 failed;
 
-	t = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof(tmpdir), "%s/test_config.XXXXXX",
-	    t != NULL && *t != '\0' ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror(tmpdir);
-		return EXIT_FAILURE;
-	}
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_all_problems_at_once);
@@ -829,10 +811,5 @@ main(void)
 	tcase_add_test(tc, test_algorithm_list);
 	tcase_add_test(tc, test_long_values);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	rm_tmpdir();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
 }

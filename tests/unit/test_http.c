@@ -268,20 +268,14 @@ static const struct ac_route routes[] = {
 	{ AC_GET,	"/auth",		h_auth, AC_INLINE },
 };
 
-static char		 tmpdir[PATH_MAX];
 static struct ac_app	*app;
 
 static void
 setup(void)
 {
-	char	 path[PATH_MAX + 16];
-	FILE	*f;
 
 	tu_env_clear();
-	snprintf(path, sizeof(path), "%s/empty.conf", tmpdir);
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	fclose(f);
-	setenv("AUTH_CONFIG", path, 1);
+	tu_config_empty();
 	setenv("JWT_SECRET", SECRET, 1);
 	setenv("ALLOWED_ORIGINS", "https://app.test", 1);
 	setenv("AUTH_MAX_BODY_BYTES", "256", 1);
@@ -443,21 +437,12 @@ START_TEST(test_route_body)
 }
 END_TEST
 
-int
-main(void)
+Suite *
+tu_suite(void)
 {
 	Suite		*s = suite_create("http");
 	TCase		*tp = tcase_create("parse"), *tr = tcase_create("route");
-	SRunner		*sr;
-	const char	*t = getenv("TMPDIR");
-	int		 failed;
 
-	snprintf(tmpdir, sizeof(tmpdir), "%s/test_http.XXXXXX",
-	    t != NULL && *t != '\0' ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror(tmpdir);
-		return EXIT_FAILURE;
-	}
 	tcase_add_test(tp, test_bearer);
 	tcase_add_test(tp, test_pct);
 	tcase_add_test(tp, test_utf8);
@@ -471,10 +456,5 @@ main(void)
 	tcase_add_test(tr, test_route_auth);
 	tcase_add_test(tr, test_route_body);
 	suite_add_tcase(s, tr);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	tu_rmdir(tmpdir);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
 }

@@ -28,7 +28,6 @@
 #define JWK	"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"k1\"," \
 		"\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}"
 
-static char	 tmpdir[1024];
 static char	 logbuf[8192];
 
 static void
@@ -45,7 +44,7 @@ static void
 cache_file(char *buf, size_t sz)
 {
 
-	ck_assert_int_lt(snprintf(buf, sz, "%s/jwks.json", tmpdir), (int)sz);
+	ck_assert_int_lt(snprintf(buf, sz, "%s/jwks.json", tu_dir), (int)sz);
 }
 
 /* Writes the cache as a file of mode mode: url, attempted, fetched, keys. */
@@ -73,8 +72,7 @@ app_jwks(void)
 	char		 path[PATH_MAX];
 
 	tu_env_clear();
-	snprintf(path, sizeof(path), "%s/empty.conf", tmpdir);
-	setenv("AUTH_CONFIG", path, 1);
+	tu_config_empty();
 	setenv("JWT_ALGORITHM", "EdDSA", 1);
 	setenv("JWKS_URL", URL, 1);
 	cache_file(path, sizeof(path));
@@ -259,14 +257,12 @@ START_TEST(test_url)
 		{ "https://auth.example.com/a b", NULL, 0 },
 	};
 	struct ac_app	*app;
-	char		 path[PATH_MAX];
 	size_t		 i;
 	int		 ok;
 
 	for (i = 0; i < nitems(cases); i++) {
 		tu_env_clear();
-		snprintf(path, sizeof(path), "%s/empty.conf", tmpdir);
-		setenv("AUTH_CONFIG", path, 1);
+		tu_config_empty();
 		setenv("JWT_ALGORITHM", "EdDSA", 1);
 		setenv("JWKS_URL", cases[i].url, 1);
 		if (cases[i].allow != NULL)
@@ -280,25 +276,12 @@ START_TEST(test_url)
 }
 END_TEST
 
-int
-main(void)
+Suite *
+tu_suite(void)
 {
 	Suite	*s = suite_create("jwks");
 	TCase	*tc;
-	SRunner	*sr;
-	char	 path[PATH_MAX];
-	const char *t;
-	int	 failed;
 
-	t = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof(tmpdir), "%s/test_jwks.XXXXXX",
-	    t != NULL && *t != '\0' ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror(tmpdir);
-		return EXIT_FAILURE;
-	}
-	snprintf(path, sizeof(path), "%s/empty.conf", tmpdir);
-	close(open(path, O_WRONLY | O_CREAT, 0600));
 	ac_log_setup("test_jwks", AC_LOG_ERROR, NULL, NULL);
 	ac_jwks_init();
 
@@ -313,12 +296,5 @@ main(void)
 	tcase_add_test(tc, test_url);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	snprintf(path, sizeof(path), "%s/jwks.json.lock", tmpdir);
-	unlink(path);
-	tu_rmdir(tmpdir);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
 }

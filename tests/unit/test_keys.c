@@ -31,7 +31,6 @@
 #include "core/extern.h"
 #include "util.h"
 
-static char	 tmpdir[1024];
 static EVP_PKEY	*rsa1024, *rsa2048;
 
 /* --- OPENSSL_cleanse, recorded -------------------------------------- */
@@ -56,7 +55,7 @@ static void
 tmppath(char *buf, size_t sz, const char *name)
 {
 
-	ck_assert_int_lt(snprintf(buf, sz, "%s/%s", tmpdir, name), (int)sz);
+	ck_assert_int_lt(snprintf(buf, sz, "%s/%s", tu_dir, name), (int)sz);
 }
 
 static void
@@ -383,30 +382,18 @@ START_TEST(test_config_wipe)
 }
 END_TEST
 
-int
-main(void)
+Suite *
+tu_suite(void)
 {
 	Suite	*s = suite_create("keys");
 	TCase	*tc;
-	SRunner	*sr;
-	char	 path[PATH_MAX];
-	const char *t;
-	int	 failed;
 
-	t = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof(tmpdir), "%s/test_keys.XXXXXX",
-	    t != NULL && *t != '\0' ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror(tmpdir);
-		return EXIT_FAILURE;
-	}
-	snprintf(path, sizeof(path), "%s/empty.conf", tmpdir);
-	close(open(path, O_WRONLY | O_CREAT, 0600));
 	ac_log_setup("test_keys", AC_LOG_ERROR, NULL, NULL);
 	if ((rsa1024 = EVP_RSA_gen(1024)) == NULL ||
 	    (rsa2048 = EVP_RSA_gen(2048)) == NULL) {
 		fprintf(stderr, "RSA key generation failed\n");
-		return EXIT_FAILURE;
+		tu_rmdir(tu_dir);
+		exit(EXIT_FAILURE);
 	}
 
 	tc = tcase_create("policy");
@@ -422,12 +409,5 @@ main(void)
 	tcase_add_test(tc, test_config_wipe);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	EVP_PKEY_free(rsa1024);
-	EVP_PKEY_free(rsa2048);
-	tu_rmdir(tmpdir);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/ac.h"
+#include "util.h"
 
 START_TEST(test_every_reason_has_a_row)
 {
@@ -51,20 +52,14 @@ START_TEST(test_status_codes)
 }
 END_TEST
 
-int
-main(void)
+Suite *
+tu_suite(void)
 {
 	Suite	*s = suite_create("reason");
 	TCase	*tc = tcase_create("table");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, test_every_reason_has_a_row);
 	tcase_add_test(tc, test_status_codes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
 }

@@ -25,7 +25,6 @@
 #define SECRET	"revoke-test-secret-0123456789-abcdefghijklmn"
 #define GRACE	2
 
-static char		 tmpdir[PATH_MAX];
 static struct ac_app	*app;
 static struct ac_store	*st;
 
@@ -36,10 +35,9 @@ setup_env(const char *check)
 	int		 from, to;
 
 	tu_env_clear();
-	snprintf(path, sizeof(path), "%s/empty.conf", tmpdir);
-	setenv("AUTH_CONFIG", path, 1);
+	tu_config_empty();
 	setenv("JWT_SECRET", SECRET, 1);
-	snprintf(path, sizeof(path), "%s/r-%d.db", tmpdir, (int)getpid());
+	snprintf(path, sizeof(path), "%s/r-%d.db", tu_dir, (int)getpid());
 	unlink(path);
 	setenv("DATABASE_URL", path, 1);
 	setenv("REFRESH_GRACE_SECONDS", "2", 1);
@@ -264,30 +262,13 @@ START_TEST(test_off)
 }
 END_TEST
 
-int
-main(void)
+Suite *
+tu_suite(void)
 {
 	Suite		*s = suite_create("revoke");
 	TCase		*tc = tcase_create("revoke");
 	TCase		*tc2 = tcase_create("revoke-setup");
-	SRunner		*sr;
-	const char	*t = getenv("TMPDIR");
-	char		 path[PATH_MAX + 16];
-	FILE		*f;
-	int		 failed;
 
-	snprintf(tmpdir, sizeof(tmpdir), "%s/test_revoke.XXXXXX",
-	    t != NULL && *t != '\0' ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror(tmpdir);
-		return EXIT_FAILURE;
-	}
-	snprintf(path, sizeof(path), "%s/empty.conf", tmpdir);
-	if ((f = fopen(path, "w")) == NULL) {
-		perror(path);
-		return EXIT_FAILURE;
-	}
-	fclose(f);
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_logout);
@@ -300,12 +281,7 @@ main(void)
 	tcase_add_test(tc2, test_read_once);
 	tcase_add_test(tc2, test_off);
 	suite_add_tcase(s, tc2);
-	sr = srunner_create(s);
 	/* Each test in its own process: the revocation set is per process. */
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	tu_rmdir(tmpdir);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	tu_fork = 1;
+	return s;
 }

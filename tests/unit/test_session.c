@@ -23,7 +23,6 @@
 #define T0	1800000000
 #define GRACE	5
 
-static char		 tmpdir[PATH_MAX];
 static struct ac_app	*app;
 static struct ac_store	*st;
 
@@ -34,10 +33,9 @@ setup(void)
 	int		 from, to;
 
 	tu_env_clear();
-	snprintf(path, sizeof(path), "%s/empty.conf", tmpdir);
-	setenv("AUTH_CONFIG", path, 1);
+	tu_config_empty();
 	setenv("JWT_SECRET", SECRET, 1);
-	snprintf(path, sizeof(path), "%s/s-%d.db", tmpdir, (int)getpid());
+	snprintf(path, sizeof(path), "%s/s-%d.db", tu_dir, (int)getpid());
 	unlink(path);
 	setenv("DATABASE_URL", path, 1);
 	setenv("REFRESH_GRACE_SECONDS", "5", 1);
@@ -368,32 +366,12 @@ START_TEST(test_throttle_race)
 }
 END_TEST
 
-int
-main(void)
+Suite *
+tu_suite(void)
 {
 	Suite		*s = suite_create("session");
 	TCase		*tc = tcase_create("session");
-	SRunner		*sr;
-	const char	*t = getenv("TMPDIR");
-	int		 failed;
 
-	snprintf(tmpdir, sizeof(tmpdir), "%s/test_session.XXXXXX",
-	    t != NULL && *t != '\0' ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror(tmpdir);
-		return EXIT_FAILURE;
-	}
-	{
-		char	 path[PATH_MAX + 16];
-		FILE	*f;
-
-		snprintf(path, sizeof(path), "%s/empty.conf", tmpdir);
-		if ((f = fopen(path, "w")) == NULL) {
-			perror(path);
-			return EXIT_FAILURE;
-		}
-		fclose(f);
-	}
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_users);
@@ -408,10 +386,5 @@ main(void)
 	tcase_add_test(tc, test_throttle_race);
 	tcase_add_test(tc, test_throttle_free_no_stretch);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	tu_rmdir(tmpdir);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
 }

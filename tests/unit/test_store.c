@@ -20,23 +20,17 @@
 
 #define SECRET	"store-test-secret-0123456789-abcdefghijklmnop"
 
-static char		 tmpdir[PATH_MAX];
 static char		 dbpath[PATH_MAX + 64];
 static struct ac_app	*app;
 
 static void
 setup(void)
 {
-	char	 path[PATH_MAX + 64];
-	FILE	*f;
 
 	tu_env_clear();
-	snprintf(path, sizeof(path), "%s/empty.conf", tmpdir);
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	fclose(f);
-	setenv("AUTH_CONFIG", path, 1);
+	tu_config_empty();
 	setenv("JWT_SECRET", SECRET, 1);
-	snprintf(dbpath, sizeof(dbpath), "%s/st-%d.db", tmpdir, (int)getpid());
+	snprintf(dbpath, sizeof(dbpath), "%s/st-%d.db", tu_dir, (int)getpid());
 	unlink(dbpath);
 	setenv("DATABASE_URL", dbpath, 1);
 	app = ac_app_new();
@@ -121,30 +115,16 @@ START_TEST(test_readable_refused)
 }
 END_TEST
 
-int
-main(void)
+Suite *
+tu_suite(void)
 {
 	Suite		*s = suite_create("store");
 	TCase		*tc = tcase_create("store");
-	SRunner		*sr;
-	const char	*t = getenv("TMPDIR");
-	int		 failed;
 
-	snprintf(tmpdir, sizeof(tmpdir), "%s/test_store.XXXXXX",
-	    t != NULL && *t != '\0' ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror(tmpdir);
-		return EXIT_FAILURE;
-	}
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_created_private);
 	tcase_add_test(tc, test_readable_refused);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	tu_rmdir(tmpdir);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
 }

@@ -51,7 +51,6 @@
 #define ISSUER		"https://auth.example.test"
 #define AUDIENCE	"api.example.test"
 
-static char	 tmpdir[PATH_MAX];
 
 static const char *const pubalgs[] = {
 	"RS256", "RS384", "RS512", "ES256", "ES384", "ES512",
@@ -72,7 +71,7 @@ static void
 tmppath(char *buf, size_t sz, const char *name)
 {
 
-	ck_assert_int_lt(snprintf(buf, sz, "%s/%s", tmpdir, name), (int)sz);
+	ck_assert_int_lt(snprintf(buf, sz, "%s/%s", tu_dir, name), (int)sz);
 }
 
 static void
@@ -1443,55 +1442,30 @@ END_TEST
 /* --- set-up ------------------------------------------------------------------ */
 
 static void
-rm_tmpdir(void)
-{
-
-	tu_rmdir(tmpdir);
-}
-
-static void
 genkey(enum ac_alg alg, const char *name)
 {
 	char	 path[PATH_MAX], err[256] = "path too long", *kid;
 
-	if (snprintf(path, sizeof(path), "%s/%s", tmpdir, name) >=
+	if (snprintf(path, sizeof(path), "%s/%s", tu_dir, name) >=
 	    (int)sizeof(path) ||
 	    ac_keys_generate(alg, path, 0, &kid, err, sizeof(err)) != AC_OK) {
 		fprintf(stderr, "keygen %s: %s\n", name, err);
-		rm_tmpdir();
+		tu_rmdir(tu_dir);
 		exit(EXIT_FAILURE);
 	}
 	free(kid);
 }
 
-int
-main(void)
+Suite *
+tu_suite(void)
 {
 	Suite	*s = suite_create("token");
+	char	 name[64];
 	TCase	*tc;
-	SRunner	*sr;
-	char	 path[PATH_MAX], name[64];
-	const char *t;
-	FILE	*f;
 	size_t	 i;
-	int	 failed;
 	enum ac_alg alg;
 
 	attacks_read();
-	t = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof(tmpdir), "%s/test_token.XXXXXX",
-	    t != NULL && *t != '\0' ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror(tmpdir);
-		return EXIT_FAILURE;
-	}
-	if (snprintf(path, sizeof(path), "%s/empty.conf", tmpdir) >=
-	    (int)sizeof(path) || (f = fopen(path, "w")) == NULL) {
-		perror(path);
-		rm_tmpdir();
-		return EXIT_FAILURE;
-	}
-	fclose(f);
 	for (i = 0; i < nitems(pubalgs); i++) {
 		snprintf(name, sizeof(name), "key-%s.pem", pubalgs[i]);
 		ac_alg_parse(pubalgs[i], &alg);
@@ -1537,20 +1511,5 @@ main(void)
 	tcase_add_test(tc, test_b64_roundtrip);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	rm_tmpdir();
-	for (i = 0; i < nattacks; i++) {
-		free(attacks[i].desc);
-		free(attacks[i].cfg);
-		free(attacks[i].header);
-		free(attacks[i].payload);
-		free(attacks[i].sign);
-		free(attacks[i].mutate);
-		free(attacks[i].expect);
-	}
-	free(attacks);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
 }
