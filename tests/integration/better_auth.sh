@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # better_auth.sh: verify accepts the tokens of a real Better Auth.
 #
 # The npm package better-auth (version pinned by better_auth/package-lock.json,
@@ -12,12 +12,9 @@
 # issuer configured; the provider sees few JWKS fetches (its request log
 # counts them).  Without node and npm, or when the install fails, the
 # test is skipped (77) and says why.
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-here=$(dirname "$0")
-. "$here/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
-ti_init
-ti_need nginx
+ti_init nginx
 [ -x /usr/bin/python3 ] || ti_skip "/usr/bin/python3 is needed"
 . "$here/lib_better_auth.sh"
 ba_install

@@ -1,16 +1,13 @@
-#!/bin/sh
+#!/bin/bash
 # config_dotenv.sh: the quickstarts' .env files as the configuration.
 # The hybrid quickstart's backend/.env (a " # Same as BETTER_AUTH_SECRET"
 # comment after the secret, export lines, names the suite does not know)
 # serves `verify` behind nginx, and its token verifies; the Better Auth +
 # FastAPI quickstart's two differing secrets stop the program with a
 # message that says which to keep, and JWT_SECRET_SOURCE picks one.
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-here=$(dirname "$0")
-. "$here/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
-ti_init
-ti_need nginx
+ti_init nginx
 /usr/bin/python3 -c 'import jwt' 2>/dev/null || ti_skip "python3-jwt missing"
 for v in JWT_SECRET BETTER_AUTH_SECRET JWT_SECRET_SOURCE JWT_SUBJECT_CLAIM \
     JWT_REQUIRE_TYPE DATABASE_URL; do

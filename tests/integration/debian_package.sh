@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # debian_package.sh: builds the Debian package from this tree
 # (dpkg-buildpackage -us -uc -b, debian/), checks it with lintian (no
 # error), installs it on this machine with dpkg -i, checks what the
@@ -13,9 +13,7 @@
 # inside distcheck.  Skipped (77) without dpkg-buildpackage, debhelper,
 # lintian or fakeroot, when not root, outside a git checkout, or when
 # the package is installed already (a real installation is not touched).
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-here=$(dirname "$0")
-. "$here/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 PKG=jwt-auth-suite
 UNIT=/lib/systemd/system/jwt-auth@.service

@@ -16,8 +16,7 @@
 # Bounds are generous (seconds): the machine may be busy.
 . "$(dirname "$0")/lib.sh"
 
-ti_init
-ti_need sqlite3
+ti_init sqlite3
 [ -x "$top_builddir/cgi-bin/refresh" ] || { echo "no cgi-bin/refresh"; exit 99; }
 ti_key "$T/jwt.key"
 DB=$T/auth.db

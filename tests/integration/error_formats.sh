@@ -6,7 +6,6 @@
 # format the reason still reaches the log and WWW-Authenticate, and a
 # malformed Authorization header is 401 in detail and flat, 400 in the
 # envelope.  Run without an argument it runs itself once per format.
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 if [ $# -eq 0 ]; then
 	rc=0
 	for f in envelope detail flat; do

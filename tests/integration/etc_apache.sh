@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # etc_apache.sh: Apache (Debian's apache2 and libapache2-mod-fcgid) with
 # the example configurations of etc/apache/.
 #
@@ -10,13 +10,9 @@
 #    only because of FcgidPassHeader/CGIPassAuth.
 # 2. etc/apache/jwt-auth-cgi.conf: the same binaries under plain mod_cgi,
 #    one process per request, give the same answers as under FastCGI.
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-here=$(dirname "$0")
-. "$here/lib.sh"
-. "$here/lib_servers.sh"
+. "$(dirname "$0")/lib.sh"
 
-ti_init
-ti_need apache2
+ti_init apache2
 [ -f /usr/lib/apache2/modules/mod_fcgid.so ] ||
     ti_skip "mod_fcgid not installed (libapache2-mod-fcgid)"
 ts_setup

@@ -1,17 +1,13 @@
-#!/bin/sh
+#!/bin/bash
 # etc_lighttpd.sh: lighttpd (Debian's) with etc/lighttpd/jwt-auth.conf and
 # the programs started by etc/spawn-fcgi/jwt-auth.sh.  verify answers as
 # a responder at /api/auth/verify and guards the static folder /private/
 # in the FastCGI Authorizer role: the file is served with a valid token,
 # refused without one or with a bad one, and a CGI script in the folder
 # sees the subject and claims the authorizer passed on.
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-here=$(dirname "$0")
-. "$here/lib.sh"
-. "$here/lib_servers.sh"
+. "$(dirname "$0")/lib.sh"
 
-ti_init
-ti_need lighttpd
+ti_init lighttpd
 ts_setup
 cat >"$T/www/private/whoami.sh" <<'SH'
 printf 'Content-Type: text/plain\r\n\r\n'

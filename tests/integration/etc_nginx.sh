@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # etc_nginx.sh: nginx (Debian's) with etc/nginx/jwt-auth.conf and the
 # programs started by etc/spawn-fcgi/jwt-auth.sh.  auth_request guards
 # the static folder /private/ and the application /app/: the file is
@@ -7,13 +7,9 @@
 # fooled by headers the client sends.  verify also answers at
 # /api/auth/verify and RFC 7662 introspection at /api/auth/introspect,
 # over kept FastCGI connections.
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-here=$(dirname "$0")
-. "$here/lib.sh"
-. "$here/lib_servers.sh"
+. "$(dirname "$0")/lib.sh"
 
-ti_init
-ti_need nginx
+ti_init nginx
 ts_setup
 cp "$top_builddir/cgi-bin/refresh" "$T/bin/"
 "$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }

@@ -1,16 +1,12 @@
-#!/bin/sh
+#!/bin/bash
 # etc_systemd.sh: the socket-activated units of etc/systemd/ pass
 # `systemd-analyze verify` for each program instance (with ExecStart
 # pointing at the built programs).  A copy with a misspelt key and a
 # missing program must fail it, so a checker that says nothing here
 # cannot pass the test.  Exit 77 without systemd-analyze.
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-here=$(dirname "$0")
-. "$here/lib.sh"
-. "$here/lib_servers.sh"
+. "$(dirname "$0")/lib.sh"
 
-ti_init
-ti_need systemd-analyze
+ti_init systemd-analyze
 AUTH_CONFIG=/etc/jwt-auth-suite/auth.conf
 TI_PORT=0
 mkdir -p "$T/bin" "$T/units" "$T/bad"

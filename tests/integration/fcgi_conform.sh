@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # fcgi_conform.sh: FastCGI conformance of the engine, spoken raw over a
 # unix socket by fcgi_conform.c to `verify` (one worker process, so
 # every case meets the same event loop): fragmented and coalesced
@@ -7,9 +7,7 @@
 # type, unknown roles, the Authorizer role, FCGI_ABORT_REQUEST,
 # oversized parameters, half a record then silence (closed after
 # AUTH_READ_TIMEOUT), a client that never reads its answers.
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-here=$(dirname "$0")
-. "$here/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 ti_init
 client=$top_builddir/tests/integration/fcgi_conform

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # jwks_remote.sh: verify trusts an identity provider's keys through
 # JWKS_URL, here a JWK Set served as a static file by a second nginx on
 # 127.0.0.1.  Tokens signed with the set's RS256, ES256 and EdDSA keys
@@ -6,12 +6,9 @@
 # provider stopped, the cached set keeps serving; a flood of tokens with
 # random kids makes no more fetches than JWKS_REFRESH_MIN_SECONDS allows
 # (counted in the provider's access log).
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-here=$(dirname "$0")
-. "$here/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
-ti_init
-ti_need nginx
+ti_init nginx
 /usr/bin/python3 -c 'import jwt, cryptography' 2>/dev/null ||
     ti_skip "python3-jwt and python3-cryptography are needed"
 P=$T/provider

@@ -1,15 +1,12 @@
-#!/bin/sh
+#!/bin/bash
 # key_rotation.sh: `authctl key rotate` and `key retire` against verify
 # and jwks processes that keep running (no restart): a token issued before
 # a rotation keeps verifying after it, the new key verifies at once, both
 # are published, and a retired key's tokens are refused with key_unknown.
 # The published JWK Set alone lets PyJWT verify a suite token.
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-here=$(dirname "$0")
-. "$here/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
-ti_init
-ti_need nginx
+ti_init nginx
 mkdir -m 700 "$T/keys"
 ti_config "$T/auth.conf" \
     "JWT_ALGORITHM=ES256" \

@@ -10,8 +10,11 @@
 # started and removes the temporary directory.  A missing server binary
 # makes the test exit 77, automake's "skipped".
 #
-# Sourcing the file has no side effects; tools/dev-up.sh uses the
-# configuration writers (ti_nginx_conf) for its own long-lived run.
+# Sourcing the file only defines: its functions, lib_servers.sh's (the
+# example configurations', ts_*) and $here, the case's folder (unless
+# set); tools/dev-up.sh uses the configuration writers (ti_nginx_conf)
+# for its own long-lived run.  ti_init NEEDS... skips (77) unless the
+# programs named are installed.
 
 # Where the sources and the built programs are.  `make check` exports
 # both (AM_TESTS_ENVIRONMENT); run by hand, the script's ../.. is the
@@ -64,7 +67,7 @@ ti_bin()
 ti_init()
 {
 	ti_find_tree
-	ti_need curl spawn-fcgi
+	ti_need curl spawn-fcgi "$@"
 	[ -x "$top_builddir/cgi-bin/verify" ] ||
 	    { echo "no build in $top_builddir (set top_builddir)"; exit 99; }
 	T=$(mktemp -d "${TMPDIR:-/tmp}/ac-it.XXXXXX") || exit 99
@@ -822,3 +825,34 @@ ti_flip_last()
 	i=${#rest}
 	printf '%s%s\n' "${tok%?}" "${a:$(( i ^ 32 )):1}"
 }
+
+# ti_auth_setup DATABASE_URL [NAME=value ...]: a case around refresh: a
+# signing key, auth.conf (mode 0600, named by AUTH_CONFIG) with the key,
+# the database, cookies for plain http and the settings given, and the
+# database migrated.
+ti_auth_setup()
+{
+	local db=$1
+
+	shift
+	[ -x "$top_builddir/cgi-bin/refresh" ] ||
+	    { echo "no cgi-bin/refresh"; exit 99; }
+	ti_key "$T/jwt.key"
+	ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" \
+	    "DATABASE_URL=$db" "AUTH_COOKIE_SECURE=false" "$@"
+	chmod 600 "$T/auth.conf"
+	export AUTH_CONFIG=$T/auth.conf
+	"$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }
+}
+
+# ti_user EMAIL PASSWORD: adds a user with authctl.
+ti_user()
+{
+	echo "$2" | "$AUTHCTL" user add "$1" >/dev/null ||
+	    { echo "user add $1 failed"; exit 99; }
+}
+
+# A case sources lib.sh only: where it lives ($here) and the example
+# configurations' helpers (ts_*, lib_servers.sh) come with it.
+here=${here:-$(dirname "$0")}
+. "$(dirname "${BASH_SOURCE[0]}")/lib_servers.sh"

@@ -17,18 +17,10 @@
 ti_init
 TI_DB=postgresql
 ti_db_setup
-[ -x "$top_builddir/cgi-bin/refresh" ] || { echo "no cgi-bin/refresh"; exit 99; }
-ti_key "$T/jwt.key"
 GRACE=10
-ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" \
-    "DATABASE_URL=$DB_URL" "AUTH_COOKIE_SECURE=false" \
-    "REFRESH_GRACE_SECONDS=$GRACE" "LOG_LEVEL=info"
-chmod 600 "$T/auth.conf"
-export AUTH_CONFIG=$T/auth.conf
-"$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }
+ti_auth_setup "$DB_URL" "REFRESH_GRACE_SECONDS=$GRACE" "LOG_LEVEL=info"
 for u in alice bob; do
-	echo "pw-of-$u-123" | "$AUTHCTL" user add "$u@example.com" \
-	    >/dev/null || { echo "user add $u failed"; exit 99; }
+	ti_user "$u@example.com" "pw-of-$u-123"
 done
 
 # host NAME: a group of processes and its nginx in $T/NAME; PORT_NAME.

@@ -3,20 +3,12 @@
 # another site than the API: login and a refresh by cookie return the
 # refresh token in the body as refreshToken too, a refresh by JSON body
 # rotates it, and the spent token is refused after the grace window.
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 
 ti_init
-[ -x "$top_builddir/cgi-bin/refresh" ] || { echo "no cgi-bin/refresh"; exit 99; }
-ti_key "$T/jwt.key"
-ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" \
-    "DATABASE_URL=$T/auth.db" "AUTH_COOKIE_SECURE=false" \
-    "REFRESH_GRACE_SECONDS=0" "AUTH_REFRESH_TOKEN_IN_BODY=true"
-chmod 600 "$T/auth.conf"
-export AUTH_CONFIG=$T/auth.conf
-"$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }
-echo "pw-of-erin-123" | "$AUTHCTL" user add erin@example.com >/dev/null ||
-    { echo "user add failed"; exit 99; }
+ti_auth_setup "$T/auth.db" "REFRESH_GRACE_SECONDS=0" \
+    "AUTH_REFRESH_TOKEN_IN_BODY=true"
+ti_user erin@example.com pw-of-erin-123
 ti_spawn auth "$top_builddir/cgi-bin/refresh" 1
 ti_route /api/auth/ auth
 ti_nginx

@@ -9,18 +9,10 @@
 # otherwise (the programs answer plain CGI, which shows it without TLS).
 . "$(dirname "$0")/lib.sh"
 
-ti_init
-ti_need sqlite3
-[ -x "$top_builddir/cgi-bin/refresh" ] || { echo "no cgi-bin/refresh"; exit 99; }
-ti_key "$T/jwt.key"
-ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" \
-    "DATABASE_URL=$T/auth.db" "AUTH_COOKIE_SECURE=false" "LOG_LEVEL=info" \
+ti_init sqlite3
+ti_auth_setup "$T/auth.db" "LOG_LEVEL=info" \
     "ALLOWED_ORIGINS=https://app.example, https://admin.example"
-chmod 600 "$T/auth.conf"
-export AUTH_CONFIG=$T/auth.conf
-"$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }
-echo "pw-of-gil-1234" | "$AUTHCTL" user add gil@example.com >/dev/null ||
-    { echo "user add failed"; exit 99; }
+ti_user gil@example.com pw-of-gil-1234
 ti_spawn auth "$top_builddir/cgi-bin/refresh" 1
 ti_route /api/auth/ auth
 ti_nginx

@@ -20,17 +20,10 @@ ti_db_setup "$T/auth.db"
 for p in refresh verify todos; do
 	[ -x "$top_builddir/cgi-bin/$p" ] || { echo "no cgi-bin/$p"; exit 99; }
 done
-ti_key "$T/jwt.key"
 GRACE=1
-ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" \
-    "DATABASE_URL=$DB_URL" "AUTH_COOKIE_SECURE=false" \
-    "REFRESH_GRACE_SECONDS=$GRACE" "LOG_LEVEL=info"
-chmod 600 "$T/auth.conf"
-export AUTH_CONFIG=$T/auth.conf
-"$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }
+ti_auth_setup "$DB_URL" "REFRESH_GRACE_SECONDS=$GRACE" "LOG_LEVEL=info"
 for u in alice bob carol dave; do
-	echo "pw-of-$u-123" | "$AUTHCTL" user add "$u@example.com" \
-	    >/dev/null || { echo "user add $u failed"; exit 99; }
+	ti_user "$u@example.com" "pw-of-$u-123"
 done
 
 # group NAME: refresh, verify (2 processes) and todos behind an nginx of

@@ -6,18 +6,10 @@
 # Users added by the operator get their email in tokens as before.
 . "$(dirname "$0")/lib.sh"
 
-ti_init
-ti_need sqlite3
-[ -x "$top_builddir/cgi-bin/refresh" ] || { echo "no cgi-bin/refresh"; exit 99; }
-ti_key "$T/jwt.key"
-ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" \
-    "DATABASE_URL=$T/auth.db" "AUTH_COOKIE_SECURE=false" "LOG_LEVEL=info" \
-    "AUTH_SIGNUP=true" "VERIFY_CLAIM_HEADERS=email"
-chmod 600 "$T/auth.conf"
-export AUTH_CONFIG=$T/auth.conf
-"$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }
-echo "pw-of-opal-123" | "$AUTHCTL" user add opal@example.com >/dev/null ||
-    { echo "user add failed"; exit 99; }
+ti_init sqlite3
+ti_auth_setup "$T/auth.db" "LOG_LEVEL=info" "AUTH_SIGNUP=true" \
+    "VERIFY_CLAIM_HEADERS=email"
+ti_user opal@example.com pw-of-opal-123
 ti_spawn auth "$top_builddir/cgi-bin/refresh" 1
 ti_spawn verify "$top_builddir/cgi-bin/verify" 1
 ti_route /api/auth/ auth

@@ -1,14 +1,11 @@
-#!/bin/sh
+#!/bin/bash
 # stop.sh: SIGTERM stops a FastCGI program promptly (libfcgi's own
 # handler would leave threads blocked in accept(), so a stop would hang
 # until the service manager's timeout), after answering what was in
 # flight, and logs the stop.
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-here=$(dirname "$0")
-. "$here/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
-ti_init
-ti_need nginx
+ti_init nginx
 ti_key "$T/jwt.key"
 ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key"
 AUTH_CONFIG=$T/auth.conf

@@ -9,18 +9,10 @@
 # with chattr +i (skipped where the file system cannot).
 . "$(dirname "$0")/lib.sh"
 
-ti_init
-ti_need sqlite3
-[ -x "$top_builddir/cgi-bin/refresh" ] || { echo "no cgi-bin/refresh"; exit 99; }
-ti_key "$T/jwt.key"
-ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" \
-    "DATABASE_URL=$T/auth.db" "AUTH_COOKIE_SECURE=false" "LOG_LEVEL=info" \
-    "AUTH_THREADS=1"
-chmod 600 "$T/auth.conf"
-export AUTH_CONFIG=$T/auth.conf AUTH_THREADS=1
-"$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }
-echo "pw-of-fay-1234" | "$AUTHCTL" user add fay@example.com >/dev/null ||
-    { echo "user add failed"; exit 99; }
+ti_init sqlite3
+ti_auth_setup "$T/auth.db" "LOG_LEVEL=info" "AUTH_THREADS=1"
+export AUTH_THREADS=1
+ti_user fay@example.com pw-of-fay-1234
 
 if [ "$(id -u)" = 0 ]; then
 	command -v chattr >/dev/null || ti_skip "no chattr (root ignores modes)"

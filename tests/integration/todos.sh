@@ -8,7 +8,6 @@
 # database still holds B's row as it was); every bad input answers
 # 400/404/405/413/415/422 and leaves the database unchanged; CORS
 # preflight from an allowed and a disallowed origin; security headers.
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/todos_env.sh"
 

@@ -8,7 +8,6 @@
 # @seriousme/openapi-schema-validator (installed once into a cache under
 # $TMPDIR or /tmp; skipped, exit 77, without npm or a registry), and a
 # broken copy does not.
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/todos_env.sh"
 

@@ -3,7 +3,6 @@
 # (JWT_SUBJECT_CLAIM=user_id), a JSON number or a string.  The number 42
 # owns /api/users/42/todos; 43 and the string
 # "42x" do not; a token without the claim is 401.
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/todos_env.sh"
 

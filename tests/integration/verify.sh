@@ -1,17 +1,16 @@
-#!/bin/sh
-# verify.sh: `verify` under spawn-fcgi (two processes) behind nginx,
-# mounted at /verify, answers every case of verify_cases.sh.
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-here=$(dirname "$0")
-. "$here/lib.sh"
+#!/bin/bash
+# verify.sh: `verify` under spawn-fcgi (two processes) behind nginx (or
+# the server TI_SERVER names: verify_lighttpd.sh), mounted at /verify,
+# answers every case of verify_cases.sh.
+. "$(dirname "$0")/lib.sh"
 . "$here/verify_cases.sh"
 
-ti_init
-ti_need nginx
+server=${TI_SERVER:-nginx}
+ti_init "$server"
 verify_setup
 ti_spawn verify "$top_builddir/cgi-bin/verify" 2
 ti_route /verify verify
-ti_nginx
+"ti_$server"
 verify_cases /verify
 verify_logs "$T/verify.log" "$VERIFY_GOOD"
 ti_done

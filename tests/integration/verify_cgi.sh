@@ -1,10 +1,8 @@
-#!/bin/sh
+#!/bin/bash
 # verify_cgi.sh: `verify` as plain CGI, one process per request.  First
 # run directly with the CGI environment and stdio (what any CGI server
 # does), then through lighttpd's mod_cgi with every case of verify.sh.
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-here=$(dirname "$0")
-. "$here/lib.sh"
+. "$(dirname "$0")/lib.sh"
 . "$here/verify_cases.sh"
 
 # cgi_run AUTHORIZATION: runs verify once as CGI; the answer goes to

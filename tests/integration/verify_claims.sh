@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # verify_claims.sh: what verify passes downstream as X-Auth-* headers,
 # through nginx and etc/nginx/jwt-auth.conf (issue 10, items 1 and 2).
 # A value is passed whole or not at all: a NUL escape anywhere refuses
@@ -6,13 +6,9 @@
 # space at either end leaves the header out (servers cut or trim it),
 # arrays go as JSON, and a token whose headers do not fit gets a 500
 # rather than an answer with a header missing.
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-here=$(dirname "$0")
-. "$here/lib.sh"
-. "$here/lib_servers.sh"
+. "$(dirname "$0")/lib.sh"
 
-ti_init
-ti_need nginx
+ti_init nginx
 ts_setup
 sed -i 's/^VERIFY_CLAIM_HEADERS=.*/VERIFY_CLAIM_HEADERS=email,role,c1,c2,c3,c4,c5/' \
     "$AUTH_CONFIG"

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # verify_hostile.sh: no request changes what verify shares between
 # requests.  One verify process (two threads) behind nginx with
 # etc/nginx/jwt-auth.conf: a set of probe requests (valid tokens,
@@ -7,13 +7,9 @@
 # tricks, odd claim types, oversized and broken tokens); after each
 # volley the probes must be answered byte for byte as before, by the
 # same process.
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-here=$(dirname "$0")
-. "$here/lib.sh"
-. "$here/lib_servers.sh"
+. "$(dirname "$0")/lib.sh"
 
-ti_init
-ti_need nginx
+ti_init nginx
 ts_setup
 ts_start_programs verify
 ts_nginx
