@@ -402,6 +402,8 @@ ac_req_auth(struct ac_req *r, const struct ac_app *app, struct ac_token *tok)
 	memset(tok, 0, sizeof(*tok));
 	if ((rc = ac_req_bearer(r, &t, &len)) == AC_OK) {
 		r->authmethod = "jwt";
+		/* This request's statements count under its method. */
+		ac_metrics_dbmethod(AC_DBQ_JWT);
 		/* The rollout's rollback (rollout.c). */
 		rc = ac_rollout_jwt_enabled(app) ?
 		    ac_token_verify(app, t, len, time(NULL), tok) :
@@ -411,6 +413,7 @@ ac_req_auth(struct ac_req *r, const struct ac_app *app, struct ac_token *tok)
 	} else if (rc == AC_TOKEN_MISSING &&
 	    ac_req_param(r, "HTTP_COOKIE") != NULL) {
 		t0 = ac_metrics_clock();
+		ac_metrics_dbmethod(AC_DBQ_SESSION);
 		if ((rc = ac_websession_auth(r, app, tok)) !=
 		    AC_TOKEN_MISSING) {
 			r->authmethod = "session";

@@ -278,6 +278,8 @@ poller(void *arg)
 	time_t		 warned = 0;
 
 	(void)arg;
+	/* The poll serves the checks of access tokens (sid). */
+	ac_metrics_dbmethod(AC_DBQ_JWT);
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (;;) {
 		next.tv_nsec += (ms % 1000) * 1000000L;

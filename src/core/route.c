@@ -176,6 +176,8 @@ ac_route_handle(struct ac_req *r, const struct ac_route *routes,
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ac_ops_begin(r);
+	/* auth_db_queries_total{method}: "other" until ac_req_auth says. */
+	ac_metrics_dbmethod(AC_DBQ_OTHER);
 	memset(seen, 0, sizeof(seen));
 	role = ac_req_param(r, "FCGI_ROLE");
 	r->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;

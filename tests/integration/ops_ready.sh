@@ -166,6 +166,8 @@ ti_expect_true "user_sessions_table_size_bytes reported" \
     sh -c "grep -qE '^user_sessions_table_size_bytes [1-9][0-9]*$' '$T/last.body'"
 ti_expect_true "auth_db_queries_total counted" \
     test "$(metric 'auth_db_queries_total{method="other"}')" -gt 10
+ti_expect_true "statements of Bearer-authenticated requests count as jwt" \
+    test "$(metric 'auth_db_queries_total{method="jwt"}')" -gt 0
 cp "$T/last.body" "$T/scrape.txt"
 if command -v promtool >/dev/null 2>&1; then
 	if promtool check metrics <"$T/scrape.txt" >"$T/promtool.out" 2>&1; then
