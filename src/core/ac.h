@@ -425,6 +425,7 @@ long		 ac_b64url_encode(const unsigned char *, size_t,
 		    char *out, size_t outsz);
 long		 ac_b64url_decode(const char *, size_t,
 		    unsigned char *out, size_t outsz);
+int		 ac_b64url_tok32(const char *, unsigned char [32]);
 
 /*
  * HTTP over FastCGI (and plain CGI).

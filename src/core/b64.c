@@ -5,6 +5,7 @@
  * encoding.
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "ac.h"
 
@@ -94,4 +95,23 @@ ac_b64url_decode(const char *in, size_t len, unsigned char *out,
 			out[o++] = v >> 8 & 0xff;
 	}
 	return (long)o;
+}
+
+/*
+ * Decodes an opaque 32-byte token (a refresh token, a session cookie):
+ * exactly AC_REFRESH_LEN canonical base64url characters, so non-zero
+ * padding bits are refused (one token, one spelling).  0, or -1.
+ */
+int
+ac_b64url_tok32(const char *tok, unsigned char raw[32])
+{
+	char	 again[AC_REFRESH_LEN + 1];
+
+	if (tok == NULL || strlen(tok) != AC_REFRESH_LEN ||
+	    ac_b64url_decode(tok, AC_REFRESH_LEN, raw, 32) != 32)
+		return -1;
+	if (ac_b64url_encode(raw, 32, again, sizeof(again)) != AC_REFRESH_LEN ||
+	    strcmp(again, tok) != 0)
+		return -1;
+	return 0;
 }

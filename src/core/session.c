@@ -127,22 +127,6 @@ ac_session_keyinit(struct ac_app *app)
 
 /* Helpers ------------------------------------------------------------- */
 
-/* Decodes a refresh token: exactly 43 canonical base64url characters. */
-static int
-tok_decode(const char *tok, unsigned char raw[32])
-{
-	char	 again[AC_REFRESH_LEN + 1];
-
-	if (tok == NULL || strlen(tok) != AC_REFRESH_LEN ||
-	    ac_b64url_decode(tok, AC_REFRESH_LEN, raw, 32) != 32)
-		return -1;
-	/* Refuse non-zero padding bits: one token, one spelling. */
-	if (ac_b64url_encode(raw, 32, again, sizeof(again)) != AC_REFRESH_LEN ||
-	    strcmp(again, tok) != 0)
-		return -1;
-	return 0;
-}
-
 static void
 tok_encode(const unsigned char raw[32], char out[AC_REFRESH_LEN + 1])
 {
@@ -345,7 +329,7 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 	memset(&ch, 0, sizeof(ch));
 	if (tok == NULL || *tok == '\0')
 		return AC_REFRESH_TOKEN_MISSING;
-	if (tok_decode(tok, raw) == -1)
+	if (ac_b64url_tok32(tok, raw) == -1)
 		return AC_REFRESH_TOKEN_MALFORMED;
 	if (!app->has_refresh_key) {
 		ac_log(AC_LOG_ERROR, "event=no_refresh_key hint=\"set a "
@@ -483,7 +467,7 @@ ac_session_logout(struct ac_store *s, const char *tok, time_t now)
 
 	if (tok == NULL || *tok == '\0')
 		return AC_REFRESH_TOKEN_MISSING;
-	if (tok_decode(tok, raw) == -1)
+	if (ac_b64url_tok32(tok, raw) == -1)
 		return AC_REFRESH_TOKEN_MALFORMED;
 	crypto_hash_sha256(h, raw, sizeof(raw));
 	OPENSSL_cleanse(raw, sizeof(raw));

@@ -122,39 +122,12 @@ ac_wscache_flush(void)
 
 /* Helpers ------------------------------------------------------------- */
 
-static void
-copy(char *dst, size_t n, const struct ac_dbval *v)
-{
-	size_t	 len = 0;
-
-	if (v->type == AC_DB_TEXT) {
-		len = v->len < n - 1 ? v->len : n - 1;
-		memcpy(dst, v->s, len);
-	}
-	dst[len] = '\0';
-}
-
-/* Decodes a session token: exactly 43 canonical base64url characters. */
-static int
-tok_decode(const char *tok, unsigned char raw[32])
-{
-	char	 again[AC_REFRESH_LEN + 1];
-
-	if (tok == NULL || strlen(tok) != AC_REFRESH_LEN ||
-	    ac_b64url_decode(tok, AC_REFRESH_LEN, raw, 32) != 32)
-		return -1;
-	if (ac_b64url_encode(raw, 32, again, sizeof(again)) != AC_REFRESH_LEN ||
-	    strcmp(again, tok) != 0)
-		return -1;
-	return 0;
-}
-
 int
 ac_websession_hash(const char *tok, unsigned char h[32])
 {
 	unsigned char	 raw[32];
 
-	if (tok_decode(tok, raw) == -1)
+	if (ac_b64url_tok32(tok, raw) == -1)
 		return -1;
 	SHA256(raw, sizeof(raw), h);
 	OPENSSL_cleanse(raw, sizeof(raw));
@@ -241,12 +214,12 @@ ws_row(void *arg, size_t n, const struct ac_dbval *v)
 	if (n < 7)
 		return 1;
 	w->found = 1;
-	copy(w->e->sid, sizeof(w->e->sid), &v[0]);
-	copy(w->e->uid, sizeof(w->e->uid), &v[1]);
+	ac_db_text(w->e->sid, sizeof(w->e->sid), &v[0]);
+	ac_db_text(w->e->uid, sizeof(w->e->uid), &v[1]);
 	w->expires = v[2].type == AC_DB_INT ? v[2].i : 0;
 	w->revoked = v[3].type != AC_DB_NULL;
 	w->disabled = v[4].type == AC_DB_INT && v[4].i != 0;
-	copy(w->e->email, sizeof(w->e->email), &v[5]);
+	ac_db_text(w->e->email, sizeof(w->e->email), &v[5]);
 	w->e->verified = v[6].type == AC_DB_INT && v[6].i != 0;
 	return 1;
 }
@@ -335,8 +308,8 @@ ba_row(void *arg, size_t n, const struct ac_dbval *v)
 	if (n < 3)
 		return 1;
 	w->found = 1;
-	copy(w->e->sid, sizeof(w->e->sid), &v[0]);
-	copy(w->e->uid, sizeof(w->e->uid), &v[1]);
+	ac_db_text(w->e->sid, sizeof(w->e->sid), &v[0]);
+	ac_db_text(w->e->uid, sizeof(w->e->uid), &v[1]);
 	if (v[2].type == AC_DB_INT)
 		w->expires = v[2].i / 1000;
 	else if (v[2].type == AC_DB_TEXT)
