@@ -193,6 +193,7 @@ int		 ac_keys_reload(struct ac_app *, int force);
 void		 ac_keys_add_remote(const struct ac_config *, struct ac_keyset *);
 /* file.c: reads a whole small file (limit bytes); NUL-terminated;
  * caller frees. */
+int		 ac_file_private_dir(char *, size_t);
 char		*ac_file_read(const char *path, size_t limit, size_t *len,
 		    char *err, size_t errlen);
 

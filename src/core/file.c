@@ -62,3 +62,26 @@ out:
 	close(fd);
 	return buf;
 }
+
+/*
+ * The directory of this user's own files in $TMPDIR (default /tmp):
+ * jwt-auth-suite-UID, created mode 0700 and refused unless it is a
+ * directory owned by us that no one else can use, so that no other user
+ * can plant or read what goes in it (the JWKS cache, the metrics file).
+ */
+int
+ac_file_private_dir(char *dir, size_t n)
+{
+	const char	*tmp = getenv("TMPDIR");
+	struct stat	 st;
+
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	snprintf(dir, n, "%s/jwt-auth-suite-%ld", tmp, (long)getuid());
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		return -1;
+	if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != getuid() || (st.st_mode & 077) != 0)
+		return -1;
+	return 0;
+}

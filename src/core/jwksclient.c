@@ -72,22 +72,13 @@ int
 ac_jwks_cache_path(const struct ac_config *c, char *out, size_t n)
 {
 	unsigned char	 md[SHA256_DIGEST_LENGTH];
-	const char	*tmp = getenv("TMPDIR");
 	char		 dir[512];
-	struct stat	 st;
 
 	if (c->jwks_cache_file != NULL) {
 		snprintf(out, n, "%s", c->jwks_cache_file);
 		return 0;
 	}
-	if (tmp == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	snprintf(dir, sizeof(dir), "%s/jwt-auth-suite-%ld", tmp,
-	    (long)getuid());
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-		return -1;
-	if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != getuid() || (st.st_mode & 077) != 0)
+	if (ac_file_private_dir(dir, sizeof(dir)) == -1)
 		return -1;
 	SHA256((const unsigned char *)c->jwks_url, strlen(c->jwks_url), md);
 	snprintf(out, n, "%s/jwks-%02x%02x%02x%02x%02x%02x%02x%02x.json", dir,

@@ -356,18 +356,9 @@ default_path(const struct ac_config *c, const char *prog, int lfd,
     char *out, size_t n)
 {
 	unsigned char	 md[SHA256_DIGEST_LENGTH];
-	const char	*tmp = getenv("TMPDIR");
 	char		 dir[512], id[1200], sock[300];
-	struct stat	 st;
 
-	if (tmp == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	snprintf(dir, sizeof(dir), "%s/jwt-auth-suite-%ld", tmp,
-	    (long)getuid());
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-		return -1;
-	if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != getuid() || (st.st_mode & 077) != 0)
+	if (ac_file_private_dir(dir, sizeof(dir)) == -1)
 		return -1;
 	socket_name(lfd, sock, sizeof(sock));
 	snprintf(id, sizeof(id), "%s\n%s\n%s", prog,
