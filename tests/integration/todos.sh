@@ -269,6 +269,11 @@ for target in "POST $coll" "PUT $item" "PATCH $item"; do
 	expect_422 '["title"]'
 	call "$m title NUL" $m "$p" "$A" -H "$J" -d '{"title":"a\u0000b"}'
 	expect_422 '["title"]'
+	# Latin-1 bytes, not UTF-8: stored, they would be echoed as a
+	# body that is not JSON (RFC 8259 wants UTF-8).
+	call "$m title invalid UTF-8" $m "$p" "$A" -H "$J" \
+	    -d "$(printf '{"title":"caf\351 cr\350me"}')"
+	expect_422 '["title"]'
 	call "$m completed string" $m "$p" "$A" -H "$J" \
 	    -d '{"title":"a","completed":"yes"}'
 	expect_422 '["completed"]'
