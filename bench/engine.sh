@@ -42,9 +42,10 @@
 # usage: bench/engine.sh         (from the top of a built tree)
 # environment: top_builddir (default: this script's ../), DURATION (5),
 #   WARMUP (1), CONNECTIONS ("16 64"), USERS (10000), PEERS (1; 0: no
-#   peers), FCGI_PROCS (2), AUTH_THREADS (32, for programs on libfcgi),
-#   KEEPALIVE (63: kept FastCGI connections per upstream; must stay below
-#   FCGI_PROCS x AUTH_THREADS for programs on libfcgi), NOOP_ENGINE,
+#   peers), FCGI_PROCS (2), KEEPALIVE (63: kept FastCGI connections per
+#   upstream; the engine serves any number, but the libfcgi no-op serves
+#   one a thread, so keep it below that no-op's processes x threads),
+#   NOOP_ENGINE,
 #   NOOP_THREADS (32) and NOOP_LIBFCGI_PROCS (FCGI_PROCS): the libfcgi
 #   no-op's threads per process and processes (64 and 1: the shape of
 #   issue 9's first table), ROWS (an extended regular expression: run only the
@@ -62,7 +63,6 @@ CONNECTIONS=${CONNECTIONS:-"16 64"}
 USERS=${USERS:-10000}
 PEERS=${PEERS:-1}
 FCGI_PROCS=${FCGI_PROCS:-2}
-AUTH_THREADS=${AUTH_THREADS:-32}
 KEEPALIVE=${KEEPALIVE:-63}
 NOOP_THREADS=${NOOP_THREADS:-32}
 NOOP_LIBFCGI_PROCS=${NOOP_LIBFCGI_PROCS:-$FCGI_PROCS}
@@ -203,7 +203,7 @@ pool()
 	local name=$1 conf=$2 prog=$3
 
 	shift 3
-	env -i PATH="$PATH" AUTH_CONFIG="$conf" AUTH_THREADS="$AUTH_THREADS" \
+	env -i PATH="$PATH" AUTH_CONFIG="$conf" \
 	    "$@" spawn-fcgi -s "$tmp/$name.sock" -F "${PROCS:-$FCGI_PROCS}" \
 	    -P "$tmp/$name.pid" -- "$prog" >>"$tmp/spawn.log" 2>&1 ||
 	    { cat "$tmp/spawn.log" >&2; die "spawn-fcgi $name failed"; }
@@ -519,7 +519,7 @@ done
 
 # --- measuring --------------------------------------------------------
 
-declare -A RPS P50 P99 RSS NGX ERR EACH USS USSN
+declare -A RPS P50 P99 RSS NGX ERR EACH USS USSN FOOT
 order=()
 
 # hwm PID...: sum of VmHWM (KiB) of the processes.
@@ -642,6 +642,13 @@ for c in $CONNECTIONS; do
 	fi
 	row "todos, 10 rows" "$c" "$base/api/users/user-00001/todos" \
 	    "$tmp/HS256.one" $(pidsof todos)
+	# What verify, todos and nginx hold together right after the
+	# todos row, every physical page counted once (bench/footprint.py:
+	# pagemap, root only), between the RSS sum and the private sum.
+	if [[ "todos, 10 rows" =~ $ROWS ]]; then
+		FOOT[$c]=$($PY "$here/footprint.py" $(tree $(pidsof verify-HS256) \
+		    $(pidsof todos) "$nginx_pid") 2>/dev/null) || FOOT[$c]=
+	fi
 	for peer in node fastapi; do
 		eval "[ \$have_$peer = 1 ]" || continue
 		eval "pp=\$${peer}_pid"
@@ -782,6 +789,10 @@ targets()
 		echo "  (private memory alone, no shared page counted, right after" \
 		    "those runs:" \
 		    "$(mib "$v") + $(mib "$t") + $(mib "$n") = $(mib "$m") MiB)"
+		[ -z "${FOOT[$c]:-}" ] ||
+		    echo "- verify + todos + nginx <= 30 MiB, every page counted" \
+		    "once (bench/footprint.py, right after the todos row at $c" \
+		    "conns): $(mib "${FOOT[$c]}") MiB: $(met "${FOOT[$c]} <= 30 * 1024")"
 	fi
 }
 
@@ -791,8 +802,8 @@ targets()
 	    "$load0 at start, $load1 at end"
 	echo "# nginx 1 worker, keepalive $KEEPALIVE per upstream; FastCGI" \
 	    "programs $FCGI_PROCS processes each under spawn-fcgi" \
-	    "(AUTH_THREADS=$AUTH_THREADS for programs on libfcgi; libfcgi" \
-	    "no-op $NOOP_LIBFCGI_PROCS x $NOOP_THREADS threads); wrk -t1," \
+	    "(libfcgi no-op $NOOP_LIBFCGI_PROCS x $NOOP_THREADS threads);" \
+	    "wrk -t1," \
 	    "${WARMUP}s warm-up + ${DURATION}s per row; $USERS users' tokens" \
 	    "in the rotated rows"
 	echo "# engine no-op: ${NOOP_ENGINE:-none}; peers: Node.js" \
