@@ -1,6 +1,7 @@
 /*
  * fuzz.h: what the harnesses in tests/fuzz share.  Each fuzz_<name>.c
- * defines LLVMFuzzerInitialize and LLVMFuzzerTestOneInput; it is linked
+ * defines LLVMFuzzerTestOneInput, and LLVMFuzzerInitialize when it has
+ * set-up to do (fuzz_util.c's, which does nothing, stands in); it is linked
  * with libFuzzer's main for `make fuzz` (configure --enable-fuzzers, clang)
  * or with replay.c, whose main runs every file of corpus/<name>/ once
  * under `make check` in every build.
@@ -10,13 +11,17 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+
+#include "../unit/util.h"	/* tu_env_clear */
 
 int		 LLVMFuzzerInitialize(int *, char ***);
 int		 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* Unsets every setting the core reads, and AUTH_CONFIG. */
-void		 fz_env_clear(void);
-/* A private temporary directory, removed at exit. */
+/* What a harness holds true of an answer: abort() (a crash) when not. */
+#define CHECK(c)	do { if (!(c)) abort(); } while (0)
+
+/* A private temporary directory (tu_dir), removed at exit. */
 const char	*fz_tmpdir(void);
 /* Writes n bytes to name in fz_tmpdir() (mode 0600); the path, static. */
 const char	*fz_write(const char *name, const void *, size_t);

@@ -23,7 +23,6 @@
 #include "core/http.h"
 #include "fuzz.h"
 
-#define CHECK(c)	do { if (!(c)) abort(); } while (0)
 
 static struct ac_app	*app;
 
@@ -63,14 +62,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	fz_env_clear();
+	tu_env_clear();
 	setenv("AUTH_CONFIG", fz_write("empty.conf", "", 0), 1);
 	setenv("JWT_SECRET", "fuzz-secret-0123456789-abcdefghijklmnop", 1);
 	setenv("AUTH_MAX_BODY_BYTES", "65536", 1);
 	if ((app = ac_app_new()) == NULL ||
 	    ac_app_load_config(app) != AC_OK)
 		fz_die("body: %s", app != NULL ? ac_app_error(app) : "nomem");
-	fz_env_clear();
+	tu_env_clear();
 	return 0;
 }
 

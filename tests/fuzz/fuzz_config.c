@@ -17,7 +17,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	fz_env_clear();
+	tu_env_clear();
 	return 0;
 }
 

@@ -20,17 +20,6 @@
 #include "core/fcgi.h"
 #include "fuzz.h"
 
-#define CHECK(c)	do { if (!(c)) abort(); } while (0)
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 struct bounds {
 	const unsigned char	*lo, *hi;
 	size_t			 n;

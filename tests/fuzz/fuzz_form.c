@@ -19,17 +19,6 @@
 #include "core/http.h"
 #include "fuzz.h"
 
-#define CHECK(c)	do { if (!(c)) abort(); } while (0)
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 static void
 kv(const char *s, int how)
 {

@@ -24,7 +24,7 @@ load(const char *alg, const char *keyfile)
 {
 	struct ac_app	*app;
 
-	fz_env_clear();
+	tu_env_clear();
 	setenv("AUTH_CONFIG", fz_write("empty.conf", "", 0), 1);
 	setenv("JWT_ALGORITHM", alg, 1);
 	setenv("JWT_VERIFY_CACHE_SIZE", "0", 1);
@@ -58,7 +58,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		apps[i + 1] = load(algs[i], path);
 		free(path);
 	}
-	fz_env_clear();
+	tu_env_clear();
 	(void)argc;
 	(void)argv;
 	return 0;

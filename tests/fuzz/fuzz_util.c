@@ -1,12 +1,12 @@
 /*
- * fuzz_util.c: set-up helpers for the harnesses (fuzz.h): a clean
- * configuration environment and files in a private temporary directory.
+ * fuzz_util.c: set-up helpers for the harnesses (fuzz.h): files in a
+ * private temporary directory.  The clean configuration environment
+ * and the directory itself are the unit tests' (tests/unit/util.c).
  */
 #include "config.h"
 
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -17,8 +17,6 @@
 
 #include "core/ac.h"
 #include "fuzz.h"
-
-static char	 tmpdir[PATH_MAX];
 
 void
 fz_die(const char *fmt, ...)
@@ -33,53 +31,33 @@ fz_die(const char *fmt, ...)
 	exit(2);
 }
 
-void
-fz_env_clear(void)
+/* For the harnesses that have no set-up (a harness's own wins). */
+__attribute__((weak)) int
+LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char	*name, *alias;
-	size_t		 i;
 
-	for (i = 0; (name = ac_config_name(i, &alias)) != NULL; i++) {
-		unsetenv(name);
-		if (alias != NULL)
-			unsetenv(alias);
-	}
-	unsetenv("AUTH_CONFIG");
+	(void)argc;
+	(void)argv;
+	return 0;
 }
 
 static void
 rmtmp(void)
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		 path[PATH_MAX + 256];
 
-	if (tmpdir[0] == '\0' || (d = opendir(tmpdir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0) {
-			snprintf(path, sizeof(path), "%s/%s", tmpdir,
-			    de->d_name);
-			unlink(path);
-		}
-	closedir(d);
-	rmdir(tmpdir);
+	tu_rmdir(tu_dir);
 }
 
 const char *
 fz_tmpdir(void)
 {
-	const char	*t = getenv("TMPDIR");
 
-	if (tmpdir[0] != '\0')
-		return tmpdir;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/ac-fuzz.XXXXXX",
-	    t != NULL && *t != '\0' ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
-		fz_die("mkdtemp %s", tmpdir);
+	if (tu_dir[0] != '\0')
+		return tu_dir;
+	if (tu_mkdir("ac-fuzz") == -1)
+		fz_die("cannot make a temporary directory");
 	atexit(rmtmp);
-	return tmpdir;
+	return tu_dir;
 }
 
 const char *

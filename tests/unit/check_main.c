@@ -1,7 +1,8 @@
 /*
- * check_main.c: the one main of the Check unit tests.  Each test file
- * gives its suite (tu_suite); this makes the temporary directory its
- * tests may use (tu_dir, named after the program, with an empty
+ * check_main.c: the one main of the Check unit tests, and the Check
+ * helpers they share (util.h).  Each test file gives its suite
+ * (tu_suite); this makes the temporary directory its tests may use
+ * (tu_mkdir: tu_dir, named after the program, with an empty
  * configuration file empty.conf in it), runs the suite, each test in a
  * process of its own when tu_fork says so even under CK_FORK=no, removes
  * the directory and exits with the outcome.  test_wycheproof, which is
@@ -9,51 +10,148 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <check.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
 
 #include "core/ac.h"
 #include "util.h"
 
-char	 tu_dir[PATH_MAX];
 int	 tu_fork;
 
-void
-tu_config_empty(void)
+TCase *
+tu_tcase(Suite *s, const char *name, double timeout, void (*setup)(void),
+    void (*teardown)(void), const TTest *const tests[])
 {
-	char	 path[PATH_MAX + 16];
+	TCase	*tc = tcase_create(name);
+	size_t	 i;
 
-	snprintf(path, sizeof(path), "%s/empty.conf", tu_dir);
-	setenv("AUTH_CONFIG", path, 1);
+	if (timeout > 0)
+		tcase_set_timeout(tc, timeout);
+	if (setup != NULL || teardown != NULL)
+		tcase_add_checked_fixture(tc, setup, teardown);
+	for (i = 0; tests[i] != NULL; i++)
+		tcase_add_test(tc, tests[i]);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
+void
+tu_path(char *buf, size_t sz, const char *name)
+{
+
+	ck_assert_int_lt(snprintf(buf, sz, "%s/%s", tu_dir, name), (int)sz);
+}
+
+void
+tu_env(const char *secret)
+{
+
+	tu_env_clear();
+	tu_config_empty();
+	if (secret != NULL)
+		setenv("JWT_SECRET", secret, 1);
+}
+
+const char *
+tu_env_db(const char *prefix)
+{
+	static char	 path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s-%d.db", tu_dir, prefix,
+	    (int)getpid());
+	unlink(path);
+	setenv("DATABASE_URL", path, 1);
+	return path;
+}
+
+struct ac_app *
+tu_app_load(void)
+{
+	struct ac_app	*app;
+
+	ck_assert_ptr_nonnull(app = ac_app_new());
+	if (ac_app_load(app) != AC_OK)
+		ck_abort_msg("configuration refused: %s", ac_app_error(app));
+	return app;
+}
+
+struct ac_store *
+tu_store(struct ac_app *app)
+{
+	struct ac_store	*st;
+	char		 err[256];
+	int		 from, to;
+
+	ck_assert_msg(ac_store_open(app, 0, &st, err, sizeof(err)) == AC_OK,
+	    "%s", err);
+	ck_assert_int_eq(ac_store_migrate(st, &from, &to), AC_OK);
+	return st;
+}
+
+EVP_PKEY *
+tu_rsa_public(const BIGNUM *n, unsigned long e)
+{
+	OSSL_PARAM_BLD	*bld;
+	OSSL_PARAM	*params;
+	EVP_PKEY_CTX	*ctx;
+	EVP_PKEY	*pk = NULL;
+	BIGNUM		*be;
+
+	ck_assert_ptr_nonnull(be = BN_new());
+	ck_assert(BN_set_word(be, e));
+	ck_assert_ptr_nonnull(bld = OSSL_PARAM_BLD_new());
+	ck_assert(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n));
+	ck_assert(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be));
+	ck_assert_ptr_nonnull(params = OSSL_PARAM_BLD_to_param(bld));
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	ck_assert_int_eq(EVP_PKEY_fromdata_init(ctx), 1);
+	ck_assert_int_eq(EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY,
+	    params), 1);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(be);
+	return pk;
+}
+
+void
+tu_write_pubkey(char *buf, size_t sz, const char *name, const EVP_PKEY *pk)
+{
+	FILE	*f;
+	int	 fd;
+
+	tu_path(buf, sz, name);
+	unlink(buf);
+	ck_assert_int_ne(fd = open(buf, O_WRONLY | O_CREAT | O_EXCL, 0600), -1);
+	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
+	ck_assert_int_eq(PEM_write_PUBKEY(f, pk), 1);
+	ck_assert_int_eq(fclose(f), 0);
 }
 
 int
 main(int argc, char *argv[])
 {
 	SRunner		*sr;
-	const char	*t = getenv("TMPDIR"), *name;
-	char		 path[PATH_MAX + 16];
-	FILE		*f;
+	const char	*name;
 	int		 failed;
 
 	(void)argc;
 	name = (name = strrchr(argv[0], '/')) != NULL ? name + 1 : argv[0];
-	snprintf(tu_dir, sizeof(tu_dir), "%s/%s.XXXXXX",
-	    t != NULL && *t != '\0' ? t : "/tmp", name);
-	if (mkdtemp(tu_dir) == NULL) {
-		perror(tu_dir);
+	if (tu_mkdir(name) == -1)
 		return EXIT_FAILURE;
-	}
-	snprintf(path, sizeof(path), "%s/empty.conf", tu_dir);
-	if ((f = fopen(path, "w")) == NULL) {
-		perror(path);
-		tu_rmdir(tu_dir);
-		return EXIT_FAILURE;
-	}
-	fclose(f);
 	sr = srunner_create(tu_suite());
 	if (tu_fork)
 		srunner_set_fork_status(sr, CK_FORK);

@@ -25,13 +25,6 @@
 #define SECRET	"config-test-secret-0123456789-abcdefghijklmn"
 
 
-static void
-tmppath(char *buf, size_t sz, const char *name)
-{
-
-	ck_assert_int_lt(snprintf(buf, sz, "%s/%s", tu_dir, name), (int)sz);
-}
-
 /* Writes text to tu_dir/name with mode; returns the path in buf. */
 static void
 write_file(char *buf, size_t sz, const char *name, mode_t mode,
@@ -39,7 +32,7 @@ write_file(char *buf, size_t sz, const char *name, mode_t mode,
 {
 	FILE	*f;
 
-	tmppath(buf, sz, name);
+	tu_path(buf, sz, name);
 	unlink(buf);
 	f = fopen(buf, "w");
 	ck_assert_ptr_nonnull(f);
@@ -128,7 +121,7 @@ genkey(enum ac_alg alg, const char *name, char *path, size_t sz)
 {
 	char	 err[256], *kid;
 
-	tmppath(path, sz, name);
+	tu_path(path, sz, name);
 	unlink(path);
 	if (ac_keys_generate(alg, path, 0, &kid, err, sizeof(err)) != AC_OK)
 		ck_abort_msg("keygen: %s", err);
@@ -173,7 +166,7 @@ START_TEST(test_all_problems_at_once)
 	    "# comment\n\nJWT_ISSUER=https://auth.example.test\n"
 	    "JWT_BOGUS_SETTING=1\n");
 	setenv("AUTH_CONFIG", conf, 1);
-	tmppath(missing, sizeof(missing), "no-such-key.pem");
+	tu_path(missing, sizeof(missing), "no-such-key.pem");
 	setenv("JWT_SECRET", "too-short", 1);
 	setenv("JWT_ALGORITHM", "HS256,XS999", 1);
 	setenv("JWT_LEEWAY_SECONDS", "9999", 1);
@@ -282,7 +275,7 @@ START_TEST(test_bad_keys)
 	env_clear();
 	setenv("JWT_ALGORITHM", "RS256", 1);
 	/* Missing file. */
-	tmppath(path, sizeof(path), "absent.pem");
+	tu_path(path, sizeof(path), "absent.pem");
 	setenv("JWT_PRIVATE_KEY_FILE", path, 1);
 	app = load(&rc);
 	ck_assert_int_eq(rc, AC_CONFIG_INVALID);
@@ -298,7 +291,7 @@ START_TEST(test_bad_keys)
 	ac_app_free(app);
 
 	/* An RSA key under 2048 bits. */
-	tmppath(path, sizeof(path), "rsa1024.pem");
+	tu_path(path, sizeof(path), "rsa1024.pem");
 	pk = EVP_RSA_gen(1024);
 	ck_assert_ptr_nonnull(pk);
 	f = fopen(path, "w");
@@ -741,7 +734,7 @@ START_TEST(test_refusals)
 
 	env_clear();
 	if (r->file != NULL && *r->file == '\0')
-		tmppath(conf, sizeof(conf), "nowhere.conf");
+		tu_path(conf, sizeof(conf), "nowhere.conf");
 	else if (r->file != NULL)
 		write_file(conf, sizeof(conf), "auth.conf", r->mode, r->file);
 	if (r->file != NULL)
@@ -774,24 +767,15 @@ Suite *
 tu_suite(void)
 {
 	Suite		*s = suite_create("config");
-	TCase		*tc = tcase_create("config");
+	const TTest	*tests[] = { test_defaults, test_all_problems_at_once,
+			    test_secret_length, test_secret_file,
+			    test_world_readable_private_key, test_bad_keys,
+			    test_numbers, test_file_and_environment,
+			    test_better_auth_alias, test_conflicts, test_dotenv,
+			    test_better_auth_url, test_algorithm_list,
+			    test_long_values, NULL };
 
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_defaults);
-	tcase_add_test(tc, test_all_problems_at_once);
-	tcase_add_test(tc, test_secret_length);
-	tcase_add_test(tc, test_secret_file);
-	tcase_add_test(tc, test_world_readable_private_key);
-	tcase_add_test(tc, test_bad_keys);
-	tcase_add_test(tc, test_numbers);
-	tcase_add_test(tc, test_file_and_environment);
-	tcase_add_test(tc, test_better_auth_alias);
-	tcase_add_test(tc, test_conflicts);
-	tcase_add_test(tc, test_dotenv);
-	tcase_add_test(tc, test_better_auth_url);
-	tcase_add_test(tc, test_algorithm_list);
-	tcase_add_test(tc, test_long_values);
-	tcase_add_loop_test(tc, test_refusals, 0, (int)nitems(refusals));
-	suite_add_tcase(s, tc);
+	tcase_add_loop_test(tu_tcase(s, "config", 60, NULL, NULL, tests),
+	    test_refusals, 0, (int)nitems(refusals));
 	return s;
 }

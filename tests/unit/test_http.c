@@ -94,68 +94,78 @@ START_TEST(test_utf8)
 }
 END_TEST
 
-START_TEST(test_forms)
+/*
+ * ac_kv_find cases: the text, its separator, the name and whether to
+ * decode; the result and, unless NULL, the value found (out of 16 bytes).
+ */
+struct kvcase {
+	const char	*text;
+	char		 sep;
+	const char	*name;
+	int		 decode;
+	long		 want;
+	const char	*value;
+};
+
+static void
+kv_cases(const struct kvcase *c, size_t n)
 {
 	char	 out[16];
+	long	 got;
+	size_t	 i;
 
-	ck_assert_int_eq(ac_kv_find("a=1&b=two&c=", '&', "b", 1, out,
-	    sizeof(out)), 3);
-	ck_assert_str_eq(out, "two");
-	ck_assert_int_eq(ac_kv_find("a=1&b=two&c=", '&', "c", 1, out,
-	    sizeof(out)), 0);
-	ck_assert_str_eq(out, "");
-	ck_assert_int_eq(ac_kv_find("a=1&b=two", '&', "d", 1, out,
-	    sizeof(out)), -1);
-	/* A name is matched whole, not as a prefix or a suffix. */
-	ck_assert_int_eq(ac_kv_find("email2=x&email=y", '&', "email", 1, out,
-	    sizeof(out)), 1);
-	ck_assert_str_eq(out, "y");
-	ck_assert_int_eq(ac_kv_find("xemail=y", '&', "email", 1, out,
-	    sizeof(out)), -1);
-	/* The first occurrence wins. */
-	ck_assert_int_eq(ac_kv_find("a=1&a=2", '&', "a", 1, out,
-	    sizeof(out)), 1);
-	ck_assert_str_eq(out, "1");
-	/* Decoding: '+' is a space, %XX a byte; a bad escape refuses. */
-	ck_assert_int_eq(ac_kv_find("q=a+b%2Bc%40d", '&', "q", 1, out,
-	    sizeof(out)), 7);
-	ck_assert_str_eq(out, "a b+c@d");
-	ck_assert_int_eq(ac_kv_find("q=a%zz", '&', "q", 1, out,
-	    sizeof(out)), -1);
-	ck_assert_int_eq(ac_kv_find("q=a+b%2B", '&', "q", 0, out,
-	    sizeof(out)), 6);
-	ck_assert_str_eq(out, "a+b%2B");
-	/* Too long for out: refused, not cut. */
-	ck_assert_int_eq(ac_kv_find("q=0123456789abcdef", '&', "q", 1, out,
-	    sizeof(out)), -1);
-	ck_assert_int_eq(ac_kv_find("q=0123456789abcde", '&', "q", 1, out,
-	    sizeof(out)), 15);
-	ck_assert_int_eq(ac_kv_find("", '&', "q", 1, out, sizeof(out)), -1);
-	/* An encoded NUL would cut the value short: refused (issue 10, 1). */
-	ck_assert_int_eq(ac_kv_find("q=pw%00tail", '&', "q", 1, out,
-	    sizeof(out)), -1);
-	ck_assert_int_eq(ac_kv_find("q=pw%00tail", '&', "q", 0, out,
-	    sizeof(out)), 9);
-	ck_assert_int_eq(ac_kv_find(NULL, '&', "q", 1, out, sizeof(out)), -1);
+	for (i = 0; i < n; i++) {
+		got = ac_kv_find(c[i].text, c[i].sep, c[i].name, c[i].decode,
+		    out, sizeof(out));
+		ck_assert_msg(got == c[i].want, "%s in \"%s\" (decode %d): "
+		    "%ld, not %ld", c[i].name, c[i].text ? c[i].text : "(null)",
+		    c[i].decode, got, c[i].want);
+		if (c[i].value != NULL)
+			ck_assert_str_eq(out, c[i].value);
+	}
+}
+
+START_TEST(test_forms)
+{
+	static const struct kvcase c[] = {
+		{ "a=1&b=two&c=", '&', "b", 1, 3, "two" },
+		{ "a=1&b=two&c=", '&', "c", 1, 0, "" },
+		{ "a=1&b=two", '&', "d", 1, -1, NULL },
+		/* A name is matched whole, not as a prefix or a suffix. */
+		{ "email2=x&email=y", '&', "email", 1, 1, "y" },
+		{ "xemail=y", '&', "email", 1, -1, NULL },
+		/* The first occurrence wins. */
+		{ "a=1&a=2", '&', "a", 1, 1, "1" },
+		/* Decoding: '+' is a space, %XX a byte; a bad escape refuses. */
+		{ "q=a+b%2Bc%40d", '&', "q", 1, 7, "a b+c@d" },
+		{ "q=a%zz", '&', "q", 1, -1, NULL },
+		{ "q=a+b%2B", '&', "q", 0, 6, "a+b%2B" },
+		/* Too long for out: refused, not cut. */
+		{ "q=0123456789abcdef", '&', "q", 1, -1, NULL },
+		{ "q=0123456789abcde", '&', "q", 1, 15, NULL },
+		{ "", '&', "q", 1, -1, NULL },
+		/* An encoded NUL would cut the value short: refused (issue 10, 1). */
+		{ "q=pw%00tail", '&', "q", 1, -1, NULL },
+		{ "q=pw%00tail", '&', "q", 0, 9, NULL },
+		{ NULL, '&', "q", 1, -1, NULL },
+	};
+
+	kv_cases(c, nitems(c));
 }
 END_TEST
 
 START_TEST(test_cookies)
 {
-	char	 out[64];
+	static const struct kvcase c[] = {
+		{ "a=1; refreshToken=abc-_; b=2", ';', "refreshToken", 0, 5,
+		    "abc-_" },
+		{ "refreshToken=x;other=y", ';', "other", 0, 1, "y" },
+		{ "xrefreshToken=x", ';', "refreshToken", 0, -1, NULL },
+		/* Cookies are not percent-decoded. */
+		{ "t=a%41", ';', "t", 0, 4, "a%41" },
+	};
 
-	ck_assert_int_eq(ac_kv_find("a=1; refreshToken=abc-_; b=2", ';',
-	    "refreshToken", 0, out, sizeof(out)), 5);
-	ck_assert_str_eq(out, "abc-_");
-	ck_assert_int_eq(ac_kv_find("refreshToken=x;other=y", ';', "other",
-	    0, out, sizeof(out)), 1);
-	ck_assert_str_eq(out, "y");
-	ck_assert_int_eq(ac_kv_find("xrefreshToken=x", ';', "refreshToken",
-	    0, out, sizeof(out)), -1);
-	/* Cookies are not percent-decoded. */
-	ck_assert_int_eq(ac_kv_find("t=a%41", ';', "t", 0, out, sizeof(out)),
-	    4);
-	ck_assert_str_eq(out, "a%41");
+	kv_cases(c, nitems(c));
 }
 END_TEST
 
@@ -274,14 +284,10 @@ static void
 setup(void)
 {
 
-	tu_env_clear();
-	tu_config_empty();
-	setenv("JWT_SECRET", SECRET, 1);
+	tu_env(SECRET);
 	setenv("ALLOWED_ORIGINS", "https://app.test", 1);
 	setenv("AUTH_MAX_BODY_BYTES", "256", 1);
-	ck_assert_ptr_nonnull(app = ac_app_new());
-	if (ac_app_load(app) != AC_OK)
-		ck_abort_msg("configuration refused: %s", ac_app_error(app));
+	app = tu_app_load();
 }
 
 static void
@@ -441,20 +447,13 @@ Suite *
 tu_suite(void)
 {
 	Suite		*s = suite_create("http");
-	TCase		*tp = tcase_create("parse"), *tr = tcase_create("route");
+	const TTest	*parse[] = { test_bearer, test_pct, test_utf8,
+			    test_forms, test_cookies,
+			    test_content_type_env_origin, NULL };
+	const TTest	*route[] = { test_route_vars, test_route_errors,
+			    test_route_auth, test_route_body, NULL };
 
-	tcase_add_test(tp, test_bearer);
-	tcase_add_test(tp, test_pct);
-	tcase_add_test(tp, test_utf8);
-	tcase_add_test(tp, test_forms);
-	tcase_add_test(tp, test_cookies);
-	tcase_add_test(tp, test_content_type_env_origin);
-	suite_add_tcase(s, tp);
-	tcase_add_checked_fixture(tr, setup, teardown);
-	tcase_add_test(tr, test_route_vars);
-	tcase_add_test(tr, test_route_errors);
-	tcase_add_test(tr, test_route_auth);
-	tcase_add_test(tr, test_route_body);
-	suite_add_tcase(s, tr);
+	tu_tcase(s, "parse", 0, NULL, NULL, parse);
+	tu_tcase(s, "route", 0, setup, teardown, route);
 	return s;
 }

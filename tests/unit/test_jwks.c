@@ -71,8 +71,7 @@ app_jwks(void)
 	struct ac_app	*app;
 	char		 path[PATH_MAX];
 
-	tu_env_clear();
-	tu_config_empty();
+	tu_env(NULL);
 	setenv("JWT_ALGORITHM", "EdDSA", 1);
 	setenv("JWKS_URL", URL, 1);
 	cache_file(path, sizeof(path));
@@ -261,8 +260,7 @@ START_TEST(test_url)
 	int		 ok;
 
 	for (i = 0; i < nitems(cases); i++) {
-		tu_env_clear();
-		tu_config_empty();
+		tu_env(NULL);
 		setenv("JWT_ALGORITHM", "EdDSA", 1);
 		setenv("JWKS_URL", cases[i].url, 1);
 		if (cases[i].allow != NULL)
@@ -279,22 +277,15 @@ END_TEST
 Suite *
 tu_suite(void)
 {
-	Suite	*s = suite_create("jwks");
-	TCase	*tc;
+	Suite		*s = suite_create("jwks");
+	const TTest	*tests[] = { test_cache_other_url, test_cache_mode,
+			    test_cache_written_0600, test_cache_times,
+			    test_refresh_never_waits, test_log_injection,
+			    test_url, NULL };
 
 	ac_log_setup("test_jwks", AC_LOG_ERROR, NULL, NULL);
 	ac_jwks_init();
-
-	tc = tcase_create("cache");
-	tcase_set_timeout(tc, 20);
-	tcase_add_test(tc, test_cache_other_url);
-	tcase_add_test(tc, test_cache_mode);
-	tcase_add_test(tc, test_cache_written_0600);
-	tcase_add_test(tc, test_cache_times);
-	tcase_add_test(tc, test_refresh_never_waits);
-	tcase_add_test(tc, test_log_injection);
-	tcase_add_test(tc, test_url);
-	suite_add_tcase(s, tc);
+	tu_tcase(s, "cache", 20, NULL, NULL, tests);
 
 	return s;
 }

@@ -52,13 +52,6 @@ OPENSSL_cleanse(void *p, size_t n)
 /* --- helpers ----------------------------------------------------------- */
 
 static void
-tmppath(char *buf, size_t sz, const char *name)
-{
-
-	ck_assert_int_lt(snprintf(buf, sz, "%s/%s", tu_dir, name), (int)sz);
-}
-
-static void
 write_file(const char *path, const void *p, size_t n)
 {
 	int	 fd;
@@ -202,9 +195,7 @@ START_TEST(test_jwk_rsa_exponent)
 	}
 
 	/* The forgery e = 1 allows, through a whole app. */
-	tu_env_clear();
-	tmppath(err, sizeof(err), "empty.conf");
-	setenv("AUTH_CONFIG", err, 1);
+	tu_env(NULL);
 	setenv("JWT_ALGORITHM", "RS256", 1);
 	setenv("JWT_PUBLIC_KEY_FILE", "/nonexistent", 1);
 	app = ac_app_new();
@@ -224,38 +215,16 @@ END_TEST
 /* The same rules for a PEM public key file. */
 START_TEST(test_pem_rsa_policy)
 {
-	OSSL_PARAM_BLD	*bld;
-	OSSL_PARAM	*params;
-	EVP_PKEY_CTX	*ctx;
-	EVP_PKEY	*pk = NULL;
-	BIGNUM		*n = NULL, *e;
-	BIO		*bio;
+	EVP_PKEY	*pk;
+	BIGNUM		*n = NULL;
 	struct ac_app	*app;
-	char		 path[PATH_MAX], conf[PATH_MAX], *p;
-	long		 len;
+	char		 path[PATH_MAX];
 
 	ck_assert(EVP_PKEY_get_bn_param(rsa2048, OSSL_PKEY_PARAM_RSA_N, &n));
-	e = BN_new();
-	ck_assert(BN_set_word(e, _i == 0 ? 1 : 65537));
-	bld = OSSL_PARAM_BLD_new();
-	ck_assert(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n));
-	ck_assert(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e));
-	params = OSSL_PARAM_BLD_to_param(bld);
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-	ck_assert_int_eq(EVP_PKEY_fromdata_init(ctx), 1);
-	ck_assert_int_eq(EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY,
-	    params), 1);
-	bio = BIO_new(BIO_s_mem());
-	ck_assert_int_eq(PEM_write_bio_PUBKEY(bio, _i == 2 ? rsa1024 : pk),
-	    1);
-	len = BIO_get_mem_data(bio, &p);
-	tmppath(path, sizeof(path), "pub.pem");
-	write_file(path, p, (size_t)len);
-	BIO_free(bio);
+	pk = tu_rsa_public(n, _i == 0 ? 1 : 65537);
+	tu_write_pubkey(path, sizeof(path), "pub.pem", _i == 2 ? rsa1024 : pk);
 
-	tu_env_clear();
-	tmppath(conf, sizeof(conf), "empty.conf");
-	setenv("AUTH_CONFIG", conf, 1);
+	tu_env(NULL);
 	setenv("JWT_ALGORITHM", "RS256", 1);
 	setenv("JWT_PUBLIC_KEY_FILE", path, 1);
 	app = ac_app_new();
@@ -263,11 +232,7 @@ START_TEST(test_pem_rsa_policy)
 	ck_assert_int_eq(ac_app_load(app) == AC_OK, _i == 1);
 	ac_app_free(app);
 	EVP_PKEY_free(pk);
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
 	BN_free(n);
-	BN_free(e);
 }
 END_TEST
 
@@ -301,18 +266,15 @@ START_TEST(test_reload_retired_wins)
 	struct ac_token	 tok;
 	char		 dir[1100], path[PATH_MAX], *t1, *t2;
 
-	tmppath(dir, sizeof(dir), "keys.XXXXXX");
+	tu_path(dir, sizeof(dir), "keys.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	put_secret(dir, "k1", 'a');
 	put_secret(dir, "k2", 'b');
 	set_active(dir, "k2");
-	tu_env_clear();
-	tmppath(path, sizeof(path), "empty.conf");
-	setenv("AUTH_CONFIG", path, 1);
+	tu_env(NULL);
 	setenv("JWT_ALGORITHM", "HS256", 1);
 	setenv("JWT_KEYS_DIR", dir, 1);
-	app = ac_app_new();
-	ck_assert_msg(ac_app_load(app) == AC_OK, "%s", ac_app_error(app));
+	app = tu_app_load();
 	ck_assert_int_eq(ac_token_issue(app, "alice", 600, NULL, &t2), AC_OK);
 
 	/* k1 signs from now on; k2's tokens still verify. */
@@ -368,7 +330,7 @@ START_TEST(test_config_wipe)
 	const char	*text = "JWT_SECRET=0123456789abcdef0123456789abcdef"
 			    "0123456789abcdef\nLOG_LEVEL=info\n";
 
-	tmppath(path, sizeof(path), "secret.conf");
+	tu_path(path, sizeof(path), "secret.conf");
 	write_file(path, text, strlen(text));
 	tu_env_clear();
 	setenv("AUTH_CONFIG", path, 1);
@@ -385,8 +347,11 @@ END_TEST
 Suite *
 tu_suite(void)
 {
-	Suite	*s = suite_create("keys");
-	TCase	*tc;
+	Suite		*s = suite_create("keys");
+	const TTest	*policy[] = { test_jwk_rsa_padded_small,
+			    test_jwk_rsa_exponent, NULL };
+	const TTest	*reload[] = { test_reload_retired_wins, NULL };
+	const TTest	*wipe[] = { test_config_wipe, NULL };
 
 	ac_log_setup("test_keys", AC_LOG_ERROR, NULL, NULL);
 	if ((rsa1024 = EVP_RSA_gen(1024)) == NULL ||
@@ -396,18 +361,10 @@ tu_suite(void)
 		exit(EXIT_FAILURE);
 	}
 
-	tc = tcase_create("policy");
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_jwk_rsa_padded_small);
-	tcase_add_test(tc, test_jwk_rsa_exponent);
-	tcase_add_loop_test(tc, test_pem_rsa_policy, 0, 3);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("reload");
-	tcase_add_test(tc, test_reload_retired_wins);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("wipe");
-	tcase_add_test(tc, test_config_wipe);
-	suite_add_tcase(s, tc);
+	tcase_add_loop_test(tu_tcase(s, "policy", 30, NULL, NULL, policy),
+	    test_pem_rsa_policy, 0, 3);
+	tu_tcase(s, "reload", 0, NULL, NULL, reload);
+	tu_tcase(s, "wipe", 0, NULL, NULL, wipe);
 
 	return s;
 }

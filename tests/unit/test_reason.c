@@ -52,14 +52,5 @@ START_TEST(test_status_codes)
 }
 END_TEST
 
-Suite *
-tu_suite(void)
-{
-	Suite	*s = suite_create("reason");
-	TCase	*tc = tcase_create("table");
-
-	tcase_add_test(tc, test_every_reason_has_a_row);
-	tcase_add_test(tc, test_status_codes);
-	suite_add_tcase(s, tc);
-	return s;
-}
+TU_SUITE("reason", 0, NULL, NULL, test_every_reason_has_a_row,
+    test_status_codes)

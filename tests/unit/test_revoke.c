@@ -31,22 +31,14 @@ static struct ac_store	*st;
 static void
 setup_env(const char *check)
 {
-	char		 path[PATH_MAX + 64], err[256];
-	int		 from, to;
 
-	tu_env_clear();
-	tu_config_empty();
-	setenv("JWT_SECRET", SECRET, 1);
-	snprintf(path, sizeof(path), "%s/r-%d.db", tu_dir, (int)getpid());
-	unlink(path);
-	setenv("DATABASE_URL", path, 1);
+	tu_env(SECRET);
+	tu_env_db("r");
 	setenv("REFRESH_GRACE_SECONDS", "2", 1);
 	setenv("JWT_REVOCATION_POLL_MS", "100", 1);
 	setenv("JWT_REVOCATION_CHECK", check, 1);
-	app = ac_app_new();
-	ck_assert_msg(ac_app_load(app) == AC_OK, "%s", ac_app_error(app));
-	ck_assert_int_eq(ac_store_open(app, 0, &st, err, sizeof(err)), AC_OK);
-	ck_assert_int_eq(ac_store_migrate(st, &from, &to), AC_OK);
+	app = tu_app_load();
+	st = tu_store(app);
 	ck_assert_int_eq(ac_user_add(st, "alice@example.com", "pw-of-alice",
 	    time(NULL), NULL, 0), AC_OK);
 	ck_assert_int_eq(ac_user_add(st, "bob@example.com", "pw-of-bob-1",
@@ -266,21 +258,12 @@ Suite *
 tu_suite(void)
 {
 	Suite		*s = suite_create("revoke");
-	TCase		*tc = tcase_create("revoke");
-	TCase		*tc2 = tcase_create("revoke-setup");
+	const TTest	*tests[] = { test_logout, test_revoke_one_and_all,
+			    test_disable, test_reuse, NULL };
+	const TTest	*setups[] = { test_read_once, test_off, NULL };
 
-	tcase_set_timeout(tc, 60);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_logout);
-	tcase_add_test(tc, test_revoke_one_and_all);
-	tcase_add_test(tc, test_disable);
-	tcase_add_test(tc, test_reuse);
-	suite_add_tcase(s, tc);
-	tcase_set_timeout(tc2, 60);
-	tcase_add_checked_fixture(tc2, NULL, teardown);
-	tcase_add_test(tc2, test_read_once);
-	tcase_add_test(tc2, test_off);
-	suite_add_tcase(s, tc2);
+	tu_tcase(s, "revoke", 60, setup, teardown, tests);
+	tu_tcase(s, "revoke-setup", 60, NULL, teardown, setups);
 	/* Each test in its own process: the revocation set is per process. */
 	tu_fork = 1;
 	return s;

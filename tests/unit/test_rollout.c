@@ -24,21 +24,24 @@
 
 #define SECRET	"rollout-test-secret-0123456789-abcdefghijklmn"
 
-static char	 tmpdir[PATH_MAX], conf[PATH_MAX];
+static char	 conf[PATH_MAX];
 
+/* Writes tu_dir/auth.conf (conf): the secret and extra. */
 static void
 write_conf(const char *extra)
 {
 	FILE	*f;
 
+	tu_path(conf, sizeof(conf), "auth.conf");
 	ck_assert_ptr_nonnull(f = fopen(conf, "w"));
 	fprintf(f, "JWT_SECRET=%s\n%s", SECRET, extra);
 	fclose(f);
 	ck_assert_int_eq(chmod(conf, 0600), 0);
 }
 
+/* An app whose configuration is the file alone, loaded with result want. */
 static struct ac_app *
-load(const char *extra)
+load_as(const char *extra, enum ac_reason want)
 {
 	struct ac_app	*app;
 
@@ -46,8 +49,15 @@ load(const char *extra)
 	write_conf(extra);
 	setenv("AUTH_CONFIG", conf, 1);
 	ck_assert_ptr_nonnull(app = ac_app_new());
-	ck_assert_int_eq(ac_app_load_config(app), AC_OK);
+	ck_assert_int_eq(ac_app_load_config(app), want);
 	return app;
+}
+
+static struct ac_app *
+load(const char *extra)
+{
+
+	return load_as(extra, AC_OK);
 }
 
 START_TEST(test_bucket_known)
@@ -117,11 +127,7 @@ START_TEST(test_on_jwt)
 	app = load("JWT_AUTH_ENABLED=false\n");
 	ck_assert(!ac_rollout_on_jwt(app, "anyone"));
 	ac_app_free(app);
-	tu_env_clear();
-	setenv("AUTH_CONFIG", conf, 1);
-	write_conf("JWT_ROLLOUT_PERCENTAGE=101\n");
-	ck_assert_ptr_nonnull(app = ac_app_new());
-	ck_assert_int_eq(ac_app_load_config(app), AC_CONFIG_INVALID);
+	app = load_as("JWT_ROLLOUT_PERCENTAGE=101\n", AC_CONFIG_INVALID);
 	ac_app_free(app);
 }
 END_TEST
@@ -276,37 +282,6 @@ START_TEST(test_times)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite	*s = suite_create("rollout");
-	TCase	*tc = tcase_create("rollout");
-	SRunner	*sr;
-	int	 failed;
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/ac-rollout.XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
-		return EXIT_FAILURE;
-	if (snprintf(conf, sizeof(conf), "%s/auth.conf", tmpdir) >=
-	    (int)sizeof(conf))
-		return EXIT_FAILURE;
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_bucket_known);
-	tcase_add_test(tc, test_bucket_spread);
-	tcase_add_test(tc, test_on_jwt);
-	tcase_add_test(tc, test_reload);
-	tcase_add_test(tc, test_cache);
-	tcase_add_test(tc, test_session_token);
-	tcase_add_test(tc, test_better_auth_cookie);
-	tcase_add_test(tc, test_times);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	unlink(conf);
-	rmdir(tmpdir);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TU_SUITE("rollout", 30, NULL, NULL, test_bucket_known, test_bucket_spread,
+    test_on_jwt, test_reload, test_cache, test_session_token,
+    test_better_auth_cookie, test_times)

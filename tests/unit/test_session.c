@@ -29,23 +29,15 @@ static struct ac_store	*st;
 static void
 setup(void)
 {
-	char		 path[PATH_MAX + 64], err[256];
-	int		 from, to;
 
-	tu_env_clear();
-	tu_config_empty();
-	setenv("JWT_SECRET", SECRET, 1);
-	snprintf(path, sizeof(path), "%s/s-%d.db", tu_dir, (int)getpid());
-	unlink(path);
-	setenv("DATABASE_URL", path, 1);
+	tu_env(SECRET);
+	tu_env_db("s");
 	setenv("REFRESH_GRACE_SECONDS", "5", 1);
 	setenv("AUTH_LOGIN_FREE_FAILURES", "3", 1);
 	setenv("JWT_REFRESH_TOKEN_EXPIRE_DAYS", "7", 1);
-	app = ac_app_new();
-	ck_assert_msg(ac_app_load(app) == AC_OK, "%s", ac_app_error(app));
+	app = tu_app_load();
 	ck_assert_ptr_null(ac_session_check(app));
-	ck_assert_int_eq(ac_store_open(app, 0, &st, err, sizeof(err)), AC_OK);
-	ck_assert_int_eq(ac_store_migrate(st, &from, &to), AC_OK);
+	st = tu_store(app);
 	ck_assert_int_eq(ac_user_add(st, "Alice@Example.com", "pw-of-alice",
 	    T0, NULL, 0), AC_OK);
 	ck_assert_int_eq(ac_user_add(st, "bob@example.com", "pw-of-bob-1",
@@ -366,25 +358,7 @@ START_TEST(test_throttle_race)
 }
 END_TEST
 
-Suite *
-tu_suite(void)
-{
-	Suite		*s = suite_create("session");
-	TCase		*tc = tcase_create("session");
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_users);
-	tcase_add_test(tc, test_login);
-	tcase_add_test(tc, test_rotation_and_reuse);
-	tcase_add_test(tc, test_reuse_after_window);
-	tcase_add_test(tc, test_bad_tokens);
-	tcase_add_test(tc, test_logout_and_sessions);
-	tcase_add_test(tc, test_throttle);
-	tcase_add_test(tc, test_throttle_spray);
-	tcase_add_test(tc, test_signup_unverified);
-	tcase_add_test(tc, test_throttle_race);
-	tcase_add_test(tc, test_throttle_free_no_stretch);
-	suite_add_tcase(s, tc);
-	return s;
-}
+TU_SUITE("session", 60, setup, teardown, test_users, test_login,
+    test_rotation_and_reuse, test_reuse_after_window, test_bad_tokens,
+    test_logout_and_sessions, test_throttle, test_throttle_spray,
+    test_signup_unverified, test_throttle_race, test_throttle_free_no_stretch)

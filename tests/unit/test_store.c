@@ -20,21 +20,16 @@
 
 #define SECRET	"store-test-secret-0123456789-abcdefghijklmnop"
 
-static char		 dbpath[PATH_MAX + 64];
+static const char	*dbpath;
 static struct ac_app	*app;
 
 static void
 setup(void)
 {
 
-	tu_env_clear();
-	tu_config_empty();
-	setenv("JWT_SECRET", SECRET, 1);
-	snprintf(dbpath, sizeof(dbpath), "%s/st-%d.db", tu_dir, (int)getpid());
-	unlink(dbpath);
-	setenv("DATABASE_URL", dbpath, 1);
-	app = ac_app_new();
-	ck_assert_msg(ac_app_load(app) == AC_OK, "%s", ac_app_error(app));
+	tu_env(SECRET);
+	dbpath = tu_env_db("st");
+	app = tu_app_load();
 }
 
 static void
@@ -49,12 +44,8 @@ teardown(void)
 static struct ac_store *
 make_db(void)
 {
-	struct ac_store	*st;
-	char		 err[256];
-	int		 from, to;
+	struct ac_store	*st = tu_store(app);
 
-	ck_assert_int_eq(ac_store_open(app, 0, &st, err, sizeof(err)), AC_OK);
-	ck_assert_int_eq(ac_store_migrate(st, &from, &to), AC_OK);
 	ck_assert_int_eq(ac_user_add(st, "dora@example.com", "pw-of-dora",
 	    1800000000, NULL, 0), AC_OK);
 	return st;
@@ -115,16 +106,5 @@ START_TEST(test_readable_refused)
 }
 END_TEST
 
-Suite *
-tu_suite(void)
-{
-	Suite		*s = suite_create("store");
-	TCase		*tc = tcase_create("store");
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_created_private);
-	tcase_add_test(tc, test_readable_refused);
-	suite_add_tcase(s, tc);
-	return s;
-}
+TU_SUITE("store", 60, setup, teardown, test_created_private,
+    test_readable_refused)

@@ -68,42 +68,12 @@ static size_t	 nattacks;
 /* --- helpers: files, environment, apps ------------------------------ */
 
 static void
-tmppath(char *buf, size_t sz, const char *name)
-{
-
-	ck_assert_int_lt(snprintf(buf, sz, "%s/%s", tu_dir, name), (int)sz);
-}
-
-static void
 keypath(char *buf, size_t sz, const char *alg)
 {
 	char	 name[64];
 
 	snprintf(name, sizeof(name), "key-%s.pem", alg);
-	tmppath(buf, sz, name);
-}
-
-/* Clears every setting; AUTH_CONFIG names an empty file. */
-static void
-env_clear(void)
-{
-	char	 path[PATH_MAX];
-
-	tu_env_clear();
-	tmppath(path, sizeof(path), "empty.conf");
-	setenv("AUTH_CONFIG", path, 1);
-}
-
-static struct ac_app *
-app_load(void)
-{
-	struct ac_app	*app;
-
-	app = ac_app_new();
-	ck_assert_ptr_nonnull(app);
-	if (ac_app_load(app) != AC_OK)
-		ck_abort_msg("configuration refused: %s", ac_app_error(app));
-	return app;
+	tu_path(buf, sz, name);
 }
 
 /*
@@ -117,7 +87,7 @@ app_config(const char *name)
 {
 	char	 path[PATH_MAX];
 
-	env_clear();
+	tu_env(NULL);
 	if (strncmp(name, "hs", 2) == 0) {
 		setenv("JWT_ALGORITHM", "HS256", 1);
 		setenv("JWT_SECRET", SECRET, 1);
@@ -146,7 +116,7 @@ app_config(const char *name)
 		setenv("JWT_ALGORITHM", "ES256", 1);
 	} else
 		ck_abort_msg("unknown configuration %s", name);
-	return app_load();
+	return tu_app_load();
 }
 
 /* --- helpers: an independent base64url ----------------------------- */
@@ -296,7 +266,7 @@ pkey_sign(const char *alg, const char *file, int der, const char *msg,
 	if (file == NULL)
 		keypath(path, sizeof(path), alg);
 	else
-		tmppath(path, sizeof(path), file);
+		tu_path(path, sizeof(path), file);
 	pk = load_pem(path, 1);
 	ctx = EVP_MD_CTX_new();
 	ck_assert_int_eq(EVP_DigestSignInit(ctx, NULL, md_of(alg), NULL, pk),
@@ -743,14 +713,14 @@ START_TEST(test_size_limit)
 	ac_app_free(app_config("hs"));	/* sets the environment */
 	snprintf(lim, sizeof(lim), "%zu", len);
 	setenv("JWT_MAX_TOKEN_BYTES", lim, 1);
-	app = app_load();
+	app = tu_app_load();
 	ck_assert_int_eq(ac_token_verify(app, t, len, NOW, &tok), AC_OK);
 	ac_token_clear(&tok);
 	ac_app_free(app);
 
 	snprintf(lim, sizeof(lim), "%zu", len - 1);
 	setenv("JWT_MAX_TOKEN_BYTES", lim, 1);
-	app = app_load();
+	app = tu_app_load();
 	ck_assert_int_eq(ac_token_verify(app, t, len, NOW, &tok),
 	    AC_TOKEN_TOO_LARGE);
 	ck_assert_ptr_null(tok.header);
@@ -808,7 +778,7 @@ END_TEST
 
 /* --- issuing ------------------------------------------------------------ */
 
-/* Adds the key for alg to the environment (env_clear first) and loads. */
+/* Adds the key for alg to the environment (tu_env first) and loads. */
 static struct ac_app *
 app_alg(const char *alg, const char *keyfile)
 {
@@ -821,10 +791,10 @@ app_alg(const char *alg, const char *keyfile)
 		if (keyfile == NULL)
 			keypath(path, sizeof(path), alg);
 		else
-			tmppath(path, sizeof(path), keyfile);
+			tu_path(path, sizeof(path), keyfile);
 		setenv("JWT_PRIVATE_KEY_FILE", path, 1);
 	}
-	return app_load();
+	return tu_app_load();
 }
 
 static const char *
@@ -863,7 +833,7 @@ START_TEST(test_issue_roundtrip)
 	time_t		 now = time(NULL);
 	enum ac_alg	 a;
 
-	env_clear();
+	tu_env(NULL);
 	setenv("JWT_ISSUER", ISSUER, 1);
 	app = app_alg(alg, NULL);
 	extra = json_object_new_object();
@@ -912,7 +882,7 @@ START_TEST(test_issue_roundtrip)
 	/* Another key of the same algorithm does not accept it. */
 	if (alg[0] == 'H') {
 		setenv("JWT_SECRET", SECRET2, 1);
-		app = app_load();
+		app = tu_app_load();
 	} else
 		app = app_alg(alg, strcmp(alg, "RS256") == 0 ?
 		    "key-RS256-other.pem" : strcmp(alg, "ES256") == 0 ?
@@ -986,7 +956,7 @@ START_TEST(test_subject_claim)
 	ac_app_free(app);
 
 	setenv("JWT_SUBJECT_TYPE", "integer", 1);
-	app = app_load();
+	app = tu_app_load();
 	/* "alice" under user_id, a string: refused. */
 	ck_assert_int_eq(ac_token_verify(app, t, strlen(t), time(NULL), &tok),
 	    AC_CLAIM_INVALID);
@@ -1026,11 +996,11 @@ START_TEST(test_issue_low_s)
 	unsigned char	 sig[132], low[132];
 	size_t		 n, i;
 
-	env_clear();
+	tu_env(NULL);
 	keypath(path, sizeof(path), algs[_i]);
 	setenv("JWT_PRIVATE_KEY_FILE", path, 1);
 	setenv("JWT_ALGORITHM", algs[_i], 1);
-	app = app_load();
+	app = tu_app_load();
 	for (i = 0; i < 24; i++) {
 		ck_assert_int_eq(ac_token_issue(app, "bob", 0, NULL, &t), AC_OK);
 		n = unb64u(strrchr(t, '.') + 1, sig, sizeof(sig));
@@ -1068,10 +1038,10 @@ START_TEST(test_issue_default_ttl)
 	struct ac_token	 tok;
 	char		*t;
 
-	env_clear();
+	tu_env(NULL);
 	setenv("JWT_SECRET", SECRET, 1);
 	setenv("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "7", 1);
-	app = app_load();
+	app = tu_app_load();
 	ck_assert_int_eq(ac_token_issue(app, "bob", 0, NULL, &t), AC_OK);
 	ck_assert_int_eq(ac_token_verify(app, t, strlen(t), time(NULL), &tok),
 	    AC_OK);
@@ -1092,7 +1062,7 @@ START_TEST(test_public_only_and_rotation)
 	size_t		 len;
 	FILE		*f;
 
-	env_clear();
+	tu_env(NULL);
 	app = app_alg("RS256", NULL);
 	ck_assert_int_eq(ac_token_issue(app, "alice", 60, NULL, &t), AC_OK);
 	ac_app_free(app);
@@ -1102,17 +1072,17 @@ START_TEST(test_public_only_and_rotation)
 
 	keypath(path, sizeof(path), "RS256");
 	pem = public_pem(path, &len);
-	tmppath(path, sizeof(path), "pub-RS256.pem");
+	tu_path(path, sizeof(path), "pub-RS256.pem");
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
 	fwrite(pem, 1, len, f);
 	fclose(f);
 	free(pem);
 
-	env_clear();
+	tu_env(NULL);
 	setenv("JWT_ALGORITHM", "RS256", 1);
 	setenv("JWT_PUBLIC_KEY_FILE", path, 1);
-	app = app_load();
+	app = tu_app_load();
 	ck_assert_ptr_null(ac_keys_signer(ac_app_keys(app)));
 	ck_assert_int_eq(ac_token_verify(app, t, strlen(t), time(NULL), &tok),
 	    AC_OK);
@@ -1126,9 +1096,9 @@ START_TEST(test_public_only_and_rotation)
 	ac_app_free(app);
 
 	/* Rotation: the new private key signs, the old public key verifies. */
-	tmppath(path, sizeof(path), "key-RS256-other.pem");
+	tu_path(path, sizeof(path), "key-RS256-other.pem");
 	setenv("JWT_PRIVATE_KEY_FILE", path, 1);
-	app = app_load();
+	app = tu_app_load();
 	ck_assert_uint_eq(ac_keys_count(ac_app_keys(app)), 2);
 	ck_assert_int_eq(ac_token_verify(app, t, strlen(t), time(NULL), &tok),
 	    AC_OK);
@@ -1150,7 +1120,7 @@ START_TEST(test_key_id_override)
 	struct ac_token	 tok;
 	char		*t;
 
-	env_clear();
+	tu_env(NULL);
 	setenv("JWT_KEY_ID", "2024-rotation-1", 1);
 	app = app_alg("ES256", NULL);
 	ck_assert_str_eq(ac_key_kid(ac_keys_signer(ac_app_keys(app))),
@@ -1206,7 +1176,7 @@ START_TEST(test_jwk_export)
 	const char	*crv;
 	size_t		 flen;
 
-	env_clear();
+	tu_env(NULL);
 	app = app_alg(alg, NULL);
 	k = ac_keys_signer(ac_app_keys(app));
 	ck_assert_ptr_nonnull(k);
@@ -1262,16 +1232,16 @@ START_TEST(test_generate_kid)
 	char		 path[PATH_MAX], err[256], *kid;
 	struct stat	 st;
 
-	tmppath(path, sizeof(path), "gen-ES384.pem");
+	tu_path(path, sizeof(path), "gen-ES384.pem");
 	unlink(path);
 	ck_assert_int_eq(ac_keys_generate(AC_ALG_ES384, path, 0, &kid, err,
 	    sizeof(err)), AC_OK);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0600);
-	env_clear();
+	tu_env(NULL);
 	setenv("JWT_ALGORITHM", "ES384", 1);
 	setenv("JWT_PRIVATE_KEY_FILE", path, 1);
-	app = app_load();
+	app = tu_app_load();
 	ck_assert_str_eq(ac_key_kid(ac_keys_signer(ac_app_keys(app))), kid);
 	ac_app_free(app);
 	free(kid);
@@ -1305,39 +1275,22 @@ START_TEST(test_rfc7638_example)
 	    "-csFCur-kEgU8awapJzKnqDKgw";
 	unsigned char	 nbuf[512];
 	size_t		 nlen;
-	BIGNUM		*n, *e;
-	OSSL_PARAM_BLD	*bld;
-	OSSL_PARAM	*params;
-	EVP_PKEY_CTX	*ctx;
-	EVP_PKEY	*pk = NULL;
+	BIGNUM		*n;
+	EVP_PKEY	*pk;
 	char		 path[PATH_MAX];
-	FILE		*f;
 	struct ac_app	*app;
 	json_object	*jwk;
 
 	nlen = unb64u(n64, nbuf, sizeof(nbuf));
 	ck_assert_uint_eq(nlen, 256);
 	n = BN_bin2bn(nbuf, (int)nlen, NULL);
-	e = BN_new();
-	BN_set_word(e, 65537);
-	bld = OSSL_PARAM_BLD_new();
-	OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n);
-	OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e);
-	params = OSSL_PARAM_BLD_to_param(bld);
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-	ck_assert_int_eq(EVP_PKEY_fromdata_init(ctx), 1);
-	ck_assert_int_eq(EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY,
-	    params), 1);
-	tmppath(path, sizeof(path), "rfc7638.pub.pem");
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(PEM_write_PUBKEY(f, pk), 1);
-	fclose(f);
+	pk = tu_rsa_public(n, 65537);
+	tu_write_pubkey(path, sizeof(path), "rfc7638.pub.pem", pk);
 
-	env_clear();
+	tu_env(NULL);
 	setenv("JWT_ALGORITHM", "RS256", 1);
 	setenv("JWT_PUBLIC_KEY_FILE", path, 1);
-	app = app_load();
+	app = tu_app_load();
 	ck_assert_uint_eq(ac_keys_count(ac_app_keys(app)), 1);
 	ck_assert_str_eq(ac_key_kid(ac_keys_get(ac_app_keys(app), 0)),
 	    "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
@@ -1346,13 +1299,8 @@ START_TEST(test_rfc7638_example)
 	ck_assert_str_eq(str_claim(jwk, "e"), "AQAB");
 	json_object_put(jwk);
 	ac_app_free(app);
-
 	EVP_PKEY_free(pk);
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
 	BN_free(n);
-	BN_free(e);
 }
 END_TEST
 

@@ -103,7 +103,6 @@ struct tally {
 	char	 acceptable[2048], others[512];
 };
 
-static char	 tmpdir[PATH_MAX];
 static int	 verbose;
 
 static int
@@ -338,12 +337,11 @@ load_app(enum kind k, json_object *g, enum ac_alg alg, char *why,
 	const char	*pem;
 
 	tu_env_clear();
-	snprintf(path, sizeof(path), "%s/empty.conf", tmpdir);
-	setenv("AUTH_CONFIG", path, 1);
+	tu_config_empty();
 	setenv("JWT_ALGORITHM", ac_alg_str(alg), 1);
 	if (k == K_HMAC) {
 		/* The key is per test case here: set by the caller. */
-		snprintf(path, sizeof(path), "%s/secret", tmpdir);
+		snprintf(path, sizeof(path), "%s/secret", tu_dir);
 		setenv("JWT_SECRET_FILE", path, 1);
 	} else {
 		if ((pem = str(g, "publicKeyPem")) == NULL &&
@@ -351,7 +349,7 @@ load_app(enum kind k, json_object *g, enum ac_alg alg, char *why,
 			snprintf(why, whylen, "group without a PEM key");
 			return NULL;
 		}
-		snprintf(path, sizeof(path), "%s/key.pem", tmpdir);
+		snprintf(path, sizeof(path), "%s/key.pem", tu_dir);
 		if (write_file(path, pem, strlen(pem)) == -1) {
 			snprintf(why, whylen, "key.pem: cannot write");
 			return NULL;
@@ -448,7 +446,7 @@ hmac_group(const char *file, json_object *g, enum ac_alg alg,
 	json_object_object_get_ex(g, "tests", &tests);
 	tagbits = json_object_get_int(json_object_object_get(g, "tagSize"));
 	full = alg == AC_ALG_HS256 ? 256 : alg == AC_ALG_HS384 ? 384 : 512;
-	snprintf(path, sizeof(path), "%s/secret", tmpdir);
+	snprintf(path, sizeof(path), "%s/secret", tu_dir);
 	for (i = 0; i < json_object_array_length(tests); i++) {
 		tc = json_object_array_get_idx(tests, i);
 		key = unhex(str(tc, "key"), &klen);
@@ -582,13 +580,12 @@ key_group(const struct file *f, json_object *g, struct tally *t)
 int
 main(int argc, char *argv[])
 {
-	const char	*dir, *t;
+	const char	*dir;
 	char		 path[PATH_MAX + 64];
 	json_object	*doc, *groups;
 	struct tally	 all, tl;
 	struct stat	 st;
 	size_t		 i, j, p;
-	FILE		*fp;
 
 	verbose = getenv("WYCHEPROOF_VERBOSE") != NULL;
 	if (argc > 1)
@@ -600,19 +597,8 @@ main(int argc, char *argv[])
 		    "the first argument or in WYCHEPROOF_DIR)\n", dir);
 		return 77;
 	}
-	t = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof(tmpdir), "%s/test_wycheproof.XXXXXX",
-	    t != NULL && *t != '\0' ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror(tmpdir);
+	if (tu_mkdir("test_wycheproof") == -1)
 		return EXIT_FAILURE;
-	}
-	snprintf(path, sizeof(path), "%s/empty.conf", tmpdir);
-	if ((fp = fopen(path, "w")) == NULL) {
-		perror(path);
-		return EXIT_FAILURE;
-	}
-	fclose(fp);
 	ac_log_setup("test_wycheproof", AC_LOG_ERROR, NULL, NULL);
 
 	memset(&all, 0, sizeof(all));
@@ -661,6 +647,6 @@ main(int argc, char *argv[])
 	    "policy; invalid %zu refused; acceptable %zu accepted, %zu "
 	    "refused; %zu failures\n", all.vectors, all.valid_ok, j,
 	    all.invalid_refused, all.acc_ok, all.acc_refused, all.failures);
-	tu_rmdir(tmpdir);
+	tu_rmdir(tu_dir);
 	return all.failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
