@@ -112,32 +112,31 @@ record(struct buf *b, int type, unsigned id, const void *c, size_t n,
 	add(b, zeros, pad);
 }
 
+/* A name-value pair's length: one byte under 128, else four. */
+static void
+pairlen(struct buf *b, size_t n)
+{
+	unsigned char	 l[4];
+
+	if (n < 128) {
+		l[0] = (unsigned char)n;
+		add(b, l, 1);
+		return;
+	}
+	l[0] = (unsigned char)(0x80 | n >> 24);
+	l[1] = (unsigned char)(n >> 16);
+	l[2] = (unsigned char)(n >> 8);
+	l[3] = (unsigned char)n;
+	add(b, l, 4);
+}
+
 static void
 pair(struct buf *b, const char *n, const char *v)
 {
 	size_t		 nl = strlen(n), vl = strlen(v);
-	unsigned char	 l[4];
 
-	if (nl < 128) {
-		l[0] = (unsigned char)nl;
-		add(b, l, 1);
-	} else {
-		l[0] = (unsigned char)(0x80 | nl >> 24);
-		l[1] = (unsigned char)(nl >> 16);
-		l[2] = (unsigned char)(nl >> 8);
-		l[3] = (unsigned char)nl;
-		add(b, l, 4);
-	}
-	if (vl < 128) {
-		l[0] = (unsigned char)vl;
-		add(b, l, 1);
-	} else {
-		l[0] = (unsigned char)(0x80 | vl >> 24);
-		l[1] = (unsigned char)(vl >> 16);
-		l[2] = (unsigned char)(vl >> 8);
-		l[3] = (unsigned char)vl;
-		add(b, l, 4);
-	}
+	pairlen(b, nl);
+	pairlen(b, vl);
 	add(b, n, nl);
 	add(b, v, vl);
 }
@@ -149,6 +148,24 @@ begin(struct buf *b, unsigned id, int role, int keep)
 			    (unsigned char)role, (unsigned char)keep };
 
 	record(b, BEGIN, id, c, 8, 0);
+}
+
+/*
+ * BEGIN_REQUEST (role, kept connection) and one PARAMS record holding
+ * REQUEST_METHOD=GET and, unless uri is NULL, REQUEST_URI: the start of
+ * a request that the caller ends (or not) as its case wants.
+ */
+static void
+begin_get(struct buf *b, unsigned id, int role, const char *uri)
+{
+	struct buf	 p = { NULL, 0, 0 };
+
+	begin(b, id, role, 1);
+	pair(&p, "REQUEST_METHOD", "GET");
+	if (uri != NULL)
+		pair(&p, "REQUEST_URI", uri);
+	record(b, PARAMS, id, p.p, p.len, 0);
+	free(p.p);
 }
 
 /*
@@ -208,18 +225,26 @@ struct answer {
 	int		 nrecords;
 };
 
-/* Reads into r (a connection's input) until it holds n bytes; -1 on EOF. */
+/* Waits until fd is readable or the time end (now_ms) has come: 1 or 0. */
+static int
+readable(int fd, long long end)
+{
+	struct pollfd	 pfd = { fd, POLLIN, 0 };
+
+	return poll(&pfd, 1, (int)(end - now_ms() > 0 ? end - now_ms() :
+	    0)) > 0;
+}
+
+/* Reads into in (a connection's input) until it holds n bytes; -1 on EOF. */
 static int
 fill(int fd, struct buf *in, size_t n, int ms)
 {
 	unsigned char	 tmp[65536];
-	struct pollfd	 pfd = { fd, POLLIN, 0 };
 	long long	 end = now_ms() + ms;
 	ssize_t		 r;
 
 	while (in->len < n) {
-		if (poll(&pfd, 1, (int)(end - now_ms() > 0 ? end - now_ms() :
-		    0)) <= 0)
+		if (!readable(fd, end))
 			return -1;
 		if ((r = read(fd, tmp, sizeof(tmp))) <= 0)
 			return -1;
@@ -287,13 +312,11 @@ static int
 closed_within(int fd, int ms)
 {
 	char		 tmp[4096];
-	struct pollfd	 pfd = { fd, POLLIN, 0 };
 	long long	 end = now_ms() + ms;
 	ssize_t		 r;
 
 	for (;;) {
-		if (poll(&pfd, 1, (int)(end - now_ms() > 0 ? end - now_ms() :
-		    0)) <= 0)
+		if (!readable(fd, end))
 			return 0;
 		if ((r = read(fd, tmp, sizeof(tmp))) == 0)
 			return 1;
@@ -302,154 +325,193 @@ closed_within(int fd, int ms)
 	}
 }
 
+/*
+ * One client connection: what is to be written (out), what was read and
+ * not yet taken (in), and the last answer read (a).
+ */
+struct conn {
+	int		 fd;
+	struct buf	 out, in;
+	struct answer	 a;
+};
+
+static void
+conn_open(struct conn *c)
+{
+
+	memset(c, 0, sizeof(*c));
+	c->fd = dial();
+}
+
+static void
+conn_close(struct conn *c)
+{
+
+	close(c->fd);
+	free(c->out.p);
+	free(c->in.p);
+	free(c->a.out.p);
+}
+
+/* Writes what c->out holds, and empties it. */
+static void
+conn_send(struct conn *c)
+{
+
+	sendall(c->fd, c->out.p, c->out.len);
+	c->out.len = 0;
+}
+
+/*
+ * Reads the next answer into c->a within ms: 1 when it came whole
+ * (END_REQUEST) and, unless status is NULL, its STDOUT starts with
+ * "Status: " status.
+ */
+static int
+conn_answer(struct conn *c, int ms, const char *status)
+{
+
+	free(c->a.out.p);
+	return answer(c->fd, &c->in, &c->a, ms, NULL, NULL) == 0 &&
+	    c->a.ended && (status == NULL || status_is(&c->a, status));
+}
+
+/* Reads up to the next record that is a management one (answer()). */
+static void
+conn_other(struct conn *c, int *type, struct buf *content)
+{
+
+	free(c->a.out.p);
+	answer(c->fd, &c->in, &c->a, 2000, type, content);
+}
+
+/* A GET of path (id 1, connection kept) answered with status. */
+static int
+conn_get(struct conn *c, const char *path, const char *status)
+{
+
+	request(&c->out, 1, 1, path, 0, 0, NULL);
+	conn_send(c);
+	return conn_answer(c, 2000, status);
+}
+
 /* One request on a new connection: answered with status within ms. */
 static int
 probe(const char *status, int ms)
 {
-	struct buf	 b = { NULL, 0, 0 }, in = { NULL, 0, 0 };
-	struct answer	 a;
-	int		 fd = dial(), ok;
+	struct conn	 c;
+	int		 ok;
 
-	request(&b, 1, 0, "/probe", 0, 0, NULL);
-	sendall(fd, b.p, b.len);
-	ok = answer(fd, &in, &a, ms, NULL, NULL) == 0 && a.ended &&
-	    status_is(&a, status);
-	close(fd);
-	free(b.p);
-	free(in.p);
-	free(a.out.p);
+	conn_open(&c);
+	request(&c.out, 1, 0, "/probe", 0, 0, NULL);
+	conn_send(&c);
+	ok = conn_answer(&c, ms, status);
+	conn_close(&c);
 	return ok;
 }
 
 static void
 t_basic(void)
 {
-	struct buf	 b = { NULL, 0, 0 }, in = { NULL, 0, 0 };
-	struct answer	 a;
-	int		 fd = dial();
+	struct conn	 c;
 
-	request(&b, 1, 0, "/basic", 0, 0, NULL);
-	sendall(fd, b.p, b.len);
-	check(answer(fd, &in, &a, 2000, NULL, NULL) == 0 && a.ended &&
-	    a.pstatus == 0 && a.id == 1 && status_is(&a, "401"),
-	    "a request gets STDOUT (Status: 401) and END_REQUEST "
-	    "(FCGI_REQUEST_COMPLETE)");
-	check(a.nrecords == 3, "STDOUT, the empty STDOUT and END_REQUEST: "
-	    "3 records (got %d)", a.nrecords);
-	check(closed_within(fd, 2000), "without FCGI_KEEP_CONN the "
+	conn_open(&c);
+	request(&c.out, 1, 0, "/basic", 0, 0, NULL);
+	conn_send(&c);
+	check(conn_answer(&c, 2000, "401") && c.a.pstatus == 0 &&
+	    c.a.id == 1, "a request gets STDOUT (Status: 401) and "
+	    "END_REQUEST (FCGI_REQUEST_COMPLETE)");
+	check(c.a.nrecords == 3, "STDOUT, the empty STDOUT and END_REQUEST: "
+	    "3 records (got %d)", c.a.nrecords);
+	check(closed_within(c.fd, 2000), "without FCGI_KEEP_CONN the "
 	    "connection is closed after the answer");
-	close(fd);
-	free(b.p);
-	free(in.p);
-	free(a.out.p);
+	conn_close(&c);
 }
 
 static void
 t_fragmented(void)
 {
-	struct buf	 b = { NULL, 0, 0 }, in = { NULL, 0, 0 };
-	struct answer	 a;
+	struct conn	 c;
 	size_t		 o, n;
-	int		 fd = dial(), i = 0;
+	int		 i = 0;
 
+	conn_open(&c);
 	/* Records themselves split (PARAMS of 7 bytes each), padded. */
-	request(&b, 1, 1, "/fragmented/path/of/some/length", 7, 3, NULL);
-	for (o = 0; o < b.len; o += n) {
+	request(&c.out, 1, 1, "/fragmented/path/of/some/length", 7, 3, NULL);
+	for (o = 0; o < c.out.len; o += n) {
 		n = 1 + (size_t)(i++ % 5);
-		if (n > b.len - o)
-			n = b.len - o;
-		sendall(fd, b.p + o, n);
+		if (n > c.out.len - o)
+			n = c.out.len - o;
+		sendall(c.fd, c.out.p + o, n);
 		usleep(500);
 	}
-	check(answer(fd, &in, &a, 3000, NULL, NULL) == 0 && a.ended &&
-	    status_is(&a, "401"), "a request split into %d writes of 1-5 "
-	    "bytes, PARAMS in 7-byte records, is answered", i);
-	close(fd);
-	free(b.p);
-	free(in.p);
-	free(a.out.p);
+	check(conn_answer(&c, 3000, "401"), "a request split into %d writes "
+	    "of 1-5 bytes, PARAMS in 7-byte records, is answered", i);
+	conn_close(&c);
 }
 
 static void
 t_coalesced(void)
 {
-	struct buf	 b = { NULL, 0, 0 }, in = { NULL, 0, 0 };
-	struct answer	 a;
+	struct conn	 c;
 	unsigned	 id;
-	int		 fd = dial(), ok = 1;
+	int		 ok = 1;
 
+	conn_open(&c);
 	for (id = 1; id <= 3; id++)
-		request(&b, id, 1, "/coalesced", 0, 0, NULL);
-	sendall(fd, b.p, b.len);
-	for (id = 1; id <= 3; id++) {
-		if (answer(fd, &in, &a, 2000, NULL, NULL) != 0 || !a.ended ||
-		    a.id != id || !status_is(&a, "401"))
+		request(&c.out, id, 1, "/coalesced", 0, 0, NULL);
+	conn_send(&c);
+	for (id = 1; id <= 3; id++)
+		if (!conn_answer(&c, 2000, "401") || c.a.id != id)
 			ok = 0;
-		free(a.out.p);
-	}
 	check(ok, "three requests in one write: three answers, in order");
-	close(fd);
-	free(b.p);
-	free(in.p);
+	conn_close(&c);
 }
 
 static void
 t_pipelined(void)
 {
-	struct buf	 one = { NULL, 0, 0 }, all = { NULL, 0, 0 },
-			 in = { NULL, 0, 0 };
-	struct answer	 a;
-	int		 fd = dial(), i, ok = 1;
+	struct conn	 c;
+	struct buf	 one = { NULL, 0, 0 }, all = { NULL, 0, 0 };
+	int		 i, ok = 1;
 
+	conn_open(&c);
 	request(&one, 1, 1, "/pipelined", 0, 0, NULL);
 	for (i = 0; i < 200 && ok; i++) {
-		sendall(fd, one.p, one.len);
-		if (answer(fd, &in, &a, 2000, NULL, NULL) != 0 || !a.ended ||
-		    !status_is(&a, "401"))
-			ok = 0;
-		free(a.out.p);
+		sendall(c.fd, one.p, one.len);
+		ok = conn_answer(&c, 2000, "401");
 	}
 	check(ok, "200 requests one after another on one kept connection "
 	    "(%d answered)", ok ? 200 : i - 1);
 	for (i = 0; i < 200; i++)
 		add(&all, one.p, one.len);
-	sendall(fd, all.p, all.len);
-	for (i = 0, ok = 1; i < 200 && ok; i++) {
-		if (answer(fd, &in, &a, 3000, NULL, NULL) != 0 || !a.ended ||
-		    !status_is(&a, "401"))
-			ok = 0;
-		free(a.out.p);
-	}
+	sendall(c.fd, all.p, all.len);
+	for (i = 0, ok = 1; i < 200 && ok; i++)
+		ok = conn_answer(&c, 3000, "401");
 	check(ok, "200 requests written at once on one kept connection: "
 	    "200 answers");
-	close(fd);
+	conn_close(&c);
 	free(one.p);
 	free(all.p);
-	free(in.p);
 }
 
 static void
 t_concurrent(void)
 {
 	enum { N = 500 };
-	static int	 fds[N];
-	struct buf	 b = { NULL, 0, 0 }, in[N];
-	struct answer	 a;
+	static struct conn cs[N];
+	struct buf	 b = { NULL, 0, 0 };
 	int		 i, n = 0;
 
-	memset(in, 0, sizeof(in));
 	request(&b, 1, 0, "/concurrent", 0, 0, NULL);
 	for (i = 0; i < N; i++)
-		fds[i] = dial();
+		conn_open(&cs[i]);
 	for (i = 0; i < N; i++)
-		sendall(fds[i], b.p, b.len);
+		sendall(cs[i].fd, b.p, b.len);
 	for (i = 0; i < N; i++) {
-		if (answer(fds[i], &in[i], &a, 5000, NULL, NULL) == 0 &&
-		    a.ended && status_is(&a, "401"))
+		if (conn_answer(&cs[i], 5000, "401"))
 			n++;
-		free(a.out.p);
-		free(in[i].p);
-		close(fds[i]);
+		conn_close(&cs[i]);
 	}
 	check(n == N, "%d concurrent connections, one request each: %d "
 	    "answered", N, n);
@@ -459,195 +521,139 @@ t_concurrent(void)
 static void
 t_padding(void)
 {
-	struct buf	 b = { NULL, 0, 0 }, in = { NULL, 0, 0 };
-	struct answer	 a;
-	int		 fd = dial();
+	struct conn	 c;
 
-	request(&b, 1, 1, "/padded", 0, 255, NULL);
-	request(&b, 2, 1, "/padded", 5, 7, NULL);
-	sendall(fd, b.p, b.len);
-	check(answer(fd, &in, &a, 2000, NULL, NULL) == 0 && a.ended &&
-	    a.id == 1 && status_is(&a, "401"), "records with 255 bytes of "
-	    "padding");
-	free(a.out.p);
-	check(answer(fd, &in, &a, 2000, NULL, NULL) == 0 && a.ended &&
-	    a.id == 2 && status_is(&a, "401"), "records with 7 bytes of "
-	    "padding, PARAMS in 5-byte records");
-	free(a.out.p);
-	close(fd);
-	free(b.p);
-	free(in.p);
+	conn_open(&c);
+	request(&c.out, 1, 1, "/padded", 0, 255, NULL);
+	request(&c.out, 2, 1, "/padded", 5, 7, NULL);
+	conn_send(&c);
+	check(conn_answer(&c, 2000, "401") && c.a.id == 1, "records with 255 "
+	    "bytes of padding");
+	check(conn_answer(&c, 2000, "401") && c.a.id == 2, "records with 7 "
+	    "bytes of padding, PARAMS in 5-byte records");
+	conn_close(&c);
 }
 
 static void
 t_get_values(void)
 {
-	struct buf	 b = { NULL, 0, 0 }, q = { NULL, 0, 0 },
-			 in = { NULL, 0, 0 }, c = { NULL, 0, 0 };
-	struct answer	 a;
-	int		 fd = dial(), type = 0;
+	struct conn	 c;
+	struct buf	 q = { NULL, 0, 0 }, v = { NULL, 0, 0 };
+	int		 type = 0;
 
+	conn_open(&c);
 	pair(&q, "FCGI_MAX_CONNS", "");
 	pair(&q, "FCGI_MAX_REQS", "");
 	pair(&q, "FCGI_MPXS_CONNS", "");
 	pair(&q, "FCGI_SOMETHING_ELSE", "");
-	record(&b, GETV, 0, q.p, q.len, 0);
-	sendall(fd, b.p, b.len);
-	answer(fd, &in, &a, 2000, &type, &c);
-	add(&c, "", 1);
+	record(&c.out, GETV, 0, q.p, q.len, 0);
+	conn_send(&c);
+	conn_other(&c, &type, &v);
+	add(&v, "", 1);
 	check(type == GETVR, "FCGI_GET_VALUES is answered with "
 	    "FCGI_GET_VALUES_RESULT (type %d)", type);
 	/* name-value pairs: lengths then bytes; look for the names. */
-	check(c.len > 1 && memmem(c.p, c.len, "FCGI_MPXS_CONNS0", 16) != NULL,
+	check(v.len > 1 && memmem(v.p, v.len, "FCGI_MPXS_CONNS0", 16) != NULL,
 	    "FCGI_MPXS_CONNS is 0");
-	check(memmem(c.p, c.len, "FCGI_MAX_CONNS", 14) != NULL &&
-	    memmem(c.p, c.len, "FCGI_MAX_REQS", 13) != NULL &&
-	    memmem(c.p, c.len, "FCGI_SOMETHING_ELSE", 19) == NULL,
+	check(memmem(v.p, v.len, "FCGI_MAX_CONNS", 14) != NULL &&
+	    memmem(v.p, v.len, "FCGI_MAX_REQS", 13) != NULL &&
+	    memmem(v.p, v.len, "FCGI_SOMETHING_ELSE", 19) == NULL,
 	    "FCGI_MAX_CONNS and FCGI_MAX_REQS are answered, an unknown name "
 	    "is not");
-	free(a.out.p);
-	close(fd);
-	free(b.p);
+	conn_close(&c);
 	free(q.p);
-	free(c.p);
-	free(in.p);
+	free(v.p);
 }
 
 static void
 t_unknown_type(void)
 {
-	struct buf	 b = { NULL, 0, 0 }, in = { NULL, 0, 0 },
-			 c = { NULL, 0, 0 };
-	struct answer	 a;
-	int		 fd = dial(), type = 0;
+	struct conn	 c;
+	struct buf	 v = { NULL, 0, 0 };
+	int		 type = 0;
 
-	record(&b, 42, 0, "xyz", 3, 5);
-	sendall(fd, b.p, b.len);
-	answer(fd, &in, &a, 2000, &type, &c);
-	check(type == UNKNOWN && c.len == 8 && c.p[0] == 42,
+	conn_open(&c);
+	record(&c.out, 42, 0, "xyz", 3, 5);
+	conn_send(&c);
+	conn_other(&c, &type, &v);
+	check(type == UNKNOWN && v.len == 8 && v.p[0] == 42,
 	    "an unknown management record type is answered with "
 	    "FCGI_UNKNOWN_TYPE naming it");
-	free(a.out.p);
-	b.len = 0;
-	request(&b, 1, 1, "/after-unknown", 0, 0, NULL);
-	sendall(fd, b.p, b.len);
-	check(answer(fd, &in, &a, 2000, NULL, NULL) == 0 && a.ended &&
-	    status_is(&a, "401"), "the connection serves requests after it");
-	free(a.out.p);
-	close(fd);
-	free(b.p);
-	free(c.p);
-	free(in.p);
+	check(conn_get(&c, "/after-unknown", "401"), "the connection serves "
+	    "requests after it");
+	conn_close(&c);
+	free(v.p);
 }
 
 static void
 t_roles(void)
 {
-	struct buf	 b = { NULL, 0, 0 }, p = { NULL, 0, 0 },
-			 in = { NULL, 0, 0 };
-	struct answer	 a;
-	int		 fd = dial(), role;
+	struct conn	 c;
+	int		 role;
 
+	conn_open(&c);
 	for (role = 3; role <= 99; role += 96) {
-		b.len = 0;
-		begin(&b, 1, role, 1);
-		pair(&p, "REQUEST_METHOD", "GET");
-		record(&b, PARAMS, 1, p.p, p.len, 0);
-		record(&b, PARAMS, 1, NULL, 0, 0);
-		record(&b, STDIN, 1, NULL, 0, 0);
-		sendall(fd, b.p, b.len);
-		check(answer(fd, &in, &a, 2000, NULL, NULL) == 0 && a.ended &&
-		    a.pstatus == 3 && a.out.len == 0, "role %d (%s) is "
-		    "answered with FCGI_UNKNOWN_ROLE and no STDOUT", role,
+		begin_get(&c.out, 1, role, NULL);
+		record(&c.out, PARAMS, 1, NULL, 0, 0);
+		record(&c.out, STDIN, 1, NULL, 0, 0);
+		conn_send(&c);
+		check(conn_answer(&c, 2000, NULL) && c.a.pstatus == 3 &&
+		    c.a.out.len == 0, "role %d (%s) is answered with "
+		    "FCGI_UNKNOWN_ROLE and no STDOUT", role,
 		    role == 3 ? "FILTER" : "unknown");
-		free(a.out.p);
 	}
 	/* Authorizer: PARAMS only, no STDIN. */
-	b.len = 0;
-	begin(&b, 7, 2, 1);
-	p.len = 0;
-	pair(&p, "REQUEST_METHOD", "GET");
-	pair(&p, "REQUEST_URI", "/private/x");
-	record(&b, PARAMS, 7, p.p, p.len, 0);
-	record(&b, PARAMS, 7, NULL, 0, 0);
-	sendall(fd, b.p, b.len);
-	check(answer(fd, &in, &a, 2000, NULL, NULL) == 0 && a.ended &&
-	    a.id == 7 && status_is(&a, "401"), "AUTHORIZER role: answered "
-	    "after PARAMS, without STDIN");
-	free(a.out.p);
+	begin_get(&c.out, 7, 2, "/private/x");
+	record(&c.out, PARAMS, 7, NULL, 0, 0);
+	conn_send(&c);
+	check(conn_answer(&c, 2000, "401") && c.a.id == 7, "AUTHORIZER role: "
+	    "answered after PARAMS, without STDIN");
 	/* Interleaved requests: we do not multiplex. */
-	b.len = 0;
-	begin(&b, 1, 1, 1);
-	begin(&b, 2, 1, 1);
-	sendall(fd, b.p, b.len);
-	check(answer(fd, &in, &a, 2000, NULL, NULL) == 0 && a.ended &&
-	    a.id == 2 && a.pstatus == 1, "a second request begun on a "
-	    "connection mid-request gets FCGI_CANT_MPX_CONN");
-	free(a.out.p);
-	close(fd);
-	free(b.p);
-	free(p.p);
-	free(in.p);
+	begin(&c.out, 1, 1, 1);
+	begin(&c.out, 2, 1, 1);
+	conn_send(&c);
+	check(conn_answer(&c, 2000, NULL) && c.a.id == 2 && c.a.pstatus == 1,
+	    "a second request begun on a connection mid-request gets "
+	    "FCGI_CANT_MPX_CONN");
+	conn_close(&c);
 }
 
 static void
 t_abort(void)
 {
-	struct buf	 b = { NULL, 0, 0 }, p = { NULL, 0, 0 },
-			 in = { NULL, 0, 0 };
-	struct answer	 a;
-	int		 fd = dial();
+	struct conn	 c;
 
-	begin(&b, 1, 1, 1);
-	pair(&p, "REQUEST_METHOD", "GET");
-	pair(&p, "REQUEST_URI", "/aborted");
-	record(&b, PARAMS, 1, p.p, p.len, 0);
-	record(&b, ABORT, 1, NULL, 0, 0);
-	sendall(fd, b.p, b.len);
-	check(answer(fd, &in, &a, 2000, NULL, NULL) == 0 && a.ended &&
-	    a.id == 1 && a.out.len == 0, "FCGI_ABORT_REQUEST before the "
-	    "request is complete: END_REQUEST, no STDOUT");
-	free(a.out.p);
-	b.len = 0;
-	request(&b, 1, 1, "/after-abort", 0, 0, NULL);
-	sendall(fd, b.p, b.len);
-	check(answer(fd, &in, &a, 2000, NULL, NULL) == 0 && a.ended &&
-	    status_is(&a, "401"), "the connection serves the next request");
-	free(a.out.p);
-	close(fd);
-	free(b.p);
-	free(p.p);
-	free(in.p);
+	conn_open(&c);
+	begin_get(&c.out, 1, 1, "/aborted");
+	record(&c.out, ABORT, 1, NULL, 0, 0);
+	conn_send(&c);
+	check(conn_answer(&c, 2000, NULL) && c.a.id == 1 && c.a.out.len == 0,
+	    "FCGI_ABORT_REQUEST before the request is complete: END_REQUEST, "
+	    "no STDOUT");
+	check(conn_get(&c, "/after-abort", "401"), "the connection serves the "
+	    "next request");
+	conn_close(&c);
 }
 
 static void
 t_oversized(void)
 {
-	struct buf	 b = { NULL, 0, 0 }, in = { NULL, 0, 0 };
-	struct answer	 a;
+	struct conn	 c;
 	char		*big;
-	int		 fd = dial();
 
 	if ((big = malloc(6001)) == NULL)
 		exit(1);
 	memset(big, 'a', 6000);
 	big[6000] = '\0';
+	conn_open(&c);
 	/* Over AUTH_MAX_PARAMS_BYTES (4096), in records of 1000 bytes. */
-	request(&b, 1, 1, "/oversized", 1000, 0, big);
-	sendall(fd, b.p, b.len);
-	check(answer(fd, &in, &a, 2000, NULL, NULL) == 0 && a.ended &&
-	    status_is(&a, "431"), "parameters over AUTH_MAX_PARAMS_BYTES: "
-	    "Status: 431");
-	free(a.out.p);
-	b.len = 0;
-	request(&b, 1, 1, "/after-oversized", 0, 0, NULL);
-	sendall(fd, b.p, b.len);
-	check(answer(fd, &in, &a, 2000, NULL, NULL) == 0 && a.ended &&
-	    status_is(&a, "401"), "the connection serves the next request");
-	free(a.out.p);
-	close(fd);
-	free(b.p);
-	free(in.p);
+	request(&c.out, 1, 1, "/oversized", 1000, 0, big);
+	conn_send(&c);
+	check(conn_answer(&c, 2000, "431"), "parameters over "
+	    "AUTH_MAX_PARAMS_BYTES: Status: 431");
+	check(conn_get(&c, "/after-oversized", "401"), "the connection serves "
+	    "the next request");
+	conn_close(&c);
 	free(big);
 }
 
