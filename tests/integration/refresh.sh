@@ -311,6 +311,7 @@ chain() {
 		[ "$code" = 200 ] || { echo "chain $3 stopped: $code"; return 1; }
 		tok=$(tr -d '\r' <"$T/k.$3.h" |
 		    sed -n 's/^Set-Cookie: refreshToken=\([^;]*\);.*/\1/p')
+		echo >>"$T/k.$3.n"
 	done
 	echo ok
 }
@@ -318,10 +319,16 @@ KPIDS=
 for c in 1 2 3 4 5 6 7 8; do
 	login alice@example.com pw-of-alice-123
 	tok=$(cookie_tok)
-	chain "$tok" 150 "$c" >"$T/k.$c.out" 2>&1 &
+	chain "$tok" 40 "$c" >"$T/k.$c.out" 2>&1 &
 	KPIDS="$KPIDS $!"
 done
-sleep 0.5
+# The kill lands once 60 of the 320 rotations are done (at most 30 s).
+i=0
+until [ "$(cat "$T"/k.*.n 2>/dev/null | wc -l)" -ge 60 ] || [ $i -ge 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+KILLED_AT=$(cat "$T"/k.*.n 2>/dev/null | wc -l)
 VICTIM=$(head -n 1 "$T/auth.pid")
 kill -KILL "$VICTIM"
 for p in $KPIDS; do
@@ -329,6 +336,8 @@ for p in $KPIDS; do
 done
 TI_CASE="sigkill"
 ti_expect_true "the victim is gone" sh -c "! kill -0 $VICTIM 2>/dev/null"
+ti_expect_true "killed in the middle of the burst ($KILLED_AT of 320 done)" \
+    test "$KILLED_AT" -ge 60 -a "$KILLED_AT" -lt 320
 ti_expect_true "every chain finished" test \
     "$(cat "$T"/k.*.out | grep -c '^ok$')" = 8
 case $DB_URL in
