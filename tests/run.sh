@@ -2,9 +2,9 @@
 # run.sh: build the suite and run every test; what CI runs (.ci/run).
 #
 # Installs missing Debian packages (tools/deps.sh), bootstraps, then:
-#   build/      ./configure --enable-werror && make && make check
-#   build-san/  ./configure --enable-werror --enable-sanitizers && make &&
-#               make check
+#   build/      ./configure --enable-werror && make
+#   build-san/  ./configure --enable-werror --enable-sanitizers && make
+#   both        make check, the two at the same time
 #   build/      tests/integration/debian_package.sh with AC_PACKAGE_TEST=1:
 #               dpkg-buildpackage, lintian, dpkg -i, verify behind nginx,
 #               dpkg --purge             (skipped when CI_FAST=1)
@@ -28,7 +28,7 @@ note()
 	printf '\n=== %s\n' "$*"
 }
 
-# build DIR CONFIGURE-ARGS...: configure (once), make, make check.
+# build DIR CONFIGURE-ARGS...: configure (once) and make.
 build()
 {
 	local dir=$1
@@ -45,17 +45,27 @@ build()
 	if ! make -C "$dir" -j"$jobs"; then
 		echo "FAIL: make in $dir"
 		stepfail=$((stepfail + 1))
+		rm -f "$dir/Makefile.ok"
 		return
 	fi
-	note "$dir: make check"
+	touch "$dir/Makefile.ok"
+}
+
+# check DIR: make check in a built DIR; prints what failed, and writes
+# DIR/check.stepfail (1: make check failed without a failing test, a
+# test program that did not compile, say).
+check()
+{
+	local dir=$1
+
+	echo 0 >"$dir/check.stepfail"
+	[ -f "$dir/Makefile.ok" ] || return 0
 	if ! make -C "$dir" -j"$jobs" check; then
-		# A make check that failed without a failing test (a test
-		# program that did not compile, say) is a failure of its own.
 		if ! find "$dir" -name '*.trs' ! -path '*/_build/*' \
 		    -exec grep -lE ':test-result: (FAIL|ERROR|XPASS)' {} + \
 		    2>/dev/null | grep -q .; then
 			echo "FAIL: make check in $dir (no test failed: see above)"
-			stepfail=$((stepfail + 1))
+			echo 1 >"$dir/check.stepfail"
 		fi
 		# The logs of what failed, for CI's output.
 		find "$dir" -name '*.trs' ! -path '*/_build/*' |
@@ -96,6 +106,24 @@ note "bootstrap"
 rm -rf build build-san
 build build --enable-werror
 build build-san --enable-werror --enable-sanitizers
+
+# Both builds' tests at once: most of a test's time is spent waiting (on
+# curl, the web server, a sleep, a child), so two make checks of
+# $jobs tests each keep two cores busier than one after the other did,
+# and CI takes the longer of the two, not their sum.  Each one's output
+# goes to its own file, shown whole when both are done.
+note "build and build-san: make check, side by side"
+check build >build/check.out 2>&1 &
+plain=$!
+check build-san >build-san/check.out 2>&1 &
+san=$!
+wait $plain || true
+wait $san || true
+for dir in build build-san; do
+	note "$dir: make check"
+	cat "$dir/check.out"
+	stepfail=$((stepfail + $(cat "$dir/check.stepfail" 2>/dev/null || echo 1)))
+done
 
 # The Debian package: built, installed, run and purged once per run, by
 # one test that runs only when AC_PACKAGE_TEST=1 (minutes: not in both
