@@ -16,13 +16,7 @@ ti_init apache2
 [ -f /usr/lib/apache2/modules/mod_fcgid.so ] ||
     ti_skip "mod_fcgid not installed (libapache2-mod-fcgid)"
 ts_setup
-cat >"$T/www/private/whoami.sh" <<'SH'
-#!/bin/sh
-printf 'Content-Type: text/plain\r\n\r\n'
-printf 'sub=%s email=%s role=%s\n' "$AUTH_SUBJECT" "$AUTH_CLAIM_EMAIL" \
-    "$AUTH_CLAIM_ROLE"
-SH
-chmod 755 "$T/www/private/whoami.sh"
+ts_whoami
 
 # answer LABEL PATH CURL-ARGS...: one request, reduced to the parts
 # that must not depend on how the program was started.
@@ -56,30 +50,9 @@ compare_set()
 # 1. mod_fcgid.
 ts_apache apache/jwt-auth-fcgid.conf fcgid cgi
 
-ti_request "private, valid token" /private/page.txt \
-    -H "Authorization: Bearer $TS_GOOD"
-ti_expect_status 200
-ti_expect_true "file content" grep -qx "secret page" "$T/last.body"
-
-ti_request "private, no token" /private/page.txt
-ti_expect_status 401
-ti_expect_header WWW-Authenticate '^Bearer realm="api"$'
-ti_expect_true "no file content" sh -c "! grep -q 'secret page' '$T/last.body'"
-
-ti_request "private, bad signature" /private/page.txt \
-    -H "Authorization: Bearer $TS_BAD"
-ti_expect_status 401
-ti_expect_header WWW-Authenticate 'error="invalid_token"'
-
-ti_request "private, alg none" /private/page.txt \
-    -H "Authorization: Bearer $TS_NONE"
-ti_expect_status 401
-
-ti_request "subject reaches the back end" /private/whoami.sh \
-    -H "Authorization: Bearer $TS_GOOD"
-ti_expect_status 200
-ti_expect_true "CGI saw the subject and claims" \
-    grep -qx "sub=alice email=alice@example.com role=admin" "$T/last.body"
+ts_expect_private_ok
+ts_expect_private_refused
+ts_expect_whoami
 
 ti_request "responder through mod_fcgid" /api/auth/verify \
     -H "Authorization: Bearer $TS_GOOD"
@@ -88,13 +61,7 @@ ti_expect_header X-Auth-Subject '^alice$'
 ti_expect_header X-Auth-Claim-Role '^admin$'
 
 compare_set >"$T/answers.fcgid"
-ti_request "session page" /account/
-ti_expect_status 200
-ti_expect_header Content-Security-Policy "^default-src 'none'; script-src 'self'; style-src 'self';"
-ti_expect_true "the page" grep -q '<script type="module" src="session.js">' "$T/last.body"
-ti_request "auth-client.js" /account/auth-client.js
-ti_expect_status 200
-ti_expect_header Content-Type 'javascript'
+ts_expect_account javascript
 
 # mod_fcgid started verify as FastCGI: its log says so.
 ti_expect_true "verify ran as FastCGI" grep -q 'event=start' "$T/apache-error.log"

@@ -464,48 +464,50 @@ ti_wait_http()
 	return 1
 }
 
-# ti_nginx / ti_lighttpd: start the server in the foreground of a
-# background job (its pid is ours to stop); a port taken between
-# ti_port and bind gets another try.
-ti_nginx()
+# ti_serve NAME CONFIGURE WAIT COMMAND...: starts a web server in the
+# foreground of a background job (its pid is ours to stop: TI_SERVER_PID),
+# the one start-up of every server the tests run.  A port taken between
+# ti_port and bind gets another try: each of three takes a new TI_PORT,
+# evaluates CONFIGURE (which writes the configuration for it), runs
+# COMMAND... (output to $T/NAME-stdout.log) and WAIT PID until it
+# answers.  When no try works: $T/NAME-error.log, $T/NAME-stdout.log,
+# exit 99.
+ti_serve()
 {
-	local bin try pid
+	local name=$1 configure=$2 wait=$3 try
 
-	ti_need nginx
-	bin=$(ti_bin nginx)
+	shift 3
 	for try in 1 2 3; do
 		TI_PORT=$(ti_port)
-		ti_nginx_conf "$T" "$TI_PORT"
-		"$bin" -p "$T" -c "$T/nginx.conf" -e "$T/nginx-error.log" \
-		    >>"$T/nginx-stdout.log" 2>&1 &
-		pid=$!
-		ti_track "$pid"
-		ti_wait_http "$pid" && return 0
-		kill -TERM "$pid" 2>/dev/null
+		eval "$configure"
+		"$@" >>"$T/$name-stdout.log" 2>&1 &
+		TI_SERVER_PID=$!
+		ti_track "$TI_SERVER_PID"
+		"$wait" "$TI_SERVER_PID" && return 0
+		kill -TERM "$TI_SERVER_PID" 2>/dev/null
 	done
-	cat "$T/nginx-error.log" "$T/nginx-stdout.log"
-	echo "nginx did not start"
+	cat "$T/$name-error.log" "$T/$name-stdout.log" 2>/dev/null
+	echo "$name did not start"
 	exit 99
+}
+
+# ti_nginx / ti_lighttpd: the server with ti_nginx_conf's or
+# ti_lighttpd_conf's configuration (ti_serve).
+ti_nginx()
+{
+
+	ti_need nginx
+	ti_serve nginx 'ti_nginx_conf "$T" "$TI_PORT"' ti_wait_http \
+	    "$(ti_bin nginx)" -p "$T" -c "$T/nginx.conf" \
+	    -e "$T/nginx-error.log"
 }
 
 ti_lighttpd()
 {
-	local bin try pid
 
 	ti_need lighttpd
-	bin=$(ti_bin lighttpd)
-	for try in 1 2 3; do
-		TI_PORT=$(ti_port)
-		ti_lighttpd_conf "$T" "$TI_PORT"
-		"$bin" -D -f "$T/lighttpd.conf" >>"$T/lighttpd-stdout.log" 2>&1 &
-		pid=$!
-		ti_track "$pid"
-		ti_wait_http "$pid" && return 0
-		kill -TERM "$pid" 2>/dev/null
-	done
-	cat "$T/lighttpd-error.log" "$T/lighttpd-stdout.log" 2>/dev/null
-	echo "lighttpd did not start"
-	exit 99
+	ti_serve lighttpd 'ti_lighttpd_conf "$T" "$TI_PORT"' ti_wait_http \
+	    "$(ti_bin lighttpd)" -D -f "$T/lighttpd.conf"
 }
 
 # ti_request LABEL PATH [CURL ARGS...]: one request.  Sets TI_CASE,

@@ -83,32 +83,31 @@ ts_start_programs()
 	done
 }
 
-# ts_wait_port PID PORT: until something answers HTTP on PORT.
-ts_wait_port()
+# ts_wait PID: until something answers HTTP on TI_PORT (ti_wait_http
+# without the run header: the example configurations do not send it).
+ts_wait()
 {
-	local i
-
-	for i in $(seq 1 50); do
-		kill -0 "$1" 2>/dev/null || return 1
-		curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$2/" &&
-		    return 0
-		sleep 0.1
-	done
-	return 1
+	TI_RUNID= ti_wait_http "$1"
 }
 
 # ts_lighttpd: lighttpd with etc/lighttpd/jwt-auth.conf included.
 ts_lighttpd()
 {
-	local bin pid try
+	local bin
 
 	ti_need lighttpd
 	bin=$(ti_bin lighttpd)
 	mkdir -p "$T/lighttpd-tmp"
-	for try in 1 2 3; do
-		TI_PORT=$(ti_port)
-		ts_etc lighttpd/jwt-auth.conf "$T/jwt-auth-lighttpd.conf"
-		cat >"$T/lighttpd.conf" <<EOF
+	ti_serve lighttpd _ts_lighttpd_conf ts_wait "$bin" -D \
+	    -f "$T/lighttpd.conf"
+}
+
+# The configuration for TI_PORT, checked with lighttpd -tt ($bin is
+# ts_lighttpd's).
+_ts_lighttpd_conf()
+{
+	ts_etc lighttpd/jwt-auth.conf "$T/jwt-auth-lighttpd.conf"
+	cat >"$T/lighttpd.conf" <<EOF
 server.document-root = "$T/www"
 server.bind = "127.0.0.1"
 server.port = $TI_PORT
@@ -120,16 +119,8 @@ server.tag = ""
 mimetype.assign = ( ".txt" => "text/plain", ".html" => "text/html" )
 include "$T/jwt-auth-lighttpd.conf"
 EOF
-		"$bin" -tt -f "$T/lighttpd.conf" >>"$T/lighttpd-stdout.log" 2>&1 ||
-		    { cat "$T/lighttpd-stdout.log"; echo "bad config"; exit 99; }
-		"$bin" -D -f "$T/lighttpd.conf" >>"$T/lighttpd-stdout.log" 2>&1 &
-		pid=$!
-		ti_track "$pid"
-		ts_wait_port "$pid" "$TI_PORT" && return 0
-	done
-	cat "$T/lighttpd-error.log" "$T/lighttpd-stdout.log" 2>/dev/null
-	echo "lighttpd did not start"
-	exit 99
+	"$bin" -tt -f "$T/lighttpd.conf" >>"$T/lighttpd-stdout.log" 2>&1 ||
+	    { cat "$T/lighttpd-stdout.log"; echo "bad config"; exit 99; }
 }
 
 # ts_nginx: nginx with etc/nginx/jwt-auth.conf in its http block, plus
@@ -137,43 +128,40 @@ EOF
 # nginx passed to it (it is the "application" of the /app/ location).
 ts_nginx()
 {
-	local bin pid try
+	local bin
 
 	ti_need nginx
 	bin=$(ti_bin nginx)
 	# The site includes fastcgi_params, relative to nginx.conf's folder.
 	[ -f /etc/nginx/fastcgi_params ] || ti_skip "no /etc/nginx/fastcgi_params"
 	cp /etc/nginx/fastcgi_params "$T/"
-	for try in 1 2 3; do
-		TI_PORT=$(ti_port)
-		TS_BACKEND_PORT=$(ti_port)
-		ts_etc nginx/jwt-auth.conf "$T/jwt-auth-nginx.conf"
-		{
-			ti_nginx_head "$T"
-			echo "	include /etc/nginx/mime.types;"
-			echo "	include $T/jwt-auth-nginx.conf;"
-			# More servers a test needs (TS_NGINX_EXTRA: a file).
-			[ -n "${TS_NGINX_EXTRA:-}" ] &&
-			    echo "	include $TS_NGINX_EXTRA;"
-			echo "	server {"
-			echo "		listen 127.0.0.1:$TS_BACKEND_PORT;"
-			echo "		default_type text/plain;"
-			echo "		location / { return 200 \"sub=\$http_x_auth_subject email=\$http_x_auth_claim_email role=\$http_x_auth_claim_role authz=\$http_authorization\\n\"; }"
-			echo "	}"
-			echo "}"
-		} >"$T/nginx.conf"
-		"$bin" -t -p "$T" -c "$T/nginx.conf" -e "$T/nginx-error.log" \
-		    >>"$T/nginx-stdout.log" 2>&1 ||
-		    { cat "$T/nginx-stdout.log"; echo "bad config"; exit 99; }
-		"$bin" -p "$T" -c "$T/nginx.conf" -e "$T/nginx-error.log" \
-		    >>"$T/nginx-stdout.log" 2>&1 &
-		pid=$!
-		ti_track "$pid"
-		ts_wait_port "$pid" "$TI_PORT" && return 0
-	done
-	cat "$T/nginx-error.log" "$T/nginx-stdout.log" 2>/dev/null
-	echo "nginx did not start"
-	exit 99
+	ti_serve nginx _ts_nginx_conf ts_wait "$bin" -p "$T" \
+	    -c "$T/nginx.conf" -e "$T/nginx-error.log"
+}
+
+# The configuration for TI_PORT and a new TS_BACKEND_PORT, checked with
+# nginx -t ($bin is ts_nginx's).
+_ts_nginx_conf()
+{
+	TS_BACKEND_PORT=$(ti_port)
+	ts_etc nginx/jwt-auth.conf "$T/jwt-auth-nginx.conf"
+	{
+		ti_nginx_head "$T"
+		echo "	include /etc/nginx/mime.types;"
+		echo "	include $T/jwt-auth-nginx.conf;"
+		# More servers a test needs (TS_NGINX_EXTRA: a file).
+		[ -n "${TS_NGINX_EXTRA:-}" ] &&
+		    echo "	include $TS_NGINX_EXTRA;"
+		echo "	server {"
+		echo "		listen 127.0.0.1:$TS_BACKEND_PORT;"
+		echo "		default_type text/plain;"
+		echo "		location / { return 200 \"sub=\$http_x_auth_subject email=\$http_x_auth_claim_email role=\$http_x_auth_claim_role authz=\$http_authorization\\n\"; }"
+		echo "	}"
+		echo "}"
+	} >"$T/nginx.conf"
+	"$bin" -t -p "$T" -c "$T/nginx.conf" -e "$T/nginx-error.log" \
+	    >>"$T/nginx-stdout.log" 2>&1 ||
+	    { cat "$T/nginx-stdout.log"; echo "bad config"; exit 99; }
 }
 
 # ts_apache_user: the user Apache's children run as.  As root that is
@@ -208,12 +196,13 @@ ts_apache_stop()
 # modules named (fcgid, cgi ...) and etc/SITE included.
 ts_apache()
 {
-	local site=$1 bin pid try m user group
+	local site=$1 bin m user group mods
 
 	shift
+	mods="mpm_event authz_core mime alias dir env headers $*"
 	ti_need apache2
 	bin=$(ti_bin apache2)
-	for m in mpm_event authz_core mime alias dir env headers "$@"; do
+	for m in $mods; do
 		[ -f "/usr/lib/apache2/modules/mod_$m.so" ] ||
 		    ti_skip "mod_$m not installed"
 	done
@@ -227,41 +216,115 @@ ts_apache()
 	chmod 640 "$AUTH_CONFIG" "$T/jwt.key"
 	mkdir -p "$T/apache-run"
 	chown "$user" "$T/apache-run"
-	for try in 1 2 3; do
-		TI_PORT=$(ti_port)
-		ts_etc "$site" "$T/jwt-auth-apache.conf"
-		{
-			echo "ServerRoot /etc/apache2"
-			echo "ServerName 127.0.0.1"
-			echo "Listen 127.0.0.1:$TI_PORT"
-			echo "PidFile $T/apache.pid"
-			echo "DefaultRuntimeDir $T/apache-run"
-			echo "Mutex file:$T/apache-run default"
-			echo "ErrorLog $T/apache-error.log"
-			echo "LogLevel warn"
-			echo "User $user"
-			echo "Group $group"
-			for m in mpm_event authz_core mime alias dir env headers \
-			    "$@"; do
-				echo "LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so"
-			done
-			echo "TypesConfig /etc/mime.types"
-			echo "DocumentRoot $T/www"
-			echo "<Directory $T/www>"
-			echo "	Require all granted"
-			echo "</Directory>"
-			echo "Include $T/jwt-auth-apache.conf"
-		} >"$T/apache.conf"
-		"$bin" -t -f "$T/apache.conf" >>"$T/apache-stdout.log" 2>&1 ||
-		    { cat "$T/apache-stdout.log"; echo "bad config"; exit 99; }
-		"$bin" -f "$T/apache.conf" -DFOREGROUND \
-		    >>"$T/apache-stdout.log" 2>&1 &
-		pid=$!
-		ti_track "$pid"
-		TS_APACHE_PID=$pid
-		ts_wait_port "$pid" "$TI_PORT" && return 0
-	done
-	cat "$T/apache-error.log" "$T/apache-stdout.log" 2>/dev/null
-	echo "apache2 did not start"
-	exit 99
+	ti_serve apache _ts_apache_conf ts_wait "$bin" -f "$T/apache.conf" \
+	    -DFOREGROUND
+	TS_APACHE_PID=$TI_SERVER_PID
+}
+
+# The configuration for TI_PORT, checked with apache2 -t ($site, $bin,
+# $user, $group and $mods are ts_apache's).
+_ts_apache_conf()
+{
+	ts_etc "$site" "$T/jwt-auth-apache.conf"
+	{
+		echo "ServerRoot /etc/apache2"
+		echo "ServerName 127.0.0.1"
+		echo "Listen 127.0.0.1:$TI_PORT"
+		echo "PidFile $T/apache.pid"
+		echo "DefaultRuntimeDir $T/apache-run"
+		echo "Mutex file:$T/apache-run default"
+		echo "ErrorLog $T/apache-error.log"
+		echo "LogLevel warn"
+		echo "User $user"
+		echo "Group $group"
+		for m in $mods; do
+			echo "LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so"
+		done
+		echo "TypesConfig /etc/mime.types"
+		echo "DocumentRoot $T/www"
+		echo "<Directory $T/www>"
+		echo "	Require all granted"
+		echo "</Directory>"
+		echo "Include $T/jwt-auth-apache.conf"
+	} >"$T/apache.conf"
+	"$bin" -t -f "$T/apache.conf" >>"$T/apache-stdout.log" 2>&1 ||
+	    { cat "$T/apache-stdout.log"; echo "bad config"; exit 99; }
+}
+
+# ts_whoami: a CGI script $T/www/private/whoami.sh that prints the
+# subject and claims the server passed on to it.
+ts_whoami()
+{
+	cat >"$T/www/private/whoami.sh" <<'SH'
+#!/bin/sh
+printf 'Content-Type: text/plain\r\n\r\n'
+printf 'sub=%s email=%s role=%s\n' "$AUTH_SUBJECT" "$AUTH_CLAIM_EMAIL" \
+    "$AUTH_CLAIM_ROLE"
+SH
+	chmod 755 "$T/www/private/whoami.sh"
+}
+
+# ts_expect_whoami: with a valid token, ts_whoami's script saw alice's
+# subject and claims.
+ts_expect_whoami()
+{
+	ti_request "subject reaches the back end" /private/whoami.sh \
+	    -H "Authorization: Bearer $TS_GOOD"
+	ti_expect_status 200
+	ti_expect_true "CGI saw the subject and claims" \
+	    grep -qx "sub=alice email=alice@example.com role=admin" "$T/last.body"
+}
+
+# ts_expect_private_ok: /private/page.txt with a valid token is served.
+ts_expect_private_ok()
+{
+	ti_request "private, valid token" /private/page.txt \
+	    -H "Authorization: Bearer $TS_GOOD"
+	ti_expect_status 200
+	ti_expect_true "file content" grep -qx "secret page" "$T/last.body"
+}
+
+# ts_expect_private_refused [MISSING BAD NONE]: /private/page.txt without
+# a token (401, the Bearer challenge, not the file), with a bad signature
+# (401, invalid_token) and with alg none (401).  Where the server passes
+# verify's answer on, the reasons given are checked too, as the JSON
+# error envelope (ti_expect_error).
+ts_expect_private_refused()
+{
+	ti_request "private, no token" /private/page.txt
+	_ts_expect_401 "${1:-}"
+	ti_expect_header WWW-Authenticate '^Bearer realm="api"$'
+	ti_expect_true "no file content" sh -c "! grep -q 'secret page' '$T/last.body'"
+
+	ti_request "private, bad signature" /private/page.txt \
+	    -H "Authorization: Bearer $TS_BAD"
+	_ts_expect_401 "${2:-}"
+	ti_expect_header WWW-Authenticate 'error="invalid_token"'
+
+	ti_request "private, alg none" /private/page.txt \
+	    -H "Authorization: Bearer $TS_NONE"
+	_ts_expect_401 "${3:-}"
+}
+
+_ts_expect_401()
+{
+	if [ -n "$1" ]; then
+		ti_expect_error 401 "$1"
+	else
+		ti_expect_status 401
+	fi
+}
+
+# ts_expect_account CONTENT-TYPE: the session page the examples serve at
+# /account/ (its Content-Security-Policy and script) and auth-client.js
+# with a Content-Type matching CONTENT-TYPE.
+ts_expect_account()
+{
+	ti_request "session page" /account/
+	ti_expect_status 200
+	ti_expect_header Content-Security-Policy "^default-src 'none'; script-src 'self'; style-src 'self';"
+	ti_expect_true "the page" grep -q '<script type="module" src="session.js">' "$T/last.body"
+	ti_request "auth-client.js" /account/auth-client.js
+	ti_expect_status 200
+	ti_expect_header Content-Type "$1"
 }
