@@ -34,47 +34,12 @@ ti_need nginx sqlite3
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 [ -x "$CHROMIUM" ] ||
     ti_skip "Chromium not installed ($CHROMIUM; apt-get install chromium)"
-command -v node >/dev/null 2>&1 || ti_skip "node (Node.js) not installed"
-command -v npm >/dev/null 2>&1 || ti_skip "npm not installed"
-node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
-    ti_skip "Node.js 20 or later is needed, found $(node --version)"
+ti_need_node
 SRC=$top_srcdir/tests/browser
 
-# npm ci into ${TMPDIR:-/tmp}/ac-browser.UID/HASH (one folder per lock
-# file, made under a lock and renamed into place when complete).
-pw_install()
-{
-	local cache hash dir tmp
-
-	cache=${TMPDIR:-/tmp}/ac-browser.$(id -u)
-	hash=$(cat "$SRC/package.json" "$SRC/package-lock.json" |
-	    sha256sum | cut -c1-16)
-	dir=$cache/$hash
-	PW_MODULES=$dir/node_modules
-	[ -f "$dir/.installed" ] && return 0
-	mkdir -p "$cache" && chmod 700 "$cache" ||
-	    ti_skip "cannot make the npm cache directory $cache"
-	[ -O "$cache" ] || ti_skip "$cache belongs to another user"
-	exec 9>"$cache/lock"
-	flock 9
-	if [ ! -f "$dir/.installed" ]; then
-		echo "installing playwright-core with npm ci into $dir"
-		tmp=$(mktemp -d "$cache/tmp.XXXXXX") || ti_skip "mktemp failed"
-		cp "$SRC/package.json" "$SRC/package-lock.json" "$tmp/"
-		if ! (cd "$tmp" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
-		    timeout 300 npm ci --no-audit --no-fund --ignore-scripts \
-		    --fetch-retries=1) >"$T/npm.out" 2>&1; then
-			tail -n 15 "$T/npm.out"
-			rm -rf "$tmp"
-			ti_skip "npm ci of playwright-core failed (registry unreachable?)"
-		fi
-		rm -rf "$dir"
-		mv "$tmp" "$dir"
-		touch "$dir/.installed"
-	fi
-	exec 9>&-
-}
-pw_install
+# npm ci into ${TMPDIR:-/tmp}/ac-browser.UID/HASH (ti_npm_ci).
+ti_npm_ci browser "$SRC" 300 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+PW_MODULES=$TI_NPM_MODULES
 
 # The suite: configuration, users, programs, nginx.
 mkdir -p "$T/run" "$T/bin" "$T/www" "$T/foreign"

@@ -894,6 +894,57 @@ ti_user()
 	    { echo "user add $1 failed"; exit 99; }
 }
 
+# ti_need_node: skips (77) without Node.js 20 or later and npm.
+ti_need_node()
+{
+	command -v node >/dev/null 2>&1 || ti_skip "node (Node.js) not installed"
+	command -v npm >/dev/null 2>&1 || ti_skip "npm not installed"
+	node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
+	    ti_skip "Node.js 20 or later is needed, found $(node --version)"
+}
+
+# ti_npm_ci NAME DIR SECONDS [VAR=VALUE...]: the packages DIR/package.json
+# and DIR/package-lock.json lock, installed with npm ci (no scripts, the
+# variables given in its environment) on first use into a cache outside
+# the tree, ${TMPDIR:-/tmp}/ac-NAME.UID/HASH: one directory per lock
+# file, named by its hash, made under a lock and renamed into place once
+# complete, so concurrent runs share it safely.  Sets TI_NPM_MODULES to
+# its node_modules.  Skips (77) when the install fails or takes longer
+# than SECONDS (the registry unreachable).
+ti_npm_ci()
+{
+	local name=$1 src=$2 secs=$3 cache hash dir tmp
+
+	shift 3
+	cache=${TMPDIR:-/tmp}/ac-$name.$(id -u)
+	hash=$(cat "$src/package.json" "$src/package-lock.json" |
+	    sha256sum | cut -c1-16)
+	dir=$cache/$hash
+	TI_NPM_MODULES=$dir/node_modules
+	[ -f "$dir/.installed" ] && return 0
+	mkdir -p "$cache" && chmod 700 "$cache" ||
+	    ti_skip "cannot make the npm cache directory $cache"
+	[ -O "$cache" ] || ti_skip "$cache belongs to another user"
+	exec 9>"$cache/lock"
+	flock 9
+	if [ ! -f "$dir/.installed" ]; then
+		echo "installing $src's packages with npm ci into $dir"
+		tmp=$(mktemp -d "$cache/tmp.XXXXXX") || ti_skip "mktemp failed"
+		cp "$src/package.json" "$src/package-lock.json" "$tmp/"
+		if ! (cd "$tmp" && env "$@" timeout "$secs" npm ci --no-audit \
+		    --no-fund --ignore-scripts --fetch-retries=1) \
+		    >"$T/npm.out" 2>&1; then
+			tail -n 15 "$T/npm.out"
+			rm -rf "$tmp"
+			ti_skip "npm ci in $src failed (registry unreachable?)"
+		fi
+		rm -rf "$dir"
+		mv "$tmp" "$dir"
+		touch "$dir/.installed"
+	fi
+	exec 9>&-
+}
+
 # A case sources lib.sh only: where it lives ($here) and the example
 # configurations' helpers (ts_*, lib_servers.sh) come with it.
 here=${here:-$(dirname "$0")}
