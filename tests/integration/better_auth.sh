@@ -20,52 +20,12 @@ ti_init nginx
 ba_install
 
 # The server runs from $T with node_modules linked to the cache.
-B=$T/better-auth
-mkdir -p "$B"
-cp "$SRC/server.mjs" "$B/server.mjs"
-ln -s "$BA_MODULES" "$B/node_modules"
-BA_SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
-ba_start()
-{
-	local try i pid
+ba_setup server.mjs
+ba_start server.mjs
 
-	for try in 1 2 3; do
-		BPORT=$(ti_port)
-		BA_URL=http://127.0.0.1:$BPORT
-		: >"$T/better-auth.log"
-		# Only node gets Better Auth's secret (verify would read
-		# BETTER_AUTH_SECRET as its JWT_SECRET, unused with EdDSA).
-		BETTER_AUTH_SECRET=$BA_SECRET BETTER_AUTH_URL=$BA_URL \
-		    BETTER_AUTH_TELEMETRY=0 NODE_ENV=test \
-		    node "$B/server.mjs" "$BPORT" >>"$T/better-auth.log" 2>&1 &
-		pid=$!
-		ti_track "$pid"
-		for i in $(seq 1 100); do
-			kill -0 "$pid" 2>/dev/null || break
-			grep -q "^listening $BPORT\$" "$T/better-auth.log" &&
-			    return 0
-			sleep 0.1
-		done
-		kill -TERM "$pid" 2>/dev/null
-	done
-	cat "$T/better-auth.log"
-	echo "Better Auth did not start"
-	exit 99
-}
-ba_start
-
-# ba_request LABEL PATH [CURL ARGS...]: ti_request, to Better Auth.
-ba_request()
-{
-	local save=$TI_PORT
-
-	TI_PORT=$BPORT
-	ti_request "$@"
-	TI_PORT=$save
-}
 jwks_fetches()
 {
-	grep -c '^request GET /api/auth/jwks jwt-auth-suite/' "$T/better-auth.log"
+	grep -c '^request GET /api/auth/jwks jwt-auth-suite/' "$BA_LOG"
 }
 
 # A user signs up; the answer sets the session cookie.

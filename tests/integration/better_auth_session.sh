@@ -30,38 +30,10 @@ command -v mkfifo >/dev/null 2>&1 || ti_skip "mkfifo is needed"
 . "$here/lib_better_auth.sh"
 ba_install
 
-B=$T/better-auth
-mkdir -p "$B"
-cp "$SRC/server_sqlite.mjs" "$SRC/sqlite_bridge.py" "$B/"
-ln -s "$BA_MODULES" "$B/node_modules"
-BA_SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
+ba_setup server_sqlite.mjs sqlite_bridge.py
 DB=$T/shared.db
 umask 077
-for try in 1 2 3; do
-	BPORT=$(ti_port)
-	BA_URL=http://127.0.0.1:$BPORT
-	: >"$T/better-auth.log"
-	BETTER_AUTH_SECRET=$BA_SECRET BETTER_AUTH_URL=$BA_URL \
-	    BETTER_AUTH_TELEMETRY=0 NODE_ENV=test \
-	    node "$B/server_sqlite.mjs" "$BPORT" "$DB" >>"$T/better-auth.log" 2>&1 &
-	pid=$!
-	ti_track "$pid"
-	for i in $(seq 1 300); do
-		kill -0 "$pid" 2>/dev/null || break
-		grep -q "^listening $BPORT\$" "$T/better-auth.log" && break 2
-		sleep 0.1
-	done
-	kill -TERM "$pid" 2>/dev/null
-	[ "$try" = 3 ] && { cat "$T/better-auth.log"; echo "Better Auth did not start"; exit 99; }
-done
-ba_request()
-{
-	local save=$TI_PORT
-
-	TI_PORT=$BPORT
-	ti_request "$@"
-	TI_PORT=$save
-}
+ba_start server_sqlite.mjs "$DB"
 
 ba_request "sign up" /api/auth/sign-up/email -c "$T/cookies" \
     -H 'Content-Type: application/json' -H "Origin: $BA_URL" \

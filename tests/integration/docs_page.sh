@@ -29,19 +29,8 @@ ASSETS=$BA_MODULES/swagger-ui-dist
 [ -f "$ASSETS/swagger-ui-bundle.js" ] || { echo "no swagger-ui-bundle.js"; exit 99; }
 
 # The "CDN": Python's http.server on its own port, for the assets only.
-for try in 1 2 3; do
-	APORT=$(ti_port)
-	/usr/bin/python3 -m http.server "$APORT" --bind 127.0.0.1 \
-	    --directory "$ASSETS" >"$T/assets.log" 2>&1 &
-	apid=$!
-	ti_track "$apid"
-	for i in $(seq 1 50); do
-		curl -s -o /dev/null "http://127.0.0.1:$APORT/swagger-ui.css" &&
-		    break 2
-		sleep 0.1
-	done
-	kill "$apid" 2>/dev/null
-done
+ti_http_dir assets "$ASSETS"
+APORT=$TI_ASIDE_PORT
 
 ti_key "$T/jwt.key"
 ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" \
@@ -107,6 +96,6 @@ grep -qi 'Content Security Policy' "$T/chromium.log" &&
     ti_fail "$(grep -i 'Content Security Policy' "$T/chromium.log" | head -n 3)" ||
     ti_pass
 TI_CASE="the assets came from the stand-in CDN"
-grep -q 'GET /swagger-ui-bundle.js' "$T/assets.log" && ti_pass ||
-    ti_fail "$(cat "$T/assets.log")"
+grep -q 'GET /swagger-ui-bundle.js' "$T/assets-stdout.log" && ti_pass ||
+    ti_fail "$(cat "$T/assets-stdout.log")"
 ti_done

@@ -491,6 +491,33 @@ ti_serve()
 	exit 99
 }
 
+# ti_serve_aside NAME WAIT COMMAND...: ti_serve for a server beside the
+# web server under test (a JWKS provider, the assets of a page, Better
+# Auth): its port in TI_ASIDE_PORT, TI_PORT left as it was.  COMMAND (a
+# function, say) and WAIT find the new port in TI_PORT while it starts.
+ti_serve_aside()
+{
+	local port=${TI_PORT:-}
+
+	ti_serve "$1" : "${@:2}"
+	TI_ASIDE_PORT=$TI_PORT
+	TI_PORT=$port
+}
+
+# ti_http_dir NAME DIR: Python's http.server serving DIR beside the
+# server under test (ti_serve_aside; its requests logged in
+# $T/NAME-stdout.log).
+ti_http_dir()
+{
+	ti_serve_aside "$1" ts_wait _ti_http_dir "$2"
+}
+
+_ti_http_dir()
+{
+	exec /usr/bin/python3 -m http.server "$TI_PORT" --bind 127.0.0.1 \
+	    --directory "$1"
+}
+
 # ti_nginx / ti_lighttpd: the server with ti_nginx_conf's or
 # ti_lighttpd_conf's configuration (ti_serve).
 ti_nginx()

@@ -24,15 +24,9 @@ AUTH_CONFIG=$P/auth.conf REQUEST_METHOD=GET \
     sed '1,/^\r*$/d' >"$P/www/jwks.json"
 token=$(ti_issue "$P/auth.conf" --sub alice) || exit 99
 
-PPORT=$(ti_port)
-/usr/bin/python3 -m http.server "$PPORT" --bind 127.0.0.1 \
-    --directory "$P/www" >"$P/http.log" 2>&1 &
-provider=$!
-ti_track "$provider"
-for i in $(seq 1 50); do
-	curl -s -o /dev/null "http://127.0.0.1:$PPORT/jwks.json" && break
-	sleep 0.1
-done
+ti_http_dir provider "$P/www"
+PPORT=$TI_ASIDE_PORT
+provider=$TI_SERVER_PID
 
 AUTH_CONFIG=$T/auth.conf
 export AUTH_CONFIG
