@@ -709,6 +709,12 @@ enum ac_reason	 ac_db_begin(struct ac_store *);
 enum ac_reason	 ac_db_commit(struct ac_store *);
 void		 ac_db_rollback(struct ac_store *);
 /*
+ * Ends the transaction ac_db_begin opened, given how the work in it went:
+ * commits when rc is AC_OK, rolls back otherwise or when the commit
+ * fails.  Returns rc, or the commit's failure.
+ */
+enum ac_reason	 ac_db_end(struct ac_store *, enum ac_reason rc);
+/*
  * Inside a transaction, locks the row of table (a literal) whose id
  * column is id until the transaction ends: a transaction that locks the
  * same row waits, then sees this one's committed work, on every host.

@@ -423,11 +423,9 @@ ac_session_revoke_all(struct ac_store *s, const char *user_id, time_t now,
 	p[1] = AC_DBS(user_id);
 	if ((rc = ac_db_exec(s, "UPDATE sessions SET revoked = $1, "
 	    "revoke_reason = 'everywhere' WHERE user_id = $2 AND "
-	    "revoked IS NULL", p, 2, NULL, NULL, n)) != AC_OK ||
-	    (rc = ac_db_exec(s, "UPDATE refresh_tokens SET revoked = $1 "
-	    "WHERE user_id = $2 AND revoked IS NULL", p, 2, NULL, NULL,
-	    NULL)) != AC_OK ||
-	    (rc = ac_db_commit(s)) != AC_OK)
-		ac_db_rollback(s);
-	return rc;
+	    "revoked IS NULL", p, 2, NULL, NULL, n)) == AC_OK)
+		rc = ac_db_exec(s, "UPDATE refresh_tokens SET revoked = $1 "
+		    "WHERE user_id = $2 AND revoked IS NULL", p, 2, NULL, NULL,
+		    NULL);
+	return ac_db_end(s, rc);
 }

@@ -479,11 +479,9 @@ ac_session_logout(struct ac_store *s, const char *tok, time_t now)
 		rc = AC_REFRESH_TOKEN_UNKNOWN;
 		goto out;
 	}
-	if ((rc = revoke_family(s, sid, "logout", now)) == AC_OK)
-		rc = ac_db_commit(s);
+	rc = revoke_family(s, sid, "logout", now);
 out:
-	if (rc != AC_OK)
-		ac_db_rollback(s);
+	rc = ac_db_end(s, rc);
 	ac_audit(AC_AUDIT_LOGOUT, rc, NULL, sid[0] != '\0' ? sid : NULL,
 	    NULL);
 	return rc;
@@ -584,15 +582,11 @@ ac_session_revoke(struct ac_store *s, const char *user_id,
 		rc = AC_NOT_FOUND;
 		goto out;
 	}
-	if ((rc = ac_db_exec(s, "UPDATE refresh_tokens SET revoked = $1 "
+	rc = ac_db_exec(s, "UPDATE refresh_tokens SET revoked = $1 "
 	    "WHERE session_id = $2 AND revoked IS NULL", p, 2, NULL, NULL,
-	    NULL)) != AC_OK)
-		goto out;
-	rc = ac_db_commit(s);
+	    NULL);
 out:
-	if (rc != AC_OK)
-		ac_db_rollback(s);
-	return rc;
+	return ac_db_end(s, rc);
 }
 
 enum ac_reason
@@ -614,11 +608,9 @@ ac_session_prune(struct ac_store *s, time_t now, long keep, int64_t *n)
 	    "revoked <= $2", p, 2, NULL, NULL, &b)) != AC_OK ||
 	    (p[1] = p[2], rc = ac_db_exec(s, "DELETE FROM login_throttle "
 	    "WHERE blocked_until <= $1 AND last_failure <= $2", p, 2, NULL,
-	    NULL, &c)) != AC_OK) {
-		ac_db_rollback(s);
-		return rc;
-	}
-	if ((rc = ac_db_commit(s)) == AC_OK)
+	    NULL, &c)) != AC_OK)
+		return ac_db_end(s, rc);
+	if ((rc = ac_db_end(s, AC_OK)) == AC_OK)
 		*n = a + b + c;
 	return rc;
 }

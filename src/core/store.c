@@ -213,6 +213,17 @@ ac_db_rollback(struct ac_store *s)
 }
 
 enum ac_reason
+ac_db_end(struct ac_store *s, enum ac_reason rc)
+{
+
+	if (rc == AC_OK)
+		rc = ac_db_commit(s);
+	if (rc != AC_OK)
+		ac_db_rollback(s);
+	return rc;
+}
+
+enum ac_reason
 ac_db_lock(struct ac_store *s, const char *table, const char *id)
 {
 

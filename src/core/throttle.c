@@ -127,15 +127,11 @@ ac_throttle_begin(struct ac_store *s, const char *ekey, const char *ikey,
 	    (rc = block(s, ekey, (int64_t)now + delay(e.failures, free))) !=
 	    AC_OK)
 		goto out;
-	if (delay(i.failures, free * IP_FACTOR) > 0 &&
-	    (rc = block(s, ikey, (int64_t)now + delay(i.failures,
-	    free * IP_FACTOR))) != AC_OK)
-		goto out;
-	rc = ac_db_commit(s);
+	if (delay(i.failures, free * IP_FACTOR) > 0)
+		rc = block(s, ikey, (int64_t)now + delay(i.failures,
+		    free * IP_FACTOR));
 out:
-	if (rc != AC_OK)
-		ac_db_rollback(s);
-	return rc;
+	return ac_db_end(s, rc);
 }
 
 enum ac_reason

@@ -224,11 +224,8 @@ ac_user_disable(struct ac_store *s, const char *email, int disabled,
 		    "WHERE email = $2)", p, 2, NULL, NULL, NULL)) != AC_OK)
 			goto out;
 	}
-	rc = ac_db_commit(s);
 out:
-	if (rc != AC_OK)
-		ac_db_rollback(s);
-	return rc;
+	return ac_db_end(s, rc);
 }
 
 enum ac_reason
@@ -344,15 +341,11 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 		    "WHERE id = $2", p, 2, NULL, NULL, NULL)) != AC_OK)
 			goto out;
 	}
-	if ((rc = ac_session_open(app, s, u.id, ip, ua, now, g)) != AC_OK)
-		goto out;
-	rc = ac_db_commit(s);
+	rc = ac_session_open(app, s, u.id, ip, ua, now, g);
 out:
 	OPENSSL_cleanse(u.hash, sizeof(u.hash));
-	if (rc != AC_OK) {
-		ac_db_rollback(s);
+	if ((rc = ac_db_end(s, rc)) != AC_OK)
 		memset(g, 0, sizeof(*g));
-	}
 	return rc;
 }
 
