@@ -36,7 +36,6 @@ int
 main(int argc, char *argv[])
 {
 
-	if (ac_main_args(argc, argv) == -1)
-		return 2;
-	return ac_main("noop", routes, nitems(routes), NULL);
+	return ac_main(argc, argv, "noop", routes, nitems(routes),
+	    0, NULL);
 }

@@ -116,7 +116,6 @@ int
 main(int argc, char *argv[])
 {
 
-	if (ac_main_args(argc, argv) == -1)
-		return 2;
-	return ac_main("jwks", routes, nitems(routes), NULL);
+	return ac_main(argc, argv, "jwks", routes, nitems(routes),
+	    0, NULL);
 }

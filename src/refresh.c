@@ -478,9 +478,6 @@ int
 main(int argc, char *argv[])
 {
 
-	if (ac_main_args(argc, argv) == -1)
-		return 2;
-	ac_ops_needs(AC_NEEDS_DB);
-	return ac_main("refresh", routes, nitems(routes),
-	    ac_session_check);
+	return ac_main(argc, argv, "refresh", routes, nitems(routes),
+	    AC_NEEDS_DB, ac_session_check);
 }

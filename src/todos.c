@@ -477,8 +477,6 @@ int
 main(int argc, char *argv[])
 {
 
-	if (ac_main_args(argc, argv) == -1)
-		return 2;
-	ac_ops_needs(AC_NEEDS_DB);
-	return ac_main("todos", routes, nitems(routes), NULL);
+	return ac_main(argc, argv, "todos", routes, nitems(routes),
+	    AC_NEEDS_DB, NULL);
 }

@@ -257,7 +257,6 @@ int
 main(int argc, char *argv[])
 {
 
-	if (ac_main_args(argc, argv) == -1)
-		return 2;
-	return ac_main("verify", routes, nitems(routes), NULL);
+	return ac_main(argc, argv, "verify", routes, nitems(routes),
+	    0, NULL);
 }

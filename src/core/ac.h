@@ -511,18 +511,17 @@ int		 ac_rollout_reload(struct ac_app *, int force);
 typedef const char *(*ac_startcheck)(const struct ac_app *);
 
 /*
- * A whole FastCGI program: loads the app (logging every configuration
- * problem, and check's when check is not NULL, and returning 1 when there
- * is one), sets up logging as prog,
- * serves routes, frees everything.  Returns the exit status for main().
+ * A whole FastCGI program, called by its main(): reads the command line
+ * (--socket PATH; anything else gets a usage line and returns 2), notes
+ * what the program needs (AC_NEEDS_*, for readiness and gauges), loads
+ * the app (logging every configuration problem, and check's when check
+ * is not NULL, and returning 1 when there is one), sets up logging as
+ * prog, serves routes, frees everything.  Returns the exit status for
+ * main().
  */
-int		 ac_main(const char *prog, const struct ac_route *,
-		    size_t nroutes, ac_startcheck);
-/*
- * The command line of a program before ac_main: --socket PATH.  Returns
- * -1 (after a usage line on stderr) for anything else.
- */
-int		 ac_main_args(int argc, char *argv[]);
+int		 ac_main(int argc, char *argv[], const char *prog,
+		    const struct ac_route *, size_t nroutes, unsigned needs,
+		    ac_startcheck);
 
 /* req.c */
 /* Request accessors; strings are borrowed for the request's lifetime. */
@@ -869,7 +868,7 @@ time_t		 ac_revoke_lastread(void);
  * /metrics, the audit trail and the figures.
  */
 
-/* What a program depends on, said before ac_main (readiness, gauges). */
+/* What a program depends on, said by ac_main (readiness, gauges). */
 #define AC_NEEDS_DB	0x1
 void		 ac_ops_needs(unsigned);
 unsigned	 ac_ops_needed(void);

@@ -44,8 +44,9 @@ extern char **environ;
 
 static const char *argsocket;	/* --socket */
 
-int
-ac_main_args(int argc, char *argv[])
+/* The command line: --socket PATH.  -1 (and a usage line) otherwise. */
+static int
+main_args(int argc, char *argv[])
 {
 	int	 i;
 
@@ -430,7 +431,8 @@ ac_http_serve(struct ac_app *app, const struct ac_route *routes,
 }
 
 int
-ac_main(const char *prog, const struct ac_route *routes, size_t nroutes,
+ac_main(int argc, char *argv[], const char *prog,
+    const struct ac_route *routes, size_t nroutes, unsigned needs,
     ac_startcheck check)
 {
 	struct ac_app	*app;
@@ -439,6 +441,9 @@ ac_main(const char *prog, const struct ac_route *routes, size_t nroutes,
 	size_t		 i;
 	int		 rc = 1, bad;
 
+	if (main_args(argc, argv) == -1)
+		return 2;
+	ac_ops_needs(needs);
 	ac_log_setup(prog, AC_LOG_INFO, NULL, NULL);
 	if ((app = ac_app_new()) == NULL) {
 		ac_log(AC_LOG_ERROR, "event=nomem");
