@@ -46,6 +46,22 @@ help(void)
 
 static const struct option helpopt = { "help", no_argument, NULL, 'h' };
 
+/*
+ * The options of a command that takes none but --help: -1 to go on, else
+ * the exit status (help's or usage's).
+ */
+static int
+no_options(int argc, char *argv[])
+{
+	static const struct option opts[] = { helpopt, { NULL, 0, NULL, 0 } };
+
+	switch (getopt_long(argc, argv, "", opts, NULL)) {
+	case -1: return -1;
+	case 'h': return help();
+	default: return usage();
+	}
+}
+
 /* Loads the configuration (and keys unless config_only); prints problems. */
 static struct ac_app *
 load(int config_only)
@@ -67,6 +83,19 @@ load(int config_only)
 	}
 	ac_log_setup("authctl", ac_app_config(app)->loglevel, NULL, NULL);
 	return app;
+}
+
+/* Opens the store of app; 0, or -1 after saying why on stderr. */
+static int
+open_store(struct ac_app *app, int writable, struct ac_store **st)
+{
+	char	 err[512];
+
+	if (ac_store_open(app, writable, st, err, sizeof(err)) != AC_OK) {
+		fprintf(stderr, "authctl %s: %s\n", current->name, err);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -301,7 +330,6 @@ check_jwks(const struct ac_config *cfg)
 static int
 cmd_check_config(int argc, char *argv[])
 {
-	static const struct option opts[] = { helpopt, { NULL, 0, NULL, 0 } };
 	struct ac_app	*app;
 	const struct ac_config *cfg;
 	const struct ac_keyset *ks;
@@ -309,11 +337,8 @@ cmd_check_config(int argc, char *argv[])
 	size_t		 i, n;
 	int		 c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		switch (c) {
-		case 'h': return help();
-		default: return usage();
-		}
+	if ((c = no_options(argc, argv)) != -1)
+		return c;
 	if (optind != argc)
 		return usage();
 	if ((app = ac_app_new()) == NULL)
@@ -363,28 +388,21 @@ cmd_check_config(int argc, char *argv[])
 static int
 cmd_db(int argc, char *argv[])
 {
-	static const struct option opts[] = { helpopt, { NULL, 0, NULL, 0 } };
 	struct ac_app	*app;
 	struct ac_store	*st = NULL;
-	char		 err[512];
 	int		 c, from, to, rc = 1;
 	enum ac_reason	 r;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		switch (c) {
-		case 'h': return help();
-		default: return usage();
-		}
+	if ((c = no_options(argc, argv)) != -1)
+		return c;
 	if (optind + 1 != argc || (strcmp(argv[optind], "migrate") != 0 &&
 	    strcmp(argv[optind], "version") != 0 &&
 	    strcmp(argv[optind], "prune") != 0))
 		return usage();
 	if ((app = load(1)) == NULL)
 		return 1;
-	if ((r = ac_store_open(app, 0, &st, err, sizeof(err))) != AC_OK) {
-		fprintf(stderr, "authctl db: %s\n", err);
+	if (open_store(app, 0, &st) == -1)
 		goto out;
-	}
 	if (strcmp(argv[optind], "version") == 0) {
 		if ((from = ac_store_version(st)) < 0) {
 			fprintf(stderr, "authctl db: %s\n", ac_store_error(st));
@@ -401,10 +419,8 @@ cmd_db(int argc, char *argv[])
 
 		ac_store_close(st);
 		st = NULL;
-		if ((r = ac_store_open(app, 1, &st, err, sizeof(err))) != AC_OK) {
-			fprintf(stderr, "authctl db: %s\n", err);
+		if (open_store(app, 1, &st) == -1)
 			goto out;
-		}
 		if ((r = ac_session_prune(st, time(NULL), 30L * 86400,
 		    &n)) != AC_OK) {
 			fprintf(stderr, "authctl db prune: %s: %s\n",
@@ -506,19 +522,15 @@ user_row(void *arg, size_t n, const struct ac_dbval *v)
 static int
 cmd_user(int argc, char *argv[])
 {
-	static const struct option opts[] = { helpopt, { NULL, 0, NULL, 0 } };
 	struct ac_app	*app;
 	struct ac_store	*st = NULL;
 	const char	*verb, *email = NULL;
-	char		 err[512], pw[1026], id[64];
+	char		 pw[1026], id[64];
 	int		 c, rc = 1;
 	enum ac_reason	 r;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		switch (c) {
-		case 'h': return help();
-		default: return usage();
-		}
+	if ((c = no_options(argc, argv)) != -1)
+		return c;
 	if (optind >= argc)
 		return usage();
 	verb = argv[optind];
@@ -533,10 +545,8 @@ cmd_user(int argc, char *argv[])
 		return usage();
 	if ((app = load(1)) == NULL)
 		return 1;
-	if ((r = ac_store_open(app, 1, &st, err, sizeof(err))) != AC_OK) {
-		fprintf(stderr, "authctl user: %s\n", err);
+	if (open_store(app, 1, &st) == -1)
 		goto out;
-	}
 	if (strcmp(verb, "list") == 0) {
 		printf("id\temail\tstate\tcreated\tsessions\n");
 		r = ac_user_list(st, user_row, NULL);
