@@ -78,19 +78,28 @@ authorize(struct ac_req *r, const struct ac_app *app)
 	return rc;
 }
 
-/* The {id} of the path; 0 when not a positive 64-bit integer (404). */
-static int64_t
-todo_id(const struct ac_req *r)
+/*
+ * A route with a todo's {id}: authorizes (as above), then puts the id in
+ * *id; AC_NOT_FOUND when it is not a positive 64-bit integer.
+ */
+static enum ac_reason
+authorize_id(struct ac_req *r, const struct ac_app *app, int64_t *id)
 {
 	const char	*s = ac_req_var(r, "id");
 	char		*end;
 	long long	 v;
+	enum ac_reason	 rc;
 
+	if ((rc = authorize(r, app)) != AC_OK)
+		return rc;
 	if (!isdigit((unsigned char)s[0]))
-		return 0;
+		return AC_NOT_FOUND;
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	return errno != 0 || *end != '\0' || v < 0 ? 0 : v;
+	if (errno != 0 || *end != '\0' || v <= 0)
+		return AC_NOT_FOUND;
+	*id = v;
+	return AC_OK;
 }
 
 static void
@@ -103,15 +112,37 @@ now3339(char *buf, size_t sz)
 	strftime(buf, sz, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Answers with the one todo in arr, or 404 when the query found none. */
+/*
+ * Runs sql with its n params, which returns the COLS of one todo at most,
+ * and answers that todo with status: 404 when there is none.  A 201 (a
+ * todo just made) also says where it is: Location, the path and its id.
+ */
 static enum ac_reason
-answer_one(struct ac_req *r, int status, json_object *arr)
+answer_one(struct ac_req *r, struct ac_store *st, int status,
+    const char *sql, const struct ac_dbval *p, size_t n)
 {
+	json_object	*arr, *o;
+	char		 loc[2100];
+	enum ac_reason	 rc;
 
-	if (json_object_array_length(arr) == 0)
-		return AC_NOT_FOUND;
-	ac_req_json(r, status, json_object_array_get_idx(arr, 0));
-	return AC_OK;
+	if ((arr = json_object_new_array()) == NULL)
+		return AC_NOMEM;
+	if ((rc = ac_db_exec(st, sql, p, n, add_row, arr, NULL)) != AC_OK)
+		goto out;
+	if ((o = json_object_array_get_idx(arr, 0)) == NULL) {
+		/* An INSERT ... RETURNING always returns its row. */
+		rc = status == 201 ? AC_INTERNAL : AC_NOT_FOUND;
+		goto out;
+	}
+	if (status == 201) {
+		snprintf(loc, sizeof(loc), "%s/%" PRId64, ac_req_path(r),
+		    json_object_get_int64(json_object_object_get(o, "id")));
+		ac_req_header(r, "Location", loc);
+	}
+	ac_req_json(r, status, o);
+out:
+	json_object_put(arr);
+	return rc;
 }
 
 static int
@@ -237,84 +268,53 @@ h_create(struct ac_req *r, const struct ac_app *app)
 {
 	struct ac_store	*st;
 	struct ac_todo_body t;
-	json_object	*arr;
-	char		 now[32], loc[2100];
+	char		 now[32];
 	enum ac_reason	 rc;
 
 	if ((rc = authorize(r, app)) != AC_OK ||
 	    (rc = ac_body_todo(r, 1, &t)) != AC_OK ||
 	    (rc = ac_req_store(r, &st)) != AC_OK)
 		return rc;
-	if ((arr = json_object_new_array()) == NULL)
-		return AC_NOMEM;
 	now3339(now, sizeof(now));
-	rc = ac_db_exec(st, "INSERT INTO todos (user_id, title, description,"
-	    " completed, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)"
-	    " RETURNING " COLS,
+	return answer_one(r, st, 201, "INSERT INTO todos (user_id, title,"
+	    " description, completed, created_at, updated_at)"
+	    " VALUES ($1, $2, $3, $4, $5, $5) RETURNING " COLS,
 	    (struct ac_dbval[]){ AC_DBS(ac_req_var(r, "uid")),
 	    { .type = AC_DB_TEXT, .s = t.title, .len = t.titlelen },
-	    AC_DBS(t.desc), AC_DBI(t.completed), AC_DBS(now) }, 5,
-	    add_row, arr, NULL);
-	if (rc == AC_OK && json_object_array_length(arr) == 1) {
-		snprintf(loc, sizeof(loc), "%s/%" PRId64, ac_req_path(r),
-		    json_object_get_int64(json_object_object_get(
-		    json_object_array_get_idx(arr, 0), "id")));
-		ac_req_header(r, "Location", loc);
-		rc = answer_one(r, 201, arr);
-	} else if (rc == AC_OK)
-		rc = AC_INTERNAL;
-	json_object_put(arr);
-	return rc;
+	    AC_DBS(t.desc), AC_DBI(t.completed), AC_DBS(now) }, 5);
 }
 
 static enum ac_reason
 h_get(struct ac_req *r, const struct ac_app *app)
 {
 	struct ac_store	*st;
-	json_object	*arr;
 	int64_t		 id;
 	enum ac_reason	 rc;
 
-	if ((rc = authorize(r, app)) != AC_OK)
+	if ((rc = authorize_id(r, app, &id)) != AC_OK ||
+	    (rc = ac_req_store(r, &st)) != AC_OK)
 		return rc;
-	if ((id = todo_id(r)) == 0)
-		return AC_NOT_FOUND;
-	if ((rc = ac_req_store(r, &st)) != AC_OK)
-		return rc;
-	if ((arr = json_object_new_array()) == NULL)
-		return AC_NOMEM;
-	rc = ac_db_exec(st, "SELECT " COLS " FROM todos"
+	return answer_one(r, st, 200, "SELECT " COLS " FROM todos"
 	    " WHERE id = $1 AND user_id = $2",
-	    (struct ac_dbval[]){ AC_DBI(id), AC_DBS(ac_req_var(r, "uid")) }, 2,
-	    add_row, arr, NULL);
-	if (rc == AC_OK)
-		rc = answer_one(r, 200, arr);
-	json_object_put(arr);
-	return rc;
+	    (struct ac_dbval[]){ AC_DBI(id), AC_DBS(ac_req_var(r, "uid")) }, 2);
 }
 
-/* PUT replaces the whole todo (full), PATCH the fields present. */
+/* PUT replaces the whole todo, PATCH the fields present. */
 static enum ac_reason
-update(struct ac_req *r, const struct ac_app *app, int full)
+h_update(struct ac_req *r, const struct ac_app *app)
 {
 	struct ac_store	*st;
 	struct ac_todo_body t;
-	json_object	*arr;
 	char		 now[32];
 	int64_t		 id;
 	enum ac_reason	 rc;
 
-	if ((rc = authorize(r, app)) != AC_OK)
-		return rc;
-	if ((id = todo_id(r)) == 0)
-		return AC_NOT_FOUND;
-	if ((rc = ac_body_todo(r, full, &t)) != AC_OK ||
+	if ((rc = authorize_id(r, app, &id)) != AC_OK ||
+	    (rc = ac_body_todo(r, ac_req_method(r) == AC_PUT, &t)) != AC_OK ||
 	    (rc = ac_req_store(r, &st)) != AC_OK)
 		return rc;
-	if ((arr = json_object_new_array()) == NULL)
-		return AC_NOMEM;
 	now3339(now, sizeof(now));
-	rc = ac_db_exec(st, "UPDATE todos SET"
+	return answer_one(r, st, 200, "UPDATE todos SET"
 	    " title = CASE WHEN $3 = 1 THEN $4 ELSE title END,"
 	    " description = CASE WHEN $5 = 1 THEN $6 ELSE description END,"
 	    " completed = CASE WHEN $7 = 1 THEN $8 ELSE completed END,"
@@ -323,26 +323,7 @@ update(struct ac_req *r, const struct ac_app *app, int full)
 	    AC_DBI(t.has_title),
 	    { .type = AC_DB_TEXT, .s = t.title, .len = t.titlelen },
 	    AC_DBI(t.has_desc), AC_DBS(t.desc),
-	    AC_DBI(t.has_completed), AC_DBI(t.completed), AC_DBS(now) }, 9,
-	    add_row, arr, NULL);
-	if (rc == AC_OK)
-		rc = answer_one(r, 200, arr);
-	json_object_put(arr);
-	return rc;
-}
-
-static enum ac_reason
-h_put(struct ac_req *r, const struct ac_app *app)
-{
-
-	return update(r, app, 1);
-}
-
-static enum ac_reason
-h_patch(struct ac_req *r, const struct ac_app *app)
-{
-
-	return update(r, app, 0);
+	    AC_DBI(t.has_completed), AC_DBI(t.completed), AC_DBS(now) }, 9);
 }
 
 static enum ac_reason
@@ -352,11 +333,8 @@ h_delete(struct ac_req *r, const struct ac_app *app)
 	int64_t		 id, n = 0;
 	enum ac_reason	 rc;
 
-	if ((rc = authorize(r, app)) != AC_OK)
-		return rc;
-	if ((id = todo_id(r)) == 0)
-		return AC_NOT_FOUND;
-	if ((rc = ac_req_store(r, &st)) != AC_OK)
+	if ((rc = authorize_id(r, app, &id)) != AC_OK ||
+	    (rc = ac_req_store(r, &st)) != AC_OK)
 		return rc;
 	rc = ac_db_exec(st, "DELETE FROM todos WHERE id = $1 AND user_id = $2",
 	    (struct ac_dbval[]){ AC_DBI(id), AC_DBS(ac_req_var(r, "uid")) }, 2,
@@ -368,55 +346,44 @@ h_delete(struct ac_req *r, const struct ac_app *app)
 	return rc;
 }
 
-/* The answer of the me routes: the subject and a few of its claims. */
-static enum ac_reason
-me_answer(struct ac_req *r, const struct ac_token *tok)
-{
-	static const char *const copy[] = { "email", "name", "iss", "exp" };
-	json_object	*o, *v;
-	size_t		 i;
-
-	if ((o = json_object_new_object()) == NULL)
-		return AC_NOMEM;
-	json_object_object_add(o, "user_id", json_object_new_string(tok->sub));
-	for (i = 0; i < nitems(copy); i++)
-		if (json_object_object_get_ex(tok->claims, copy[i], &v))
-			json_object_object_add(o, copy[i], json_object_get(v));
-	ac_req_header(r, "Cache-Control", "no-store");
-	ac_req_json(r, 200, o);
-	json_object_put(o);
-	return AC_OK;
-}
-
-/* GET /api/v1/me: who the token says the caller is, for a client to
- * learn the user id the other paths take. */
+/*
+ * GET /api/v1/me: who the token says the caller is, for a client to learn
+ * the user id the other paths take: the subject and a few of its claims.
+ * Under a path with a {uid} (/api/{uid}/me, /api/v1/{uid}/me), for that
+ * user only (403 for anyone else).
+ */
 static enum ac_reason
 h_me(struct ac_req *r, const struct ac_app *app)
 {
+	static const char *const copy[] = { "email", "name", "iss", "exp" };
+	const char	*uid = ac_req_var(r, "uid");
 	struct ac_token	 tok;
+	json_object	*o = NULL, *v;
+	size_t		 i;
 	enum ac_reason	 rc;
 
-	if ((rc = ac_req_auth(r, app, &tok)) == AC_OK)
-		rc = me_answer(r, &tok);
-	ac_token_clear(&tok);
-	return rc;
-}
-
-/* The same for the path's user only: /api/{uid}/me, /api/v1/{uid}/me. */
-static enum ac_reason
-h_me_user(struct ac_req *r, const struct ac_app *app)
-{
-	struct ac_token	 tok;
-	enum ac_reason	 rc;
-
-	if ((rc = ac_req_auth(r, app, &tok)) == AC_OK &&
-	    strcmp(tok.sub, ac_req_var(r, "uid")) != 0)
+	if ((rc = ac_req_auth(r, app, &tok)) != AC_OK)
+		goto out;
+	if (uid != NULL && strcmp(tok.sub, uid) != 0) {
 		rc = AC_FORBIDDEN;
-	if (rc == AC_OK)
-		rc = me_answer(r, &tok);
+		goto out;
+	}
+	if ((o = json_object_new_object()) == NULL) {
+		rc = AC_NOMEM;
+		goto out;
+	}
+	json_object_object_add(o, "user_id", json_object_new_string(tok.sub));
+	for (i = 0; i < nitems(copy); i++)
+		if (json_object_object_get_ex(tok.claims, copy[i], &v))
+			json_object_object_add(o, copy[i], json_object_get(v));
+	ac_req_header(r, "Cache-Control", "no-store");
+	ac_req_json(r, 200, o);
+out:
+	json_object_put(o);
 	ac_token_clear(&tok);
 	return rc;
 }
+
 
 /* The OpenAPI description of the whole suite; public. */
 static enum ac_reason
@@ -450,23 +417,23 @@ static const struct ac_route routes[] = {
 	{ AC_GET,    "/api/users/{uid}/todos",		h_list, AC_INLINE },
 	{ AC_POST,   "/api/users/{uid}/todos",		h_create, AC_POOL },
 	{ AC_GET,    "/api/users/{uid}/todos/{id}",	h_get, AC_INLINE },
-	{ AC_PUT,    "/api/users/{uid}/todos/{id}",	h_put, AC_POOL },
-	{ AC_PATCH,  "/api/users/{uid}/todos/{id}",	h_patch, AC_POOL },
+	{ AC_PUT,    "/api/users/{uid}/todos/{id}",	h_update, AC_POOL },
+	{ AC_PATCH,  "/api/users/{uid}/todos/{id}",	h_update, AC_POOL },
 	{ AC_DELETE, "/api/users/{uid}/todos/{id}",	h_delete, AC_POOL },
 	{ AC_GET,    "/api/v1/me",			h_me, AC_INLINE },
-	{ AC_GET,    "/api/v1/{uid}/me",		h_me_user, AC_INLINE },
-	{ AC_GET,    "/api/{uid}/me",			h_me_user, AC_INLINE },
+	{ AC_GET,    "/api/v1/{uid}/me",		h_me, AC_INLINE },
+	{ AC_GET,    "/api/{uid}/me",			h_me, AC_INLINE },
 	{ AC_GET,    "/api/v1/{uid}/tasks",		h_list, AC_INLINE },
 	{ AC_POST,   "/api/v1/{uid}/tasks",		h_create, AC_POOL },
 	{ AC_GET,    "/api/v1/{uid}/tasks/{id}",	h_get, AC_INLINE },
-	{ AC_PUT,    "/api/v1/{uid}/tasks/{id}",	h_put, AC_POOL },
-	{ AC_PATCH,  "/api/v1/{uid}/tasks/{id}",	h_patch, AC_POOL },
+	{ AC_PUT,    "/api/v1/{uid}/tasks/{id}",	h_update, AC_POOL },
+	{ AC_PATCH,  "/api/v1/{uid}/tasks/{id}",	h_update, AC_POOL },
 	{ AC_DELETE, "/api/v1/{uid}/tasks/{id}",	h_delete, AC_POOL },
 	{ AC_GET,    "/api/{uid}/tasks",		h_list, AC_INLINE },
 	{ AC_POST,   "/api/{uid}/tasks",		h_create, AC_POOL },
 	{ AC_GET,    "/api/{uid}/tasks/{id}",		h_get, AC_INLINE },
-	{ AC_PUT,    "/api/{uid}/tasks/{id}",		h_put, AC_POOL },
-	{ AC_PATCH,  "/api/{uid}/tasks/{id}",		h_patch, AC_POOL },
+	{ AC_PUT,    "/api/{uid}/tasks/{id}",		h_update, AC_POOL },
+	{ AC_PATCH,  "/api/{uid}/tasks/{id}",		h_update, AC_POOL },
 	{ AC_DELETE, "/api/{uid}/tasks/{id}",		h_delete, AC_POOL },
 	{ AC_GET,    "/api/openapi.json",		h_openapi, AC_INLINE },
 	{ AC_GET,    "/openapi.json",			h_openapi, AC_INLINE },
