@@ -65,6 +65,26 @@ head(struct buf *b, const char *name, const char *type, const char *help)
 	bprintf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A counter without labels, with its head. */
+static void
+counter(struct buf *b, const char *name, const char *help, uint64_t v)
+{
+
+	head(b, name, "counter", help);
+	bprintf(b, "%s %llu\n", name, (unsigned long long)v);
+}
+
+/* A gauge without labels, with its head; nothing but the head when v < 0
+ * (not known yet). */
+static void
+gauge(struct buf *b, const char *name, const char *help, int64_t v)
+{
+
+	head(b, name, "gauge", help);
+	if (v >= 0)
+		bprintf(b, "%s %lld\n", name, (long long)v);
+}
+
 /* One histogram series; labels is "" or `a="b",` (trailing comma). */
 static void
 hist_out(struct buf *b, struct seg *seg, const char *name,
@@ -92,13 +112,14 @@ hist_out(struct buf *b, struct seg *seg, const char *name,
 	    (unsigned long long)cum);
 }
 
-/* A counter by reason: every reason seen, in the table's order. */
+/* A counter by reason, with its head: every reason seen, in order. */
 static void
-by_reason(struct buf *b, const char *name, const char *label,
-    const uint64_t *v, int with_ok)
+by_reason(struct buf *b, const char *name, const char *help,
+    const char *label, const uint64_t *v, int with_ok)
 {
 	size_t	 i;
 
+	head(b, name, "counter", help);
 	for (i = with_ok ? 0 : 1; i < AC_REASON__MAX; i++)
 		if (MLOAD(v[i]) > 0)
 			bprintf(b, "%s{%s=\"%s\"} %llu\n", name, label,
@@ -183,9 +204,19 @@ ac_metrics_text(const struct ac_app *app, size_t *len)
 {
 	struct seg	*seg = ac_metrics_seg();
 	struct buf	 b = { NULL, 0, 4096, 0 };
+	static const struct {
+		const char	*labels;
+		enum hist	 h;
+	} valid[] = {
+		{ "method=\"jwt\",result=\"ok\",", H_VALID_JWT_OK },
+		{ "method=\"jwt\",result=\"refused\",", H_VALID_JWT_REFUSED },
+		{ "method=\"session\",result=\"ok\",", H_VALID_SESSION_OK },
+		{ "method=\"session\",result=\"refused\",",
+		  H_VALID_SESSION_REFUSED },
+	};
 	char		 lab[64];
 	long		 jkeys;
-	int64_t		 fetched, v;
+	int64_t		 fetched;
 	size_t		 i;
 
 	if (seg == NULL || (b.p = malloc(b.cap)) == NULL)
@@ -195,45 +226,30 @@ ac_metrics_text(const struct ac_app *app, size_t *len)
 
 	head(&b, "auth_validation_seconds", "histogram",
 	    "Time to validate a request's credentials, by method and result.");
-	hist_out(&b, seg, "auth_validation_seconds", "method=\"jwt\",result=\"ok\",",
-	    H_VALID_JWT_OK, valid_le, nitems(valid_le));
-	hist_out(&b, seg, "auth_validation_seconds",
-	    "method=\"jwt\",result=\"refused\",", H_VALID_JWT_REFUSED,
-	    valid_le, nitems(valid_le));
-	hist_out(&b, seg, "auth_validation_seconds",
-	    "method=\"session\",result=\"ok\",", H_VALID_SESSION_OK,
-	    valid_le, nitems(valid_le));
-	hist_out(&b, seg, "auth_validation_seconds",
-	    "method=\"session\",result=\"refused\",", H_VALID_SESSION_REFUSED,
-	    valid_le, nitems(valid_le));
-	head(&b, "auth_refusals_total", "counter",
-	    "Credentials refused, by reason code.");
-	by_reason(&b, "auth_refusals_total", "reason", seg->refusals, 0);
+	for (i = 0; i < nitems(valid); i++)
+		hist_out(&b, seg, "auth_validation_seconds", valid[i].labels,
+		    valid[i].h, valid_le, nitems(valid_le));
+	by_reason(&b, "auth_refusals_total",
+	    "Credentials refused, by reason code.", "reason", seg->refusals,
+	    0);
 
-	head(&b, "token_refresh_total", "counter",
-	    "Refresh-token rotations asked for.");
-	bprintf(&b, "token_refresh_total %llu\n",
-	    (unsigned long long)MLOAD(seg->refresh_total));
-	head(&b, "token_refresh_errors_total", "counter",
-	    "Refresh-token rotations refused or failed, by reason code.");
-	by_reason(&b, "token_refresh_errors_total", "reason",
-	    seg->refresh_errors, 0);
+	counter(&b, "token_refresh_total",
+	    "Refresh-token rotations asked for.", MLOAD(seg->refresh_total));
+	by_reason(&b, "token_refresh_errors_total",
+	    "Refresh-token rotations refused or failed, by reason code.",
+	    "reason", seg->refresh_errors, 0);
 	head(&b, "token_refresh_duration_seconds", "histogram",
 	    "Time to answer a refresh-token rotation.");
 	hist_out(&b, seg, "token_refresh_duration_seconds", "", H_REFRESH, dur_le,
 	    nitems(dur_le));
 
-	head(&b, "auth_logins_total", "counter",
-	    "Logins, by result: ok or the reason code.");
-	by_reason(&b, "auth_logins_total", "result", seg->logins, 1);
-	head(&b, "auth_logouts_total", "counter", "Logouts that revoked a "
-	    "session.");
-	bprintf(&b, "auth_logouts_total %llu\n",
-	    (unsigned long long)MLOAD(seg->logouts));
-	head(&b, "auth_signups_total", "counter", "Accounts created by "
-	    "signup.");
-	bprintf(&b, "auth_signups_total %llu\n",
-	    (unsigned long long)MLOAD(seg->signups));
+	by_reason(&b, "auth_logins_total",
+	    "Logins, by result: ok or the reason code.", "result",
+	    seg->logins, 1);
+	counter(&b, "auth_logouts_total", "Logouts that revoked a session.",
+	    MLOAD(seg->logouts));
+	counter(&b, "auth_signups_total", "Accounts created by signup.",
+	    MLOAD(seg->signups));
 
 	head(&b, "auth_db_queries_total", "counter", "Database statements, "
 	    "by the authentication method they served (other: the rest).");
@@ -241,49 +257,36 @@ ac_metrics_text(const struct ac_app *app, size_t *len)
 		bprintf(&b, "auth_db_queries_total{method=\"%s\"} %llu\n",
 		    i == AC_DBQ_JWT ? "jwt" : i == AC_DBQ_SESSION ? "session" :
 		    "other", (unsigned long long)MLOAD(seg->dbq[i]));
-	head(&b, "auth_db_errors_total", "counter", "Database statements "
-	    "that failed (unavailable, timeout, internal).");
-	bprintf(&b, "auth_db_errors_total %llu\n",
-	    (unsigned long long)MLOAD(seg->dberr));
+	counter(&b, "auth_db_errors_total", "Database statements that failed "
+	    "(unavailable, timeout, internal).", MLOAD(seg->dberr));
 	if (ac_ops_needed() & AC_NEEDS_DB) {
 		/*
 		 * In bytes, the base unit promtool's lint asks for; the
 		 * rules record the quickstart's user_sessions_table_size_mb.
 		 */
-		head(&b, "user_sessions_table_size_bytes", "gauge", "Size of "
-		    "the session and refresh-token tables (at most a minute "
-		    "old).");
-		v = MLOAD(seg->sessions_bytes);
-		if (v >= 0)
-			bprintf(&b, "user_sessions_table_size_bytes %lld\n",
-			    (long long)v);
-		head(&b, "auth_active_sessions", "gauge", "Sessions neither "
-		    "revoked nor expired (at most a minute old).");
-		v = MLOAD(seg->active_sessions);
-		if (v >= 0)
-			bprintf(&b, "auth_active_sessions %lld\n",
-			    (long long)v);
+		gauge(&b, "user_sessions_table_size_bytes", "Size of the "
+		    "session and refresh-token tables (at most a minute old).",
+		    MLOAD(seg->sessions_bytes));
+		gauge(&b, "auth_active_sessions", "Sessions neither revoked "
+		    "nor expired (at most a minute old).",
+		    MLOAD(seg->active_sessions));
 	}
 
 	if (app->cfg.jwks_url != NULL) {
 		jwks_figures(app, &jkeys, &fetched);
-		head(&b, "jwks_cache_hits_total", "counter", "Token kids found "
-		    "in the key set.");
-		bprintf(&b, "jwks_cache_hits_total %llu\n",
-		    (unsigned long long)MLOAD(seg->jwks_hits));
-		head(&b, "jwks_cache_misses_total", "counter", "Token kids not "
-		    "in the key set (each may ask the provider again).");
-		bprintf(&b, "jwks_cache_misses_total %llu\n",
-		    (unsigned long long)MLOAD(seg->jwks_misses));
+		counter(&b, "jwks_cache_hits_total", "Token kids found in the "
+		    "key set.", MLOAD(seg->jwks_hits));
+		counter(&b, "jwks_cache_misses_total", "Token kids not in the "
+		    "key set (each may ask the provider again).",
+		    MLOAD(seg->jwks_misses));
 		head(&b, "jwks_fetch_total", "counter", "Fetches of JWKS_URL, by "
 		    "result.");
 		bprintf(&b, "jwks_fetch_total{result=\"ok\"} %llu\n"
 		    "jwks_fetch_total{result=\"error\"} %llu\n",
 		    (unsigned long long)MLOAD(seg->jwks_fetch[0]),
 		    (unsigned long long)MLOAD(seg->jwks_fetch[1]));
-		head(&b, "jwks_keys", "gauge", "Keys of the provider's set in "
-		    "use.");
-		bprintf(&b, "jwks_keys %ld\n", jkeys);
+		gauge(&b, "jwks_keys", "Keys of the provider's set in use.",
+		    jkeys);
 		head(&b, "jwks_last_success_timestamp_seconds", "gauge",
 		    "When the provider's set was last fetched.");
 		bprintf(&b, "jwks_last_success_timestamp_seconds %lld\n",
@@ -303,11 +306,9 @@ ac_metrics_text(const struct ac_app *app, size_t *len)
 	hist_out(&b, seg, "http_request_duration_seconds", lab, H_HTTP, dur_le,
 	    nitems(dur_le));
 
-	head(&b, "process_start_time_seconds", "gauge", "When these figures "
-	    "started (the program's first process, since the figures file "
-	    "was made).");
-	bprintf(&b, "process_start_time_seconds %lld\n",
-	    (long long)MLOAD(seg->created));
+	gauge(&b, "process_start_time_seconds", "When these figures started "
+	    "(the program's first process, since the figures file was made).",
+	    MLOAD(seg->created));
 	head(&b, "auth_build_info", "gauge", "The suite's version.");
 	bprintf(&b, "auth_build_info{version=\"%s\"} 1\n", VERSION);
 	if (b.nomem) {
