@@ -135,11 +135,10 @@ ac_fcgi_pairs(const unsigned char *p, size_t len,
 	return 0;
 }
 
-int
-ac_fcgi_header(struct ac_buf *b, int type, unsigned id, size_t len,
-    size_t pad)
+/* Writes a record header over the AC_FCGI_HEADER bytes at h. */
+static void
+header_at(unsigned char *h, int type, unsigned id, size_t len, size_t pad)
 {
-	unsigned char	 h[AC_FCGI_HEADER];
 
 	h[0] = 1;
 	h[1] = (unsigned char)type;
@@ -149,6 +148,15 @@ ac_fcgi_header(struct ac_buf *b, int type, unsigned id, size_t len,
 	h[5] = (unsigned char)len;
 	h[6] = (unsigned char)pad;
 	h[7] = 0;
+}
+
+int
+ac_fcgi_header(struct ac_buf *b, int type, unsigned id, size_t len,
+    size_t pad)
+{
+	unsigned char	 h[AC_FCGI_HEADER];
+
+	header_at(h, type, id, len, pad);
 	return ac_buf_add(b, h, sizeof(h));
 }
 
@@ -189,21 +197,6 @@ ac_fcgi_end(struct ac_buf *b, unsigned id, int status)
 	return ac_buf_add(b, body, sizeof(body));
 }
 
-/* Writes a header over the AC_FCGI_HEADER bytes at h. */
-static void
-header_at(unsigned char *h, int type, unsigned id, size_t len)
-{
-
-	h[0] = 1;
-	h[1] = (unsigned char)type;
-	h[2] = (unsigned char)(id >> 8);
-	h[3] = (unsigned char)id;
-	h[4] = (unsigned char)(len >> 8);
-	h[5] = (unsigned char)len;
-	h[6] = 0;
-	h[7] = 0;
-}
-
 int
 ac_fcgi_seal(struct ac_buf *b, size_t off, unsigned id)
 {
@@ -213,7 +206,7 @@ ac_fcgi_seal(struct ac_buf *b, size_t off, unsigned id)
 	const size_t	 chunk = AC_FCGI_MAXCONTENT & ~(size_t)7;
 
 	if (len <= AC_FCGI_MAXCONTENT) {
-		header_at(b->p + off, AC_FCGI_STDOUT, id, len);
+		header_at(b->p + off, AC_FCGI_STDOUT, id, len, 0);
 		if (len != 0 &&
 		    ac_fcgi_header(b, AC_FCGI_STDOUT, id, 0, 0) == -1)
 			return -1;
@@ -341,6 +334,27 @@ unknown_type(struct ac_fcgi *fc, int type)
 	return ac_buf_add(&fc->out, body, sizeof(body));
 }
 
+/*
+ * Appends a record of a stream (params or stdin) to buf, whose *len bytes
+ * so far may not pass max: past it the stream is dropped, and too_large
+ * becomes the request's problem unless it has one already.
+ */
+static int
+stream_add(struct ac_fcgi *fc, const struct ac_fcgi_record *rec,
+    struct ac_buf *buf, size_t *len, size_t max,
+    enum ac_fcgi_problem too_large)
+{
+
+	*len += rec->len;
+	if (*len > max) {
+		if (fc->problem == AC_FCGI_OK)
+			fc->problem = too_large;
+		ac_buf_free(buf);
+	} else if (ac_buf_add(buf, rec->content, rec->len) == -1)
+		return AC_FCGI_ERROR;
+	return AC_FCGI_MORE;
+}
+
 /* Handles one record; returns the event, or -1 to stop before it. */
 static int
 record(struct ac_fcgi *fc, const struct ac_fcgi_record *rec)
@@ -407,13 +421,8 @@ record(struct ac_fcgi *fc, const struct ac_fcgi_record *rec)
 			fc->state = S_STDIN;
 			return AC_FCGI_MORE;
 		}
-		fc->paramslen += rec->len;
-		if (fc->paramslen > fc->max_params) {
-			fc->problem = AC_FCGI_PARAMS_TOO_LARGE;
-			ac_buf_free(&fc->raw);
-		} else if (ac_buf_add(&fc->raw, rec->content, rec->len) == -1)
-			return AC_FCGI_ERROR;
-		return AC_FCGI_MORE;
+		return stream_add(fc, rec, &fc->raw, &fc->paramslen,
+		    fc->max_params, AC_FCGI_PARAMS_TOO_LARGE);
 	case AC_FCGI_STDIN:
 		if (fc->state != S_STDIN || rec->id != fc->id)
 			return AC_FCGI_MORE;
@@ -421,14 +430,8 @@ record(struct ac_fcgi *fc, const struct ac_fcgi_record *rec)
 			fc->state = S_HAND;
 			return AC_FCGI_READY;
 		}
-		fc->bodylen += rec->len;
-		if (fc->bodylen > fc->max_body) {
-			if (fc->problem == AC_FCGI_OK)
-				fc->problem = AC_FCGI_BODY_TOO_LARGE;
-			ac_buf_free(&fc->body);
-		} else if (ac_buf_add(&fc->body, rec->content, rec->len) == -1)
-			return AC_FCGI_ERROR;
-		return AC_FCGI_MORE;
+		return stream_add(fc, rec, &fc->body, &fc->bodylen,
+		    fc->max_body, AC_FCGI_BODY_TOO_LARGE);
 	case AC_FCGI_DATA:
 	case AC_FCGI_END_REQUEST:
 	case AC_FCGI_STDOUT:
