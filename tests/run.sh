@@ -4,7 +4,8 @@
 # Installs missing Debian packages (tools/deps.sh), bootstraps, then:
 #   build/      ./configure --enable-werror && make
 #   build-san/  ./configure --enable-werror --enable-sanitizers && make
-#   both        make check, the two at the same time
+#   both        make check, the two under one job server (CHECK_JOBS
+#               tests at a time in all, default cores + 1)
 #   build/      tests/integration/debian_package.sh with AC_PACKAGE_TEST=1:
 #               dpkg-buildpackage, lintian, dpkg -i, verify behind nginx,
 #               dpkg --purge             (skipped when CI_FAST=1)
@@ -51,36 +52,34 @@ build()
 	touch "$dir/Makefile.ok"
 }
 
-# check DIR: make check in a built DIR; prints what failed, and writes
-# DIR/check.stepfail (1: make check failed without a failing test, a
-# test program that did not compile, say).
-check()
+# report DIR: after DIR's make check (DIR/check.rc holds its exit
+# status): the logs of what failed, for CI's output, and one step
+# failure when make check failed without a failing test (a test program
+# that did not compile, say).
+report()
 {
 	local dir=$1
 
-	echo 0 >"$dir/check.stepfail"
 	[ -f "$dir/Makefile.ok" ] || return 0
-	if ! make -C "$dir" -j"$jobs" check; then
-		if ! find "$dir" -name '*.trs' ! -path '*/_build/*' \
-		    -exec grep -lE ':test-result: (FAIL|ERROR|XPASS)' {} + \
-		    2>/dev/null | grep -q .; then
-			echo "FAIL: make check in $dir (no test failed: see above)"
-			echo 1 >"$dir/check.stepfail"
-		fi
-		# The logs of what failed, for CI's output.
-		find "$dir" -name '*.trs' ! -path '*/_build/*' |
-		    while read -r t; do
-			grep -qE ':test-result: (FAIL|ERROR|XPASS)' "$t" || continue
-			echo "--- ${t%.trs}.log"
-			if [ "$(wc -l <"${t%.trs}.log")" -le 150 ]; then
-				cat "${t%.trs}.log"
-			else
-				head -n 90 "${t%.trs}.log"
-				echo "[...]"
-				tail -n 60 "${t%.trs}.log"
-			fi
-		done
+	[ "$(cat "$dir/check.rc" 2>/dev/null || echo 1)" != 0 ] || return 0
+	if ! find "$dir" -name '*.trs' ! -path '*/_build/*' \
+	    -exec grep -lE ':test-result: (FAIL|ERROR|XPASS)' {} + \
+	    2>/dev/null | grep -q .; then
+		echo "FAIL: make check in $dir (no test failed: see above)"
+		stepfail=$((stepfail + 1))
 	fi
+	find "$dir" -name '*.trs' ! -path '*/_build/*' |
+	    while read -r t; do
+		grep -qE ':test-result: (FAIL|ERROR|XPASS)' "$t" || continue
+		echo "--- ${t%.trs}.log"
+		if [ "$(wc -l <"${t%.trs}.log")" -le 150 ]; then
+			cat "${t%.trs}.log"
+		else
+			head -n 90 "${t%.trs}.log"
+			echo "[...]"
+			tail -n 60 "${t%.trs}.log"
+		fi
+	done
 }
 
 # count RESULT: how many test results of both builds are RESULT.
@@ -107,22 +106,36 @@ rm -rf build build-san
 build build --enable-werror
 build build-san --enable-werror --enable-sanitizers
 
-# Both builds' tests at once: most of a test's time is spent waiting (on
-# curl, the web server, a sleep, a child), so two make checks of
-# $jobs tests each keep two cores busier than one after the other did,
-# and CI takes the longer of the two, not their sum.  Each one's output
-# goes to its own file, shown whole when both are done.
-note "build and build-san: make check, side by side"
-check build >build/check.out 2>&1 &
-plain=$!
-check build-san >build-san/check.out 2>&1 &
-san=$!
-wait $plain || true
-wait $san || true
+# Both builds' tests under one make and its job server: most of a test's
+# time is spent waiting (on curl, the web server, a sleep, a child), so
+# CHECK_JOBS tests in flight across the two builds (default: cores + 1)
+# keep the cores busier than two at a time, one build after the other;
+# the job server bounds the total, so the load stays what it was with
+# one build at -j3.  Each build's output goes to its own file, shown
+# whole when both are done.
+checkjobs=${CHECK_JOBS:-$((jobs + 1))}
+note "build and build-san: make check, $checkjobs tests at a time in all"
+ok=
 for dir in build build-san; do
+	[ -f "$dir/Makefile.ok" ] && ok="$ok $dir"
+done
+if [ -n "$ok" ]; then
+	{
+		echo ".PHONY: all$ok"
+		echo "all:$ok"
+		for dir in $ok; do
+			printf '%s:\n\t+$(MAKE) -C %s check >%s/check.out 2>&1;' \
+			    "$dir" "$dir" "$dir"
+			printf ' echo $$? >%s/check.rc\n' "$dir"
+		done
+	} >check.mk
+	make -f check.mk -j"$checkjobs" --no-print-directory || true
+	rm -f check.mk
+fi
+for dir in $ok; do
 	note "$dir: make check"
 	cat "$dir/check.out"
-	stepfail=$((stepfail + $(cat "$dir/check.stepfail" 2>/dev/null || echo 1)))
+	report "$dir"
 done
 
 # The Debian package: built, installed, run and purged once per run, by
