@@ -63,7 +63,7 @@ static const struct {
 	[AC_UNAVAILABLE] = { "unavailable", 503, "Service temporarily unavailable" },
 };
 
-static const struct {
+static const struct status {
 	int		 status;
 	const char	*code;
 	const char	*text;
@@ -115,24 +115,32 @@ ac_reason_message(enum ac_reason r)
 	return valid(r) ? reasons[r].msg : "Internal server error";
 }
 
-const char *
-ac_status_code(int status)
+/* The row of statuses[] for status, NULL when it has none. */
+static const struct status *
+status_row(int status)
 {
 	size_t	 i;
 
 	for (i = 0; i < nitems(statuses); i++)
 		if (statuses[i].status == status)
-			return statuses[i].code;
+			return &statuses[i];
+	return NULL;
+}
+
+const char *
+ac_status_code(int status)
+{
+	const struct status	*s = status_row(status);
+
+	if (s != NULL)
+		return s->code;
 	return status < 500 ? "BAD_REQUEST" : "INTERNAL_ERROR";
 }
 
 const char *
 ac_status_text(int status)
 {
-	size_t	 i;
+	const struct status	*s = status_row(status);
 
-	for (i = 0; i < nitems(statuses); i++)
-		if (statuses[i].status == status)
-			return statuses[i].text;
-	return "Unknown";
+	return s != NULL ? s->text : "Unknown";
 }

@@ -292,6 +292,22 @@ struct tcentry {
 static __thread struct tcentry *tcache;
 static __thread size_t tcsize;
 
+/*
+ * Copies a subject between a token and its cache entry: a numeric sub
+ * points into its holder's own buffer (sbuf, dbuf: sz bytes each).
+ */
+static void
+sub_copy(char *dbuf, size_t sz, const char **dsub, const char *sbuf,
+    const char *ssub)
+{
+
+	if (ssub == sbuf) {
+		memcpy(dbuf, sbuf, sz);
+		*dsub = dbuf;
+	} else
+		*dsub = ssub;
+}
+
 static void
 tc_clear(struct tcentry *e)
 {
@@ -378,11 +394,7 @@ tc_insert(const struct ac_app *app, const char *t, size_t len,
 	e->nbf = ac_claim_date(tok->claims, "nbf", &nbf) == 1 ? nbf : INT64_MIN;
 	e->alg = tok->alg;
 	e->kid = tok->kid;
-	if (tok->sub == tok->subbuf) {
-		memcpy(e->subbuf, tok->subbuf, sizeof(e->subbuf));
-		e->sub = e->subbuf;
-	} else
-		e->sub = tok->sub;
+	sub_copy(e->subbuf, sizeof(e->subbuf), &e->sub, tok->subbuf, tok->sub);
 }
 
 /* Non-zero when sig is k's signature over msg. */
@@ -523,11 +535,8 @@ verify_locked(const struct ac_app *app, const char *t, size_t len,
 		tok->exp = e->exp;
 		tok->alg = e->alg;
 		tok->kid = e->kid;
-		if (e->sub == e->subbuf) {
-			memcpy(tok->subbuf, e->subbuf, sizeof(tok->subbuf));
-			tok->sub = tok->subbuf;
-		} else
-			tok->sub = e->sub;
+		sub_copy(tok->subbuf, sizeof(tok->subbuf), &tok->sub, e->subbuf,
+		    e->sub);
 		return AC_OK;
 	}
 	if (split(t, len, &d1, &d2) == -1)
