@@ -61,16 +61,12 @@ ac_app_keys(const struct ac_app *app)
 void
 ac_app_free(struct ac_app *app)
 {
-	size_t	 i;
 
 	if (app == NULL)
 		return;
 	ac_keys_free(&app->keys);
 	OPENSSL_cleanse(app->refresh_key, sizeof(app->refresh_key));
 	ac_config_free(&app->cfg);
-	for (i = 0; i < app->nproblems; i++)
-		free(app->problems[i]);
-	for (i = 0; i < app->nwarnings; i++)
-		free(app->warnings[i]);
+	ac_app_problems_free(app);
 	free(app);
 }

@@ -67,6 +67,10 @@ void		 ac_app_problemf(struct ac_app *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 ac_app_warnf(struct ac_app *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+/* Logs each problem as event=EVENT problem="..." (a refused reload). */
+void		 ac_app_problems_log(const struct ac_app *, const char *event);
+/* Frees the problems and warnings (not the app). */
+void		 ac_app_problems_free(struct ac_app *);
 
 /* config.c */
 extern size_t	 ac_pwhash_mem;	/* AUTH_PASSWORD_HASH_MEMORY_KIB, bytes */

@@ -521,9 +521,7 @@ ac_keys_reload(struct ac_app *app, int force)
 	struct ac_app	*scratch;
 	struct ac_keyset *ks = NULL, old;
 	struct timespec	 ts, js;
-	char		 qp[512];
 	time_t		 now = time(NULL);
-	size_t		 i;
 	int		 rc = 0;
 
 	if (app->cfg.keys_dir == NULL && app->cfg.jwks_url == NULL && !force)
@@ -556,12 +554,7 @@ ac_keys_reload(struct ac_app *app, int force)
 	scratch->cfg = app->cfg;		/* borrowed, read-only */
 	keys_build(scratch, ks);
 	if (scratch->nproblems > 0) {
-		for (i = 0; i < scratch->nproblems; i++) {
-			ac_log_quote(qp, sizeof(qp), scratch->problems[i] !=
-			    NULL ? scratch->problems[i] : "out of memory");
-			ac_log(AC_LOG_ERROR, "event=keys_reload_refused "
-			    "problem=\"%s\"", qp);
-		}
+		ac_app_problems_log(scratch, "keys_reload_refused");
 		keep_survivors(app, ks);
 		ac_keys_free(ks);
 		rc = -1;
@@ -582,8 +575,7 @@ ac_keys_reload(struct ac_app *app, int force)
 	app->keysstamp = ts;
 	app->jwksstamp = js;
 done:
-	for (i = 0; i < scratch->nproblems; i++)
-		free(scratch->problems[i]);
+	ac_app_problems_free(scratch);
 	free(scratch);
 	free(ks);
 out:

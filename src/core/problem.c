@@ -2,8 +2,8 @@
  * problem.c: the start-up problem list.  config.c, keys.c and session.c
  * add a problem (a setting that stops the program) or a warning (one
  * that does not) while loading; the programs and `authctl check-config`
- * print them all at once.  The list lives in struct ac_app; app.c frees
- * it.
+ * print them all at once; a reload (keys.c, rollout.c) judges a scratch
+ * app and logs what it found.  The list lives in struct ac_app.
  */
 #include "config.h"
 
@@ -92,4 +92,29 @@ ac_app_warning(const struct ac_app *app, size_t i)
 {
 
 	return entry(app->warnings, app->nwarnings, i);
+}
+
+void
+ac_app_problems_log(const struct ac_app *app, const char *event)
+{
+	char	 qp[512];
+	size_t	 i;
+
+	for (i = 0; i < app->nproblems; i++) {
+		ac_log_quote(qp, sizeof(qp), entry(app->problems,
+		    app->nproblems, i));
+		ac_log(AC_LOG_ERROR, "event=%s problem=\"%s\"", event, qp);
+	}
+}
+
+void
+ac_app_problems_free(struct ac_app *app)
+{
+	size_t	 i;
+
+	for (i = 0; i < app->nproblems; i++)
+		free(app->problems[i]);
+	for (i = 0; i < app->nwarnings; i++)
+		free(app->warnings[i]);
+	app->nproblems = app->nwarnings = 0;
 }

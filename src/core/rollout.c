@@ -96,8 +96,6 @@ ac_rollout_reload(struct ac_app *app, int force)
 	struct timespec	 ts;
 	off_t		 size;
 	time_t		 now = time(NULL);
-	char		 qp[512];
-	size_t		 i;
 	int		 en, pct, rc = 0;
 
 	if (!force && (app->cfg.source == NULL ||
@@ -116,12 +114,7 @@ ac_rollout_reload(struct ac_app *app, int force)
 		goto out;
 	ac_config_load(scratch);
 	if (scratch->nproblems > 0) {
-		for (i = 0; i < scratch->nproblems; i++) {
-			ac_log_quote(qp, sizeof(qp), scratch->problems[i] !=
-			    NULL ? scratch->problems[i] : "out of memory");
-			ac_log(AC_LOG_ERROR, "event=config_reload_refused "
-			    "problem=\"%s\"", qp);
-		}
+		ac_app_problems_log(scratch, "config_reload_refused");
 		rc = -1;
 	} else {
 		en = scratch->cfg.jwt_enabled;
@@ -143,10 +136,7 @@ ac_rollout_reload(struct ac_app *app, int force)
 	app->flags.stamp = ts;
 	app->flags.size = size;
 	ac_config_free(&scratch->cfg);
-	for (i = 0; i < scratch->nproblems; i++)
-		free(scratch->problems[i]);
-	for (i = 0; i < scratch->nwarnings; i++)
-		free(scratch->warnings[i]);
+	ac_app_problems_free(scratch);
 	free(scratch);
 out:
 	pthread_mutex_unlock(&app->flags.lock);
