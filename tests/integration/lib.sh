@@ -286,6 +286,7 @@ ti_spawn()
 		    { cat "$T/$name.log"; echo "$prog exited"; exit 99; }
 	done
 	eval "TI_NPROC_$name=\$n TI_NTHR_$name=\${4:-\${AUTH_THREADS:-4}}"
+	eval "TI_PROG_$name=\${prog##*/}"
 }
 
 # ti_route PREFIX NAME: the server sends paths under PREFIX to the
@@ -539,13 +540,17 @@ ti_lighttpd()
 
 # ti_request LABEL PATH [CURL ARGS...]: one request.  Sets TI_CASE,
 # TI_STATUS, and files $T/last.headers (CRs removed) and $T/last.body.
+# Every answer is also checked against the OpenAPI document
+# (ti_openapi_check).
 ti_request()
 {
 	TI_CASE=$1
 	shift
-	local path=$1
+	local path=$1 a m= prev=
 
 	shift
+	# curl writes no file for an empty body: not the last answer's.
+	: >"$T/last.body"
 	TI_STATUS=$(curl -sS --max-time 10 -o "$T/last.body" \
 	    -D "$T/last.raw" -w '%{http_code}' "$@" \
 	    "http://127.0.0.1:$TI_PORT$path") || TI_STATUS=curl-failed
@@ -563,6 +568,77 @@ ti_request()
 	ti_secrets_of "$@"
 	ti_secrets_of_answer
 	[ ${#_TI_SV[@]} -eq 0 ] || ti_secret "${_TI_SV[@]}"
+	# The method curl used: -X, else HEAD for -I, POST for a body.
+	prev=
+	for a in "$@"; do
+		case $prev in -X|--request) m=$a ;; esac
+		case $a in
+		-X?*) m=${a#-X} ;;
+		-I|--head) : "${m:=HEAD}" ;;
+		-d|--data*|-F|--form|--json) : "${m:=POST}" ;;
+		-T|--upload-file) : "${m:=PUT}" ;;
+		esac
+		prev=$a
+	done
+	ti_openapi_check "${m:-GET}" "$path"
+}
+
+# ti_openapi_check METHOD PATH: checks the last answer ($TI_STATUS,
+# $T/last.headers, $T/last.body) against src/openapi.json, in the
+# evaluator below (openapi_check.py; no Python is started per request).
+# ti_request calls it; a test that runs curl itself on an API route may
+# call it after filling those.  A mismatch is printed at once and
+# counted as a failed check by ti_done (from any subshell).
+#
+# What is checked: the path is matched against the document's path
+# templates (a literal segment wins over a {parameter}); a path under a
+# prefix that ti_route gave to verify (or ti_cgi_route's verify), which
+# answers any path and any method, is /verify's GET; etc/nginx's
+# /_ops/PROGRAM/NAME is the program's /NAME.  On a documented operation the status must
+# be one it documents, the Content-Type one of that response's media
+# types, no body where it documents none, and a JSON body must fit the
+# schema ($ref, types and nullable, required, enum, date-time and int64,
+# lengths and bounds, oneOf/anyOf/allOf, additionalProperties).  HEAD is
+# checked as GET without the body.  A method the path does not document
+# must be answered 405 with Allow (OPTIONS: 200 or 204).  An answer
+# without X-Request-Id, which every program of the suite sets, is the
+# web server's own: on a documented path only its limits and gateway
+# errors are allowed (400 404 408 413 414 429 431 494 500 502 503 504),
+# elsewhere (pages the example configurations protect, unrouted paths)
+# it is not checked.  A program's answer on a path the document does
+# not describe is either the 404 of an unknown path (or an OPTIONS
+# answer), whose body must be the document's ErrorBody, or verify's on a
+# path the example configurations mount it at (etc/: auth_request, the
+# FastCGI Authorizer), checked as /verify's; a body there that is not
+# JSON is the protected content or the server's page after an
+# Authorizer's answer (whose headers Apache and lighttpd pass on), not
+# checked.  A failed curl is not checked.
+ti_openapi_check()
+{
+	local LC_ALL=C q mounts= prefix kind name prog n v=
+
+	[ -n "${TI_PY_W:-}" ] || return 0
+	# verify's mounts: the prefixes ti_route gave a program named
+	# verify, and a verify in a folder ti_cgi_route runs.
+	while read -r prefix kind name; do
+		case $kind in
+		fcgi)	eval "prog=\${TI_PROG_$name:-}"
+			[ "$prog" = verify ] && mounts="$mounts $prefix" ;;
+		cgi)	[ -f "${name%/}/verify" ] &&
+			    mounts="$mounts ${prefix%/}/verify" ;;
+		esac
+	done <<<"$TI_ROUTES"
+	q=$'\x1f'oas$'\x1f'$top_srcdir/tests/integration$'\x1f'$top_srcdir/src/openapi.json$'\x1f'$1$'\x1f'$2$'\x1f'$TI_STATUS$'\x1f'$mounts
+	printf '%d\n%s%d\n%s' "${#T}" "$T" "${#q}" "$q" >&"$TI_PY_W" &&
+	    read -r n <&"$TI_PY_R" || return 0
+	[ "$n" -eq 0 ] && return 0
+	read -r -N "$n" v <&"$TI_PY_R"
+	printf '%s\t%s\n' "$TI_CASE" "$v" >>"$T/.openapi.fail"
+	{
+		echo "FAIL [$TI_CASE] answer against src/openapi.json: $v"
+		sed 's/^/  < /' "$T/last.headers" 2>/dev/null
+		echo "  body: $(head -c 600 "$T/last.body" 2>/dev/null)"
+	} >&2
 }
 
 ti_pass()
@@ -674,6 +750,21 @@ def value(path, expr):
 	except Exception as e:
 		v = "<%s>" % type(e).__name__
 	return json.dumps(v) if not isinstance(v, str) else v
+oas = None
+def answer(path, expr):
+	global oas
+	if not expr.startswith("\x1foas\x1f"):
+		return value(path, expr)
+	a = expr.split("\x1f")
+	try:
+		if oas is None:
+			sys.dont_write_bytecode = True
+			sys.path.insert(0, a[2])
+			import openapi_check as oas
+		return oas.check(a[3], a[4], a[5], a[6], path + "/last.headers",
+		    path + "/last.body", a[7])
+	except Exception as e:
+		return "openapi_check: %s: %s" % (type(e).__name__, e)
 def field(f):
 	n = f.readline()
 	if not n.strip():
@@ -683,7 +774,7 @@ i, o = sys.stdin.buffer, sys.stdout.buffer
 while True:
 	path = field(i)
 	expr = field(i)
-	b = value(path, expr).encode("utf-8", "surrogateescape")
+	b = answer(path, expr).encode("utf-8", "surrogateescape")
 	o.write(b"%d\n" % len(b) + b)
 	o.flush()'
 
@@ -861,6 +952,12 @@ ti_done()
 	local f
 
 	ti_no_secret_logged
+	# ti_openapi_check's mismatches, from whatever subshell they came.
+	if [ -s "$T/.openapi.fail" ]; then
+		TI_FAIL=$((TI_FAIL + $(wc -l <"$T/.openapi.fail")))
+		sed 's/^\([^	]*\)	/FAIL [\1] answer against src\/openapi.json: /' \
+		    "$T/.openapi.fail" >&2
+	fi
 	if [ "$TI_FAIL" -gt 0 ]; then
 		for f in "$T"/*.log; do
 			[ -s "$f" ] || continue
