@@ -55,8 +55,8 @@ count_row(void *arg, size_t n, const struct ac_dbval *v)
 	struct countrow	*c = arg;
 
 	if (n >= 2) {
-		c->failures = v[0].type == AC_DB_INT ? v[0].i : 0;
-		c->blocked = v[1].type == AC_DB_INT ? v[1].i : 0;
+		c->failures = ac_db_int(&v[0], 0);
+		c->blocked = ac_db_int(&v[1], 0);
 	}
 	return 1;
 }

@@ -216,11 +216,11 @@ ws_row(void *arg, size_t n, const struct ac_dbval *v)
 	w->found = 1;
 	ac_db_text(w->e->sid, sizeof(w->e->sid), &v[0]);
 	ac_db_text(w->e->uid, sizeof(w->e->uid), &v[1]);
-	w->expires = v[2].type == AC_DB_INT ? v[2].i : 0;
+	w->expires = ac_db_int(&v[2], 0);
 	w->revoked = v[3].type != AC_DB_NULL;
-	w->disabled = v[4].type == AC_DB_INT && v[4].i != 0;
+	w->disabled = ac_db_int(&v[4], 0) != 0;
 	ac_db_text(w->e->email, sizeof(w->e->email), &v[5]);
-	w->e->verified = v[6].type == AC_DB_INT && v[6].i != 0;
+	w->e->verified = ac_db_int(&v[6], 0) != 0;
 	return 1;
 }
 
