@@ -519,6 +519,24 @@ _ti_http_dir()
 	    --directory "$1"
 }
 
+# ti_group NAME COMMAND...: a group of programs behind an nginx of its
+# own in $T/NAME (a host of a multi-host test): COMMAND..., run with T
+# pointing there and no routes yet, spawns and routes them (ti_spawn,
+# ti_route); then ti_nginx.  The group's port in PORT_NAME.
+ti_group()
+{
+	local name=$1 top=$T
+
+	shift
+	mkdir -p "$T/$name"
+	T=$T/$name
+	TI_ROUTES=
+	"$@"
+	ti_nginx
+	eval "PORT_$name=\$TI_PORT"
+	T=$top
+}
+
 # ti_nginx / ti_lighttpd: the server with ti_nginx_conf's or
 # ti_lighttpd_conf's configuration (ti_serve).
 ti_nginx()

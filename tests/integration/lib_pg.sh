@@ -11,7 +11,8 @@
 # package creates (the folder is made theirs).  ti_sql SQL runs one
 # statement against DB_URL with sqlite3 or psql and prints the rows as
 # sqlite3 does (columns joined by |); ti_sql_blob HEX prints a blob
-# literal in the back end's spelling.  ti_pg_stop / ti_pg_restart stop
+# literal in the back end's spelling; ti_tokhash, ti_token_sid and
+# ti_expect_one_successor look at refresh tokens.  ti_pg_stop / ti_pg_restart stop
 # and start the same server on the same port (outage tests).  The exit
 # trap stops only the server started here (pg_ctl on its own folder) and
 # removes the folder.  Without the package the test exits 77 (skipped).
@@ -138,4 +139,43 @@ ti_sql_blob()
 	*)
 		printf "X'%s'\n" "$1" ;;
 	esac
+}
+
+# ti_tokhash TOKEN: the stored hash of a refresh token, as a blob literal.
+ti_tokhash()
+{
+	ti_sql_blob "$(/usr/bin/python3 -c 'import sys, base64, hashlib
+print(hashlib.sha256(base64.urlsafe_b64decode(sys.argv[1] + "=")).hexdigest())' "$1")"
+}
+
+# ti_token_sid TOKEN: the session (the family) of a refresh token.
+ti_token_sid()
+{
+	ti_sql "SELECT session_id FROM refresh_tokens WHERE token_hash = $(ti_tokhash "$1")"
+}
+
+# ti_expect_one_successor LABEL DIR C0 N: N refreshes of the refresh token
+# C0 sent together, their statuses in DIR/codes (one a line) and their
+# headers in DIR/*.hdr, were all 200 and all set the same new token C1
+# (set here), not C0; in the database C0's family (SID, set here) holds
+# those two tokens, C0 spent and C1 current, none revoked.
+ti_expect_one_successor()
+{
+	local dir=$2 c0=$3 n=$4
+
+	TI_CASE=$1
+	echo "$1: answers $(sort "$dir/codes" | uniq -c | tr '\n' ' ')"
+	ti_expect_true "$n answers, all 200" test \
+	    "$(grep -c '^200$' "$dir/codes")" = "$n"
+	sed -n 's/^Set-Cookie: refreshToken=\([^;]*\);.*/\1/p' "$dir"/*.hdr |
+	    tr -d '\r' | sort | uniq -c >"$dir/toks"
+	ti_expect_true "every tab got the same one new token" test \
+	    "$(wc -l <"$dir/toks")" = 1
+	C1=$(awk '{ print $2 }' "$dir/toks")
+	ti_expect_true "the new token differs from the old" test "$C1" != "$c0"
+	SID=$(ti_token_sid "$c0")
+	ti_expect_true "family: exactly two tokens, old spent, new current" test \
+	    "$(ti_sql "SELECT count(*), count(rotated), count(revoked) FROM refresh_tokens WHERE session_id = '$SID'")" = "2|1|0"
+	ti_expect_true "the current one is the token every tab holds" test \
+	    "$(ti_sql "SELECT count(*) FROM refresh_tokens WHERE session_id = '$SID' AND rotated IS NULL AND token_hash = $(ti_tokhash "$C1")")" = 1
 }

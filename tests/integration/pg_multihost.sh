@@ -23,28 +23,16 @@ for u in alice bob; do
 	ti_user "$u@example.com" "pw-of-$u-123"
 done
 
-# host NAME: a group of processes and its nginx in $T/NAME; PORT_NAME.
+# A host: refresh (2 processes) behind its nginx (ti_group).
 host() {
-	local top=$T
-
-	mkdir -p "$T/$1"
-	T=$T/$1
-	TI_ROUTES=
 	ti_spawn auth "$top_builddir/cgi-bin/refresh" 2 4
 	ti_route /api/auth/ auth
-	ti_nginx
-	eval "PORT_$1=\$TI_PORT"
-	T=$top
 }
-host a
-host b
+ti_group a host
+ti_group b host
 on() { eval "TI_PORT=\$PORT_$1"; }
 
 sql() { ti_sql "$@"; }
-tokhash() {
-	ti_sql_blob "$(/usr/bin/python3 -c 'import sys, base64, hashlib
-print(hashlib.sha256(base64.urlsafe_b64decode(sys.argv[1] + "=")).hexdigest())' "$1")"
-}
 cookie_tok() { ti_header Set-Cookie | sed -n 's/^refreshToken=\([^;]*\);.*/\1/p'; }
 login() {
 	on "$1"
@@ -56,9 +44,6 @@ refresh() {
 	on "$1"
 	ti_request "$2 on $1" /api/auth/refresh -X POST \
 	    -H 'Sec-Fetch-Site: same-origin' -H "Cookie: refreshToken=$3"
-}
-sid_of() {
-	sql "SELECT session_id FROM refresh_tokens WHERE token_hash = $(tokhash "$1")"
 }
 
 # --- 50 concurrent refreshes of one token over both groups -------------
@@ -73,21 +58,7 @@ done | xargs -P 50 -n 2 sh -c 'curl -sS --max-time 20 \
     -X POST -H "Sec-Fetch-Site: same-origin" \
     -H "Cookie: refreshToken='"$C0"'" \
     "http://127.0.0.1:$1/api/auth/refresh"' >"$T/c50/codes"
-TI_CASE="50 concurrent over two hosts"
-echo "50 concurrent: answers $(sort "$T/c50/codes" | uniq -c | tr '\n' ' ')"
-ti_expect_true "50 answers, all 200" test \
-    "$(grep -c '^200$' "$T/c50/codes")" = 50
-sed -n 's/^Set-Cookie: refreshToken=\([^;]*\);.*/\1/p' "$T"/c50/*.hdr |
-    tr -d '\r' | sort | uniq -c >"$T/c50/toks"
-ti_expect_true "every tab on either host got the same one new token" test \
-    "$(wc -l <"$T/c50/toks")" = 1
-C1=$(awk '{ print $2 }' "$T/c50/toks")
-ti_expect_true "the new token differs from the old" test "$C1" != "$C0"
-SID=$(sid_of "$C0")
-ti_expect_true "family: exactly two tokens, old spent, new current" test \
-    "$(sql "SELECT count(*), count(rotated), count(revoked) FROM refresh_tokens WHERE session_id = '$SID'")" = "2|1|0"
-ti_expect_true "the current one is the token every tab holds" test \
-    "$(sql "SELECT count(*) FROM refresh_tokens WHERE session_id = '$SID' AND rotated IS NULL AND token_hash = $(tokhash "$C1")")" = 1
+ti_expect_one_successor "50 concurrent over two hosts" "$T/c50" "$C0" 50
 ti_expect_true "session not revoked" test \
     "$(sql "SELECT count(*) FROM sessions WHERE id = '$SID' AND revoked IS NULL")" = 1
 refresh b "after the burst" "$C1"
@@ -101,7 +72,7 @@ ti_expect_status 200
 login b alice@example.com
 Q0=$(cookie_tok)
 psql -X -q "$DB_URL" -c 'BEGIN' \
-    -c "SELECT id FROM refresh_tokens WHERE token_hash = $(tokhash "$Q0") FOR UPDATE" \
+    -c "SELECT id FROM refresh_tokens WHERE token_hash = $(ti_tokhash "$Q0") FOR UPDATE" \
     -c 'SELECT pg_sleep(1.5)' -c 'COMMIT' >/dev/null 2>&1 &
 LOCKER=$!
 sleep 0.3
@@ -122,7 +93,7 @@ ti_expect_true "all got the same one new token" test "$(sed -n \
     's/^Set-Cookie: refreshToken=\([^;]*\);.*/\1/p' "$T"/q10/*.hdr |
     tr -d '\r' | sort -u | wc -l)" = 1
 ti_expect_true "family: exactly two tokens, old spent, new current" test \
-    "$(sql "SELECT count(*), count(rotated), count(revoked) FROM refresh_tokens WHERE session_id = '$(sid_of "$Q0")'")" = "2|1|0"
+    "$(sql "SELECT count(*), count(rotated), count(revoked) FROM refresh_tokens WHERE session_id = '$(ti_token_sid "$Q0")'")" = "2|1|0"
 
 # --- rotated on one host, refused as spent on the other ----------------
 login a bob@example.com
@@ -144,7 +115,7 @@ ti_expect_error 401 refresh_token_revoked
 refresh b "newest after reuse, on b" "$X2"
 ti_expect_error 401 refresh_token_revoked
 ti_expect_true "family revoked for reuse in the database" test \
-    "$(sql "SELECT revoke_reason FROM sessions WHERE id = '$(sid_of "$X0")'")" = reuse
+    "$(sql "SELECT revoke_reason FROM sessions WHERE id = '$(ti_token_sid "$X0")'")" = reuse
 
 # --- a statement blocked past the statement timeout (5 s): 503 ----------
 login b alice@example.com

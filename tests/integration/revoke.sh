@@ -26,14 +26,9 @@ for u in alice bob carol dave; do
 	ti_user "$u@example.com" "pw-of-$u-123"
 done
 
-# group NAME: refresh, verify (2 processes) and todos behind an nginx of
-# their own in $T/NAME; PORT_NAME.
+# A group: refresh, verify (2 processes) and todos behind an nginx of
+# their own (ti_group).
 group() {
-	local top=$T
-
-	mkdir -p "$T/$1"
-	T=$T/$1
-	TI_ROUTES=
 	ti_spawn auth "$top_builddir/cgi-bin/refresh" 1 4
 	ti_spawn verify "$top_builddir/cgi-bin/verify" 2 4
 	ti_spawn todos "$top_builddir/cgi-bin/todos" 1 4
@@ -41,12 +36,9 @@ group() {
 	ti_route /verify verify
 	ti_route /api/ todos
 	ti_route /late verify_late
-	ti_nginx
-	eval "PORT_$1=\$TI_PORT"
-	T=$top
 }
-group a
-group b
+ti_group a group
+ti_group b group
 on() { eval "TI_PORT=\$PORT_$1"; }
 
 cookie_tok() { ti_header Set-Cookie | sed -n 's/^refreshToken=\([^;]*\);.*/\1/p'; }

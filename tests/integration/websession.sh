@@ -22,17 +22,10 @@
 ti_init
 ti_need sqlite3
 [ -x /usr/bin/python3 ] || ti_skip "/usr/bin/python3 is needed"
-ti_key "$T/jwt.key"
-ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" \
-    "DATABASE_URL=$T/auth.db" "AUTH_COOKIE_SECURE=false" \
-    "AUTH_PASSWORD_HASH_MEMORY_KIB=8" "JWT_ROLLOUT_PERCENTAGE=0" \
-    "SESSION_CACHE_SECONDS=1" "LOG_LEVEL=debug"
-chmod 600 "$T/auth.conf"
-export AUTH_CONFIG=$T/auth.conf
-"$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }
+ti_auth_setup "$T/auth.db" "AUTH_PASSWORD_HASH_MEMORY_KIB=8" \
+    "JWT_ROLLOUT_PERCENTAGE=0" "SESSION_CACHE_SECONDS=1" "LOG_LEVEL=debug"
 for u in alice bob carol dave erin; do
-	echo "pw-of-$u-123" | "$AUTHCTL" user add "$u@example.com" \
-	    >/dev/null 2>&1 || { echo "user add $u failed"; exit 99; }
+	ti_user "$u@example.com" "pw-of-$u-123"
 done
 uid() { sqlite3 "$T/auth.db" "SELECT id FROM users WHERE email = '$1@example.com'"; }
 AID=$(uid alice)
