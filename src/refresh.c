@@ -127,6 +127,17 @@ presented(struct ac_req *r, const struct ac_app *app, char *tok, size_t n,
 	return AC_OK;
 }
 
+/* Answers o, which holds credentials: never cached (RFC 6749 5.1). */
+static void
+answer_nostore(struct ac_req *r, json_object *o)
+{
+
+	ac_req_header(r, "Cache-Control", "no-store");
+	ac_req_header(r, "Pragma", "no-cache");
+	ac_req_json(r, 200, o);
+	json_object_put(o);
+}
+
 /*
  * The answer of a user the rollout keeps off JWT (JWT_AUTH_ENABLED,
  * JWT_ROLLOUT_PERCENTAGE): a server-side session.  Its cookie goes as the
@@ -151,10 +162,7 @@ session_answer(struct ac_req *r, const struct ac_app *app,
 	if (src != SRC_COOKIE || ac_app_config(app)->refresh_in_body)
 		json_object_object_add(o, "sessionToken",
 		    json_object_new_string(g->refresh));
-	ac_req_header(r, "Cache-Control", "no-store");
-	ac_req_header(r, "Pragma", "no-cache");
-	ac_req_json(r, 200, o);
-	json_object_put(o);
+	answer_nostore(r, o);
 	return AC_OK;
 }
 
@@ -216,10 +224,7 @@ tokens(struct ac_req *r, const struct ac_app *app, const struct ac_grant *g,
 		json_object_object_add(o, "refresh_token",
 		    json_object_new_string(g->refresh));
 	}
-	ac_req_header(r, "Cache-Control", "no-store");
-	ac_req_header(r, "Pragma", "no-cache");
-	ac_req_json(r, 200, o);
-	json_object_put(o);
+	answer_nostore(r, o);
 	free(at);
 	return AC_OK;
 }
