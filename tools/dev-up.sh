@@ -33,6 +33,8 @@ ROUTES="
 /api/auth/ refresh
 /.well-known/ jwks
 /api/ todos
+/docs todos
+/openapi.json todos
 "
 DEV_EMAIL=dev@example.com
 DEV_PASSWORD=dev-password-change-me
@@ -92,7 +94,7 @@ port_busy()
 
 up()
 {
-	local prefix name good bad status rel started=
+	local prefix name good bad status rel started= sub ok
 
 	build
 	stop
@@ -174,12 +176,22 @@ EOF
 	# Check what we print before printing it.
 	rel=.
 	[ "$BUILD" = "$root" ] || rel=build
-	good=$("$AUTHCTL" issue --sub dev-user)
+	# The development token's subject: a number when the environment
+	# asks for integer subjects (JWT_SUBJECT_TYPE=integer refuses text).
+	sub=dev-user
+	[ "${JWT_SUBJECT_TYPE:-}" = integer ] && sub=1
+	good=$("$AUTHCTL" issue --sub "$sub")
 	bad=$(ti_flip_last "$good")
+	# JWT_AUTH_ENABLED=false (a rollout's step 1): Bearer tokens are
+	# refused (401 jwt_disabled), logins get sessions.
+	ok=200
+	case ${JWT_AUTH_ENABLED:-true} in
+	false|0|no|off) ok=401 ;;
+	esac
 	status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
 	    -H "Authorization: Bearer $good" "http://127.0.0.1:$PORT/verify")
-	if [ "$status" != 200 ]; then
-		echo "dev-up: verify answered $status, not 200; see run/*.log" >&2
+	if [ "$status" != "$ok" ]; then
+		echo "dev-up: verify answered $status, not $ok; see run/*.log" >&2
 		exit 1
 	fi
 	status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
@@ -202,10 +214,13 @@ EOF
 			exit 1
 		fi
 	}
-	check 200 login -H 'Content-Type: application/json' -d "$login" \
+	# Integer subjects: the suite's own users (UUIDs) cannot log in
+	# (422); the tokens come from the other issuer, as in that guide.
+	[ "$sub" = 1 ] ||
+	    check 200 login -H 'Content-Type: application/json' -d "$login" \
 	    "http://127.0.0.1:$PORT/api/auth/login"
-	check 200 todos -H "Authorization: Bearer $good" \
-	    "http://127.0.0.1:$PORT/api/users/dev-user/todos"
+	check "$ok" todos -H "Authorization: Bearer $good" \
+	    "http://127.0.0.1:$PORT/api/users/$sub/todos"
 	check 200 jwks "http://127.0.0.1:$PORT/.well-known/jwks.json"
 	check 200 "session page" "http://127.0.0.1:$PORT/account/"
 
@@ -215,6 +230,7 @@ each program under spawn-fcgi, nginx in front; SQLite run/auth.db; logs in
 run/, config run/auth.conf):
   /verify  /api/auth/{login,refresh,logout,sessions,signup}
   /api/users/{id}/todos  /api/v1/me  /.well-known/jwks.json
+  /docs (API reference page)  /openapi.json  /api/openapi.json
 
 The session page (log in as $DEV_EMAIL, password $DEV_PASSWORD):
 
@@ -229,12 +245,12 @@ Log in as the development user (the refresh token comes back as a cookie):
 curl -i -c run/cookies -H 'Content-Type: application/json' -d '$login' http://127.0.0.1:$PORT/api/auth/login
 curl -i -b run/cookies -c run/cookies -H 'Origin: http://127.0.0.1:$PORT' -X POST http://127.0.0.1:$PORT/api/auth/refresh
 
-The per-user API (the token's subject is dev-user):
+The per-user API (the token's subject is $sub):
 
-curl -i -H 'Authorization: Bearer $good' -H 'Content-Type: application/json' -d '{"title":"try the suite"}' http://127.0.0.1:$PORT/api/users/dev-user/todos
-curl -i -H 'Authorization: Bearer $good' http://127.0.0.1:$PORT/api/users/dev-user/todos
+curl -i -H 'Authorization: Bearer $good' -H 'Content-Type: application/json' -d '{"title":"try the suite"}' http://127.0.0.1:$PORT/api/users/$sub/todos
+curl -i -H 'Authorization: Bearer $good' http://127.0.0.1:$PORT/api/users/$sub/todos
 
-A new token:  AUTH_CONFIG=run/auth.conf $rel/src/authctl issue --sub dev-user
+A new token:  AUTH_CONFIG=run/auth.conf $rel/src/authctl issue --sub $sub
 Stop:         bash tools/dev-up.sh stop
 EOF
 }
