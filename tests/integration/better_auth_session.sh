@@ -1,13 +1,15 @@
 #!/bin/bash
 # better_auth_session.sh: with BETTER_AUTH_SESSION_TABLE=session, verify
 # and todos accept the session cookie of a real Better Auth that shares
-# their SQLite file.
+# their SQLite file (or, with TI_DB=postgresql: better_auth_session_pg.sh,
+# their PostgreSQL database, lib_pg.sh).
 #
 # Better Auth (the npm package of better_auth/package-lock.json, on Node)
 # runs better_auth/server_sqlite.mjs: email and password, its Kysely
 # adapter on $T/shared.db (its own migrations make its tables; the
-# statements go through Python's sqlite3, Node 20 having none), and
-# `authctl db migrate` adds the suite's tables to the same file.  A user
+# statements go through Python's sqlite3, Node 20 having none) or on the
+# PostgreSQL database (npm's pg), and `authctl db migrate` adds the
+# suite's tables to the same database.  A user
 # signs up; the cookie better-auth.session_token that Better Auth set
 # ("TOKEN.SIGNATURE", percent-encoded) is accepted by verify and todos
 # through nginx with the Better Auth user id as subject.  Refused with
@@ -24,15 +26,16 @@ here=$(dirname "$0")
 
 ti_init
 ti_need nginx
-ti_need sqlite3
 [ -x /usr/bin/python3 ] || ti_skip "/usr/bin/python3 is needed"
 command -v mkfifo >/dev/null 2>&1 || ti_skip "mkfifo is needed"
 . "$here/lib_better_auth.sh"
+. "$here/lib_pg.sh"
 ba_install
 
 ba_setup server_sqlite.mjs sqlite_bridge.py
-DB=$T/shared.db
 umask 077
+ti_db_setup "$T/shared.db"
+DB=$DB_URL
 ba_start server_sqlite.mjs "$DB"
 
 ba_request "sign up" /api/auth/sign-up/email -c "$T/cookies" \
@@ -43,7 +46,7 @@ USER_ID=$(ti_json 'j["user"]["id"]')
 COOKIE=$(awk '$6 == "better-auth.session_token" { print $7 }' "$T/cookies")
 ti_expect_true "Better Auth set its session cookie" test -n "$COOKIE"
 TI_CASE="Better Auth's session row is in the shared file"
-n=$(sqlite3 "$DB" "SELECT count(*) FROM session WHERE \"userId\" = '$USER_ID'")
+n=$(ti_sql "SELECT count(*) FROM session WHERE \"userId\" = '$USER_ID'")
 [ "$n" = 1 ] && ti_pass || ti_fail "$n rows"
 
 # The suite on the same file, with Better Auth's secret (which also
@@ -79,7 +82,7 @@ ti_request "a verify without BETTER_AUTH_SESSION_TABLE ignores it" /plain \
     -H "$(ba "$COOKIE")"
 ti_expect_error 401 token_missing
 
-snapshot() { sqlite3 "$DB" "SELECT id, token, \"expiresAt\" FROM session ORDER BY id"; }
+snapshot() { ti_sql "SELECT id, token, \"expiresAt\" FROM session ORDER BY id"; }
 before=$(snapshot)
 tok=${COOKIE%%.*}
 sig=${COOKIE#*.}
@@ -112,7 +115,7 @@ ti_expect_status 200
 C2=$(awk '$6 == "better-auth.session_token" { print $7 }' "$T/cookies2")
 ti_request "the second session" /verify -H "$(ba "$C2")"
 ti_expect_status 200
-sqlite3 "$DB" "UPDATE session SET \"expiresAt\" = '2020-01-01T00:00:00.000Z' WHERE token = '${C2%%.*}'"
+ti_sql "UPDATE session SET \"expiresAt\" = '2020-01-01T00:00:00.000Z' WHERE token = '${C2%%.*}'"
 sleep 1.1	# SESSION_CACHE_SECONDS
 ti_request "a session past its expiresAt" /verify -H "$(ba "$C2")"
 ti_expect_error 401 session_expired
