@@ -33,64 +33,55 @@ print(h + "." + p + "." + s)
 PY
 }
 
-get()
+# ask NAME CLAIMS-JSON: verify asked about mint's token (case NAME).
+ask()
 {
+	mint "$1" "$2"
 	ti_request "$1" /api/auth/verify -H "Authorization: Bearer $(cat "$T/tok.$1")"
 }
 
-mint plain '"email":"ceo@corp.example","role":"admin"'
-get plain
+ask plain '"email":"ceo@corp.example","role":"admin"'
 ti_expect_status 200
 ti_expect_header X-Auth-Claim-Email '^ceo@corp\.example$'
 ti_expect_header X-Auth-Claim-Role '^admin$'
 ti_expect_header Cache-Control '^no-store$'
 
 # Item 1: the NUL escape would have given "X-Auth-Claim-Email: ceo@corp.example".
-mint nul '"email":"ceo@corp.example\u0000@evil.test"'
-get nul
+ask nul '"email":"ceo@corp.example\u0000@evil.test"'
 ti_expect_error 401 token_malformed
 ti_expect_no_header X-Auth-Claim-Email
-mint nulkey '"email":"ceo@corp.example","email\u0000x":"x@evil.test"'
-get nulkey
+ask nulkey '"email":"ceo@corp.example","email\u0000x":"x@evil.test"'
 ti_expect_error 401 token_malformed
-mint nulrole '"email":"a@b.example","role":["user","admin\u0000"]'
-get nulrole
+ask nulrole '"email":"a@b.example","role":["user","admin\u0000"]'
 ti_expect_error 401 token_malformed
 
 # Item 2: control bytes and surrounding spaces leave the header out.
 for c in 'ceo@corp.example\n' ' ceo@corp.example' 'ceo@corp.example ' \
     'ceo@corp.example\r\nX-Evil: 1' 'ceo@corp.example\t' 'a\u007fb@c.example'; do
-	mint ctl "\"email\":\"$c\",\"role\":\"user\""
-	get ctl
+	ask ctl "\"email\":\"$c\",\"role\":\"user\""
 	ti_expect_status 200
 	ti_expect_no_header X-Auth-Claim-Email
 	ti_expect_no_header X-Evil
 	ti_expect_header X-Auth-Claim-Role '^user$'
 done
-mint inner '"email":"Alice Example <a@b.example>"'
-get inner
+ask inner '"email":"Alice Example <a@b.example>"'
 ti_expect_header X-Auth-Claim-Email '^Alice Example <a@b\.example>$'
 
 # Arrays as JSON: these two must not look alike downstream.
-mint arr2 '"role":["user","admin"]'
-get arr2
+ask arr2 '"role":["user","admin"]'
 ti_expect_header X-Auth-Claim-Role '^\["user","admin"\]$'
-mint arr1 '"role":["user,admin"]'
-get arr1
+ask arr1 '"role":["user,admin"]'
 ti_expect_header X-Auth-Claim-Role '^\["user,admin"\]$'
-mint obj '"role":{"a":1}'
-get obj
+ask obj '"role":{"a":1}'
 ti_expect_header X-Auth-Claim-Role '^\{"a":1\}$'
 
 # Headers that do not fit: 500 with Cache-Control, never a 200 without it.
 big=$(printf 'x%.0s' $(seq 1 1000))
-mint big "\"c1\":\"$big\",\"c2\":\"$big\",\"c3\":\"$big\",\"c4\":\"$big\",\"c5\":\"$big\""
-get big
+ask big "\"c1\":\"$big\",\"c2\":\"$big\",\"c3\":\"$big\",\"c4\":\"$big\",\"c5\":\"$big\""
 ti_expect_status 500
 ti_expect_header Cache-Control '^no-store$'
 ti_expect_no_header X-Auth-Subject
-mint fits "\"c1\":\"$big\",\"c2\":\"$big\""
-get fits
+ask fits "\"c1\":\"$big\",\"c2\":\"$big\""
 ti_expect_status 200
 ti_expect_header Cache-Control '^no-store$'
 ti_expect_header X-Auth-Claim-C2 "^x{1000}$"
