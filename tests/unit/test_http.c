@@ -321,6 +321,18 @@ run(struct mem *m, char **env, const char *body)
 	ac_store_close(store);
 }
 
+/* Runs one request (run); its answer must have the status given. */
+static void
+run_status(struct mem *m, char **env, const char *body, const char *status)
+{
+	char	 want[16];
+
+	run(m, env, body);
+	snprintf(want, sizeof(want), "Status: %s", status);
+	ck_assert_msg(strncmp(m->out, want, strlen(want)) == 0, "not %s: %s",
+	    want, m->out);
+}
+
 START_TEST(test_route_vars)
 {
 	struct mem	 m;
@@ -337,8 +349,7 @@ START_TEST(test_route_vars)
 	    "\"id\":\"7\"}"));
 	/* HEAD: the same headers, no body. */
 	env[0] = "REQUEST_METHOD=HEAD";
-	run(&m, env, NULL);
-	ck_assert(strncmp(m.out, "Status: 200", 11) == 0);
+	run_status(&m, env, NULL, "200");
 	ck_assert_ptr_nonnull(strstr(m.out, "Content-Length: 22\r\n"));
 	ck_assert_str_eq(strstr(m.out, "\r\n\r\n"), "\r\n\r\n");
 }
@@ -350,26 +361,22 @@ START_TEST(test_route_errors)
 	char		*env[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/nope",
 		    NULL, NULL, NULL };
 
-	run(&m, env, NULL);
-	ck_assert(strncmp(m.out, "Status: 404", 11) == 0);
+	run_status(&m, env, NULL, "404");
 	ck_assert_ptr_nonnull(strstr(m.out, "\"reason\":\"not_found\""));
 	/* An encoded NUL in a path variable matches no route. */
 	env[1] = "REQUEST_URI=/u/a%00/t/1";
-	run(&m, env, NULL);
-	ck_assert(strncmp(m.out, "Status: 404", 11) == 0);
+	run_status(&m, env, NULL, "404");
 	/* Known path, other method: 405 with Allow. */
 	env[0] = "REQUEST_METHOD=PUT";
 	env[1] = "REQUEST_URI=/u/x/t/1";
-	run(&m, env, NULL);
-	ck_assert(strncmp(m.out, "Status: 405", 11) == 0);
+	run_status(&m, env, NULL, "405");
 	ck_assert_ptr_nonnull(strstr(m.out,
 	    "Allow: GET, HEAD, DELETE, OPTIONS\r\n"));
 	/* OPTIONS: 204; a CORS preflight from a listed origin. */
 	env[0] = "REQUEST_METHOD=OPTIONS";
 	env[2] = "HTTP_ORIGIN=https://app.test";
 	env[3] = "HTTP_ACCESS_CONTROL_REQUEST_METHOD=DELETE";
-	run(&m, env, NULL);
-	ck_assert(strncmp(m.out, "Status: 204", 11) == 0);
+	run_status(&m, env, NULL, "204");
 	ck_assert_ptr_nonnull(strstr(m.out,
 	    "Access-Control-Allow-Origin: https://app.test\r\n"));
 	ck_assert_ptr_nonnull(strstr(m.out,
@@ -388,18 +395,15 @@ START_TEST(test_route_auth)
 	char		*env[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/auth",
 		    NULL, NULL };
 
-	run(&m, env, NULL);
-	ck_assert(strncmp(m.out, "Status: 401", 11) == 0);
+	run_status(&m, env, NULL, "401");
 	ck_assert_ptr_nonnull(strstr(m.out,
 	    "WWW-Authenticate: Bearer realm=\"api\"\r\n"));
 	ck_assert_ptr_nonnull(strstr(m.out, "\"reason\":\"token_missing\""));
 	env[2] = "HTTP_AUTHORIZATION=Bearer";
-	run(&m, env, NULL);
-	ck_assert(strncmp(m.out, "Status: 400", 11) == 0);
+	run_status(&m, env, NULL, "400");
 	ck_assert_ptr_nonnull(strstr(m.out, "error=\"invalid_request\""));
 	env[2] = "HTTP_AUTHORIZATION=Bearer a.b.c";
-	run(&m, env, NULL);
-	ck_assert(strncmp(m.out, "Status: 401", 11) == 0);
+	run_status(&m, env, NULL, "401");
 	ck_assert_ptr_nonnull(strstr(m.out, "error=\"invalid_token\""));
 	ck_assert_ptr_null(strstr(m.out, "a.b.c"));
 }
@@ -412,34 +416,27 @@ START_TEST(test_route_body)
 		    "CONTENT_TYPE=application/json", "CONTENT_LENGTH=9",
 		    NULL };
 
-	run(&m, env, "{\"a\":12}\n");
-	ck_assert_msg(strncmp(m.out, "Status: 201", 11) == 0, "%s", m.out);
+	run_status(&m, env, "{\"a\":12}\n", "201");
 	ck_assert_ptr_nonnull(strstr(m.out, "\r\n\r\n{\"a\":12}"));
 	/* Shorter than Content-Length: malformed. */
-	run(&m, env, "{\"a\":1}");
-	ck_assert(strncmp(m.out, "Status: 400", 11) == 0);
+	run_status(&m, env, "{\"a\":1}", "400");
 	/* Over AUTH_MAX_BODY_BYTES: 413 before reading. */
 	env[3] = "CONTENT_LENGTH=257";
-	run(&m, env, NULL);
-	ck_assert(strncmp(m.out, "Status: 413", 11) == 0);
+	run_status(&m, env, NULL, "413");
 	env[3] = "CONTENT_LENGTH=9";
 	env[2] = "CONTENT_TYPE=text/plain";
-	run(&m, env, "{\"a\":12}\n");
-	ck_assert(strncmp(m.out, "Status: 415", 11) == 0);
+	run_status(&m, env, "{\"a\":12}\n", "415");
 	/* Text that is not UTF-8: 422 naming the member (issue 10, 17). */
 	env[2] = "CONTENT_TYPE=application/json";
 	env[3] = "CONTENT_LENGTH=17";
-	run(&m, env, "{\"t\":\"a\xff" "b\",\"u\":1}");
-	ck_assert_msg(strncmp(m.out, "Status: 422", 11) == 0, "%s", m.out);
+	run_status(&m, env, "{\"t\":\"a\xff" "b\",\"u\":1}", "422");
 	ck_assert_ptr_nonnull(strstr(m.out, "\"field\":\"t\""));
 	ck_assert_ptr_null(strstr(m.out, "\xff"));
 	env[3] = "CONTENT_LENGTH=19";
-	run(&m, env, "{\"t\":[\"\xed\xa0\x80\"],\"u\":1}");
-	ck_assert_msg(strncmp(m.out, "Status: 422", 11) == 0, "%s", m.out);
+	run_status(&m, env, "{\"t\":[\"\xed\xa0\x80\"],\"u\":1}", "422");
 	/* \u0000 would cut a member name: the body is refused (item 1). */
 	env[3] = "CONTENT_LENGTH=20";
-	run(&m, env, "{\"a\":1,\"a\\u0000x\":2}");
-	ck_assert_msg(strncmp(m.out, "Status: 400", 11) == 0, "%s", m.out);
+	run_status(&m, env, "{\"a\":1,\"a\\u0000x\":2}", "400");
 }
 END_TEST
 
