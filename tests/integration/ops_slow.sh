@@ -40,8 +40,9 @@ from127002()
 from127002 "before"
 ti_expect_status 200
 
-# The abuser: N connections from 127.0.0.1, kept open HOLD seconds.
-timeout 30 /usr/bin/python3 - "$TI_PORT" 1000 5 "$T/held" >"$T/abuse.out" 2>&1 <<'PY' &
+# The abuser: N connections from 127.0.0.1, kept open HOLD seconds (7:
+# twice the 3 s timeouts, and time to see them on a loaded machine).
+timeout 30 /usr/bin/python3 - "$TI_PORT" 1000 7 "$T/held" >"$T/abuse.out" 2>&1 <<'PY' &
 import resource, select, socket, sys, time
 port, n, hold, flag = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -108,8 +109,12 @@ wait "$abuser"
 TI_CASE="abuser's view"
 ti_expect_true "slow POSTs over the cap got 429: $(cat "$T/abuse.out")" \
     grep -qE ' 429=[0-9]{3,}( |$)' "$T/abuse.out"
-ti_expect_true "the header and body timeouts (3 s) ended the slow ones" \
-    grep -qE ' (reset|408|closed)=[5-9][0-9]{2}( |$)' "$T/abuse.out"
+# Ended: reset, closed or 408, however the kernel and nginx split them
+# (at least the 500 slow GETs; more once they are opened again).
+ti_expect_true "the header and body timeouts (3 s) ended the slow ones: $(cat "$T/abuse.out")" \
+    awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "=");
+	    if (kv[1] == "reset" || kv[1] == "closed" || kv[1] == "408") n += kv[2] } }
+	END { exit !(n >= 500) }' "$T/abuse.out"
 from127002 "after"
 ti_expect_status 200
 ti_expect_logs_clean
