@@ -4,13 +4,15 @@
 # Installs missing Debian packages (tools/deps.sh), bootstraps, then:
 #   build/      ./configure --enable-werror && make
 #   build-san/  ./configure --enable-werror --enable-sanitizers && make
-#   both        make check, the two under one job server (CHECK_JOBS
-#               tests at a time in all, default cores + 1)
-#   build/      tests/integration/debian_package.sh with AC_PACKAGE_TEST=1:
-#               dpkg-buildpackage, lintian, dpkg -i, verify behind nginx,
-#               dpkg --purge             (skipped when CI_FAST=1)
-#   build/      make distcheck, with the unit tests and three integration
-#               tests (DISTCHECK_TESTS)   (skipped when CI_FAST=1)
+#   all at once, under one job server (CHECK_JOBS jobs in all, default
+#   cores + 1):
+#     both        make check
+#     build/      first, tests/integration/debian_package.sh with
+#                 AC_PACKAGE_TEST=1: dpkg-buildpackage, lintian, dpkg -i,
+#                 verify behind nginx, dpkg --purge  (not when CI_FAST=1)
+#     build-dist/ ./configure && make distcheck, with the unit tests and
+#                 three integration tests (DISTCHECK_TESTS)
+#                 (not when CI_FAST=1)
 # and ends with one line, "N passed, N failed[, N skipped]", summing the
 # test results of both builds (each test's .trs file).  A step that fails
 # before its tests can report (configure, make, distcheck) counts as one
@@ -102,57 +104,63 @@ fi
 note "bootstrap"
 ./bootstrap
 
-rm -rf build build-san
+rm -rf build build-san build-dist
 build build --enable-werror
 build build-san --enable-werror --enable-sanitizers
 
-# Both builds' tests under one make and its job server: most of a test's
-# time is spent waiting (on curl, the web server, a sleep, a child), so
-# CHECK_JOBS tests in flight across the two builds (default: cores + 1)
-# keep the cores busier than two at a time, one build after the other;
-# the job server bounds the total, so the load stays what it was with
-# one build at -j3.  Each build's output goes to its own file, shown
-# whole when both are done.
+# Everything that runs tests, under one make and its job server: both
+# builds' make check and, unless CI_FAST=1, make distcheck (in build-dist/,
+# so that it shares no file with the two checks) and the Debian package
+# test (first in build/'s check).  Most of a test's time is spent waiting
+# (on curl, the web server, a sleep, a child), so CHECK_JOBS jobs in
+# flight in all (default: cores + 1) keep the cores busier than one step
+# after the other; the job server bounds the total, so the load stays
+# what it was with one build at -j3.  Each step's output goes to its own
+# file, shown whole when all are done.
 checkjobs=${CHECK_JOBS:-$((jobs + 1))}
-note "build and build-san: make check, $checkjobs tests at a time in all"
 ok=
 for dir in build build-san; do
 	[ -f "$dir/Makefile.ok" ] && ok="$ok $dir"
 done
-if [ -n "$ok" ]; then
-	{
-		echo ".PHONY: all$ok"
-		echo "all:$ok"
-		for dir in $ok; do
-			printf '%s:\n\t+$(MAKE) -C %s check >%s/check.out 2>&1;' \
-			    "$dir" "$dir" "$dir"
-			printf ' echo $$? >%s/check.rc\n' "$dir"
-		done
-	} >check.mk
-	make -f check.mk -j"$checkjobs" --no-print-directory || true
-	rm -f check.mk
+steps=$ok what="make check in$ok"
+if [ "${CI_FAST:-0}" != 1 ]; then
+	steps="$steps build-dist"
+	what="$what, make distcheck in build-dist"
 fi
+note "$what: $checkjobs jobs at a time in all"
+{
+	echo ".PHONY: all$steps"
+	echo "all:$steps"
+	for dir in $ok; do
+		env=
+		if [ "$dir" = build ] && [ "${CI_FAST:-0}" != 1 ]; then
+			env="AC_PACKAGE_TEST=1 "
+		fi
+		printf '%s:\n\t+%s$(MAKE) -C %s check >%s/check.out 2>&1;' \
+		    "$dir" "$env" "$dir" "$dir"
+		printf ' echo $$? >%s/check.rc\n' "$dir"
+	done
+	# The tarball's own checks (Makefile.am, DISTCHECK_TESTS): the whole
+	# suite runs in both builds of this checkout.
+	if [ "${CI_FAST:-0}" != 1 ]; then
+		mkdir -p build-dist
+		printf 'build-dist:\n\t+(cd build-dist && ../configure --quiet'
+		printf " && \$(MAKE) distcheck TESTS='\$\$(DISTCHECK_TESTS)')"
+		printf ' >build-dist/check.out 2>&1;'
+		printf ' echo $$? >build-dist/check.rc\n'
+	fi
+} >check.mk
+make -f check.mk -j"$checkjobs" --no-print-directory || true
+rm -f check.mk
 for dir in $ok; do
 	note "$dir: make check"
 	cat "$dir/check.out"
 	report "$dir"
 done
-
-# The Debian package: built, installed, run and purged once per run, by
-# one test that runs only when AC_PACKAGE_TEST=1 (minutes: not in both
-# builds, not inside distcheck); its result counts with build/'s.
-if [ "${CI_FAST:-0}" != 1 ] && [ -f build/Makefile ]; then
-	note "build: the Debian package (tests/integration/debian_package.sh)"
-	AC_PACKAGE_TEST=1 make -C build check \
-	    TESTS=tests/integration/debian_package.sh ||
-	    cat build/tests/integration/debian_package.log
-fi
-
 if [ "${CI_FAST:-0}" != 1 ]; then
-	note "build: make distcheck"
-	# The tarball's own checks (Makefile.am, DISTCHECK_TESTS): the whole
-	# suite has just run in both builds of this checkout.
-	if ! make -C build -j"$jobs" distcheck TESTS='$(DISTCHECK_TESTS)'; then
+	note "build-dist: make distcheck"
+	cat build-dist/check.out 2>/dev/null || true
+	if [ "$(cat build-dist/check.rc 2>/dev/null || echo 1)" != 0 ]; then
 		echo "FAIL: make distcheck"
 		stepfail=$((stepfail + 1))
 	fi
