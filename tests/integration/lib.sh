@@ -1013,17 +1013,25 @@ ti_flip_last()
 # ti_auth_setup DATABASE_URL [NAME=value ...]: a case around refresh: a
 # signing key, auth.conf (mode 0600, named by AUTH_CONFIG) with the key,
 # the database, cookies for plain http and the settings given, and the
-# database migrated.
+# database migrated.  Password hashes use 8 KiB of memory unless a
+# setting given says otherwise: argon2id at the default 64 MiB costs
+# about 0.1 s of CPU per login, signup and user add, and these cases test
+# what a login does, not its cost (engine_overload.sh keeps the default,
+# where the cost is the point).
 ti_auth_setup()
 {
-	local db=$1
+	local db=$1 kv hashmem=AUTH_PASSWORD_HASH_MEMORY_KIB=8
 
 	shift
 	[ -x "$top_builddir/cgi-bin/refresh" ] ||
 	    { echo "no cgi-bin/refresh"; exit 99; }
+	for kv in "$@"; do
+		case $kv in AUTH_PASSWORD_HASH_MEMORY_KIB=*) hashmem= ;; esac
+	done
 	ti_key "$T/jwt.key"
 	ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" \
-	    "DATABASE_URL=$db" "AUTH_COOKIE_SECURE=false" "$@"
+	    "DATABASE_URL=$db" "AUTH_COOKIE_SECURE=false" ${hashmem:+"$hashmem"} \
+	    "$@"
 	chmod 600 "$T/auth.conf"
 	export AUTH_CONFIG=$T/auth.conf
 	"$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }
