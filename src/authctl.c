@@ -334,6 +334,7 @@ cmd_check_config(int argc, char *argv[])
 	const struct ac_config *cfg;
 	const struct ac_keyset *ks;
 	const struct ac_key *k;
+	const char	*w;
 	size_t		 i, n;
 	int		 c;
 
@@ -344,8 +345,8 @@ cmd_check_config(int argc, char *argv[])
 	if ((app = ac_app_new()) == NULL)
 		return 1;
 	c = ac_app_load(app) != AC_OK;
-	for (i = 0; i < ac_app_nwarnings(app); i++)
-		printf("warning: %s\n", ac_app_warning(app, i));
+	for (i = 0; (w = ac_app_warning(app, i)) != NULL; i++)
+		printf("warning: %s\n", w);
 	if (c) {
 		n = ac_app_nproblems(app);
 		for (i = 0; i < n; i++)

@@ -193,9 +193,9 @@ const char	*ac_app_problem(const struct ac_app *, size_t);
 /*
  * Warnings found while loading (an environment variable with the suite's
  * prefix that is no setting, a file line the suite ignores): they do not
- * stop a program, which logs them.  Borrowed, live as long as app.
+ * stop a program, which logs them.  Warning i, or NULL past the last;
+ * borrowed, lives as long as app.
  */
-size_t		 ac_app_nwarnings(const struct ac_app *);
 const char	*ac_app_warning(const struct ac_app *, size_t);
 
 /*

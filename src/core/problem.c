@@ -80,13 +80,6 @@ ac_app_problem(const struct ac_app *app, size_t i)
 	return entry(app->problems, app->nproblems, i);
 }
 
-size_t
-ac_app_nwarnings(const struct ac_app *app)
-{
-
-	return app->nwarnings;
-}
-
 const char *
 ac_app_warning(const struct ac_app *app, size_t i)
 {

@@ -436,7 +436,7 @@ ac_main(int argc, char *argv[], const char *prog,
     ac_startcheck check)
 {
 	struct ac_app	*app;
-	const char	*why;
+	const char	*why, *w;
 	char		 buf[1024];
 	size_t		 i;
 	int		 rc = 1, bad;
@@ -450,9 +450,8 @@ ac_main(int argc, char *argv[], const char *prog,
 		return 1;
 	}
 	bad = ac_app_load(app) != AC_OK;
-	for (i = 0; i < ac_app_nwarnings(app); i++)
-		ac_log(AC_LOG_WARN, "event=config_warning warning=\"%s\"",
-		    ac_app_warning(app, i));
+	for (i = 0; (w = ac_app_warning(app, i)) != NULL; i++)
+		ac_log(AC_LOG_WARN, "event=config_warning warning=\"%s\"", w);
 	if (bad) {
 		for (i = 0; i < ac_app_nproblems(app); i++)
 			ac_log(AC_LOG_ERROR, "event=config_invalid "
