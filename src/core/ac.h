@@ -899,7 +899,7 @@ const char	*ac_ops_start(const struct ac_app *, const char *prog,
  * and the event's counter.  user, session and fmt's output may be NULL;
  * never pass a token, cookie, password or secret.
  */
-enum ac_audit {
+enum ac_audit {		/* audit.c's actions[] names them in this order */
 	AC_AUDIT_LOGIN = 0,
 	AC_AUDIT_SIGNUP,
 	AC_AUDIT_LOGOUT,

@@ -28,20 +28,15 @@ ac_audit_remote(const char *addr)
 		ac_log_clean(remote, sizeof(remote), addr);
 }
 
-static const char *const actions[AC_AUDIT__MAX] = {
-	[AC_AUDIT_LOGIN] = "login",
-	[AC_AUDIT_SIGNUP] = "signup",
-	[AC_AUDIT_LOGOUT] = "logout",
-	[AC_AUDIT_SESSION_REVOKE] = "session_revoked",
-	[AC_AUDIT_REFRESH_REUSE] = "refresh_token_reused",
-	[AC_AUDIT_PASSWORD_CHANGE] = "password_changed",
-	[AC_AUDIT_USER_DISABLE] = "user_disabled",
-	[AC_AUDIT_USER_ENABLE] = "user_enabled",
-	[AC_AUDIT_KEY_ROTATE] = "key_rotated",
-	[AC_AUDIT_KEY_RETIRE] = "key_retired",
-	[AC_AUDIT_KEYS_RELOAD] = "keys_reloaded",
-	[AC_AUDIT_CONFIG_RELOAD] = "config_reloaded",
+/* The action= word of each event, in enum ac_audit's order. */
+static const char *const actions[] = {
+	"login", "signup", "logout", "session_revoked",
+	"refresh_token_reused", "password_changed", "user_disabled",
+	"user_enabled", "key_rotated", "key_retired", "keys_reloaded",
+	"config_reloaded",
 };
+_Static_assert(nitems(actions) == AC_AUDIT__MAX,
+    "one action word per enum ac_audit event");
 
 void
 ac_audit(enum ac_audit ev, enum ac_reason rc, const char *user,
