@@ -270,20 +270,20 @@ ti_expect_true "success cleared the count" test \
 # answer is lost retries the same token (the grace window gives it the
 # successor if the rotation had committed).
 chain() {
-	local tok=$1 n=$2 i try code
-	for i in $(seq 1 "$n"); do
+	local tok=$1 n=$2 i try code hdr re='Set-Cookie: refreshToken=([^;]*);'
+	for ((i = 1; i <= n; i++)); do
 		for try in 1 2 3 4; do
-			code=$(curl -s --max-time 10 -o /dev/null -D "$T/k.$3.h" \
+			hdr=$(curl -s --max-time 10 -o /dev/null -D - \
 			    -w '%{http_code}' -X POST -H "Origin: $ORIGIN" \
 			    -H "Cookie: refreshToken=$tok" \
 			    "http://127.0.0.1:$TI_PORT/api/auth/refresh")
+			code=${hdr: -3}
 			[ "$code" = 200 ] && break
 			echo "$code" >>"$T/k.$3.retries"
 			sleep 0.2
 		done
 		[ "$code" = 200 ] || { echo "chain $3 stopped: $code"; return 1; }
-		tok=$(tr -d '\r' <"$T/k.$3.h" |
-		    sed -n 's/^Set-Cookie: refreshToken=\([^;]*\);.*/\1/p')
+		[[ $hdr =~ $re ]] && tok=${BASH_REMATCH[1]}
 		echo >>"$T/k.$3.n"
 	done
 	echo ok
