@@ -41,6 +41,7 @@ enum kind {
 	K_PRIVATE	/* char *, secret: wiped, kept out of readable files */
 };
 
+/* alias and def: "" for none. */
 static const struct setting {
 	const char	*name;
 	const char	*alias;
@@ -50,68 +51,68 @@ static const struct setting {
 	long		 min, max, scale;
 } settings[] = {
 #define O(f) offsetof(struct ac_config, f)
-	{ "JWT_SECRET_SOURCE", NULL, K_STR, O(secret_source), NULL, 0, 0, 1 },
-	{ "JWT_SECRET", "BETTER_AUTH_SECRET", K_SECRET, O(secret), NULL, 0, 0, 1 },
-	{ "JWT_SECRET_FILE", NULL, K_STR, O(secret_file), NULL, 0, 0, 1 },
-	{ "JWT_ALGORITHM", NULL, K_ALGS, O(algs), "HS256", 0, 0, 1 },
-	{ "JWT_PRIVATE_KEY_FILE", NULL, K_STR, O(private_key_file), NULL, 0, 0, 1 },
-	{ "JWT_PUBLIC_KEY_FILE", NULL, K_STR, O(public_key_file), NULL, 0, 0, 1 },
-	{ "JWT_KEY_ID", NULL, K_STR, O(key_id), NULL, 0, 0, 1 },
-	{ "JWT_KEYS_DIR", NULL, K_STR, O(keys_dir), NULL, 0, 0, 1 },
-	{ "JWKS_URL", "BETTER_AUTH_JWKS_URL", K_STR, O(jwks_url), NULL, 0, 0, 1 },
-	{ "BETTER_AUTH_URL", NULL, K_STR, O(better_auth_url), NULL, 0, 0, 1 },
-	{ "JWKS_ALLOW_HTTP", NULL, K_BOOL, O(jwks_allow_http), "false", 0, 0, 1 },
-	{ "JWKS_CACHE_TTL", NULL, K_LONG, O(jwks_ttl), "3600", 10, 604800, 1 },
-	{ "JWKS_CACHE_FILE", NULL, K_STR, O(jwks_cache_file), NULL, 0, 0, 1 },
-	{ "JWKS_REFRESH_MIN_SECONDS", NULL, K_LONG, O(jwks_min_refresh), "30", 1, 3600, 1 },
-	{ "JWKS_FETCH_TIMEOUT", NULL, K_LONG, O(jwks_timeout), "5", 1, 60, 1 },
-	{ "JWT_ACCESS_TOKEN_EXPIRE_MINUTES", NULL, K_LONG, O(access_ttl), "30", 1, 60 * 24 * 30, 60 },
-	{ "JWT_REFRESH_TOKEN_EXPIRE_DAYS", NULL, K_LONG, O(refresh_days), "7", 1, 365, 1 },
-	{ "JWT_ISSUER", NULL, K_STR, O(issuer), NULL, 0, 0, 1 },
-	{ "JWT_AUDIENCE", NULL, K_STR, O(audience), NULL, 0, 0, 1 },
-	{ "JWT_LEEWAY_SECONDS", NULL, K_LONG, O(leeway), "30", 0, 300, 1 },
-	{ "JWT_SUBJECT_CLAIM", NULL, K_STR, O(subject_claim), "sub", 0, 0, 1 },
-	{ "JWT_SUBJECT_TYPE", NULL, K_STR, O(subject_type), "string", 0, 0, 1 },
-	{ "JWT_MAX_TOKEN_BYTES", NULL, K_LONG, O(max_token), "8192", 256, 65536, 1 },
-	{ "JWT_REQUIRE_TYPE", NULL, K_BOOL, O(require_type), "true", 0, 0, 1 },
-	{ "JWT_VERIFY_CACHE_SIZE", NULL, K_LONG, O(verify_cache), "256", 0, 65536, 1 },
-	{ "JWT_REVOCATION_CHECK", NULL, K_BOOL, O(revocation_check), "true", 0, 0, 1 },
-	{ "JWT_REVOCATION_POLL_MS", NULL, K_LONG, O(revocation_poll_ms), "500", 50, 1000, 1 },
+	{ "JWT_SECRET_SOURCE", "", K_STR, O(secret_source), "", 0, 0, 1 },
+	{ "JWT_SECRET", "BETTER_AUTH_SECRET", K_SECRET, O(secret), "", 0, 0, 1 },
+	{ "JWT_SECRET_FILE", "", K_STR, O(secret_file), "", 0, 0, 1 },
+	{ "JWT_ALGORITHM", "", K_ALGS, O(algs), "HS256", 0, 0, 1 },
+	{ "JWT_PRIVATE_KEY_FILE", "", K_STR, O(private_key_file), "", 0, 0, 1 },
+	{ "JWT_PUBLIC_KEY_FILE", "", K_STR, O(public_key_file), "", 0, 0, 1 },
+	{ "JWT_KEY_ID", "", K_STR, O(key_id), "", 0, 0, 1 },
+	{ "JWT_KEYS_DIR", "", K_STR, O(keys_dir), "", 0, 0, 1 },
+	{ "JWKS_URL", "BETTER_AUTH_JWKS_URL", K_STR, O(jwks_url), "", 0, 0, 1 },
+	{ "BETTER_AUTH_URL", "", K_STR, O(better_auth_url), "", 0, 0, 1 },
+	{ "JWKS_ALLOW_HTTP", "", K_BOOL, O(jwks_allow_http), "false", 0, 0, 1 },
+	{ "JWKS_CACHE_TTL", "", K_LONG, O(jwks_ttl), "3600", 10, 604800, 1 },
+	{ "JWKS_CACHE_FILE", "", K_STR, O(jwks_cache_file), "", 0, 0, 1 },
+	{ "JWKS_REFRESH_MIN_SECONDS", "", K_LONG, O(jwks_min_refresh), "30", 1, 3600, 1 },
+	{ "JWKS_FETCH_TIMEOUT", "", K_LONG, O(jwks_timeout), "5", 1, 60, 1 },
+	{ "JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "", K_LONG, O(access_ttl), "30", 1, 60 * 24 * 30, 60 },
+	{ "JWT_REFRESH_TOKEN_EXPIRE_DAYS", "", K_LONG, O(refresh_days), "7", 1, 365, 1 },
+	{ "JWT_ISSUER", "", K_STR, O(issuer), "", 0, 0, 1 },
+	{ "JWT_AUDIENCE", "", K_STR, O(audience), "", 0, 0, 1 },
+	{ "JWT_LEEWAY_SECONDS", "", K_LONG, O(leeway), "30", 0, 300, 1 },
+	{ "JWT_SUBJECT_CLAIM", "", K_STR, O(subject_claim), "sub", 0, 0, 1 },
+	{ "JWT_SUBJECT_TYPE", "", K_STR, O(subject_type), "string", 0, 0, 1 },
+	{ "JWT_MAX_TOKEN_BYTES", "", K_LONG, O(max_token), "8192", 256, 65536, 1 },
+	{ "JWT_REQUIRE_TYPE", "", K_BOOL, O(require_type), "true", 0, 0, 1 },
+	{ "JWT_VERIFY_CACHE_SIZE", "", K_LONG, O(verify_cache), "256", 0, 65536, 1 },
+	{ "JWT_REVOCATION_CHECK", "", K_BOOL, O(revocation_check), "true", 0, 0, 1 },
+	{ "JWT_REVOCATION_POLL_MS", "", K_LONG, O(revocation_poll_ms), "500", 50, 1000, 1 },
 	{ "DATABASE_URL", "NEON_DATABASE_URL", K_STR, O(database_url), "auth.db", 0, 0, 1 },
-	{ "ALLOWED_ORIGINS", NULL, K_STR, O(allowed_origins), NULL, 0, 0, 1 },
+	{ "ALLOWED_ORIGINS", "", K_STR, O(allowed_origins), "", 0, 0, 1 },
 	/* Obsolete (threads of the libfcgi engine): accepted, ignored. */
-	{ "AUTH_THREADS", NULL, K_LONG, O(threads), "32", 1, 256, 1 },
-	{ "AUTH_MAX_BODY_BYTES", NULL, K_LONG, O(max_body), "16384", 256, 1048576, 1 },
-	{ "AUTH_SOCKET", NULL, K_STR, O(socket), NULL, 0, 0, 1 },
-	{ "AUTH_WORKERS", NULL, K_LONG, O(workers), "0", 0, 256, 1 },
-	{ "AUTH_MAX_CONNECTIONS", NULL, K_LONG, O(max_conns), "1024", 8, 65536, 1 },
-	{ "AUTH_MAX_PARAMS_BYTES", NULL, K_LONG, O(max_params), "65536", 4096, 1048576, 1 },
-	{ "AUTH_READ_TIMEOUT", NULL, K_LONG, O(read_timeout), "10", 1, 3600, 1 },
-	{ "AUTH_POOL_THREADS", NULL, K_LONG, O(pool_threads), "4", 1, 64, 1 },
-	{ "AUTH_HASH_CONCURRENCY", NULL, K_LONG, O(hash_concurrency), "2", 1, 64, 1 },
-	{ "LOG_LEVEL", NULL, K_LEVEL, O(loglevel), "info", 0, 0, 1 },
-	{ "REFRESH_TOKEN_SECRET_FILE", NULL, K_STR, O(refresh_secret_file), NULL, 0, 0, 1 },
-	{ "REFRESH_GRACE_SECONDS", NULL, K_LONG, O(refresh_grace), "5", 0, 120, 1 },
-	{ "AUTH_COOKIE_SECURE", NULL, K_BOOL, O(cookie_secure), "true", 0, 0, 1 },
-	{ "AUTH_REFRESH_TOKEN_IN_BODY", NULL, K_BOOL, O(refresh_in_body), "false", 0, 0, 1 },
-	{ "AUTH_COOKIE_NAME", NULL, K_STR, O(cookie_name), NULL, 0, 0, 1 },
-	{ "AUTH_SIGNUP", NULL, K_BOOL, O(signup), "false", 0, 0, 1 },
-	{ "AUTH_LOGIN_FREE_FAILURES", NULL, K_LONG, O(login_free), "5", 1, 1000, 1 },
-	{ "AUTH_ERROR_FORMAT", NULL, K_STR, O(error_format_name), "envelope", 0, 0, 1 },
-	{ "VERIFY_CLAIM_HEADERS", NULL, K_STR, O(claim_headers), NULL, 0, 0, 1 },
-	{ "JWT_AUTH_ENABLED", NULL, K_BOOL, O(jwt_enabled), "true", 0, 0, 1 },
-	{ "JWT_ROLLOUT_PERCENTAGE", NULL, K_LONG, O(rollout_percentage), "100", 0, 100, 1 },
-	{ "SESSION_CACHE_SECONDS", NULL, K_LONG, O(session_cache), "1", 0, 60, 1 },
-	{ "BETTER_AUTH_SESSION_TABLE", NULL, K_STR, O(ba_session_table), NULL, 0, 0, 1 },
-	{ "AUTH_PASSWORD_HASH_MEMORY_KIB", NULL, K_LONG, O(pwhash_kib), "65536", 8, 1048576, 1 },
-	{ "AUTH_DOCS_ASSETS_URL", NULL, K_STR, O(docs_assets_url), "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5", 0, 0, 1 },
-	{ "INTROSPECTION_CLIENT_ID", NULL, K_STR, O(introspect_id), NULL, 0, 0, 1 },
-	{ "INTROSPECTION_CLIENT_SECRET", NULL, K_PRIVATE, O(introspect_secret), NULL, 0, 0, 1 },
-	{ "JWKS_REQUIRED", NULL, K_BOOL, O(jwks_required), "true", 0, 0, 1 },
-	{ "METRICS_ENABLED", NULL, K_BOOL, O(metrics), "false", 0, 0, 1 },
-	{ "METRICS_PATH", NULL, K_STR, O(metrics_path), "/metrics", 0, 0, 1 },
-	{ "METRICS_ALLOW", NULL, K_STR, O(metrics_allow), "127.0.0.1,::1", 0, 0, 1 },
-	{ "METRICS_FILE", NULL, K_STR, O(metrics_file), NULL, 0, 0, 1 },
+	{ "AUTH_THREADS", "", K_LONG, O(threads), "32", 1, 256, 1 },
+	{ "AUTH_MAX_BODY_BYTES", "", K_LONG, O(max_body), "16384", 256, 1048576, 1 },
+	{ "AUTH_SOCKET", "", K_STR, O(socket), "", 0, 0, 1 },
+	{ "AUTH_WORKERS", "", K_LONG, O(workers), "0", 0, 256, 1 },
+	{ "AUTH_MAX_CONNECTIONS", "", K_LONG, O(max_conns), "1024", 8, 65536, 1 },
+	{ "AUTH_MAX_PARAMS_BYTES", "", K_LONG, O(max_params), "65536", 4096, 1048576, 1 },
+	{ "AUTH_READ_TIMEOUT", "", K_LONG, O(read_timeout), "10", 1, 3600, 1 },
+	{ "AUTH_POOL_THREADS", "", K_LONG, O(pool_threads), "4", 1, 64, 1 },
+	{ "AUTH_HASH_CONCURRENCY", "", K_LONG, O(hash_concurrency), "2", 1, 64, 1 },
+	{ "LOG_LEVEL", "", K_LEVEL, O(loglevel), "info", 0, 0, 1 },
+	{ "REFRESH_TOKEN_SECRET_FILE", "", K_STR, O(refresh_secret_file), "", 0, 0, 1 },
+	{ "REFRESH_GRACE_SECONDS", "", K_LONG, O(refresh_grace), "5", 0, 120, 1 },
+	{ "AUTH_COOKIE_SECURE", "", K_BOOL, O(cookie_secure), "true", 0, 0, 1 },
+	{ "AUTH_REFRESH_TOKEN_IN_BODY", "", K_BOOL, O(refresh_in_body), "false", 0, 0, 1 },
+	{ "AUTH_COOKIE_NAME", "", K_STR, O(cookie_name), "", 0, 0, 1 },
+	{ "AUTH_SIGNUP", "", K_BOOL, O(signup), "false", 0, 0, 1 },
+	{ "AUTH_LOGIN_FREE_FAILURES", "", K_LONG, O(login_free), "5", 1, 1000, 1 },
+	{ "AUTH_ERROR_FORMAT", "", K_STR, O(error_format_name), "envelope", 0, 0, 1 },
+	{ "VERIFY_CLAIM_HEADERS", "", K_STR, O(claim_headers), "", 0, 0, 1 },
+	{ "JWT_AUTH_ENABLED", "", K_BOOL, O(jwt_enabled), "true", 0, 0, 1 },
+	{ "JWT_ROLLOUT_PERCENTAGE", "", K_LONG, O(rollout_percentage), "100", 0, 100, 1 },
+	{ "SESSION_CACHE_SECONDS", "", K_LONG, O(session_cache), "1", 0, 60, 1 },
+	{ "BETTER_AUTH_SESSION_TABLE", "", K_STR, O(ba_session_table), "", 0, 0, 1 },
+	{ "AUTH_PASSWORD_HASH_MEMORY_KIB", "", K_LONG, O(pwhash_kib), "65536", 8, 1048576, 1 },
+	{ "AUTH_DOCS_ASSETS_URL", "", K_STR, O(docs_assets_url), "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5", 0, 0, 1 },
+	{ "INTROSPECTION_CLIENT_ID", "", K_STR, O(introspect_id), "", 0, 0, 1 },
+	{ "INTROSPECTION_CLIENT_SECRET", "", K_PRIVATE, O(introspect_secret), "", 0, 0, 1 },
+	{ "JWKS_REQUIRED", "", K_BOOL, O(jwks_required), "true", 0, 0, 1 },
+	{ "METRICS_ENABLED", "", K_BOOL, O(metrics), "false", 0, 0, 1 },
+	{ "METRICS_PATH", "", K_STR, O(metrics_path), "/metrics", 0, 0, 1 },
+	{ "METRICS_ALLOW", "", K_STR, O(metrics_allow), "127.0.0.1,::1", 0, 0, 1 },
+	{ "METRICS_FILE", "", K_STR, O(metrics_file), "", 0, 0, 1 },
 #undef O
 };
 
@@ -122,7 +123,7 @@ ac_config_name(size_t i, const char **alias)
 	if (i >= nitems(settings))
 		return NULL;
 	if (alias != NULL)
-		*alias = settings[i].alias;
+		*alias = settings[i].alias[0] != '\0' ? settings[i].alias : NULL;
 	return settings[i].name;
 }
 
@@ -144,7 +145,7 @@ find(const char *name, size_t len)
 		if (strlen(settings[i].name) == len &&
 		    strncmp(settings[i].name, name, len) == 0)
 			return &settings[i];
-		if (settings[i].alias != NULL &&
+		if (settings[i].alias[0] != '\0' &&
 		    strlen(settings[i].alias) == len &&
 		    strncmp(settings[i].alias, name, len) == 0)
 			return &settings[i];
@@ -586,7 +587,7 @@ ac_config_load(struct ac_app *app)
 
 	memset(raw, 0, sizeof(raw));
 	for (i = 0; i < nitems(settings); i++)
-		if (settings[i].def != NULL)
+		if (settings[i].def[0] != '\0')
 			assign(app, &settings[i], settings[i].def, "default");
 
 	if ((path = getenv("AUTH_CONFIG")) != NULL && *path != '\0')
@@ -598,7 +599,7 @@ ac_config_load(struct ac_app *app)
 	for (i = 0; i < nitems(settings); i++)
 		for (which = 0; which < 2; which++) {
 			n = which == 0 ? settings[i].name : settings[i].alias;
-			if (n != NULL && (v = getenv(n)) != NULL)
+			if (*n != '\0' && (v = getenv(n)) != NULL)
 				raw_set(&raw[i], which, v, "environment");
 		}
 	check_environment(app);
