@@ -62,11 +62,14 @@ struct ac_app {
 	} flags;
 };
 
-/* problem.c: the start-up problem list (see ac_app_problem). */
-void		 ac_app_problemf(struct ac_app *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-void		 ac_app_warnf(struct ac_app *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
+/*
+ * problem.c: the start-up problem list (see ac_app_problem).  A problem
+ * stops the program; a warning (warn != 0) is only logged.
+ */
+void		 ac_app_notef(struct ac_app *, int warn, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+#define ac_app_problemf(app, ...)	ac_app_notef((app), 0, __VA_ARGS__)
+#define ac_app_warnf(app, ...)		ac_app_notef((app), 1, __VA_ARGS__)
 /* Logs each problem as event=EVENT problem="..." (a refused reload). */
 void		 ac_app_problems_log(const struct ac_app *, const char *event);
 /* Frees the problems and warnings (not the app). */

@@ -14,37 +14,22 @@
 #include "ac.h"
 #include "extern.h"
 
-/* Appends a formatted line to list (a NULL entry when out of memory). */
-static void
-vadd(char **list, size_t *n, const char *fmt, va_list ap)
+/* Appends a formatted line to a list (a NULL entry when out of memory). */
+void
+ac_app_notef(struct ac_app *app, int warn, const char *fmt, ...)
 {
-	char	*p;
+	char	**list = warn ? app->warnings : app->problems;
+	size_t	 *n = warn ? &app->nwarnings : &app->nproblems;
+	char	 *p;
+	va_list	  ap;
 
 	if (*n == AC_MAXPROBLEMS)
 		return;
+	va_start(ap, fmt);
 	if (vasprintf(&p, fmt, ap) == -1)
 		p = NULL;
+	va_end(ap);
 	list[(*n)++] = p;
-}
-
-void
-ac_app_problemf(struct ac_app *app, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vadd(app->problems, &app->nproblems, fmt, ap);
-	va_end(ap);
-}
-
-void
-ac_app_warnf(struct ac_app *app, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vadd(app->warnings, &app->nwarnings, fmt, ap);
-	va_end(ap);
 }
 
 /* Entry i of list, "out of memory" for a line that could not be made. */
