@@ -479,16 +479,15 @@ ac_loop_run(struct ac_app *app, int lfd, const struct ac_route *routes,
 	long long		 now, last = 0;
 	int			 i, n, rc = -1, wait;
 
-	if ((l = calloc(1, sizeof(*l))) == NULL)
+	if ((l = malloc(sizeof(*l))) == NULL)
 		return -1;
-	l->app = app;
-	l->lfd = lfd;
-	l->routes = routes;
-	l->nroutes = nroutes;
-	l->maxconns = (size_t)app->cfg.max_conns;
-	l->timeout = app->cfg.read_timeout * 1000LL;
-	l->grace = (app->cfg.refresh_grace > 0 ? app->cfg.refresh_grace : 1) *
-	    1000LL;
+	*l = (struct loop){
+		.app = app, .lfd = lfd, .routes = routes, .nroutes = nroutes,
+		.maxconns = (size_t)app->cfg.max_conns,
+		.timeout = app->cfg.read_timeout * 1000LL,
+		.grace = (app->cfg.refresh_grace > 0 ?
+		    app->cfg.refresh_grace : 1) * 1000LL,
+	};
 	if (loop_init(l) == -1 || pools_start(l) == -1) {
 		ac_log(AC_LOG_ERROR, "event=loop_failed error=\"%s\"",
 		    strerror(errno));
