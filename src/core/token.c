@@ -453,23 +453,40 @@ fail(struct ac_token *tok, enum ac_reason r, const char *detail)
 	return r;
 }
 
+/*
+ * The first step of decoding and verifying: three segments, the first a
+ * JSON object (into tok->header) as parse reads it (header_json, whose
+ * cache needs verify's lock, or segment_json); d1 and d2 are the dots'
+ * offsets.
+ */
+static enum ac_reason
+split_header(const char *t, size_t len, struct ac_token *tok, size_t *d1,
+    size_t *d2, json_object *(*parse)(const char *, size_t))
+{
+
+	if (split(t, len, d1, d2) == -1)
+		return fail(tok, AC_TOKEN_MALFORMED,
+		    "not three dot-separated segments");
+	if ((tok->header = parse(t, *d1)) == NULL)
+		return fail(tok, AC_TOKEN_MALFORMED,
+		    "header is not a base64url JSON object");
+	return AC_OK;
+}
+
 enum ac_reason
 ac_token_decode(const char *t, size_t len, size_t max, struct ac_token *tok)
 {
 	size_t		 d1, d2;
 	json_object	*o;
+	enum ac_reason	 rc;
 
 	memset(tok, 0, sizeof(*tok));
 	if (t == NULL || len == 0)
 		return fail(tok, AC_TOKEN_MISSING, "no token");
 	if (len > max)
 		return fail(tok, AC_TOKEN_TOO_LARGE, "size limit");
-	if (split(t, len, &d1, &d2) == -1)
-		return fail(tok, AC_TOKEN_MALFORMED,
-		    "not three dot-separated segments");
-	if ((tok->header = segment_json(t, d1)) == NULL)
-		return fail(tok, AC_TOKEN_MALFORMED,
-		    "header is not base64url JSON object");
+	if ((rc = split_header(t, len, tok, &d1, &d2, segment_json)) != AC_OK)
+		return rc;
 	if (json_object_object_get_ex(tok->header, "kid", &o) &&
 	    json_object_is_type(o, json_type_string))
 		tok->kid = json_object_get_string(o);
@@ -539,12 +556,8 @@ verify_locked(const struct ac_app *app, const char *t, size_t len,
 		    e->sub);
 		return AC_OK;
 	}
-	if (split(t, len, &d1, &d2) == -1)
-		return fail(tok, AC_TOKEN_MALFORMED,
-		    "not three dot-separated segments");
-	if ((tok->header = header_json(t, d1)) == NULL)
-		return fail(tok, AC_TOKEN_MALFORMED,
-		    "header is not a base64url JSON object");
+	if ((rc = split_header(t, len, tok, &d1, &d2, header_json)) != AC_OK)
+		return rc;
 	if (!json_object_object_get_ex(tok->header, "alg", &o) ||
 	    !json_object_is_type(o, json_type_string))
 		return fail(tok, AC_TOKEN_MALFORMED, "header has no alg");
