@@ -52,17 +52,10 @@ ac_conn_touch(struct loop *l, struct conn *c)
 {
 
 	c->last = ac_loop_now();
-	if (l->tail == c)
+	if (TAILQ_NEXT(c, lru) == NULL)
 		return;
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		l->head = c->next;
-	c->next->prev = c->prev;
-	c->prev = l->tail;
-	c->next = NULL;
-	l->tail->next = c;
-	l->tail = c;
+	TAILQ_REMOVE(&l->conns, c, lru);
+	TAILQ_INSERT_TAIL(&l->conns, c, lru);
 }
 
 void
@@ -84,20 +77,12 @@ ac_conn_close(struct loop *l, struct conn *c, const char *why)
 		ac_log(AC_LOG_INFO, "event=connection_closed why=%s", why);
 	close(c->fd);
 	c->fd = -1;
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		l->head = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-	else
-		l->tail = c->prev;
+	TAILQ_REMOVE(&l->conns, c, lru);
 	ac_fcgi_free(&c->fc);
 	ac_buf_free(&c->in);
 	ac_buf_free(&c->out);
 	/* Events of this batch may still name it. */
-	c->prev = NULL;
-	c->next = l->dead;
+	c->nextdead = l->dead;
 	l->dead = c;
 	l->nconns--;
 	if (!l->stopping)
@@ -240,9 +225,9 @@ ac_conn_accept(struct loop *l)
 	for (i = 0; i < 64; i++) {
 		if (l->nconns >= l->maxconns) {
 			/* Room from the least recently used idle one. */
-			for (v = l->head; v != NULL && !ac_conn_idle(v);
-			    v = v->next)
-				continue;
+			TAILQ_FOREACH(v, &l->conns, lru)
+				if (ac_conn_idle(v))
+					break;
 			if (v == NULL) {
 				if (ac_loop_now() - l->limitlog >= 1000) {
 					ac_log(AC_LOG_WARN, "event=connection_"
@@ -279,12 +264,7 @@ ac_conn_accept(struct loop *l)
 			continue;
 		}
 		c->last = ac_loop_now();
-		c->prev = l->tail;
-		if (l->tail != NULL)
-			l->tail->next = c;
-		else
-			l->head = c;
-		l->tail = c;
+		TAILQ_INSERT_TAIL(&l->conns, c, lru);
 		l->nconns++;
 	}
 }
@@ -296,8 +276,8 @@ ac_conn_sweep(struct loop *l)
 	struct conn	*c, *next;
 	long long	 now = ac_loop_now();
 
-	for (c = l->head; c != NULL; c = next) {
-		next = c->next;
+	for (c = TAILQ_FIRST(&l->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, lru);
 		if (l->stopping && ac_conn_idle(c)) {
 			ac_conn_close(l, c, "done");
 			continue;

@@ -488,6 +488,7 @@ ac_loop_run(struct ac_app *app, int lfd, const struct ac_route *routes,
 		.grace = (app->cfg.refresh_grace > 0 ?
 		    app->cfg.refresh_grace : 1) * 1000LL,
 	};
+	TAILQ_INIT(&l->conns);
 	if (loop_init(l) == -1 || pools_start(l) == -1) {
 		ac_log(AC_LOG_ERROR, "event=loop_failed error=\"%s\"",
 		    strerror(errno));
@@ -536,7 +537,7 @@ ac_loop_run(struct ac_app *app, int lfd, const struct ac_route *routes,
 				ac_conn_close(l, c, "peer_closed");
 		}
 		while ((c = l->dead) != NULL) {
-			l->dead = c->next;
+			l->dead = c->nextdead;
 			free(c);
 		}
 		now = ac_loop_now();
@@ -556,10 +557,10 @@ out:
 		    l->njobs);
 		_exit(0);
 	}
-	while (l->head != NULL)
-		ac_conn_close(l, l->head, "stop");
+	while ((c = TAILQ_FIRST(&l->conns)) != NULL)
+		ac_conn_close(l, c, "stop");
 	while ((c = l->dead) != NULL) {
-		l->dead = c->next;
+		l->dead = c->nextdead;
 		free(c);
 	}
 	for (i = 0; i < AC_CLASS__MAX; i++)

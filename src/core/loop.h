@@ -7,6 +7,8 @@
 #ifndef AC_LOOP_H
 #define AC_LOOP_H
 
+#include <sys/queue.h>
+
 #include <stdint.h>
 
 #include "fcgi.h"
@@ -18,7 +20,8 @@
 #define KEEP_BUF	(16 * 1024)	/* larger idle buffers are freed */
 
 struct conn {
-	struct conn	*prev, *next;	/* least recently active first */
+	TAILQ_ENTRY(conn) lru;		/* least recently active first */
+	struct conn	*nextdead;	/* on the loop's dead list */
 	int		 fd;
 	uint32_t	 events;	/* as registered with epoll */
 	struct ac_fcgi	 fc;
@@ -36,7 +39,7 @@ struct loop {
 	const struct ac_route *routes;
 	size_t		 nroutes;
 	int		 allinline;
-	struct conn	*head, *tail;
+	TAILQ_HEAD(, conn) conns;	/* least recently active first */
 	struct conn	*dead;		/* closed, freed after the batch */
 	size_t		 nconns, maxconns;
 	struct ac_req	*r;		/* the loop thread's request */
