@@ -112,10 +112,6 @@ static const struct ac_route routes[] = {
 	{ AC_GET, "/.well-known/oauth-authorization-server", h_metadata, AC_INLINE },
 };
 
-int
-main(int argc, char *argv[])
-{
-
-	return ac_main(argc, argv, "jwks", routes, nitems(routes),
-	    0, NULL);
-}
+const struct ac_program ac_program = {
+	"jwks", routes, nitems(routes), 0, NULL
+};

@@ -479,10 +479,6 @@ static const struct ac_route routes[] = {
 	{ AC_DELETE, "/api/auth/sessions/{id}",	h_session_revoke, AC_POOL },
 };
 
-int
-main(int argc, char *argv[])
-{
-
-	return ac_main(argc, argv, "refresh", routes, nitems(routes),
-	    AC_NEEDS_DB, ac_session_check);
-}
+const struct ac_program ac_program = {
+	"refresh", routes, nitems(routes), AC_NEEDS_DB, ac_session_check
+};

@@ -440,10 +440,6 @@ static const struct ac_route routes[] = {
 	{ AC_GET,    "/docs",				h_docs, AC_INLINE },
 };
 
-int
-main(int argc, char *argv[])
-{
-
-	return ac_main(argc, argv, "todos", routes, nitems(routes),
-	    AC_NEEDS_DB, NULL);
-}
+const struct ac_program ac_program = {
+	"todos", routes, nitems(routes), AC_NEEDS_DB, NULL
+};

@@ -253,10 +253,6 @@ static const struct ac_route routes[] = {
 	{ AC_ANY, "*", h_verify, AC_INLINE },
 };
 
-int
-main(int argc, char *argv[])
-{
-
-	return ac_main(argc, argv, "verify", routes, nitems(routes),
-	    0, NULL);
-}
+const struct ac_program ac_program = {
+	"verify", routes, nitems(routes), 0, NULL
+};

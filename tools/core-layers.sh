@@ -35,6 +35,7 @@ ops scrape
 route
 loop conn
 serve
+main
 '
 
 build=${1:-build}

@@ -523,6 +523,23 @@ int		 ac_main(int argc, char *argv[], const char *prog,
 		    const struct ac_route *, size_t nroutes, unsigned needs,
 		    ac_startcheck);
 
+/*
+ * A FastCGI program described as data: its name, its route table, what
+ * it needs (AC_NEEDS_*) and its start-up check (or NULL).  Each program
+ * defines ac_program; main.c holds the one main() that hands it to
+ * ac_main().  A program with its own main() (authctl, the tests) does
+ * not define ac_program and does not link main.o.
+ */
+struct ac_program {
+	const char		*name;
+	const struct ac_route	*routes;
+	size_t			 nroutes;
+	unsigned		 needs;
+	ac_startcheck		 check;
+};
+
+extern const struct ac_program ac_program;
+
 /* req.c */
 /* Request accessors; strings are borrowed for the request's lifetime. */
 enum ac_method	 ac_req_method(const struct ac_req *);
