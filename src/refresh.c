@@ -386,84 +386,70 @@ token_sid(const struct ac_token *t)
 	return json_object_get_string(v);
 }
 
+/* The caller's sessions as JSON: {"sessions": [...]}. */
+static enum ac_reason
+sessions_list(struct ac_req *r, struct ac_store *st,
+    const struct ac_token *t)
+{
+	json_object	*list, *o;
+	enum ac_reason	 rc;
+
+	if ((rc = ac_session_list(st, t->sub, token_sid(t), time(NULL),
+	    &list)) != AC_OK)
+		return rc;
+	if ((o = json_object_new_object()) == NULL) {
+		json_object_put(list);
+		return AC_NOMEM;
+	}
+	json_object_object_add(o, "sessions", list);
+	ac_req_json(r, 200, o);
+	json_object_put(o);
+	return AC_OK;
+}
+
+/*
+ * The caller's sessions, one handler for the three routes that share the
+ * access token and the store: GET lists them, DELETE with an id revokes
+ * that one, DELETE without one logs out everywhere: every session of the
+ * caller, this one too, so the refresh cookie goes as well.  Revoked
+ * sessions' access tokens are refused within JWT_REVOCATION_POLL_MS on
+ * every process (revoke.c).
+ */
 static enum ac_reason
 h_sessions(struct ac_req *r, const struct ac_app *app)
 {
 	struct ac_token	 t;
 	struct ac_store	*st;
-	json_object	*list = NULL, *o;
-	enum ac_reason	 rc;
-
-	if ((rc = ac_req_auth(r, app, &t)) != AC_OK)
-		goto out;
-	if ((rc = ac_req_store(r, &st)) != AC_OK)
-		goto out;
-	if ((rc = ac_session_list(st, t.sub, token_sid(&t), time(NULL),
-	    &list)) != AC_OK)
-		goto out;
-	if ((o = json_object_new_object()) == NULL) {
-		json_object_put(list);
-		rc = AC_NOMEM;
-		goto out;
-	}
-	json_object_object_add(o, "sessions", list);
-	ac_req_header(r, "Cache-Control", "no-store");
-	ac_req_json(r, 200, o);
-	json_object_put(o);
-out:
-	ac_token_clear(&t);
-	return rc;
-}
-
-static enum ac_reason
-h_session_revoke(struct ac_req *r, const struct ac_app *app)
-{
-	struct ac_token	 t;
-	struct ac_store	*st;
 	const char	*id = ac_req_var(r, "id");
+	time_t		 now = time(NULL);
 	enum ac_reason	 rc;
 
+	ac_req_header(r, "Cache-Control", "no-store");
 	if ((rc = ac_req_auth(r, app, &t)) != AC_OK)
 		goto out;
-	if (id == NULL || strlen(id) >= 32) {
+	if (id != NULL && strlen(id) >= 32) {
 		rc = AC_NOT_FOUND;
 		goto out;
 	}
 	if ((rc = ac_req_store(r, &st)) != AC_OK)
 		goto out;
-	rc = ac_session_revoke(st, t.sub, id, time(NULL));
-	ac_audit(AC_AUDIT_SESSION_REVOKE, rc, t.sub, id, NULL);
-	if (rc == AC_OK)
-		ac_req_json(r, 204, NULL);
-out:
-	ac_token_clear(&t);
-	return rc;
-}
-
-/*
- * Log out everywhere: every session of the caller, this one too, so the
- * refresh cookie goes as well.  Their access tokens are refused within
- * JWT_REVOCATION_POLL_MS on every process (revoke.c).
- */
-static enum ac_reason
-h_sessions_revoke_all(struct ac_req *r, const struct ac_app *app)
-{
-	struct ac_token	 t;
-	struct ac_store	*st;
-	enum ac_reason	 rc;
-
-	ac_req_header(r, "Cache-Control", "no-store");
-	if ((rc = ac_req_auth(r, app, &t)) != AC_OK)
+	if (ac_req_method(r) == AC_GET) {
+		rc = sessions_list(r, st, &t);
 		goto out;
-	if ((rc = ac_req_store(r, &st)) != AC_OK)
+	}
+	if (id != NULL)
+		rc = ac_session_revoke(st, t.sub, id, now);
+	else
+		rc = ac_session_revoke_all(st, t.sub, now, NULL);
+	ac_audit(AC_AUDIT_SESSION_REVOKE, rc, t.sub, id,
+	    id == NULL ? "sessions=all" : NULL);
+	if (rc != AC_OK)
 		goto out;
-	rc = ac_session_revoke_all(st, t.sub, time(NULL), NULL);
-	ac_audit(AC_AUDIT_SESSION_REVOKE, rc, t.sub, NULL, "sessions=all");
-	if (rc == AC_OK) {
+	if (id == NULL) {
 		set_cookie(r, app, "", 0);
 		ac_req_session_cookie(r, app, "", 0);
-		ac_req_json(r, 204, NULL);
 	}
+	ac_req_json(r, 204, NULL);
 out:
 	ac_token_clear(&t);
 	return rc;
@@ -475,8 +461,8 @@ static const struct ac_route routes[] = {
 	{ AC_POST,   "/api/auth/refresh",	h_refresh, AC_POOL },
 	{ AC_POST,   "/api/auth/logout",	h_logout, AC_POOL },
 	{ AC_GET,    "/api/auth/sessions",	h_sessions, AC_INLINE },
-	{ AC_DELETE, "/api/auth/sessions",	h_sessions_revoke_all, AC_POOL },
-	{ AC_DELETE, "/api/auth/sessions/{id}",	h_session_revoke, AC_POOL },
+	{ AC_DELETE, "/api/auth/sessions",	h_sessions, AC_POOL },
+	{ AC_DELETE, "/api/auth/sessions/{id}",	h_sessions, AC_POOL },
 };
 
 const struct ac_program ac_program = {
