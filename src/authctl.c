@@ -26,6 +26,16 @@ struct cmd {
 
 static const struct cmd *current;
 
+/*
+ * What the running command opened through load() and open_store() (or
+ * made itself): main closes both after the command returns, so that no
+ * command has to.
+ */
+static struct {
+	struct ac_app	*app;
+	struct ac_store	*st;
+} opened;
+
 static int
 usage(void)
 {
@@ -44,7 +54,36 @@ help(void)
 	return 0;
 }
 
-static const struct option helpopt = { "help", no_argument, NULL, 'h' };
+/*
+ * Every long option of authctl, each the twin of its letter; a command
+ * takes those whose letters are in its short options, and --help.
+ */
+static const struct option longopts[] = {
+	{ "alg", required_argument, NULL, 'a' },
+	{ "claim", required_argument, NULL, 'c' },
+	{ "force", no_argument, NULL, 'f' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "out", required_argument, NULL, 'o' },
+	{ "sub", required_argument, NULL, 's' },
+	{ "ttl", required_argument, NULL, 't' },
+	{ "verify", no_argument, NULL, 'v' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/*
+ * The next option of the running command, which takes shortopts: its
+ * letter, 'h' for --help, '?' for one it does not take, -1 at the end.
+ */
+static int
+option(int argc, char *argv[], const char *shortopts)
+{
+	int	 c;
+
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (c != -1 && c != 'h' && strchr(shortopts, c) == NULL)
+		return '?';
+	return c;
+}
 
 /*
  * The options of a command that takes none but --help: -1 to go on, else
@@ -53,16 +92,18 @@ static const struct option helpopt = { "help", no_argument, NULL, 'h' };
 static int
 no_options(int argc, char *argv[])
 {
-	static const struct option opts[] = { helpopt, { NULL, 0, NULL, 0 } };
 
-	switch (getopt_long(argc, argv, "", opts, NULL)) {
+	switch (option(argc, argv, "")) {
 	case -1: return -1;
 	case 'h': return help();
 	default: return usage();
 	}
 }
 
-/* Loads the configuration (and keys unless config_only); prints problems. */
+/*
+ * Loads the configuration (and keys unless config_only) into opened.app
+ * and returns it; prints the problems and returns NULL when there are.
+ */
 static struct ac_app *
 load(int config_only)
 {
@@ -82,37 +123,38 @@ load(int config_only)
 		return NULL;
 	}
 	ac_log_setup("authctl", ac_app_config(app)->loglevel, NULL, NULL);
-	return app;
+	return opened.app = app;
 }
 
-/* Opens the store of app; 0, or -1 after saying why on stderr. */
+/*
+ * Opens the store of app into opened.st (closing the one opened before)
+ * and *st; 0, or -1 after saying why on stderr.
+ */
 static int
 open_store(struct ac_app *app, int writable, struct ac_store **st)
 {
 	char	 err[512];
 
-	if (ac_store_open(app, writable, st, err, sizeof(err)) != AC_OK) {
+	ac_store_close(opened.st);
+	opened.st = *st = NULL;
+	if (ac_store_open(app, writable, &opened.st, err,
+	    sizeof(err)) != AC_OK) {
 		fprintf(stderr, "authctl %s: %s\n", current->name, err);
 		return -1;
 	}
+	*st = opened.st;
 	return 0;
 }
 
 static int
 cmd_keygen(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "alg", required_argument, NULL, 'a' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "force", no_argument, NULL, 'f' },
-		helpopt, { NULL, 0, NULL, 0 }
-	};
 	const char	*algs = "HS256", *out = NULL;
 	char		*kid, err[512];
 	int		 c, force = 0;
 	enum ac_alg	 alg;
 
-	while ((c = getopt_long(argc, argv, "a:o:f", opts, NULL)) != -1)
+	while ((c = option(argc, argv, "a:o:f")) != -1)
 		switch (c) {
 		case 'a': algs = optarg; break;
 		case 'o': out = optarg; break;
@@ -162,12 +204,6 @@ add_claim(json_object *extra, const char *arg)
 static int
 cmd_issue(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "sub", required_argument, NULL, 's' },
-		{ "ttl", required_argument, NULL, 't' },
-		{ "claim", required_argument, NULL, 'c' },
-		helpopt, { NULL, 0, NULL, 0 }
-	};
 	struct ac_app	*app = NULL;
 	json_object	*extra;
 	const char	*sub = NULL;
@@ -178,7 +214,7 @@ cmd_issue(int argc, char *argv[])
 
 	if ((extra = json_object_new_object()) == NULL)
 		return 1;
-	while ((c = getopt_long(argc, argv, "s:t:c:", opts, NULL)) != -1)
+	while ((c = option(argc, argv, "s:t:c:")) != -1)
 		switch (c) {
 		case 's':
 			sub = optarg;
@@ -233,17 +269,12 @@ cmd_issue(int argc, char *argv[])
 out:
 	free(tok);
 	json_object_put(extra);
-	ac_app_free(app);
 	return rc;
 }
 
 static int
 cmd_decode(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "verify", no_argument, NULL, 'v' },
-		helpopt, { NULL, 0, NULL, 0 }
-	};
 	struct ac_app	*app = NULL;
 	struct ac_token	 tok;
 	json_object	*o;
@@ -254,7 +285,7 @@ cmd_decode(int argc, char *argv[])
 	enum ac_reason	 r;
 
 	memset(&tok, 0, sizeof(tok));
-	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1)
+	while ((c = option(argc, argv, "v")) != -1)
 		switch (c) {
 		case 'v': verify = 1; break;
 		case 'h': return help();
@@ -297,7 +328,6 @@ cmd_decode(int argc, char *argv[])
 		rc = 0;
 	}
 	ac_token_clear(&tok);
-	ac_app_free(app);
 	return rc;
 }
 
@@ -342,7 +372,7 @@ cmd_check_config(int argc, char *argv[])
 		return c;
 	if (optind != argc)
 		return usage();
-	if ((app = ac_app_new()) == NULL)
+	if ((app = opened.app = ac_app_new()) == NULL)
 		return 1;
 	c = ac_app_load(app) != AC_OK;
 	for (i = 0; (w = ac_app_warning(app, i)) != NULL; i++)
@@ -352,7 +382,6 @@ cmd_check_config(int argc, char *argv[])
 		for (i = 0; i < n; i++)
 			printf("problem: %s\n", ac_app_problem(app, i));
 		printf("%zu problem%s found\n", n, n == 1 ? "" : "s");
-		ac_app_free(app);
 		return 1;
 	}
 	cfg = ac_app_config(app);
@@ -378,11 +407,9 @@ cmd_check_config(int argc, char *argv[])
 		printf("note: refresh will not start: %s\n",
 		    ac_session_check(app));
 	if (cfg->jwks_url != NULL && check_jwks(cfg) == -1) {
-		ac_app_free(app);
 		return 1;
 	}
 	printf("ok\n");
-	ac_app_free(app);
 	return 0;
 }
 
@@ -390,7 +417,7 @@ static int
 cmd_db(int argc, char *argv[])
 {
 	struct ac_app	*app;
-	struct ac_store	*st = NULL;
+	struct ac_store	*st;
 	int		 c, from, to, rc = 1;
 	enum ac_reason	 r;
 
@@ -403,48 +430,41 @@ cmd_db(int argc, char *argv[])
 	if ((app = load(1)) == NULL)
 		return 1;
 	if (open_store(app, 0, &st) == -1)
-		goto out;
+		return rc;
 	if (strcmp(argv[optind], "version") == 0) {
 		if ((from = ac_store_version(st)) < 0) {
 			fprintf(stderr, "authctl db: %s\n", ac_store_error(st));
-			goto out;
+			return rc;
 		}
 		printf("schema version %d; this build needs %d%s\n", from,
 		    ac_store_latest(), from < ac_store_latest() ?
 		    " (run authctl db migrate)" : "");
-		rc = from < ac_store_latest() ? 1 : 0;
-		goto out;
+		return from < ac_store_latest() ? 1 : 0;
 	}
 	if (strcmp(argv[optind], "prune") == 0) {
 		int64_t	 n;
 
-		ac_store_close(st);
-		st = NULL;
 		if (open_store(app, 1, &st) == -1)
-			goto out;
+			return rc;
 		if ((r = ac_session_prune(st, time(NULL), 30L * 86400,
 		    &n)) != AC_OK) {
 			fprintf(stderr, "authctl db prune: %s: %s\n",
 			    ac_reason_message(r), ac_store_error(st));
-			goto out;
+			return rc;
 		}
 		printf("pruned %lld rows\n", (long long)n);
-		rc = 0;
-		goto out;
+		return 0;
 	}
 	if ((r = ac_store_migrate(st, &from, &to)) != AC_OK) {
 		fprintf(stderr, "authctl db migrate: stopped at version %d: "
 		    "%s\n", to, ac_store_error(st));
-		goto out;
+		return rc;
 	}
 	if (from == to)
 		printf("schema up to date (version %d)\n", to);
 	else
 		printf("migrated schema from version %d to %d\n", from, to);
 	rc = 0;
-out:
-	ac_store_close(st);
-	ac_app_free(app);
 	return rc;
 }
 
@@ -524,7 +544,7 @@ static int
 cmd_user(int argc, char *argv[])
 {
 	struct ac_app	*app;
-	struct ac_store	*st = NULL;
+	struct ac_store	*st;
 	const char	*verb, *email = NULL;
 	char		 pw[1026], id[64];
 	int		 c, rc = 1;
@@ -547,7 +567,7 @@ cmd_user(int argc, char *argv[])
 	if ((app = load(1)) == NULL)
 		return 1;
 	if (open_store(app, 1, &st) == -1)
-		goto out;
+		return rc;
 	if (strcmp(verb, "list") == 0) {
 		printf("id\temail\tstate\tcreated\tsessions\n");
 		r = ac_user_list(st, user_row, NULL);
@@ -560,7 +580,7 @@ cmd_user(int argc, char *argv[])
 		if (read_password(pw, sizeof(pw), 1) == -1) {
 			fprintf(stderr, "authctl user %s: no password read\n",
 			    verb);
-			goto out;
+			return rc;
 		}
 		if (verb[0] == 'a')
 			r = ac_user_add(st, email, pw, time(NULL), id,
@@ -589,19 +609,12 @@ cmd_user(int argc, char *argv[])
 		    ac_reason_message(r), ac_store_error(st));
 	else
 		rc = 0;
-out:
-	ac_store_close(st);
-	ac_app_free(app);
 	return rc;
 }
 
 static int
 cmd_key(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "alg", required_argument, NULL, 'a' },
-		helpopt, { NULL, 0, NULL, 0 }
-	};
 	struct ac_app	*app = NULL;
 	const struct ac_config *cfg;
 	const struct ac_keyset *ks;
@@ -620,7 +633,7 @@ cmd_key(int argc, char *argv[])
 	    strcmp(argv[2], "--help") != 0 && strcmp(argv[2], "-h") != 0)
 		optind = 1;
 	else
-		while ((c = getopt_long(argc, argv, "a:", opts, NULL)) != -1)
+		while ((c = option(argc, argv, "a:")) != -1)
 			switch (c) {
 			case 'a': algs = optarg; break;
 			case 'h': return help();
@@ -686,7 +699,6 @@ cmd_key(int argc, char *argv[])
 	rc = 0;
 out:
 	free(kid);
-	ac_app_free(app);
 	return rc;
 }
 
@@ -767,6 +779,7 @@ int
 main(int argc, char *argv[])
 {
 	size_t	 i;
+	int	 rc;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
@@ -777,7 +790,10 @@ main(int argc, char *argv[])
 	for (i = 0; i < nitems(cmds); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0) {
 			current = &cmds[i];
-			return cmds[i].fn(argc - 1, argv + 1);
+			rc = cmds[i].fn(argc - 1, argv + 1);
+			ac_store_close(opened.st);
+			ac_app_free(opened.app);
+			return rc;
 		}
 	fprintf(stderr, "authctl: unknown command '%s'; try authctl help\n",
 	    argv[1]);
