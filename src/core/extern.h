@@ -269,8 +269,13 @@ enum ac_reason	 ac_session_open(const struct ac_app *, struct ac_store *,
 
 /* store.c: a back end's operations, and the base of its connection. */
 struct ac_store_ops {
-	enum ac_reason	(*open)(const struct ac_app *, const char *url,
-			    int create, struct ac_store **, char *, size_t);
+	/*
+	 * ac_store_open allocates size zeroed bytes (the back end's struct,
+	 * a struct ac_store first) and calls connect; on failure, close.
+	 */
+	size_t		  size;
+	enum ac_reason	(*connect)(struct ac_store *, int create, char *,
+			    size_t);
 	void		(*close)(struct ac_store *);
 	enum ac_reason	(*exec)(struct ac_store *, const char *,
 			    const struct ac_dbval *, size_t, ac_dbrow, void *,
@@ -280,7 +285,11 @@ struct ac_store_ops {
 	void		(*rollback)(struct ac_store *);
 	/* Runs several statements (a migration). */
 	enum ac_reason	(*script)(struct ac_store *, const char *);
-	/* Locks one row until the transaction ends (ac_db_lock). */
+	/*
+	 * Locks one row until the transaction ends (ac_db_lock); NULL where
+	 * the transaction already holds every lock (SQLite's BEGIN
+	 * IMMEDIATE takes the database's one write lock).
+	 */
 	enum ac_reason	(*lock)(struct ac_store *, const char *table,
 			    const char *id);
 	/* This back end's flavour of the migrations (same versions). */
@@ -290,6 +299,7 @@ struct ac_store_ops {
 
 struct ac_store {
 	const struct ac_store_ops *ops;
+	char		*url;		/* DATABASE_URL, to connect again */
 	char		 err[256];
 };
 

@@ -42,8 +42,18 @@ ac_store_open(const struct ac_app *app, int check, struct ac_store **out,
 		return AC_CONFIG_INVALID;
 #endif
 	}
-	if ((rc = ops->open(app, url, !check, out, err, errlen)) != AC_OK)
+	if ((*out = calloc(1, ops->size)) == NULL)
+		return AC_NOMEM;
+	(*out)->ops = ops;
+	if (((*out)->url = strdup(url)) == NULL)
+		rc = AC_NOMEM;
+	else
+		rc = ops->connect(*out, !check, err, errlen);
+	if (rc != AC_OK) {
+		ac_store_close(*out);
+		*out = NULL;
 		return rc;
+	}
 	if (!check)
 		return AC_OK;
 	if ((v = ac_store_version(*out)) < ac_store_latest()) {
@@ -65,8 +75,10 @@ void
 ac_store_close(struct ac_store *s)
 {
 
-	if (s != NULL)
-		s->ops->close(s);
+	if (s == NULL)
+		return;
+	free(s->url);
+	s->ops->close(s);
 }
 
 const char *
@@ -227,6 +239,8 @@ enum ac_reason
 ac_db_lock(struct ac_store *s, const char *table, const char *id)
 {
 
+	if (s->ops->lock == NULL)
+		return AC_OK;
 	return logged(s, s->ops->lock(s, table, id));
 }
 

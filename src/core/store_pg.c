@@ -45,15 +45,10 @@
 struct pg_store {
 	struct ac_store	 base;		/* first: cast to and fro */
 	PGconn		*conn;
-	char		*url;		/* to reconnect */
 	int		 intx;		/* between begin and commit/rollback */
 	int		 broken;	/* lost: reconnect before next use */
-	struct {
-		const char	*sql;
-		char		 name[16];
-	}		 cache[MAXSTMT];
-	size_t		 ncache;
-	unsigned int	 serial;	/* statement names */
+	const char	*cache[MAXSTMT];	/* prepared as "ac0", "ac1" ... */
+	size_t		 ncache;		/* on this connection */
 };
 
 static void
@@ -89,7 +84,7 @@ connect_db(struct pg_store *s, char *err, size_t errlen)
 	const char	*kw[] = { "fallback_application_name",
 			    "connect_timeout", "options", "dbname", NULL };
 	const char	*val[] = { program_invocation_short_name, CONNECT_S,
-			    "-c statement_timeout=" TIMEOUT_MS, s->url, NULL };
+			    "-c statement_timeout=" TIMEOUT_MS, s->base.url, NULL };
 	const char	*msg;
 
 	if (s->conn != NULL)
@@ -202,32 +197,15 @@ pg_close(struct ac_store *base)
 
 	if (s->conn != NULL)
 		PQfinish(s->conn);
-	free(s->url);
 	free(s);
 }
 
 static enum ac_reason
-pg_open(const struct ac_app *app, const char *url, int create,
-    struct ac_store **out, char *err, size_t errlen)
+pg_connect(struct ac_store *base, int create, char *err, size_t errlen)
 {
-	struct pg_store	*s;
-	enum ac_reason	 rc;
 
-	(void)app;
 	(void)create;		/* the database must exist: createdb */
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return AC_NOMEM;
-	s->base.ops = &ac_store_pg;
-	if ((s->url = strdup(url)) == NULL) {
-		pg_close(&s->base);
-		return AC_NOMEM;
-	}
-	if ((rc = connect_db(s, err, errlen)) != AC_OK) {
-		pg_close(&s->base);
-		return rc;
-	}
-	*out = &s->base;
-	return AC_OK;
+	return connect_db((struct pg_store *)base, err, errlen);
 }
 
 /*
@@ -242,8 +220,7 @@ run(struct pg_store *s, const char *sql, int cache, const struct ac_dbval *p,
 	Oid		 types[MAXPARAM];
 	const char	*vals[MAXPARAM];
 	int		 lens[MAXPARAM], fmts[MAXPARAM];
-	char		 ints[MAXPARAM][24];
-	const char	*name = NULL;
+	char		 ints[MAXPARAM][24], name[24];
 	PGresult	*res;
 	size_t		 i;
 
@@ -277,21 +254,15 @@ run(struct pg_store *s, const char *sql, int cache, const struct ac_dbval *p,
 	if (!cache || s->ncache >= MAXSTMT)
 		return PQexecParams(s->conn, sql, (int)np, types, vals, lens,
 		    fmts, 0);
-	for (i = 0; i < s->ncache; i++)
-		if (s->cache[i].sql == sql) {
-			name = s->cache[i].name;
-			break;
-		}
-	if (name == NULL) {
-		snprintf(s->cache[s->ncache].name,
-		    sizeof(s->cache[s->ncache].name), "ac%u", s->serial++);
-		res = PQprepare(s->conn, s->cache[s->ncache].name, sql,
-		    (int)np, types);
+	for (i = 0; i < s->ncache && s->cache[i] != sql; i++)
+		continue;
+	snprintf(name, sizeof(name), "ac%zu", i);
+	if (i == s->ncache) {
+		res = PQprepare(s->conn, name, sql, (int)np, types);
 		if (!ok(res))
 			return res;
 		PQclear(res);
-		s->cache[s->ncache].sql = sql;
-		name = s->cache[s->ncache++].name;
+		s->cache[s->ncache++] = sql;
 	}
 	return PQexecPrepared(s->conn, name, (int)np, vals, lens, fmts, 0);
 }
@@ -533,14 +504,9 @@ pg_lock(struct ac_store *base, const char *table, const char *id)
 }
 
 const struct ac_store_ops ac_store_pg = {
-	.open = pg_open,
-	.close = pg_close,
-	.exec = pg_exec,
-	.begin = pg_begin,
-	.commit = pg_commit,
-	.rollback = pg_rollback,
-	.script = pg_script,
-	.lock = pg_lock,
-	.migrations = ac_migrations_pg,
-	.nmigrations = &ac_nmigrations_pg,
+	.size = sizeof(struct pg_store), .connect = pg_connect,
+	.close = pg_close, .exec = pg_exec,
+	.begin = pg_begin, .commit = pg_commit, .rollback = pg_rollback,
+	.script = pg_script, .lock = pg_lock,
+	.migrations = ac_migrations_pg, .nmigrations = &ac_nmigrations_pg,
 };

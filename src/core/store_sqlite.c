@@ -34,7 +34,6 @@
 struct sqlite_store {
 	struct ac_store	 base;		/* first: cast to and fro */
 	sqlite3		*db;
-	char		*path;		/* for reopening */
 	int		 flags;
 	int		 stale;		/* reported SQLITE_READONLY: reopen */
 	struct {
@@ -120,7 +119,6 @@ sq_close(struct ac_store *base)
 	struct sqlite_store *s = (struct sqlite_store *)base;
 
 	finish(s);
-	free(s->path);
 	free(s);
 }
 
@@ -151,10 +149,11 @@ private_files(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-/* (Re)opens s->db from s->path and s->flags. */
+/* (Re)opens s->db from DATABASE_URL's path and s->flags. */
 static enum ac_reason
 connect_db(struct sqlite_store *s, char *err, size_t errlen)
 {
+	const char	*path = url_path(s->base.url);
 	char		*msg = NULL;
 	mode_t		 old = 0;
 	int		 rc;
@@ -162,7 +161,7 @@ connect_db(struct sqlite_store *s, char *err, size_t errlen)
 	if (s->db != NULL)
 		finish(s);
 	s->stale = 0;
-	if (private_files(s->path, err, errlen) == -1)
+	if (private_files(path, err, errlen) == -1)
 		return AC_CONFIG_INVALID;
 	/*
 	 * Created 0600.  Only `authctl db migrate` (one thread) creates;
@@ -170,12 +169,12 @@ connect_db(struct sqlite_store *s, char *err, size_t errlen)
 	 */
 	if (s->flags & SQLITE_OPEN_CREATE)
 		old = umask(077);
-	rc = sqlite3_open_v2(s->path, &s->db, s->flags, NULL);
+	rc = sqlite3_open_v2(path, &s->db, s->flags, NULL);
 	if (s->flags & SQLITE_OPEN_CREATE)
 		umask(old);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "DATABASE_URL: cannot open %s: %s%s",
-		    s->path, s->db != NULL ? sqlite3_errmsg(s->db) :
+		    path, s->db != NULL ? sqlite3_errmsg(s->db) :
 		    "no memory", (s->flags & SQLITE_OPEN_CREATE) ? "" :
 		    " (create it with `authctl db migrate`)");
 		return AC_UNAVAILABLE;
@@ -184,7 +183,7 @@ connect_db(struct sqlite_store *s, char *err, size_t errlen)
 	if (sqlite3_db_readonly(s->db, "main") == 1) {
 		snprintf(err, errlen, "DATABASE_URL: %s can only be read "
 		    "(permissions, or a read-only file system): the suite "
-		    "needs to write it", s->path);
+		    "needs to write it", path);
 		return AC_UNAVAILABLE;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
@@ -192,7 +191,7 @@ connect_db(struct sqlite_store *s, char *err, size_t errlen)
 	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; "
 	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
 	    NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "DATABASE_URL: %s: %s", s->path,
+		snprintf(err, errlen, "DATABASE_URL: %s: %s", path,
 		    msg != NULL ? msg : "cannot set WAL mode");
 		sqlite3_free(msg);
 		return AC_UNAVAILABLE;
@@ -201,28 +200,13 @@ connect_db(struct sqlite_store *s, char *err, size_t errlen)
 }
 
 static enum ac_reason
-sq_open(const struct ac_app *app, const char *url, int create,
-    struct ac_store **out, char *err, size_t errlen)
+sq_connect(struct ac_store *base, int create, char *err, size_t errlen)
 {
-	struct sqlite_store *s;
-	enum ac_reason	 rc;
+	struct sqlite_store *s = (struct sqlite_store *)base;
 
-	(void)app;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return AC_NOMEM;
-	s->base.ops = &ac_store_sqlite;
 	s->flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
 	    SQLITE_OPEN_URI | (create ? SQLITE_OPEN_CREATE : 0);
-	if ((s->path = strdup(url_path(url))) == NULL) {
-		free(s);
-		return AC_NOMEM;
-	}
-	if ((rc = connect_db(s, err, errlen)) != AC_OK) {
-		sq_close(&s->base);
-		return rc;
-	}
-	*out = &s->base;
-	return AC_OK;
+	return connect_db(s, err, errlen);
 }
 
 /*
@@ -410,26 +394,10 @@ sq_script(struct ac_store *s, const char *sql)
 	return simple(s, sql);
 }
 
-/* BEGIN IMMEDIATE already holds the database's one write lock. */
-static enum ac_reason
-sq_lock(struct ac_store *s, const char *table, const char *id)
-{
-
-	(void)s;
-	(void)table;
-	(void)id;
-	return AC_OK;
-}
-
 const struct ac_store_ops ac_store_sqlite = {
-	.open = sq_open,
-	.close = sq_close,
-	.exec = sq_exec,
-	.begin = sq_begin,
-	.commit = sq_commit,
-	.rollback = sq_rollback,
-	.script = sq_script,
-	.lock = sq_lock,
-	.migrations = ac_migrations,
-	.nmigrations = &ac_nmigrations,
+	.size = sizeof(struct sqlite_store), .connect = sq_connect,
+	.close = sq_close, .exec = sq_exec,
+	.begin = sq_begin, .commit = sq_commit, .rollback = sq_rollback,
+	.script = sq_script,	/* no .lock: BEGIN IMMEDIATE holds it */
+	.migrations = ac_migrations, .nmigrations = &ac_nmigrations,
 };
