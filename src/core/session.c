@@ -134,6 +134,28 @@ tok_encode(const unsigned char raw[32], char out[AC_REFRESH_LEN + 1])
 	ac_b64url_encode(raw, 32, out, AC_REFRESH_LEN + 1);
 }
 
+/*
+ * The end of a refresh that hands out next: runs touch (the family's
+ * last use; NULL: nothing to touch) with its np params, commits, and
+ * gives g the token and its expiry.  The caller rolls back on failure.
+ */
+static enum ac_reason
+hand_out(struct ac_store *s, const char *touch, const struct ac_dbval *p,
+    size_t np, const unsigned char next[32], int64_t expires,
+    struct ac_grant *g)
+{
+	enum ac_reason	 rc;
+
+	if (touch != NULL &&
+	    (rc = ac_db_exec(s, touch, p, np, NULL, NULL, NULL)) != AC_OK)
+		return rc;
+	if ((rc = ac_db_commit(s)) == AC_OK) {
+		tok_encode(next, g->refresh);
+		g->expires = expires;
+	}
+	return rc;
+}
+
 /* A fresh session id: 16 random bytes, base64url. */
 static void
 new_sid(char out[32])
@@ -272,45 +294,33 @@ struct tokrow {
 	int		 verified;
 };
 
-static int
-tok_row(void *arg, size_t n, const struct ac_dbval *v)
-{
-	struct tokrow	*t = arg;
+/* The columns of the token lookup in ac_session_refresh, in order. */
+static const struct ac_dbcol tok_cols[] = {
+	AC_DBCOL_INT(struct tokrow, id, 0),
+	AC_DBCOL_TEXT(struct tokrow, sid),
+	AC_DBCOL_TEXT(struct tokrow, uid),
+	AC_DBCOL_INT(struct tokrow, expires, 0),
+	AC_DBCOL_INT(struct tokrow, rotated, -1),
+	AC_DBCOL_SET(struct tokrow, revoked),
+	AC_DBCOL_SET(struct tokrow, srevoked),
+	AC_DBCOL_FLAG(struct tokrow, disabled),
+	AC_DBCOL_TEXT(struct tokrow, email),
+	AC_DBCOL_FLAG(struct tokrow, verified),
+};
 
-	if (n < 10)
-		return 1;
-	t->found = 1;
-	t->id = ac_db_int(&v[0], 0);
-	ac_db_text(t->sid, sizeof(t->sid), &v[1]);
-	ac_db_text(t->uid, sizeof(t->uid), &v[2]);
-	t->expires = ac_db_int(&v[3], 0);
-	t->rotated = ac_db_int(&v[4], -1);
-	t->revoked = v[5].type != AC_DB_NULL;
-	t->srevoked = v[6].type != AC_DB_NULL;
-	t->disabled = ac_db_int(&v[7], 0) != 0;
-	ac_db_text(t->email, sizeof(t->email), &v[8]);
-	t->verified = ac_db_int(&v[9], 0) != 0;
-	return 1;
-}
-
+/* A spent token's successor: current when neither rotated nor revoked. */
 struct childrow {
 	int		 found;
 	int64_t		 expires;
-	int		 current;	/* neither rotated nor revoked */
+	int		 rotated;
+	int		 revoked;
 };
 
-static int
-child_row(void *arg, size_t n, const struct ac_dbval *v)
-{
-	struct childrow	*c = arg;
-
-	if (n < 3)
-		return 1;
-	c->found = 1;
-	c->expires = ac_db_int(&v[0], 0);
-	c->current = v[1].type == AC_DB_NULL && v[2].type == AC_DB_NULL;
-	return 1;
-}
+static const struct ac_dbcol child_cols[] = {
+	AC_DBCOL_INT(struct childrow, expires, 0),
+	AC_DBCOL_SET(struct childrow, rotated),
+	AC_DBCOL_SET(struct childrow, revoked),
+};
 
 enum ac_reason
 ac_session_refresh(const struct ac_app *app, struct ac_store *s,
@@ -344,12 +354,12 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 	    (rc = lock_family(s, h, sid)) != AC_OK)
 		goto out;
 	p[0] = AC_DBB(h, sizeof(h));
-	if ((rc = ac_db_exec(s, "SELECT t.id, t.session_id, t.user_id, "
+	if ((rc = ac_db_row(s, "SELECT t.id, t.session_id, t.user_id, "
 	    "t.expires, t.rotated, t.revoked, s.revoked, u.disabled, u.email, "
 	    "u.email_verified "
 	    "FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id "
 	    "JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1", p, 1,
-	    tok_row, &t, NULL)) != AC_OK)
+	    tok_cols, nitems(tok_cols), &t, &t.found)) != AC_OK)
 		goto out;
 	if (!t.found)
 		rc = AC_REFRESH_TOKEN_UNKNOWN;
@@ -390,14 +400,8 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 		p[0] = AC_DBI((int64_t)now);
 		p[1] = AC_DBI(expires);
 		p[2] = AC_DBS(t.sid);
-		if ((rc = ac_db_exec(s, "UPDATE sessions SET last_used = $1, "
-		    "expires = $2 WHERE id = $3", p, 3, NULL, NULL,
-		    NULL)) != AC_OK)
-			goto out;
-		if ((rc = ac_db_commit(s)) == AC_OK) {
-			tok_encode(next, g->refresh);
-			g->expires = expires;
-		}
+		rc = hand_out(s, "UPDATE sessions SET last_used = $1, "
+		    "expires = $2 WHERE id = $3", p, 3, next, expires, g);
 		goto out;
 	}
 
@@ -405,22 +409,18 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 	if ((int64_t)now - t.rotated <= app->cfg.refresh_grace) {
 		p[0] = AC_DBI(t.id);
 		p[1] = AC_DBB(nh, sizeof(nh));
-		if ((rc = ac_db_exec(s, "SELECT expires, rotated, revoked FROM "
+		if ((rc = ac_db_row(s, "SELECT expires, rotated, revoked FROM "
 		    "refresh_tokens WHERE parent_id = $1 AND token_hash = $2",
-		    p, 2, child_row, &ch, NULL)) != AC_OK)
+		    p, 2, child_cols, nitems(child_cols), &ch, &ch.found)) !=
+		    AC_OK)
 			goto out;
-		if (ch.found && ch.current && ch.expires > (int64_t)now) {
+		if (ch.found && !ch.rotated && !ch.revoked &&
+		    ch.expires > (int64_t)now) {
 			p[0] = AC_DBI((int64_t)now);
 			p[1] = AC_DBS(t.sid);
-			if ((rc = ac_db_exec(s, "UPDATE sessions SET "
-			    "last_used = $1 WHERE id = $2", p, 2, NULL, NULL,
-			    NULL)) != AC_OK)
-				goto out;
-			if ((rc = ac_db_commit(s)) == AC_OK) {
-				tok_encode(next, g->refresh);
-				g->expires = ch.expires;
-				g->replayed = 1;
-			}
+			g->replayed = 1;
+			rc = hand_out(s, "UPDATE sessions SET last_used = $1 "
+			    "WHERE id = $2", p, 2, next, ch.expires, g);
 			goto out;
 		}
 	}
@@ -428,12 +428,9 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 	/* Spent into a server-side session within the window: the same. */
 	if ((int64_t)now - t.rotated <= app->cfg.refresh_grace &&
 	    ac_websession_is(s, t.sid, next)) {
-		if ((rc = ac_db_commit(s)) == AC_OK) {
-			tok_encode(next, g->refresh);
-			g->expires = t.expires;
-			g->replayed = 1;
-			g->web = 1;
-		}
+		g->replayed = 1;
+		g->web = 1;
+		rc = hand_out(s, NULL, NULL, 0, next, t.expires, g);
 		goto out;
 	}
 

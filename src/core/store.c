@@ -4,7 +4,8 @@
  * SQLite); every public ac_store_ and ac_db_ call dispatches through its
  * operations table.  Migrations are applied here, once for all back ends,
  * each in its own transaction, from the back end's own flavour of them.
- * Also the column readers of the domain files (ac_db_text, ac_db_int).
+ * Also the column readers of the domain files (ac_db_text, ac_db_int)
+ * and their table-driven one-row lookup (ac_db_row).
  */
 #include "config.h"
 
@@ -261,4 +262,57 @@ ac_db_int(const struct ac_dbval *v, int64_t null)
 {
 
 	return v->type == AC_DB_INT ? v->i : null;
+}
+
+struct rowfill {
+	const struct ac_dbcol	*cols;
+	size_t			 ncols;
+	char			*dst;
+	int			*found;
+};
+
+static int
+fill_row(void *arg, size_t n, const struct ac_dbval *v)
+{
+	struct rowfill		*f = arg;
+	const struct ac_dbcol	*c;
+	char			*d;
+	size_t			 i;
+
+	if (n < f->ncols)
+		return 1;
+	*f->found = 1;
+	for (i = 0; i < f->ncols; i++) {
+		c = &f->cols[i];
+		d = f->dst + c->off;
+		switch (c->kind) {
+		case AC_DBCOL_TEXT:
+			ac_db_text(d, c->size, &v[i]);
+			break;
+		case AC_DBCOL_INT:
+			*(int64_t *)(void *)d = ac_db_int(&v[i], c->null);
+			break;
+		case AC_DBCOL_FLAG:
+			*(int *)(void *)d = ac_db_int(&v[i], 0) != 0;
+			break;
+		case AC_DBCOL_SET:
+			*(int *)(void *)d = v[i].type != AC_DB_NULL;
+			break;
+		case AC_DBCOL_CONV:
+			*(int64_t *)(void *)d = c->conv(&v[i]);
+			break;
+		}
+	}
+	return 1;
+}
+
+enum ac_reason
+ac_db_row(struct ac_store *s, const char *sql, const struct ac_dbval *p,
+    size_t np, const struct ac_dbcol *cols, size_t ncols, void *dst,
+    int *found)
+{
+	struct rowfill	 f = { cols, ncols, dst, found };
+
+	*found = 0;
+	return ac_db_exec(s, sql, p, np, fill_row, &f, NULL);
 }

@@ -247,21 +247,13 @@ struct userrow {
 	int		 verified;
 };
 
-static int
-user_row(void *arg, size_t n, const struct ac_dbval *v)
-{
-	struct userrow	*u = arg;
-
-	if (n < 5)
-		return 1;
-	u->found = 1;
-	ac_db_text(u->id, sizeof(u->id), &v[0]);
-	ac_db_text(u->email, sizeof(u->email), &v[1]);
-	ac_db_text(u->hash, sizeof(u->hash), &v[2]);
-	u->disabled = ac_db_int(&v[3], 0) != 0;
-	u->verified = ac_db_int(&v[4], 0) != 0;
-	return 1;
-}
+static const struct ac_dbcol user_cols[] = {
+	AC_DBCOL_TEXT(struct userrow, id),
+	AC_DBCOL_TEXT(struct userrow, email),
+	AC_DBCOL_TEXT(struct userrow, hash),
+	AC_DBCOL_FLAG(struct userrow, disabled),
+	AC_DBCOL_FLAG(struct userrow, verified),
+};
 
 enum ac_reason
 ac_user_login(const struct ac_app *app, struct ac_store *s,
@@ -292,9 +284,9 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 
 	if (em[0] != '\0') {
 		p[0] = AC_DBS(em);
-		if ((rc = ac_db_exec(s, "SELECT id, email, password_hash, "
+		if ((rc = ac_db_row(s, "SELECT id, email, password_hash, "
 		    "disabled, email_verified FROM users WHERE email = $1", p,
-		    1, user_row, &u, NULL)) != AC_OK)
+		    1, user_cols, nitems(user_cols), &u, &u.found)) != AC_OK)
 			return rc;
 	}
 	pthread_once(&dummy_once, dummy_init);

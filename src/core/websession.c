@@ -198,31 +198,24 @@ ac_websession_logout(struct ac_store *s, const char *tok, time_t now)
 
 /* Looking up ---------------------------------------------------------- */
 
+/* A lookup's row: the entry it fills, and what decides whether it holds. */
 struct wsrow {
 	int		 found;
 	int		 revoked;
 	int		 disabled;
-	int64_t		 expires;
-	struct ac_wsentry *e;
+	struct ac_wsentry e;
 };
 
-static int
-ws_row(void *arg, size_t n, const struct ac_dbval *v)
-{
-	struct wsrow	*w = arg;
-
-	if (n < 7)
-		return 1;
-	w->found = 1;
-	ac_db_text(w->e->sid, sizeof(w->e->sid), &v[0]);
-	ac_db_text(w->e->uid, sizeof(w->e->uid), &v[1]);
-	w->expires = ac_db_int(&v[2], 0);
-	w->revoked = v[3].type != AC_DB_NULL;
-	w->disabled = ac_db_int(&v[4], 0) != 0;
-	ac_db_text(w->e->email, sizeof(w->e->email), &v[5]);
-	w->e->verified = ac_db_int(&v[6], 0) != 0;
-	return 1;
-}
+/* The columns of lookup_own's query, in order. */
+static const struct ac_dbcol ws_cols[] = {
+	AC_DBCOL_TEXT(struct wsrow, e.sid),
+	AC_DBCOL_TEXT(struct wsrow, e.uid),
+	AC_DBCOL_INT(struct wsrow, e.expires, 0),
+	AC_DBCOL_SET(struct wsrow, revoked),
+	AC_DBCOL_FLAG(struct wsrow, disabled),
+	AC_DBCOL_TEXT(struct wsrow, e.email),
+	AC_DBCOL_FLAG(struct wsrow, e.verified),
+};
 
 static enum ac_reason
 lookup_own(struct ac_store *s, const unsigned char h[32], time_t now,
@@ -233,20 +226,19 @@ lookup_own(struct ac_store *s, const unsigned char h[32], time_t now,
 	enum ac_reason	 rc;
 
 	memset(&w, 0, sizeof(w));
-	w.e = e;
 	p[0] = AC_DBB(h, 32);
-	if ((rc = ac_db_exec(s, "SELECT s.id, s.user_id, s.expires, "
+	if ((rc = ac_db_row(s, "SELECT s.id, s.user_id, s.expires, "
 	    "s.revoked, u.disabled, u.email, u.email_verified FROM sessions s "
 	    "JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1", p, 1,
-	    ws_row, &w, NULL)) != AC_OK)
+	    ws_cols, nitems(ws_cols), &w, &w.found)) != AC_OK)
 		return rc;
 	if (!w.found)
 		return AC_SESSION_UNKNOWN;
 	if (w.revoked || w.disabled)
 		return AC_SESSION_REVOKED;
-	if (w.expires <= (int64_t)now)
+	if (w.e.expires <= (int64_t)now)
 		return AC_SESSION_EXPIRED;
-	e->expires = w.expires;
+	*e = w.e;
 	return AC_OK;
 }
 
@@ -300,24 +292,24 @@ ac_websession_time(const char *s, size_t len)
 	return t - off;
 }
 
-static int
-ba_row(void *arg, size_t n, const struct ac_dbval *v)
+/* Better Auth's expiresAt: milliseconds, or a timestamp in text. */
+static int64_t
+ba_expires(const struct ac_dbval *v)
 {
-	struct wsrow	*w = arg;
 
-	if (n < 3)
-		return 1;
-	w->found = 1;
-	ac_db_text(w->e->sid, sizeof(w->e->sid), &v[0]);
-	ac_db_text(w->e->uid, sizeof(w->e->uid), &v[1]);
-	if (v[2].type == AC_DB_INT)
-		w->expires = v[2].i / 1000;
-	else if (v[2].type == AC_DB_TEXT)
-		w->expires = ac_websession_time(v[2].s, v[2].len);
-	else
-		w->expires = -1;
-	return 1;
+	if (v->type == AC_DB_INT)
+		return v->i / 1000;
+	if (v->type == AC_DB_TEXT)
+		return ac_websession_time(v->s, v->len);
+	return -1;
 }
+
+/* The columns of ba_sql, in order. */
+static const struct ac_dbcol ba_cols[] = {
+	AC_DBCOL_TEXT(struct wsrow, e.sid),
+	AC_DBCOL_TEXT(struct wsrow, e.uid),
+	AC_DBCOL_CONV(struct wsrow, e.expires, ba_expires),
+};
 
 /* The query on Better Auth's table, built once (its address is stable). */
 static char	 ba_sql[256];
@@ -377,18 +369,16 @@ lookup_ba(const struct ac_app *app, struct ac_store *s, const char *tok,
 
 	ba_app = app;
 	pthread_once(&ba_once, ba_init);
-	memset(&w, 0, sizeof(w));
-	w.e = e;
+	memset(&w, 0, sizeof(w));	/* the table has no email: "", 0 */
 	p[0] = AC_DBS(tok);
-	if ((rc = ac_db_exec(s, ba_sql, p, 1, ba_row, &w, NULL)) != AC_OK)
+	if ((rc = ac_db_row(s, ba_sql, p, 1, ba_cols, nitems(ba_cols), &w,
+	    &w.found)) != AC_OK)
 		return rc;
 	if (!w.found)
 		return AC_SESSION_UNKNOWN;
-	if (w.expires <= (int64_t)now)
+	if (w.e.expires <= (int64_t)now)
 		return AC_SESSION_EXPIRED;
-	e->expires = w.expires;
-	e->verified = 0;
-	e->email[0] = '\0';
+	*e = w.e;
 	return AC_OK;
 }
 
