@@ -143,23 +143,37 @@ ac_user_signup(struct ac_store *s, const char *email, const char *password,
 	return user_insert(s, email, password, now, id, idsz, 0);
 }
 
+/*
+ * Sets one column of the account with the normalised email em, and its
+ * updated time: sql has val as $1, now as $2 and em as $3.  AC_NOT_FOUND
+ * when no account has that email.
+ */
+static enum ac_reason
+user_set(struct ac_store *s, const char *sql, struct ac_dbval val,
+    const char *em, time_t now)
+{
+	struct ac_dbval	 p[3];
+	int64_t		 n = 0;
+	enum ac_reason	 rc;
+
+	p[0] = val;
+	p[1] = AC_DBI((int64_t)now);
+	p[2] = AC_DBS(em);
+	rc = ac_db_exec(s, sql, p, 3, NULL, NULL, &n);
+	if (rc == AC_OK && n == 0)
+		rc = AC_NOT_FOUND;
+	return rc;
+}
+
 enum ac_reason
 ac_user_verify(struct ac_store *s, const char *email, time_t now)
 {
 	char		 em[256];
-	struct ac_dbval	 p[2];
-	int64_t		 n = 0;
-	enum ac_reason	 rc;
 
 	if (email_norm(email, em, sizeof(em)) == -1)
 		return AC_NOT_FOUND;
-	p[0] = AC_DBI((int64_t)now);
-	p[1] = AC_DBS(em);
-	rc = ac_db_exec(s, "UPDATE users SET email_verified = 1, updated = $1 "
-	    "WHERE email = $2", p, 2, NULL, NULL, &n);
-	if (rc == AC_OK && n == 0)
-		rc = AC_NOT_FOUND;
-	return rc;
+	return user_set(s, "UPDATE users SET email_verified = $1, "
+	    "updated = $2 WHERE email = $3", AC_DBI(1), em, now);
 }
 
 enum ac_reason
@@ -167,8 +181,6 @@ ac_user_passwd(struct ac_store *s, const char *email, const char *password,
     time_t now)
 {
 	char		 em[256], hash[AC_PWHASH_MAX];
-	struct ac_dbval	 p[3];
-	int64_t		 n = 0;
 	enum ac_reason	 rc;
 
 	if (email_norm(email, em, sizeof(em)) == -1)
@@ -177,14 +189,9 @@ ac_user_passwd(struct ac_store *s, const char *email, const char *password,
 		return AC_VALIDATION_FAILED;
 	if ((rc = ac_password_hash(password, hash)) != AC_OK)
 		return rc;
-	p[0] = AC_DBS(hash);
-	p[1] = AC_DBI((int64_t)now);
-	p[2] = AC_DBS(em);
-	rc = ac_db_exec(s, "UPDATE users SET password_hash = $1, updated = $2 "
-	    "WHERE email = $3", p, 3, NULL, NULL, &n);
+	rc = user_set(s, "UPDATE users SET password_hash = $1, updated = $2 "
+	    "WHERE email = $3", AC_DBS(hash), em, now);
 	OPENSSL_cleanse(hash, sizeof(hash));
-	if (rc == AC_OK && n == 0)
-		rc = AC_NOT_FOUND;
 	return rc;
 }
 
@@ -193,24 +200,16 @@ ac_user_disable(struct ac_store *s, const char *email, int disabled,
     time_t now)
 {
 	char		 em[256];
-	struct ac_dbval	 p[3];
-	int64_t		 n = 0;
+	struct ac_dbval	 p[2];
 	enum ac_reason	 rc;
 
 	if (email_norm(email, em, sizeof(em)) == -1)
 		return AC_NOT_FOUND;
 	if ((rc = ac_db_begin(s)) != AC_OK)
 		return rc;
-	p[0] = AC_DBI(disabled ? 1 : 0);
-	p[1] = AC_DBI((int64_t)now);
-	p[2] = AC_DBS(em);
-	if ((rc = ac_db_exec(s, "UPDATE users SET disabled = $1, updated = $2 "
-	    "WHERE email = $3", p, 3, NULL, NULL, &n)) != AC_OK)
+	if ((rc = user_set(s, "UPDATE users SET disabled = $1, updated = $2 "
+	    "WHERE email = $3", AC_DBI(disabled ? 1 : 0), em, now)) != AC_OK)
 		goto out;
-	if (n == 0) {
-		rc = AC_NOT_FOUND;
-		goto out;
-	}
 	if (disabled) {
 		/* Sessions first: the order in which a refresh locks. */
 		p[0] = AC_DBI((int64_t)now);
