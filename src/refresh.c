@@ -31,6 +31,19 @@ enum src {
 	SRC_FORM
 };
 
+/*
+ * What a handler copies out of the request or gets from the core and
+ * must not outlive it: in ac_req_secret memory, which the core wipes
+ * when the request ends.
+ */
+struct secrets {
+	char		 email[256];
+	char		 pw[MAXPW + 1];
+	char		 tok[MAXTOK];	/* the presented refresh token */
+	char		 wtok[MAXTOK];	/* a server-side session's */
+	struct ac_grant	 g;		/* a new refresh token */
+};
+
 static void
 set_cookie(struct ac_req *r, const struct ac_app *app, const char *tok,
     long maxage)
@@ -56,8 +69,7 @@ form(const struct ac_req *r)
 
 /* Email and password from a JSON body sent by the site or an allowed origin. */
 static enum ac_reason
-credentials(struct ac_req *r, const struct ac_app *app, char *email,
-    size_t en, char *pw, size_t pn)
+credentials(struct ac_req *r, const struct ac_app *app, struct secrets *s)
 {
 	enum ac_reason	 rc;
 
@@ -73,7 +85,8 @@ credentials(struct ac_req *r, const struct ac_app *app, char *email,
 	if (ac_req_param(r, "HTTP_ORIGIN") != NULL &&
 	    (rc = ac_req_same_origin(r, app)) != AC_OK)
 		return rc;
-	return ac_body_credentials(r, email, en, pw, pn);
+	return ac_body_credentials(r, s->email, sizeof(s->email), s->pw,
+	    sizeof(s->pw));
 }
 
 /*
@@ -127,8 +140,11 @@ presented(struct ac_req *r, const struct ac_app *app, char *tok, size_t n,
 	return AC_OK;
 }
 
-/* Answers o, which holds credentials: never cached (RFC 6749 5.1). */
-static void
+/*
+ * Answers o, which holds credentials: never cached (RFC 6749 5.1).
+ * Takes o; the handler's answer is then AC_OK.
+ */
+static enum ac_reason
 answer_nostore(struct ac_req *r, json_object *o)
 {
 
@@ -136,6 +152,7 @@ answer_nostore(struct ac_req *r, json_object *o)
 	ac_req_header(r, "Pragma", "no-cache");
 	ac_req_json(r, 200, o);
 	json_object_put(o);
+	return AC_OK;
 }
 
 /*
@@ -162,8 +179,7 @@ session_answer(struct ac_req *r, const struct ac_app *app,
 	if (src != SRC_COOKIE || ac_app_config(app)->refresh_in_body)
 		json_object_object_add(o, "sessionToken",
 		    json_object_new_string(g->refresh));
-	answer_nostore(r, o);
-	return AC_OK;
+	return answer_nostore(r, o);
 }
 
 /* The token answer: access token, and the refresh token where it goes. */
@@ -224,93 +240,89 @@ tokens(struct ac_req *r, const struct ac_app *app, const struct ac_grant *g,
 		json_object_object_add(o, "refresh_token",
 		    json_object_new_string(g->refresh));
 	}
-	answer_nostore(r, o);
 	free(at);
-	return AC_OK;
+	return answer_nostore(r, o);
 }
 
 static enum ac_reason
 h_login(struct ac_req *r, const struct ac_app *app)
 {
+	struct secrets	*s;
 	struct ac_store	*st;
-	struct ac_grant	 g;
-	char		 email[256], pw[MAXPW + 1], ra[32];
+	char		 ra[32];
 	long		 retry = 0;
 	time_t		 now = time(NULL);
 	enum ac_reason	 rc;
 
-	if ((rc = credentials(r, app, email, sizeof(email), pw,
-	    sizeof(pw))) != AC_OK)
-		goto out;
-	if ((rc = ac_req_store(r, &st)) != AC_OK)
-		goto out;
-	rc = ac_user_login(app, st, email, pw, ac_req_param(r, "REMOTE_ADDR"),
-	    ac_req_param(r, "HTTP_USER_AGENT"), now, &g, &retry);
-	ac_audit(AC_AUDIT_LOGIN, rc, g.user_id, g.session_id, NULL);
+	if ((s = ac_req_secret(r, sizeof(*s))) == NULL)
+		return AC_NOMEM;
+	if ((rc = credentials(r, app, s)) != AC_OK ||
+	    (rc = ac_req_store(r, &st)) != AC_OK)
+		return rc;
+	rc = ac_user_login(app, st, s->email, s->pw,
+	    ac_req_param(r, "REMOTE_ADDR"), ac_req_param(r, "HTTP_USER_AGENT"),
+	    now, &s->g, &retry);
+	ac_audit(AC_AUDIT_LOGIN, rc, s->g.user_id, s->g.session_id, NULL);
 	if (rc == AC_RATE_LIMITED) {
 		snprintf(ra, sizeof(ra), "%ld", retry);
 		ac_req_header(r, "Retry-After", ra);
 	}
 	if (rc == AC_OK)
-		rc = tokens(r, app, &g, SRC_COOKIE, now);
-out:
-	explicit_bzero(pw, sizeof(pw));
-	explicit_bzero(&g, sizeof(g));
+		rc = tokens(r, app, &s->g, SRC_COOKIE, now);
 	return rc;
 }
 
 static enum ac_reason
 h_signup(struct ac_req *r, const struct ac_app *app)
 {
+	struct secrets	*s;
 	struct ac_store	*st;
 	json_object	*o;
-	char		 email[256], pw[MAXPW + 1], id[64];
+	char		 id[64];
 	enum ac_reason	 rc;
 
 	if (!ac_app_config(app)->signup)
 		return AC_NOT_FOUND;
-	if ((rc = credentials(r, app, email, sizeof(email), pw,
-	    sizeof(pw))) != AC_OK)
-		goto out;
-	if ((rc = ac_req_store(r, &st)) != AC_OK)
-		goto out;
-	rc = ac_user_signup(st, email, pw, time(NULL), id, sizeof(id));
+	if ((s = ac_req_secret(r, sizeof(*s))) == NULL)
+		return AC_NOMEM;
+	if ((rc = credentials(r, app, s)) != AC_OK ||
+	    (rc = ac_req_store(r, &st)) != AC_OK)
+		return rc;
+	rc = ac_user_signup(st, s->email, s->pw, time(NULL), id, sizeof(id));
 	ac_audit(AC_AUDIT_SIGNUP, rc, rc == AC_OK ? id : NULL, NULL, NULL);
 	if (rc == AC_VALIDATION_FAILED) {
 		ac_req_detail(r, "email", "a valid address");
 		ac_req_detail(r, "password", "8 to 1024 bytes");
 	}
 	if (rc != AC_OK)
-		goto out;
-	if ((o = json_object_new_object()) == NULL) {
-		rc = AC_NOMEM;
-		goto out;
-	}
+		return rc;
+	if ((o = json_object_new_object()) == NULL)
+		return AC_NOMEM;
 	json_object_object_add(o, "id", json_object_new_string(id));
-	json_object_object_add(o, "email", json_object_new_string(email));
+	json_object_object_add(o, "email", json_object_new_string(s->email));
 	ac_req_json(r, 201, o);
 	json_object_put(o);
-out:
-	explicit_bzero(pw, sizeof(pw));
-	return rc;
+	return AC_OK;
 }
 
 static enum ac_reason
 h_refresh(struct ac_req *r, const struct ac_app *app)
 {
+	struct secrets	*s;
 	struct ac_store	*st;
-	struct ac_grant	 g;
-	char		 tok[MAXTOK];
-	enum src	 src;
+	enum src	 src = SRC_NONE;
 	time_t		 now = time(NULL);
 	uint64_t	 t0 = ac_metrics_clock();
 	enum ac_reason	 rc;
 
-	memset(&g, 0, sizeof(g));
 	ac_req_header(r, "Cache-Control", "no-store");
-	if ((rc = presented(r, app, tok, sizeof(tok), &src)) != AC_OK)
+	if ((s = ac_req_secret(r, sizeof(*s))) == NULL) {
+		rc = AC_NOMEM;
 		goto out;
-	if (tok[0] == '\0') {
+	}
+	if ((rc = presented(r, app, s->tok, sizeof(s->tok), &src)) != AC_OK)
+		goto out;
+	if (s->tok[0] == '\0') {
 		rc = AC_REFRESH_TOKEN_MISSING;
 		goto out;
 	}
@@ -320,8 +332,8 @@ h_refresh(struct ac_req *r, const struct ac_app *app)
 	}
 	if ((rc = ac_req_store(r, &st)) != AC_OK)
 		goto out;
-	if ((rc = ac_session_refresh(app, st, tok, now, &g)) == AC_OK)
-		rc = tokens(r, app, &g, src, now);
+	if ((rc = ac_session_refresh(app, st, s->tok, now, &s->g)) == AC_OK)
+		rc = tokens(r, app, &s->g, src, now);
 out:
 	/* A dead cookie is of no use to the browser: drop it. */
 	if (src == SRC_COOKIE && (rc == AC_REFRESH_TOKEN_MALFORMED ||
@@ -329,49 +341,43 @@ out:
 	    rc == AC_REFRESH_TOKEN_REVOKED || rc == AC_REFRESH_TOKEN_REUSED))
 		set_cookie(r, app, "", 0);
 	ac_metrics_refresh(rc, t0);
-	explicit_bzero(tok, sizeof(tok));
-	explicit_bzero(&g, sizeof(g));
 	return rc;
 }
 
 static enum ac_reason
 h_logout(struct ac_req *r, const struct ac_app *app)
 {
+	struct secrets	*s;
 	struct ac_store	*st;
-	char		 tok[MAXTOK], wtok[MAXTOK];
 	enum src	 src;
 	enum ac_reason	 rc;
 
 	ac_req_header(r, "Cache-Control", "no-store");
-	if ((rc = presented(r, app, tok, sizeof(tok), &src)) != AC_OK)
-		goto out;
+	if ((s = ac_req_secret(r, sizeof(*s))) == NULL)
+		return AC_NOMEM;
+	if ((rc = presented(r, app, s->tok, sizeof(s->tok), &src)) != AC_OK)
+		return rc;
 	/* A server-side session's cookie (websession.c) ends too. */
-	if (ac_req_cookie(r, ac_req_session_cookie_name(r, app), wtok,
-	    sizeof(wtok)) < 0)
-		wtok[0] = '\0';
-	if (((src == SRC_COOKIE && tok[0] != '\0') || wtok[0] != '\0') &&
+	if (ac_req_cookie(r, ac_req_session_cookie_name(r, app), s->wtok,
+	    sizeof(s->wtok)) < 0)
+		s->wtok[0] = '\0';
+	if (((src == SRC_COOKIE && s->tok[0] != '\0') || s->wtok[0] != '\0') &&
 	    (rc = ac_req_same_origin(r, app)) != AC_OK)
-		goto out;
+		return rc;
 	set_cookie(r, app, "", 0);
-	if (wtok[0] != '\0') {
+	if (s->wtok[0] != '\0') {
 		ac_req_session_cookie(r, app, "", 0);
 		if ((rc = ac_req_store(r, &st)) != AC_OK ||
-		    ((rc = ac_websession_logout(st, wtok, time(NULL))) !=
+		    ((rc = ac_websession_logout(st, s->wtok, time(NULL))) !=
 		    AC_OK && rc != AC_SESSION_MALFORMED))
-			goto out;
-		rc = AC_OK;
+			return rc;
 	}
-	if (tok[0] == '\0')
-		goto out;	/* nothing to revoke: already logged out */
-	if ((rc = ac_req_store(r, &st)) != AC_OK)
-		goto out;
-	rc = ac_session_logout(st, tok, time(NULL));
-out:
-	explicit_bzero(tok, sizeof(tok));
-	explicit_bzero(wtok, sizeof(wtok));
-	if (rc == AC_OK)
-		ac_req_json(r, 204, NULL);
-	return rc;
+	/* No refresh token came: nothing to revoke, already logged out. */
+	if (s->tok[0] != '\0' && ((rc = ac_req_store(r, &st)) != AC_OK ||
+	    (rc = ac_session_logout(st, s->tok, time(NULL))) != AC_OK))
+		return rc;
+	ac_req_json(r, 204, NULL);
+	return AC_OK;
 }
 
 /* The sid claim of a verified access token, or NULL. */

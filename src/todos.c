@@ -409,32 +409,26 @@ h_docs(struct ac_req *r, const struct ac_app *app)
 }
 
 /*
- * The same handlers under three paths, so that clients written against
- * any of them work unchanged: /api/users/{uid}/todos, /api/{uid}/tasks
- * (todos called tasks) and the versioned /api/v1/{uid}/tasks.
+ * A todo collection and its items at base: the same handlers under three
+ * bases, so that clients written against any of them work unchanged:
+ * /api/users/{uid}/todos, /api/{uid}/tasks (todos called tasks) and the
+ * versioned /api/v1/{uid}/tasks.
  */
+#define COLLECTION(base)					\
+	{ AC_GET,    base,		h_list, AC_INLINE },	\
+	{ AC_POST,   base,		h_create, AC_POOL },	\
+	{ AC_GET,    base "/{id}",	h_get, AC_INLINE },	\
+	{ AC_PUT,    base "/{id}",	h_update, AC_POOL },	\
+	{ AC_PATCH,  base "/{id}",	h_update, AC_POOL },	\
+	{ AC_DELETE, base "/{id}",	h_delete, AC_POOL }
+
 static const struct ac_route routes[] = {
-	{ AC_GET,    "/api/users/{uid}/todos",		h_list, AC_INLINE },
-	{ AC_POST,   "/api/users/{uid}/todos",		h_create, AC_POOL },
-	{ AC_GET,    "/api/users/{uid}/todos/{id}",	h_get, AC_INLINE },
-	{ AC_PUT,    "/api/users/{uid}/todos/{id}",	h_update, AC_POOL },
-	{ AC_PATCH,  "/api/users/{uid}/todos/{id}",	h_update, AC_POOL },
-	{ AC_DELETE, "/api/users/{uid}/todos/{id}",	h_delete, AC_POOL },
+	COLLECTION("/api/users/{uid}/todos"),
 	{ AC_GET,    "/api/v1/me",			h_me, AC_INLINE },
 	{ AC_GET,    "/api/v1/{uid}/me",		h_me, AC_INLINE },
 	{ AC_GET,    "/api/{uid}/me",			h_me, AC_INLINE },
-	{ AC_GET,    "/api/v1/{uid}/tasks",		h_list, AC_INLINE },
-	{ AC_POST,   "/api/v1/{uid}/tasks",		h_create, AC_POOL },
-	{ AC_GET,    "/api/v1/{uid}/tasks/{id}",	h_get, AC_INLINE },
-	{ AC_PUT,    "/api/v1/{uid}/tasks/{id}",	h_update, AC_POOL },
-	{ AC_PATCH,  "/api/v1/{uid}/tasks/{id}",	h_update, AC_POOL },
-	{ AC_DELETE, "/api/v1/{uid}/tasks/{id}",	h_delete, AC_POOL },
-	{ AC_GET,    "/api/{uid}/tasks",		h_list, AC_INLINE },
-	{ AC_POST,   "/api/{uid}/tasks",		h_create, AC_POOL },
-	{ AC_GET,    "/api/{uid}/tasks/{id}",		h_get, AC_INLINE },
-	{ AC_PUT,    "/api/{uid}/tasks/{id}",		h_update, AC_POOL },
-	{ AC_PATCH,  "/api/{uid}/tasks/{id}",		h_update, AC_POOL },
-	{ AC_DELETE, "/api/{uid}/tasks/{id}",		h_delete, AC_POOL },
+	COLLECTION("/api/v1/{uid}/tasks"),
+	COLLECTION("/api/{uid}/tasks"),
 	{ AC_GET,    "/api/openapi.json",		h_openapi, AC_INLINE },
 	{ AC_GET,    "/openapi.json",			h_openapi, AC_INLINE },
 	{ AC_GET,    "/docs",				h_docs, AC_INLINE },

@@ -581,6 +581,13 @@ void		 ac_req_session_cookie(struct ac_req *, const struct ac_app *,
  */
 enum ac_reason	 ac_req_body(struct ac_req *, const char **body,
 		    size_t *len);
+/*
+ * Zeroed memory for a secret a handler copies out of the request (a
+ * password, a refresh token, the grant that carries a new one): wiped
+ * and freed when the request ends, whichever way the handler returns, so
+ * no handler has to remember to.  NULL when out of memory.
+ */
+void		*ac_req_secret(struct ac_req *, size_t);
 /* Non-zero when Content-Type is mime (parameters ignored). */
 int		 ac_req_content_type(const struct ac_req *, const char *mime);
 /*

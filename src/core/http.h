@@ -47,6 +47,7 @@ struct ac_req {
 	size_t		 bodylen;
 	int		 bodyread;
 	json_object	*jsonbody;
+	struct ac_secret *secrets;	/* ac_req_secret's, newest first */
 	const char	*origin;	/* allowed CORS origin, or NULL */
 	uint64_t	 arrived;	/* ac_metrics_clock() at arrival; 0: now */
 };

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +230,7 @@ ac_req_body(struct ac_req *r, const char **body, size_t *len)
 			off += got;
 		}
 		if (off != (size_t)n) {
+			explicit_bzero(r->body, off);
 			free(r->body);
 			r->body = NULL;
 			return AC_BODY_MALFORMED;
@@ -492,10 +495,37 @@ ac_req_error(struct ac_req *r, enum ac_reason reason)
 	json_object_put(o);
 }
 
+/* An ac_req_secret block: its size, then the caller's bytes. */
+struct ac_secret {
+	struct ac_secret	*next;
+	size_t			 len;
+	max_align_t		 p[];
+};
+
+void *
+ac_req_secret(struct ac_req *r, size_t len)
+{
+	struct ac_secret	*s;
+
+	if (len > SIZE_MAX - sizeof(*s) ||
+	    (s = calloc(1, sizeof(*s) + len)) == NULL)
+		return NULL;
+	s->len = len;
+	s->next = r->secrets;
+	r->secrets = s;
+	return s->p;
+}
+
 void
 ac_req_reset(struct ac_req *r)
 {
+	struct ac_secret	*s;
 
+	while ((s = r->secrets) != NULL) {
+		r->secrets = s->next;
+		explicit_bzero(s->p, s->len);
+		free(s);
+	}
 	json_object_put(r->details);
 	r->details = NULL;
 	r->nvars = 0;
@@ -506,6 +536,9 @@ ac_req_reset(struct ac_req *r)
 	r->authfail = AC_OK;
 	r->authdetail[0] = '\0';
 	r->authmethod = NULL;
+	/* The body may hold a password or a refresh token. */
+	if (r->body != NULL)
+		explicit_bzero(r->body, r->bodylen);
 	free(r->body);
 	r->body = NULL;
 	r->bodylen = 0;
