@@ -44,20 +44,78 @@ extern char **environ;
 
 static const char *argsocket;	/* --socket */
 
-/* The command line: --socket PATH.  -1 (and a usage line) otherwise. */
+/* --routes: the route table, one route a line. */
+static void
+print_routes(const struct ac_route *routes, size_t nroutes)
+{
+	static const char *const cls[AC_CLASS__MAX] = {
+		[AC_INLINE] = "inline", [AC_POOL] = "pool", [AC_HASH] = "hash"
+	};
+	size_t	 i;
+
+	for (i = 0; i < nroutes; i++)
+		printf("%-7s %-30s %s\n", routes[i].method == AC_ANY ? "ANY" :
+		    ac_methods[routes[i].method], routes[i].pattern,
+		    cls[routes[i].cls]);
+}
+
+static void
+usage(FILE *f, const char *prog)
+{
+
+	fprintf(f, "usage: %s [--socket PATH]\n"
+	    "       %s --routes | --help\n", prog, prog);
+}
+
+/*
+ * The command line: --socket PATH, --routes, --help.  Returns 0 to serve,
+ * 1 when the program is done (exit 0), -1 on a usage error (exit 2).
+ * Under CGI it is not ours: a server may pass there the words of a query
+ * string without "=" (RFC 3875 section 4.4; Apache's mod_cgi does), which
+ * QUERY_STRING holds anyway.
+ */
 static int
-main_args(int argc, char *argv[])
+main_args(int argc, char *argv[], const char *prog,
+    const struct ac_route *routes, size_t nroutes)
 {
 	int	 i;
 
+	if (getenv("GATEWAY_INTERFACE") != NULL)
+		return 0;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
 			argsocket = argv[++i];
 		else if (strncmp(argv[i], "--socket=", 9) == 0)
 			argsocket = argv[i] + 9;
-		else {
-			fprintf(stderr, "usage: %s [--socket PATH]\n",
-			    argv[0]);
+		else if (strcmp(argv[i], "--socket") == 0) {
+			fprintf(stderr, "%s: --socket needs a PATH\n", prog);
+			usage(stderr, prog);
+			return -1;
+		} else if (strcmp(argv[i], "--routes") == 0) {
+			print_routes(routes, nroutes);
+			return 1;
+		} else if (strcmp(argv[i], "--help") == 0) {
+			usage(stdout, prog);
+			printf("\n"
+"Answers its routes over FastCGI: on the unix socket PATH (or AUTH_SOCKET),\n"
+"on the socket systemd passes, or on a listening socket as standard input\n"
+"(spawn-fcgi).  Started with none of these, as by a web server's CGI, it\n"
+"answers the one request in its environment.  Settings come from the\n"
+"environment and the file AUTH_CONFIG names (auth.conf(5)); `authctl\n"
+"check-config` checks them.\n"
+"\n"
+"  --socket PATH  bind the unix socket PATH and listen on it\n"
+"  --routes       print the routes it answers (method, path, and where the\n"
+"                 handler runs: inline on the event loop, or on the pool or\n"
+"                 hash threads) and exit\n"
+"  --help         print this and exit\n"
+"\n"
+"See %s(8).\n", prog);
+			return 1;
+		} else {
+			fprintf(stderr, "%s: unknown argument: %s\n", prog,
+			    argv[i]);
+			usage(stderr, prog);
 			return -1;
 		}
 	}
@@ -441,8 +499,12 @@ ac_main(int argc, char *argv[], const char *prog,
 	size_t		 i;
 	int		 rc = 1, bad;
 
-	if (main_args(argc, argv) == -1)
+	switch (main_args(argc, argv, prog, routes, nroutes)) {
+	case -1:
 		return 2;
+	case 1:
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	ac_ops_needs(needs);
 	ac_log_setup(prog, AC_LOG_INFO, NULL, NULL);
 	if ((app = ac_app_new()) == NULL) {

@@ -72,6 +72,12 @@ starts=$(grep -c 'event=start' "$T/apache-error.log")
 requests=$(grep -c 'event=request' "$T/apache-error.log")
 ts_apache apache/jwt-auth-cgi.conf cgi
 compare_set >"$T/answers.cgi"
+# mod_cgi puts the words of a query string without "=" on the program's
+# command line (RFC 3875 section 4.4): still an ordinary request.
+ti_request "mod_cgi, a query without =" "/api/auth/verify?--help" \
+    -H "Authorization: Bearer $TS_GOOD"
+ti_expect_status 200
+ti_expect_header X-Auth-Subject '^alice$'
 # Under CGI no FastCGI loop starts, yet the refusals are logged.
 ti_expect_true "verify ran as CGI" test \
     "$(grep -c 'event=start' "$T/apache-error.log")" = "$starts"
