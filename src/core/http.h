@@ -80,6 +80,8 @@ const char	*ac_parse_env(char **envp, const char *name);
 int		 ac_parse_origin_listed(const char *list, const char *origin);
 
 /* route.c: matches the route table and answers the request. */
+/* Each class's name: its threads' (loop.c) and `--routes` (serve.c). */
+extern const char *const ac_classes[AC_CLASS__MAX];
 void		 ac_route_handle(struct ac_req *, const struct ac_route *,
 		    size_t nroutes);
 /* The class of the route the request would take (AC_INLINE: none). */

@@ -448,23 +448,24 @@ loop_init(struct loop *l)
 	return 0;
 }
 
-/* Starts the pools the route table needs. */
+/* Starts the pools the route table needs, one per class off the loop. */
 static int
 pools_start(struct loop *l)
 {
-	int	 need[AC_CLASS__MAX] = { 0 };
-	size_t	 i;
+	const long	 nthreads[AC_CLASS__MAX] = {
+		[AC_POOL] = l->app->cfg.pool_threads,
+		[AC_HASH] = l->app->cfg.hash_concurrency,
+	};
+	int		 need[AC_CLASS__MAX] = { 0 };
+	size_t		 i;
+	int		 c;
 
 	for (i = 0; i < l->nroutes; i++)
 		need[l->routes[i].cls] = 1;
-	if (need[AC_POOL] && (l->pools[AC_POOL] = ac_pool_start("pool",
-	    l->app->cfg.pool_threads, &l->done, pool_run, pool_fini,
-	    l)) == NULL)
-		return -1;
-	if (need[AC_HASH] && (l->pools[AC_HASH] = ac_pool_start("hash",
-	    l->app->cfg.hash_concurrency, &l->done, pool_run, pool_fini,
-	    l)) == NULL)
-		return -1;
+	for (c = AC_INLINE + 1; c < AC_CLASS__MAX; c++)
+		if (need[c] && (l->pools[c] = ac_pool_start(ac_classes[c],
+		    nthreads[c], &l->done, pool_run, pool_fini, l)) == NULL)
+			return -1;
 	return 0;
 }
 

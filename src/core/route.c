@@ -14,6 +14,10 @@
 #include "extern.h"
 #include "http.h"
 
+const char *const ac_classes[AC_CLASS__MAX] = {
+	[AC_INLINE] = "inline", [AC_POOL] = "pool", [AC_HASH] = "hash"
+};
+
 /*
  * Matches r->path against pattern, segment by segment.  On a match the
  * path is copied to scratch, split there, and the {name} segments become

@@ -48,15 +48,12 @@ static const char *argsocket;	/* --socket */
 static void
 print_routes(const struct ac_route *routes, size_t nroutes)
 {
-	static const char *const cls[AC_CLASS__MAX] = {
-		[AC_INLINE] = "inline", [AC_POOL] = "pool", [AC_HASH] = "hash"
-	};
 	size_t	 i;
 
 	for (i = 0; i < nroutes; i++)
 		printf("%-7s %-30s %s\n", routes[i].method == AC_ANY ? "ANY" :
 		    ac_methods[routes[i].method], routes[i].pattern,
-		    cls[routes[i].cls]);
+		    ac_classes[routes[i].cls]);
 }
 
 static void
