@@ -237,7 +237,6 @@ struct ac_config {
 	long		 revocation_poll_ms; /* JWT_REVOCATION_POLL_MS */
 	char		*database_url;	/* DATABASE_URL */
 	char		*allowed_origins; /* ALLOWED_ORIGINS */
-	long		 threads;	/* AUTH_THREADS: obsolete, ignored */
 	long		 max_body;	/* AUTH_MAX_BODY_BYTES */
 	char		*socket;	/* AUTH_SOCKET */
 	long		 workers;	/* AUTH_WORKERS (0: automatic) */

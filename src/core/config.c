@@ -80,8 +80,6 @@ static const struct setting {
 	{ "JWT_REVOCATION_POLL_MS", "", K_LONG, O(revocation_poll_ms), "500", 50, 1000, 1 },
 	{ "DATABASE_URL", "NEON_DATABASE_URL", K_STR, O(database_url), "auth.db", 0, 0, 1 },
 	{ "ALLOWED_ORIGINS", "", K_STR, O(allowed_origins), "", 0, 0, 1 },
-	/* Obsolete (threads of the libfcgi engine): accepted, ignored. */
-	{ "AUTH_THREADS", "", K_LONG, O(threads), "32", 1, 256, 1 },
 	{ "AUTH_MAX_BODY_BYTES", "", K_LONG, O(max_body), "16384", 256, 1048576, 1 },
 	{ "AUTH_SOCKET", "", K_STR, O(socket), "", 0, 0, 1 },
 	{ "AUTH_WORKERS", "", K_LONG, O(workers), "0", 0, 256, 1 },

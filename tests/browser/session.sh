@@ -47,11 +47,9 @@ ti_key "$T/jwt.key" HS256
 FPORT=$(ti_port)
 AUTH_CONFIG=$T/auth.conf
 export AUTH_CONFIG
-# AUTH_THREADS above nginx's kept connections (keepalive 4 in the
-# example), so a new connection is read at once; debug logs every
-# request, which the closed-tab check counts.
+# debug logs every request, which the closed-tab check counts.
 ti_config "$AUTH_CONFIG" "JWT_SECRET_FILE=$T/jwt.key" \
-    "DATABASE_URL=$T/auth.db" AUTH_COOKIE_SECURE=false AUTH_THREADS=8 \
+    "DATABASE_URL=$T/auth.db" AUTH_COOKIE_SECURE=false \
     "ALLOWED_ORIGINS=http://127.0.0.2:$FPORT" LOG_LEVEL=debug
 chmod 600 "$AUTH_CONFIG"
 "$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }

@@ -285,7 +285,7 @@ ti_spawn()
 		kill -0 "$i" 2>/dev/null ||
 		    { cat "$T/$name.log"; echo "$prog exited"; exit 99; }
 	done
-	eval "TI_NPROC_$name=\$n TI_NTHR_$name=\${4:-\${AUTH_THREADS:-4}}"
+	eval "TI_NPROC_$name=\$n TI_NTHR_$name=\${4:-4}"
 	eval "TI_PROG_$name=\${prog##*/}"
 }
 

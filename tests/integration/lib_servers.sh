@@ -43,7 +43,7 @@ ts_setup()
 	ti_config "$AUTH_CONFIG" JWT_ALGORITHM=HS256 \
 	    "JWT_SECRET_FILE=$T/jwt.key" VERIFY_CLAIM_HEADERS=email,role \
 	    INTROSPECTION_CLIENT_ID=backend \
-	    "INTROSPECTION_CLIENT_SECRET=$TS_CLIENT_SECRET" AUTH_THREADS=2 \
+	    "INTROSPECTION_CLIENT_SECRET=$TS_CLIENT_SECRET" \
 	    "DATABASE_URL=$T/auth.db"
 	chmod 600 "$AUTH_CONFIG"
 	cp "$top_builddir/cgi-bin/verify" "$top_builddir/cgi-bin/jwks" "$T/bin/"

@@ -10,8 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ti_init sqlite3
-ti_auth_setup "$T/auth.db" "LOG_LEVEL=info" "AUTH_THREADS=1"
-export AUTH_THREADS=1
+ti_auth_setup "$T/auth.db" "LOG_LEVEL=info"
 ti_user fay@example.com pw-of-fay-1234
 
 if [ "$(id -u)" = 0 ]; then

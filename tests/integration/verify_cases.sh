@@ -17,7 +17,6 @@ verify_setup()
 	    "JWT_ISSUER=https://issuer.test" \
 	    "JWT_LEEWAY_SECONDS=0" \
 	    "JWT_MAX_TOKEN_BYTES=2048" \
-	    "AUTH_THREADS=4" \
 	    "LOG_LEVEL=info"
 	ti_config "$T/other.conf" \
 	    "JWT_SECRET_FILE=$T/other.key" \

@@ -359,9 +359,9 @@ START_TEST(test_numbers)
 		{ "JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "43201", 0 },
 		{ "JWT_MAX_TOKEN_BYTES", "255", 0 },
 		{ "JWT_MAX_TOKEN_BYTES", "65536", 1 },
-		{ "AUTH_THREADS", "0", 0 },
-		{ "AUTH_THREADS", "256", 1 },
-		{ "AUTH_THREADS", "257", 0 },
+		{ "AUTH_POOL_THREADS", "0", 0 },
+		{ "AUTH_POOL_THREADS", "64", 1 },
+		{ "AUTH_POOL_THREADS", "65", 0 },
 		{ "JWT_REQUIRE_TYPE", "maybe", 0 },
 		{ "JWT_REQUIRE_TYPE", "no", 1 },
 	};
