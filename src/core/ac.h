@@ -562,8 +562,6 @@ enum ac_reason	 ac_req_bearer(const struct ac_req *, const char **tok,
  */
 enum ac_reason	 ac_req_auth(struct ac_req *, const struct ac_app *,
 		    struct ac_token *tok);
-/* How ac_req_auth judged the request: "jwt", "session", or NULL. */
-const char	*ac_req_auth_method(const struct ac_req *);
 /*
  * Server-side sessions (websession.c): the cookie's name (sessionToken,
  * __Host-sessionToken over https with AUTH_COOKIE_SECURE; borrowed), a
@@ -907,8 +905,6 @@ int		 ac_ops_route(struct ac_req *, const struct ac_app *,
 /* Non-zero when the request was an operations path (log it at debug). */
 int		 ac_ops_quiet(void);
 void		 ac_ops_end(struct ac_req *, int status);
-/* The current request's id, or NULL (borrowed). */
-const char	*ac_ops_rid(void);
 /*
  * The start-up check of a serving program (JWKS_REQUIRED): NULL when it
  * may serve, else the problem, written into buf.

@@ -108,13 +108,6 @@ ac_ops_begin(struct ac_req *r)
 	ac_req_header(r, "X-Request-Id", cur.rid);
 }
 
-const char *
-ac_ops_rid(void)
-{
-
-	return cur.rid[0] != '\0' ? cur.rid : NULL;
-}
-
 int
 ac_ops_quiet(void)
 {

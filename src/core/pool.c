@@ -172,17 +172,6 @@ ac_pool_cancel(struct ac_pool *p, struct ac_job *job)
 	return taken;
 }
 
-size_t
-ac_pool_queued(struct ac_pool *p)
-{
-	size_t	 n;
-
-	pthread_mutex_lock(&p->mu);
-	n = p->nqueued;
-	pthread_mutex_unlock(&p->mu);
-	return n;
-}
-
 void
 ac_pool_stop(struct ac_pool *p)
 {

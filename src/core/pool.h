@@ -56,8 +56,6 @@ void		 ac_pool_push(struct ac_pool *, struct ac_job *);
 int		 ac_pool_cancel(struct ac_pool *, struct ac_job *);
 /* Lets the threads finish what is queued, then joins them. */
 void		 ac_pool_stop(struct ac_pool *);
-/* Jobs waiting in the queue. */
-size_t		 ac_pool_queued(struct ac_pool *);
 /* The whole done list, oldest first (next-linked); the caller owns it. */
 struct ac_job	*ac_done_take(struct ac_done *);
 void		 ac_job_free(struct ac_job *);
