@@ -276,7 +276,8 @@ struct ac_config {
 enum ac_errfmt {
 	AC_ERRFMT_ENVELOPE = 0,	/* {"error":{"code","reason","message","details"}} */
 	AC_ERRFMT_DETAIL,	/* {"detail":"..."} */
-	AC_ERRFMT_FLAT		/* {"error","error_code","message"} */
+	AC_ERRFMT_FLAT,		/* {"error","error_code","message"} */
+	AC_ERRFMT_DETAIL_ENVELOPE /* {"detail":{"error":{...}}} */
 };
 
 /* config.c */
@@ -409,6 +410,12 @@ json_object	*ac_jwks_fetch(const struct ac_config *, char *err,
 int		 ac_json_has_nul(const char *, size_t n);
 int		 ac_json_streq(json_object *o, const char *s, size_t n);
 const char	*ac_json_str(json_object *o, size_t *len);
+/*
+ * A user id of n bytes as the clients compare it: a JSON number under
+ * JWT_SUBJECT_TYPE=integer (as the token carries it), else a string.
+ */
+json_object	*ac_json_subject(const struct ac_config *, const char *,
+		    size_t n);
 /*
  * The value of claim name of a verified token as header text into buf
  * (size bufsz): a string as it is, anything else (arrays included) as
@@ -621,6 +628,24 @@ enum ac_reason	 ac_docs_page(struct ac_req *, const struct ac_app *);
 /* Adds {"field","message"} to the error details of this request. */
 void		 ac_req_detail(struct ac_req *, const char *field,
 		    const char *message);
+/*
+ * A field that failed validation, told both ways: {"field","message"}
+ * in the envelope's details, and the entry of FastAPI's 422 list
+ * {"type","loc","msg","input","ctx"} that the detail formats send
+ * (errfmt.c).  loc is where the field is: "body", "query", "path" or
+ * "header"; field NULL names the place itself.  type is pydantic v2's
+ * (missing, string_type, string_too_long, string_too_short, bool_type,
+ * bool_parsing, int_parsing, greater_than_equal, less_than_equal,
+ * extra_forbidden, model_attributes_type, string_unicode, json_invalid,
+ * value_error), which gives msg; n is the bound of the _long, _short,
+ * _equal types and the position of json_invalid.  message: the
+ * envelope's detail (NULL: one that fits the type); for value_error
+ * also the end of msg, for json_invalid the parser's error (ctx).
+ * input (taken; NULL: none, for secrets) is the value refused.
+ */
+void		 ac_req_invalid(struct ac_req *, const char *loc,
+		    const char *field, const char *type, json_object *input,
+		    long long n, const char *message);
 /* The calling worker thread's store, opened on first use (store.c). */
 struct ac_store;
 enum ac_reason	 ac_req_store(struct ac_req *, struct ac_store **);

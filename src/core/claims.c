@@ -14,10 +14,12 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ac.h"
@@ -260,4 +262,22 @@ ac_claim_header_text(const struct ac_token *tok, const char *name,
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	return 0;
+}
+
+json_object *
+ac_json_subject(const struct ac_config *c, const char *s, size_t n)
+{
+	char		 buf[24], *end;
+	long long	 v;
+
+	if (c->subject_integer && n > 0 && n < sizeof(buf)) {
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		errno = 0;
+		v = strtoll(buf, &end, 10);
+		if (*end == '\0' && errno == 0 && (isdigit((unsigned char)
+		    buf[0]) || buf[0] == '-'))
+			return json_object_new_int64(v);
+	}
+	return json_object_new_string_len(s, (int)n);
 }

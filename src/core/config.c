@@ -638,8 +638,8 @@ ac_config_load(struct ac_app *app)
 	if (c->error_format_name == NULL ||
 	    (k = ac_errfmt_parse(c->error_format_name)) == -1)
 		ac_app_problemf(app, "AUTH_ERROR_FORMAT: '%s' is not one of "
-		    "envelope, detail, flat", c->error_format_name != NULL ?
-		    c->error_format_name : "");
+		    "envelope, detail, detail-envelope, flat",
+		    c->error_format_name != NULL ? c->error_format_name : "");
 	else
 		c->error_format = k;
 	c->subject_integer = c->subject_type != NULL &&
