@@ -208,6 +208,7 @@ struct ac_config {
 	char		*secret;	/* JWT_SECRET / BETTER_AUTH_SECRET */
 	char		*secret_source;	/* JWT_SECRET_SOURCE: which of the two */
 	size_t		 secretlen;
+	int		 secret_conflict; /* both names set, told already */
 	char		*secret_file;	/* JWT_SECRET_FILE */
 	enum ac_alg	 algs[AC_ALG__MAX]; /* JWT_ALGORITHM; algs[0] signs */
 	size_t		 nalgs;

@@ -98,6 +98,21 @@ void		 ac_jwks_stamp(const struct ac_config *, struct timespec *);
 int		 ac_jwks_fetched(const struct ac_config *, int64_t *fetched,
 		    char *err, size_t errlen);
 
+/* dotenv.c: the NAME=value lines of a .env file, ${VAR} expanded. */
+struct ac_dotenv {
+	size_t		 lineno;
+	char		*name;
+	char		*value;
+};
+/*
+ * Parses the NUL-terminated text buf (rewritten) of the file path; the
+ * lines that parse in order (*n of them; caller frees), problems of the
+ * others on app, naming path and line.
+ */
+struct ac_dotenv *ac_dotenv_parse(struct ac_app *, const char *path,
+		    char *buf, size_t *n);
+void		 ac_dotenv_free(struct ac_dotenv *, size_t n);
+
 /* errfmt.c: error bodies in the shape AUTH_ERROR_FORMAT names. */
 /* AC_ERRFMT_* for "envelope", "detail", "flat", "detail-envelope";
  * -1 otherwise. */
