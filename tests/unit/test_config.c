@@ -626,6 +626,41 @@ START_TEST(test_dotenv_names)
 }
 END_TEST
 
+/*
+ * What to set: a provider's URL with the default HS256 asks for
+ * JWT_ALGORITHM, not a secret; two different secrets are one problem,
+ * with no "no secret is set" after it.
+ */
+START_TEST(test_hints)
+{
+	struct ac_app	*app;
+	enum ac_reason	 rc;
+
+	env_clear();
+	setenv("BETTER_AUTH_URL", "http://127.0.0.1:9", 1);
+	app = load(&rc);
+	HAS(app, "JWT_ALGORITHM is HS256 (the default", "BETTER_AUTH_URL",
+	    "set JWT_ALGORITHM");
+	ck_assert_int_eq(problem(app, "no secret", (const char *)NULL), -1);
+	ac_app_free(app);
+
+	setenv("JWKS_URL", "http://127.0.0.1:9/jwks", 1);
+	setenv("JWKS_FETCH_TIMEOUT", "1", 1);
+	app = load(&rc);
+	HAS(app, "JWT_ALGORITHM is HS256", "JWKS_URL", "set JWT_ALGORITHM");
+	ac_app_free(app);
+
+	env_clear();
+	setenv("JWT_SECRET", SECRET, 1);
+	setenv("BETTER_AUTH_SECRET", SECRET "-other", 1);
+	app = load(&rc);
+	HAS(app, "differ");
+	ck_assert_int_eq(problem(app, "no secret", (const char *)NULL), -1);
+	ck_assert_int_eq(ac_app_nproblems(app), 1);
+	ac_app_free(app);
+}
+END_TEST
+
 /* BETTER_AUTH_URL: the default JWKS_URL, issuer and audience. */
 START_TEST(test_better_auth_url)
 {
@@ -833,7 +868,7 @@ tu_suite(void)
 			    test_world_readable_private_key, test_bad_keys,
 			    test_numbers, test_file_and_environment,
 			    test_better_auth_alias, test_conflicts, test_dotenv,
-			    test_dotenv_names,
+			    test_dotenv_names, test_hints,
 			    test_better_auth_url, test_algorithm_list,
 			    test_long_values, NULL };
 
