@@ -357,6 +357,34 @@ check_jwks(const struct ac_config *cfg)
 	return 0;
 }
 
+/*
+ * DATABASE_URL opened (never created) and its schema read: a problem
+ * when it cannot be, a note when `authctl db migrate` is due.
+ */
+static int
+check_database(struct ac_app *app)
+{
+	struct ac_store	*st;
+	char		 err[512];
+	int		 v;
+
+	if (ac_store_open(app, AC_STORE_PEEK, &st, err, sizeof(err)) !=
+	    AC_OK) {
+		printf("problem: %s\n", err);
+		return -1;
+	}
+	if ((v = ac_store_version(st)) < 0) {
+		printf("problem: DATABASE_URL: cannot read the schema version: "
+		    "%s\n", ac_store_error(st));
+		ac_store_close(st);
+		return -1;
+	}
+	printf("database: schema version %d%s\n", v, v < ac_store_latest() ?
+	    " (older than this build's: run authctl db migrate)" : "");
+	ac_store_close(st);
+	return 0;
+}
+
 static int
 cmd_check_config(int argc, char *argv[])
 {
@@ -409,6 +437,8 @@ cmd_check_config(int argc, char *argv[])
 	if (cfg->jwks_url != NULL && check_jwks(cfg) == -1) {
 		return 1;
 	}
+	if (check_database(app) == -1)
+		return 1;
 	printf("ok\n");
 	return 0;
 }
@@ -429,7 +459,9 @@ cmd_db(int argc, char *argv[])
 		return usage();
 	if ((app = load(1)) == NULL)
 		return 1;
-	if (open_store(app, 0, &st) == -1)
+	/* A look never creates a SQLite file that is not there. */
+	if (open_store(app, strcmp(argv[optind], "version") == 0 ?
+	    AC_STORE_PEEK : 0, &st) == -1)
 		return rc;
 	if (strcmp(argv[optind], "version") == 0) {
 		if ((from = ac_store_version(st)) < 0) {

@@ -723,11 +723,13 @@ typedef int	(*ac_dbrow)(void *arg, size_t ncols, const struct ac_dbval *);
 
 /* store.c */
 /*
- * Opens DATABASE_URL.  With check, refuses (AC_UNAVAILABLE) a database
+ * Opens DATABASE_URL.  With check 1, refuses (AC_UNAVAILABLE) a database
  * whose schema is older than this build needs, saying in err that
- * `authctl db migrate` fixes it.  Without check (authctl db migrate) the
- * SQLite file is created when missing.
+ * `authctl db migrate` fixes it.  With check 0 (authctl db migrate) the
+ * SQLite file is created when missing; with AC_STORE_PEEK neither (a
+ * look at what is there: authctl db version, check-config).
  */
+#define AC_STORE_PEEK	2
 enum ac_reason	 ac_store_open(const struct ac_app *, int check,
 		    struct ac_store **, char *err, size_t errlen);
 void		 ac_store_close(struct ac_store *);

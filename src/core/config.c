@@ -95,7 +95,7 @@ static const struct setting {
 	{ "REFRESH_GRACE_SECONDS", "", K_LONG, O(refresh_grace), "5", 0, 120, 1 },
 	{ "AUTH_COOKIE_SECURE", "", K_BOOL, O(cookie_secure), "true", 0, 0, 1 },
 	{ "AUTH_REFRESH_TOKEN_IN_BODY", "", K_BOOL, O(refresh_in_body), "false", 0, 0, 1 },
-	{ "AUTH_COOKIE_NAME", "", K_STR, O(cookie_name), "", 0, 0, 1 },
+	{ "AUTH_COOKIE_NAME", "AUTH_REFRESH_COOKIE_NAME", K_STR, O(cookie_name), "", 0, 0, 1 },
 	{ "AUTH_SIGNUP", "", K_BOOL, O(signup), "false", 0, 0, 1 },
 	{ "AUTH_LOGIN_FREE_FAILURES", "", K_LONG, O(login_free), "5", 1, 1000, 1 },
 	{ "AUTH_ERROR_FORMAT", "", K_STR, O(error_format_name), "envelope", 0, 0, 1 },

@@ -82,6 +82,7 @@ ac_req_header(struct ac_req *r, const char *name, const char *value)
 {
 	size_t	 i, n = r->hdrslen;
 	int	 w;
+	char	*p;
 	char	 clean[64];
 
 	if (r->hdrsfull)
@@ -106,6 +107,18 @@ ac_req_header(struct ac_req *r, const char *name, const char *value)
 	for (i = n + strlen(name) + 2; i < n + (size_t)w - 2; i++)
 		if ((unsigned char)r->hdrs[i] < 0x20 || r->hdrs[i] == 0x7f)
 			r->hdrs[i] = ' ';
+	/*
+	 * The same header line twice says nothing more (a handler's
+	 * Cache-Control: no-store, then the answer's): sent once.
+	 */
+	for (i = 0; i < n; i = (size_t)(p - r->hdrs) + 1) {
+		if (strncmp(r->hdrs + i, r->hdrs + n, (size_t)w) == 0) {
+			r->hdrs[n] = '\0';
+			return;
+		}
+		if ((p = strchr(r->hdrs + i, '\n')) == NULL)
+			break;
+	}
 	r->hdrslen += (size_t)w;
 }
 
