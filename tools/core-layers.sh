@@ -29,6 +29,7 @@ token
 issue
 session throttle
 users
+import
 app
 req body sessauth docs csrf
 ops scrape

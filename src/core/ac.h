@@ -875,6 +875,27 @@ const char	*ac_session_check(const struct ac_app *);
  */
 enum ac_reason	 ac_session_refresh(const struct ac_app *, struct ac_store *,
 		    const char *tok, time_t now, struct ac_grant *);
+/*
+ * Inside the caller's transaction: a session carried over from another
+ * back end (authctl session import) for user uid, whose refresh token's
+ * text hashes (SHA-256) to h, until expires.  That token refreshes once,
+ * into a token of the suite's own format, and is then spent like any
+ * other: presented again after the grace window, it revokes the family.
+ */
+enum ac_reason	 ac_session_adopt(struct ac_store *, const char *uid,
+		    const unsigned char h[32], int64_t expires, time_t now);
+/* import.c */
+/*
+ * authctl session import: the CSV text buf (a header naming user_email,
+ * token_hash, expires_at) brought in with ac_session_adopt, all rows or
+ * none; every bad row is a problem on the app (AC_VALIDATION_FAILED).
+ * Expired rows and tokens already present are skipped and counted.
+ */
+struct ac_import {
+	size_t		 imported, present, expired;
+};
+enum ac_reason	 ac_session_import(struct ac_app *, struct ac_store *,
+		    char *buf, time_t now, struct ac_import *);
 /* Ends the server-side session whose cookie is tok (websession.c). */
 enum ac_reason	 ac_websession_logout(struct ac_store *, const char *tok,
 		    time_t now);
@@ -964,6 +985,7 @@ enum ac_audit {		/* audit.c's actions[] names them in this order */
 	AC_AUDIT_KEY_RETIRE,
 	AC_AUDIT_KEYS_RELOAD,
 	AC_AUDIT_CONFIG_RELOAD,
+	AC_AUDIT_SESSION_IMPORT,	/* authctl session import */
 	AC_AUDIT__MAX
 };
 void		 ac_audit(enum ac_audit, enum ac_reason, const char *user,
