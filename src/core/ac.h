@@ -820,6 +820,14 @@ struct ac_grant {
 };
 
 /* users.c */
+/*
+ * What ac_user_add and ac_user_signup would refuse in email and password:
+ * 0, or AC_USER_BAD_EMAIL or'd with one of the password's.
+ */
+#define AC_USER_BAD_EMAIL	1
+#define AC_USER_SHORT_PASSWORD	2	/* fewer than 8 bytes */
+#define AC_USER_LONG_PASSWORD	4	/* more than 1024 */
+int		 ac_user_invalid(const char *email, const char *password);
 /* Hashes pw (argon2id, interactive limits) into out (AC_PWHASH_MAX). */
 enum ac_reason	 ac_password_hash(const char *pw, char *out);
 /*
@@ -943,6 +951,8 @@ time_t		 ac_revoke_lastread(void);
 
 /* What a program depends on, said by ac_main (readiness, gauges). */
 #define AC_NEEDS_DB	0x1
+/* Its revocation list (JWT_REVOCATION_CHECK) reads the database. */
+#define AC_NEEDS_REVOCATIONS 0x2
 void		 ac_ops_needs(unsigned);
 unsigned	 ac_ops_needed(void);
 

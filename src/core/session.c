@@ -226,8 +226,9 @@ ac_session_open(const struct ac_app *app, struct ac_store *s,
 	new_sid(g->session_id);
 	randombytes_buf(raw, sizeof(raw));
 	expires = (int64_t)now + app->cfg.refresh_days * 86400;
+	/* Spaces kept (the sessions list shows it); no control bytes. */
 	if (ua != NULL)
-		ac_log_clean(uabuf, sizeof(uabuf), ua);
+		ac_log_quote(uabuf, sizeof(uabuf), ua);
 	p[0] = AC_DBS(g->session_id);
 	p[1] = AC_DBS(uid);
 	p[2] = AC_DBI((int64_t)now);
@@ -284,7 +285,7 @@ lock_family(struct ac_store *s, const unsigned char h[32], char sid[32])
  * A session brought in by authctl session import (ac_session_adopt)
  * stores the SHA-256 of its token's text, as the quickstart's back end
  * did: printable ASCII without blanks, quotes, ';' or ',' (a cookie
- * value), at most 255 bytes.
+ * value), 16 to 255 bytes (shorter is no secret: malformed).
  */
 static int
 imported_text(const char *tok)
@@ -296,7 +297,7 @@ imported_text(const char *tok)
 		    tok[i] == ';' || tok[i] == ',' || tok[i] == '\\' ||
 		    i >= 255)
 			return 0;
-	return i > 0;
+	return i >= 16;
 }
 
 /*
