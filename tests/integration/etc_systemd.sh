@@ -44,4 +44,26 @@ else
 	ti_pass
 fi
 ti_expect_true "the misspelt key is reported" grep -q Restartt "$T/last.body"
+
+# The hourly prune: a timer and its oneshot service, authctl db prune.
+mkdir -p "$T/prune"
+cp "$top_builddir/src/authctl" "$T/bin/"
+for k in service timer; do
+	ts_etc "systemd/jwt-auth-prune.$k" "$T/prune/jwt-auth-prune.$k"
+	sed -i "s|@bindir@|$T/bin|g" "$T/prune/jwt-auth-prune.$k"
+done
+TI_CASE="prune units"
+TI_STATUS=
+: >"$T/last.headers"
+if systemd-analyze verify --man=no "$T/prune/jwt-auth-prune.timer" \
+    "$T/prune/jwt-auth-prune.service" >"$T/last.body" 2>&1 &&
+    ! [ -s "$T/last.body" ]; then
+	ti_pass
+else
+	ti_fail "systemd-analyze verify" "silent success" "$(cat "$T/last.body")"
+fi
+ti_expect_true "the service runs authctl db prune" \
+    grep -qx "ExecStart=$T/bin/authctl db prune" "$T/prune/jwt-auth-prune.service"
+ti_expect_true "the timer fires hourly" \
+    grep -qx "OnCalendar=hourly" "$T/prune/jwt-auth-prune.timer"
 ti_done
