@@ -10,12 +10,15 @@
 . "$(dirname "$0")/lib_pg.sh"
 
 ti_init sqlite3
-ti_auth_setup "$T/auth.db" "REFRESH_GRACE_SECONDS=0"
+ti_auth_setup "$T/auth.db" "REFRESH_GRACE_SECONDS=0" METRICS_ENABLED=true
 DB_URL=$T/auth.db
 ti_user erin@example.com pw-of-erin-123
 ti_user frank@example.com pw-of-frank-123
+mkdir -p "$T/tmp"
+export TMPDIR=$T/tmp
 ti_spawn auth "$top_builddir/cgi-bin/refresh" 1
 ti_route /api/auth/ auth
+ti_route /metrics auth
 ti_nginx
 
 # The quickstart's tokens: crypto.randomBytes(32).toString('base64url'),
@@ -120,5 +123,14 @@ ti_expect_json 'j["error"]["reason"]' refresh_token_unknown
 refresh "text that is no token" 'a"b'
 ti_expect_status 401
 ti_expect_json 'j["error"]["reason"]' refresh_token_malformed
+
+# The quickstart's jwt_auth_users_total is recorded from auth_users:
+# erin (her second session) and frank are on JWT, nobody on sessions.
+ti_request figures /metrics
+ti_expect_status 200
+ti_expect_true "auth_users{method=\"jwt\"} 2" \
+    grep -qx 'auth_users{method="jwt"} 2' "$T/last.body"
+ti_expect_true "auth_users{method=\"session\"} 0" \
+    grep -qx 'auth_users{method="session"} 0' "$T/last.body"
 ti_expect_logs_clean
 ti_done
