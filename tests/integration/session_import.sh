@@ -9,9 +9,9 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_pg.sh"
 
-ti_init sqlite3
-ti_auth_setup "$T/auth.db" "REFRESH_GRACE_SECONDS=0" METRICS_ENABLED=true
-DB_URL=$T/auth.db
+ti_init
+ti_db_setup "$T/auth.db"
+ti_auth_setup "$DB_URL" "REFRESH_GRACE_SECONDS=0" METRICS_ENABLED=true
 ti_user erin@example.com pw-of-erin-123
 ti_user frank@example.com pw-of-frank-123
 mkdir -p "$T/tmp"
@@ -63,6 +63,31 @@ ti_expect_true "a header without the three names is refused" \
     "$T/nohdr.out"
 
 TI_CASE="import"
+if [ "${TI_DB:-}" = postgresql ]; then
+	# The quickstart's own database, exported as authctl(1) says.
+	QS_URL=${DB_URL%/*}/quickstart
+	ti_sql 'CREATE DATABASE quickstart' >/dev/null
+	psql -X -q -v ON_ERROR_STOP=1 "$QS_URL" >/dev/null <<EOF
+CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL);
+CREATE TABLE user_sessions (id SERIAL PRIMARY KEY, user_id TEXT NOT NULL,
+    token TEXT NOT NULL, expires_at TIMESTAMPTZ NOT NULL);
+INSERT INTO users VALUES ('u1', 'Erin@Example.com'), ('u2', 'frank@example.com');
+INSERT INTO user_sessions (user_id, token, expires_at) VALUES
+    ('u1', '$TOK1_HASH', to_timestamp($LATER)),
+    ('u1', '${TOK2_HASH^^}', to_timestamp($LATER)),
+    ('u2', '$TOK3_HASH', to_timestamp($LATER)),
+    ('u2', '$TOKX_HASH', to_timestamp($((NOW - 60))));
+EOF
+	psql -X "$QS_URL" -c "COPY (SELECT u.email AS user_email,
+	    s.token AS token_hash,
+	    EXTRACT(EPOCH FROM s.expires_at)::bigint AS expires_at
+	    FROM user_sessions s JOIN users u ON u.id = s.user_id
+	    WHERE s.expires_at > now()) TO STDOUT WITH (FORMAT csv, HEADER)" \
+	    >"$T/sessions.csv"
+	# The export leaves out the expired row; add it back, as a file
+	# written another way may hold one.
+	echo "frank@example.com,$TOKX_HASH,$((NOW - 60))" >>"$T/sessions.csv"
+else
 # As psql's \copy ... CSV HEADER writes it, one timestamp as SQL text.
 cat >"$T/sessions.csv" <<EOF
 user_email,token_hash,expires_at
@@ -71,13 +96,14 @@ erin@example.com,${TOK2_HASH^^},"$(date -u -d @"$LATER" '+%Y-%m-%d %H:%M:%S').25
 frank@example.com,$TOK3_HASH,$(date -u -d @"$LATER" '+%Y-%m-%dT%H:%M:%SZ')
 frank@example.com,$TOKX_HASH,$((NOW - 60))
 EOF
+fi
 out=$("$AUTHCTL" session import "$T/sessions.csv" 2>"$T/import.err")
 ti_expect_true "imported 3, one expired ($out)" test "$out" = \
     "imported 3 sessions; skipped 0 already present, 1 expired"
 ti_expect_true "audited" grep -q 'action=sessions_imported result=ok.*imported=3' \
     "$T/import.err"
-ti_expect_true "expiry kept ($LATER)" test "$(ti_sql "SELECT group_concat(expires) \
-    FROM (SELECT expires FROM sessions ORDER BY expires)")" = "$LATER,$LATER,$LATER"
+ti_expect_true "expiry kept ($LATER)" \
+    test "$(ti_sql "SELECT count(*) FROM sessions WHERE expires = $LATER")" = 3
 out=$("$AUTHCTL" session import - <"$T/sessions.csv" 2>/dev/null)
 ti_expect_true "again from stdin: nothing new ($out)" test "$out" = \
     "imported 0 sessions; skipped 3 already present, 1 expired"
