@@ -370,7 +370,8 @@ check_database(struct ac_app *app)
 
 	if (ac_store_open(app, AC_STORE_PEEK, &st, err, sizeof(err)) !=
 	    AC_OK) {
-		printf("problem: %s\n", err);
+		printf("problem: %s%s\n", strncmp(err, "DATABASE_URL", 12) == 0 ?
+		    "" : "DATABASE_URL: ", err);
 		return -1;
 	}
 	if ((v = ac_store_version(st)) < 0) {
