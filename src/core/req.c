@@ -455,7 +455,8 @@ ac_req_json_body(struct ac_req *r, json_object **out)
 		    json_object_new_object(),
 		    (long long)json_tokener_get_parse_end(jt),
 		    json_tokener_get_error(jt) == json_tokener_success ?
-		    "Extra data" :
+		    "Extra data" : json_tokener_get_error(jt) ==
+		    json_tokener_continue ? "Expecting value" :
 		    json_tokener_error_desc(json_tokener_get_error(jt)));
 		json_tokener_free(jt);
 		return AC_BODY_MALFORMED;
