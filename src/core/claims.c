@@ -146,7 +146,8 @@ audience_log(const struct ac_config *c, json_object *aud)
 	dflt = n > 0 && strlen(c->audience) == n &&
 	    strncmp(c->audience, c->better_auth_url, n) == 0;
 	ac_log_clean(got, sizeof(got), aud == NULL ? "(none)" :
-	    json_object_to_json_string_ext(aud, JSON_C_TO_STRING_PLAIN));
+	    json_object_to_json_string_ext(aud, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
 	ac_log_clean(want, sizeof(want), c->audience);
 	ac_log(AC_LOG_INFO, "event=audience_refused token_aud=%s "
 	    "JWT_AUDIENCE=%s audience_from=%s hint=\"set JWT_AUDIENCE to "
