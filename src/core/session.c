@@ -168,15 +168,14 @@ new_sid(char out[32])
 
 /* Sessions and tokens ------------------------------------------------- */
 
+/* A refresh token of family sid whose hash is h (parent 0: the first). */
 static enum ac_reason
-insert_token(struct ac_store *s, const unsigned char raw[32], const char *sid,
+insert_hash(struct ac_store *s, const unsigned char h[32], const char *sid,
     int64_t parent, const char *uid, time_t now, int64_t expires)
 {
-	unsigned char	 h[32];
 	struct ac_dbval	 p[6];
 
-	crypto_hash_sha256(h, raw, 32);
-	p[0] = AC_DBB(h, sizeof(h));
+	p[0] = AC_DBB(h, 32);
 	p[1] = AC_DBS(sid);
 	p[2] = parent > 0 ? AC_DBI(parent) : AC_DBNULL;
 	p[3] = AC_DBS(uid);
@@ -185,6 +184,35 @@ insert_token(struct ac_store *s, const unsigned char raw[32], const char *sid,
 	return ac_db_exec(s, "INSERT INTO refresh_tokens (token_hash, "
 	    "session_id, parent_id, user_id, created, expires) VALUES "
 	    "($1, $2, $3, $4, $5, $6)", p, 6, NULL, NULL, NULL);
+}
+
+static enum ac_reason
+insert_token(struct ac_store *s, const unsigned char raw[32], const char *sid,
+    int64_t parent, const char *uid, time_t now, int64_t expires)
+{
+	unsigned char	 h[32];
+
+	crypto_hash_sha256(h, raw, 32);
+	return insert_hash(s, h, sid, parent, uid, now, expires);
+}
+
+/* A sessions row (ua: cleaned already; ua and ip may be NULL). */
+static enum ac_reason
+insert_session(struct ac_store *s, const char *sid, const char *uid,
+    time_t now, int64_t expires, const char *ua, const char *ip)
+{
+	struct ac_dbval	 p[7];
+
+	p[0] = AC_DBS(sid);
+	p[1] = AC_DBS(uid);
+	p[2] = AC_DBI((int64_t)now);
+	p[3] = AC_DBI((int64_t)now);
+	p[4] = AC_DBI(expires);
+	p[5] = ua != NULL ? AC_DBS(ua) : AC_DBNULL;
+	p[6] = ip != NULL ? AC_DBS(ip) : AC_DBNULL;
+	return ac_db_exec(s, "INSERT INTO sessions (id, user_id, created, "
+	    "last_used, expires, user_agent, ip) VALUES ($1, $2, $3, $4, $5, "
+	    "$6, $7)", p, 7, NULL, NULL, NULL);
 }
 
 static enum ac_reason
@@ -219,7 +247,6 @@ ac_session_open(const struct ac_app *app, struct ac_store *s,
 {
 	unsigned char	 raw[32];
 	char		 uabuf[256];
-	struct ac_dbval	 p[7];
 	int64_t		 expires;
 	enum ac_reason	 rc;
 
@@ -229,18 +256,10 @@ ac_session_open(const struct ac_app *app, struct ac_store *s,
 	/* Spaces kept (the sessions list shows it); no control bytes. */
 	if (ua != NULL)
 		ac_log_quote(uabuf, sizeof(uabuf), ua);
-	p[0] = AC_DBS(g->session_id);
-	p[1] = AC_DBS(uid);
-	p[2] = AC_DBI((int64_t)now);
-	p[3] = AC_DBI((int64_t)now);
-	p[4] = AC_DBI(expires);
-	p[5] = ua != NULL ? AC_DBS(uabuf) : AC_DBNULL;
-	p[6] = ip != NULL ? AC_DBS(ip) : AC_DBNULL;
 	/* Outside the JWT rollout: a server-side session (websession.c). */
 	g->web = !ac_rollout_on_jwt(app, uid);
-	if ((rc = ac_db_exec(s, "INSERT INTO sessions (id, user_id, created, "
-	    "last_used, expires, user_agent, ip) VALUES ($1, $2, $3, $4, $5, "
-	    "$6, $7)", p, 7, NULL, NULL, NULL)) == AC_OK &&
+	if ((rc = insert_session(s, g->session_id, uid, now, expires,
+	    ua != NULL ? uabuf : NULL, ip)) == AC_OK &&
 	    (rc = g->web ? ac_websession_bind(s, g->session_id, raw) :
 	    insert_token(s, raw, g->session_id, 0, uid, now,
 	    expires)) == AC_OK) {
@@ -335,29 +354,13 @@ ac_session_adopt(struct ac_store *s, const char *uid,
     const unsigned char h[32], int64_t expires, time_t now)
 {
 	char		 sid[32];
-	struct ac_dbval	 p[7];
 	enum ac_reason	 rc;
 
 	new_sid(sid);
-	p[0] = AC_DBS(sid);
-	p[1] = AC_DBS(uid);
-	p[2] = AC_DBI((int64_t)now);
-	p[3] = AC_DBI((int64_t)now);
-	p[4] = AC_DBI(expires);
-	p[5] = AC_DBS("(imported)");
-	p[6] = AC_DBNULL;
-	if ((rc = ac_db_exec(s, "INSERT INTO sessions (id, user_id, created, "
-	    "last_used, expires, user_agent, ip) VALUES ($1, $2, $3, $4, $5, "
-	    "$6, $7)", p, 7, NULL, NULL, NULL)) != AC_OK)
+	if ((rc = insert_session(s, sid, uid, now, expires, "(imported)",
+	    NULL)) != AC_OK)
 		return rc;
-	p[0] = AC_DBB(h, 32);
-	p[1] = AC_DBS(sid);
-	p[2] = AC_DBS(uid);
-	p[3] = AC_DBI((int64_t)now);
-	p[4] = AC_DBI(expires);
-	return ac_db_exec(s, "INSERT INTO refresh_tokens (token_hash, "
-	    "session_id, parent_id, user_id, created, expires) VALUES "
-	    "($1, $2, NULL, $3, $4, $5)", p, 5, NULL, NULL, NULL);
+	return insert_hash(s, h, sid, 0, uid, now, expires);
 }
 
 struct tokrow {
