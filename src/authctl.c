@@ -357,6 +357,35 @@ check_jwks(const struct ac_config *cfg)
 	return 0;
 }
 
+/*
+ * DATABASE_URL opened (never created) and its schema read: a problem
+ * when it cannot be, a note when `authctl db migrate` is due.
+ */
+static int
+check_database(struct ac_app *app)
+{
+	struct ac_store	*st;
+	char		 err[512];
+	int		 v;
+
+	if (ac_store_open(app, AC_STORE_PEEK, &st, err, sizeof(err)) !=
+	    AC_OK) {
+		printf("problem: %s%s\n", strncmp(err, "DATABASE_URL", 12) == 0 ?
+		    "" : "DATABASE_URL: ", err);
+		return -1;
+	}
+	if ((v = ac_store_version(st)) < 0) {
+		printf("problem: DATABASE_URL: cannot read the schema version: "
+		    "%s\n", ac_store_error(st));
+		ac_store_close(st);
+		return -1;
+	}
+	printf("database: schema version %d%s\n", v, v < ac_store_latest() ?
+	    " (older than this build's: run authctl db migrate)" : "");
+	ac_store_close(st);
+	return 0;
+}
+
 static int
 cmd_check_config(int argc, char *argv[])
 {
@@ -409,6 +438,8 @@ cmd_check_config(int argc, char *argv[])
 	if (cfg->jwks_url != NULL && check_jwks(cfg) == -1) {
 		return 1;
 	}
+	if (check_database(app) == -1)
+		return 1;
 	printf("ok\n");
 	return 0;
 }
@@ -429,7 +460,9 @@ cmd_db(int argc, char *argv[])
 		return usage();
 	if ((app = load(1)) == NULL)
 		return 1;
-	if (open_store(app, 0, &st) == -1)
+	/* A look never creates a SQLite file that is not there. */
+	if (open_store(app, strcmp(argv[optind], "version") == 0 ?
+	    AC_STORE_PEEK : 0, &st) == -1)
 		return rc;
 	if (strcmp(argv[optind], "version") == 0) {
 		if ((from = ac_store_version(st)) < 0) {
@@ -702,6 +735,83 @@ out:
 	return rc;
 }
 
+/*
+ * session import FILE|-: sessions of another back end (the hybrid
+ * quickstart's user_sessions rows) carried over, all or none.
+ */
+static int
+cmd_session(int argc, char *argv[])
+{
+	struct ac_app	*app;
+	struct ac_store	*st;
+	struct ac_import imp;
+	FILE		*fp = NULL;
+	char		*buf = NULL, *nb;
+	size_t		 len = 0, i, n;
+	int		 c, rc = 1;
+	enum ac_reason	 r;
+
+	if ((c = no_options(argc, argv)) != -1)
+		return c;
+	if (optind + 2 != argc || strcmp(argv[optind], "import") != 0)
+		return usage();
+	if ((app = load(1)) == NULL)
+		return 1;
+	if ((fp = strcmp(argv[optind + 1], "-") == 0 ? stdin :
+	    fopen(argv[optind + 1], "r")) == NULL) {
+		fprintf(stderr, "authctl session import: %s: %s\n",
+		    argv[optind + 1], strerror(errno));
+		goto out;
+	}
+	/* At most 64 MiB: some hundred thousand rows. */
+	do {
+		if (len >= 64 * 1024 * 1024 ||
+		    (nb = realloc(buf, len + 65537)) == NULL) {
+			fprintf(stderr, "authctl session import: %s is over "
+			    "64 MiB\n", argv[optind + 1]);
+			goto out;
+		}
+		buf = nb;
+		n = fread(buf + len, 1, 65536, fp);
+		len += n;
+	} while (n > 0);
+	buf[len] = '\0';
+	if (ferror(fp)) {
+		fprintf(stderr, "authctl session import: %s: read error\n",
+		    argv[optind + 1]);
+		goto out;
+	}
+	if (memchr(buf, '\0', len) != NULL) {
+		fprintf(stderr, "authctl session import: not a text file\n");
+		goto out;
+	}
+	if (open_store(app, 1, &st) == -1)
+		goto out;
+	r = ac_session_import(app, st, buf, time(NULL), &imp);
+	for (i = 0; i < ac_app_nproblems(app); i++)
+		fprintf(stderr, "authctl session import: %s\n",
+		    ac_app_problem(app, i));
+	if (r != AC_OK) {
+		if (ac_app_nproblems(app) == 0)
+			fprintf(stderr, "authctl session import: %s: %s\n",
+			    ac_reason_message(r), ac_store_error(st));
+		fprintf(stderr, "authctl session import: nothing imported\n");
+		goto out;
+	}
+	printf("imported %zu session%s; skipped %zu already present, %zu "
+	    "expired\n", imp.imported, imp.imported == 1 ? "" : "s",
+	    imp.present, imp.expired);
+	ac_audit(AC_AUDIT_SESSION_IMPORT, AC_OK, NULL, NULL,
+	    "actor=authctl uid=%ld imported=%zu", (long)getuid(),
+	    imp.imported);
+	rc = 0;
+out:
+	if (fp != NULL && fp != stdin)
+		fclose(fp);
+	free(buf);
+	return rc;
+}
+
 static int	cmd_help(int, char *[]);
 
 static const struct cmd cmds[] = {
@@ -743,6 +853,16 @@ static const struct cmd cmds[] = {
 	  "older than this build needs.\n"
 	  "prune: deletes expired refresh tokens and sessions, those revoked\n"
 	  "more than 30 days ago, and stale login throttles.\n" },
+	{ "session", cmd_session, "import FILE|-",
+	  "import: brings in the sessions of another back end, so that its\n"
+	  "users stay logged in: a CSV file (- for standard input) with a\n"
+	  "header naming user_email, token_hash (the hex SHA-256 of the\n"
+	  "refresh token's text) and expires_at (Unix seconds or a UTC\n"
+	  "timestamp).  Each user must exist.  All rows or none: every bad\n"
+	  "row is named.  Expired rows and tokens already imported are\n"
+	  "skipped.  A carried-over token refreshes once, into a token of\n"
+	  "the suite's format, and is then spent; presented again after\n"
+	  "REFRESH_GRACE_SECONDS it revokes the session.\n" },
 	{ "key", cmd_key, "rotate [--alg ALG] | retire KID | list",
 	  "Manages the keys in JWT_KEYS_DIR, which running programs reload\n"
 	  "within a second of a change, without a restart.\n"

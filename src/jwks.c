@@ -85,22 +85,31 @@ h_metadata(struct ac_req *r, const struct ac_app *app)
 	base_url(r, app, base, sizeof(base));
 	if ((o = json_object_new_object()) == NULL)
 		return AC_NOMEM;
-	json_object_object_add(o, "issuer",
-	    json_object_new_string(c->issuer != NULL ? c->issuer : base));
+	/*
+	 * Only the issuer its tokens name: without JWT_ISSUER they carry no
+	 * iss, and a client checking iss against this would refuse them.
+	 */
+	if (c->issuer != NULL)
+		json_object_object_add(o, "issuer",
+		    json_object_new_string(c->issuer));
 	snprintf(url, sizeof(url), "%s/.well-known/jwks.json", base);
 	json_object_object_add(o, "jwks_uri", json_object_new_string(url));
 	snprintf(url, sizeof(url), "%s/api/auth/refresh", base);
 	json_object_object_add(o, "token_endpoint", json_object_new_string(url));
-	snprintf(url, sizeof(url), "%s/api/auth/introspect", base);
-	json_object_object_add(o, "introspection_endpoint",
-	    json_object_new_string(url));
 	a = json_object_new_array();
 	json_object_array_add(a, json_object_new_string("refresh_token"));
 	json_object_object_add(o, "grant_types_supported", a);
-	a = json_object_new_array();
-	json_object_array_add(a, json_object_new_string("client_secret_basic"));
-	json_object_object_add(o, "introspection_endpoint_auth_methods_supported",
-	    a);
+	/* verify answers introspection only for a configured client. */
+	if (c->introspect_id != NULL) {
+		snprintf(url, sizeof(url), "%s/api/auth/introspect", base);
+		json_object_object_add(o, "introspection_endpoint",
+		    json_object_new_string(url));
+		a = json_object_new_array();
+		json_object_array_add(a,
+		    json_object_new_string("client_secret_basic"));
+		json_object_object_add(o,
+		    "introspection_endpoint_auth_methods_supported", a);
+	}
 	ac_req_header(r, "Cache-Control", "public, max-age=" JWKS_MAX_AGE);
 	ac_req_json(r, 200, o);
 	json_object_put(o);

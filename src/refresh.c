@@ -272,6 +272,24 @@ h_login(struct ac_req *r, const struct ac_app *app)
 	return rc;
 }
 
+/* Which of the two signup refused, and only that one (never the password). */
+static void
+signup_details(struct ac_req *r, const struct secrets *s)
+{
+	int	 bad = ac_user_invalid(s->email, s->pw);
+
+	if (bad & AC_USER_BAD_EMAIL)
+		ac_req_invalid(r, "body", "email", "value_error",
+		    json_object_new_string(s->email), 0,
+		    "must be a valid email address");
+	if (bad & AC_USER_SHORT_PASSWORD)
+		ac_req_invalid(r, "body", "password", "string_too_short", NULL,
+		    8, "must be 8 to 1024 bytes");
+	if (bad & AC_USER_LONG_PASSWORD)
+		ac_req_invalid(r, "body", "password", "string_too_long", NULL,
+		    1024, "must be 8 to 1024 bytes");
+}
+
 static enum ac_reason
 h_signup(struct ac_req *r, const struct ac_app *app)
 {
@@ -290,10 +308,8 @@ h_signup(struct ac_req *r, const struct ac_app *app)
 		return rc;
 	rc = ac_user_signup(st, s->email, s->pw, time(NULL), id, sizeof(id));
 	ac_audit(AC_AUDIT_SIGNUP, rc, rc == AC_OK ? id : NULL, NULL, NULL);
-	if (rc == AC_VALIDATION_FAILED) {
-		ac_req_detail(r, "email", "a valid address");
-		ac_req_detail(r, "password", "8 to 1024 bytes");
-	}
+	if (rc == AC_VALIDATION_FAILED)
+		signup_details(r, s);
 	if (rc != AC_OK)
 		return rc;
 	if ((o = json_object_new_object()) == NULL)

@@ -34,19 +34,28 @@
 /* src/openapi.json, embedded by src/embed.sh. */
 extern const char	openapi_json[];
 
-/* Each row of "SELECT " COLS becomes an object appended to the array arg. */
+/*
+ * Each row of "SELECT " COLS becomes an object appended to rows->arr;
+ * user_id is a number under JWT_SUBJECT_TYPE=integer, as in the token.
+ */
 #define COLS "id, user_id, title, description, completed, created_at, updated_at"
+
+struct rows {
+	json_object		*arr;
+	const struct ac_config	*cfg;
+};
 
 static int
 add_row(void *arg, size_t n, const struct ac_dbval *c)
 {
+	struct rows	*rows = arg;
 	json_object	*o;
 
 	if (n != 7 || (o = json_object_new_object()) == NULL)
 		return 1;
 	json_object_object_add(o, "id", json_object_new_int64(c[0].i));
 	json_object_object_add(o, "user_id",
-	    json_object_new_string_len(c[1].s, (int)c[1].len));
+	    ac_json_subject(rows->cfg, c[1].s, c[1].len));
 	json_object_object_add(o, "title",
 	    json_object_new_string_len(c[2].s, (int)c[2].len));
 	json_object_object_add(o, "description", c[3].type == AC_DB_NULL ?
@@ -57,7 +66,7 @@ add_row(void *arg, size_t n, const struct ac_dbval *c)
 	    json_object_new_string_len(c[5].s, (int)c[5].len));
 	json_object_object_add(o, "updated_at",
 	    json_object_new_string_len(c[6].s, (int)c[6].len));
-	json_object_array_add(arg, o);
+	json_object_array_add(rows->arr, o);
 	return 0;
 }
 
@@ -118,16 +127,19 @@ now3339(char *buf, size_t sz)
  * todo just made) also says where it is: Location, the path and its id.
  */
 static enum ac_reason
-answer_one(struct ac_req *r, struct ac_store *st, int status,
-    const char *sql, const struct ac_dbval *p, size_t n)
+answer_one(struct ac_req *r, const struct ac_app *app, struct ac_store *st,
+    int status, const char *sql, const struct ac_dbval *p, size_t n)
 {
 	json_object	*arr, *o;
+	struct rows	 rows;
 	char		 loc[2100];
 	enum ac_reason	 rc;
 
 	if ((arr = json_object_new_array()) == NULL)
 		return AC_NOMEM;
-	if ((rc = ac_db_exec(st, sql, p, n, add_row, arr, NULL)) != AC_OK)
+	rows.arr = arr;
+	rows.cfg = ac_app_config(app);
+	if ((rc = ac_db_exec(st, sql, p, n, add_row, &rows, NULL)) != AC_OK)
 		goto out;
 	if ((o = json_object_array_get_idx(arr, 0)) == NULL) {
 		/* An INSERT ... RETURNING always returns its row. */
@@ -174,29 +186,37 @@ query(const struct ac_req *r, const char *name, char *buf, size_t sz)
 
 /*
  * A query parameter as an integer in [min, max]; *v keeps its default
- * when absent.  Returns -1 with a detail when present but bad.
+ * when absent.  Returns -1 with a detail when present but bad (what
+ * FastAPI says of a Query(ge=min, le=max) int; msg for the envelope).
  */
 static int
 query_int(struct ac_req *r, const char *name, long long min, long long max,
     const char *msg, int64_t *v)
 {
 	char		 buf[24], *end;
-	long long	 n;
+	const char	*type = "int_parsing";
+	long long	 n, bound = 0;
+	int		 q;
 
-	switch (query(r, name, buf, sizeof(buf))) {
-	case 0:
+	if ((q = query(r, name, buf, sizeof(buf))) == 0)
 		return 0;
-	case 1:
+	if (q == 1) {
 		errno = 0;
 		n = strtoll(buf, &end, 10);
-		if (isdigit((unsigned char)buf[0]) && *end == '\0' &&
-		    errno == 0 && n >= min && n <= max) {
-			*v = n;
-			return 0;
+		if ((isdigit((unsigned char)buf[0]) || (buf[0] == '-' &&
+		    isdigit((unsigned char)buf[1]))) && *end == '\0' &&
+		    errno == 0) {
+			if (n >= min && n <= max) {
+				*v = n;
+				return 0;
+			}
+			type = n < min ? "greater_than_equal" :
+			    "less_than_equal";
+			bound = n < min ? min : max;
 		}
-		break;
 	}
-	ac_req_detail(r, name, msg);
+	ac_req_invalid(r, "query", name, type, q == 1 ?
+	    json_object_new_string(buf) : NULL, bound, msg);
 	return -1;
 }
 
@@ -205,6 +225,7 @@ h_list(struct ac_req *r, const struct ac_app *app)
 {
 	struct ac_store	*st;
 	json_object	*arr = NULL, *last;
+	struct rows	 rows;
 	int64_t		 limit = LIMIT_DEF, offset = 0, cursor = 0;
 	int64_t		 done = -1, total = 0;
 	char		 buf[24];
@@ -223,7 +244,9 @@ h_list(struct ac_req *r, const struct ac_app *app)
 	    (strcmp(buf, "true") == 0 || strcmp(buf, "false") == 0))
 		done = buf[0] == 't';
 	else if (q != 0) {
-		ac_req_detail(r, "completed", "must be true or false");
+		ac_req_invalid(r, "query", "completed", "bool_parsing",
+		    q == 1 ? json_object_new_string(buf) : NULL, 0,
+		    "must be true or false");
 		bad = -1;
 	}
 	if (bad)
@@ -232,13 +255,15 @@ h_list(struct ac_req *r, const struct ac_app *app)
 		return rc;
 	if ((arr = json_object_new_array()) == NULL)
 		return AC_NOMEM;
+	rows.arr = arr;
+	rows.cfg = ac_app_config(app);
 	/* One row more than the page tells whether another page follows. */
 	rc = ac_db_exec(st, "SELECT " COLS " FROM todos WHERE user_id = $1"
 	    " AND ($2 < 0 OR completed = $2) AND ($3 = 0 OR id < $3)"
 	    " ORDER BY id DESC LIMIT $4 OFFSET $5",
 	    (struct ac_dbval[]){ AC_DBS(ac_req_var(r, "uid")), AC_DBI(done),
 	    AC_DBI(cursor), AC_DBI(limit + 1), AC_DBI(offset) }, 5,
-	    add_row, arr, NULL);
+	    add_row, &rows, NULL);
 	if (rc == AC_OK)
 		rc = ac_db_exec(st, "SELECT count(*) FROM todos"
 		    " WHERE user_id = $1 AND ($2 < 0 OR completed = $2)",
@@ -276,7 +301,7 @@ h_create(struct ac_req *r, const struct ac_app *app)
 	    (rc = ac_req_store(r, &st)) != AC_OK)
 		return rc;
 	now3339(now, sizeof(now));
-	return answer_one(r, st, 201, "INSERT INTO todos (user_id, title,"
+	return answer_one(r, app, st, 201, "INSERT INTO todos (user_id, title,"
 	    " description, completed, created_at, updated_at)"
 	    " VALUES ($1, $2, $3, $4, $5, $5) RETURNING " COLS,
 	    (struct ac_dbval[]){ AC_DBS(ac_req_var(r, "uid")),
@@ -294,7 +319,7 @@ h_get(struct ac_req *r, const struct ac_app *app)
 	if ((rc = authorize_id(r, app, &id)) != AC_OK ||
 	    (rc = ac_req_store(r, &st)) != AC_OK)
 		return rc;
-	return answer_one(r, st, 200, "SELECT " COLS " FROM todos"
+	return answer_one(r, app, st, 200, "SELECT " COLS " FROM todos"
 	    " WHERE id = $1 AND user_id = $2",
 	    (struct ac_dbval[]){ AC_DBI(id), AC_DBS(ac_req_var(r, "uid")) }, 2);
 }
@@ -314,7 +339,7 @@ h_update(struct ac_req *r, const struct ac_app *app)
 	    (rc = ac_req_store(r, &st)) != AC_OK)
 		return rc;
 	now3339(now, sizeof(now));
-	return answer_one(r, st, 200, "UPDATE todos SET"
+	return answer_one(r, app, st, 200, "UPDATE todos SET"
 	    " title = CASE WHEN $3 = 1 THEN $4 ELSE title END,"
 	    " description = CASE WHEN $5 = 1 THEN $6 ELSE description END,"
 	    " completed = CASE WHEN $7 = 1 THEN $8 ELSE completed END,"
@@ -372,7 +397,8 @@ h_me(struct ac_req *r, const struct ac_app *app)
 		rc = AC_NOMEM;
 		goto out;
 	}
-	json_object_object_add(o, "user_id", json_object_new_string(tok.sub));
+	json_object_object_add(o, "user_id", ac_json_subject(
+	    ac_app_config(app), tok.sub, strlen(tok.sub)));
 	for (i = 0; i < nitems(copy); i++)
 		if (json_object_object_get_ex(tok.claims, copy[i], &v))
 			json_object_object_add(o, copy[i], json_object_get(v));

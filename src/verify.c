@@ -254,5 +254,5 @@ static const struct ac_route routes[] = {
 };
 
 const struct ac_program ac_program = {
-	"verify", routes, nitems(routes), 0, NULL
+	"verify", routes, nitems(routes), AC_NEEDS_REVOCATIONS, NULL
 };

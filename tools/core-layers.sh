@@ -16,7 +16,7 @@
 set -eu
 
 LAYERS='
-reason log b64 alg file problem parse claims keypolicy errfmt fcgi pool
+reason log b64 alg file problem dotenv parse claims keypolicy errfmt fcgi pool
 metrics audit
 config
 rollout
@@ -29,6 +29,7 @@ token
 issue
 session throttle
 users
+import
 app
 req body sessauth docs csrf
 ops scrape

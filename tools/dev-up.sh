@@ -71,6 +71,18 @@ stop()
 	return 0
 }
 
+# The EXIT trap of a dev-up that failed half-way: stop what it started.
+failed()
+{
+	local rc=$?
+
+	trap - EXIT
+	[ "$rc" -eq 0 ] && return 0
+	stop >/dev/null 2>&1
+	echo "dev-up: failed; stopped everything it had started" >&2
+	exit "$rc"
+}
+
 build()
 {
 	deps_install
@@ -120,15 +132,30 @@ ALLOWED_ORIGINS=http://localhost:3000,http://127.0.0.1:3000
 EOF
 	AUTH_CONFIG=$RUN/auth.conf
 	export AUTH_CONFIG
+	# From here on a failure stops whatever was started.
+	trap 'failed' EXIT
+	# The store (SQLite run/auth.db unless DATABASE_URL says otherwise),
+	# then the whole configuration, the database included.
+	rm -f "$RUN/auth.db" "$RUN/auth.db-wal" "$RUN/auth.db-shm"
+	"$AUTHCTL" db migrate >"$RUN/migrate.log" 2>&1 || true
 	if ! "$AUTHCTL" check-config >"$RUN/check-config.log" 2>&1; then
-		cat "$RUN/check-config.log" >&2
+		cat "$RUN/migrate.log" "$RUN/check-config.log" >&2
 		exit 1
 	fi
-	# The SQLite store, and a user to log in with.
-	rm -f "$RUN/auth.db" "$RUN/auth.db-wal" "$RUN/auth.db-shm"
-	"$AUTHCTL" db migrate >/dev/null
-	printf '%s\n' "$DEV_PASSWORD" |
-	    "$AUTHCTL" user add "$DEV_EMAIL" >/dev/null
+	# No signing key (a provider's JWKS_URL with RS256, EdDSA ...): the
+	# tokens come from the provider; refresh has nothing to sign with.
+	provider=
+	if grep -q '^note: no signing key' "$RUN/check-config.log"; then
+		provider=1
+		ROUTES=$(printf '%s\n' "$ROUTES" | grep -v ' refresh$')
+		echo "dev-up: no signing key in this configuration: the tokens" \
+		    "come from your provider, so refresh (login, signup) is not" \
+		    "started; verify, todos and jwks are" >&2
+	else
+		# A user to log in with.
+		printf '%s\n' "$DEV_PASSWORD" |
+		    "$AUTHCTL" user add "$DEV_EMAIL" >/dev/null
+	fi
 
 	# lib.sh's writers read these: T is the directory, TI_ROUTES the
 	# mounts, TI_NPROC_/TI_NTHR_ size each upstream's keepalive.
@@ -176,31 +203,6 @@ EOF
 	# Check what we print before printing it.
 	rel=.
 	[ "$BUILD" = "$root" ] || rel=build
-	# The development token's subject: a number when the environment
-	# asks for integer subjects (JWT_SUBJECT_TYPE=integer refuses text).
-	sub=dev-user
-	[ "${JWT_SUBJECT_TYPE:-}" = integer ] && sub=1
-	good=$("$AUTHCTL" issue --sub "$sub")
-	bad=$(ti_flip_last "$good")
-	# JWT_AUTH_ENABLED=false (a rollout's step 1): Bearer tokens are
-	# refused (401 jwt_disabled), logins get sessions.
-	ok=200
-	case ${JWT_AUTH_ENABLED:-true} in
-	false|0|no|off) ok=401 ;;
-	esac
-	status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
-	    -H "Authorization: Bearer $good" "http://127.0.0.1:$PORT/verify")
-	if [ "$status" != "$ok" ]; then
-		echo "dev-up: verify answered $status, not $ok; see run/*.log" >&2
-		exit 1
-	fi
-	status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
-	    -H "Authorization: Bearer $bad" "http://127.0.0.1:$PORT/verify")
-	if [ "$status" != 401 ]; then
-		echo "dev-up: a tampered token got $status, not 401" >&2
-		exit 1
-	fi
-	login='{"email":"'$DEV_EMAIL'","password":"'$DEV_PASSWORD'"}'
 	check()
 	{
 		local want=$1 what=$2
@@ -214,6 +216,55 @@ EOF
 			exit 1
 		fi
 	}
+	store="SQLite run/auth.db"
+	case ${DATABASE_URL:-}${NEON_DATABASE_URL:-} in
+	postgres*) store="PostgreSQL (DATABASE_URL)" ;;
+	esac
+	if [ -n "$provider" ]; then
+		check 401 "verify without a token" \
+		    "http://127.0.0.1:$PORT/verify"
+		check 401 "todos without a token" \
+		    "http://127.0.0.1:$PORT/api/v1/me"
+		check 200 jwks "http://127.0.0.1:$PORT/.well-known/jwks.json"
+		trap - EXIT
+		cat <<EOF
+dev-up: the suite answers on http://127.0.0.1:$PORT for your provider's
+tokens ($NPROC processes of verify, todos and jwks under spawn-fcgi, nginx
+in front; $store; logs in run/, config run/auth.conf and the
+environment):
+  /verify  /api/users/{id}/todos  /api/v1/me  /.well-known/jwks.json
+  /docs (API reference page)  /openapi.json  /api/openapi.json
+Not started: refresh (login, refresh, signup, sessions): this
+configuration has no signing key, so the tokens come from the provider.
+
+Try it with a token your provider issued (its subject is the user id):
+
+curl -i -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$PORT/api/v1/me
+curl -i -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$PORT/verify
+
+A refused token's reason is in run/verify.log and run/todos.log (one
+refused for its audience names its aud and JWT_AUDIENCE).
+Stop:         bash tools/dev-up.sh stop
+EOF
+		return 0
+	fi
+	# The development token's subject: a number when the environment
+	# asks for integer subjects (JWT_SUBJECT_TYPE=integer refuses text).
+	sub=dev-user
+	[ "${JWT_SUBJECT_TYPE:-}" = integer ] && sub=1
+	good=$("$AUTHCTL" issue --sub "$sub")
+	bad=$(ti_flip_last "$good")
+	# JWT_AUTH_ENABLED=false (a rollout's step 1): Bearer tokens are
+	# refused (401 jwt_disabled), logins get sessions.
+	ok=200
+	case ${JWT_AUTH_ENABLED:-true} in
+	false|0|no|off) ok=401 ;;
+	esac
+	check "$ok" verify -H "Authorization: Bearer $good" \
+	    "http://127.0.0.1:$PORT/verify"
+	check 401 "a tampered token" -H "Authorization: Bearer $bad" \
+	    "http://127.0.0.1:$PORT/verify"
+	login='{"email":"'$DEV_EMAIL'","password":"'$DEV_PASSWORD'"}'
 	# Integer subjects: the suite's own users (UUIDs) cannot log in
 	# (422); the tokens come from the other issuer, as in that guide.
 	[ "$sub" = 1 ] ||
@@ -223,10 +274,11 @@ EOF
 	    "http://127.0.0.1:$PORT/api/users/$sub/todos"
 	check 200 jwks "http://127.0.0.1:$PORT/.well-known/jwks.json"
 	check 200 "session page" "http://127.0.0.1:$PORT/account/"
+	trap - EXIT
 
 	cat <<EOF
 dev-up: the suite answers on http://127.0.0.1:$PORT ($NPROC processes of
-each program under spawn-fcgi, nginx in front; SQLite run/auth.db; logs in
+each program under spawn-fcgi, nginx in front; $store; logs in
 run/, config run/auth.conf):
   /verify  /api/auth/{login,refresh,logout,sessions,signup}
   /api/users/{id}/todos  /api/v1/me  /.well-known/jwks.json
@@ -240,7 +292,9 @@ Try it (the token is valid for 30 minutes):
 
 curl -i -H 'Authorization: Bearer $good' http://127.0.0.1:$PORT/verify
 
-Log in as the development user (the refresh token comes back as a cookie):
+Log in as the development user (the refresh token comes back as a cookie,
+refreshToken over http, __Host-refreshToken over https; a refresh that
+relies on it must say it comes from the site: Origin):
 
 curl -i -c run/cookies -H 'Content-Type: application/json' -d '$login' http://127.0.0.1:$PORT/api/auth/login
 curl -i -b run/cookies -c run/cookies -H 'Origin: http://127.0.0.1:$PORT' -X POST http://127.0.0.1:$PORT/api/auth/refresh

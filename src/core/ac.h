@@ -208,6 +208,7 @@ struct ac_config {
 	char		*secret;	/* JWT_SECRET / BETTER_AUTH_SECRET */
 	char		*secret_source;	/* JWT_SECRET_SOURCE: which of the two */
 	size_t		 secretlen;
+	int		 secret_conflict; /* both names set, told already */
 	char		*secret_file;	/* JWT_SECRET_FILE */
 	enum ac_alg	 algs[AC_ALG__MAX]; /* JWT_ALGORITHM; algs[0] signs */
 	size_t		 nalgs;
@@ -275,7 +276,8 @@ struct ac_config {
 enum ac_errfmt {
 	AC_ERRFMT_ENVELOPE = 0,	/* {"error":{"code","reason","message","details"}} */
 	AC_ERRFMT_DETAIL,	/* {"detail":"..."} */
-	AC_ERRFMT_FLAT		/* {"error","error_code","message"} */
+	AC_ERRFMT_FLAT,		/* {"error","error_code","message"} */
+	AC_ERRFMT_DETAIL_ENVELOPE /* {"detail":{"error":{...}}} */
 };
 
 /* config.c */
@@ -408,6 +410,12 @@ json_object	*ac_jwks_fetch(const struct ac_config *, char *err,
 int		 ac_json_has_nul(const char *, size_t n);
 int		 ac_json_streq(json_object *o, const char *s, size_t n);
 const char	*ac_json_str(json_object *o, size_t *len);
+/*
+ * A user id of n bytes as the clients compare it: a JSON number under
+ * JWT_SUBJECT_TYPE=integer (as the token carries it), else a string.
+ */
+json_object	*ac_json_subject(const struct ac_config *, const char *,
+		    size_t n);
 /*
  * The value of claim name of a verified token as header text into buf
  * (size bufsz): a string as it is, anything else (arrays included) as
@@ -618,6 +626,24 @@ enum ac_reason	 ac_docs_page(struct ac_req *, const struct ac_app *);
 /* Adds {"field","message"} to the error details of this request. */
 void		 ac_req_detail(struct ac_req *, const char *field,
 		    const char *message);
+/*
+ * A field that failed validation, told both ways: {"field","message"}
+ * in the envelope's details, and the entry of FastAPI's 422 list
+ * {"type","loc","msg","input","ctx"} that the detail formats send
+ * (errfmt.c).  loc is where the field is: "body", "query", "path" or
+ * "header"; field NULL names the place itself.  type is pydantic v2's
+ * (missing, string_type, string_too_long, string_too_short, bool_type,
+ * bool_parsing, int_parsing, greater_than_equal, less_than_equal,
+ * extra_forbidden, model_attributes_type, string_unicode, json_invalid,
+ * value_error), which gives msg; n is the bound of the _long, _short,
+ * _equal types and the position of json_invalid.  message: the
+ * envelope's detail (NULL: one that fits the type); for value_error
+ * also the end of msg, for json_invalid the parser's error (ctx).
+ * input (taken; NULL: none, for secrets) is the value refused.
+ */
+void		 ac_req_invalid(struct ac_req *, const char *loc,
+		    const char *field, const char *type, json_object *input,
+		    long long n, const char *message);
 /* The calling worker thread's store, opened on first use (store.c). */
 struct ac_store;
 enum ac_reason	 ac_req_store(struct ac_req *, struct ac_store **);
@@ -694,11 +720,13 @@ typedef int	(*ac_dbrow)(void *arg, size_t ncols, const struct ac_dbval *);
 
 /* store.c */
 /*
- * Opens DATABASE_URL.  With check, refuses (AC_UNAVAILABLE) a database
+ * Opens DATABASE_URL.  With check 1, refuses (AC_UNAVAILABLE) a database
  * whose schema is older than this build needs, saying in err that
- * `authctl db migrate` fixes it.  Without check (authctl db migrate) the
- * SQLite file is created when missing.
+ * `authctl db migrate` fixes it.  With check 0 (authctl db migrate) the
+ * SQLite file is created when missing; with AC_STORE_PEEK neither (a
+ * look at what is there: authctl db version, check-config).
  */
+#define AC_STORE_PEEK	2
 enum ac_reason	 ac_store_open(const struct ac_app *, int check,
 		    struct ac_store **, char *err, size_t errlen);
 void		 ac_store_close(struct ac_store *);
@@ -789,6 +817,14 @@ struct ac_grant {
 };
 
 /* users.c */
+/*
+ * What ac_user_add and ac_user_signup would refuse in email and password:
+ * 0, or AC_USER_BAD_EMAIL or'd with one of the password's.
+ */
+#define AC_USER_BAD_EMAIL	1
+#define AC_USER_SHORT_PASSWORD	2	/* fewer than 8 bytes */
+#define AC_USER_LONG_PASSWORD	4	/* more than 1024 */
+int		 ac_user_invalid(const char *email, const char *password);
 /* Hashes pw (argon2id, interactive limits) into out (AC_PWHASH_MAX). */
 enum ac_reason	 ac_password_hash(const char *pw, char *out);
 /*
@@ -844,6 +880,27 @@ const char	*ac_session_check(const struct ac_app *);
  */
 enum ac_reason	 ac_session_refresh(const struct ac_app *, struct ac_store *,
 		    const char *tok, time_t now, struct ac_grant *);
+/*
+ * Inside the caller's transaction: a session carried over from another
+ * back end (authctl session import) for user uid, whose refresh token's
+ * text hashes (SHA-256) to h, until expires.  That token refreshes once,
+ * into a token of the suite's own format, and is then spent like any
+ * other: presented again after the grace window, it revokes the family.
+ */
+enum ac_reason	 ac_session_adopt(struct ac_store *, const char *uid,
+		    const unsigned char h[32], int64_t expires, time_t now);
+/* import.c */
+/*
+ * authctl session import: the CSV text buf (a header naming user_email,
+ * token_hash, expires_at) brought in with ac_session_adopt, all rows or
+ * none; every bad row is a problem on the app (AC_VALIDATION_FAILED).
+ * Expired rows and tokens already present are skipped and counted.
+ */
+struct ac_import {
+	size_t		 imported, present, expired;
+};
+enum ac_reason	 ac_session_import(struct ac_app *, struct ac_store *,
+		    char *buf, time_t now, struct ac_import *);
 /* Ends the server-side session whose cookie is tok (websession.c). */
 enum ac_reason	 ac_websession_logout(struct ac_store *, const char *tok,
 		    time_t now);
@@ -891,6 +948,8 @@ time_t		 ac_revoke_lastread(void);
 
 /* What a program depends on, said by ac_main (readiness, gauges). */
 #define AC_NEEDS_DB	0x1
+/* Its revocation list (JWT_REVOCATION_CHECK) reads the database. */
+#define AC_NEEDS_REVOCATIONS 0x2
 void		 ac_ops_needs(unsigned);
 unsigned	 ac_ops_needed(void);
 
@@ -931,6 +990,7 @@ enum ac_audit {		/* audit.c's actions[] names them in this order */
 	AC_AUDIT_KEY_RETIRE,
 	AC_AUDIT_KEYS_RELOAD,
 	AC_AUDIT_CONFIG_RELOAD,
+	AC_AUDIT_SESSION_IMPORT,	/* authctl session import */
 	AC_AUDIT__MAX
 };
 void		 ac_audit(enum ac_audit, enum ac_reason, const char *user,

@@ -33,7 +33,7 @@ static const char *const actions[] = {
 	"login", "signup", "logout", "session_revoked",
 	"refresh_token_reused", "password_changed", "user_disabled",
 	"user_enabled", "key_rotated", "key_retired", "keys_reloaded",
-	"config_reloaded",
+	"config_reloaded", "sessions_imported",
 };
 _Static_assert(nitems(actions) == AC_AUDIT__MAX,
     "one action word per enum ac_audit event");

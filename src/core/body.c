@@ -28,6 +28,30 @@ ac_body_string(json_object *o, const char *name, char *out, size_t n)
 	return 0;
 }
 
+/*
+ * Why the string member name of o was refused, in pydantic's words:
+ * missing, not a string, or longer than max bytes.  A secret's value is
+ * never echoed (no input), nor is the body that holds it.
+ */
+static void
+invalid_string(struct ac_req *r, json_object *o, const char *name,
+    size_t max, int secret, const char *message)
+{
+	json_object	*v;
+	const char	*type = "string_too_long";
+
+	if (!json_object_object_get_ex(o, name, &v)) {
+		ac_req_invalid(r, "body", name, "missing", NULL, 0, message);
+		return;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		type = "string_type";
+	else if (ac_json_str(v, NULL) == NULL)
+		type = "value_error";
+	ac_req_invalid(r, "body", name, type, secret ? NULL :
+	    json_object_get(v), (long long)max, message);
+}
+
 enum ac_reason
 ac_body_credentials(struct ac_req *r, char *email, size_t en, char *pw,
     size_t pn)
@@ -39,12 +63,13 @@ ac_body_credentials(struct ac_req *r, char *email, size_t en, char *pw,
 	if ((rc = ac_req_json_body(r, &o)) != AC_OK)
 		return rc;
 	if (ac_body_string(o, "email", email, en) == -1) {
-		ac_req_detail(r, "email", "required string, at most 254 bytes");
+		invalid_string(r, o, "email", en - 1, 0,
+		    "required string, at most 254 bytes");
 		bad = 1;
 	}
 	if (ac_body_string(o, "password", pw, pn) == -1) {
-		ac_req_detail(r, "password", "required string, at most 1024 "
-		    "bytes");
+		invalid_string(r, o, "password", pn - 1, 1,
+		    "required string, at most 1024 bytes");
 		bad = 1;
 	}
 	return bad ? AC_VALIDATION_FAILED : AC_OK;
@@ -70,14 +95,15 @@ static int
 text_field(struct ac_req *r, const char *name, json_object *v, int trim,
     size_t max, const char **s, size_t *n)
 {
-	char	 msg[64];
 
 	if (!json_object_is_type(v, json_type_string)) {
-		ac_req_detail(r, name, "must be a string");
+		ac_req_invalid(r, "body", name, "string_type",
+		    json_object_get(v), 0, NULL);
 		return -1;
 	}
 	if ((*s = ac_json_str(v, n)) == NULL) {
-		ac_req_detail(r, name, "must not contain NUL characters");
+		ac_req_invalid(r, "body", name, "value_error",
+		    json_object_get(v), 0, "must not contain NUL characters");
 		return -1;
 	}
 	while (trim && *n > 0 && isspace((unsigned char)(*s)[0]))
@@ -85,13 +111,13 @@ text_field(struct ac_req *r, const char *name, json_object *v, int trim,
 	while (trim && *n > 0 && isspace((unsigned char)(*s)[*n - 1]))
 		(*n)--;
 	if (trim && *n == 0) {
-		ac_req_detail(r, name, "must not be empty");
+		ac_req_invalid(r, "body", name, "string_too_short",
+		    json_object_get(v), 1, NULL);
 		return -1;
 	}
 	if (nchars(*s, *n) > max) {
-		snprintf(msg, sizeof(msg), "must be at most %zu characters",
-		    max);
-		ac_req_detail(r, name, msg);
+		ac_req_invalid(r, "body", name, "string_too_long",
+		    json_object_get(v), (long long)max, NULL);
 		return -1;
 	}
 	return 0;
@@ -123,17 +149,20 @@ ac_body_todo(struct ac_req *r, int full, struct ac_todo_body *t)
 		} else if (strcmp(key, "completed") == 0) {
 			t->has_completed = 1;
 			if (!json_object_is_type(v, json_type_boolean)) {
-				ac_req_detail(r, key, "must be true or false");
+				ac_req_invalid(r, "body", key, "bool_type",
+				    json_object_get(v), 0, NULL);
 				bad = 1;
 			} else
 				t->completed = json_object_get_boolean(v);
 		} else {
-			ac_req_detail(r, key, "unknown field");
+			ac_req_invalid(r, "body", key, "extra_forbidden",
+			    json_object_get(v), 0, NULL);
 			bad = 1;
 		}
 	}
 	if (full && !t->has_title) {
-		ac_req_detail(r, "title", "is required");
+		ac_req_invalid(r, "body", "title", "missing",
+		    json_object_get(body), 0, NULL);
 		bad = 1;
 	}
 	return bad ? AC_VALIDATION_FAILED : AC_OK;

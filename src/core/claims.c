@@ -14,10 +14,12 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ac.h"
@@ -125,6 +127,34 @@ fail(struct ac_token *tok, enum ac_reason r, const char *detail)
 	return r;
 }
 
+/*
+ * A token refused for its audience: the log says what the token carries
+ * and what JWT_AUDIENCE asks for, and where that came from (Better Auth's
+ * base URL gives a default that surprises: its tokens' aud is whatever
+ * the JWT plugin was told).  The token's aud is cleaned and clipped.
+ */
+static void
+audience_log(const struct ac_config *c, json_object *aud)
+{
+	char		 got[160], want[160];
+	size_t		 n = c->better_auth_url != NULL ?
+			    strlen(c->better_auth_url) : 0;
+	int		 dflt;
+
+	while (n > 0 && c->better_auth_url[n - 1] == '/')
+		n--;
+	dflt = n > 0 && strlen(c->audience) == n &&
+	    strncmp(c->audience, c->better_auth_url, n) == 0;
+	ac_log_clean(got, sizeof(got), aud == NULL ? "(none)" :
+	    json_object_to_json_string_ext(aud, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	ac_log_clean(want, sizeof(want), c->audience);
+	ac_log(AC_LOG_INFO, "event=audience_refused token_aud=%s "
+	    "JWT_AUDIENCE=%s audience_from=%s hint=\"set JWT_AUDIENCE to "
+	    "the aud your issuer puts in its tokens\"", got, want, dflt ?
+	    "BETTER_AUTH_URL" : "JWT_AUDIENCE");
+}
+
 /* A subject claim missing or unusable: "user_id (JWT_SUBJECT_CLAIM=user_id)". */
 static enum ac_reason
 subject_fail(const struct ac_config *c, struct ac_token *tok,
@@ -192,8 +222,10 @@ ac_claims_check(const struct ac_config *c, time_t now, int remote,
 			return fail(tok, AC_ISSUER_INVALID, "iss");
 	}
 	if (c->audience != NULL) {
-		if (!json_object_object_get_ex(tok->claims, "aud", &o))
+		if (!json_object_object_get_ex(tok->claims, "aud", &o)) {
+			audience_log(c, NULL);
 			return fail(tok, AC_CLAIM_MISSING, "aud");
+		}
 		n = strlen(c->audience);
 		rc = ac_json_streq(o, c->audience, n);
 		if (json_object_is_type(o, json_type_array))
@@ -202,8 +234,10 @@ ac_claims_check(const struct ac_config *c, time_t now, int remote,
 				e = json_object_array_get_idx(o, i);
 				rc = ac_json_streq(e, c->audience, n);
 			}
-		if (!rc)
+		if (!rc) {
+			audience_log(c, o);
 			return fail(tok, AC_AUDIENCE_INVALID, "aud");
+		}
 	}
 
 	/*
@@ -260,4 +294,22 @@ ac_claim_header_text(const struct ac_token *tok, const char *name,
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	return 0;
+}
+
+json_object *
+ac_json_subject(const struct ac_config *c, const char *s, size_t n)
+{
+	char		 buf[24], *end;
+	long long	 v;
+
+	if (c->subject_integer && n > 0 && n < sizeof(buf)) {
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		errno = 0;
+		v = strtoll(buf, &end, 10);
+		if (*end == '\0' && errno == 0 && (isdigit((unsigned char)
+		    buf[0]) || buf[0] == '-'))
+			return json_object_new_int64(v);
+	}
+	return json_object_new_string_len(s, (int)n);
 }

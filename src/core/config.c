@@ -93,7 +93,7 @@ static const struct setting {
 	{ "REFRESH_GRACE_SECONDS", "", K_LONG, O(refresh_grace), "5", 0, 120, 1 },
 	{ "AUTH_COOKIE_SECURE", "", K_BOOL, O(cookie_secure), "true", 0, 0, 1 },
 	{ "AUTH_REFRESH_TOKEN_IN_BODY", "", K_BOOL, O(refresh_in_body), "false", 0, 0, 1 },
-	{ "AUTH_COOKIE_NAME", "", K_STR, O(cookie_name), "", 0, 0, 1 },
+	{ "AUTH_COOKIE_NAME", "AUTH_REFRESH_COOKIE_NAME", K_STR, O(cookie_name), "", 0, 0, 1 },
 	{ "AUTH_SIGNUP", "", K_BOOL, O(signup), "false", 0, 0, 1 },
 	{ "AUTH_LOGIN_FREE_FAILURES", "", K_LONG, O(login_free), "5", 1, 1000, 1 },
 	{ "AUTH_ERROR_FORMAT", "", K_STR, O(error_format_name), "envelope", 0, 0, 1 },
@@ -241,20 +241,6 @@ assign(struct ac_app *app, const struct setting *s, const char *value,
 	}
 }
 
-static char *
-trim(char *s)
-{
-	char	*e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
-	    e[-1] == '\n'))
-		*--e = '\0';
-	return s;
-}
-
 /*
  * Values as they come in, before a name and its alias are reconciled:
  * val[0] under the setting's name, val[1] under its alias, each with
@@ -291,57 +277,83 @@ suite_prefix(const char *name)
 	return 0;
 }
 
-/*
- * The value of a NAME=value line as .env files write it: "double quoted"
- * (with \" \\ \n \t \$ escapes), 'single quoted' (literal), or bare, up
- * to a comment that starts with " #".  After a closing quote only
- * blanks and a comment may follow.  Rewrites v in place; NULL with *why
- * set when the value is malformed.
- */
-static char *
-env_value(char *v, const char **why)
+/* Levenshtein's distance between a and b, or 99 when either is long. */
+static size_t
+distance(const char *a, const char *b)
 {
-	char	*r, *w, q, *p;
+	size_t	 d[65], i, j, prev, cur, la = strlen(a), lb = strlen(b);
 
-	if (*v == '"' || *v == '\'') {
-		q = *v++;
-		for (r = w = v; *r != '\0' && *r != q; r++) {
-			if (q == '"' && *r == '\\' && r[1] != '\0') {
-				r++;
-				*w++ = *r == 'n' ? '\n' : *r == 't' ? '\t' :
-				    *r;
-			} else
-				*w++ = *r;
+	if (la > 64 || lb > 64)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		d[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = d[0];
+		d[0] = i;
+		for (j = 1; j <= lb; j++) {
+			cur = d[j];
+			d[j] = d[j] + 1 < d[j - 1] + 1 ? d[j] + 1 : d[j - 1] + 1;
+			if (prev + (a[i - 1] != b[j - 1]) < d[j])
+				d[j] = prev + (a[i - 1] != b[j - 1]);
+			prev = cur;
 		}
-		if (*r != q) {
-			*why = "the closing quote is missing (a quoted "
-			    "value must end on its line)";
-			return NULL;
-		}
-		p = trim(r + 1);
-		*w = '\0';
-		if (*p != '\0' && *p != '#') {
-			*why = "only a ' #' comment may follow a quoted value";
-			return NULL;
-		}
-		return v;
 	}
-	for (p = v; *p != '\0'; p++)
-		if (*p == '#' && (p == v || p[-1] == ' ' || p[-1] == '\t')) {
-			*p = '\0';
-			break;
-		}
-	return trim(v);
+	return d[lb];
 }
 
+/*
+ * The setting (or alias) a name that is none was probably meant to be:
+ * the same in upper case (*lower set), else the nearest within a third
+ * of the longer name's length (JWT_ENABLED: JWT_AUTH_ENABLED, one word
+ * left out); NULL when none is that near.
+ */
+static const char *
+suggest(const char *name, int *lower)
+{
+	char		 up[65];
+	const char	*best = NULL, *n;
+	size_t		 i, k, d, bd = 99, len = strlen(name);
+
+	*lower = 0;
+	if (len >= sizeof(up))
+		return NULL;
+	for (i = 0; i <= len; i++)
+		up[i] = (name[i] >= 'a' && name[i] <= 'z') ?
+		    (char)(name[i] - 'a' + 'A') : name[i];
+	for (i = 0; i < nitems(settings); i++)
+		for (k = 0; k < 2; k++) {
+			n = k == 0 ? settings[i].name : settings[i].alias;
+			if (*n == '\0')
+				continue;
+			if (strcmp(up, n) == 0) {
+				*lower = 1;
+				return n;
+			}
+			if ((d = distance(up, n)) < bd) {
+				bd = d;
+				best = n;
+			}
+		}
+	if (best == NULL ||
+	    bd * 3 > (strlen(best) > len ? strlen(best) : len))
+		return NULL;
+	return best;
+}
+
+/*
+ * The file as .env files are written (dotenv.c).  A name that is no
+ * setting is a problem when it looks like one (a suite prefix, or a
+ * setting in lower case or misspelt: did you mean); any other name is
+ * the application's own (PORT, NEXT_PUBLIC_API_URL) and only warned of.
+ */
 static void
 read_file(struct ac_app *app, const char *path, int must, struct raw *raw)
 {
-	char		*buf, *line, *next, *eq, *name, *value, err[256];
-	char		 origin[48];
-	const char	*why = NULL;
-	size_t		 len, lineno = 0, i;
-	int		 which;
+	struct ac_dotenv *l;
+	char		*buf, err[256], origin[48];
+	const char	*name, *like;
+	size_t		 len, n, j, i;
+	int		 which, lower;
 	const struct setting *s;
 	struct stat	 st;
 
@@ -358,45 +370,33 @@ read_file(struct ac_app *app, const char *path, int must, struct raw *raw)
 		app->flags.stamp = st.st_mtim;
 		app->flags.size = st.st_size;
 	}
-	for (line = buf; line != NULL; line = next) {
-		lineno++;
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		line = trim(line);
-		if (*line == '\0' || *line == '#')
-			continue;
-		/* .env files may say "export NAME=value". */
-		if (strncmp(line, "export", 6) == 0 &&
-		    (line[6] == ' ' || line[6] == '\t'))
-			line = trim(line + 6);
-		snprintf(origin, sizeof(origin), "config line %zu", lineno);
-		if ((eq = strchr(line, '=')) == NULL) {
-			ac_app_problemf(app, "%s line %zu: expected NAME=value",
-			    path, lineno);
-			continue;
-		}
-		*eq = '\0';
-		name = trim(line);
-		if ((value = env_value(trim(eq + 1), &why)) == NULL) {
-			ac_app_problemf(app, "%s line %zu: %s: %s", path,
-			    lineno, name, why);
-			continue;
-		}
+	l = ac_dotenv_parse(app, path, buf, &n);
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+	for (j = 0; j < n; j++) {
+		name = l[j].name;
+		snprintf(origin, sizeof(origin), "config line %zu",
+		    l[j].lineno);
 		if ((s = find(name, strlen(name))) == NULL) {
-			if (suite_prefix(name))
+			if ((like = suggest(name, &lower)) != NULL)
+				ac_app_problemf(app, "%s line %zu: '%s' is not "
+				    "a setting%s: did you mean %s?", path,
+				    l[j].lineno, name, lower ? " (names are "
+				    "upper case)" : "", like);
+			else if (suite_prefix(name))
 				ac_app_problemf(app, "%s line %zu: unknown "
-				    "setting '%s'", path, lineno, name);
+				    "setting '%s'", path, l[j].lineno, name);
 			else
 				ac_app_warnf(app, "%s line %zu: '%s' is not a "
 				    "setting of the suite; ignored", path,
-				    lineno, name);
+				    l[j].lineno, name);
 			continue;
 		}
 		i = (size_t)(s - settings);
 		which = strcmp(name, s->name) == 0 ? 0 : 1;
 		if (raw[i].val[which] != NULL) {
 			ac_app_problemf(app, "%s line %zu: %s is set again "
-			    "(first on %s): keep one", path, lineno, name,
+			    "(first on %s): keep one", path, l[j].lineno, name,
 			    raw[i].origin[which]);
 			continue;
 		}
@@ -404,10 +404,9 @@ read_file(struct ac_app *app, const char *path, int must, struct raw *raw)
 		    stat(path, &st) == 0 && (st.st_mode & S_IROTH))
 			ac_app_problemf(app, "%s holds %s but is "
 			    "world-readable: chmod o-r %s", path, s->name, path);
-		raw_set(&raw[i], which, value, origin);
+		raw_set(&raw[i], which, l[j].value, origin);
 	}
-	OPENSSL_cleanse(buf, len);
-	free(buf);
+	ac_dotenv_free(l, n);
 }
 
 /* Names in the environment that have a suite prefix yet are no setting. */
@@ -418,9 +417,10 @@ check_environment(struct ac_app *app)
 	/* Not settings, yet the suite's: the file's name, and CGI's. */
 	static const char *const known[] = { "AUTH_CONFIG", "AUTH_TYPE",
 	    "AUTH_REQUEST", "AUTH_SUBJECT" };
-	char		**e;
-	const char	*eq;
+	char		**e, name[65];
+	const char	*eq, *like;
 	size_t		 i, len;
+	int		 lower;
 
 	for (e = environ; e != NULL && *e != NULL; e++) {
 		if (!suite_prefix(*e) || (eq = strchr(*e, '=')) == NULL)
@@ -434,9 +434,13 @@ check_environment(struct ac_app *app)
 				break;
 		if (i < nitems(known))
 			continue;
-		ac_app_warnf(app, "environment variable %.*s is not a setting "
-		    "of the suite (a typo?); ignored", (int)(len > 64 ? 64 :
+		snprintf(name, sizeof(name), "%.*s", (int)(len > 64 ? 64 :
 		    len), *e);
+		like = suggest(name, &lower);
+		ac_app_warnf(app, "environment variable %s is not a setting "
+		    "of the suite (%s%s%s); ignored", name, like != NULL ?
+		    "did you mean " : "a typo?", like != NULL ? like : "",
+		    like != NULL ? "?" : "");
 	}
 }
 
@@ -463,6 +467,8 @@ reconcile(struct ac_app *app, const struct setting *s, const struct raw *r)
 		return strcmp(src, s->name) == 0 ? 0 : 1;
 	if (strcmp(r->val[0], r->val[1]) == 0)
 		return 0;
+	if (s->kind == K_SECRET)
+		app->cfg.secret_conflict = 1;
 	if (s->kind == K_SECRET)
 		ac_app_problemf(app, "%s (%s) and %s (%s) are both set and "
 		    "differ: keep the one your token issuer signs with and "
@@ -636,8 +642,8 @@ ac_config_load(struct ac_app *app)
 	if (c->error_format_name == NULL ||
 	    (k = ac_errfmt_parse(c->error_format_name)) == -1)
 		ac_app_problemf(app, "AUTH_ERROR_FORMAT: '%s' is not one of "
-		    "envelope, detail, flat", c->error_format_name != NULL ?
-		    c->error_format_name : "");
+		    "envelope, detail, detail-envelope, flat",
+		    c->error_format_name != NULL ? c->error_format_name : "");
 	else
 		c->error_format = k;
 	c->subject_integer = c->subject_type != NULL &&

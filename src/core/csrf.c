@@ -90,6 +90,8 @@ ac_req_same_origin(struct ac_req *r, const struct ac_app *app)
 {
 	const char	*o = ac_req_param(r, "HTTP_ORIGIN");
 	const char	*sfs = ac_req_param(r, "HTTP_SEC_FETCH_SITE");
+	const char	*host, *port, *sep = "";
+	char		 msg[400];
 
 	if (o != NULL) {
 		if (own(r, o) || listed(app, o, strlen(o)))
@@ -100,7 +102,25 @@ ac_req_same_origin(struct ac_req *r, const struct ac_app *app)
 	}
 	if (sfs != NULL && strcmp(sfs, "same-origin") == 0)
 		return AC_OK;
-	ac_req_detail(r, "Origin", "required for a request that relies on "
-	    "the cookie (or Sec-Fetch-Site: same-origin)");
+	/* Say what to send: this site's own origin, as a browser would. */
+	host = ac_req_param(r, "HTTP_HOST");
+	port = ac_req_param(r, "SERVER_PORT");
+	if (host != NULL && strchr(host, ':') == NULL && port != NULL &&
+	    *port != '\0' && strspn(port, "0123456789") == strlen(port) &&
+	    strcmp(port, ac_req_https(r) ? "443" : "80") != 0)
+		sep = ":";
+	else
+		port = "";
+	if (host != NULL && *host != '\0' && strlen(host) < 256 &&
+	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-:[]") == strlen(host))
+		snprintf(msg, sizeof(msg), "required for a request that relies "
+		    "on the cookie: send Origin: %s%s%s%s (or Sec-Fetch-Site: "
+		    "same-origin)", ac_req_https(r) ? "https://" : "http://",
+		    host, sep, port);
+	else
+		snprintf(msg, sizeof(msg), "required for a request that relies "
+		    "on the cookie (or Sec-Fetch-Site: same-origin)");
+	ac_req_detail(r, "Origin", msg);
 	return AC_CROSS_SITE;
 }

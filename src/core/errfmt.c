@@ -9,7 +9,15 @@
  *             {"detail":"Access denied: user identity mismatch"} for a
  *             403 of another user's path (FastAPI's HTTPException shape);
  *   flat      {"error":"Unauthorized","error_code":"invalid_token",
- *             "message":"Invalid token: ..."} (the RS256 quickstart's).
+ *             "message":"Invalid token: ..."} (the RS256 quickstart's);
+ *   detail-envelope
+ *             {"detail":{"error":{...}}}: the envelope inside detail, as
+ *             FastAPI sends an HTTPException whose detail is a dict.
+ *
+ * In both detail formats a 422 carries FastAPI's list instead, one entry
+ * per field: {"detail":[{"type","loc","msg","input"}]} with pydantic v2's
+ * types (ac_req_invalid), and a body that is not JSON is a 422
+ * json_invalid, as FastAPI answers it.
  *
  * Whatever the shape, the reason code goes to the log and to the
  * WWW-Authenticate challenge, which http.c writes; this file only builds
@@ -33,7 +41,17 @@ ac_errfmt_parse(const char *s)
 		return AC_ERRFMT_DETAIL;
 	if (strcmp(s, "flat") == 0)
 		return AC_ERRFMT_FLAT;
+	if (strcmp(s, "detail-envelope") == 0)
+		return AC_ERRFMT_DETAIL_ENVELOPE;
 	return -1;
+}
+
+static int
+detail_format(const struct ac_config *c)
+{
+
+	return c->error_format == AC_ERRFMT_DETAIL ||
+	    c->error_format == AC_ERRFMT_DETAIL_ENVELOPE;
 }
 
 int
@@ -48,6 +66,8 @@ ac_errfmt_status(const struct ac_config *c, enum ac_reason reason)
 	if (reason == AC_AUTH_HEADER_MALFORMED &&
 	    c->error_format != AC_ERRFMT_ENVELOPE)
 		return 401;
+	if (reason == AC_BODY_MALFORMED && detail_format(c))
+		return 422;
 	return ac_reason_status(reason);
 }
 
@@ -160,12 +180,92 @@ token_failure(enum ac_reason r)
 	return r >= AC_TOKEN_MISSING && r <= AC_SESSION_REVOKED;
 }
 
-json_object *
-ac_errfmt_body(const struct ac_config *c, enum ac_reason reason, int status,
-    json_object *details)
+/*
+ * FastAPI's 422 list: the entries ac_req_invalid made, else one
+ * value_error entry per envelope detail (a check without a pydantic
+ * twin), else one for the body.
+ */
+static json_object *
+fastapi_list(enum ac_reason reason, json_object *details,
+    json_object *vdetails)
+{
+	json_object	*a, *e, *d, *v, *loc;
+	const char	*field, *msg;
+	char		 buf[320];
+	size_t		 i, n;
+
+	if (vdetails != NULL && json_object_array_length(vdetails) > 0)
+		return json_object_get(vdetails);
+	a = json_object_new_array();
+	n = details != NULL ? json_object_array_length(details) : 0;
+	for (i = 0; i < n || (i == 0 && n == 0); i++) {
+		field = "body";
+		msg = ac_reason_message(reason);
+		if (n > 0) {
+			d = json_object_array_get_idx(details, i);
+			if (json_object_object_get_ex(d, "field", &v))
+				field = json_object_get_string(v);
+			if (json_object_object_get_ex(d, "message", &v))
+				msg = json_object_get_string(v);
+		}
+		e = json_object_new_object();
+		loc = json_object_new_array();
+		json_object_array_add(loc, json_object_new_string("body"));
+		if (strcmp(field, "body") != 0)
+			json_object_array_add(loc,
+			    json_object_new_string(field));
+		snprintf(buf, sizeof(buf), "Value error, %s", msg);
+		json_object_object_add(e, "type",
+		    json_object_new_string("value_error"));
+		json_object_object_add(e, "loc", loc);
+		json_object_object_add(e, "msg", json_object_new_string(buf));
+		json_object_array_add(a, e);
+	}
+	return a;
+}
+
+static json_object *
+envelope(enum ac_reason reason, int status, json_object *details)
 {
 	json_object	*o, *e;
 
+	o = json_object_new_object();
+	e = json_object_new_object();
+	json_object_object_add(e, "code",
+	    json_object_new_string(ac_status_code(status)));
+	json_object_object_add(e, "reason",
+	    json_object_new_string(ac_reason_str(reason)));
+	json_object_object_add(e, "message",
+	    json_object_new_string(ac_reason_message(reason)));
+	json_object_object_add(e, "details", details != NULL ?
+	    json_object_get(details) : json_object_new_array());
+	json_object_object_add(o, "error", e);
+	return o;
+}
+
+json_object *
+ac_errfmt_body(const struct ac_config *c, enum ac_reason reason, int status,
+    json_object *details, json_object *vdetails)
+{
+	json_object	*o;
+
+	if (detail_format(c) && status == 422) {
+		o = json_object_new_object();
+		json_object_object_add(o, "detail",
+		    fastapi_list(reason, details, vdetails));
+		return o;
+	}
+	switch (c->error_format) {
+	case AC_ERRFMT_DETAIL_ENVELOPE:
+		o = json_object_new_object();
+		json_object_object_add(o, "detail",
+		    envelope(reason, status, details));
+		return o;
+	case AC_ERRFMT_ENVELOPE:
+		return envelope(reason, status, details);
+	default:
+		break;
+	}
 	o = json_object_new_object();
 	switch (c->error_format) {
 	case AC_ERRFMT_DETAIL:
@@ -187,16 +287,6 @@ ac_errfmt_body(const struct ac_config *c, enum ac_reason reason, int status,
 		    flat_message(reason) : ac_reason_message(reason)));
 		break;
 	default:
-		e = json_object_new_object();
-		json_object_object_add(e, "code",
-		    json_object_new_string(ac_status_code(status)));
-		json_object_object_add(e, "reason",
-		    json_object_new_string(ac_reason_str(reason)));
-		json_object_object_add(e, "message",
-		    json_object_new_string(ac_reason_message(reason)));
-		json_object_object_add(e, "details", details != NULL ?
-		    json_object_get(details) : json_object_new_array());
-		json_object_object_add(o, "error", e);
 		break;
 	}
 	return o;

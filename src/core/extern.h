@@ -98,19 +98,37 @@ void		 ac_jwks_stamp(const struct ac_config *, struct timespec *);
 int		 ac_jwks_fetched(const struct ac_config *, int64_t *fetched,
 		    char *err, size_t errlen);
 
+/* dotenv.c: the NAME=value lines of a .env file, ${VAR} expanded. */
+struct ac_dotenv {
+	size_t		 lineno;
+	char		*name;
+	char		*value;
+};
+/*
+ * Parses the NUL-terminated text buf (rewritten) of the file path; the
+ * lines that parse in order (*n of them; caller frees), problems of the
+ * others on app, naming path and line.
+ */
+struct ac_dotenv *ac_dotenv_parse(struct ac_app *, const char *path,
+		    char *buf, size_t *n);
+void		 ac_dotenv_free(struct ac_dotenv *, size_t n);
+
 /* errfmt.c: error bodies in the shape AUTH_ERROR_FORMAT names. */
-/* AC_ERRFMT_* for "envelope", "detail", "flat"; -1 otherwise. */
+/* AC_ERRFMT_* for "envelope", "detail", "flat", "detail-envelope";
+ * -1 otherwise. */
 int		 ac_errfmt_parse(const char *);
 /* The status of an error answer (malformed Authorization: 401 but in
- * the envelope). */
+ * the envelope; in the detail formats a body that is no JSON is 422, as
+ * FastAPI answers it). */
 int		 ac_errfmt_status(const struct ac_config *, enum ac_reason);
 /* Appends the field-level details of an authentication failure (detail
  * is the token's) to the array a. */
 void		 ac_errfmt_auth_details(const struct ac_config *,
 		    enum ac_reason, const char *detail, json_object *a);
-/* The error body (caller owns); details (borrowed) may be NULL. */
+/* The error body (caller owns); details and FastAPI's list vdetails
+ * (both borrowed) may be NULL. */
 json_object	*ac_errfmt_body(const struct ac_config *, enum ac_reason,
-		    int status, json_object *details);
+		    int status, json_object *details, json_object *vdetails);
 
 /* token.c */
 void		 ac_token_cache_flush(void);

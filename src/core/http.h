@@ -37,6 +37,7 @@ struct ac_req {
 	size_t		 hdrslen;
 	int		 hdrsfull;	/* a header did not fit: answer 500 */
 	json_object	*details;
+	json_object	*vdetails;	/* FastAPI's list (ac_req_invalid) */
 	enum ac_reason	 authfail;	/* why ac_req_auth failed */
 	char		 authdetail[128];
 	const char	*authmethod;	/* "jwt", "session" or NULL */

@@ -156,6 +156,24 @@ load_secret(struct ac_app *app, struct ac_keyset *ks, enum ac_alg alg)
 			return;
 		len = c->secretlen;
 	} else {
+		/* Told already: both secret names set, to different values. */
+		if (c->secret_conflict)
+			return;
+		/* A provider's keys configured, yet HS256 (the default). */
+		if (c->keys_dir == NULL && (c->jwks_url != NULL ||
+		    c->better_auth_url != NULL)) {
+			ac_app_problemf(app, "JWT_ALGORITHM is %s (the default "
+			    "when unset), which needs a shared secret, but %s "
+			    "names a provider whose tokens are signed with "
+			    "public keys: set JWT_ALGORITHM to its algorithm "
+			    "(Better Auth's JWT plugin: EdDSA unless told "
+			    "otherwise; the RS256 quickstart: RS256); the "
+			    "keys then come from %s", ac_alg_str(alg),
+			    c->jwks_url != NULL ? "JWKS_URL" : "BETTER_AUTH_URL",
+			    c->jwks_url != NULL ? "JWKS_URL" :
+			    "BETTER_AUTH_URL/api/auth/jwks");
+			return;
+		}
 		if (c->keys_dir == NULL)
 			ac_app_problemf(app, "JWT_ALGORITHM includes %s but no "
 			    "secret is set: set JWT_SECRET (at least 32 bytes; "

@@ -58,6 +58,10 @@ struct seg {
 	int64_t		 sessions_bytes;
 	int64_t		 active_sessions;
 	int		 gauges_busy;
+	/* Users with a live session, by kind: refresh-token family (JWT)
+	 * or server-side session (the rollout keeps them off JWT). */
+	int64_t		 users_jwt;
+	int64_t		 users_session;
 };
 
 #define MLOAD(f)	__atomic_load_n(&(f), __ATOMIC_RELAXED)

@@ -178,6 +178,19 @@ jwks_fresh(const struct ac_config *c, time_t now, int64_t *age)
 	return fetched > 0 && (int64_t)now - fetched < c->jwks_ttl;
 }
 
+/*
+ * /readyz opens the database when the program works on it, and when its
+ * revocation list polls it (verify with JWT_REVOCATION_CHECK on).
+ */
+static int
+ready_db(const struct ac_app *app)
+{
+
+	return (ac_ops_needed() & AC_NEEDS_DB) ||
+	    ((ac_ops_needed() & AC_NEEDS_REVOCATIONS) &&
+	    app->cfg.revocation_check);
+}
+
 static int
 readyz(struct ac_req *r, const struct ac_app *app)
 {
@@ -203,7 +216,7 @@ readyz(struct ac_req *r, const struct ac_app *app)
 	    nkeys > 0 ? "ok" : "none loaded"));
 	if (nkeys == 0)
 		ready = 0;
-	if (ac_ops_needed() & AC_NEEDS_DB) {
+	if (ready_db(app)) {
 		/*
 		 * A connection of its own, opened now: a worker's open
 		 * connection would still answer for a file moved away.
@@ -333,6 +346,7 @@ enum ac_class
 ac_ops_class(struct ac_req *r, const struct ac_app *app)
 {
 
+	/* (verify has no pool: its /readyz opens the database inline.) */
 	if (!(ac_ops_needed() & AC_NEEDS_DB) || !ops_candidate(r))
 		return AC_INLINE;
 	if (strcmp(r->path, "/readyz") == 0 || (ac_metrics_enabled() &&

@@ -82,6 +82,7 @@ ac_req_header(struct ac_req *r, const char *name, const char *value)
 {
 	size_t	 i, n = r->hdrslen;
 	int	 w;
+	char	*p;
 	char	 clean[64];
 
 	if (r->hdrsfull)
@@ -106,6 +107,18 @@ ac_req_header(struct ac_req *r, const char *name, const char *value)
 	for (i = n + strlen(name) + 2; i < n + (size_t)w - 2; i++)
 		if ((unsigned char)r->hdrs[i] < 0x20 || r->hdrs[i] == 0x7f)
 			r->hdrs[i] = ' ';
+	/*
+	 * The same header line twice says nothing more (a handler's
+	 * Cache-Control: no-store, then the answer's): sent once.
+	 */
+	for (i = 0; i < n; i = (size_t)(p - r->hdrs) + 1) {
+		if (strncmp(r->hdrs + i, r->hdrs + n, (size_t)w) == 0) {
+			r->hdrs[n] = '\0';
+			return;
+		}
+		if ((p = strchr(r->hdrs + i, '\n')) == NULL)
+			break;
+	}
 	r->hdrslen += (size_t)w;
 }
 
@@ -121,6 +134,97 @@ ac_req_detail(struct ac_req *r, const char *field, const char *message)
 	json_object_object_add(o, "field", json_object_new_string(field));
 	json_object_object_add(o, "message", json_object_new_string(message));
 	json_object_array_add(r->details, o);
+}
+
+/* pydantic v2's error types: its message, the envelope's, the ctx key. */
+static const struct vtype {
+	const char	*type, *msg, *message, *ctx;
+} vtypes[] = {
+	{ "missing", "Field required", "is required", NULL },
+	{ "string_type", "Input should be a valid string", "must be a string",
+	    NULL },
+	{ "string_too_long", "String should have at most %lld character%s",
+	    "must be at most %lld character%s", "max_length" },
+	{ "string_too_short", "String should have at least %lld character%s",
+	    "must not be empty", "min_length" },
+	{ "bool_type", "Input should be a valid boolean",
+	    "must be true or false", NULL },
+	{ "bool_parsing", "Input should be a valid boolean, unable to "
+	    "interpret input", "must be true or false", NULL },
+	{ "int_parsing", "Input should be a valid integer, unable to parse "
+	    "string as an integer", "must be an integer", NULL },
+	{ "greater_than_equal", "Input should be greater than or equal to "
+	    "%lld", "must be at least %lld", "ge" },
+	{ "less_than_equal", "Input should be less than or equal to %lld",
+	    "must be at most %lld", "le" },
+	{ "extra_forbidden", "Extra inputs are not permitted",
+	    "unknown field", NULL },
+	{ "model_attributes_type", "Input should be a valid dictionary or "
+	    "object to extract fields from", "expected a JSON object", NULL },
+	{ "string_unicode", "Input should be a valid string, unable to parse "
+	    "raw data as a unicode string", "must be valid UTF-8", NULL },
+	{ "json_invalid", "JSON decode error", "expected a JSON object",
+	    "error" },
+	{ "value_error", "Value error, %s", "%s", NULL },
+};
+
+void
+ac_req_invalid(struct ac_req *r, const char *loc, const char *field,
+    const char *type, json_object *input, long long n, const char *message)
+{
+	const struct vtype *t = &vtypes[nitems(vtypes) - 1];
+	json_object	*o = NULL, *l, *x;
+	char		 msg[320], env[320];
+	const char	*pl = n == 1 ? "" : "s";
+	size_t		 i;
+
+	for (i = 0; i < nitems(vtypes); i++)
+		if (strcmp(vtypes[i].type, type) == 0)
+			t = &vtypes[i];
+	if (message == NULL)
+		message = "";
+	/* The formats are the table's own: %lld, %s, or %s alone. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	if (strcmp(t->type, "value_error") == 0) {
+		snprintf(msg, sizeof(msg), t->msg, message);
+		snprintf(env, sizeof(env), "%s", message);
+	} else {
+		snprintf(msg, sizeof(msg), t->msg, n, pl);
+		snprintf(env, sizeof(env), t->message, n, pl);
+		if (*message != '\0' && strcmp(t->type, "json_invalid") != 0)
+			snprintf(env, sizeof(env), "%s", message);
+	}
+#pragma GCC diagnostic pop
+	ac_req_detail(r, field != NULL ? field : loc, env);
+	if (r->vdetails == NULL &&
+	    (r->vdetails = json_object_new_array()) == NULL)
+		goto out;
+	if ((o = json_object_new_object()) == NULL ||
+	    (l = json_object_new_array()) == NULL)
+		goto out;
+	json_object_array_add(l, json_object_new_string(loc));
+	if (strcmp(t->type, "json_invalid") == 0)
+		json_object_array_add(l, json_object_new_int64(n));
+	else if (field != NULL)
+		json_object_array_add(l, json_object_new_string(field));
+	json_object_object_add(o, "type", json_object_new_string(t->type));
+	json_object_object_add(o, "loc", l);
+	json_object_object_add(o, "msg", json_object_new_string(msg));
+	if (input != NULL)
+		json_object_object_add(o, "input", input);
+	input = NULL;
+	if (t->ctx != NULL && (x = json_object_new_object()) != NULL) {
+		json_object_object_add(x, t->ctx,
+		    strcmp(t->type, "json_invalid") == 0 ?
+		    json_object_new_string(message) : json_object_new_int64(n));
+		json_object_object_add(o, "ctx", x);
+	}
+	json_object_array_add(r->vdetails, o);
+	o = NULL;
+out:
+	json_object_put(o);
+	json_object_put(input);
 }
 
 void
@@ -321,32 +425,54 @@ ac_req_json_body(struct ac_req *r, json_object **out)
 		return AC_MEDIA_TYPE_UNSUPPORTED;
 	if ((rc = ac_req_body(r, &b, &len)) != AC_OK)
 		return rc;
-	if (len == 0 || memchr(b, '\0', len) != NULL ||
+	if (len == 0) {
+		ac_req_invalid(r, "body", NULL, "missing", NULL, 0,
+		    "expected a JSON object");
+		return AC_BODY_MALFORMED;
+	}
+	if (memchr(b, '\0', len) != NULL ||
 	    (jt = json_tokener_new_ex(16)) == NULL)
 		return AC_BODY_MALFORMED;
 	json_tokener_set_flags(jt, JSON_TOKENER_STRICT);
 	r->jsonbody = json_tokener_parse_ex(jt, b, (int)len);
-	if (r->jsonbody == NULL ||
-	    json_tokener_get_error(jt) != json_tokener_success ||
-	    (size_t)json_tokener_get_parse_end(jt) != len ||
+	if (r->jsonbody != NULL &&
+	    json_tokener_get_error(jt) == json_tokener_success &&
+	    (size_t)json_tokener_get_parse_end(jt) == len &&
 	    !json_object_is_type(r->jsonbody, json_type_object)) {
-		json_object_put(r->jsonbody);
+		/* JSON, but not an object: pydantic's model_attributes_type. */
+		ac_req_invalid(r, "body", NULL, "model_attributes_type",
+		    r->jsonbody, 0, NULL);
 		r->jsonbody = NULL;
 		json_tokener_free(jt);
-		ac_req_detail(r, "body", "expected a JSON object");
+		return AC_BODY_MALFORMED;
+	}
+	if (r->jsonbody == NULL ||
+	    json_tokener_get_error(jt) != json_tokener_success ||
+	    (size_t)json_tokener_get_parse_end(jt) != len) {
+		json_object_put(r->jsonbody);
+		r->jsonbody = NULL;
+		ac_req_invalid(r, "body", NULL, "json_invalid",
+		    json_object_new_object(),
+		    (long long)json_tokener_get_parse_end(jt),
+		    json_tokener_get_error(jt) == json_tokener_success ?
+		    "Extra data" : json_tokener_get_error(jt) ==
+		    json_tokener_continue ? "Expecting value" :
+		    json_tokener_error_desc(json_tokener_get_error(jt)));
+		json_tokener_free(jt);
 		return AC_BODY_MALFORMED;
 	}
 	json_tokener_free(jt);
 	/* Text that is not UTF-8 is no JSON (RFC 8259): 422, per member. */
 	json_object_object_foreach(r->jsonbody, k, v)
 		if (!ac_utf8_valid(k, strlen(k)) || !json_text(v, &nuls)) {
-			ac_req_detail(r, ac_utf8_valid(k, strlen(k)) ? k :
-			    "body", "must be valid UTF-8");
+			ac_req_invalid(r, "body", ac_utf8_valid(k, strlen(k)) ?
+			    k : NULL, "string_unicode", NULL, 0, NULL);
 			bad = 1;
 		}
 	/* A member json-c dropped (a name given twice) counts too. */
 	if (!bad && !ac_utf8_valid(b, len)) {
-		ac_req_detail(r, "body", "must be valid UTF-8");
+		ac_req_invalid(r, "body", NULL, "string_unicode", NULL, 0,
+		    NULL);
 		bad = 1;
 	}
 	/*
@@ -483,7 +609,8 @@ ac_req_error(struct ac_req *r, enum ac_reason reason)
 		ac_req_header(r, "Retry-After", "1");
 	ac_req_header(r, "Cache-Control", "no-store");
 	/* The body in the shape the clients expect (errfmt.c). */
-	o = ac_errfmt_body(&r->app->cfg, reason, status, r->details);
+	o = ac_errfmt_body(&r->app->cfg, reason, status, r->details,
+	    r->vdetails);
 	ac_req_json(r, status, o);
 	json_object_put(o);
 }
@@ -521,6 +648,8 @@ ac_req_reset(struct ac_req *r)
 	}
 	json_object_put(r->details);
 	r->details = NULL;
+	json_object_put(r->vdetails);
+	r->vdetails = NULL;
 	r->nvars = 0;
 	r->hdrslen = 0;
 	r->hdrs[0] = '\0';

@@ -151,6 +151,7 @@ db_gauges(struct seg *seg, const struct ac_app *app)
 	struct ac_dbval	 p[1];
 	char		 err[256];
 	int64_t		 now = (int64_t)time(NULL), bytes = -1, active = -1;
+	int64_t		 ujwt = -1, uweb = -1;
 	int		 zero = 0;
 
 	if (now - MLOAD(seg->gauges_at) < 60 ||
@@ -166,6 +167,15 @@ db_gauges(struct seg *seg, const struct ac_app *app)
 	if (ac_db_exec(st, "SELECT COUNT(*) FROM sessions WHERE revoked IS "
 	    "NULL AND expires > $1", p, 1, gauge_row, &active, NULL) != AC_OK)
 		active = -1;
+	/* token_hash: a server-side session's cookie; NULL for a family. */
+	if (ac_db_exec(st, "SELECT COUNT(DISTINCT user_id) FROM sessions "
+	    "WHERE revoked IS NULL AND expires > $1 AND token_hash IS NULL",
+	    p, 1, gauge_row, &ujwt, NULL) != AC_OK)
+		ujwt = -1;
+	if (ac_db_exec(st, "SELECT COUNT(DISTINCT user_id) FROM sessions "
+	    "WHERE revoked IS NULL AND expires > $1 AND token_hash IS NOT "
+	    "NULL", p, 1, gauge_row, &uweb, NULL) != AC_OK)
+		uweb = -1;
 	if (st->ops == &ac_store_sqlite) {
 		if (ac_db_exec(st, "SELECT SUM(pgsize) FROM dbstat WHERE name "
 		    "IN ('sessions', 'refresh_tokens')", NULL, 0, gauge_row,
@@ -177,6 +187,8 @@ db_gauges(struct seg *seg, const struct ac_app *app)
 		bytes = -1;
 	__atomic_store_n(&seg->sessions_bytes, bytes, __ATOMIC_RELAXED);
 	__atomic_store_n(&seg->active_sessions, active, __ATOMIC_RELAXED);
+	__atomic_store_n(&seg->users_jwt, ujwt, __ATOMIC_RELAXED);
+	__atomic_store_n(&seg->users_session, uweb, __ATOMIC_RELAXED);
 	__atomic_store_n(&seg->gauges_at, now, __ATOMIC_RELAXED);
 out:
 	ac_store_close(st);
@@ -270,6 +282,14 @@ ac_metrics_text(const struct ac_app *app, size_t *len)
 		gauge(&b, "auth_active_sessions", "Sessions neither revoked "
 		    "nor expired (at most a minute old).",
 		    MLOAD(seg->active_sessions));
+		/* The rules record the quickstart's jwt_auth_users_total. */
+		head(&b, "auth_users", "gauge", "Users with a live session, by "
+		    "method: jwt (refresh tokens) or session (server-side, off "
+		    "the JWT rollout); at most a minute old.");
+		bprintf(&b, "auth_users{method=\"jwt\"} %lld\n"
+		    "auth_users{method=\"session\"} %lld\n",
+		    (long long)MLOAD(seg->users_jwt),
+		    (long long)MLOAD(seg->users_session));
 	}
 
 	if (app->cfg.jwks_url != NULL) {

@@ -168,15 +168,14 @@ new_sid(char out[32])
 
 /* Sessions and tokens ------------------------------------------------- */
 
+/* A refresh token of family sid whose hash is h (parent 0: the first). */
 static enum ac_reason
-insert_token(struct ac_store *s, const unsigned char raw[32], const char *sid,
+insert_hash(struct ac_store *s, const unsigned char h[32], const char *sid,
     int64_t parent, const char *uid, time_t now, int64_t expires)
 {
-	unsigned char	 h[32];
 	struct ac_dbval	 p[6];
 
-	crypto_hash_sha256(h, raw, 32);
-	p[0] = AC_DBB(h, sizeof(h));
+	p[0] = AC_DBB(h, 32);
 	p[1] = AC_DBS(sid);
 	p[2] = parent > 0 ? AC_DBI(parent) : AC_DBNULL;
 	p[3] = AC_DBS(uid);
@@ -185,6 +184,35 @@ insert_token(struct ac_store *s, const unsigned char raw[32], const char *sid,
 	return ac_db_exec(s, "INSERT INTO refresh_tokens (token_hash, "
 	    "session_id, parent_id, user_id, created, expires) VALUES "
 	    "($1, $2, $3, $4, $5, $6)", p, 6, NULL, NULL, NULL);
+}
+
+static enum ac_reason
+insert_token(struct ac_store *s, const unsigned char raw[32], const char *sid,
+    int64_t parent, const char *uid, time_t now, int64_t expires)
+{
+	unsigned char	 h[32];
+
+	crypto_hash_sha256(h, raw, 32);
+	return insert_hash(s, h, sid, parent, uid, now, expires);
+}
+
+/* A sessions row (ua: cleaned already; ua and ip may be NULL). */
+static enum ac_reason
+insert_session(struct ac_store *s, const char *sid, const char *uid,
+    time_t now, int64_t expires, const char *ua, const char *ip)
+{
+	struct ac_dbval	 p[7];
+
+	p[0] = AC_DBS(sid);
+	p[1] = AC_DBS(uid);
+	p[2] = AC_DBI((int64_t)now);
+	p[3] = AC_DBI((int64_t)now);
+	p[4] = AC_DBI(expires);
+	p[5] = ua != NULL ? AC_DBS(ua) : AC_DBNULL;
+	p[6] = ip != NULL ? AC_DBS(ip) : AC_DBNULL;
+	return ac_db_exec(s, "INSERT INTO sessions (id, user_id, created, "
+	    "last_used, expires, user_agent, ip) VALUES ($1, $2, $3, $4, $5, "
+	    "$6, $7)", p, 7, NULL, NULL, NULL);
 }
 
 static enum ac_reason
@@ -219,27 +247,19 @@ ac_session_open(const struct ac_app *app, struct ac_store *s,
 {
 	unsigned char	 raw[32];
 	char		 uabuf[256];
-	struct ac_dbval	 p[7];
 	int64_t		 expires;
 	enum ac_reason	 rc;
 
 	new_sid(g->session_id);
 	randombytes_buf(raw, sizeof(raw));
 	expires = (int64_t)now + app->cfg.refresh_days * 86400;
+	/* Spaces kept (the sessions list shows it); no control bytes. */
 	if (ua != NULL)
-		ac_log_clean(uabuf, sizeof(uabuf), ua);
-	p[0] = AC_DBS(g->session_id);
-	p[1] = AC_DBS(uid);
-	p[2] = AC_DBI((int64_t)now);
-	p[3] = AC_DBI((int64_t)now);
-	p[4] = AC_DBI(expires);
-	p[5] = ua != NULL ? AC_DBS(uabuf) : AC_DBNULL;
-	p[6] = ip != NULL ? AC_DBS(ip) : AC_DBNULL;
+		ac_log_quote(uabuf, sizeof(uabuf), ua);
 	/* Outside the JWT rollout: a server-side session (websession.c). */
 	g->web = !ac_rollout_on_jwt(app, uid);
-	if ((rc = ac_db_exec(s, "INSERT INTO sessions (id, user_id, created, "
-	    "last_used, expires, user_agent, ip) VALUES ($1, $2, $3, $4, $5, "
-	    "$6, $7)", p, 7, NULL, NULL, NULL)) == AC_OK &&
+	if ((rc = insert_session(s, g->session_id, uid, now, expires,
+	    ua != NULL ? uabuf : NULL, ip)) == AC_OK &&
 	    (rc = g->web ? ac_websession_bind(s, g->session_id, raw) :
 	    insert_token(s, raw, g->session_id, 0, uid, now,
 	    expires)) == AC_OK) {
@@ -278,6 +298,69 @@ lock_family(struct ac_store *s, const unsigned char h[32], char sid[32])
 	if (sid[0] == '\0')
 		return AC_OK;
 	return ac_db_lock(s, "sessions", sid);
+}
+
+/*
+ * A session brought in by authctl session import (ac_session_adopt)
+ * stores the SHA-256 of its token's text, as the quickstart's back end
+ * did: printable ASCII without blanks, quotes, ';' or ',' (a cookie
+ * value), 16 to 255 bytes (shorter is no secret: malformed).
+ */
+static int
+imported_text(const char *tok)
+{
+	size_t	 i;
+
+	for (i = 0; tok[i] != '\0'; i++)
+		if (tok[i] <= 0x20 || tok[i] >= 0x7f || tok[i] == '"' ||
+		    tok[i] == ';' || tok[i] == ',' || tok[i] == '\\' ||
+		    i >= 255)
+			return 0;
+	return i >= 16;
+}
+
+/*
+ * Inside a transaction: the family of token tok, locked (lock_family),
+ * and what it is hashed and chained from (*m, *mlen): its 32 bytes (raw,
+ * NULL when tok is not in the suite's format), else, for a session
+ * imported from another back end, the token's text.  h gets the hash
+ * that was found (or the last one tried).
+ */
+static enum ac_reason
+find_family(struct ac_store *s, const char *tok, const unsigned char *raw,
+    unsigned char h[32], char sid[32], const unsigned char **m,
+    size_t *mlen)
+{
+	enum ac_reason	 rc;
+
+	sid[0] = '\0';
+	if (raw != NULL) {
+		*m = raw;
+		*mlen = 32;
+		crypto_hash_sha256(h, raw, 32);
+		if ((rc = lock_family(s, h, sid)) != AC_OK || sid[0] != '\0')
+			return rc;
+	}
+	if (!imported_text(tok))
+		return AC_OK;
+	*m = (const unsigned char *)tok;
+	*mlen = strlen(tok);
+	crypto_hash_sha256(h, *m, *mlen);
+	return lock_family(s, h, sid);
+}
+
+enum ac_reason
+ac_session_adopt(struct ac_store *s, const char *uid,
+    const unsigned char h[32], int64_t expires, time_t now)
+{
+	char		 sid[32];
+	enum ac_reason	 rc;
+
+	new_sid(sid);
+	if ((rc = insert_session(s, sid, uid, now, expires, "(imported)",
+	    NULL)) != AC_OK)
+		return rc;
+	return insert_hash(s, h, sid, 0, uid, now, expires);
 }
 
 struct tokrow {
@@ -327,7 +410,10 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
     const char *tok, time_t now, struct ac_grant *g)
 {
 	unsigned char	 raw[32], next[32], h[32], nh[32];
+	const unsigned char *m;
+	size_t		 mlen;
 	char		 sid[32];
+	int		 israw;
 	struct tokrow	 t;
 	struct childrow	 ch;
 	struct ac_dbval	 p[3];
@@ -339,20 +425,20 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 	memset(&ch, 0, sizeof(ch));
 	if (tok == NULL || *tok == '\0')
 		return AC_REFRESH_TOKEN_MISSING;
-	if (ac_b64url_tok32(tok, raw) == -1)
+	israw = ac_b64url_tok32(tok, raw) == 0;
+	if (!israw && !imported_text(tok))
 		return AC_REFRESH_TOKEN_MALFORMED;
 	if (!app->has_refresh_key) {
 		ac_log(AC_LOG_ERROR, "event=no_refresh_key hint=\"set a "
 		    "signing key or REFRESH_TOKEN_SECRET_FILE\"");
 		return AC_CONFIG_INVALID;
 	}
-	crypto_hash_sha256(h, raw, sizeof(raw));
-	crypto_auth_hmacsha256(next, raw, sizeof(raw), app->refresh_key);
-	crypto_hash_sha256(nh, next, sizeof(next));
-
 	if ((rc = ac_db_begin(s)) != AC_OK ||
-	    (rc = lock_family(s, h, sid)) != AC_OK)
+	    (rc = find_family(s, tok, israw ? raw : NULL, h, sid, &m,
+	    &mlen)) != AC_OK)
 		goto out;
+	crypto_auth_hmacsha256(next, m, mlen, app->refresh_key);
+	crypto_hash_sha256(nh, next, sizeof(next));
 	p[0] = AC_DBB(h, sizeof(h));
 	if ((rc = ac_db_row(s, "SELECT t.id, t.session_id, t.user_id, "
 	    "t.expires, t.rotated, t.revoked, s.revoked, u.disabled, u.email, "
@@ -459,18 +545,22 @@ enum ac_reason
 ac_session_logout(struct ac_store *s, const char *tok, time_t now)
 {
 	unsigned char	 raw[32], h[32];
+	const unsigned char *m;
+	size_t		 mlen;
 	char		 sid[32] = "";
+	int		 israw;
 	enum ac_reason	 rc;
 
 	if (tok == NULL || *tok == '\0')
 		return AC_REFRESH_TOKEN_MISSING;
-	if (ac_b64url_tok32(tok, raw) == -1)
+	israw = ac_b64url_tok32(tok, raw) == 0;
+	if (!israw && !imported_text(tok))
 		return AC_REFRESH_TOKEN_MALFORMED;
-	crypto_hash_sha256(h, raw, sizeof(raw));
-	OPENSSL_cleanse(raw, sizeof(raw));
 	if ((rc = ac_db_begin(s)) != AC_OK)
 		return rc;
-	if ((rc = lock_family(s, h, sid)) != AC_OK)
+	rc = find_family(s, tok, israw ? raw : NULL, h, sid, &m, &mlen);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	if (rc != AC_OK)
 		goto out;
 	if (sid[0] == '\0') {
 		rc = AC_REFRESH_TOKEN_UNKNOWN;

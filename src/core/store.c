@@ -49,13 +49,13 @@ ac_store_open(const struct ac_app *app, int check, struct ac_store **out,
 	if (((*out)->url = strdup(url)) == NULL)
 		rc = AC_NOMEM;
 	else
-		rc = ops->connect(*out, !check, err, errlen);
+		rc = ops->connect(*out, check == 0, err, errlen);
 	if (rc != AC_OK) {
 		ac_store_close(*out);
 		*out = NULL;
 		return rc;
 	}
-	if (!check)
+	if (check != 1)
 		return AC_OK;
 	if ((v = ac_store_version(*out)) < ac_store_latest()) {
 		if (v < 0)

@@ -368,16 +368,12 @@ sq_begin(struct ac_store *s)
 	return simple(s, "BEGIN IMMEDIATE");
 }
 
-static enum ac_reason
-sq_commit(struct ac_store *s)
-{
-	enum ac_reason	 rc;
-
-	if ((rc = simple(s, "COMMIT")) != AC_OK)
-		simple(s, "ROLLBACK");
-	return rc;
-}
-
+/*
+ * Ends a transaction; never records an error, so that the one that made
+ * the caller roll back stays the one logged (a COMMIT that failed on a
+ * full disk has rolled back by itself: a ROLLBACK of our own then only
+ * says "no transaction is active").
+ */
 static void
 sq_rollback(struct ac_store *base)
 {
@@ -385,6 +381,16 @@ sq_rollback(struct ac_store *base)
 
 	if (s->db != NULL && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static enum ac_reason
+sq_commit(struct ac_store *s)
+{
+	enum ac_reason	 rc;
+
+	if ((rc = simple(s, "COMMIT")) != AC_OK)
+		sq_rollback(s);
+	return rc;
 }
 
 static enum ac_reason

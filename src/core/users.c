@@ -53,6 +53,17 @@ pw_ok(const char *pw)
 	return pw != NULL && (n = strlen(pw)) >= 8 && n <= MAXPW;
 }
 
+int
+ac_user_invalid(const char *email, const char *password)
+{
+	char	 em[256];
+
+	return (email_norm(email, em, sizeof(em)) == -1 ? AC_USER_BAD_EMAIL :
+	    0) | (pw_ok(password) ? 0 : password != NULL &&
+	    strlen(password) > MAXPW ? AC_USER_LONG_PASSWORD :
+	    AC_USER_SHORT_PASSWORD);
+}
+
 enum ac_reason
 ac_password_hash(const char *pw, char *out)
 {

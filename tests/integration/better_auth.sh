@@ -83,12 +83,15 @@ conf()
 	    "JWKS_URL=$BA_URL/api/auth/jwks" \
 	    "JWKS_CACHE_FILE=$T/jwks-cache.json" \
 	    "VERIFY_CLAIM_HEADERS=email" \
+	    "DATABASE_URL=$T/auth.db" \
 	    "LOG_LEVEL=info" "$@"
 }
 conf "$T/auth.conf" "JWT_ISSUER=$BA_URL" "JWT_AUDIENCE=$BA_URL"
 conf "$T/aud.conf" "JWT_ISSUER=$BA_URL" "JWT_AUDIENCE=https://other.test"
 conf "$T/iss.conf" "JWT_ISSUER=https://other.test" "JWT_AUDIENCE=$BA_URL"
 
+# The revocation list verify polls (check-config opens it).
+AUTH_CONFIG=$T/auth.conf "$AUTHCTL" db migrate >/dev/null
 AUTH_CONFIG=$T/auth.conf "$AUTHCTL" check-config >"$T/cc.out" 2>&1
 ti_expect_true "check-config accepts the Better Auth JWKS" test $? -eq 0
 ti_expect_true "check-config reports it reachable with 1 key" \

@@ -88,6 +88,8 @@ for f in ./usr/lib/cgi-bin/jwt-auth/verify ./usr/lib/cgi-bin/jwt-auth/refresh \
     ./usr/share/man/man5/auth.conf.5.gz ./usr/share/man/man8/verify.8.gz \
     ./lib/systemd/system/jwt-auth@.service \
     ./lib/systemd/system/jwt-auth@.socket \
+    ./lib/systemd/system/jwt-auth-prune.service \
+    ./lib/systemd/system/jwt-auth-prune.timer \
     ./usr/share/jwt-auth-suite/examples/nginx/jwt-auth.conf \
     ./usr/share/jwt-auth-suite/db/sqlite/0001_auth.sql \
     ./usr/share/jwt-auth-suite/db/postgresql/0001_auth.sql ./etc/jwt-auth-suite/auth.conf \
@@ -149,7 +151,13 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	    "systemd-analyze verify --man=no /lib/systemd/system/jwt-auth@verify.socket \
 	    /lib/systemd/system/jwt-auth@verify.service >'$T/analyze.out' 2>&1 &&
 	    ! [ -s '$T/analyze.out' ]"
+	ti_expect_true "systemd-analyze verify the installed prune timer" sh -c \
+	    "systemd-analyze verify --man=no /lib/systemd/system/jwt-auth-prune.timer \
+	    /lib/systemd/system/jwt-auth-prune.service >'$T/analyze.out' 2>&1 &&
+	    ! [ -s '$T/analyze.out' ]"
 fi
+ti_expect_true "the prune it runs works as the unit's user" \
+    runuser -u jwt-auth -- env AUTH_CONFIG="$CONF" authctl db prune
 # The unit's user writes the log; nginx (root here) reaches the socket.
 chmod 0711 "$T"
 mkdir "$T/run"

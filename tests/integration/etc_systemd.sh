@@ -12,21 +12,28 @@ TI_PORT=0
 mkdir -p "$T/bin" "$T/units" "$T/bad"
 cp "$top_builddir/cgi-bin/verify" "$top_builddir/cgi-bin/jwks" "$T/bin/"
 
-for p in verify jwks; do
-	for k in socket service; do
-		ts_etc "systemd/jwt-auth@.$k" "$T/units/jwt-auth@$p.$k"
-	done
-	TI_CASE="units for $p"
+# analyze CASE UNIT...: systemd-analyze verify passes them silently.
+analyze()
+{
+	TI_CASE=$1
 	TI_STATUS=
+	shift
 	: >"$T/last.headers"
-	if systemd-analyze verify --man=no "$T/units/jwt-auth@$p.socket" \
-	    "$T/units/jwt-auth@$p.service" >"$T/last.body" 2>&1 &&
+	if systemd-analyze verify --man=no "$@" >"$T/last.body" 2>&1 &&
 	    ! [ -s "$T/last.body" ]; then
 		ti_pass
 	else
 		ti_fail "systemd-analyze verify" "silent success" \
 		    "$(cat "$T/last.body")"
 	fi
+}
+
+for p in verify jwks; do
+	for k in socket service; do
+		ts_etc "systemd/jwt-auth@.$k" "$T/units/jwt-auth@$p.$k"
+	done
+	analyze "units for $p" "$T/units/jwt-auth@$p.socket" \
+	    "$T/units/jwt-auth@$p.service"
 	ti_expect_true "ExecStart is the built program" \
 	    grep -qx "ExecStart=$T/bin/%i" "$T/units/jwt-auth@$p.service"
 	ti_expect_true "program listens on its socket" \
@@ -44,4 +51,18 @@ else
 	ti_pass
 fi
 ti_expect_true "the misspelt key is reported" grep -q Restartt "$T/last.body"
+
+# The hourly prune: a timer and its oneshot service, authctl db prune.
+mkdir -p "$T/prune"
+cp "$top_builddir/src/authctl" "$T/bin/"
+for k in service timer; do
+	ts_etc "systemd/jwt-auth-prune.$k" "$T/prune/jwt-auth-prune.$k"
+	sed -i "s|@bindir@|$T/bin|g" "$T/prune/jwt-auth-prune.$k"
+done
+analyze "prune units" "$T/prune/jwt-auth-prune.timer" \
+    "$T/prune/jwt-auth-prune.service"
+ti_expect_true "the service runs authctl db prune" \
+    grep -qx "ExecStart=$T/bin/authctl db prune" "$T/prune/jwt-auth-prune.service"
+ti_expect_true "the timer fires hourly" \
+    grep -qx "OnCalendar=hourly" "$T/prune/jwt-auth-prune.timer"
 ti_done

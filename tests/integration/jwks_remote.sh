@@ -94,9 +94,12 @@ ti_config "$T/auth.conf" \
     "JWKS_CACHE_FILE=$T/jwks-cache.json" \
     "JWKS_REFRESH_MIN_SECONDS=2" \
     "JWT_ISSUER=https://provider.test" \
+    "DATABASE_URL=$T/auth.db" \
     "LOG_LEVEL=info"
 AUTH_CONFIG=$T/auth.conf
 export AUTH_CONFIG
+# The revocation list verify polls (check-config opens it).
+"$AUTHCTL" db migrate >/dev/null || { echo "authctl db migrate failed"; exit 99; }
 
 ti_case_check=$("$AUTHCTL" check-config 2>&1)
 ti_expect_true "check-config reports the JWKS reachable with 3 keys" \

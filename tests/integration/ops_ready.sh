@@ -156,7 +156,8 @@ for kv in 'auth_logins_total{result="ok"} 3' \
     'token_refresh_total 4' \
     'token_refresh_errors_total{reason="refresh_token_reused"} 1' \
     'token_refresh_errors_total{reason="refresh_token_missing"} 2' \
-    'auth_active_sessions 0'; do
+    'auth_active_sessions 0' 'auth_users{method="jwt"} 0' \
+    'auth_users{method="session"} 0'; do
 	set -- $kv
 	TI_CASE="figure $1"
 	v=$(metric "$1")

@@ -518,6 +518,18 @@ START_TEST(test_dotenv)
 		{ "JWT_ISSUER= # only a comment", NULL },
 		{ "JWT_ISSUER=\"unterminated", NULL },
 		{ "JWT_ISSUER=\"a\" trailing", NULL },
+		/* ${VAR} and ${VAR:-default}, as python-dotenv expands. */
+		{ "JWT_ISSUER=${ISSUER_BASE}/x", "https://env/x" },
+		{ "JWT_ISSUER=\"${ISSUER_BASE}/x\" # c", "https://env/x" },
+		{ "JWT_ISSUER=${NOPE:-https://dflt}", "https://dflt" },
+		{ "JWT_ISSUER=\"${NOPE:-a b}-q\"", "a b-q" },
+		{ "JWT_ISSUER=${EMPTY:-e}", "e" },
+		{ "JWT_ISSUER=x${NOPE}y", "xy" },
+		{ "JWT_ISSUER='${ISSUER_BASE}'", "${ISSUER_BASE}" },
+		{ "JWT_ISSUER=\"\\${ISSUER_BASE}\"", "${ISSUER_BASE}" },
+		{ "JWT_ISSUER=$ISSUER_BASE", "$ISSUER_BASE" },
+		{ "JWT_ISSUER=${ISSUER_BASE", "${ISSUER_BASE" },
+		{ "JWT_ISSUER=\"${NOPE:-a\" # }", "${NOPE:-a" },
 	};
 	struct ac_app	*app;
 	char		 conf[PATH_MAX], text[256];
@@ -525,6 +537,8 @@ START_TEST(test_dotenv)
 	size_t		 i;
 
 	env_clear();
+	setenv("ISSUER_BASE", "https://env", 1);
+	setenv("EMPTY", "", 1);
 	for (i = 0; i < nitems(rows); i++) {
 		snprintf(text, sizeof(text), "JWT_SECRET=" SECRET
 		    "  # Same as BETTER_AUTH_SECRET\n%s\n", rows[i].line);
@@ -562,6 +576,88 @@ START_TEST(test_dotenv)
 	ac_app_free(app);
 	unsetenv("JWT_ROLLOUT_PERCENTAG");
 	unsetenv("AUTH_TYPE");
+
+	/* Lines above expand too; the environment wins over them. */
+	write_file(conf, sizeof(conf), "auth.conf", 0600,
+	    "JWT_SECRET=" SECRET "\nBASE=https://file\nISSUER_BASE=file\n"
+	    "JWT_ISSUER=${BASE}/api\nJWT_AUDIENCE=${ISSUER_BASE}\n");
+	app = load_ok();
+	ck_assert_str_eq(ac_app_config(app)->issuer, "https://file/api");
+	ck_assert_str_eq(ac_app_config(app)->audience, "https://env");
+	ac_app_free(app);
+	unsetenv("ISSUER_BASE");
+	unsetenv("EMPTY");
+}
+END_TEST
+
+/*
+ * A byte order mark before line 1 is skipped, and a setting's name in
+ * lower case or misspelt is a problem that says which was meant: both
+ * were dropped with a warning, and so JWT_AUDIENCE went unchecked.
+ */
+START_TEST(test_dotenv_names)
+{
+	struct ac_app	*app;
+	char		 conf[PATH_MAX];
+	enum ac_reason	 rc;
+
+	env_clear();
+	write_file(conf, sizeof(conf), "auth.conf", 0600,
+	    "\xef\xbb\xbfJWT_AUDIENCE=api\nJWT_SECRET=" SECRET "\n");
+	setenv("AUTH_CONFIG", conf, 1);
+	app = load_ok();
+	ck_assert_ptr_nonnull(ac_app_config(app)->audience);
+	ck_assert_str_eq(ac_app_config(app)->audience, "api");
+	ck_assert_ptr_null(ac_app_warning(app, 0));
+	ac_app_free(app);
+
+	write_file(conf, sizeof(conf), "auth.conf", 0600,
+	    "JWT_SECRET=" SECRET "\njwt_audience=api\nJWT_ENABLED=true\n"
+	    "JWT_AUDENCE=x\nPORT=8000\n");
+	app = load(&rc);
+	ck_assert_int_ne(rc, AC_OK);
+	HAS(app, "line 2", "'jwt_audience'", "did you mean JWT_AUDIENCE?");
+	HAS(app, "line 3", "did you mean JWT_AUTH_ENABLED?");
+	HAS(app, "line 4", "did you mean JWT_AUDIENCE?");
+	ck_assert_int_eq(ac_app_nproblems(app), 3);
+	/* An application's own name is only warned of. */
+	ck_assert_ptr_nonnull(strstr(ac_app_warning(app, 0), "'PORT'"));
+	ac_app_free(app);
+}
+END_TEST
+
+/*
+ * What to set: a provider's URL with the default HS256 asks for
+ * JWT_ALGORITHM, not a secret; two different secrets are one problem,
+ * with no "no secret is set" after it.
+ */
+START_TEST(test_hints)
+{
+	struct ac_app	*app;
+	enum ac_reason	 rc;
+
+	env_clear();
+	setenv("BETTER_AUTH_URL", "http://127.0.0.1:9", 1);
+	app = load(&rc);
+	HAS(app, "JWT_ALGORITHM is HS256 (the default", "BETTER_AUTH_URL",
+	    "set JWT_ALGORITHM");
+	ck_assert_int_eq(problem(app, "no secret", (const char *)NULL), -1);
+	ac_app_free(app);
+
+	setenv("JWKS_URL", "http://127.0.0.1:9/jwks", 1);
+	setenv("JWKS_FETCH_TIMEOUT", "1", 1);
+	app = load(&rc);
+	HAS(app, "JWT_ALGORITHM is HS256", "JWKS_URL", "set JWT_ALGORITHM");
+	ac_app_free(app);
+
+	env_clear();
+	setenv("JWT_SECRET", SECRET, 1);
+	setenv("BETTER_AUTH_SECRET", SECRET "-other", 1);
+	app = load(&rc);
+	HAS(app, "differ");
+	ck_assert_int_eq(problem(app, "no secret", (const char *)NULL), -1);
+	ck_assert_int_eq(ac_app_nproblems(app), 1);
+	ac_app_free(app);
 }
 END_TEST
 
@@ -714,7 +810,7 @@ static const struct refusal {
 	  "(config line 2)", "keep one" } },
 	/* A suite-looking name that is no setting, in a .env file. */
 	{ { NULL }, "JWT_SECRET=" SECRET "\nJWT_ENABLED=false\n", 0600,
-	  { "line 2", "unknown setting 'JWT_ENABLED'" } },
+	  { "line 2", "'JWT_ENABLED'", "did you mean JWT_AUTH_ENABLED?" } },
 	{ { "JWT_SECRET=" SECRET, "JWT_ALGORITHM=hs256" }, NULL, 0,
 	  { "unknown algorithm", "hs256" } },
 	{ { "JWT_SECRET=" SECRET, "JWT_ALGORITHM=none" }, NULL, 0,
@@ -772,6 +868,7 @@ tu_suite(void)
 			    test_world_readable_private_key, test_bad_keys,
 			    test_numbers, test_file_and_environment,
 			    test_better_auth_alias, test_conflicts, test_dotenv,
+			    test_dotenv_names, test_hints,
 			    test_better_auth_url, test_algorithm_list,
 			    test_long_values, NULL };
 

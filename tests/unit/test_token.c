@@ -669,6 +669,58 @@ START_TEST(test_missing)
 }
 END_TEST
 
+/* The lines logged at info and above, for the audience test. */
+static char	 logged[4096];
+
+static void
+log_sink(enum ac_loglevel l, const char *line, void *arg)
+{
+
+	(void)l;
+	(void)arg;
+	strncat(logged, line, sizeof(logged) - strlen(logged) - 2);
+	strcat(logged, "\n");
+}
+
+/*
+ * A token refused for its audience: the log names the token's aud and
+ * JWT_AUDIENCE (Better Auth's default audience surprised its users).
+ */
+START_TEST(test_audience_logged)
+{
+	struct ac_app	*app = app_config("hsia");
+	struct ac_token	 tok;
+	char		*h, *p, *in, *sg, *t;
+	const char	*payload = "{\"sub\":\"alice\",\"exp\":1700000600,"
+			    "\"type\":\"access\",\"iss\":\"" ISSUER "\","
+			    "\"aud\":[\"web\",\"x y\"]}";
+	unsigned char	 sig[64];
+	size_t		 slen;
+
+	h = b64u("{\"alg\":\"HS256\"}", 15);
+	p = b64u(payload, strlen(payload));
+	ck_assert_int_ge(asprintf(&in, "%s.%s", h, p), 0);
+	slen = hmac("HS256", SECRET, strlen(SECRET), in, sig);
+	sg = b64u(sig, slen);
+	ck_assert_int_ge(asprintf(&t, "%s.%s", in, sg), 0);
+	logged[0] = '\0';
+	ac_log_setup("test_token", AC_LOG_INFO, log_sink, NULL);
+	ck_assert_int_eq(ac_token_verify(app, t, strlen(t), NOW, &tok),
+	    AC_AUDIENCE_INVALID);
+	ac_token_clear(&tok);
+	ac_log_setup("test_token", AC_LOG_ERROR, NULL, NULL);
+	ck_assert_msg(strstr(logged, "event=audience_refused token_aud="
+	    "[\"web\",\"x?y\"] JWT_AUDIENCE=" AUDIENCE
+	    " audience_from=JWT_AUDIENCE") != NULL, "logged: %s", logged);
+	free(h);
+	free(p);
+	free(in);
+	free(sg);
+	free(t);
+	ac_app_free(app);
+}
+END_TEST
+
 /* A valid HS256 token whose payload carries n filler bytes. */
 static char *
 valid_hs(size_t n)
@@ -1430,6 +1482,7 @@ tu_suite(void)
 	tcase_add_loop_test(tc, test_attack, 0, (int)nattacks);
 	tcase_add_test(tc, test_attacks_cover_reasons);
 	tcase_add_test(tc, test_missing);
+	tcase_add_test(tc, test_audience_logged);
 	tcase_add_test(tc, test_size_limit);
 	tcase_add_test(tc, test_length_honoured);
 	tcase_add_test(tc, test_decode);
