@@ -158,9 +158,13 @@ pool_run(struct ac_job *job, void *arg)
 	char		 path[256];
 	enum ac_reason	 reason = AC_OK;
 
-	if (t_req == NULL && (t_req = calloc(1, sizeof(*t_req))) == NULL) {
-		ac_log(AC_LOG_ERROR, "event=nomem where=pool");
-		return;		/* empty out: the loop closes the connection */
+	if (t_req == NULL) {
+		if ((t_req = calloc(1, sizeof(*t_req))) == NULL) {
+			ac_log(AC_LOG_ERROR, "event=nomem where=pool");
+			return;	/* empty out: the loop closes the connection */
+		}
+		/* A request parked here may wait for a JWKS fetch. */
+		ac_jwks_may_wait(1);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	waited = (ts.tv_sec - job->queued.tv_sec) * 1000LL +
@@ -204,17 +208,68 @@ ac_loop_listen(struct loop *l, int on)
 	l->accepting = on;
 }
 
+/*
+ * A bearer token whose header names a kid the key set lacks.  Only a
+ * look at the header: verification proper comes later, wherever the
+ * request runs.
+ */
+static int
+kid_unknown(struct ac_req *r, const struct ac_app *app)
+{
+	const char	*t, *dot;
+	size_t		 len;
+	char		 hdr[1024];
+	long		 n;
+	json_object	*o, *kid;
+	int		 unknown = 0;
+
+	if (ac_req_bearer(r, &t, &len) != AC_OK ||
+	    (dot = memchr(t, '.', len)) == NULL ||
+	    (size_t)(dot - t) > (sizeof(hdr) - 1) * 4 / 3 ||
+	    (n = ac_b64url_decode(t, (size_t)(dot - t), (unsigned char *)hdr,
+	    sizeof(hdr) - 1)) <= 0)
+		return 0;
+	hdr[n] = '\0';
+	if ((o = json_tokener_parse(hdr)) == NULL)
+		return 0;
+	if (json_object_object_get_ex(o, "kid", &kid) &&
+	    json_object_is_type(kid, json_type_string))
+		unknown = !ac_keys_has_kid(app, json_object_get_string(kid));
+	json_object_put(o);
+	return unknown;
+}
+
+/*
+ * Where the request runs: its route's class, except that nothing that
+ * may wait on another host runs on the loop.  With PostgreSQL, reads
+ * (AC_READ) and a session cookie's lookup go to a pool thread; a token
+ * whose kid is unknown while the provider's set is due or being fetched
+ * goes there too, to wait for that fetch (a bounded time) instead of
+ * being refused while its key is on the way.
+ */
 static enum ac_class
 classify(struct loop *l, char **envp)
 {
 	static char		*none[] = { NULL };
+	enum ac_class		 cls;
 
 	if (l->allinline || envp == NULL)
 		return AC_INLINE;
 	ac_req_reset(l->r);
 	l->r->envp = envp != NULL ? envp : none;
 	l->r->app = l->app;
-	return ac_route_class(l->r, l->routes, l->nroutes);
+	cls = ac_route_class(l->r, l->routes, l->nroutes);
+	if (cls == AC_READ)
+		return l->remote ? AC_POOL : AC_INLINE;
+	if (cls != AC_INLINE)
+		return cls;
+	if (l->remote && ac_req_param(l->r, "HTTP_COOKIE") != NULL &&
+	    ac_req_param(l->r, "HTTP_AUTHORIZATION") == NULL)
+		return AC_POOL;
+	if (l->app->cfg.jwks_url != NULL && kid_unknown(l->r, l->app) &&
+	    ac_jwks_due(&l->app->cfg))
+		return AC_POOL;
+	return AC_INLINE;
 }
 
 /* The request in hand is complete: run it or queue it.  -1: close. */
@@ -414,6 +469,7 @@ loop_init(struct loop *l)
 {
 	struct epoll_event	 ev;
 	sigset_t		 set;
+	const char		*url;
 	size_t			 i;
 
 	l->ep = l->sfd = l->done.efd = -1;
@@ -441,9 +497,13 @@ loop_init(struct loop *l)
 	ev.data.ptr = &tag_done;
 	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, l->done.efd, &ev) == -1)
 		return -1;
-	l->allinline = 1;
+	url = l->app->cfg.database_url;
+	l->remote = url != NULL && (strncmp(url, "postgresql://", 13) == 0 ||
+	    strncmp(url, "postgres://", 11) == 0);
+	l->allinline = l->app->cfg.jwks_url == NULL && !l->remote;
 	for (i = 0; i < l->nroutes; i++)
-		if (l->routes[i].cls != AC_INLINE)
+		if (l->routes[i].cls != AC_INLINE &&
+		    (l->routes[i].cls != AC_READ || l->remote))
 			l->allinline = 0;
 	return 0;
 }
@@ -455,6 +515,7 @@ pools_start(struct loop *l)
 	const long	 nthreads[AC_CLASS__MAX] = {
 		[AC_POOL] = l->app->cfg.pool_threads,
 		[AC_HASH] = l->app->cfg.hash_concurrency,
+		[AC_READ] = 0,
 	};
 	int		 need[AC_CLASS__MAX] = { 0 };
 	size_t		 i;
@@ -462,6 +523,10 @@ pools_start(struct loop *l)
 
 	for (i = 0; i < l->nroutes; i++)
 		need[l->routes[i].cls] = 1;
+	/* Remote waits (classify) and /readyz, /metrics (ops.c). */
+	if (!l->allinline)
+		need[AC_POOL] = 1;
+	need[AC_READ] = 0;
 	for (c = AC_INLINE + 1; c < AC_CLASS__MAX; c++)
 		if (need[c] && (l->pools[c] = ac_pool_start(ac_classes[c],
 		    nthreads[c], &l->done, pool_run, pool_fini, l)) == NULL)
@@ -490,6 +555,19 @@ ac_loop_run(struct ac_app *app, int lfd, const struct ac_route *routes,
 		    app->cfg.refresh_grace : 1) * 1000LL,
 	};
 	TAILQ_INIT(&l->conns);
+	/* Nothing remote on the loop: JWKS fetches on a thread of their own. */
+	ac_jwks_background(&app->cfg);
+	/*
+	 * The first read of the revoked sessions, before serving, by the
+	 * programs that check access tokens: verify (its catch-all route)
+	 * and those that use the database (jwks checks none).
+	 */
+	for (i = 0; i < (int)nroutes; i++)
+		if (strcmp(routes[i].pattern, "*") == 0 ||
+		    (ac_ops_needed() & AC_NEEDS_DB)) {
+			ac_revoke_prime(app);
+			break;
+		}
 	if (loop_init(l) == -1 || pools_start(l) == -1) {
 		ac_log(AC_LOG_ERROR, "event=loop_failed error=\"%s\"",
 		    strerror(errno));

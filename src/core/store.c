@@ -46,6 +46,8 @@ ac_store_open(const struct ac_app *app, int check, struct ac_store **out,
 	if ((*out = calloc(1, ops->size)) == NULL)
 		return AC_NOMEM;
 	(*out)->ops = ops;
+	(*out)->timeout_ms = app->cfg.db_timeout_ms > 0 ?
+	    app->cfg.db_timeout_ms : 2000;
 	if (((*out)->url = strdup(url)) == NULL)
 		rc = AC_NOMEM;
 	else

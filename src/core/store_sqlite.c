@@ -29,7 +29,6 @@
 #include "extern.h"
 
 #define MAXSTMT		64
-#define BUSY_MS		5000
 
 struct sqlite_store {
 	struct ac_store	 base;		/* first: cast to and fro */
@@ -85,17 +84,17 @@ url_path(const char *url)
  * Waiting for another process's write lock.  SQLite's own busy timeout
  * sleeps 1, 2, 5, 10 ... 100 ms between tries, but a rotation holds the
  * lock for well under a millisecond, so short sleeps let waiting processes
- * in sooner: 100 us for the first 100 tries, then 1 ms, up to BUSY_MS in
- * all (then SQLITE_BUSY, which is a 503).
+ * in sooner: 100 us for the first 100 tries, then 1 ms, up to
+ * AUTH_DB_TIMEOUT_MS in all (then SQLITE_BUSY, which is a 503).
  */
 static int
 busy(void *arg, int n)
 {
+	const struct ac_store *s = arg;
 	long	 waited_us;
 
-	(void)arg;
 	waited_us = n < 100 ? n * 100L : 10000L + (n - 100) * 1000L;
-	if (waited_us >= BUSY_MS * 1000L)
+	if (waited_us >= s->timeout_ms * 1000L)
 		return 0;
 	usleep(n < 100 ? 100 : 1000);
 	return 1;
@@ -187,7 +186,7 @@ connect_db(struct sqlite_store *s, char *err, size_t errlen)
 		return AC_UNAVAILABLE;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_handler(s->db, busy, NULL);
+	sqlite3_busy_handler(s->db, busy, &s->base);
 	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; "
 	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
 	    NULL, NULL, &msg) != SQLITE_OK) {

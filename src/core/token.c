@@ -605,11 +605,13 @@ ac_token_verify(const struct ac_app *app, const char *t, size_t len,
 	if (rc == AC_OK && ac_revoke_hit(app, tok))
 		return fail(tok, AC_TOKEN_REVOKED, "sid revoked");
 	/*
-	 * An unknown kid may be a provider's new key: fetch its set (spaced
-	 * and single-flight, see jwksclient.c), reload, and try once more.
+	 * An unknown kid may be a provider's new key: ask for its set (spaced
+	 * and single-flight; in an engine worker fetched off the loop, and
+	 * only a request parked on a pool thread waits for it, see
+	 * jwksclient.c and loop.c), reload, and try once more.
 	 */
 	if (rc == AC_KEY_UNKNOWN && app->cfg.jwks_url != NULL &&
-	    ac_jwks_refresh(&app->cfg, 1) >= 0 &&
+	    ac_jwks_want(&app->cfg, 1) >= 0 &&
 	    ac_keys_reload((struct ac_app *)(uintptr_t)app, 2) == 1) {
 		ac_token_clear(tok);
 		ac_keys_lock(app);
