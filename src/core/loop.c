@@ -361,7 +361,7 @@ ac_loop_parse(struct loop *l, struct conn *c, const unsigned char *buf,
     size_t len)
 {
 	enum ac_fcgi_event	 ev;
-	size_t			 off = 0;
+	size_t			 off = 0, n;
 
 	while (off < len && !c->closing && c->job == NULL &&
 	    c->out.len - c->outoff < OUT_HIGH) {
@@ -385,12 +385,32 @@ ac_loop_parse(struct loop *l, struct conn *c, const unsigned char *buf,
 		if (ev == AC_FCGI_MORE || ev == AC_FCGI_WAIT)
 			break;
 	}
-	/* Held by a pool: still see an abort of the request in hand. */
-	while (off < len && c->job != NULL) {
-		off += ac_fcgi_feed(&c->fc, buf + off, len - off, &ev);
+	/*
+	 * Held by a pool: still see an abort of the request in hand, and
+	 * answer what the record layer answers at once (management records,
+	 * unknown types) as above, so that those answers go out and, when
+	 * the peer does not read them, parsing and then reading stop at
+	 * OUT_HIGH (ac_conn_events) instead of the buffers growing.
+	 */
+	while (off < len && c->job != NULL && !c->closing &&
+	    c->out.len - c->outoff < OUT_HIGH) {
+		n = ac_fcgi_feed(&c->fc, buf + off, len - off, &ev);
+		off += n;
+		if (c->fc.out.len > 0) {
+			if (ac_buf_add(&c->out, c->fc.out.p,
+			    c->fc.out.len) == -1)
+				ev = AC_FCGI_ERROR;
+			c->fc.out.len = 0;
+		}
+		if (c->fc.closeafter)
+			c->closing = 1;
+		if (ev == AC_FCGI_ERROR) {
+			ac_conn_close(l, c, "protocol_error");
+			return -1;
+		}
 		if (ev == AC_FCGI_ABORTED)
 			abort_job(l, c);
-		if (ev != AC_FCGI_ABORTED)
+		else if (ev != AC_FCGI_MORE || n == 0)
 			break;
 	}
 	return (long)off;
