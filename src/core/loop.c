@@ -17,8 +17,8 @@
  *
  * A request whose connection closes, or that is aborted, before a pool
  * thread takes it is never run; a pool request that waited longer than
- * the refresh grace window (a hashing one: 10 s) answers 503 without
- * touching the store.
+ * the refresh grace window or AUTH_DB_TIMEOUT_MS, whichever is shorter
+ * (a hashing one: 10 s), answers 503 without touching the store.
  *
  * The connections themselves (accepting, reading, writing, closing, the
  * sweep) are conn.c's; loop.h holds the structures the two share.
@@ -176,6 +176,9 @@ pool_run(struct ac_job *job, void *arg)
 	 */
 	limit = job->cls == AC_HASH ? (l->grace > HASH_WAIT_MS ? l->grace :
 	    HASH_WAIT_MS) : l->grace;
+	/* A database wait is bounded, the queue's for a thread included. */
+	if (job->cls == AC_POOL && limit > l->app->cfg.db_timeout_ms)
+		limit = l->app->cfg.db_timeout_ms;
 	if (waited > limit) {
 		ac_log_clean(path, sizeof(path), ac_parse_env(job->envp,
 		    "REQUEST_URI"));

@@ -322,6 +322,25 @@ static const struct ac_dbcol child_cols[] = {
 	AC_DBCOL_SET(struct childrow, revoked),
 };
 
+static long long
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A slow store never turns into theft.  The grace window is counted from
+ * when the refresh holds its family's lock, not from when it started
+ * (now): the time a refresh spends, and its stamps, are those of the
+ * moment it can change the family.  And a refresh whose wait for the
+ * store (to that moment) outlasted the window spends nothing and answers
+ * 503: its client has likely given up and sent the same token again,
+ * and a rotation it never received would make that retry, or the next,
+ * look like a replay (docs/refresh.md).
+ */
 enum ac_reason
 ac_session_refresh(const struct ac_app *app, struct ac_store *s,
     const char *tok, time_t now, struct ac_grant *g)
@@ -332,6 +351,7 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 	struct childrow	 ch;
 	struct ac_dbval	 p[3];
 	int64_t		 expires, n = 0;
+	long long	 t0 = mono_ms(), waited;
 	enum ac_reason	 rc;
 
 	memset(g, 0, sizeof(*g));
@@ -353,6 +373,16 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 	if ((rc = ac_db_begin(s)) != AC_OK ||
 	    (rc = lock_family(s, h, sid)) != AC_OK)
 		goto out;
+	/* As the pool's queue (loop.c): a window of 0 still waits 1 s. */
+	if ((waited = mono_ms() - t0) > (app->cfg.refresh_grace > 0 ?
+	    app->cfg.refresh_grace : 1) * 1000LL) {
+		ac_log(AC_LOG_WARN, "event=refresh_store_late waited_ms=%lld "
+		    "status=503", waited);
+		rc = AC_UNAVAILABLE;
+		goto out;
+	}
+	/* The window and the stamps count from here. */
+	now += (time_t)((waited + 500) / 1000);
 	p[0] = AC_DBB(h, sizeof(h));
 	if ((rc = ac_db_row(s, "SELECT t.id, t.session_id, t.user_id, "
 	    "t.expires, t.rotated, t.revoked, s.revoked, u.disabled, u.email, "

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -85,17 +86,42 @@ url_path(const char *url)
  * sleeps 1, 2, 5, 10 ... 100 ms between tries, but a rotation holds the
  * lock for well under a millisecond, so short sleeps let waiting processes
  * in sooner: 100 us for the first 100 tries, then 1 ms, up to
- * AUTH_DB_TIMEOUT_MS in all (then SQLITE_BUSY, which is a 503).
+ * AUTH_DB_TIMEOUT_MS in all (then SQLITE_BUSY, which is a 503).  A wait
+ * that ran out backs the process off for BACKOFF_MS: meanwhile a request
+ * tries the lock once and, finding it held, answers 503 at once, so that
+ * a queue of requests does not wait the bound out one after the other
+ * while another process holds the lock.
  */
+#define BACKOFF_MS	1000
+
+static long long	 busy_until;	/* ms, atomic */
+static __thread long long t_busy0;	/* when this wait began */
+
+static long long
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int
 busy(void *arg, int n)
 {
 	const struct ac_store *s = arg;
-	long	 waited_us;
+	long long	 now = mono_ms();
 
-	waited_us = n < 100 ? n * 100L : 10000L + (n - 100) * 1000L;
-	if (waited_us >= s->timeout_ms * 1000L)
+	if (n == 0) {
+		if (now < __atomic_load_n(&busy_until, __ATOMIC_RELAXED))
+			return 0;
+		t_busy0 = now;
+	}
+	if (now - t_busy0 >= s->timeout_ms) {
+		__atomic_store_n(&busy_until, now + BACKOFF_MS,
+		    __ATOMIC_RELAXED);
 		return 0;
+	}
 	usleep(n < 100 ? 100 : 1000);
 	return 1;
 }
