@@ -324,6 +324,13 @@ struct ac_store {
 };
 
 extern const struct ac_store_ops ac_store_sqlite;
+/* The file of a SQLite DATABASE_URL. */
+const char	*ac_store_sqlite_path(const char *url);
+/* Non-zero when DATABASE_URL names a PostgreSQL server (a remote wait). */
+int		 ac_store_remote(const struct ac_config *);
+/* Non-zero when there is a database to read: PostgreSQL, or a SQLite
+ * file that exists. */
+int		 ac_store_present(const struct ac_config *);
 #ifdef HAVE_POSTGRESQL
 extern const struct ac_store_ops ac_store_pg;
 #endif

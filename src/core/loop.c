@@ -492,7 +492,6 @@ loop_init(struct loop *l)
 {
 	struct epoll_event	 ev;
 	sigset_t		 set;
-	const char		*url;
 	size_t			 i;
 
 	l->ep = l->sfd = l->done.efd = -1;
@@ -520,9 +519,7 @@ loop_init(struct loop *l)
 	ev.data.ptr = &tag_done;
 	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, l->done.efd, &ev) == -1)
 		return -1;
-	url = l->app->cfg.database_url;
-	l->remote = url != NULL && (strncmp(url, "postgresql://", 13) == 0 ||
-	    strncmp(url, "postgres://", 11) == 0);
+	l->remote = ac_store_remote(&l->app->cfg);
 	l->allinline = l->app->cfg.jwks_url == NULL && !l->remote;
 	for (i = 0; i < l->nroutes; i++)
 		if (l->routes[i].cls != AC_INLINE &&
@@ -582,10 +579,11 @@ ac_loop_run(struct ac_app *app, int lfd, const struct ac_route *routes,
 	ac_jwks_background(&app->cfg);
 	/*
 	 * The first read of the revoked sessions, before serving, by the
-	 * programs that check access tokens: verify (its catch-all route)
-	 * and those that use the database (jwks checks none).
+	 * programs that check access tokens (verify: its catch-all route;
+	 * those that use the database; jwks checks none), when there is a
+	 * database to read.  Without one the first check finds out at once.
 	 */
-	for (i = 0; i < (int)nroutes; i++)
+	for (i = 0; i < (int)nroutes && ac_store_present(&app->cfg); i++)
 		if (strcmp(routes[i].pattern, "*") == 0 ||
 		    (ac_ops_needed() & AC_NEEDS_DB)) {
 			ac_revoke_prime(app);

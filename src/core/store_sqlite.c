@@ -68,8 +68,8 @@ map(struct ac_store *s, sqlite3 *db, int rc)
 }
 
 /* "sqlite:///abs", "sqlite://rel", "sqlite:rel", "file:..." or a path. */
-static const char *
-url_path(const char *url)
+const char *
+ac_store_sqlite_path(const char *url)
 {
 
 	if (strncmp(url, "sqlite:///", 10) == 0)
@@ -178,7 +178,7 @@ private_files(const char *path, char *err, size_t errlen)
 static enum ac_reason
 connect_db(struct sqlite_store *s, char *err, size_t errlen)
 {
-	const char	*path = url_path(s->base.url);
+	const char	*path = ac_store_sqlite_path(s->base.url);
 	char		*msg = NULL;
 	mode_t		 old = 0;
 	int		 rc;
