@@ -94,6 +94,7 @@ for s in $(seq 1 300); do
 	[ $n -eq $N ] && break
 	sleep 0.1
 done
+TI_CASE=stall
 ti_expect_true "all $N clients rotating before the stall ($n)" test $n -eq $N
 
 if [ "${TI_DB:-sqlite}" = postgresql ]; then
