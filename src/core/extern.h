@@ -326,6 +326,8 @@ struct ac_store {
 extern const struct ac_store_ops ac_store_sqlite;
 /* The file of a SQLite DATABASE_URL. */
 const char	*ac_store_sqlite_path(const char *url);
+/* Monotonic milliseconds, for the bounds on database waits. */
+long long	 ac_store_ms(void);
 /* Non-zero when DATABASE_URL names a PostgreSQL server (a remote wait). */
 int		 ac_store_remote(const struct ac_config *);
 /* Non-zero when there is a database to read: PostgreSQL, or a SQLite

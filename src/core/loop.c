@@ -356,6 +356,32 @@ abort_job(struct loop *l, struct conn *c)
 }
 
 /*
+ * Hands buf to the record layer and queues what it answers at once
+ * (management records, refusals).  Returns the bytes taken, or -1 when
+ * the connection was closed (not FastCGI, or out of memory).
+ */
+static long
+feed(struct loop *l, struct conn *c, const unsigned char *buf, size_t len,
+    enum ac_fcgi_event *ev)
+{
+	size_t	 n;
+
+	n = ac_fcgi_feed(&c->fc, buf, len, ev);
+	if (c->fc.out.len > 0) {
+		if (ac_buf_add(&c->out, c->fc.out.p, c->fc.out.len) == -1)
+			*ev = AC_FCGI_ERROR;
+		c->fc.out.len = 0;
+	}
+	if (c->fc.closeafter)
+		c->closing = 1;
+	if (*ev == AC_FCGI_ERROR) {
+		ac_conn_close(l, c, "protocol_error");
+		return -1;
+	}
+	return (long)n;
+}
+
+/*
  * Parses buf: runs or queues each complete request.  Returns the bytes
  * taken, or -1 when the connection was closed.
  */
@@ -364,23 +390,14 @@ ac_loop_parse(struct loop *l, struct conn *c, const unsigned char *buf,
     size_t len)
 {
 	enum ac_fcgi_event	 ev;
-	size_t			 off = 0, n;
+	size_t			 off = 0;
+	long			 n;
 
 	while (off < len && !c->closing && c->job == NULL &&
 	    c->out.len - c->outoff < OUT_HIGH) {
-		off += ac_fcgi_feed(&c->fc, buf + off, len - off, &ev);
-		if (c->fc.out.len > 0) {
-			if (ac_buf_add(&c->out, c->fc.out.p,
-			    c->fc.out.len) == -1)
-				ev = AC_FCGI_ERROR;
-			c->fc.out.len = 0;
-		}
-		if (c->fc.closeafter)
-			c->closing = 1;
-		if (ev == AC_FCGI_ERROR) {
-			ac_conn_close(l, c, "protocol_error");
+		if ((n = feed(l, c, buf + off, len - off, &ev)) == -1)
 			return -1;
-		}
+		off += (size_t)n;
 		if (ev == AC_FCGI_READY && dispatch(l, c) == -1) {
 			ac_conn_close(l, c, "nomem");
 			return -1;
@@ -397,20 +414,9 @@ ac_loop_parse(struct loop *l, struct conn *c, const unsigned char *buf,
 	 */
 	while (off < len && c->job != NULL && !c->closing &&
 	    c->out.len - c->outoff < OUT_HIGH) {
-		n = ac_fcgi_feed(&c->fc, buf + off, len - off, &ev);
-		off += n;
-		if (c->fc.out.len > 0) {
-			if (ac_buf_add(&c->out, c->fc.out.p,
-			    c->fc.out.len) == -1)
-				ev = AC_FCGI_ERROR;
-			c->fc.out.len = 0;
-		}
-		if (c->fc.closeafter)
-			c->closing = 1;
-		if (ev == AC_FCGI_ERROR) {
-			ac_conn_close(l, c, "protocol_error");
+		if ((n = feed(l, c, buf + off, len - off, &ev)) == -1)
 			return -1;
-		}
+		off += (size_t)n;
 		if (ev == AC_FCGI_ABORTED)
 			abort_job(l, c);
 		else if (ev != AC_FCGI_MORE || n == 0)

@@ -322,15 +322,6 @@ static const struct ac_dbcol child_cols[] = {
 	AC_DBCOL_SET(struct childrow, revoked),
 };
 
-static long long
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * A slow store never turns into theft.  The grace window is counted from
  * when the refresh holds its family's lock, not from when it started
@@ -351,7 +342,7 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 	struct childrow	 ch;
 	struct ac_dbval	 p[3];
 	int64_t		 expires, n = 0;
-	long long	 t0 = mono_ms(), waited;
+	long long	 t0 = ac_store_ms(), waited;
 	enum ac_reason	 rc;
 
 	memset(g, 0, sizeof(*g));
@@ -374,7 +365,7 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 	    (rc = lock_family(s, h, sid)) != AC_OK)
 		goto out;
 	/* As the pool's queue (loop.c): a window of 0 still waits 1 s. */
-	if ((waited = mono_ms() - t0) > (app->cfg.refresh_grace > 0 ?
+	if ((waited = ac_store_ms() - t0) > (app->cfg.refresh_grace > 0 ?
 	    app->cfg.refresh_grace : 1) * 1000LL) {
 		ac_log(AC_LOG_WARN, "event=refresh_store_late waited_ms=%lld "
 		    "status=503", waited);

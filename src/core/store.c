@@ -19,6 +19,15 @@
 #include "ac.h"
 #include "extern.h"
 
+long long
+ac_store_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int
 ac_store_remote(const struct ac_config *c)
 {

@@ -81,15 +81,6 @@ quiet(void *arg, const char *msg)
 static pthread_mutex_t	 bo_lock = PTHREAD_MUTEX_INITIALIZER;
 static long long	 bo_until, bo_ms;
 
-static long long
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The server failed us: no new connection for a while. */
 static void
 backoff_fail(void)
@@ -98,7 +89,7 @@ backoff_fail(void)
 	pthread_mutex_lock(&bo_lock);
 	bo_ms = bo_ms == 0 ? BACKOFF_MIN : bo_ms * 2 > BACKOFF_MAX ?
 	    BACKOFF_MAX : bo_ms * 2;
-	bo_until = mono_ms() + bo_ms;
+	bo_until = ac_store_ms() + bo_ms;
 	pthread_mutex_unlock(&bo_lock);
 }
 
@@ -118,7 +109,7 @@ backoff_left(void)
 	long long	 left;
 
 	pthread_mutex_lock(&bo_lock);
-	left = bo_until - mono_ms();
+	left = bo_until - ac_store_ms();
 	pthread_mutex_unlock(&bo_lock);
 	return left > 0 ? left : 0;
 }
@@ -139,7 +130,7 @@ sockwait(PGconn *conn, int wr, long long deadline)
 	if (pfd.fd < 0)
 		return -1;
 	for (;;) {
-		if ((left = deadline - mono_ms()) <= 0)
+		if ((left = deadline - ac_store_ms()) <= 0)
 			return -1;
 		if ((n = poll(&pfd, 1, (int)left)) > 0)
 			return 0;
@@ -195,7 +186,7 @@ connect_db(struct pg_store *s, char *err, size_t errlen)
 	val[2] = opts;
 	val[3] = s->base.url;
 	val[4] = NULL;
-	deadline = mono_ms() + s->base.timeout_ms;
+	deadline = ac_store_ms() + s->base.timeout_ms;
 	if ((s->conn = PQconnectStartParams(kw, val, 1)) == NULL) {
 		snprintf(err, errlen, "postgresql: out of memory");
 		return AC_NOMEM;
@@ -235,7 +226,7 @@ static PGresult *
 answer(struct pg_store *s, int sent)
 {
 	PGresult	*res, *keep = NULL;
-	long long	 deadline = mono_ms() + s->base.timeout_ms + SLACK_MS;
+	long long	 deadline = ac_store_ms() + s->base.timeout_ms + SLACK_MS;
 
 	s->late = 0;
 	if (!sent)

@@ -97,20 +97,11 @@ ac_store_sqlite_path(const char *url)
 static long long	 busy_until;	/* ms, atomic */
 static __thread long long t_busy0;	/* when this wait began */
 
-static long long
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 busy(void *arg, int n)
 {
 	const struct ac_store *s = arg;
-	long long	 now = mono_ms();
+	long long	 now = ac_store_ms();
 
 	if (n == 0) {
 		if (now < __atomic_load_n(&busy_until, __ATOMIC_RELAXED))
