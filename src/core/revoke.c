@@ -315,12 +315,19 @@ atfork_parent(void)
 	pthread_mutex_unlock(&rv.startlock);
 }
 
+/*
+ * The child is single-threaded and holds what the parent's thread took:
+ * it starts both locks afresh rather than unlocking them, since glibc
+ * tells a write unlock from a read unlock by the writer's thread id,
+ * which is not the child's (an unlock here left the set write-locked, and
+ * the child's first read of it hung).
+ */
 static void
 atfork_child(void)
 {
 
-	pthread_rwlock_unlock(&rv.lock);
-	pthread_mutex_unlock(&rv.startlock);
+	pthread_rwlock_init(&rv.lock, NULL);
+	pthread_mutex_init(&rv.startlock, NULL);
 	__atomic_store_n(&rv.loaded, 0, __ATOMIC_RELEASE);
 }
 
