@@ -22,9 +22,11 @@
  * also fails the statement after it, plus a little for the server's own
  * timeout to arrive first.  Such a connection is dropped, and the
  * process backs off: no new connection for 250 ms, doubling up to 5 s
- * while it keeps failing, every statement meanwhile AC_UNAVAILABLE at
- * once, so that a queue of requests does not wait the bound out one by
- * one.
+ * while the server keeps not answering, every statement meanwhile
+ * AC_UNAVAILABLE at once, so that a queue of requests does not wait the
+ * bound out one by one.  A server that refuses at once (stopped) costs
+ * nothing to try again: no back-off, so it is used the moment it is
+ * back.
  */
 #include "config.h"
 
@@ -206,7 +208,7 @@ connect_db(struct pg_store *s, char *err, size_t errlen)
 		msg = PQerrorMessage(s->conn);
 		snprintf(err, errlen, "postgresql: cannot connect: %.*s",
 		    (int)strcspn(msg, "\n"), msg);
-		backoff_fail();
+		/* Refused at once: trying again costs nothing, no back-off. */
 		return AC_UNAVAILABLE;
 	}
 	PQsetNoticeProcessor(s->conn, quiet, NULL);
