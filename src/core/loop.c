@@ -254,6 +254,7 @@ static enum ac_class
 classify(struct loop *l, char **envp)
 {
 	static char		*none[] = { NULL };
+	const char		*c;
 	enum ac_class		 cls;
 
 	if (l->allinline || envp == NULL)
@@ -266,8 +267,11 @@ classify(struct loop *l, char **envp)
 		return l->remote ? AC_POOL : AC_INLINE;
 	if (cls != AC_INLINE)
 		return cls;
-	if (l->remote && ac_req_param(l->r, "HTTP_COOKIE") != NULL &&
-	    ac_req_param(l->r, "HTTP_AUTHORIZATION") == NULL)
+	if (l->remote && ac_req_param(l->r, "HTTP_AUTHORIZATION") == NULL &&
+	    (c = ac_req_param(l->r, "HTTP_COOKIE")) != NULL &&
+	    (strstr(c, ac_req_session_cookie_name(l->r, l->app)) != NULL ||
+	    (l->app->cfg.ba_session_table != NULL &&
+	    strstr(c, "better-auth.session_token") != NULL)))
 		return AC_POOL;
 	if (l->app->cfg.jwks_url != NULL && kid_unknown(l->r, l->app) &&
 	    ac_jwks_due(&l->app->cfg))
