@@ -1,8 +1,9 @@
 #!/bin/bash
 #
 # refresh.sh: refresh-token rotations per second of `refresh` behind
-# nginx, FCGI_PROCS processes (default 4) of AUTH_THREADS threads (4) on
-# one SQLite file (WAL).  Every request is a real rotation: each wrk
+# nginx, FCGI_PROCS processes (default 4) of AUTH_POOL_THREADS threads
+# (4) on one SQLite file (WAL), or with DB=postgresql on a PostgreSQL
+# server started here (tests/integration/lib_pg.sh, Debian's postgresql).  Every request is a real rotation: each wrk
 # connection holds its own login's token and presents the successor it
 # was just handed, so a lost or refused answer breaks its chain and shows
 # as non-2xx.  Afterwards the database must hold exactly one spent token
@@ -11,16 +12,19 @@
 #
 # usage: bench/refresh.sh        (from the top of a built tree)
 # environment: top_builddir, DURATION (seconds, 1-60, default 5),
-#   CONNECTIONS (chains, default 8), FCGI_PROCS (4), AUTH_THREADS (4).
+#   CONNECTIONS (chains, default 8), FCGI_PROCS (4), AUTH_POOL_THREADS (4),
+#   DB (sqlite, or postgresql).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${top_srcdir:=$(cd "$here/.." && pwd)}"
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/lib_pg.sh"
+TI_DB=${DB:-sqlite}
 
 DURATION=${DURATION:-5}
 CONNECTIONS=${CONNECTIONS:-8}
 FCGI_PROCS=${FCGI_PROCS:-4}
-export AUTH_THREADS=${AUTH_THREADS:-4}
+export AUTH_POOL_THREADS=${AUTH_POOL_THREADS:-${AUTH_THREADS:-4}}
 case $DURATION in ''|*[!0-9]*) echo "DURATION: seconds" >&2; exit 2;; esac
 [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 60 ] ||
     { echo "DURATION must be 1 to 60" >&2; exit 2; }
@@ -28,16 +32,17 @@ case $DURATION in ''|*[!0-9]*) echo "DURATION: seconds" >&2; exit 2;; esac
     { echo "CONNECTIONS must be 1 to 64" >&2; exit 2; }
 
 ti_init
-ti_need wrk sqlite3 nginx
+ti_need wrk nginx
+ti_db_setup "$T/auth.db"
 ti_key "$T/jwt.key"
 ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" \
-    "DATABASE_URL=$T/auth.db" "AUTH_COOKIE_SECURE=false" "LOG_LEVEL=warn"
+    "DATABASE_URL=$DB_URL" "AUTH_COOKIE_SECURE=false" "LOG_LEVEL=warn"
 chmod 600 "$T/auth.conf"
 export AUTH_CONFIG=$T/auth.conf
 "$AUTHCTL" db migrate >/dev/null || exit 99
 echo bench-password-1 | "$AUTHCTL" user add bench@example.com >/dev/null ||
     exit 99
-ti_spawn auth "$top_builddir/cgi-bin/refresh" "$FCGI_PROCS" "$AUTH_THREADS"
+ti_spawn auth "$top_builddir/cgi-bin/refresh" "$FCGI_PROCS" "$AUTH_POOL_THREADS"
 ti_route /api/auth/ auth
 ti_nginx
 
@@ -78,9 +83,9 @@ TOKENS=$T/tokens wrk -t "$CONNECTIONS" -c "$CONNECTIONS" -d "${DURATION}s" \
 cat "$T/wrk.out"
 reqs=$(awk '/requests in/ { print $1 }' "$T/wrk.out")
 non2xx=$(awk '/Non-2xx/ { print $NF }' "$T/wrk.out")
-spent=$(sqlite3 "$T/auth.db" 'SELECT count(*) FROM refresh_tokens WHERE rotated IS NOT NULL')
+spent=$(ti_sql 'SELECT count(*) FROM refresh_tokens WHERE rotated IS NOT NULL')
 rps=$(awk '/Requests\/sec/ { print $2 }' "$T/wrk.out")
-echo "refresh: ${FCGI_PROCS}x${AUTH_THREADS} processes x threads," \
+echo "refresh ($TI_DB): ${FCGI_PROCS}x${AUTH_POOL_THREADS} processes x threads," \
     "$CONNECTIONS chains, ${DURATION}s: $rps rotations/s;" \
     "answers $reqs, non-2xx ${non2xx:-0}, spent tokens in the database $spent"
 # Every 200 spent exactly one token (wrk may count an answer cut at the end).

@@ -482,7 +482,7 @@ static const struct ac_route routes[] = {
 	{ AC_POST,   "/api/auth/signup",	h_signup, AC_HASH },
 	{ AC_POST,   "/api/auth/refresh",	h_refresh, AC_POOL },
 	{ AC_POST,   "/api/auth/logout",	h_logout, AC_POOL },
-	{ AC_GET,    "/api/auth/sessions",	h_sessions, AC_INLINE },
+	{ AC_GET,    "/api/auth/sessions",	h_sessions, AC_READ },
 	{ AC_DELETE, "/api/auth/sessions",	h_sessions, AC_POOL },
 	{ AC_DELETE, "/api/auth/sessions/{id}",	h_sessions, AC_POOL },
 };

@@ -441,9 +441,9 @@ h_docs(struct ac_req *r, const struct ac_app *app)
  * versioned /api/v1/{uid}/tasks.
  */
 #define COLLECTION(base)					\
-	{ AC_GET,    base,		h_list, AC_INLINE },	\
+	{ AC_GET,    base,		h_list, AC_READ },	\
 	{ AC_POST,   base,		h_create, AC_POOL },	\
-	{ AC_GET,    base "/{id}",	h_get, AC_INLINE },	\
+	{ AC_GET,    base "/{id}",	h_get, AC_READ },	\
 	{ AC_PUT,    base "/{id}",	h_update, AC_POOL },	\
 	{ AC_PATCH,  base "/{id}",	h_update, AC_POOL },	\
 	{ AC_DELETE, base "/{id}",	h_delete, AC_POOL }

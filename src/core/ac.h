@@ -246,6 +246,7 @@ struct ac_config {
 	long		 read_timeout;	/* AUTH_READ_TIMEOUT, seconds */
 	long		 pool_threads;	/* AUTH_POOL_THREADS */
 	long		 hash_concurrency; /* AUTH_HASH_CONCURRENCY */
+	long		 db_timeout_ms;	/* AUTH_DB_TIMEOUT_MS */
 	enum ac_loglevel loglevel;	/* LOG_LEVEL */
 	char		*refresh_secret_file; /* REFRESH_TOKEN_SECRET_FILE */
 	long		 refresh_grace;	/* REFRESH_GRACE_SECONDS */
@@ -461,11 +462,14 @@ typedef enum ac_reason (*ac_handler)(struct ac_req *, const struct ac_app *);
  * (AUTH_POOL_THREADS), for work that may wait on a lock (database
  * writes).  AC_HASH: on the password-hashing threads
  * (AUTH_HASH_CONCURRENCY), which bound the concurrent argon2id hashes.
+ * AC_READ: a database read, inline with SQLite (in WAL mode a read waits
+ * on no lock) and on a pool thread with PostgreSQL (a remote wait).
  */
 enum ac_class {
 	AC_INLINE = 0,
 	AC_POOL,
 	AC_HASH,
+	AC_READ,
 	AC_CLASS__MAX
 };
 

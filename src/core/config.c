@@ -88,6 +88,7 @@ static const struct setting {
 	{ "AUTH_READ_TIMEOUT", "", K_LONG, O(read_timeout), "10", 1, 3600, 1 },
 	{ "AUTH_POOL_THREADS", "", K_LONG, O(pool_threads), "4", 1, 64, 1 },
 	{ "AUTH_HASH_CONCURRENCY", "", K_LONG, O(hash_concurrency), "2", 1, 64, 1 },
+	{ "AUTH_DB_TIMEOUT_MS", "", K_LONG, O(db_timeout_ms), "2000", 100, 60000, 1 },
 	{ "LOG_LEVEL", "", K_LEVEL, O(loglevel), "info", 0, 0, 1 },
 	{ "REFRESH_TOKEN_SECRET_FILE", "", K_STR, O(refresh_secret_file), "", 0, 0, 1 },
 	{ "REFRESH_GRACE_SECONDS", "", K_LONG, O(refresh_grace), "5", 0, 120, 1 },

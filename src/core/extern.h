@@ -91,6 +91,20 @@ json_object	*ac_jwks_cache_read(const char *path);
  * the fetch failed (the last good set stays).
  */
 int		 ac_jwks_refresh(const struct ac_config *, int unknown_kid);
+/*
+ * ac_jwks_refresh off the caller's thread once ac_jwks_background was
+ * called (an engine worker): kicks the process's fetcher and returns -1
+ * (nothing new yet), or, for an unknown kid on a thread that may wait
+ * (ac_jwks_may_wait), waits for the fetch in flight a bounded time: 0
+ * when it ended (reload and look again), -1 past the bound.  Without
+ * background fetching: ac_jwks_refresh itself.
+ */
+int		 ac_jwks_want(const struct ac_config *, int unknown_kid);
+void		 ac_jwks_background(const struct ac_config *);
+/* This thread may wait for a fetch (a pool thread), or not (on: 0). */
+void		 ac_jwks_may_wait(int on);
+/* Non-zero when an unknown kid now would start or join a fetch. */
+int		 ac_jwks_due(const struct ac_config *);
 /* The cached set's keys array; caller owns it; NULL when none. */
 json_object	*ac_jwks_keys(const struct ac_config *);
 void		 ac_jwks_stamp(const struct ac_config *, struct timespec *);
@@ -193,6 +207,9 @@ int		 ac_key_pick_alg(const struct ac_config *, EVP_PKEY *);
  * checks revocation).
  */
 int		 ac_revoke_hit(const struct ac_app *, const struct ac_token *);
+/* The first read of the set and the poller, now (an engine worker, before
+ * it serves), so that no request's check waits for the database. */
+void		 ac_revoke_prime(const struct ac_app *);
 
 /*
  * JWT_KEYS_DIR's format: keys.c reads it, keygen.c writes it.  A key's
@@ -214,6 +231,8 @@ void		 ac_keys_free(struct ac_keyset *);
  * Returns 1 when swapped, 0 when unchanged, -1 when refused.
  */
 int		 ac_keys_reload(struct ac_app *, int force);
+/* Non-zero when a key of the set has this kid (under the read lock). */
+int		 ac_keys_has_kid(const struct ac_app *, const char *kid);
 /* Adds the provider's cached keys (ac_jwks_keys) to the set, remote. */
 void		 ac_keys_add_remote(const struct ac_config *, struct ac_keyset *);
 /* file.c: reads a whole small file (limit bytes); NUL-terminated;
@@ -318,10 +337,20 @@ struct ac_store_ops {
 struct ac_store {
 	const struct ac_store_ops *ops;
 	char		*url;		/* DATABASE_URL, to connect again */
+	long		 timeout_ms;	/* AUTH_DB_TIMEOUT_MS: longest wait */
 	char		 err[256];
 };
 
 extern const struct ac_store_ops ac_store_sqlite;
+/* The file of a SQLite DATABASE_URL. */
+const char	*ac_store_sqlite_path(const char *url);
+/* Monotonic milliseconds, for the bounds on database waits. */
+long long	 ac_store_ms(void);
+/* Non-zero when DATABASE_URL names a PostgreSQL server (a remote wait). */
+int		 ac_store_remote(const struct ac_config *);
+/* Non-zero when there is a database to read: PostgreSQL, or a SQLite
+ * file that exists. */
+int		 ac_store_present(const struct ac_config *);
 #ifdef HAVE_POSTGRESQL
 extern const struct ac_store_ops ac_store_pg;
 #endif

@@ -435,3 +435,159 @@ ac_jwks_stamp(const struct ac_config *c, struct timespec *ts)
 	    stat(path, &st) == 0)
 		*ts = st.st_mtim;
 }
+
+/*
+ * Off the event loop.  A worker process of the engine turns on
+ * background fetching (ac_jwks_background): from then on ac_jwks_want
+ * hands the fetch to one thread of the process, started on first use,
+ * and returns at once, so that no request waits on the provider on the
+ * loop.  Kicks while a fetch is in flight fold into it (single-flight in
+ * the process; the cache file's lock keeps it single-flight on the
+ * host).  A thread that may wait (a pool thread holding a request whose
+ * kid is unknown) waits for the fetch in flight, at most PARK_MS; the
+ * loop decides which requests go there (ac_jwks_due).  Without
+ * background fetching (CGI, authctl) the fetch runs in the caller, as it
+ * always did: one request is one process there.
+ */
+#define PARK_MS		2000	/* a parked request waits at most */
+
+static struct {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;		/* a fetch ended, or want was set */
+	pthread_once_t	 once;
+	int		 on;		/* background fetching */
+	int		 started;	/* the thread runs */
+	int		 want;		/* 0: nothing, 1: TTL, 2: unknown kid */
+	int		 busy;		/* a fetch in flight */
+	unsigned long	 ended;		/* fetches that ended */
+	const struct ac_config *cfg;
+} bg = { .mu = PTHREAD_MUTEX_INITIALIZER, .once = PTHREAD_ONCE_INIT };
+
+static __thread int	 t_may_wait;
+
+static void
+bg_init(void)
+{
+	pthread_condattr_t	 a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&bg.cv, &a);
+	pthread_condattr_destroy(&a);
+}
+
+static void *
+fetcher(void *arg)
+{
+	int	 w;
+
+	(void)arg;
+	pthread_mutex_lock(&bg.mu);
+	for (;;) {
+		while (bg.want == 0)
+			pthread_cond_wait(&bg.cv, &bg.mu);
+		w = bg.want;
+		bg.want = 0;
+		bg.busy = 1;
+		pthread_mutex_unlock(&bg.mu);
+		ac_jwks_refresh(bg.cfg, w == 2);
+		pthread_mutex_lock(&bg.mu);
+		bg.busy = 0;
+		bg.ended++;
+		pthread_cond_broadcast(&bg.cv);
+	}
+	return NULL;
+}
+
+void
+ac_jwks_background(const struct ac_config *c)
+{
+
+	pthread_once(&bg.once, bg_init);
+	pthread_mutex_lock(&bg.mu);
+	bg.cfg = c;
+	bg.on = c->jwks_url != NULL;
+	pthread_mutex_unlock(&bg.mu);
+}
+
+void
+ac_jwks_may_wait(int on)
+{
+
+	t_may_wait = on;
+}
+
+int
+ac_jwks_due(const struct ac_config *c)
+{
+	char		 path[512];
+	int64_t		 att, fet;
+	int		 busy;
+
+	if (c->jwks_url == NULL)
+		return 0;
+	pthread_mutex_lock(&bg.mu);
+	busy = bg.busy || bg.want != 0;
+	pthread_mutex_unlock(&bg.mu);
+	if (busy)
+		return 1;
+	if (ac_jwks_cache_path(c, path, sizeof(path)) == -1)
+		return 0;
+	return !cache_times(c, path, time(NULL), &att, &fet) ||
+	    !fresh(c, 1, time(NULL), att, fet);
+}
+
+int
+ac_jwks_want(const struct ac_config *c, int unknown_kid)
+{
+	pthread_attr_t	 attr;
+	pthread_t	 tid;
+	struct timespec	 until;
+	unsigned long	 seen;
+	int		 rc = -1, late = 0;
+
+	if (c->jwks_url == NULL)
+		return -1;
+	pthread_mutex_lock(&bg.mu);
+	if (!bg.on) {
+		pthread_mutex_unlock(&bg.mu);
+		return ac_jwks_refresh(c, unknown_kid);
+	}
+	if (!bg.started) {
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&tid, &attr, fetcher, NULL) == 0)
+			bg.started = 1;
+		else
+			ac_log(AC_LOG_ERROR, "event=jwks_no_thread");
+		pthread_attr_destroy(&attr);
+		if (!bg.started) {
+			pthread_mutex_unlock(&bg.mu);
+			return -1;
+		}
+	}
+	if (bg.want < (unknown_kid ? 2 : 1))
+		bg.want = unknown_kid ? 2 : 1;
+	pthread_cond_broadcast(&bg.cv);
+	if (unknown_kid && t_may_wait) {
+		/* Parked: until the fetch in flight (or the next) ends. */
+		seen = bg.ended;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += PARK_MS / 1000;
+		until.tv_nsec += (PARK_MS % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (bg.ended == seen && !late)
+			late = pthread_cond_timedwait(&bg.cv, &bg.mu,
+			    &until) == ETIMEDOUT;
+		if (bg.ended != seen)
+			rc = 0;
+		else
+			ac_log(AC_LOG_WARN, "event=jwks_wait_timeout "
+			    "after_ms=%d", PARK_MS);
+	}
+	pthread_mutex_unlock(&bg.mu);
+	return rc;
+}

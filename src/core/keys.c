@@ -554,7 +554,7 @@ ac_keys_reload(struct ac_app *app, int force)
 	if (app->cfg.jwks_url != NULL && now >= app->jwksnext) {
 		app->jwksnext = now + (app->cfg.jwks_ttl < 60 ?
 		    app->cfg.jwks_ttl : 60);
-		ac_jwks_refresh(&app->cfg, 0);
+		ac_jwks_want(&app->cfg, 0);
 	}
 	dir_stamp(&app->cfg, &ts);
 	ac_jwks_stamp(&app->cfg, &js);
@@ -599,6 +599,19 @@ done:
 out:
 	pthread_mutex_unlock(&app->reloadlock);
 	return rc;
+}
+
+int
+ac_keys_has_kid(const struct ac_app *app, const char *kid)
+{
+	size_t	 i;
+	int	 has = 0;
+
+	ac_keys_lock(app);
+	for (i = 0; i < app->keys.nkeys && !has; i++)
+		has = strcmp(app->keys.keys[i].kid, kid) == 0;
+	ac_keys_unlock(app);
+	return has;
 }
 
 void

@@ -17,8 +17,8 @@
  *
  * A request whose connection closes, or that is aborted, before a pool
  * thread takes it is never run; a pool request that waited longer than
- * the refresh grace window (a hashing one: 10 s) answers 503 without
- * touching the store.
+ * the refresh grace window or AUTH_DB_TIMEOUT_MS, whichever is shorter
+ * (a hashing one: 10 s), answers 503 without touching the store.
  *
  * The connections themselves (accepting, reading, writing, closing, the
  * sweep) are conn.c's; loop.h holds the structures the two share.
@@ -158,9 +158,13 @@ pool_run(struct ac_job *job, void *arg)
 	char		 path[256];
 	enum ac_reason	 reason = AC_OK;
 
-	if (t_req == NULL && (t_req = calloc(1, sizeof(*t_req))) == NULL) {
-		ac_log(AC_LOG_ERROR, "event=nomem where=pool");
-		return;		/* empty out: the loop closes the connection */
+	if (t_req == NULL) {
+		if ((t_req = calloc(1, sizeof(*t_req))) == NULL) {
+			ac_log(AC_LOG_ERROR, "event=nomem where=pool");
+			return;	/* empty out: the loop closes the connection */
+		}
+		/* A request parked here may wait for a JWKS fetch. */
+		ac_jwks_may_wait(1);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	waited = (ts.tv_sec - job->queued.tv_sec) * 1000LL +
@@ -172,6 +176,9 @@ pool_run(struct ac_job *job, void *arg)
 	 */
 	limit = job->cls == AC_HASH ? (l->grace > HASH_WAIT_MS ? l->grace :
 	    HASH_WAIT_MS) : l->grace;
+	/* A database wait is bounded, the queue's for a thread included. */
+	if (job->cls == AC_POOL && limit > l->app->cfg.db_timeout_ms)
+		limit = l->app->cfg.db_timeout_ms;
 	if (waited > limit) {
 		ac_log_clean(path, sizeof(path), ac_parse_env(job->envp,
 		    "REQUEST_URI"));
@@ -204,17 +211,72 @@ ac_loop_listen(struct loop *l, int on)
 	l->accepting = on;
 }
 
+/*
+ * A bearer token whose header names a kid the key set lacks.  Only a
+ * look at the header: verification proper comes later, wherever the
+ * request runs.
+ */
+static int
+kid_unknown(struct ac_req *r, const struct ac_app *app)
+{
+	const char	*t, *dot;
+	size_t		 len;
+	char		 hdr[1024];
+	long		 n;
+	json_object	*o, *kid;
+	int		 unknown = 0;
+
+	if (ac_req_bearer(r, &t, &len) != AC_OK ||
+	    (dot = memchr(t, '.', len)) == NULL ||
+	    (size_t)(dot - t) > (sizeof(hdr) - 1) * 4 / 3 ||
+	    (n = ac_b64url_decode(t, (size_t)(dot - t), (unsigned char *)hdr,
+	    sizeof(hdr) - 1)) <= 0)
+		return 0;
+	hdr[n] = '\0';
+	if ((o = json_tokener_parse(hdr)) == NULL)
+		return 0;
+	if (json_object_object_get_ex(o, "kid", &kid) &&
+	    json_object_is_type(kid, json_type_string))
+		unknown = !ac_keys_has_kid(app, json_object_get_string(kid));
+	json_object_put(o);
+	return unknown;
+}
+
+/*
+ * Where the request runs: its route's class, except that nothing that
+ * may wait on another host runs on the loop.  With PostgreSQL, reads
+ * (AC_READ) and a session cookie's lookup go to a pool thread; a token
+ * whose kid is unknown while the provider's set is due or being fetched
+ * goes there too, to wait for that fetch (a bounded time) instead of
+ * being refused while its key is on the way.
+ */
 static enum ac_class
 classify(struct loop *l, char **envp)
 {
 	static char		*none[] = { NULL };
+	const char		*c;
+	enum ac_class		 cls;
 
 	if (l->allinline || envp == NULL)
 		return AC_INLINE;
 	ac_req_reset(l->r);
 	l->r->envp = envp != NULL ? envp : none;
 	l->r->app = l->app;
-	return ac_route_class(l->r, l->routes, l->nroutes);
+	cls = ac_route_class(l->r, l->routes, l->nroutes);
+	if (cls == AC_READ)
+		return l->remote ? AC_POOL : AC_INLINE;
+	if (cls != AC_INLINE)
+		return cls;
+	if (l->remote && ac_req_param(l->r, "HTTP_AUTHORIZATION") == NULL &&
+	    (c = ac_req_param(l->r, "HTTP_COOKIE")) != NULL &&
+	    (strstr(c, ac_req_session_cookie_name(l->r, l->app)) != NULL ||
+	    (l->app->cfg.ba_session_table != NULL &&
+	    strstr(c, "better-auth.session_token") != NULL)))
+		return AC_POOL;
+	if (l->app->cfg.jwks_url != NULL && kid_unknown(l->r, l->app) &&
+	    ac_jwks_due(&l->app->cfg))
+		return AC_POOL;
+	return AC_INLINE;
 }
 
 /* The request in hand is complete: run it or queue it.  -1: close. */
@@ -298,6 +360,32 @@ abort_job(struct loop *l, struct conn *c)
 }
 
 /*
+ * Hands buf to the record layer and queues what it answers at once
+ * (management records, refusals).  Returns the bytes taken, or -1 when
+ * the connection was closed (not FastCGI, or out of memory).
+ */
+static long
+feed(struct loop *l, struct conn *c, const unsigned char *buf, size_t len,
+    enum ac_fcgi_event *ev)
+{
+	size_t	 n;
+
+	n = ac_fcgi_feed(&c->fc, buf, len, ev);
+	if (c->fc.out.len > 0) {
+		if (ac_buf_add(&c->out, c->fc.out.p, c->fc.out.len) == -1)
+			*ev = AC_FCGI_ERROR;
+		c->fc.out.len = 0;
+	}
+	if (c->fc.closeafter)
+		c->closing = 1;
+	if (*ev == AC_FCGI_ERROR) {
+		ac_conn_close(l, c, "protocol_error");
+		return -1;
+	}
+	return (long)n;
+}
+
+/*
  * Parses buf: runs or queues each complete request.  Returns the bytes
  * taken, or -1 when the connection was closed.
  */
@@ -307,22 +395,13 @@ ac_loop_parse(struct loop *l, struct conn *c, const unsigned char *buf,
 {
 	enum ac_fcgi_event	 ev;
 	size_t			 off = 0;
+	long			 n;
 
 	while (off < len && !c->closing && c->job == NULL &&
 	    c->out.len - c->outoff < OUT_HIGH) {
-		off += ac_fcgi_feed(&c->fc, buf + off, len - off, &ev);
-		if (c->fc.out.len > 0) {
-			if (ac_buf_add(&c->out, c->fc.out.p,
-			    c->fc.out.len) == -1)
-				ev = AC_FCGI_ERROR;
-			c->fc.out.len = 0;
-		}
-		if (c->fc.closeafter)
-			c->closing = 1;
-		if (ev == AC_FCGI_ERROR) {
-			ac_conn_close(l, c, "protocol_error");
+		if ((n = feed(l, c, buf + off, len - off, &ev)) == -1)
 			return -1;
-		}
+		off += (size_t)n;
 		if (ev == AC_FCGI_READY && dispatch(l, c) == -1) {
 			ac_conn_close(l, c, "nomem");
 			return -1;
@@ -330,12 +409,21 @@ ac_loop_parse(struct loop *l, struct conn *c, const unsigned char *buf,
 		if (ev == AC_FCGI_MORE || ev == AC_FCGI_WAIT)
 			break;
 	}
-	/* Held by a pool: still see an abort of the request in hand. */
-	while (off < len && c->job != NULL) {
-		off += ac_fcgi_feed(&c->fc, buf + off, len - off, &ev);
+	/*
+	 * Held by a pool: still see an abort of the request in hand, and
+	 * answer what the record layer answers at once (management records,
+	 * unknown types) as above, so that those answers go out and, when
+	 * the peer does not read them, parsing and then reading stop at
+	 * OUT_HIGH (ac_conn_events) instead of the buffers growing.
+	 */
+	while (off < len && c->job != NULL && !c->closing &&
+	    c->out.len - c->outoff < OUT_HIGH) {
+		if ((n = feed(l, c, buf + off, len - off, &ev)) == -1)
+			return -1;
+		off += (size_t)n;
 		if (ev == AC_FCGI_ABORTED)
 			abort_job(l, c);
-		if (ev != AC_FCGI_ABORTED)
+		else if (ev != AC_FCGI_MORE || n == 0)
 			break;
 	}
 	return (long)off;
@@ -441,9 +529,11 @@ loop_init(struct loop *l)
 	ev.data.ptr = &tag_done;
 	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, l->done.efd, &ev) == -1)
 		return -1;
-	l->allinline = 1;
+	l->remote = ac_store_remote(&l->app->cfg);
+	l->allinline = l->app->cfg.jwks_url == NULL && !l->remote;
 	for (i = 0; i < l->nroutes; i++)
-		if (l->routes[i].cls != AC_INLINE)
+		if (l->routes[i].cls != AC_INLINE &&
+		    (l->routes[i].cls != AC_READ || l->remote))
 			l->allinline = 0;
 	return 0;
 }
@@ -455,6 +545,7 @@ pools_start(struct loop *l)
 	const long	 nthreads[AC_CLASS__MAX] = {
 		[AC_POOL] = l->app->cfg.pool_threads,
 		[AC_HASH] = l->app->cfg.hash_concurrency,
+		[AC_READ] = 0,
 	};
 	int		 need[AC_CLASS__MAX] = { 0 };
 	size_t		 i;
@@ -462,6 +553,10 @@ pools_start(struct loop *l)
 
 	for (i = 0; i < l->nroutes; i++)
 		need[l->routes[i].cls] = 1;
+	/* Remote waits (classify) and /readyz, /metrics (ops.c). */
+	if (!l->allinline)
+		need[AC_POOL] = 1;
+	need[AC_READ] = 0;
 	for (c = AC_INLINE + 1; c < AC_CLASS__MAX; c++)
 		if (need[c] && (l->pools[c] = ac_pool_start(ac_classes[c],
 		    nthreads[c], &l->done, pool_run, pool_fini, l)) == NULL)
@@ -490,6 +585,20 @@ ac_loop_run(struct ac_app *app, int lfd, const struct ac_route *routes,
 		    app->cfg.refresh_grace : 1) * 1000LL,
 	};
 	TAILQ_INIT(&l->conns);
+	/* Nothing remote on the loop: JWKS fetches on a thread of their own. */
+	ac_jwks_background(&app->cfg);
+	/*
+	 * The first read of the revoked sessions, before serving, by the
+	 * programs that check access tokens (verify: its catch-all route;
+	 * those that use the database; jwks checks none), when there is a
+	 * database to read.  Without one the first check finds out at once.
+	 */
+	for (i = 0; i < (int)nroutes && ac_store_present(&app->cfg); i++)
+		if (strcmp(routes[i].pattern, "*") == 0 ||
+		    (ac_ops_needed() & AC_NEEDS_DB)) {
+			ac_revoke_prime(app);
+			break;
+		}
 	if (loop_init(l) == -1 || pools_start(l) == -1) {
 		ac_log(AC_LOG_ERROR, "event=loop_failed error=\"%s\"",
 		    strerror(errno));

@@ -39,6 +39,7 @@ struct loop {
 	const struct ac_route *routes;
 	size_t		 nroutes;
 	int		 allinline;
+	int		 remote;	/* the store is PostgreSQL */
 	TAILQ_HEAD(, conn) conns;	/* least recently active first */
 	struct conn	*dead;		/* closed, freed after the batch */
 	size_t		 nconns, maxconns;

@@ -243,9 +243,9 @@ readyz(struct ac_req *r, const struct ac_app *app)
 		    json_object_new_string(what));
 	}
 	if (c->jwks_url != NULL) {
-		/* Stale: one try now (spaced and single-flight). */
+		/* Stale: ask for a fetch (spaced, single-flight, off the loop). */
 		if (!jwks_fresh(c, time(NULL), &age))
-			ac_jwks_refresh(c, 0);
+			ac_jwks_want(c, 0);
 		if (jwks_fresh(c, time(NULL), &age))
 			snprintf(what, sizeof(what), "ok");
 		else {

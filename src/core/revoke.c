@@ -19,10 +19,11 @@
  * as its sid arrives here.  Entries leave the set once no token issued
  * before the revocation can still be valid (access lifetime + leeway).
  *
- * Nothing starts until the first token with a sid is verified (jwks, which
- * verifies nothing, never polls); that first verification loads the set
- * synchronously, so a process started after a revocation knows it from
- * its first answer.  When the database cannot be read, tokens are checked
+ * An engine worker reads the set before it serves (ac_revoke_prime, at
+ * most AUTH_DB_TIMEOUT_MS), so that a process started after a revocation
+ * knows it from its first answer and no request waits for that read.
+ * Elsewhere (CGI, authctl) nothing starts until the first token with a
+ * sid is verified, which loads the set synchronously.  When the database cannot be read, tokens are checked
  * against the last set read (fail open: verification keeps working
  * without the database) and the log says so, once per outage.  A process
  * that forks after starting gets a poller of its own in the child.
@@ -314,12 +315,19 @@ atfork_parent(void)
 	pthread_mutex_unlock(&rv.startlock);
 }
 
+/*
+ * The child is single-threaded and holds what the parent's thread took:
+ * it starts both locks afresh rather than unlocking them, since glibc
+ * tells a write unlock from a read unlock by the writer's thread id,
+ * which is not the child's (an unlock here left the set write-locked, and
+ * the child's first read of it hung).
+ */
 static void
 atfork_child(void)
 {
 
-	pthread_rwlock_unlock(&rv.lock);
-	pthread_mutex_unlock(&rv.startlock);
+	pthread_rwlock_init(&rv.lock, NULL);
+	pthread_mutex_init(&rv.startlock, NULL);
 	__atomic_store_n(&rv.loaded, 0, __ATOMIC_RELEASE);
 }
 
@@ -371,6 +379,16 @@ start(void)
 	__atomic_store_n(&rv.loaded, 1, __ATOMIC_RELEASE);
 out:
 	pthread_mutex_unlock(&rv.startlock);
+}
+
+void
+ac_revoke_prime(const struct ac_app *app)
+{
+
+	if (app->cfg.revocation_check &&
+	    __atomic_load_n(&rv.app, __ATOMIC_ACQUIRE) != NULL &&
+	    !__atomic_load_n(&rv.loaded, __ATOMIC_ACQUIRE))
+		start();
 }
 
 int

@@ -15,7 +15,8 @@
 #include "http.h"
 
 const char *const ac_classes[AC_CLASS__MAX] = {
-	[AC_INLINE] = "inline", [AC_POOL] = "pool", [AC_HASH] = "hash"
+	[AC_INLINE] = "inline", [AC_POOL] = "pool", [AC_HASH] = "hash",
+	[AC_READ] = "read"
 };
 
 /*

@@ -405,6 +405,16 @@ static const struct ac_dbcol child_cols[] = {
 	AC_DBCOL_SET(struct childrow, revoked),
 };
 
+/*
+ * A slow store never turns into theft.  The grace window is counted from
+ * when the refresh holds its family's lock, not from when it started
+ * (now): the time a refresh spends, and its stamps, are those of the
+ * moment it can change the family.  And a refresh whose wait for the
+ * store (to that moment) outlasted the window spends nothing and answers
+ * 503: its client has likely given up and sent the same token again,
+ * and a rotation it never received would make that retry, or the next,
+ * look like a replay (docs/refresh.md).
+ */
 enum ac_reason
 ac_session_refresh(const struct ac_app *app, struct ac_store *s,
     const char *tok, time_t now, struct ac_grant *g)
@@ -418,6 +428,7 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 	struct childrow	 ch;
 	struct ac_dbval	 p[3];
 	int64_t		 expires, n = 0;
+	long long	 t0 = ac_store_ms(), waited;
 	enum ac_reason	 rc;
 
 	memset(g, 0, sizeof(*g));
@@ -437,6 +448,16 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 	    (rc = find_family(s, tok, israw ? raw : NULL, h, sid, &m,
 	    &mlen)) != AC_OK)
 		goto out;
+	/* As the pool's queue (loop.c): a window of 0 still waits 1 s. */
+	if ((waited = ac_store_ms() - t0) > (app->cfg.refresh_grace > 0 ?
+	    app->cfg.refresh_grace : 1) * 1000LL) {
+		ac_log(AC_LOG_WARN, "event=refresh_store_late waited_ms=%lld "
+		    "status=503", waited);
+		rc = AC_UNAVAILABLE;
+		goto out;
+	}
+	/* The window and the stamps count from here. */
+	now += (time_t)((waited + 500) / 1000);
 	crypto_auth_hmacsha256(next, m, mlen, app->refresh_key);
 	crypto_hash_sha256(nh, next, sizeof(next));
 	p[0] = AC_DBB(h, sizeof(h));

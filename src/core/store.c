@@ -14,9 +14,36 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ac.h"
 #include "extern.h"
+
+long long
+ac_store_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+ac_store_remote(const struct ac_config *c)
+{
+
+	return c->database_url != NULL &&
+	    (strncmp(c->database_url, "postgresql://", 13) == 0 ||
+	    strncmp(c->database_url, "postgres://", 11) == 0);
+}
+
+int
+ac_store_present(const struct ac_config *c)
+{
+
+	return ac_store_remote(c) || (c->database_url != NULL &&
+	    access(ac_store_sqlite_path(c->database_url), F_OK) == 0);
+}
 
 enum ac_reason
 ac_store_open(const struct ac_app *app, int check, struct ac_store **out,
@@ -32,8 +59,7 @@ ac_store_open(const struct ac_app *app, int check, struct ac_store **out,
 		snprintf(err, errlen, "DATABASE_URL is not set");
 		return AC_CONFIG_INVALID;
 	}
-	if (strncmp(url, "postgresql://", 13) == 0 ||
-	    strncmp(url, "postgres://", 11) == 0) {
+	if (ac_store_remote(&app->cfg)) {
 #ifdef HAVE_POSTGRESQL
 		ops = &ac_store_pg;
 #else
@@ -46,6 +72,8 @@ ac_store_open(const struct ac_app *app, int check, struct ac_store **out,
 	if ((*out = calloc(1, ops->size)) == NULL)
 		return AC_NOMEM;
 	(*out)->ops = ops;
+	(*out)->timeout_ms = app->cfg.db_timeout_ms > 0 ?
+	    app->cfg.db_timeout_ms : 2000;
 	if (((*out)->url = strdup(url)) == NULL)
 		rc = AC_NOMEM;
 	else

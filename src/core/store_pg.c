@@ -15,14 +15,29 @@
  * written.  A unique or other constraint violation is AC_CONFLICT; a
  * serialization failure, deadlock, statement timeout or a server that is
  * down or shutting down is AC_UNAVAILABLE (503).
+ *
+ * No wait is longer than AUTH_DB_TIMEOUT_MS: it is the statement_timeout
+ * and the connect timeout, and libpq is driven asynchronously so that a
+ * server that stopped answering at all (a frozen host, a lost network)
+ * also fails the statement after it, plus a little for the server's own
+ * timeout to arrive first.  Such a connection is dropped, and the
+ * process backs off: no new connection for 250 ms, doubling up to 5 s
+ * while the server keeps not answering, every statement meanwhile
+ * AC_UNAVAILABLE at once, so that a queue of requests does not wait the
+ * bound out one by one.  A server that refuses at once (stopped) costs
+ * nothing to try again: no back-off, so it is used the moment it is
+ * back.
  */
 #include "config.h"
 
 #include <errno.h>		/* program_invocation_short_name */
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -31,8 +46,9 @@
 
 #define MAXSTMT		64
 #define MAXPARAM	32
-#define TIMEOUT_MS	"5000"		/* statement_timeout */
-#define CONNECT_S	"5"		/* connect_timeout */
+#define SLACK_MS	250		/* the server's own timeout first */
+#define BACKOFF_MIN	250		/* ms, doubling */
+#define BACKOFF_MAX	5000
 
 /* Type OIDs (pg_type.h is not part of libpq-dev's client headers). */
 #define BOOLOID		16
@@ -47,9 +63,12 @@ struct pg_store {
 	PGconn		*conn;
 	int		 intx;		/* between begin and commit/rollback */
 	int		 broken;	/* lost: reconnect before next use */
+	int		 late;		/* the last wait ran out */
 	const char	*cache[MAXSTMT];	/* prepared as "ac0", "ac1" ... */
 	size_t		 ncache;		/* on this connection */
 };
+
+static int	 ok(const PGresult *);
 
 static void
 quiet(void *arg, const char *msg)
@@ -58,6 +77,68 @@ quiet(void *arg, const char *msg)
 	/* NOTICEs (CREATE TABLE IF NOT EXISTS ...) are not for the log. */
 	(void)arg;
 	(void)msg;
+}
+
+/* The back-off of this process (see above), under its lock. */
+static pthread_mutex_t	 bo_lock = PTHREAD_MUTEX_INITIALIZER;
+static long long	 bo_until, bo_ms;
+
+/* The server failed us: no new connection for a while. */
+static void
+backoff_fail(void)
+{
+
+	pthread_mutex_lock(&bo_lock);
+	bo_ms = bo_ms == 0 ? BACKOFF_MIN : bo_ms * 2 > BACKOFF_MAX ?
+	    BACKOFF_MAX : bo_ms * 2;
+	bo_until = ac_store_ms() + bo_ms;
+	pthread_mutex_unlock(&bo_lock);
+}
+
+static void
+backoff_ok(void)
+{
+
+	pthread_mutex_lock(&bo_lock);
+	bo_ms = bo_until = 0;
+	pthread_mutex_unlock(&bo_lock);
+}
+
+/* Milliseconds left to wait before the next try (0: go). */
+static long long
+backoff_left(void)
+{
+	long long	 left;
+
+	pthread_mutex_lock(&bo_lock);
+	left = bo_until - ac_store_ms();
+	pthread_mutex_unlock(&bo_lock);
+	return left > 0 ? left : 0;
+}
+
+/*
+ * Waits until the connection's socket is readable (or writable), at most
+ * until deadline: 0, or -1 past it.
+ */
+static int
+sockwait(PGconn *conn, int wr, long long deadline)
+{
+	struct pollfd	 pfd;
+	long long	 left;
+	int		 n;
+
+	pfd.fd = PQsocket(conn);
+	pfd.events = wr ? POLLOUT : POLLIN;
+	if (pfd.fd < 0)
+		return -1;
+	for (;;) {
+		if ((left = deadline - ac_store_ms()) <= 0)
+			return -1;
+		if ((n = poll(&pfd, 1, (int)left)) > 0)
+			return 0;
+		if (n == 0 || errno != EINTR)
+			return -1;
+	}
 }
 
 /* The first line of a libpq message, for ac_store_error. */
@@ -74,36 +155,110 @@ seterr(struct pg_store *s, const char *what, const char *msg)
 }
 
 /*
- * Connects (again).  Defaults before the URL's own settings, so that the
- * URL may override them: application_name is the program's name, a 5 s
- * connect timeout and a 5 s statement timeout.
+ * Connects (again), within AUTH_DB_TIMEOUT_MS.  Defaults before the URL's
+ * own settings, so that the URL may override them: application_name is
+ * the program's name, and the statement_timeout is AUTH_DB_TIMEOUT_MS.
  */
 static enum ac_reason
 connect_db(struct pg_store *s, char *err, size_t errlen)
 {
 	const char	*kw[] = { "fallback_application_name",
 			    "connect_timeout", "options", "dbname", NULL };
-	const char	*val[] = { program_invocation_short_name, CONNECT_S,
-			    "-c statement_timeout=" TIMEOUT_MS, s->base.url, NULL };
-	const char	*msg;
+	const char	*val[5], *msg;
+	char		 cto[24], opts[64];
+	long long	 deadline, left;
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
 
 	if (s->conn != NULL)
 		PQfinish(s->conn);
+	s->conn = NULL;
 	s->ncache = 0;
 	s->broken = 1;
-	if ((s->conn = PQconnectdbParams(kw, val, 1)) == NULL) {
+	if ((left = backoff_left()) > 0) {
+		snprintf(err, errlen, "postgresql: not answering, next try "
+		    "in %lld ms", left);
+		return AC_UNAVAILABLE;
+	}
+	/* libpq's own bound, in whole seconds (the poll below is exact). */
+	snprintf(cto, sizeof(cto), "%ld", (s->base.timeout_ms + 999) / 1000);
+	snprintf(opts, sizeof(opts), "-c statement_timeout=%ld",
+	    s->base.timeout_ms);
+	val[0] = program_invocation_short_name;
+	val[1] = cto;
+	val[2] = opts;
+	val[3] = s->base.url;
+	val[4] = NULL;
+	deadline = ac_store_ms() + s->base.timeout_ms;
+	if ((s->conn = PQconnectStartParams(kw, val, 1)) == NULL) {
 		snprintf(err, errlen, "postgresql: out of memory");
 		return AC_NOMEM;
+	}
+	while (PQstatus(s->conn) != CONNECTION_BAD &&
+	    st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		if (sockwait(s->conn, st == PGRES_POLLING_WRITING,
+		    deadline) == -1) {
+			snprintf(err, errlen, "postgresql: cannot connect: "
+			    "no answer within %ld ms", s->base.timeout_ms);
+			backoff_fail();
+			return AC_UNAVAILABLE;
+		}
+		st = PQconnectPoll(s->conn);
 	}
 	if (PQstatus(s->conn) != CONNECTION_OK) {
 		msg = PQerrorMessage(s->conn);
 		snprintf(err, errlen, "postgresql: cannot connect: %.*s",
 		    (int)strcspn(msg, "\n"), msg);
+		/* Refused at once: trying again costs nothing, no back-off. */
 		return AC_UNAVAILABLE;
 	}
 	PQsetNoticeProcessor(s->conn, quiet, NULL);
+	backoff_ok();
 	s->broken = 0;
 	return AC_OK;
+}
+
+/*
+ * The answer to what was just sent (sent: PQsend* said yes), waiting at
+ * most AUTH_DB_TIMEOUT_MS (and a little): its first failed result, else
+ * its last, which the caller clears.  NULL when nothing was sent, when
+ * out of memory, or past the bound (late is then set and the connection
+ * is dropped: the server rolls back what it had of the transaction).
+ */
+static PGresult *
+answer(struct pg_store *s, int sent)
+{
+	PGresult	*res, *keep = NULL;
+	long long	 deadline = ac_store_ms() + s->base.timeout_ms + SLACK_MS;
+
+	s->late = 0;
+	if (!sent)
+		return NULL;
+	for (;;) {
+		while (PQisBusy(s->conn)) {
+			if (sockwait(s->conn, 0, deadline) == -1) {
+				PQclear(keep);
+				s->late = 1;
+				s->broken = 1;
+				PQfinish(s->conn);
+				s->conn = NULL;
+				backoff_fail();
+				return NULL;
+			}
+			if (!PQconsumeInput(s->conn))
+				break;
+		}
+		if ((res = PQgetResult(s->conn)) == NULL)
+			break;
+		if (keep != NULL && !ok(keep))
+			PQclear(res);
+		else {
+			PQclear(keep);
+			keep = res;
+		}
+		if (PQstatus(s->conn) == CONNECTION_BAD)
+			break;
+	}
+	return keep;
 }
 
 /* Reconnects when the connection was lost (and no transaction is open). */
@@ -113,7 +268,8 @@ ready(struct pg_store *s)
 	char		 err[256];
 	enum ac_reason	 rc;
 
-	if (!s->broken && PQstatus(s->conn) == CONNECTION_OK)
+	if (!s->broken && s->conn != NULL &&
+	    PQstatus(s->conn) == CONNECTION_OK)
 		return AC_OK;
 	if (s->intx) {
 		ac_store_seterr(&s->base, "postgresql: connection lost in "
@@ -146,7 +302,8 @@ lost(struct pg_store *s, const PGresult *res)
 {
 	const char	*st = state(res);
 
-	if (res == NULL || PQstatus(s->conn) != CONNECTION_OK ||
+	if (res == NULL || s->conn == NULL ||
+	    PQstatus(s->conn) != CONNECTION_OK ||
 	    strncmp(st, "08", 2) == 0 || strncmp(st, "57P0", 4) == 0) {
 		s->broken = 1;
 		return 1;
@@ -171,6 +328,12 @@ map(struct pg_store *s, const PGresult *res)
 {
 	const char	*st = state(res), *msg;
 
+	if (s->late) {
+		ac_store_seterr(&s->base, "postgresql: no answer within "
+		    "%ld ms", s->base.timeout_ms);
+		s->broken = 1;
+		return AC_UNAVAILABLE;
+	}
 	msg = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) :
 	    NULL;
 	if (msg == NULL)
@@ -252,19 +415,21 @@ run(struct pg_store *s, const char *sql, int cache, const struct ac_dbval *p,
 		}
 	}
 	if (!cache || s->ncache >= MAXSTMT)
-		return PQexecParams(s->conn, sql, (int)np, types, vals, lens,
-		    fmts, 0);
+		return answer(s, PQsendQueryParams(s->conn, sql, (int)np, types,
+		    vals, lens, fmts, 0));
 	for (i = 0; i < s->ncache && s->cache[i] != sql; i++)
 		continue;
 	snprintf(name, sizeof(name), "ac%zu", i);
 	if (i == s->ncache) {
-		res = PQprepare(s->conn, name, sql, (int)np, types);
+		res = answer(s, PQsendPrepare(s->conn, name, sql, (int)np,
+		    types));
 		if (!ok(res))
 			return res;
 		PQclear(res);
 		s->cache[s->ncache++] = sql;
 	}
-	return PQexecPrepared(s->conn, name, (int)np, vals, lens, fmts, 0);
+	return answer(s, PQsendQueryPrepared(s->conn, name, (int)np, vals,
+	    lens, fmts, 0));
 }
 
 /* May sql run again after the connection was lost while it ran? */
@@ -354,7 +519,7 @@ query(struct pg_store *s, const char *sql, int cache,
 			return rc;
 		res = run(s, sql, cache, p, np);
 		if (ok(res) || !lost(s, res) || s->intx || try > 0 ||
-		    !rerun(sql, res))
+		    s->late || !rerun(sql, res))
 			break;
 		PQclear(res);
 	}
@@ -389,7 +554,7 @@ simple(struct pg_store *s, const char *sql, PGresult **out)
 	PGresult	*res;
 	enum ac_reason	 rc = AC_OK;
 
-	res = PQexec(s->conn, sql);
+	res = answer(s, PQsendQuery(s->conn, sql));
 	if (!ok(res))
 		rc = map(s, res);
 	if (out != NULL && rc == AC_OK)
@@ -431,10 +596,12 @@ pg_rollback(struct ac_store *base)
 	PGresult	*res;
 
 	s->intx = 0;
-	if (s->broken || PQstatus(s->conn) != CONNECTION_OK ||
+	if (s->broken || s->conn == NULL ||
+	    PQstatus(s->conn) != CONNECTION_OK ||
 	    PQtransactionStatus(s->conn) == PQTRANS_IDLE)
 		return;
-	if ((res = PQexec(s->conn, "ROLLBACK")) == NULL || !ok(res))
+	if ((res = answer(s, PQsendQuery(s->conn, "ROLLBACK"))) == NULL ||
+	    !ok(res))
 		s->broken = 1;
 	PQclear(res);
 }

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -29,7 +30,6 @@
 #include "extern.h"
 
 #define MAXSTMT		64
-#define BUSY_MS		5000
 
 struct sqlite_store {
 	struct ac_store	 base;		/* first: cast to and fro */
@@ -68,8 +68,8 @@ map(struct ac_store *s, sqlite3 *db, int rc)
 }
 
 /* "sqlite:///abs", "sqlite://rel", "sqlite:rel", "file:..." or a path. */
-static const char *
-url_path(const char *url)
+const char *
+ac_store_sqlite_path(const char *url)
 {
 
 	if (strncmp(url, "sqlite:///", 10) == 0)
@@ -85,18 +85,34 @@ url_path(const char *url)
  * Waiting for another process's write lock.  SQLite's own busy timeout
  * sleeps 1, 2, 5, 10 ... 100 ms between tries, but a rotation holds the
  * lock for well under a millisecond, so short sleeps let waiting processes
- * in sooner: 100 us for the first 100 tries, then 1 ms, up to BUSY_MS in
- * all (then SQLITE_BUSY, which is a 503).
+ * in sooner: 100 us for the first 100 tries, then 1 ms, up to
+ * AUTH_DB_TIMEOUT_MS in all (then SQLITE_BUSY, which is a 503).  A wait
+ * that ran out backs the process off for BACKOFF_MS: meanwhile a request
+ * tries the lock once and, finding it held, answers 503 at once, so that
+ * a queue of requests does not wait the bound out one after the other
+ * while another process holds the lock.
  */
+#define BACKOFF_MS	1000
+
+static long long	 busy_until;	/* ms, atomic */
+static __thread long long t_busy0;	/* when this wait began */
+
 static int
 busy(void *arg, int n)
 {
-	long	 waited_us;
+	const struct ac_store *s = arg;
+	long long	 now = ac_store_ms();
 
-	(void)arg;
-	waited_us = n < 100 ? n * 100L : 10000L + (n - 100) * 1000L;
-	if (waited_us >= BUSY_MS * 1000L)
+	if (n == 0) {
+		if (now < __atomic_load_n(&busy_until, __ATOMIC_RELAXED))
+			return 0;
+		t_busy0 = now;
+	}
+	if (now - t_busy0 >= s->timeout_ms) {
+		__atomic_store_n(&busy_until, now + BACKOFF_MS,
+		    __ATOMIC_RELAXED);
 		return 0;
+	}
 	usleep(n < 100 ? 100 : 1000);
 	return 1;
 }
@@ -153,7 +169,7 @@ private_files(const char *path, char *err, size_t errlen)
 static enum ac_reason
 connect_db(struct sqlite_store *s, char *err, size_t errlen)
 {
-	const char	*path = url_path(s->base.url);
+	const char	*path = ac_store_sqlite_path(s->base.url);
 	char		*msg = NULL;
 	mode_t		 old = 0;
 	int		 rc;
@@ -187,7 +203,7 @@ connect_db(struct sqlite_store *s, char *err, size_t errlen)
 		return AC_UNAVAILABLE;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_handler(s->db, busy, NULL);
+	sqlite3_busy_handler(s->db, busy, &s->base);
 	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; "
 	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
 	    NULL, NULL, &msg) != SQLITE_OK) {

@@ -277,7 +277,10 @@ thread_ctx(const struct ac_key *k, EVP_MAC_CTX **mac, EVP_PKEY_CTX **pkey)
  * token), and is bound to the key set's generation: a rotated or retired
  * key set empties it.  exp and nbf are re-checked on every hit; iss, aud,
  * type and the subject do not change with time.  Direct-mapped: a new
- * token evicts whatever sat in its slot.
+ * token evicts whatever sat in its slot.  HMAC tokens are never cached:
+ * their signature costs less than a miss and an insert (measured through
+ * nginx, HS256 with the cache was slower than without), so a process
+ * whose tokens are all HMAC never even allocates the cache.
  */
 struct tcentry {
 	char		*tok;
@@ -373,7 +376,7 @@ tc_insert(const struct ac_app *app, const char *t, size_t len,
 	struct tcentry	*e;
 	int64_t		 nbf;
 
-	if (app->cfg.verify_cache == 0)
+	if (app->cfg.verify_cache == 0 || ac_alg_is_hmac(tok->alg))
 		return;
 	if (tcache == NULL) {
 		if ((tcache = calloc((size_t)app->cfg.verify_cache,
@@ -605,11 +608,13 @@ ac_token_verify(const struct ac_app *app, const char *t, size_t len,
 	if (rc == AC_OK && ac_revoke_hit(app, tok))
 		return fail(tok, AC_TOKEN_REVOKED, "sid revoked");
 	/*
-	 * An unknown kid may be a provider's new key: fetch its set (spaced
-	 * and single-flight, see jwksclient.c), reload, and try once more.
+	 * An unknown kid may be a provider's new key: ask for its set (spaced
+	 * and single-flight; in an engine worker fetched off the loop, and
+	 * only a request parked on a pool thread waits for it, see
+	 * jwksclient.c and loop.c), reload, and try once more.
 	 */
 	if (rc == AC_KEY_UNKNOWN && app->cfg.jwks_url != NULL &&
-	    ac_jwks_refresh(&app->cfg, 1) >= 0 &&
+	    ac_jwks_want(&app->cfg, 1) >= 0 &&
 	    ac_keys_reload((struct ac_app *)(uintptr_t)app, 2) == 1) {
 		ac_token_clear(tok);
 		ac_keys_lock(app);
