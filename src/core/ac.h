@@ -778,6 +778,8 @@ const char	*ac_req_cookie_name(const struct ac_req *,
 #define AC_REFRESH_LEN	43
 #define AC_PWHASH_MAX	128
 
+#define AC_ACCESS_MAX	8192	/* an access token in a grant, NUL too */
+
 struct ac_grant {
 	char		 user_id[64];
 	char		 email[256];
@@ -789,6 +791,8 @@ struct ac_grant {
 	int		 web;		/* 1: a server-side session (not on
 					   JWT, rollout.c): refresh holds its
 					   cookie, there is no refresh token */
+	char		 access[AC_ACCESS_MAX]; /* the access token (not web),
+					   signed before the grant commits */
 };
 
 /* users.c */
@@ -836,7 +840,10 @@ enum ac_reason	 ac_user_login(const struct ac_app *, struct ac_store *,
 		    const char *ua, time_t now, struct ac_grant *,
 		    long *retry_after);
 /* session.c */
-/* refresh's: a key for deriving successor refresh tokens. */
+/*
+ * refresh's start-up check: a signing key, string subjects, a key for
+ * deriving successor refresh tokens.  NULL, or what is missing.
+ */
 const char	*ac_session_check(const struct ac_app *);
 /*
  * Rotates refresh token tok: its successor goes to g.  A spent token
