@@ -23,6 +23,7 @@
 
 #include "ac.h"
 #include "extern.h"
+#include "http.h"
 
 #ifndef AC_SYSCONFDIR
 #define AC_SYSCONFDIR "/usr/local/etc"
@@ -719,10 +720,10 @@ ac_config_load(struct ac_app *app)
 		ac_app_problemf(app, "METRICS_PATH: a path of its own starting "
 		    "with '/' (default /metrics)");
 	if (c->metrics_allow != NULL && (strlen(c->metrics_allow) > 1024 ||
-	    strspn(c->metrics_allow, "0123456789abcdefABCDEF.:/, ") !=
-	    strlen(c->metrics_allow)))
-		ac_app_problemf(app, "METRICS_ALLOW: a comma list of IP "
-		    "addresses and CIDR blocks (default 127.0.0.1,::1)");
+	    ac_parse_addr_listed(c->metrics_allow, NULL) == -1))
+		ac_app_problemf(app, "METRICS_ALLOW: '%.80s' is not a comma "
+		    "list of IP addresses and CIDR blocks ADDR/BITS (default "
+		    "127.0.0.1,::1)", c->metrics_allow);
 }
 
 void
