@@ -131,7 +131,10 @@ ac_config_name(size_t i, const char **alias)
 /*
  * argon2id's memory for new password hashes (AUTH_PASSWORD_HASH_MEMORY_KIB,
  * libsodium's interactive 64 MiB by default); process-wide because users
- * are added where no app is at hand.  Set by every configuration load.
+ * are added where no app is at hand.  Set when an app is loaded
+ * (app.c), never by a reload judged on a scratch app (rollout.c): a
+ * refused reload changes nothing, and an accepted one changes only the
+ * rollout flags.
  */
 size_t		 ac_pwhash_mem = 64 * 1024 * 1024;
 
@@ -673,7 +676,6 @@ ac_config_load(struct ac_app *app)
 		ac_app_problemf(app, "BETTER_AUTH_SESSION_TABLE needs "
 		    "BETTER_AUTH_SECRET (Better Auth signs its session cookie "
 		    "with it)");
-	ac_pwhash_mem = (size_t)c->pwhash_kib * 1024;
 	if (c->pwhash_kib < 19456)
 		ac_app_warnf(app, "AUTH_PASSWORD_HASH_MEMORY_KIB=%ld is below "
 		    "19456 (19 MiB), the least OWASP advises for argon2id: "
