@@ -816,7 +816,11 @@ enum ac_reason	 ac_user_signup(struct ac_store *, const char *email,
 /* Marks a user's email verified; AC_NOT_FOUND for an unknown email. */
 enum ac_reason	 ac_user_verify(struct ac_store *, const char *email,
 		    time_t now);
-/* Sets a password; AC_NOT_FOUND for an unknown email. */
+/*
+ * Sets a password and ends every session of the user (their access
+ * tokens are refused from the next revocation poll); AC_NOT_FOUND for an
+ * unknown email.
+ */
 enum ac_reason	 ac_user_passwd(struct ac_store *, const char *email,
 		    const char *password, time_t now);
 /*

@@ -5,13 +5,16 @@
 # processes of one host; revoke_pg.sh runs the same against PostgreSQL,
 # where they stand for two hosts.  For every way a session ends (logout,
 # DELETE /api/auth/sessions/{id}, DELETE /api/auth/sessions "log out
-# everywhere", authctl user disable, refresh-token reuse) the session's
-# access token, verified and cached beforehand by every process, is
-# refused with 401 token_revoked by the OTHER group's verify and todos;
-# the time from the revoking answer to the first 401 is printed and, in
-# the plain build, must be at most 1 s.  A token without sid, and the user's other sessions,
-# keep working; a verify process started after the revocation refuses the
-# token from its first answer; JWT_REVOCATION_CHECK=false turns it off.
+# everywhere", authctl user disable and user passwd, refresh-token reuse)
+# the session's access token, verified and cached beforehand by every
+# process, is refused with 401 token_revoked by the OTHER group's verify
+# and todos; the time from the revoking answer to the first 401 is
+# printed and, in the plain build, must be at most 1 s.  A token without
+# sid, and the user's other sessions, keep working; a verify process
+# started after the revocation refuses the token from its first answer,
+# even one set to a shorter token lifetime than the token's, long after
+# the revocation (entries last until the session's last access token
+# expires); JWT_REVOCATION_CHECK=false turns it off.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_pg.sh"
 
@@ -22,7 +25,7 @@ for p in refresh verify todos; do
 done
 GRACE=1
 ti_auth_setup "$DB_URL" "REFRESH_GRACE_SECONDS=$GRACE" "LOG_LEVEL=info"
-for u in alice bob carol dave; do
+for u in alice bob carol dave erin; do
 	ti_user "$u@example.com" "pw-of-$u-123"
 done
 
@@ -231,6 +234,33 @@ T0=$(now_ms)
 measure a "$B1" "$T0"
 ti_expect_true "authctl user disable" [ "$RC" = 0 ]
 check_refused "authctl user disable" a "$B1"
+
+# --- a new password (authctl user passwd) ends every session ----------------
+login b erin@example.com
+E1=$AT
+ER1=$RT
+login a erin@example.com
+E2=$AT
+warm "$E1" passwd
+echo "pw-of-erin-456" | "$AUTHCTL" user passwd erin@example.com >/dev/null
+RC=$?
+T0=$(now_ms)
+measure a "$E1" "$T0"
+ti_expect_true "authctl user passwd" [ "$RC" = 0 ]
+check_refused "authctl user passwd" a "$E1"
+refused_now "authctl user passwd (the other session)" b "$E2"
+on b
+ti_request "passwd: the refresh token is revoked" /api/auth/refresh -X POST \
+    -H "Sec-Fetch-Site: same-origin" -H "Cookie: refreshToken=$ER1"
+ti_expect_error 401 refresh_token_revoked
+ti_request "passwd: the old password is refused" /api/auth/login -X POST \
+    -H 'Content-Type: application/json' \
+    --data '{"email":"erin@example.com","password":"pw-of-erin-123"}'
+ti_expect_error 401 credentials_invalid
+ti_request "passwd: the new one works" /api/auth/login -X POST \
+    -H 'Content-Type: application/json' \
+    --data '{"email":"erin@example.com","password":"pw-of-erin-456"}'
+ti_expect_status 200
 
 # --- refresh-token reuse -----------------------------------------------------
 login a carol@example.com
