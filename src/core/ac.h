@@ -240,6 +240,8 @@ struct ac_config {
 	long		 threads;	/* AUTH_THREADS: obsolete, ignored */
 	long		 max_body;	/* AUTH_MAX_BODY_BYTES */
 	char		*socket;	/* AUTH_SOCKET */
+	char		*socket_mode_str; /* AUTH_SOCKET_MODE, octal */
+	long		 socket_mode;	/* its value */
 	long		 workers;	/* AUTH_WORKERS (0: automatic) */
 	long		 max_conns;	/* AUTH_MAX_CONNECTIONS per process */
 	long		 max_params;	/* AUTH_MAX_PARAMS_BYTES */

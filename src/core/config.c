@@ -85,6 +85,7 @@ static const struct setting {
 	{ "AUTH_THREADS", "", K_LONG, O(threads), "32", 1, 256, 1 },
 	{ "AUTH_MAX_BODY_BYTES", "", K_LONG, O(max_body), "16384", 256, 1048576, 1 },
 	{ "AUTH_SOCKET", "", K_STR, O(socket), "", 0, 0, 1 },
+	{ "AUTH_SOCKET_MODE", "", K_STR, O(socket_mode_str), "0660", 0, 0, 1 },
 	{ "AUTH_WORKERS", "", K_LONG, O(workers), "0", 0, 256, 1 },
 	{ "AUTH_MAX_CONNECTIONS", "", K_LONG, O(max_conns), "1024", 8, 65536, 1 },
 	{ "AUTH_MAX_PARAMS_BYTES", "", K_LONG, O(max_params), "65536", 4096, 1048576, 1 },
@@ -586,6 +587,7 @@ ac_config_load(struct ac_app *app)
 	struct ac_config *c = &app->cfg;
 	struct raw	 raw[nitems(settings)];
 	const char	*path, *v, *n;
+	char		*end = NULL;
 	size_t		 i;
 	int		 which, k;
 
@@ -721,6 +723,16 @@ ac_config_load(struct ac_app *app)
 	    strcmp(c->metrics_path, "/readyz") == 0)
 		ac_app_problemf(app, "METRICS_PATH: a path of its own starting "
 		    "with '/' (default /metrics)");
+	c->socket_mode = c->socket_mode_str != NULL ?
+	    strtol(c->socket_mode_str, &end, 8) : -1;
+	if (c->socket_mode_str == NULL || *c->socket_mode_str == '\0' ||
+	    strlen(c->socket_mode_str) > 4 || *end != '\0' ||
+	    strspn(c->socket_mode_str, "01234567") !=
+	    strlen(c->socket_mode_str) || (c->socket_mode & 0600) != 0600)
+		ac_app_problemf(app, "AUTH_SOCKET_MODE: an octal mode of the "
+		    "socket, at most 0777, with read and write for its owner "
+		    "(default 0660: the owner and the group, e.g. the web "
+		    "server's)");
 	if (c->metrics_allow != NULL && (strlen(c->metrics_allow) > 1024 ||
 	    ac_parse_addr_listed(c->metrics_allow, NULL) == -1))
 		ac_app_problemf(app, "METRICS_ALLOW: '%.80s' is not a comma "
