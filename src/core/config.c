@@ -107,7 +107,7 @@ static const struct setting {
 	{ "SESSION_CACHE_SECONDS", "", K_LONG, O(session_cache), "1", 0, 60, 1 },
 	{ "BETTER_AUTH_SESSION_TABLE", "", K_STR, O(ba_session_table), "", 0, 0, 1 },
 	{ "AUTH_PASSWORD_HASH_MEMORY_KIB", "", K_LONG, O(pwhash_kib), "65536", 8, 1048576, 1 },
-	{ "AUTH_DOCS_ASSETS_URL", "", K_STR, O(docs_assets_url), "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5", 0, 0, 1 },
+	{ "AUTH_DOCS_ASSETS_URL", "", K_STR, O(docs_assets_url), "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0", 0, 0, 1 },
 	{ "INTROSPECTION_CLIENT_ID", "", K_STR, O(introspect_id), "", 0, 0, 1 },
 	{ "INTROSPECTION_CLIENT_SECRET", "", K_PRIVATE, O(introspect_secret), "", 0, 0, 1 },
 	{ "JWKS_REQUIRED", "", K_BOOL, O(jwks_required), "true", 0, 0, 1 },
