@@ -124,14 +124,19 @@ cmp -s "$T/last.body" "$T/api-openapi.json" && ti_pass || ti_fail differ
 ti_request "AUTH_DOCS_ASSETS_URL empty: no page" /off/docs
 ti_expect_status 404
 
+# render URL NAME LOG: Chromium's DOM of URL in $T/NAME.html, its log
+# in $T/LOG.
+render()
+{
+	"$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic \
+	    --no-first-run --disable-background-networking \
+	    --disable-component-update --disable-sync \
+	    --user-data-dir="$T/$2.profile" --enable-logging=stderr --v=0 \
+	    --virtual-time-budget=15000 --timeout=30000 \
+	    --dump-dom "$1" >"$T/$2.html" 2>"$T/$3"
+}
 # Chromium renders it: every operation of the document on the page.
-"$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic \
-    --no-first-run --disable-background-networking \
-    --disable-component-update --disable-sync \
-    --user-data-dir="$T/chromium" --enable-logging=stderr --v=0 \
-    --virtual-time-budget=15000 --timeout=30000 \
-    --dump-dom "http://127.0.0.1:$TI_PORT/docs" >"$T/dom.html" \
-    2>"$T/chromium.log"
+render "http://127.0.0.1:$TI_PORT/docs" dom chromium.log
 ops=$(grep -o 'class="opblock opblock-[a-z]*' "$T/dom.html" | wc -l)
 want=$(/usr/bin/python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
@@ -151,13 +156,7 @@ grep -q 'GET /swagger-ui-bundle.js' "$T/assets-stdout.log" && ti_pass ||
     ti_fail "$(cat "$T/assets-stdout.log")"
 
 # A changed bundle is not run: nothing rendered, and Chromium says why.
-"$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic \
-    --no-first-run --disable-background-networking \
-    --disable-component-update --disable-sync \
-    --user-data-dir="$T/chromium2" --enable-logging=stderr --v=0 \
-    --virtual-time-budget=15000 --timeout=30000 \
-    --dump-dom "http://127.0.0.1:$PORT_x/docs" >"$T/dom2.html" \
-    2>"$T/chromium2.log"
+render "http://127.0.0.1:$PORT_x/docs" dom2 chromium2.log
 TI_CASE="a changed bundle is refused by its integrity hash"
 ti_expect_true "it was fetched" grep -q 'GET /swagger-ui-bundle.js' \
     "$T/tampered-stdout.log"
