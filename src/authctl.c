@@ -435,9 +435,8 @@ cmd_check_config(int argc, char *argv[])
 	if (ac_session_check(app) != NULL)
 		printf("note: refresh will not start: %s\n",
 		    ac_session_check(app));
-	if (cfg->jwks_url != NULL && check_jwks(cfg) == -1) {
+	if (cfg->jwks_url != NULL && check_jwks(cfg) == -1)
 		return 1;
-	}
 	if (check_database(app) == -1)
 		return 1;
 	printf("ok\n");
@@ -837,11 +836,11 @@ static const struct cmd cmds[] = {
 	  "there is none.\n" },
 	{ "user", cmd_user, "add EMAIL | passwd EMAIL | disable EMAIL | "
 	  "enable EMAIL | verify EMAIL | list",
-	  "add: creates a user; passwd: sets a user's password.  The password\n"
-	  "is read from the terminal with echo off (asked twice), or as one\n"
-	  "line of standard input when that is not a terminal; never from the\n"
-	  "command line.  It is stored as an argon2id hash.  disable: refuses\n"
-	  "the user's logins and revokes every session; enable undoes it.\n"
+	  "add: creates a user.  The password is read from the terminal with\n"
+	  "echo off (asked twice), or as one line of standard input when that\n"
+	  "is not a terminal; never from the command line; stored as an\n"
+	  "argon2id hash.  passwd: sets it and ends the user's sessions and\n"
+	  "access tokens; disable does so and refuses logins (enable: undo).\n"
 	  "verify: marks the email of a self-signup user (AUTH_SIGNUP) as\n"
 	  "checked, so that its tokens carry it (users added here are).\n"
 	  "list: id, email, state, created and open sessions, tab-separated.\n" },

@@ -182,37 +182,22 @@ session_answer(struct ac_req *r, const struct ac_app *app,
 	return answer_nostore(r, o);
 }
 
-/* The token answer: access token, and the refresh token where it goes. */
+/*
+ * The token answer: the access token the core signed before it stored
+ * the grant, and the refresh token where it goes.
+ */
 static enum ac_reason
 tokens(struct ac_req *r, const struct ac_app *app, const struct ac_grant *g,
     enum src src, time_t now)
 {
-	json_object	*extra, *o;
-	char		*at = NULL;
+	json_object	*o;
+	const char	*at = g->access;
 	long		 ttl = ac_app_config(app)->access_ttl;
-	enum ac_reason	 rc;
 
 	if (g->web)
 		return session_answer(r, app, g, src, now);
-	if ((extra = json_object_new_object()) == NULL)
+	if ((o = json_object_new_object()) == NULL)
 		return AC_NOMEM;
-	json_object_object_add(extra, "sid",
-	    json_object_new_string(g->session_id));
-	/* A self-signup address nobody has checked is not passed on. */
-	if (g->email_verified)
-		json_object_object_add(extra, "email",
-		    json_object_new_string(g->email));
-	else
-		json_object_object_add(extra, "email_verified",
-		    json_object_new_boolean(0));
-	rc = ac_token_issue(app, g->user_id, 0, extra, &at);
-	json_object_put(extra);
-	if (rc != AC_OK)
-		return rc;
-	if ((o = json_object_new_object()) == NULL) {
-		free(at);
-		return AC_NOMEM;
-	}
 	json_object_object_add(o, "accessToken", json_object_new_string(at));
 	json_object_object_add(o, "tokenType", json_object_new_string("Bearer"));
 	json_object_object_add(o, "expiresIn", json_object_new_int64(ttl));
@@ -240,7 +225,6 @@ tokens(struct ac_req *r, const struct ac_app *app, const struct ac_grant *g,
 		json_object_object_add(o, "refresh_token",
 		    json_object_new_string(g->refresh));
 	}
-	free(at);
 	return answer_nostore(r, o);
 }
 
@@ -262,13 +246,14 @@ h_login(struct ac_req *r, const struct ac_app *app)
 	rc = ac_user_login(app, st, s->email, s->pw,
 	    ac_req_param(r, "REMOTE_ADDR"), ac_req_param(r, "HTTP_USER_AGENT"),
 	    now, &s->g, &retry);
-	ac_audit(AC_AUDIT_LOGIN, rc, s->g.user_id, s->g.session_id, NULL);
 	if (rc == AC_RATE_LIMITED) {
 		snprintf(ra, sizeof(ra), "%ld", retry);
 		ac_req_header(r, "Retry-After", ra);
 	}
+	/* The token was signed before the session was stored. */
 	if (rc == AC_OK)
 		rc = tokens(r, app, &s->g, SRC_COOKIE, now);
+	ac_audit(AC_AUDIT_LOGIN, rc, s->g.user_id, s->g.session_id, NULL);
 	return rc;
 }
 

@@ -240,6 +240,8 @@ struct ac_config {
 	char		*allowed_origins; /* ALLOWED_ORIGINS */
 	long		 max_body;	/* AUTH_MAX_BODY_BYTES */
 	char		*socket;	/* AUTH_SOCKET */
+	char		*socket_mode_str; /* AUTH_SOCKET_MODE, octal */
+	long		 socket_mode;	/* its value */
 	long		 workers;	/* AUTH_WORKERS (0: automatic) */
 	long		 max_conns;	/* AUTH_MAX_CONNECTIONS per process */
 	long		 max_params;	/* AUTH_MAX_PARAMS_BYTES */
@@ -807,6 +809,8 @@ const char	*ac_req_cookie_name(const struct ac_req *,
 #define AC_REFRESH_LEN	43
 #define AC_PWHASH_MAX	128
 
+#define AC_ACCESS_MAX	8192	/* an access token in a grant, NUL too */
+
 struct ac_grant {
 	char		 user_id[64];
 	char		 email[256];
@@ -818,6 +822,8 @@ struct ac_grant {
 	int		 web;		/* 1: a server-side session (not on
 					   JWT, rollout.c): refresh holds its
 					   cookie, there is no refresh token */
+	char		 access[AC_ACCESS_MAX]; /* the access token (not web),
+					   signed before the grant commits */
 };
 
 /* users.c */
@@ -849,7 +855,11 @@ enum ac_reason	 ac_user_signup(struct ac_store *, const char *email,
 /* Marks a user's email verified; AC_NOT_FOUND for an unknown email. */
 enum ac_reason	 ac_user_verify(struct ac_store *, const char *email,
 		    time_t now);
-/* Sets a password; AC_NOT_FOUND for an unknown email. */
+/*
+ * Sets a password and ends every session of the user (their access
+ * tokens are refused from the next revocation poll); AC_NOT_FOUND for an
+ * unknown email.
+ */
 enum ac_reason	 ac_user_passwd(struct ac_store *, const char *email,
 		    const char *password, time_t now);
 /*
@@ -873,7 +883,10 @@ enum ac_reason	 ac_user_login(const struct ac_app *, struct ac_store *,
 		    const char *ua, time_t now, struct ac_grant *,
 		    long *retry_after);
 /* session.c */
-/* refresh's: a key for deriving successor refresh tokens. */
+/*
+ * refresh's start-up check: a signing key, string subjects, a key for
+ * deriving successor refresh tokens.  NULL, or what is missing.
+ */
 const char	*ac_session_check(const struct ac_app *);
 /*
  * Rotates refresh token tok: its successor goes to g.  A spent token

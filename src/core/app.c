@@ -31,6 +31,7 @@ ac_app_load_config(struct ac_app *app)
 {
 
 	ac_config_load(app);
+	ac_pwhash_mem = (size_t)app->cfg.pwhash_kib * 1024;
 	return app->nproblems == 0 ? AC_OK : AC_CONFIG_INVALID;
 }
 
@@ -39,6 +40,8 @@ ac_app_load(struct ac_app *app)
 {
 
 	ac_config_load(app);
+	/* The process-wide hash cost: from the app, never from a reload. */
+	ac_pwhash_mem = (size_t)app->cfg.pwhash_kib * 1024;
 	ac_keys_load(app);
 	ac_session_keyinit(app);
 	return app->nproblems == 0 ? AC_OK : AC_CONFIG_INVALID;

@@ -23,6 +23,7 @@
 
 #include "ac.h"
 #include "extern.h"
+#include "http.h"
 
 #ifndef AC_SYSCONFDIR
 #define AC_SYSCONFDIR "/usr/local/etc"
@@ -82,6 +83,7 @@ static const struct setting {
 	{ "ALLOWED_ORIGINS", "", K_STR, O(allowed_origins), "", 0, 0, 1 },
 	{ "AUTH_MAX_BODY_BYTES", "", K_LONG, O(max_body), "16384", 256, 1048576, 1 },
 	{ "AUTH_SOCKET", "", K_STR, O(socket), "", 0, 0, 1 },
+	{ "AUTH_SOCKET_MODE", "", K_STR, O(socket_mode_str), "0660", 0, 0, 1 },
 	{ "AUTH_WORKERS", "", K_LONG, O(workers), "0", 0, 256, 1 },
 	{ "AUTH_MAX_CONNECTIONS", "", K_LONG, O(max_conns), "1024", 8, 65536, 1 },
 	{ "AUTH_MAX_PARAMS_BYTES", "", K_LONG, O(max_params), "65536", 4096, 1048576, 1 },
@@ -104,7 +106,7 @@ static const struct setting {
 	{ "SESSION_CACHE_SECONDS", "", K_LONG, O(session_cache), "1", 0, 60, 1 },
 	{ "BETTER_AUTH_SESSION_TABLE", "", K_STR, O(ba_session_table), "", 0, 0, 1 },
 	{ "AUTH_PASSWORD_HASH_MEMORY_KIB", "", K_LONG, O(pwhash_kib), "65536", 8, 1048576, 1 },
-	{ "AUTH_DOCS_ASSETS_URL", "", K_STR, O(docs_assets_url), "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5", 0, 0, 1 },
+	{ "AUTH_DOCS_ASSETS_URL", "", K_STR, O(docs_assets_url), "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0", 0, 0, 1 },
 	{ "INTROSPECTION_CLIENT_ID", "", K_STR, O(introspect_id), "", 0, 0, 1 },
 	{ "INTROSPECTION_CLIENT_SECRET", "", K_PRIVATE, O(introspect_secret), "", 0, 0, 1 },
 	{ "JWKS_REQUIRED", "", K_BOOL, O(jwks_required), "true", 0, 0, 1 },
@@ -129,7 +131,10 @@ ac_config_name(size_t i, const char **alias)
 /*
  * argon2id's memory for new password hashes (AUTH_PASSWORD_HASH_MEMORY_KIB,
  * libsodium's interactive 64 MiB by default); process-wide because users
- * are added where no app is at hand.  Set by every configuration load.
+ * are added where no app is at hand.  Set when an app is loaded
+ * (app.c), never by a reload judged on a scratch app (rollout.c): a
+ * refused reload changes nothing, and an accepted one changes only the
+ * rollout flags.
  */
 size_t		 ac_pwhash_mem = 64 * 1024 * 1024;
 
@@ -587,6 +592,7 @@ ac_config_load(struct ac_app *app)
 	struct ac_config *c = &app->cfg;
 	struct raw	 raw[nitems(settings)];
 	const char	*path, *v, *n;
+	char		*end = NULL;
 	size_t		 i;
 	int		 which, k;
 
@@ -677,7 +683,6 @@ ac_config_load(struct ac_app *app)
 		ac_app_problemf(app, "BETTER_AUTH_SESSION_TABLE needs "
 		    "BETTER_AUTH_SECRET (Better Auth signs its session cookie "
 		    "with it)");
-	ac_pwhash_mem = (size_t)c->pwhash_kib * 1024;
 	if (c->pwhash_kib < 19456)
 		ac_app_warnf(app, "AUTH_PASSWORD_HASH_MEMORY_KIB=%ld is below "
 		    "19456 (19 MiB), the least OWASP advises for argon2id: "
@@ -723,11 +728,21 @@ ac_config_load(struct ac_app *app)
 	    strcmp(c->metrics_path, "/readyz") == 0)
 		ac_app_problemf(app, "METRICS_PATH: a path of its own starting "
 		    "with '/' (default /metrics)");
+	c->socket_mode = c->socket_mode_str != NULL ?
+	    strtol(c->socket_mode_str, &end, 8) : -1;
+	if (c->socket_mode_str == NULL || *c->socket_mode_str == '\0' ||
+	    strlen(c->socket_mode_str) > 4 || *end != '\0' ||
+	    strspn(c->socket_mode_str, "01234567") !=
+	    strlen(c->socket_mode_str) || (c->socket_mode & 0600) != 0600)
+		ac_app_problemf(app, "AUTH_SOCKET_MODE: an octal mode of the "
+		    "socket, at most 0777, with read and write for its owner "
+		    "(default 0660: the owner and the group, e.g. the web "
+		    "server's)");
 	if (c->metrics_allow != NULL && (strlen(c->metrics_allow) > 1024 ||
-	    strspn(c->metrics_allow, "0123456789abcdefABCDEF.:/, ") !=
-	    strlen(c->metrics_allow)))
-		ac_app_problemf(app, "METRICS_ALLOW: a comma list of IP "
-		    "addresses and CIDR blocks (default 127.0.0.1,::1)");
+	    ac_parse_addr_listed(c->metrics_allow, NULL) == -1))
+		ac_app_problemf(app, "METRICS_ALLOW: '%.80s' is not a comma "
+		    "list of IP addresses and CIDR blocks ADDR/BITS (default "
+		    "127.0.0.1,::1)", c->metrics_allow);
 }
 
 void

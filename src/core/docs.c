@@ -9,6 +9,16 @@
  * and data: URLs (Swagger UI's icons), requests to the site itself (the
  * document, "Try it out"), and nothing else.  AUTH_DOCS_ASSETS_URL empty
  * turns the page off (404).
+ *
+ * The page runs on the origin of the refresh cookie, so the assets are
+ * pinned: one exact version of swagger-ui-dist (DOCS_VERSION; the default
+ * URL names it), each with its Subresource Integrity hash (SHA-384 of
+ * the published file), so a browser runs nothing else, whatever the CDN
+ * or a copy serves.  A site that serves the assets itself serves that
+ * version's files.  The hashes were computed from the package the
+ * registry publishes (npm pack swagger-ui-dist@DOCS_VERSION), the one
+ * tests/integration/swagger_ui/package-lock.json pins, and
+ * docs_page.sh checks them against it.
  */
 #include "config.h"
 
@@ -28,6 +38,12 @@
 		"showCommonExtensions: true, presets: " \
 		"[SwaggerUIBundle.presets.apis, " \
 		"SwaggerUIBundle.SwaggerUIStandalonePreset]});"
+
+#define DOCS_VERSION	"5.35.0"
+#define CSS_SRI		"sha384-WlYgdmXYOOBWL5apwjDEZwN+U3HmXSSu5R6V5aGxEcf7z+K" \
+			"uRNwBhoxKVN1i3D5I"
+#define JS_SRI		"sha384-gjRm0bEPMeTmMh5jT2cHccIwCUZSTd8YC+j0d0sXw0MdGEf" \
+			"ScduGpSyF3ZSSLkX9"
 
 enum ac_reason
 ac_docs_page(struct ac_req *r, const struct ac_app *app)
@@ -56,9 +72,12 @@ ac_docs_page(struct ac_req *r, const struct ac_app *app)
 	w = snprintf(page, sizeof(page), "<!DOCTYPE html>\n<html lang=\"en\">\n"
 	    "<head>\n<meta charset=\"utf-8\">\n"
 	    "<title>JWT authentication suite - API reference</title>\n"
-	    "<link rel=\"stylesheet\" href=\"%.*s/swagger-ui.css\">\n"
+	    "<!-- swagger-ui-dist " DOCS_VERSION " -->\n"
+	    "<link rel=\"stylesheet\" href=\"%.*s/swagger-ui.css\" "
+	    "integrity=\"" CSS_SRI "\" crossorigin=\"anonymous\">\n"
 	    "</head>\n<body>\n<div id=\"swagger-ui\"></div>\n"
-	    "<script src=\"%.*s/swagger-ui-bundle.js\"></script>\n"
+	    "<script src=\"%.*s/swagger-ui-bundle.js\" "
+	    "integrity=\"" JS_SRI "\" crossorigin=\"anonymous\"></script>\n"
 	    "<script>%s</script>\n</body>\n</html>\n", (int)n, base, (int)n,
 	    base, SCRIPT);
 	if (w < 0 || (size_t)w >= sizeof(page))

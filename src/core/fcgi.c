@@ -498,6 +498,9 @@ env_cb(void *arg, const unsigned char *n, size_t nl, const unsigned char *v,
 		e->bad = 1;
 		return 1;
 	}
+	/* The role is the BEGIN_REQUEST record's (ac_fcgi_envp), only. */
+	if (nl == 9 && memcmp(n, "FCGI_ROLE", 9) == 0)
+		return 0;
 	if (ac_buf_add(&e->b, n, nl) == -1 || ac_buf_add(&e->b, "=", 1) == -1 ||
 	    ac_buf_add(&e->b, v, vl) == -1 || ac_buf_add(&e->b, "", 1) == -1)
 		return 2;	/* out of memory */

@@ -64,24 +64,76 @@ out:
 }
 
 /*
+ * Non-zero when dir is a directory of ours that no one else can use:
+ * opened without following a symbolic link, then judged by fstat on the
+ * very directory opened (owner and mode), so that nothing can be swapped
+ * in between the look and the judgement.  *owner gets its owner.
+ */
+static int
+dir_ours(const char *dir, uid_t *owner)
+{
+	struct stat	 st;
+	int		 fd, ok;
+
+	*owner = (uid_t)-1;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return 0;
+	ok = 0;
+	if (fstat(fd, &st) == 0) {
+		*owner = st.st_uid;
+		ok = S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+		    (st.st_mode & 077) == 0;
+	}
+	close(fd);
+	return ok;
+}
+
+/*
  * The directory of this user's own files in $TMPDIR (default /tmp):
- * jwt-auth-suite-UID, created mode 0700 and refused unless it is a
+ * jwt-auth-suite-UID, created mode 0700 and used only when it is a
  * directory owned by us that no one else can use, so that no other user
  * can plant or read what goes in it (the JWKS cache, the metrics file).
+ * Another user can create that name first (TMPDIR is shared): then the
+ * next of jwt-auth-suite-UID-1 ... -8 that is ours or can be made ours
+ * is used, the same one by every process of ours (each takes the first
+ * that works), and the log names the taken one once.  -1 when none is.
  */
 int
 ac_file_private_dir(char *dir, size_t n)
 {
 	const char	*tmp = getenv("TMPDIR");
-	struct stat	 st;
+	static int	 warned;
+	uid_t		 owner, first = (uid_t)-1;
+	int		 i;
 
 	if (tmp == NULL || *tmp == '\0')
 		tmp = "/tmp";
-	snprintf(dir, n, "%s/jwt-auth-suite-%ld", tmp, (long)getuid());
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-		return -1;
-	if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != getuid() || (st.st_mode & 077) != 0)
-		return -1;
-	return 0;
+	for (i = 0; i <= 8; i++) {
+		if (i == 0)
+			snprintf(dir, n, "%s/jwt-auth-suite-%ld", tmp,
+			    (long)geteuid());
+		else
+			snprintf(dir, n, "%s/jwt-auth-suite-%ld-%d", tmp,
+			    (long)geteuid(), i);
+		if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+			break;
+		if (dir_ours(dir, &owner)) {
+			if (i > 0 && !warned++)
+				ac_log(AC_LOG_WARN, "event=private_dir_taken "
+				    "path=%s/jwt-auth-suite-%ld owner_uid=%ld "
+				    "using=%s hint=\"another user made it, or "
+				    "it is not mode 0700: remove it\"", tmp,
+				    (long)geteuid(), (long)first, dir);
+			return 0;
+		}
+		if (i == 0)
+			first = owner;
+	}
+	ac_log(AC_LOG_ERROR, "event=private_dir_unavailable "
+	    "path=%s/jwt-auth-suite-%ld owner_uid=%ld hint=\"no directory of "
+	    "our own (mode 0700) can be made under %s: remove the ones "
+	    "another user made, or set TMPDIR to a directory of ours\"",
+	    tmp, (long)geteuid(), (long)first, tmp);
+	return -1;
 }

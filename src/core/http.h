@@ -79,6 +79,12 @@ int		 ac_parse_content_type(const char *ct, const char *mime);
 const char	*ac_parse_env(char **envp, const char *name);
 /* Non-zero when origin is in list (comma or space separated). */
 int		 ac_parse_origin_listed(const char *list, const char *origin);
+/*
+ * METRICS_ALLOW: 1 when addr is in list (addresses and CIDR blocks,
+ * comma-separated), 0 when not (or addr is NULL), -1 when an entry of
+ * list is malformed, whatever addr.
+ */
+int		 ac_parse_addr_listed(const char *list, const char *addr);
 
 /* route.c: matches the route table and answers the request. */
 /* Each class's name: its threads' (loop.c) and `--routes` (serve.c). */

@@ -27,8 +27,11 @@
  * The file is found by METRICS_FILE, or else under
  * $TMPDIR/jwt-auth-suite-UID/ with a name made from the program, the
  * configuration file and the listening socket: the processes that share
- * a socket share the figures.  A file of another layout (another build)
- * is reset.  Off (METRICS_ENABLED=false) nothing is mapped and every
+ * a socket share the figures.  The file is made whole under a temporary
+ * name and linked into place, so an existing file is only ever one with
+ * the header (magic, layout size): one of another layout (another build)
+ * is reset, any other file (METRICS_FILE pointed at the wrong path) and
+ * a truncated one are refused, never truncated nor mapped.  Off (METRICS_ENABLED=false) nothing is mapped and every
  * update is one predictable branch.
  */
 #include "config.h"
@@ -43,6 +46,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -369,15 +373,142 @@ default_path(const struct ac_config *c, const char *prog, int lfd,
 	return 0;
 }
 
+/*
+ * A new figures file at path: made whole (header, size) under a
+ * temporary name beside it, then linked to path, which fails when path
+ * exists: so nothing is ever truncated, and no process can see a figures
+ * file without its header.  Returns its descriptor; -2 when path exists;
+ * -1 on another error (errno).
+ */
+static int
+met_create(const char *path)
+{
+	char		 tmp[640];
+	struct seg	*s;
+	int		 fd, e;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
+	    sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1)
+		return -1;
+	if (fchmod(fd, 0600) == -1 || ftruncate(fd, (off_t)sizeof(*s)) == -1 ||
+	    (s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED,
+	    fd, 0)) == MAP_FAILED)
+		goto fail;
+	s->created = (int64_t)time(NULL);
+	s->size = sizeof(*s);
+	s->magic = MET_MAGIC;
+	munmap(s, sizeof(*s));
+	if (link(tmp, path) == -1) {
+		e = errno;
+		unlink(tmp);
+		close(fd);
+		errno = e;
+		return e == EEXIST ? -2 : -1;
+	}
+	unlink(tmp);
+	return fd;
+fail:
+	e = errno;
+	unlink(tmp);
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+/*
+ * Opens the existing figures file path, locked: a regular file of ours
+ * that begins with the header (magic, layout size).  One of another
+ * build's layout is reset to ours; anything else (no header: some other
+ * file; shorter than its header says: truncated) is refused, never
+ * changed nor mapped.  Returns the descriptor, -2 when there is no
+ * file, or -1 with why in err.
+ */
+static int
+met_existing(const char *path, char *err, size_t n)
+{
+	struct stat	 st;
+	uint64_t	 hdr[2];
+	int		 fd;
+
+	if ((fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return -2;
+		snprintf(err, n, "%s", strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX) == -1 || fstat(fd, &st) == -1 ||
+	    !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		snprintf(err, n, "not a regular file of ours");
+		goto fail;
+	}
+	if (st.st_size < (off_t)sizeof(hdr) ||
+	    pread(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
+	    hdr[0] != MET_MAGIC) {
+		snprintf(err, n, "not a metrics file (no AUTH-MT1 header), "
+		    "left as it is: point METRICS_FILE at a new path");
+		goto fail;
+	}
+	if (hdr[1] == sizeof(struct seg) && st.st_size >= (off_t)hdr[1])
+		return fd;
+	if (hdr[1] != sizeof(struct seg) && st.st_size == (off_t)hdr[1]) {
+		/* Another build's figures: ours now, from zero. */
+		if (ftruncate(fd, (off_t)sizeof(struct seg)) == -1) {
+			snprintf(err, n, "%s", strerror(errno));
+			goto fail;
+		}
+		hdr[1] = 0;	/* mapped as a layout to reset */
+		if (pwrite(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr)) {
+			snprintf(err, n, "%s", strerror(errno));
+			goto fail;
+		}
+		return fd;
+	}
+	snprintf(err, n, "a metrics file shorter (%lld bytes) than its "
+	    "header says (%llu): truncated; remove it", (long long)st.st_size,
+	    (unsigned long long)hdr[1]);
+fail:
+	close(fd);
+	return -1;
+}
+
+/* The figures file, kept open: a forked worker checks it is whole. */
+static int	 segfd = -1;
+
+/*
+ * In a worker just forked: the mapping is the parent's, and a file cut
+ * short since (by hand, a full disk) would kill the worker with SIGBUS
+ * at its first count, and every replacement after it.  Such a worker
+ * counts nothing instead, and says so.
+ */
+static void
+met_atfork_child(void)
+{
+	struct stat	 st;
+
+	if (seg == NULL || segfd == -1)
+		return;
+	if (fstat(segfd, &st) == 0 && st.st_size >= (off_t)sizeof(*seg))
+		return;
+	munmap(seg, sizeof(*seg));
+	seg = NULL;
+	ac_log(AC_LOG_ERROR, "event=metrics_unavailable error=\"the metrics "
+	    "file was cut short while in use; this worker counts nothing: "
+	    "restart the program\"");
+}
+
 int
 ac_metrics_open(const struct ac_app *app, const char *prog, int lfd)
 {
 	const struct ac_config *c = &app->cfg;
-	char		 path[600];
-	struct stat	 st;
+	char		 path[600], err[256] = "";
 	struct seg	*s;
 	size_t		 i;
-	int		 fd, fresh = 0;
+	int		 fd;
+	static int	 atfork;
 
 	for (i = 0; i < nitems(valid_le); i++)
 		valid_ns[i] = (uint64_t)(valid_le[i] * 1e9 + 0.5);
@@ -392,29 +523,25 @@ ac_metrics_open(const struct ac_app *app, const char *prog, int lfd)
 		    "error=\"no private directory under TMPDIR\"");
 		return -1;
 	}
-	if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-	    0600)) == -1) {
-		ac_log(AC_LOG_ERROR, "event=metrics_unavailable path=%s "
-		    "error=\"%s\"", path, strerror(errno));
-		return -1;
-	}
-	if (flock(fd, LOCK_EX) == -1 || fstat(fd, &st) == -1 ||
-	    !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
-		ac_log(AC_LOG_ERROR, "event=metrics_unavailable path=%s "
-		    "error=\"not a regular file of ours\"", path);
+	/* Made by another process between the two looks: open that. */
+	if ((fd = met_existing(path, err, sizeof(err))) == -2 &&
+	    (fd = met_create(path)) == -2)
+		fd = met_existing(path, err, sizeof(err));
+	if (fd == -2)
+		snprintf(err, sizeof(err), "removed while opening");
+	else if (fd == -1 && err[0] == '\0')
+		snprintf(err, sizeof(err), "%s", strerror(errno));
+	else if (fd >= 0 && flock(fd, LOCK_EX) == -1) {
+		snprintf(err, sizeof(err), "%s", strerror(errno));
 		close(fd);
-		return -1;
+		fd = -1;
 	}
-	if ((size_t)st.st_size != sizeof(*s)) {
-		/* New, or another build's layout: start from zero. */
-		if (ftruncate(fd, 0) == -1 ||
-		    ftruncate(fd, (off_t)sizeof(*s)) == -1) {
-			ac_log(AC_LOG_ERROR, "event=metrics_unavailable "
-			    "path=%s error=\"%s\"", path, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		fresh = 1;
+	if (fd == -2)
+		fd = -1;
+	if (fd == -1) {
+		ac_log(AC_LOG_ERROR, "event=metrics_unavailable path=%s "
+		    "error=\"%s\"", path, err);
+		return -1;
 	}
 	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (s == MAP_FAILED) {
@@ -423,7 +550,7 @@ ac_metrics_open(const struct ac_app *app, const char *prog, int lfd)
 		close(fd);
 		return -1;
 	}
-	if (fresh || s->magic != MET_MAGIC || s->size != sizeof(*s)) {
+	if (s->magic != MET_MAGIC || s->size != sizeof(*s)) {
 		memset(s, 0, sizeof(*s));
 		s->created = (int64_t)time(NULL);
 		s->size = sizeof(*s);
@@ -432,7 +559,11 @@ ac_metrics_open(const struct ac_app *app, const char *prog, int lfd)
 	ADD(s->jwks_fetch[0], early_fetch[0]);
 	ADD(s->jwks_fetch[1], early_fetch[1]);
 	flock(fd, LOCK_UN);
-	close(fd);
+	if (segfd != -1)
+		close(segfd);
+	segfd = fd;
 	seg = s;
+	if (!atfork)
+		atfork = pthread_atfork(NULL, NULL, met_atfork_child) == 0;
 	return 0;
 }

@@ -266,47 +266,16 @@ readyz(struct ac_req *r, const struct ac_app *app)
 	return send_json(r, ready ? 200 : 503, o);
 }
 
-/* 1 when addr (text) is in METRICS_ALLOW: addresses or CIDR blocks. */
+/*
+ * 1 when addr (text) is in METRICS_ALLOW: addresses or CIDR blocks.  A
+ * list with a malformed entry allows nobody (config.c refuses it at
+ * start: this is for a list that got past that).
+ */
 static int
 allowed(const char *list, const char *addr)
 {
-	unsigned char	 a[16], n[16];
-	char		 item[80], *slash;
-	const char	*p = list, *e;
-	int		 fa, fn, bits, i, len;
 
-	if (addr == NULL)
-		return 0;
-	fa = strchr(addr, ':') != NULL ? AF_INET6 : AF_INET;
-	if (inet_pton(fa, addr, a) != 1)
-		return 0;
-	len = fa == AF_INET ? 4 : 16;
-	while (p != NULL && *p != '\0') {
-		p += strspn(p, ", ");
-		e = p + strcspn(p, ", ");
-		if (e == p)
-			break;
-		snprintf(item, sizeof(item), "%.*s", (int)(e - p), p);
-		p = e;
-		bits = len * 8;
-		if ((slash = strchr(item, '/')) != NULL) {
-			*slash = '\0';
-			bits = atoi(slash + 1);
-		}
-		fn = strchr(item, ':') != NULL ? AF_INET6 : AF_INET;
-		if (fn != fa || inet_pton(fn, item, n) != 1 || bits < 0 ||
-		    bits > len * 8)
-			continue;
-		for (i = 0; i < len && bits > 0; i++, bits -= 8) {
-			int	 m = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
-
-			if ((a[i] & m) != (n[i] & m))
-				break;
-		}
-		if (i == len || bits <= 0)
-			return 1;
-	}
-	return 0;
+	return ac_parse_addr_listed(list, addr) == 1;
 }
 
 static int

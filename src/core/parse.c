@@ -2,12 +2,18 @@
  * parse.c: the parsers of request input, with no transport in them:
  * the bearer token of an Authorization header, percent-decoding, the
  * "a=1&b=2" forms and query strings and "a=1; b=2" cookie headers,
- * Content-Type, parameter lookup and the CORS origin list.  Everything
+ * Content-Type, parameter lookup, the CORS origin list and the address
+ * list of METRICS_ALLOW.  Everything
  * here is a pure function of its arguments (tests/unit/test_http.c).
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+
 #include <ctype.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -217,6 +223,82 @@ ac_parse_origin_listed(const char *p, const char *origin)
 		if ((size_t)(e - p) == n && strncmp(p, origin, n) == 0)
 			return 1;
 		p = e;
+	}
+	return 0;
+}
+
+/*
+ * One entry of an address list: an IPv4 or IPv6 address, alone or as a
+ * CIDR block ADDR/BITS with BITS 0 to 32 (IPv6: 128) in decimal digits.
+ * Anything else ("10.0.0.0/", "127.0.0.1/abc", "/8") is -1: never read as
+ * a block that would match more than was written.
+ */
+static int
+cidr_parse(const char *p, size_t len, unsigned char net[16], int *family,
+    int *bits)
+{
+	char		 item[80], *slash, *end;
+	long		 b;
+	int		 max;
+
+	if (len == 0 || len >= sizeof(item))
+		return -1;
+	memcpy(item, p, len);
+	item[len] = '\0';
+	*family = strchr(item, ':') != NULL ? AF_INET6 : AF_INET;
+	max = *family == AF_INET ? 32 : 128;
+	*bits = max;
+	if ((slash = strchr(item, '/')) != NULL) {
+		*slash++ = '\0';
+		if (*slash == '\0' || strlen(slash) > 3 ||
+		    strspn(slash, "0123456789") != strlen(slash))
+			return -1;
+		b = strtol(slash, &end, 10);
+		if (*end != '\0' || b < 0 || b > max)
+			return -1;
+		*bits = (int)b;
+	}
+	return inet_pton(*family, item, net) == 1 ? 0 : -1;
+}
+
+int
+ac_parse_addr_listed(const char *list, const char *addr)
+{
+	unsigned char	 a[16], n[16];
+	const char	*p = list, *e;
+	int		 fa, fn, bits, i, m, len, bad = 0;
+
+	while (p != NULL && *p != '\0') {
+		p += strspn(p, ", ");
+		e = p + strcspn(p, ", ");
+		if (e == p)
+			break;
+		if (cidr_parse(p, (size_t)(e - p), n, &fn, &bits) == -1)
+			bad = 1;
+		p = e;
+	}
+	if (bad)
+		return -1;
+	if (addr == NULL)
+		return 0;
+	fa = strchr(addr, ':') != NULL ? AF_INET6 : AF_INET;
+	if (inet_pton(fa, addr, a) != 1)
+		return 0;
+	len = fa == AF_INET ? 4 : 16;
+	for (p = list; p != NULL && *p != '\0'; p = e) {
+		p += strspn(p, ", ");
+		e = p + strcspn(p, ", ");
+		if (e == p ||
+		    cidr_parse(p, (size_t)(e - p), n, &fn, &bits) == -1 ||
+		    fn != fa)
+			continue;
+		for (i = 0; i < len && bits > 0; i++, bits -= 8) {
+			m = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+			if ((a[i] & m) != (n[i] & m))
+				break;
+		}
+		if (i == len || bits <= 0)
+			return 1;
 	}
 	return 0;
 }

@@ -16,14 +16,21 @@
  * still seen).  A verification costs a claim lookup and a hash probe,
  * never a query; the verified-token cache of token.c is consulted before
  * this check, never instead of it, so a cached token is refused as soon
- * as its sid arrives here.  Entries leave the set once no token issued
- * before the revocation can still be valid (access lifetime + leeway).
+ * as its sid arrives here.  Entries leave the set once no token of the
+ * session can still be valid: login and refresh record the expiry of the
+ * newest access token each session was handed (sessions.access_exp,
+ * written before the grant commits: session.c), and an entry lasts until
+ * then + JWT_LEEWAY_SECONDS, whatever lifetime this process is
+ * configured with.  A session without that record (a server-side one, or
+ * tokens issued by an older build) falls back to this process's access
+ * lifetime + leeway + OVERLAP after the revocation.
  *
  * An engine worker reads the set before it serves (ac_revoke_prime, at
  * most AUTH_DB_TIMEOUT_MS), so that a process started after a revocation
  * knows it from its first answer and no request waits for that read.
  * Elsewhere (CGI, authctl) nothing starts until the first token with a
- * sid is verified, which loads the set synchronously.  When the database cannot be read, tokens are checked
+ * sid is verified, which loads the set synchronously.  When the database
+ * cannot be read, tokens are checked
  * against the last set read (fail open: verification keeps working
  * without the database) and the log says so, once per outage.  A process
  * that forks after starting gets a poller of its own in the child.
@@ -153,6 +160,7 @@ struct rows {
 	struct {
 		char	 sid[MAXSID + 1];
 		int64_t	 revoked;
+		int64_t	 access_exp;	/* 0: not recorded */
 	}		*v;
 	size_t		 n, cap;
 	int		 nomem;
@@ -180,11 +188,15 @@ row(void *arg, size_t n, const struct ac_dbval *v)
 	memcpy(r->v[r->n].sid, v[0].s, len);
 	r->v[r->n].sid[len] = '\0';
 	r->v[r->n].revoked = v[1].i;
+	r->v[r->n].access_exp = n >= 3 && v[2].type == AC_DB_INT ? v[2].i : 0;
 	r->n++;
 	return 0;
 }
 
-/* How long a revoked sid stays in the set after its revocation. */
+/*
+ * How long a revoked sid stays in the set after its revocation when the
+ * session's last access-token expiry is not recorded.
+ */
 static int64_t
 keep(const struct ac_app *app)
 {
@@ -193,33 +205,56 @@ keep(const struct ac_app *app)
 }
 
 /*
- * One look at the database: every session revoked at or after rv.since.
- * The query runs without the lock; only the merge takes it.
+ * Until when a session revoked at revoked, whose newest access token
+ * expires at access_exp (0: not recorded), stays in the set: past the
+ * last moment claims.c accepts that token (exp + leeway).
+ */
+static int64_t
+until(const struct ac_app *app, int64_t revoked, int64_t access_exp)
+{
+
+	if (access_exp <= 0)
+		return revoked + keep(app);
+	return access_exp + app->cfg.leeway + 1;
+}
+
+/*
+ * One look at the database: every session revoked at or after rv.since;
+ * the first look (since 0) also takes every revoked session whose newest
+ * access token is still valid, however long ago it was revoked.  The
+ * query runs without the lock; only the merge takes it.
  */
 static enum ac_reason
 poll_once(struct ac_store *st)
 {
 	struct rows	 r;
-	struct ac_dbval	 p[1];
+	struct ac_dbval	 p[2];
 	time_t		 t0 = time(NULL);
-	int64_t		 k = keep(rv.app), since;
+	int64_t		 since;
 	static time_t	 nextprune;
 	size_t		 i;
 	enum ac_reason	 rc;
 
 	memset(&r, 0, sizeof(r));
 	since = __atomic_load_n(&rv.since, __ATOMIC_RELAXED);
-	if (since == 0)
-		since = (int64_t)t0 - k;
-	p[0] = AC_DBI(since);
-	rc = ac_db_exec(st, "SELECT id, revoked FROM sessions WHERE "
-	    "revoked >= $1", p, 1, row, &r, NULL);
+	if (since == 0) {
+		p[0] = AC_DBI((int64_t)t0 - keep(rv.app));
+		p[1] = AC_DBI((int64_t)t0 - rv.app->cfg.leeway - 1);
+		rc = ac_db_exec(st, "SELECT id, revoked, access_exp FROM "
+		    "sessions WHERE revoked >= $1 OR (revoked IS NOT NULL AND "
+		    "access_exp >= $2)", p, 2, row, &r, NULL);
+	} else {
+		p[0] = AC_DBI(since);
+		rc = ac_db_exec(st, "SELECT id, revoked, access_exp FROM "
+		    "sessions WHERE revoked >= $1", p, 1, row, &r, NULL);
+	}
 	if (rc == AC_OK && r.nomem)
 		rc = AC_NOMEM;
 	if (rc == AC_OK) {
 		pthread_rwlock_wrlock(&rv.lock);
 		for (i = 0; i < r.n; i++)
-			add(r.v[i].sid, r.v[i].revoked + k, (int64_t)t0);
+			add(r.v[i].sid, until(rv.app, r.v[i].revoked,
+			    r.v[i].access_exp), (int64_t)t0);
 		/* Drop what has run out, now and then. */
 		if (t0 >= nextprune && rv.n > 0 &&
 		    rebuild(rv.n, (int64_t)t0) == 0)

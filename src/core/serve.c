@@ -157,13 +157,18 @@ serve_cgi(struct ac_app *app, const struct ac_route *routes, size_t nroutes)
 	return 0;
 }
 
-/* Binds and listens on a unix socket path (a stale socket is replaced). */
+/*
+ * Binds and listens on a unix socket path (a stale socket is replaced),
+ * mode AUTH_SOCKET_MODE whatever the umask: bound with every permission
+ * masked (nobody can connect in between), then given its mode.
+ */
 static int
-bind_path(const char *path)
+bind_path(const char *path, mode_t mode)
 {
 	struct sockaddr_un	 sun;
 	struct stat		 st;
-	int			 fd;
+	mode_t			 um;
+	int			 fd, rc;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -175,9 +180,13 @@ bind_path(const char *path)
 	strcpy(sun.sun_path, path);
 	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    listen(fd, 1024) == -1) {
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		goto fail;
+	um = umask(0777);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(um);
+	if (rc == -1 || chmod(path, mode) == -1 || listen(fd, 1024) == -1) {
+fail:
 		ac_log(AC_LOG_ERROR, "event=socket_failed error=\"%s\"",
 		    strerror(errno));
 		if (fd != -1)
@@ -219,7 +228,7 @@ listener(const struct ac_app *app, enum source *src)
 	*src = SRC_CGI;
 	if (path != NULL && *path != '\0') {
 		*src = SRC_PATH;
-		return bind_path(path);
+		return bind_path(path, (mode_t)app->cfg.socket_mode);
 	}
 	fds = getenv("LISTEN_FDS");
 	pid = getenv("LISTEN_PID");

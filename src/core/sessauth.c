@@ -119,9 +119,13 @@ ac_websession_auth(struct ac_req *r, const struct ac_app *app,
 			rc = AC_TOKEN_MISSING;
 		goto out;
 	}
-	/* A cookie is sent by the browser on its own: same site only. */
+	/*
+	 * A cookie is sent by the browser on its own: same site only, for
+	 * a request of ours or, in the Authorizer role, the page's request
+	 * that the server asks about (its method and headers).
+	 */
 	if (r->method != AC_GET && r->method != AC_HEAD &&
-	    r->method != AC_OPTIONS && !r->authorizer &&
+	    r->method != AC_OPTIONS &&
 	    (rc = ac_req_same_origin(r, app)) != AC_OK)
 		goto out;
 	if (ba) {

@@ -135,19 +135,73 @@ tok_encode(const unsigned char raw[32], char out[AC_REFRESH_LEN + 1])
 }
 
 /*
- * The end of a refresh that hands out next: runs touch (the family's
- * last use; NULL: nothing to touch) with its np params, commits, and
- * gives g the token and its expiry.  The caller rolls back on failure.
+ * Inside the transaction that hands g out, before it commits: signs g's
+ * access token (sub, sid, and the address unless nobody has checked it)
+ * into g->access and records its expiry as the session's access_exp, so
+ * that a revocation of the session lasts until the token has expired
+ * (revoke.c).  A grant that cannot be answered is thus never stored.  A
+ * server-side session (g->web) has no access token.
  */
 static enum ac_reason
-hand_out(struct ac_store *s, const char *touch, const struct ac_dbval *p,
-    size_t np, const unsigned char next[32], int64_t expires,
+grant_access(const struct ac_app *app, struct ac_store *s,
     struct ac_grant *g)
+{
+	json_object	*extra;
+	struct ac_dbval	 p[2];
+	char		*at = NULL;
+	size_t		 len;
+	enum ac_reason	 rc;
+
+	g->access[0] = '\0';
+	if (g->web)
+		return AC_OK;
+	if ((extra = json_object_new_object()) == NULL)
+		return AC_NOMEM;
+	json_object_object_add(extra, "sid",
+	    json_object_new_string(g->session_id));
+	/* A self-signup address nobody has checked is not passed on. */
+	if (g->email_verified)
+		json_object_object_add(extra, "email",
+		    json_object_new_string(g->email));
+	else
+		json_object_object_add(extra, "email_verified",
+		    json_object_new_boolean(0));
+	rc = ac_token_issue(app, g->user_id, 0, extra, &at);
+	json_object_put(extra);
+	if (rc != AC_OK)
+		return rc;
+	/* Read after signing: never earlier than the token's exp. */
+	p[0] = AC_DBI((int64_t)time(NULL) + app->cfg.access_ttl);
+	p[1] = AC_DBS(g->session_id);
+	if ((len = strlen(at)) >= sizeof(g->access))
+		rc = AC_INTERNAL;
+	else {
+		memcpy(g->access, at, len + 1);
+		rc = ac_db_exec(s, "UPDATE sessions SET access_exp = $1 "
+		    "WHERE id = $2 AND (access_exp IS NULL OR access_exp < $1)",
+		    p, 2, NULL, NULL, NULL);
+	}
+	free(at);
+	return rc;
+}
+
+/*
+ * The end of a refresh that hands out next: runs touch (the family's
+ * last use; NULL: nothing to touch) with its np params, signs the access
+ * token, commits, and gives g the token and its expiry.  The caller rolls
+ * back on failure.
+ */
+static enum ac_reason
+hand_out(const struct ac_app *app, struct ac_store *s, const char *touch,
+    const struct ac_dbval *p, size_t np, const unsigned char next[32],
+    int64_t expires, struct ac_grant *g)
 {
 	enum ac_reason	 rc;
 
 	if (touch != NULL &&
 	    (rc = ac_db_exec(s, touch, p, np, NULL, NULL, NULL)) != AC_OK)
+		return rc;
+	if ((rc = grant_access(app, s, g)) != AC_OK)
 		return rc;
 	if ((rc = ac_db_commit(s)) == AC_OK) {
 		tok_encode(next, g->refresh);
@@ -238,7 +292,8 @@ revoke_family(struct ac_store *s, const char *sid, const char *why,
 /*
  * Inside the login's transaction (users.c): opens a session for user uid
  * (ip and ua may be NULL; borrowed) with its first refresh token, which
- * goes to g (session_id, refresh, expires).
+ * goes to g (session_id, refresh, expires), and its first access token
+ * (g->access, for g->user_id and g->email, which the caller has set).
  */
 enum ac_reason
 ac_session_open(const struct ac_app *app, struct ac_store *s,
@@ -262,7 +317,8 @@ ac_session_open(const struct ac_app *app, struct ac_store *s,
 	    ua != NULL ? uabuf : NULL, ip)) == AC_OK &&
 	    (rc = g->web ? ac_websession_bind(s, g->session_id, raw) :
 	    insert_token(s, raw, g->session_id, 0, uid, now,
-	    expires)) == AC_OK) {
+	    expires)) == AC_OK &&
+	    (rc = grant_access(app, s, g)) == AC_OK) {
 		tok_encode(raw, g->refresh);
 		g->expires = expires;
 	}
@@ -507,7 +563,7 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 		p[0] = AC_DBI((int64_t)now);
 		p[1] = AC_DBI(expires);
 		p[2] = AC_DBS(t.sid);
-		rc = hand_out(s, "UPDATE sessions SET last_used = $1, "
+		rc = hand_out(app, s, "UPDATE sessions SET last_used = $1, "
 		    "expires = $2 WHERE id = $3", p, 3, next, expires, g);
 		goto out;
 	}
@@ -526,7 +582,7 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 			p[0] = AC_DBI((int64_t)now);
 			p[1] = AC_DBS(t.sid);
 			g->replayed = 1;
-			rc = hand_out(s, "UPDATE sessions SET last_used = $1 "
+			rc = hand_out(app, s, "UPDATE sessions SET last_used = $1 "
 			    "WHERE id = $2", p, 2, next, ch.expires, g);
 			goto out;
 		}
@@ -537,7 +593,7 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 	    ac_websession_is(s, t.sid, next)) {
 		g->replayed = 1;
 		g->web = 1;
-		rc = hand_out(s, NULL, NULL, 0, next, t.expires, g);
+		rc = hand_out(app, s, NULL, NULL, 0, next, t.expires, g);
 		goto out;
 	}
 
@@ -723,10 +779,25 @@ ac_session_prune(struct ac_store *s, time_t now, long keep, int64_t *n)
 	return rc;
 }
 
+/*
+ * What keeps refresh from doing its job with app's configuration, or
+ * NULL: it signs access tokens for its own users, whose ids are UUIDs,
+ * and derives successor refresh tokens.
+ */
 const char *
 ac_session_check(const struct ac_app *app)
 {
 
+	if (ac_keys_signer(&app->keys) == NULL)
+		return "no signing key: refresh issues access tokens, and this "
+		    "configuration can only verify them (a public key or "
+		    "JWKS_URL); set JWT_SECRET, JWT_PRIVATE_KEY_FILE or "
+		    "JWT_KEYS_DIR with a private key";
+	if (app->cfg.subject_integer)
+		return "JWT_SUBJECT_TYPE=integer: refresh issues tokens for its "
+		    "own users, whose ids are UUIDs, not integers; integer "
+		    "subjects are for verifying tokens of another issuer "
+		    "(set JWT_SUBJECT_TYPE=string for refresh)";
 	if (app->has_refresh_key)
 		return NULL;
 	if (app->cfg.keys_dir != NULL)

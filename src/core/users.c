@@ -187,6 +187,36 @@ ac_user_verify(struct ac_store *s, const char *email, time_t now)
 	    "updated = $2 WHERE email = $3", AC_DBI(1), em, now);
 }
 
+/*
+ * Inside a transaction: ends every session of the user with address em
+ * (why: the revoke_reason), and with them their refresh tokens; their
+ * access tokens are refused from the next revocation poll (revoke.c).
+ * Sessions first: the order in which a refresh locks.
+ */
+static enum ac_reason
+end_sessions(struct ac_store *s, const char *em, const char *why,
+    time_t now)
+{
+	struct ac_dbval	 p[3];
+	enum ac_reason	 rc;
+
+	p[0] = AC_DBI((int64_t)now);
+	p[1] = AC_DBS(em);
+	p[2] = AC_DBS(why);
+	if ((rc = ac_db_exec(s, "UPDATE sessions SET revoked = $1, "
+	    "revoke_reason = $3 WHERE revoked IS NULL AND "
+	    "user_id IN (SELECT id FROM users WHERE email = $2)", p, 3,
+	    NULL, NULL, NULL)) != AC_OK)
+		return rc;
+	return ac_db_exec(s, "UPDATE refresh_tokens SET revoked = $1 "
+	    "WHERE revoked IS NULL AND user_id IN (SELECT id FROM users "
+	    "WHERE email = $2)", p, 2, NULL, NULL, NULL);
+}
+
+/*
+ * A new password ends every session of the user: whoever knew the old
+ * one (the reason to change it) is logged out, their access tokens too.
+ */
 enum ac_reason
 ac_user_passwd(struct ac_store *s, const char *email, const char *password,
     time_t now)
@@ -200,8 +230,13 @@ ac_user_passwd(struct ac_store *s, const char *email, const char *password,
 		return AC_VALIDATION_FAILED;
 	if ((rc = ac_password_hash(password, hash)) != AC_OK)
 		return rc;
-	rc = user_set(s, "UPDATE users SET password_hash = $1, updated = $2 "
-	    "WHERE email = $3", AC_DBS(hash), em, now);
+	if ((rc = ac_db_begin(s)) == AC_OK) {
+		if ((rc = user_set(s, "UPDATE users SET password_hash = $1, "
+		    "updated = $2 WHERE email = $3", AC_DBS(hash), em,
+		    now)) == AC_OK)
+			rc = end_sessions(s, em, "password", now);
+		rc = ac_db_end(s, rc);
+	}
 	OPENSSL_cleanse(hash, sizeof(hash));
 	return rc;
 }
@@ -211,7 +246,6 @@ ac_user_disable(struct ac_store *s, const char *email, int disabled,
     time_t now)
 {
 	char		 em[256];
-	struct ac_dbval	 p[2];
 	enum ac_reason	 rc;
 
 	if (email_norm(email, em, sizeof(em)) == -1)
@@ -219,22 +253,9 @@ ac_user_disable(struct ac_store *s, const char *email, int disabled,
 	if ((rc = ac_db_begin(s)) != AC_OK)
 		return rc;
 	if ((rc = user_set(s, "UPDATE users SET disabled = $1, updated = $2 "
-	    "WHERE email = $3", AC_DBI(disabled ? 1 : 0), em, now)) != AC_OK)
-		goto out;
-	if (disabled) {
-		/* Sessions first: the order in which a refresh locks. */
-		p[0] = AC_DBI((int64_t)now);
-		p[1] = AC_DBS(em);
-		if ((rc = ac_db_exec(s, "UPDATE sessions SET revoked = $1, "
-		    "revoke_reason = 'disabled' WHERE revoked IS NULL AND "
-		    "user_id IN (SELECT id FROM users WHERE email = $2)", p, 2,
-		    NULL, NULL, NULL)) != AC_OK ||
-		    (rc = ac_db_exec(s, "UPDATE refresh_tokens SET revoked = $1 "
-		    "WHERE revoked IS NULL AND user_id IN (SELECT id FROM users "
-		    "WHERE email = $2)", p, 2, NULL, NULL, NULL)) != AC_OK)
-			goto out;
-	}
-out:
+	    "WHERE email = $3", AC_DBI(disabled ? 1 : 0), em, now)) == AC_OK &&
+	    disabled)
+		rc = end_sessions(s, em, "disabled", now);
 	return ac_db_end(s, rc);
 }
 

@@ -10,8 +10,11 @@
 # script (by its SHA-256) and requests to the site; Chromium renders the
 # operations of /api/openapi.json with it (the inline script blocked, or
 # the assets refused, would leave no operation on the page) and reports
-# no CSP violation.  /openapi.json answers the same document as
-# /api/openapi.json.  Skipped without node 20+, npm or Chromium.
+# no CSP violation.  The page pins that version's two files by their
+# Subresource Integrity hashes (checked against the files): a stand-in
+# CDN serving a changed bundle gets nothing run.  /openapi.json answers
+# the same document as /api/openapi.json.  Skipped without node 20+, npm
+# or Chromium.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 here=$(dirname "$0")
 . "$here/lib.sh"
@@ -28,9 +31,28 @@ ba_install
 ASSETS=$BA_MODULES/swagger-ui-dist
 [ -f "$ASSETS/swagger-ui-bundle.js" ] || { echo "no swagger-ui-bundle.js"; exit 99; }
 
-# The "CDN": Python's http.server on its own port, for the assets only.
-ti_http_dir assets "$ASSETS"
+# The "CDN": Python's http.server on its own port, for the assets only,
+# with Access-Control-Allow-Origin: * as CDNs send it (a cross-origin
+# asset with an integrity hash is fetched in CORS mode).  A second one
+# serves a copy whose bundle was changed by one comment line.
+_cdn()
+{
+	exec /usr/bin/python3 -c 'import functools, http.server, sys
+class H(http.server.SimpleHTTPRequestHandler):
+	def end_headers(self):
+		self.send_header("Access-Control-Allow-Origin", "*")
+		super().end_headers()
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])),
+    functools.partial(H, directory=sys.argv[2])).serve_forever()' \
+	    "$TI_PORT" "$1"
+}
+ti_serve_aside assets ts_wait _cdn "$ASSETS"
 APORT=$TI_ASIDE_PORT
+mkdir -p "$T/tampered"
+cp "$ASSETS/swagger-ui.css" "$ASSETS/swagger-ui-bundle.js" "$T/tampered/"
+echo '/* changed */' >>"$T/tampered/swagger-ui-bundle.js"
+ti_serve_aside tampered ts_wait _cdn "$T/tampered"
+XPORT=$TI_ASIDE_PORT
 
 ti_key "$T/jwt.key"
 ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" \
@@ -39,6 +61,16 @@ chmod 600 "$T/auth.conf"
 export AUTH_CONFIG=$T/auth.conf
 "$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }
 ti_spawn todos "$top_builddir/cgi-bin/todos" 1
+# The site whose assets URL is the changed copy: a group of its own.
+xsite()
+{
+	AUTH_DOCS_ASSETS_URL=http://127.0.0.1:$XPORT/ \
+	    ti_spawn xdocs "$top_builddir/cgi-bin/todos" 1
+	ti_route /api/ xdocs
+	ti_route /docs xdocs
+}
+ti_group x xsite
+TI_ROUTES=
 AUTH_DOCS_ASSETS_URL= ti_spawn nodocs "$top_builddir/cgi-bin/todos" 1
 ti_route /api/ todos
 ti_route /docs todos
@@ -63,6 +95,25 @@ TI_CASE="the page loads the assets from AUTH_DOCS_ASSETS_URL"
 grep -q "href=\"${A}swagger-ui.css\"" "$T/last.body" &&
     grep -q "src=\"${A}swagger-ui-bundle.js\"" "$T/last.body" && ti_pass ||
     ti_fail "$(cat "$T/last.body")"
+# One version, pinned by Subresource Integrity: the hashes on the page
+# are those of the files of the version the lock file pins.
+sri() { echo "sha384-$(openssl dgst -sha384 -binary "$ASSETS/$1" | base64 -w0)"; }
+TI_CASE="the assets carry their integrity hashes"
+grep -qF "href=\"${A}swagger-ui.css\" integrity=\"$(sri swagger-ui.css)\" crossorigin=\"anonymous\"" "$T/last.body" &&
+    grep -qF "src=\"${A}swagger-ui-bundle.js\" integrity=\"$(sri swagger-ui-bundle.js)\" crossorigin=\"anonymous\"" "$T/last.body" &&
+    ti_pass || ti_fail "$(grep -E 'href=|src=' "$T/last.body")"
+TI_CASE="the page names the version the lock file pins"
+v=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["version"])' "$ASSETS/package.json")
+grep -q "<!-- swagger-ui-dist $v -->" "$T/last.body" && ti_pass ||
+    ti_fail "swagger-ui-dist $v" "$(grep -o 'swagger-ui-dist [0-9.]*' "$T/last.body")"
+# The default AUTH_DOCS_ASSETS_URL (todos as plain CGI, no such setting).
+ti_config "$T/default.conf" "JWT_SECRET_FILE=$T/jwt.key" "DATABASE_URL=$T/auth.db"
+env -i AUTH_CONFIG="$T/default.conf" REQUEST_METHOD=GET REQUEST_URI=/docs \
+    REMOTE_ADDR=127.0.0.1 "$top_builddir/cgi-bin/todos" </dev/null \
+    >"$T/default.page" 2>>"$T/default-cgi.log"
+TI_CASE="the default URL is that exact version, with the same hashes"
+grep -qF "src=\"https://cdn.jsdelivr.net/npm/swagger-ui-dist@$v/swagger-ui-bundle.js\" integrity=\"$(sri swagger-ui-bundle.js)\"" "$T/default.page" &&
+    ti_pass || ti_fail "$(grep -E 'src=' "$T/default.page")"
 ti_request "GET /api/openapi.json" /api/openapi.json
 cp "$T/last.body" "$T/api-openapi.json"
 ti_request "GET /openapi.json" /openapi.json
@@ -73,14 +124,19 @@ cmp -s "$T/last.body" "$T/api-openapi.json" && ti_pass || ti_fail differ
 ti_request "AUTH_DOCS_ASSETS_URL empty: no page" /off/docs
 ti_expect_status 404
 
+# render URL NAME LOG: Chromium's DOM of URL in $T/NAME.html, its log
+# in $T/LOG.
+render()
+{
+	"$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic \
+	    --no-first-run --disable-background-networking \
+	    --disable-component-update --disable-sync \
+	    --user-data-dir="$T/$2.profile" --enable-logging=stderr --v=0 \
+	    --virtual-time-budget=15000 --timeout=30000 \
+	    --dump-dom "$1" >"$T/$2.html" 2>"$T/$3"
+}
 # Chromium renders it: every operation of the document on the page.
-"$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic \
-    --no-first-run --disable-background-networking \
-    --disable-component-update --disable-sync \
-    --user-data-dir="$T/chromium" --enable-logging=stderr --v=0 \
-    --virtual-time-budget=15000 --timeout=30000 \
-    --dump-dom "http://127.0.0.1:$TI_PORT/docs" >"$T/dom.html" \
-    2>"$T/chromium.log"
+render "http://127.0.0.1:$TI_PORT/docs" dom chromium.log
 ops=$(grep -o 'class="opblock opblock-[a-z]*' "$T/dom.html" | wc -l)
 want=$(/usr/bin/python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
@@ -98,4 +154,14 @@ grep -qi 'Content Security Policy' "$T/chromium.log" &&
 TI_CASE="the assets came from the stand-in CDN"
 grep -q 'GET /swagger-ui-bundle.js' "$T/assets-stdout.log" && ti_pass ||
     ti_fail "$(cat "$T/assets-stdout.log")"
+
+# A changed bundle is not run: nothing rendered, and Chromium says why.
+render "http://127.0.0.1:$PORT_x/docs" dom2 chromium2.log
+TI_CASE="a changed bundle is refused by its integrity hash"
+ti_expect_true "it was fetched" grep -q 'GET /swagger-ui-bundle.js' \
+    "$T/tampered-stdout.log"
+ti_expect_true "no operation on the page" test \
+    "$(grep -o 'class="opblock opblock-[a-z]*' "$T/dom2.html" | wc -l)" = 0
+ti_expect_true "Chromium names the integrity check" \
+    grep -qi 'integrity' "$T/chromium2.log"
 ti_done

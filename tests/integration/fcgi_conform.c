@@ -585,6 +585,27 @@ t_unknown_type(void)
 	free(v.p);
 }
 
+/* A GET /healthz in role, with an FCGI_ROLE parameter saying param. */
+static void
+role_param(struct conn *c, unsigned id, int role, const char *param,
+    const char *status, const char *what)
+{
+	struct buf	 p = { NULL, 0, 0 };
+
+	begin(&c->out, id, role, 1);
+	pair(&p, "REQUEST_METHOD", "GET");
+	pair(&p, "REQUEST_URI", "/healthz");
+	pair(&p, "REMOTE_ADDR", "127.0.0.1");
+	pair(&p, "FCGI_ROLE", param);
+	record(&c->out, PARAMS, id, p.p, p.len, 0);
+	record(&c->out, PARAMS, id, NULL, 0, 0);
+	if (role == 1)
+		record(&c->out, STDIN, id, NULL, 0, 0);
+	free(p.p);
+	conn_send(c);
+	check(conn_answer(c, 2000, status) && c->a.id == id, "%s", what);
+}
+
 static void
 t_roles(void)
 {
@@ -608,6 +629,16 @@ t_roles(void)
 	conn_send(&c);
 	check(conn_answer(&c, 2000, "401") && c.a.id == 7, "AUTHORIZER role: "
 	    "answered after PARAMS, without STDIN");
+	/*
+	 * The role is the BEGIN_REQUEST record's: an FCGI_ROLE parameter
+	 * from the peer changes nothing.  An Authorizer asked about a page
+	 * at /healthz needs a token even when a parameter says Responder
+	 * (where /healthz is the open health check).
+	 */
+	role_param(&c, 8, 2, "RESPONDER", "401", "AUTHORIZER record, "
+	    "FCGI_ROLE=RESPONDER parameter: still an authorization (401)");
+	role_param(&c, 9, 1, "AUTHORIZER", "200", "RESPONDER record, "
+	    "FCGI_ROLE=AUTHORIZER parameter: still the health check (200)");
 	/* Interleaved requests: we do not multiplex. */
 	begin(&c.out, 1, 1, 1);
 	begin(&c.out, 2, 1, 1);

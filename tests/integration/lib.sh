@@ -116,6 +116,31 @@ ti_track()
 	TI_PIDS="$TI_PIDS $*"
 }
 
+# ti_gone PID: true when PID runs no more: absent, or a zombie (state Z
+# or X in /proc/PID/stat) that nobody reaps, as under an init that does
+# not reap orphans, where kill -0 still succeeds.
+ti_gone()
+{
+	local st
+
+	[ -r "/proc/$1/stat" ] || return 0
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -z "$st" ] || [ "$st" = Z ] || [ "$st" = X ]
+}
+
+# ti_wait_gone PID [TENTHS]: waits until ti_gone PID, at most TENTHS
+# tenths of a second (default 50); false if it still runs then.
+ti_wait_gone()
+{
+	local i=0
+
+	until ti_gone "$1"; do
+		[ "$i" -ge "${2:-50}" ] && return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 # ti_port: prints a port on 127.0.0.1 that nobody listens on now.
 ti_port()
 {

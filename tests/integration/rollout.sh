@@ -279,16 +279,23 @@ TI_CASE="SIGHUP: JWT_AUTH_ENABLED=false"
 flags_seen "jwt_enabled=false rollout_percentage=0" 2 && ti_pass || ti_fail "$(grep -h flags_ "$T"/*.log)"
 run 5 "JWT off: Bearer tokens 401 jwt_disabled, sessions still good"
 
-# A file with a problem is refused; the flags stay.
+# A file with a problem is refused; the flags stay, and so does
+# everything else: the file also says AUTH_PASSWORD_HASH_MEMORY_KIB=16,
+# and a login must not re-hash a password at that cost (it did: the
+# scratch load of the refused file set the process-wide hash memory;
+# checked at the end, after the session counts).
 ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" "DATABASE_URL=$DB_URL" \
-    "AUTH_COOKIE_SECURE=false" "JWT_ROLLOUT_PERCENTAGE=101"
+    "AUTH_COOKIE_SECURE=false" "JWT_ROLLOUT_PERCENTAGE=101" \
+    "AUTH_PASSWORD_HASH_MEMORY_KIB=16"
 hup
-sleep 0.5
+for i in $(seq 1 50); do
+	grep -q 'event=config_reload_refused' "$T/auth.log" && break
+	sleep 0.1
+done
 TI_CASE="a file with a problem is refused, the flags stay"
 grep -q 'event=config_reload_refused.*JWT_ROLLOUT_PERCENTAGE' "$T/auth.log" &&
     ti_pass || ti_fail "$(grep -h config_ "$T/auth.log")"
 run 6 "after the refused file: still JWT off (20 users), sessions good"
-
 # The guide's troubleshooting queries.
 TI_CASE="user_sessions: id, user_id, token (the hash), expires_at"
 uid=$(head -n 1 "$T/users.txt" | cut -d' ' -f1)
@@ -306,4 +313,14 @@ if echo "$rows" | grep -Eq '^[A-Za-z0-9_-]+[|][0-9a-f]{64}[|]20[0-9]{2}-' &&
 else
 	ti_fail "$rows / $live"
 fi
+# (After the counts above: one login more.)
+ti_request "login after the refused file" /api/auth/login -X POST \
+    -H 'Content-Type: application/json' \
+    --data '{"email":"user1@example.com","password":"pw-of-everyone-123"}'
+ti_expect_status 200
+TI_CASE="the refused file changed no password hash"
+ti_expect_true "no hash at m=16 (the refused file's cost)" test \
+    "$(ti_sql "SELECT count(*) FROM users WHERE password_hash LIKE '%m=16,%'")" = 0
+ti_expect_true "user1's hash still at m=8" test \
+    "$(ti_sql "SELECT count(*) FROM users WHERE email = 'user1@example.com' AND password_hash LIKE '%m=8,%'")" = 1
 ti_done

@@ -83,6 +83,30 @@ ti_request "a write by cookie from the site" "/api/users/$AID/todos" \
     -X POST -H "Cookie: sessionToken=$A" "${SAME[@]}" \
     -H 'Content-Type: application/json' -d '{"title":"by session"}'
 ti_expect_status 201
+# The Authorizer role (lighttpd "mode" => "authorizer", Apache
+# FcgidAccessChecker: the shipped configs protect pages that way) judges
+# the page's request with the same rule: a write by cookie from another
+# site is 403 (it was allowed), one from the site itself is allowed.
+# verify runs here as plain CGI, where the server's FCGI_ROLE says so.
+authz()
+{
+	env -i AUTH_CONFIG="$AUTH_CONFIG" FCGI_ROLE=AUTHORIZER \
+	    REQUEST_METHOD="$1" REQUEST_URI=/private/page.html \
+	    REMOTE_ADDR=127.0.0.1 HTTP_HOST="127.0.0.1:$TI_PORT" \
+	    HTTP_COOKIE="sessionToken=$A" "${@:2}" \
+	    "$top_builddir/cgi-bin/verify" 2>>"$T/authz.log" </dev/null |
+	    sed -n 's/^Status: \([0-9]*\).*/\1/p'
+}
+TI_CASE="Authorizer role, session cookie"
+ti_expect_true "a GET: 200" test "$(authz GET)" = 200
+ti_expect_true "a POST from another site: 403" \
+    test "$(authz POST HTTP_ORIGIN=http://evil.example)" = 403
+ti_expect_true "a POST with no Origin nor Sec-Fetch-Site: 403" \
+    test "$(authz POST)" = 403
+ti_expect_true "a POST from the site (Origin): 200" \
+    test "$(authz POST HTTP_ORIGIN="http://127.0.0.1:$TI_PORT")" = 200
+ti_expect_true "a POST from the site (Sec-Fetch-Site): 200" \
+    test "$(authz POST HTTP_SEC_FETCH_SITE=same-origin)" = 200
 ti_request "GET /api/auth/sessions by session cookie" /api/auth/sessions \
     -H "Cookie: sessionToken=$A"
 ti_expect_status 200

@@ -199,6 +199,26 @@ START_TEST(test_content_type_env_origin)
 	ck_assert(!ac_parse_origin_listed("https://a.test",
 	    "https://a.test.evil"));
 	ck_assert(!ac_parse_origin_listed(NULL, "https://a.test"));
+	/* METRICS_ALLOW: strict entries; a bad one is never "everyone". */
+	ck_assert_int_eq(ac_parse_addr_listed("127.0.0.1,::1", "127.0.0.1"), 1);
+	ck_assert_int_eq(ac_parse_addr_listed("127.0.0.1, ::1", "::1"), 1);
+	ck_assert_int_eq(ac_parse_addr_listed("10.0.0.0/8", "10.200.1.2"), 1);
+	ck_assert_int_eq(ac_parse_addr_listed("10.0.0.0/8", "11.0.0.1"), 0);
+	ck_assert_int_eq(ac_parse_addr_listed("10.1.2.0/23", "10.1.3.9"), 1);
+	ck_assert_int_eq(ac_parse_addr_listed("10.1.2.0/23", "10.1.4.0"), 0);
+	ck_assert_int_eq(ac_parse_addr_listed("fd00::/8", "fd12::1"), 1);
+	ck_assert_int_eq(ac_parse_addr_listed("0.0.0.0/0", "192.0.2.1"), 1);
+	ck_assert_int_eq(ac_parse_addr_listed("127.0.0.1", "::1"), 0);
+	ck_assert_int_eq(ac_parse_addr_listed("127.0.0.1", NULL), 0);
+	ck_assert_int_eq(ac_parse_addr_listed("10.0.0.0/", "192.0.2.1"), -1);
+	ck_assert_int_eq(ac_parse_addr_listed("10.0.0.0/", NULL), -1);
+	ck_assert_int_eq(ac_parse_addr_listed("127.0.0.1/abc", "8.8.8.8"), -1);
+	ck_assert_int_eq(ac_parse_addr_listed("127.0.0.1,/8", "127.0.0.1"), -1);
+	ck_assert_int_eq(ac_parse_addr_listed("10.0.0.0/33", NULL), -1);
+	ck_assert_int_eq(ac_parse_addr_listed("::1/129", NULL), -1);
+	ck_assert_int_eq(ac_parse_addr_listed("10.0.0.0/+8", NULL), -1);
+	ck_assert_int_eq(ac_parse_addr_listed("localhost", NULL), -1);
+	ck_assert_int_eq(ac_parse_addr_listed("", "127.0.0.1"), 0);
 }
 END_TEST
 
