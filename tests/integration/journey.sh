@@ -1,0 +1,378 @@
+#!/bin/bash
+# journey.sh: the whole journey of a user, against one front end set up
+# with the example configuration of etc/ that an operator copies (made
+# from its .in template by ts_etc, as the etc_*.sh tests do).  One
+# journey_FRONT.sh per front end sets JR_FRONT and sources this file, so
+# that make -j runs the front ends side by side:
+#
+#   nginx            etc/nginx + etc/spawn-fcgi/jwt-auth.sh
+#   nginx_systemd    etc/nginx + etc/systemd units, each socket held by
+#                    systemd-socket-activate as systemd would hold it
+#   lighttpd         etc/lighttpd/jwt-auth.conf + etc/spawn-fcgi
+#   lighttpd_spawn   etc/lighttpd/jwt-auth-spawn.conf: lighttpd starts
+#                    the programs itself
+#   lighttpd_cgi     etc/lighttpd/jwt-auth-cgi.conf: mod_cgi
+#   apache_fcgid     etc/apache/jwt-auth-fcgid.conf: mod_fcgid starts them
+#   apache_proxy     etc/apache/jwt-auth-proxy-fcgi.conf + etc/spawn-fcgi
+#   apache_cgi       etc/apache/jwt-auth-cgi.conf: mod_cgi
+#   shared           shared hosting: Apache with AllowOverride All, the
+#                    site set up by etc/apache/htaccess alone, the programs
+#                    in the site's cgi-bin/, run by suEXEC as the site's
+#                    owner, whose ~/.config/jwt-auth-suite/auth.conf names
+#                    the SQLite file outside the document root
+#
+# The journey: /openapi.json, /api/openapi.json and /docs; signup (and
+# its refusals: a taken address, a short password); login (a wrong
+# password refused); refresh by cookie; the sessions list; /api/v1/me
+# and /api/{id}/me (another user's refused); todos create, list, read,
+# patch, put, delete (bad input refused, nothing changed); the JWKS
+# holding the key the tokens name; verify; the FastCGI Authorizer role
+# guarding /private/ where the front end has it (nginx: auth_request);
+# health, readiness and metrics of every program through the ops paths
+# the example documents, refused from another address; logout, after
+# which the access token is refused everywhere once the revocation poll
+# has seen it (tried until refused, within a bound).
+. "$(dirname "$0")/lib.sh"
+
+: "${JR_FRONT:?journey.sh is run through a journey_FRONT.sh}"
+PROGRAMS="verify jwks refresh todos"
+
+case $JR_FRONT in
+nginx|nginx_systemd) ti_init nginx ;;
+lighttpd*) ti_init lighttpd ;;
+apache*|shared) ti_init apache2 ;;
+*) echo "unknown front end $JR_FRONT"; exit 99 ;;
+esac
+
+# jr_setup: an ES256 key (so that the JWKS has something to publish),
+# the configuration (signup on, metrics on, a fast revocation poll),
+# the programs in $T/bin, the migrated database in $T/var, a protected
+# folder with a page and a script that prints what the Authorizer passed.
+jr_setup()
+{
+	local p
+
+	mkdir -p "$T/run" "$T/bin" "$T/var" "$T/www/private"
+	ti_key "$T/jwt.key" ES256
+	AUTH_CONFIG=$T/auth.conf
+	export AUTH_CONFIG
+	ti_config "$AUTH_CONFIG" JWT_ALGORITHM=ES256 \
+	    "JWT_PRIVATE_KEY_FILE=$T/jwt.key" "DATABASE_URL=$T/var/auth.db" \
+	    AUTH_SIGNUP=true AUTH_COOKIE_SECURE=false \
+	    AUTH_PASSWORD_HASH_MEMORY_KIB=8 VERIFY_CLAIM_HEADERS=email \
+	    METRICS_ENABLED=true JWT_REVOCATION_POLL_MS=100 LOG_LEVEL=info
+	chmod 600 "$AUTH_CONFIG"
+	for p in $PROGRAMS; do
+		cp "$top_builddir/cgi-bin/$p" "$T/bin/"
+	done
+	"$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }
+	echo "secret page" >"$T/www/private/page.txt"
+	echo "public page" >"$T/www/index.html"
+	ts_whoami
+}
+
+# jr_ops PROGRAM NAME: the path of an operations route of PROGRAM as
+# the front end's example publishes it.
+jr_ops()
+{
+	case $JR_FRONT in
+	shared) echo "/cgi-bin/$1/$2" ;;
+	*) echo "/_ops/$1/$2" ;;
+	esac
+}
+
+# --- the journey --------------------------------------------------------
+
+J='Content-Type: application/json'
+cookie_tok() { ti_header Set-Cookie | sed -n 's/^refreshToken=\([^;]*\);.*/\1/p'; }
+# claim NAME: a claim of the access token $AT.
+claim()
+{
+	printf '%s' "$AT" | cut -d. -f2 | tr '_-' '/+' |
+	    { b=$(cat); while [ $(( ${#b} % 4 )) -ne 0 ]; do b="$b="; done;
+	      printf '%s' "$b"; } | base64 -d 2>/dev/null |
+	    /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1"
+}
+
+jr_docs()
+{
+	ti_request "openapi.json" /openapi.json
+	ti_expect_status 200
+	ti_expect_json 'j["openapi"][:2]' '3.'
+	ti_expect_json '"/api/auth/login" in j["paths"]' true
+	ti_request "api/openapi.json" /api/openapi.json
+	ti_expect_status 200
+	ti_expect_json '"/api/v1/me" in j["paths"]' true
+	ti_request "docs" /docs
+	ti_expect_status 200
+	ti_expect_header Content-Type '^text/html'
+	ti_expect_true "the reference page loads Swagger UI" \
+	    grep -q 'swagger-ui' "$T/last.body"
+}
+
+jr_signup()
+{
+	EMAIL=walker@example.com
+	PASSWORD=pw-of-walker-1234
+	ti_request "signup" /api/auth/signup -H "$J" -H "Origin: $ORIGIN" \
+	    --data "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}"
+	ti_expect_status 201
+	ti_expect_json 'j["email"]' "$EMAIL"
+	ti_request "signup again: taken" /api/auth/signup -H "$J" \
+	    -H "Origin: $ORIGIN" \
+	    --data "{\"email\":\"$EMAIL\",\"password\":\"another-pass-1\"}"
+	ti_expect_status 409
+	ti_request "signup, short password" /api/auth/signup -H "$J" \
+	    -H "Origin: $ORIGIN" \
+	    --data '{"email":"shorty@example.com","password":"short"}'
+	ti_expect_status 422
+	ti_expect_json 'j["error"]["reason"]' validation_failed
+	ti_request "the refused signup made no account" /api/auth/login \
+	    -H "$J" -H "Origin: $ORIGIN" \
+	    --data '{"email":"shorty@example.com","password":"short"}'
+	ti_expect_status 401
+}
+
+jr_login()
+{
+	ti_request "login, wrong password" /api/auth/login -H "$J" \
+	    -H "Origin: $ORIGIN" \
+	    --data "{\"email\":\"$EMAIL\",\"password\":\"wrong-password\"}"
+	ti_expect_error 401 credentials_invalid
+	ti_request "login" /api/auth/login -H "$J" -H "Origin: $ORIGIN" \
+	    --data "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}"
+	ti_expect_status 200
+	ti_expect_header Set-Cookie '^refreshToken=[^;]+;.*HttpOnly'
+	AT=$(ti_json 'j["accessToken"]')
+	RT=$(cookie_tok)
+	SUB=$(claim sub)
+	ti_expect_true "the access token names the new user" test -n "$SUB"
+
+	ti_request "refresh" /api/auth/refresh -X POST -H "Origin: $ORIGIN" \
+	    -H "Cookie: refreshToken=$RT"
+	ti_expect_status 200
+	ti_expect_header Set-Cookie '^refreshToken=[^;]+;'
+	ti_expect_true "a new refresh token" test "$(cookie_tok)" != "$RT"
+	AT=$(ti_json 'j["accessToken"]')
+	RT=$(cookie_tok)
+	ti_expect_true "same subject after refresh" test "$(claim sub)" = "$SUB"
+
+	ti_request "refresh without Origin" /api/auth/refresh -X POST \
+	    -H "Cookie: refreshToken=$RT"
+	ti_expect_status 403
+
+	ti_request "sessions" /api/auth/sessions -H "Authorization: Bearer $AT"
+	ti_expect_status 200
+	ti_expect_json 'len(j["sessions"])' 1
+	ti_expect_json 'j["sessions"][0]["current"]' true
+}
+
+jr_me()
+{
+	ti_request "v1/me" /api/v1/me -H "Authorization: Bearer $AT"
+	ti_expect_status 200
+	ti_expect_json 'j["user_id"]' "$SUB"
+	ti_request "{id}/me" "/api/$SUB/me" -H "Authorization: Bearer $AT"
+	ti_expect_status 200
+	ti_expect_json 'j["user_id"]' "$SUB"
+	ti_request "someone else's me" /api/someone-else/me \
+	    -H "Authorization: Bearer $AT"
+	ti_expect_error 403 forbidden
+	ti_request "me without a token" /api/v1/me
+	ti_expect_error 401 token_missing
+}
+
+jr_todos()
+{
+	local base=/api/users/$SUB/todos id
+
+	ti_request "todos, empty" "$base" -H "Authorization: Bearer $AT"
+	ti_expect_status 200
+	ti_expect_json 'j' '[]'
+	ti_request "todo create" "$base" -H "Authorization: Bearer $AT" \
+	    -H "$J" --data '{"title":"walk the whole way","description":"all of it"}'
+	ti_expect_status 201
+	ti_expect_json 'j["title"]' 'walk the whole way'
+	id=$(ti_json 'j["id"]')
+	ti_expect_header Location "^$base/$id\$"
+	ti_request "todo create, not JSON" "$base" \
+	    -H "Authorization: Bearer $AT" -H "$J" --data '{"title":'
+	ti_expect_status 400
+	ti_request "todo create, no title" "$base" \
+	    -H "Authorization: Bearer $AT" -H "$J" --data '{"completed":true}'
+	ti_expect_status 422
+	ti_request "todos list" "$base" -H "Authorization: Bearer $AT"
+	ti_expect_status 200
+	ti_expect_json "[t['id'] for t in j]" "[$id]"
+	ti_request "todo read" "$base/$id" -H "Authorization: Bearer $AT"
+	ti_expect_status 200
+	ti_expect_json 'j["description"]' 'all of it'
+	ti_request "todo patch" "$base/$id" -X PATCH \
+	    -H "Authorization: Bearer $AT" -H "$J" --data '{"completed":true}'
+	ti_expect_status 200
+	ti_expect_json 'j["completed"]' true
+	ti_expect_json 'j["title"]' 'walk the whole way'
+	ti_request "todo put" "$base/$id" -X PUT \
+	    -H "Authorization: Bearer $AT" -H "$J" --data '{"title":"walked"}'
+	ti_expect_status 200
+	ti_expect_json 'j["title"]' walked
+	ti_expect_json 'j["completed"]' false
+	ti_request "another user's todos" /api/users/someone-else/todos \
+	    -H "Authorization: Bearer $AT"
+	ti_expect_error 403 forbidden
+	ti_request "the same todo under /api/{id}/tasks" "/api/$SUB/tasks/$id" \
+	    -H "Authorization: Bearer $AT"
+	ti_expect_status 200
+	ti_expect_json 'j["title"]' walked
+	ti_request "todo delete" "$base/$id" -X DELETE \
+	    -H "Authorization: Bearer $AT"
+	ti_expect_status 204
+	ti_request "todo gone" "$base/$id" -H "Authorization: Bearer $AT"
+	ti_expect_error 404 not_found
+}
+
+jr_keys()
+{
+	local kid
+
+	kid=$(printf '%s' "${AT%%.*}" | tr '_-' '/+' |
+	    { b=$(cat); while [ $(( ${#b} % 4 )) -ne 0 ]; do b="$b="; done;
+	      printf '%s' "$b"; } | base64 -d 2>/dev/null |
+	    /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["kid"])')
+	ti_request "jwks" /.well-known/jwks.json
+	ti_expect_status 200
+	ti_expect_json "[k['kid'] for k in j['keys']]" "[\"$kid\"]"
+	ti_expect_json 'j["keys"][0]["kty"]' EC
+	ti_request "authorization server metadata" \
+	    /.well-known/oauth-authorization-server
+	ti_expect_status 200
+	ti_expect_json '"jwks_uri" in j' true
+
+	ti_request "verify" /api/auth/verify -H "Authorization: Bearer $AT"
+	ti_expect_status 200
+	ti_expect_header X-Auth-Subject "^$SUB\$"
+	ti_request "verify, altered token" /api/auth/verify \
+	    -H "Authorization: Bearer $(ti_flip_last "$AT")"
+	ti_expect_error 401 signature_invalid
+	ti_expect_header WWW-Authenticate 'error="invalid_token"'
+	ti_request "verify, no token" /api/auth/verify
+	ti_expect_error 401 token_missing
+}
+
+# jr_private: /private/ guarded by verify (the Authorizer role, or
+# nginx's auth_request).
+jr_private()
+{
+	ti_request "private, token" /private/page.txt \
+	    -H "Authorization: Bearer $AT"
+	ti_expect_status 200
+	ti_expect_true "the page" grep -qx "secret page" "$T/last.body"
+	ti_request "private, no token" /private/page.txt
+	ti_expect_status 401
+	ti_expect_header WWW-Authenticate '^Bearer realm="api"$'
+	ti_expect_true "no page" sh -c "! grep -q 'secret page' '$T/last.body'"
+	ti_request "private, altered token" /private/page.txt \
+	    -H "Authorization: Bearer $(ti_flip_last "$AT")"
+	ti_expect_status 401
+	ti_expect_true "no page" sh -c "! grep -q 'secret page' '$T/last.body'"
+	[ "$JR_FRONT" = nginx ] || [ "$JR_FRONT" = nginx_systemd ] && return
+	ti_request "private script sees the subject" /private/whoami.sh \
+	    -H "Authorization: Bearer $AT"
+	ti_expect_status 200
+	ti_expect_true "AUTH_SUBJECT and the email claim" grep -qx \
+	    "sub=$SUB email=$EMAIL role=" "$T/last.body"
+}
+
+jr_ops_check()
+{
+	local p
+
+	for p in $PROGRAMS; do
+		ti_request "$p healthz" "$(jr_ops "$p" healthz)"
+		ti_expect_status 200
+		ti_expect_json 'j["status"]' ok
+		ti_request "$p readyz" "$(jr_ops "$p" readyz)"
+		ti_expect_status 200
+		ti_expect_json 'j["status"]' ready
+		ti_request "$p metrics" "$(jr_ops "$p" metrics)"
+		ti_expect_status 200
+		ti_expect_header Content-Type '^text/plain; version=0.0.4'
+		ti_expect_true "$p: auth_build_info" \
+		    grep -q '^auth_build_info{' "$T/last.body"
+	done
+	# From another address of this host: refused by the front end, or
+	# by the program (METRICS_ALLOW), never the figures.
+	TI_CASE="metrics from 127.0.0.2"
+	TI_STATUS=$(curl -s -o "$T/last.body" -w '%{http_code}' \
+	    --interface 127.0.0.2 --max-time 10 \
+	    "http://127.0.0.1:$TI_PORT$(jr_ops verify metrics)")
+	ti_expect_true "refused ($TI_STATUS)" test "$TI_STATUS" = 403 -o \
+	    "$TI_STATUS" = 404
+	ti_expect_true "no figures" sh -c "! grep -q auth_build_info '$T/last.body'"
+}
+
+# jr_logout: logout revokes the session; the access token of the
+# session is refused by verify and todos once their revocation poll
+# (JWT_REVOCATION_POLL_MS, 100 ms here) has seen it: tried every 50 ms
+# for 5 s at most.
+jr_logout()
+{
+	local i s
+
+	ti_request "verify before logout" /api/auth/verify \
+	    -H "Authorization: Bearer $AT"
+	ti_expect_status 200
+	ti_request "logout" /api/auth/logout -X POST -H "Origin: $ORIGIN" \
+	    -H "Cookie: refreshToken=$RT"
+	ti_expect_status 204
+	ti_expect_header Set-Cookie '^refreshToken=;'
+	for path in /api/auth/verify /api/v1/me; do
+		for i in $(seq 1 100); do
+			s=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+			    -H "Authorization: Bearer $AT" \
+			    "http://127.0.0.1:$TI_PORT$path")
+			[ "$s" = 401 ] && break
+			sleep 0.05
+		done
+		ti_request "$path after logout" "$path" \
+		    -H "Authorization: Bearer $AT"
+		ti_expect_error 401 token_revoked
+	done
+	ti_request "refresh after logout" /api/auth/refresh -X POST \
+	    -H "Origin: $ORIGIN" -H "Cookie: refreshToken=$RT"
+	ti_expect_status 401
+	ti_request "login again" /api/auth/login -H "$J" -H "Origin: $ORIGIN" \
+	    --data "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}"
+	ti_expect_status 200
+}
+
+# jr_journey [private]: all of the above against TI_PORT; "private" when
+# the front end guards /private/.
+jr_journey()
+{
+	ORIGIN=http://127.0.0.1:$TI_PORT
+	jr_docs
+	jr_signup
+	jr_login
+	jr_me
+	jr_todos
+	jr_keys
+	[ "${1:-}" = private ] && jr_private
+	jr_ops_check
+	jr_logout
+	ti_expect_logs_clean
+}
+
+# --- the front ends -----------------------------------------------------
+
+jr_setup
+case $JR_FRONT in
+nginx)
+	ts_start_programs $PROGRAMS
+	ts_nginx
+	jr_journey private
+	;;
+*)
+	echo "front end $JR_FRONT not written yet"; exit 99 ;;
+esac
+ti_done
