@@ -314,11 +314,17 @@ atfork_parent(void)
 	pthread_mutex_unlock(&rv.startlock);
 }
 
+/*
+ * Not unlocked but made anew: glibc records the writer of a rwlock by
+ * thread id, and the child's one thread has a new id, so an unlock here
+ * was taken for a reader's and left the lock held for ever (the first
+ * poll of a forked worker, AUTH_WORKERS, then hung its event loop).
+ */
 static void
 atfork_child(void)
 {
 
-	pthread_rwlock_unlock(&rv.lock);
+	pthread_rwlock_init(&rv.lock, NULL);
 	pthread_mutex_unlock(&rv.startlock);
 	__atomic_store_n(&rv.loaded, 0, __ATOMIC_RELEASE);
 }

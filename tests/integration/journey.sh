@@ -314,10 +314,10 @@ jr_ops_check()
 # jr_logout: logout revokes the session; the access token of the
 # session is refused by verify and todos once their revocation poll
 # (JWT_REVOCATION_POLL_MS, 100 ms here) has seen it: tried every 50 ms
-# for 5 s at most.
+# for 5 s at most (a hung program fails it: each try gives up after 2 s).
 jr_logout()
 {
-	local i s
+	local s end
 
 	ti_request "verify before logout" /api/auth/verify \
 	    -H "Authorization: Bearer $AT"
@@ -327,8 +327,9 @@ jr_logout()
 	ti_expect_status 204
 	ti_expect_header Set-Cookie '^refreshToken=;'
 	for path in /api/auth/verify /api/v1/me; do
-		for i in $(seq 1 100); do
-			s=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+		end=$((SECONDS + 5))
+		while [ $SECONDS -lt $end ]; do
+			s=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
 			    -H "Authorization: Bearer $AT" \
 			    "http://127.0.0.1:$TI_PORT$path")
 			[ "$s" = 401 ] && break
@@ -365,12 +366,58 @@ jr_journey()
 
 # --- the front ends -----------------------------------------------------
 
+# jr_systemd: each program as its units in etc/systemd/ say, without
+# systemd as PID 1: systemd-socket-activate listens where
+# jwt-auth@PROGRAM.socket says (ListenStream=) and, at the first
+# connection, runs the service's ExecStart= with its Environment= and
+# the listening socket in LISTEN_FDS, as systemd does.  What it cannot
+# apply (User=, the sandboxing) is not tested here; etc_systemd.sh
+# checks the units with systemd-analyze.  The journal is $T/PROGRAM.log.
+jr_systemd()
+{
+	local p sock cmd kv
+	local -a env
+
+	ti_need systemd-socket-activate
+	for p in $PROGRAMS; do
+		ts_etc systemd/jwt-auth@.socket "$T/jwt-auth@$p.socket"
+		ts_etc systemd/jwt-auth@.service "$T/jwt-auth@$p.service"
+		sock=$(sed -n "s/^ListenStream=//p" "$T/jwt-auth@$p.socket")
+		sock=${sock//%i/$p}
+		cmd=$(sed -n "s/^ExecStart=//p" "$T/jwt-auth@$p.service")
+		cmd=${cmd//%i/$p}
+		env=()
+		while IFS= read -r kv; do
+			env+=(-E "$kv")
+		done < <(sed -n "s/^Environment=//p" "$T/jwt-auth@$p.service")
+		[ -n "$sock" ] && [ -x "$cmd" ] && [ ${#env[@]} -gt 0 ] ||
+		    { echo "units of $p: no ListenStream, ExecStart or" \
+		      "Environment"; exit 99; }
+		systemd-socket-activate -l "$sock" "${env[@]}" -- $cmd \
+		    2>>"$T/$p.log" &
+		ti_track $!
+	done
+	for p in $PROGRAMS; do
+		for i in $(seq 1 50); do
+			[ -S "$T/run/$p.sock" ] && break
+			sleep 0.1
+		done
+	done
+}
+
 jr_setup
 case $JR_FRONT in
 nginx)
 	ts_start_programs $PROGRAMS
 	ts_nginx
 	jr_journey private
+	;;
+nginx_systemd)
+	jr_systemd
+	ts_nginx
+	jr_journey private
+	ti_expect_true "verify was started by socket activation" \
+	    grep -q 'event=start' "$T/verify.log"
 	;;
 *)
 	echo "front end $JR_FRONT not written yet"; exit 99 ;;
