@@ -84,6 +84,9 @@ jr_ops()
 # --- the journey --------------------------------------------------------
 
 J='Content-Type: application/json'
+# A POST without a body says so, as browsers do (lighttpd answers 411
+# to one without Content-Length).
+NOBODY='Content-Length: 0'
 cookie_tok() { ti_header Set-Cookie | sed -n 's/^refreshToken=\([^;]*\);.*/\1/p'; }
 # claim NAME: a claim of the access token $AT.
 claim()
@@ -148,7 +151,7 @@ jr_login()
 	SUB=$(claim sub)
 	ti_expect_true "the access token names the new user" test -n "$SUB"
 
-	ti_request "refresh" /api/auth/refresh -X POST -H "Origin: $ORIGIN" \
+	ti_request "refresh" /api/auth/refresh -X POST -H "Origin: $ORIGIN" -H "$NOBODY" \
 	    -H "Cookie: refreshToken=$RT"
 	ti_expect_status 200
 	ti_expect_header Set-Cookie '^refreshToken=[^;]+;'
@@ -157,7 +160,7 @@ jr_login()
 	RT=$(cookie_tok)
 	ti_expect_true "same subject after refresh" test "$(claim sub)" = "$SUB"
 
-	ti_request "refresh without Origin" /api/auth/refresh -X POST \
+	ti_request "refresh without Origin" /api/auth/refresh -X POST -H "$NOBODY" \
 	    -H "Cookie: refreshToken=$RT"
 	ti_expect_status 403
 
@@ -279,8 +282,9 @@ jr_private()
 	ti_request "private script sees the subject" /private/whoami.sh \
 	    -H "Authorization: Bearer $AT"
 	ti_expect_status 200
-	ti_expect_true "AUTH_SUBJECT and the email claim" grep -qx \
-	    "sub=$SUB email=$EMAIL role=" "$T/last.body"
+	# A signed-up address is unverified: no email claim to pass on.
+	ti_expect_true "AUTH_SUBJECT, and no email claim" grep -qx \
+	    "sub=$SUB email= role=" "$T/last.body"
 }
 
 jr_ops_check()
@@ -322,7 +326,7 @@ jr_logout()
 	ti_request "verify before logout" /api/auth/verify \
 	    -H "Authorization: Bearer $AT"
 	ti_expect_status 200
-	ti_request "logout" /api/auth/logout -X POST -H "Origin: $ORIGIN" \
+	ti_request "logout" /api/auth/logout -X POST -H "Origin: $ORIGIN" -H "$NOBODY" \
 	    -H "Cookie: refreshToken=$RT"
 	ti_expect_status 204
 	ti_expect_header Set-Cookie '^refreshToken=;'
@@ -339,7 +343,7 @@ jr_logout()
 		    -H "Authorization: Bearer $AT"
 		ti_expect_error 401 token_revoked
 	done
-	ti_request "refresh after logout" /api/auth/refresh -X POST \
+	ti_request "refresh after logout" /api/auth/refresh -X POST -H "$NOBODY" \
 	    -H "Origin: $ORIGIN" -H "Cookie: refreshToken=$RT"
 	ti_expect_status 401
 	ti_request "login again" /api/auth/login -H "$J" -H "Origin: $ORIGIN" \
@@ -418,6 +422,21 @@ nginx_systemd)
 	jr_journey private
 	ti_expect_true "verify was started by socket activation" \
 	    grep -q 'event=start' "$T/verify.log"
+	;;
+lighttpd)
+	ts_start_programs $PROGRAMS
+	ts_lighttpd
+	jr_journey private
+	;;
+lighttpd_spawn)
+	ts_lighttpd lighttpd/jwt-auth-spawn.conf
+	jr_journey private
+	ti_expect_true "lighttpd started verify" \
+	    grep -q 'prog=verify.*event=start' "$T"/*.log
+	;;
+lighttpd_cgi)
+	ts_lighttpd lighttpd/jwt-auth-cgi.conf
+	jr_journey
 	;;
 *)
 	echo "front end $JR_FRONT not written yet"; exit 99 ;;

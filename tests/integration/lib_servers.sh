@@ -90,10 +90,11 @@ ts_wait()
 	TI_RUNID= ti_wait_http "$1"
 }
 
-# ts_lighttpd: lighttpd with etc/lighttpd/jwt-auth.conf included.
+# ts_lighttpd [SITE]: lighttpd with etc/SITE (lighttpd/jwt-auth.conf)
+# included.
 ts_lighttpd()
 {
-	local bin
+	local bin site=${1:-lighttpd/jwt-auth.conf}
 
 	ti_need lighttpd
 	bin=$(ti_bin lighttpd)
@@ -102,11 +103,11 @@ ts_lighttpd()
 	    -f "$T/lighttpd.conf"
 }
 
-# The configuration for TI_PORT, checked with lighttpd -tt ($bin is
-# ts_lighttpd's).
+# The configuration for TI_PORT, checked with lighttpd -tt ($bin and
+# $site are ts_lighttpd's).
 _ts_lighttpd_conf()
 {
-	ts_etc lighttpd/jwt-auth.conf "$T/jwt-auth-lighttpd.conf"
+	ts_etc "$site" "$T/jwt-auth-lighttpd.conf"
 	cat >"$T/lighttpd.conf" <<EOF
 server.document-root = "$T/www"
 server.bind = "127.0.0.1"
