@@ -370,6 +370,43 @@ jr_journey()
 
 # --- the front ends -----------------------------------------------------
 
+# jr_apache_files: Apache's children (www-data when the test runs as
+# root) run the programs or connect to them: the database folder is
+# theirs to write (ts_apache gives them the configuration and key).
+jr_apache_files()
+{
+	chown -R "$(ts_apache_user)" "$T/var"
+}
+
+# jr_start_programs_as USER: etc/spawn-fcgi/jwt-auth.sh start as an
+# operator runs it, as root with RUN_USER, so that the programs run as
+# USER and the sockets belong to USER (the web server's user here); logs
+# in $T/log/PROGRAM.log.  Without root: as the current user.
+jr_start_programs_as()
+{
+	local p pid i user=$1
+
+	[ "$(id -u)" = 0 ] || user=
+	mkdir -p "$T/log"
+	ts_etc spawn-fcgi/jwt-auth.sh "$T/jwt-auth.sh"
+	SOCKDIR=$T/run BINDIR=$T/bin LOGDIR=$T/log PROGRAMS="$PROGRAMS" \
+	    CHILDREN=2 RUN_USER=$user RUN_GROUP=$(id -gn "${user:-$(id -un)}") \
+	    SOCKET_USER=$user sh "$T/jwt-auth.sh" start \
+	    >>"$T/spawn-fcgi.log" 2>&1 ||
+	    { cat "$T/spawn-fcgi.log"; echo "jwt-auth.sh start failed"; exit 99; }
+	for p in $PROGRAMS; do
+		for pid in $(cat "$T/run/$p.pid"); do
+			ti_track "$pid"
+		done
+		for i in $(seq 1 50); do
+			grep -q 'event=start' "$T/log/$p.log" 2>/dev/null && break
+			sleep 0.1
+		done
+		grep -q 'event=start' "$T/log/$p.log" 2>/dev/null ||
+		    { cat "$T/log/$p.log"; echo "$p did not start"; exit 99; }
+	done
+}
+
 # jr_systemd: each program as its units in etc/systemd/ say, without
 # systemd as PID 1: systemd-socket-activate listens where
 # jwt-auth@PROGRAM.socket says (ListenStream=) and, at the first
@@ -436,6 +473,26 @@ lighttpd_spawn)
 	;;
 lighttpd_cgi)
 	ts_lighttpd lighttpd/jwt-auth-cgi.conf
+	jr_journey
+	;;
+apache_fcgid)
+	[ -f /usr/lib/apache2/modules/mod_fcgid.so ] ||
+	    ti_skip "mod_fcgid not installed (libapache2-mod-fcgid)"
+	jr_apache_files
+	ts_apache apache/jwt-auth-fcgid.conf fcgid cgi authz_host
+	jr_journey private
+	ti_expect_true "mod_fcgid started verify" \
+	    grep -q 'prog=verify.*event=start' "$T/apache-error.log"
+	;;
+apache_proxy)
+	jr_apache_files
+	ts_apache apache/jwt-auth-proxy-fcgi.conf proxy proxy_fcgi authz_host
+	jr_start_programs_as "$(ts_apache_user)"
+	jr_journey
+	;;
+apache_cgi)
+	jr_apache_files
+	ts_apache apache/jwt-auth-cgi.conf cgi authz_host
 	jr_journey
 	;;
 *)
