@@ -370,6 +370,114 @@ jr_journey()
 
 # --- the front ends -----------------------------------------------------
 
+# jr_shared_site: a site as a shared host has it, and its owner sets it
+# up: a user of its own (JR_USER, removed at the end) whose home JR_HOME
+# is under suEXEC's document root (the first line of
+# /etc/apache2/suexec/www-data, apache2-suexec-custom), public_html/
+# holding etc/apache/htaccess as .htaccess and the programs in
+# public_html/cgi-bin/, the configuration and key in
+# ~/.config/jwt-auth-suite/ and the SQLite file in ~/data/, both
+# outside the document root, everything owned by the user; the database
+# migrated by the user's own authctl, run as the user with no
+# AUTH_CONFIG and no HOME.
+jr_shared_site()
+{
+	local sx=/etc/apache2/suexec/www-data root i p conf
+
+	[ "$(id -u)" = 0 ] || ti_skip "suEXEC and a site user need root"
+	[ -f "$sx" ] && [ -u "$(readlink -f /usr/lib/apache2/suexec)" ] ||
+	    ti_skip "no suEXEC (apache2-suexec-custom not installed)"
+	for m in suexec rewrite cgi; do
+		[ -f "/usr/lib/apache2/modules/mod_$m.so" ] ||
+		    ti_skip "mod_$m not installed"
+	done
+	id www-data >/dev/null 2>&1 || ti_skip "no www-data user"
+	root=$(sed -n 1p "$sx")
+	[ -d "$root" ] || ti_skip "suEXEC's document root $root is missing"
+	JR_HOME=$(mktemp -d "$root/ac-jr.XXXXXX") || exit 99
+	JR_USER=acjr$(basename "$JR_HOME" | cut -d. -f2 | tr 'A-Z' 'a-z')
+	trap 'ti_cleanup; jr_shared_cleanup' EXIT
+	# useradd waits for nobody: a concurrent one holds the lock.
+	for i in $(seq 1 50); do
+		useradd -M -d "$JR_HOME" -s /usr/sbin/nologin -U "$JR_USER" \
+		    2>>"$T/useradd.out" && break
+		sleep 0.1
+	done
+	id "$JR_USER" >/dev/null 2>&1 ||
+	    { cat "$T/useradd.out"; echo "useradd failed"; exit 99; }
+	conf=$JR_HOME/.config/jwt-auth-suite
+	mkdir -p "$conf" "$JR_HOME/data" "$JR_HOME/bin" \
+	    "$JR_HOME/public_html/cgi-bin"
+	ti_key "$conf/jwt.key" ES256
+	ti_config "$conf/auth.conf" JWT_ALGORITHM=ES256 \
+	    "JWT_PRIVATE_KEY_FILE=$conf/jwt.key" \
+	    "DATABASE_URL=$JR_HOME/data/auth.db" \
+	    AUTH_SIGNUP=true AUTH_COOKIE_SECURE=false \
+	    AUTH_PASSWORD_HASH_MEMORY_KIB=8 VERIFY_CLAIM_HEADERS=email \
+	    METRICS_ENABLED=true JWT_REVOCATION_POLL_MS=100 LOG_LEVEL=info
+	for p in $PROGRAMS; do
+		cp "$top_builddir/cgi-bin/$p" "$JR_HOME/public_html/cgi-bin/"
+	done
+	cp "$AUTHCTL" "$JR_HOME/bin/"
+	ts_etc apache/htaccess "$JR_HOME/public_html/.htaccess"
+	echo "public page" >"$JR_HOME/public_html/index.html"
+	chown -R "$JR_USER:$JR_USER" "$JR_HOME"
+	chmod 711 "$JR_HOME"
+	chmod 700 "$JR_HOME/.config" "$JR_HOME/data"
+	chmod 600 "$conf/auth.conf" "$conf/jwt.key"
+	chmod 755 "$JR_HOME/public_html" "$JR_HOME/public_html/cgi-bin"
+	chmod 644 "$JR_HOME/public_html/.htaccess"
+	runuser -u "$JR_USER" -- env -i PATH=/usr/bin:/bin \
+	    "$JR_HOME/bin/authctl" db migrate >"$T/migrate.out" 2>&1 ||
+	    { cat "$T/migrate.out"; echo "migrate as $JR_USER failed"; exit 99; }
+	# Nobody names the configuration: the programs find it.
+	unset AUTH_CONFIG
+}
+
+jr_shared_cleanup()
+{
+	[ -n "${JR_USER:-}" ] && userdel "$JR_USER" 2>/dev/null
+	[ -n "${JR_HOME:-}" ] && rm -rf "$JR_HOME"
+	return 0
+}
+
+# The host's part: Apache with the site's folder as its document root,
+# AllowOverride All, the site's CGI run by suEXEC as its owner
+# (SuexecUserGroup), and nothing of the suite's.
+_jr_shared_conf()
+{
+	local bin m
+
+	bin=$(ti_bin apache2)
+	{
+		echo "ServerRoot /etc/apache2"
+		echo "ServerName 127.0.0.1"
+		echo "Listen 127.0.0.1:$TI_PORT"
+		echo "PidFile $T/apache.pid"
+		echo "DefaultRuntimeDir $T/apache-run"
+		echo "Mutex file:$T/apache-run default"
+		echo "ErrorLog $T/apache-error.log"
+		echo "LogLevel warn"
+		echo "User www-data"
+		echo "Group www-data"
+		for m in mpm_event authz_core authz_host mime alias dir env \
+		    headers rewrite cgi suexec; do
+			echo "LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so"
+		done
+		echo "TypesConfig /etc/mime.types"
+		echo "DocumentRoot $JR_HOME/public_html"
+		echo "<Directory $JR_HOME/public_html>"
+		echo "	AllowOverride All"
+		echo "	Require all granted"
+		echo "</Directory>"
+		echo "SuexecUserGroup $JR_USER $JR_USER"
+	} >"$T/apache.conf"
+	mkdir -p "$T/apache-run"
+	chown www-data "$T/apache-run"
+	"$bin" -t -f "$T/apache.conf" >>"$T/apache-stdout.log" 2>&1 ||
+	    { cat "$T/apache-stdout.log"; echo "bad config"; exit 99; }
+}
+
 # jr_apache_files: Apache's children (www-data when the test runs as
 # root) run the programs or connect to them: the database folder is
 # theirs to write (ts_apache gives them the configuration and key).
@@ -494,6 +602,32 @@ apache_cgi)
 	jr_apache_files
 	ts_apache apache/jwt-auth-cgi.conf cgi authz_host
 	jr_journey
+	;;
+shared)
+	jr_shared_site
+	ti_serve apache _jr_shared_conf ts_wait "$(ti_bin apache2)" \
+	    -f "$T/apache.conf" -DFOREGROUND
+	jr_journey
+	# Without mod_rewrite: the programs at /cgi-bin/PROGRAM/PATH.
+	ti_request "login at /cgi-bin/refresh/api/auth/login" \
+	    /cgi-bin/refresh/api/auth/login -H "$J" -H "Origin: $ORIGIN" \
+	    --data "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}"
+	ti_expect_status 200
+	AT=$(ti_json 'j["accessToken"]')
+	ti_request "/cgi-bin/todos/api/v1/me" /cgi-bin/todos/api/v1/me \
+	    -H "Authorization: Bearer $AT"
+	ti_expect_status 200
+	ti_expect_json 'j["user_id"]' "$SUB"
+	ti_request "/cgi-bin/jwks/.well-known/jwks.json" \
+	    /cgi-bin/jwks/.well-known/jwks.json
+	ti_expect_status 200
+	ti_expect_json 'len(j["keys"])' 1
+	# The programs ran as the site's owner: the database is theirs.
+	ti_expect_true "the database belongs to the site's owner" \
+	    test "$(stat -c %U "$JR_HOME/data/auth.db")" = "$JR_USER"
+	ti_expect_true "suEXEC ran the programs" \
+	    grep -q "uid: ($(id -u "$JR_USER")/$JR_USER).*cmd: refresh" \
+	    /var/log/apache2/suexec.log
 	;;
 *)
 	echo "front end $JR_FRONT not written yet"; exit 99 ;;
