@@ -1,7 +1,9 @@
 /*
  * config.c: the suite's settings.  One table names every setting, its
  * alias, its kind, its default and its bounds; the file (AUTH_CONFIG, or
- * the default under sysconfdir) is read first and the environment wins.
+ * else the user's ~/.config/jwt-auth-suite/auth.conf, or else the one
+ * under sysconfdir: see config_path) is read first and the environment
+ * wins.
  * Every problem is collected on the app, so that `authctl check-config`
  * reports them all at once.  JWKS_URL is judged here with libcurl's URL
  * parser, the one jwksclient.c fetches it with.  Keys are loaded by
@@ -13,10 +15,12 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
@@ -28,6 +32,7 @@
 #define AC_SYSCONFDIR "/usr/local/etc"
 #endif
 #define AC_DEFAULT_CONFIG AC_SYSCONFDIR "/jwt-auth-suite/auth.conf"
+#define AC_USER_CONFIG	".config/jwt-auth-suite/auth.conf"
 
 #define AC_MAXCONFIG	(64 * 1024)
 
@@ -350,7 +355,8 @@ read_file(struct ac_app *app, const char *path, int must, struct raw *raw)
 	if ((buf = ac_file_read(path, AC_MAXCONFIG, &len, err,
 	    sizeof(err))) == NULL) {
 		if (must)
-			ac_app_problemf(app, "AUTH_CONFIG: %s", err);
+			ac_app_problemf(app, "%s: %s", must == 1 ?
+			    "AUTH_CONFIG" : path, err);
 		return;
 	}
 	app->cfg.source = strdup(path);
@@ -576,12 +582,51 @@ out:
 	return rc;
 }
 
+/*
+ * Which file holds the settings.  AUTH_CONFIG when set (1: it must be
+ * readable).  Else the file of the user the program runs as (2: it
+ * exists, so it must be readable): ~/.config/jwt-auth-suite/auth.conf,
+ * with the home directory from the password database of the effective
+ * uid, never $HOME, so that under suEXEC, which passes neither
+ * AUTH_CONFIG nor HOME, the site owner's file is found, and nothing a
+ * request sends (HTTP_*) can choose it.  Else the system file (0: it may
+ * be absent).  *path is AUTH_CONFIG's value or buf.
+ */
+static int
+config_path(char *buf, size_t n, const char **path)
+{
+	struct passwd	 pw, *res = NULL;
+	struct stat	 st;
+	char		 pwbuf[4096];
+	const char	*v;
+	int		 w;
+
+	if ((v = getenv("AUTH_CONFIG")) != NULL && *v != '\0') {
+		*path = v;
+		return 1;
+	}
+	*path = AC_DEFAULT_CONFIG;
+	if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &res) != 0 ||
+	    res == NULL || pw.pw_dir == NULL || pw.pw_dir[0] != '/')
+		return 0;
+	w = snprintf(buf, n, "%s%s" AC_USER_CONFIG, pw.pw_dir,
+	    pw.pw_dir[strlen(pw.pw_dir) - 1] == '/' ? "" : "/");
+	if (w < 0 || (size_t)w >= n)
+		return 0;
+	/* Absent: the system file.  There but unreadable: say so. */
+	if (stat(buf, &st) == -1 && (errno == ENOENT || errno == ENOTDIR))
+		return 0;
+	*path = buf;
+	return 2;
+}
+
 void
 ac_config_load(struct ac_app *app)
 {
 	struct ac_config *c = &app->cfg;
 	struct raw	 raw[nitems(settings)];
 	const char	*path, *v, *n;
+	char		 home[PATH_MAX];
 	size_t		 i;
 	int		 which, k;
 
@@ -590,10 +635,16 @@ ac_config_load(struct ac_app *app)
 		if (settings[i].def[0] != '\0')
 			assign(app, &settings[i], settings[i].def, "default");
 
-	if ((path = getenv("AUTH_CONFIG")) != NULL && *path != '\0')
+	switch (config_path(home, sizeof(home), &path)) {
+	case 1:
 		read_file(app, path, 1, raw);
-	else
+		break;
+	case 2:
+		read_file(app, path, 2, raw);
+		break;
+	default:
 		read_file(app, AC_DEFAULT_CONFIG, 0, raw);
+	}
 
 	/* The environment wins over the file, name by name. */
 	for (i = 0; i < nitems(settings); i++)
