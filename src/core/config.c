@@ -355,8 +355,8 @@ read_file(struct ac_app *app, const char *path, int must, struct raw *raw)
 	if ((buf = ac_file_read(path, AC_MAXCONFIG, &len, err,
 	    sizeof(err))) == NULL) {
 		if (must)
-			ac_app_problemf(app, "%s: %s", must == 1 ?
-			    "AUTH_CONFIG" : path, err);
+			ac_app_problemf(app, "%s%s", must == 1 ?
+			    "AUTH_CONFIG: " : "", err);
 		return;
 	}
 	app->cfg.source = strdup(path);
