@@ -15,12 +15,10 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
@@ -118,6 +116,8 @@ static const struct setting {
 	{ "METRICS_PATH", "", K_STR, O(metrics_path), "/metrics", 0, 0, 1 },
 	{ "METRICS_ALLOW", "", K_STR, O(metrics_allow), "127.0.0.1,::1", 0, 0, 1 },
 	{ "METRICS_FILE", "", K_STR, O(metrics_file), "", 0, 0, 1 },
+	{ "AUTH_BASE_PATH", "", K_STR, O(base_path), "", 0, 0, 1 },
+	{ "AUTH_LOG", "", K_STR, O(log), "", 0, 0, 1 },
 #undef O
 };
 
@@ -583,41 +583,45 @@ out:
 }
 
 /*
- * Which file holds the settings.  AUTH_CONFIG when set (1: it must be
- * readable).  Else the file of the user the program runs as (2: it
- * exists, so it must be readable): ~/.config/jwt-auth-suite/auth.conf,
- * with the home directory from the password database of the effective
- * uid, never $HOME, so that under suEXEC, which passes neither
- * AUTH_CONFIG nor HOME, the site owner's file is found, and nothing a
- * request sends (HTTP_*) can choose it.  Else the system file (0: it may
- * be absent).  *path is AUTH_CONFIG's value or buf.
+ * The settings' file: AUTH_CONFIG (1: must be readable); else, when it
+ * is there, the file of the user the program runs as (2: must be
+ * readable; found under suEXEC, which passes no AUTH_CONFIG or HOME:
+ * ac_file_home reads the password database, never $HOME or HTTP_*);
+ * else the system file (0: may be absent).  *path: AUTH_CONFIG or buf.
  */
 static int
 config_path(char *buf, size_t n, const char **path)
 {
-	struct passwd	 pw, *res = NULL;
-	struct stat	 st;
-	char		 pwbuf[4096];
-	const char	*v;
-	int		 w;
-
-	if ((v = getenv("AUTH_CONFIG")) != NULL && *v != '\0') {
-		*path = v;
+	if ((*path = getenv("AUTH_CONFIG")) != NULL && **path != '\0')
 		return 1;
-	}
 	*path = AC_DEFAULT_CONFIG;
-	if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &res) != 0 ||
-	    res == NULL || pw.pw_dir == NULL || pw.pw_dir[0] != '/')
-		return 0;
-	w = snprintf(buf, n, "%s%s" AC_USER_CONFIG, pw.pw_dir,
-	    pw.pw_dir[strlen(pw.pw_dir) - 1] == '/' ? "" : "/");
-	if (w < 0 || (size_t)w >= n)
-		return 0;
-	/* Absent: the system file.  There but unreadable: say so. */
-	if (stat(buf, &st) == -1 && (errno == ENOENT || errno == ENOTDIR))
+	if (ac_file_home(AC_USER_CONFIG, buf, n) != 1)
 		return 0;
 	*path = buf;
 	return 2;
+}
+
+/* AUTH_BASE_PATH, "/auth": into Set-Cookie's Path and URLs ("/": none). */
+static void
+base_path_check(struct ac_app *app)
+{
+	char	*b = app->cfg.base_path;
+	size_t	 n;
+
+	if (b == NULL)
+		return;
+	for (n = strlen(b); n > 1 && b[n - 1] == '/'; )
+		b[--n] = '\0';
+	if (b[0] != '/' || n > 200 || strstr(b, "//") != NULL ||
+	    strstr(b, "/.") != NULL || strspn(b, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/") != n)
+		ac_app_problemf(app, "AUTH_BASE_PATH: a path such as /auth "
+		    "(letters, digits, '-', '.', '_', '~', '/', no segment "
+		    "starting with '.'; 200 bytes at most), not '%s'", b);
+	else if (n == 1) {
+		free(b);
+		app->cfg.base_path = NULL;
+	}
 }
 
 void
@@ -635,16 +639,8 @@ ac_config_load(struct ac_app *app)
 		if (settings[i].def[0] != '\0')
 			assign(app, &settings[i], settings[i].def, "default");
 
-	switch (config_path(home, sizeof(home), &path)) {
-	case 1:
-		read_file(app, path, 1, raw);
-		break;
-	case 2:
-		read_file(app, path, 2, raw);
-		break;
-	default:
-		read_file(app, AC_DEFAULT_CONFIG, 0, raw);
-	}
+	k = config_path(home, sizeof(home), &path);
+	read_file(app, path, k, raw);
 
 	/* The environment wins over the file, name by name. */
 	for (i = 0; i < nitems(settings); i++)
@@ -764,11 +760,16 @@ ac_config_load(struct ac_app *app)
 		    "otherwise)");
 	if (c->metrics_path == NULL || c->metrics_path[0] != '/' ||
 	    strlen(c->metrics_path) > 256 ||
-	    strpbrk(c->metrics_path, "? \t\r\n") != NULL ||
+	    strpbrk(c->metrics_path, "? \t\r\n{}") != NULL ||
 	    strcmp(c->metrics_path, "/healthz") == 0 ||
 	    strcmp(c->metrics_path, "/readyz") == 0)
 		ac_app_problemf(app, "METRICS_PATH: a path of its own starting "
 		    "with '/' (default /metrics)");
+	base_path_check(app);
+	if (c->log != NULL && strcmp(c->log, "stderr") != 0 && strcmp(c->log,
+	    "syslog") != 0 && (c->log[0] != '/' || strlen(c->log) > 1024))
+		ac_app_problemf(app, "AUTH_LOG: stderr, syslog or a file's "
+		    "absolute path, not '%s'", c->log);
 	if (c->metrics_allow != NULL && (strlen(c->metrics_allow) > 1024 ||
 	    strspn(c->metrics_allow, "0123456789abcdefABCDEF.:/, ") !=
 	    strlen(c->metrics_allow)))
