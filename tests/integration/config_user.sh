@@ -90,6 +90,10 @@ suexec_run()
 	tr -d '\r' <"$T/last.raw" | sed '1,/^$/d' >"$T/last.body"
 }
 
+suexec_run /cgi-bin/todos/api/v1/me HTTP_AUTHORIZATION="Bearer $tok"
+ti_expect_status 200
+ti_expect_json 'j["user_id"]' owner-1
+# The same after a rewrite (.htaccess: /api/... to cgi-bin/todos).
 suexec_run /api/v1/me HTTP_AUTHORIZATION="Bearer $tok"
 ti_expect_status 200
 ti_expect_json 'j["user_id"]' owner-1
