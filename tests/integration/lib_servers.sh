@@ -11,10 +11,13 @@
 # 127.0.0.1 and a free port.  Every process started here is tracked by
 # lib.sh (ti_track) and stopped by its trap.
 
-# ts_etc SRC DST: SRC (relative to etc/, without .in) with the test's
-# paths and ports.
+# ts_etc SRC DST: SRC (relative to etc/, without .in; or a test's own
+# file, by absolute path) with the test's paths and ports.
 ts_etc()
 {
+	local src=$top_srcdir/etc/$1.in
+
+	case $1 in /*) src=$1 ;; esac
 	sed -e "s|@runstatedir@/jwt-auth|$T/run|g" \
 	    -e "s|@cgibindir@|$T/bin|g" \
 	    -e "s|@pkgdatadir@/www|$top_srcdir/src/www|g" \
@@ -26,7 +29,7 @@ ts_etc()
 	    -e "s|/var/log/apache2|$T|g" \
 	    -e "s|127.0.0.1:8080|127.0.0.1:$TI_PORT|g" \
 	    -e "s|127.0.0.1:8081|127.0.0.1:${TS_BACKEND_PORT:-8081}|g" \
-	    "$top_srcdir/etc/$1.in" >"$2"
+	    "$src" >"$2"
 }
 
 # ts_setup: key, configuration ($AUTH_CONFIG, exported), the programs
