@@ -605,6 +605,8 @@ apache_cgi)
 	;;
 shared)
 	jr_shared_site
+	# The OpenAPI check reads /cgi-bin/todos/api/v1/me as /api/v1/me.
+	TI_MOUNTS="/cgi-bin/verify /cgi-bin/jwks /cgi-bin/refresh /cgi-bin/todos"
 	ti_serve apache _jr_shared_conf ts_wait "$(ti_bin apache2)" \
 	    -f "$T/apache.conf" -DFOREGROUND
 	jr_journey
