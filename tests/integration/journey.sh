@@ -146,6 +146,7 @@ jr_login()
 	    --data "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}"
 	ti_expect_status 200
 	ti_expect_header Set-Cookie '^refreshToken=[^;]+;.*HttpOnly'
+	ti_expect_header Set-Cookie '; Path=/api/auth(;|$)'
 	AT=$(ti_json 'j["accessToken"]')
 	RT=$(cookie_tok)
 	SUB=$(claim sub)
@@ -615,6 +616,14 @@ shared)
 	    /cgi-bin/refresh/api/auth/login -H "$J" -H "Origin: $ORIGIN" \
 	    --data "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}"
 	ti_expect_status 200
+	ti_expect_header Set-Cookie '; Path=/cgi-bin/refresh/api/auth(;|$)'
+	AT=$(ti_json 'j["accessToken"]')
+	RT=$(cookie_tok)
+	ti_request "refresh at /cgi-bin/refresh/api/auth/refresh" \
+	    /cgi-bin/refresh/api/auth/refresh -X POST -H "$NOBODY" \
+	    -H "Origin: $ORIGIN" -H "Cookie: refreshToken=$RT"
+	ti_expect_status 200
+	ti_expect_header Set-Cookie '; Path=/cgi-bin/refresh/api/auth(;|$)'
 	AT=$(ti_json 'j["accessToken"]')
 	ti_request "/cgi-bin/todos/api/v1/me" /cgi-bin/todos/api/v1/me \
 	    -H "Authorization: Bearer $AT"
