@@ -447,25 +447,9 @@ jr_shared_cleanup()
 # (SuexecUserGroup), and nothing of the suite's.
 _jr_shared_conf()
 {
-	local bin m
-
-	bin=$(ti_bin apache2)
 	{
-		echo "ServerRoot /etc/apache2"
-		echo "ServerName 127.0.0.1"
-		echo "Listen 127.0.0.1:$TI_PORT"
-		echo "PidFile $T/apache.pid"
-		echo "DefaultRuntimeDir $T/apache-run"
-		echo "Mutex file:$T/apache-run default"
-		echo "ErrorLog $T/apache-error.log"
-		echo "LogLevel warn"
-		echo "User www-data"
-		echo "Group www-data"
-		for m in mpm_event authz_core authz_host mime alias dir env \
-		    headers rewrite cgi suexec; do
-			echo "LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so"
-		done
-		echo "TypesConfig /etc/mime.types"
+		ts_apache_head www-data www-data mpm_event authz_core \
+		    authz_host mime alias dir env headers rewrite cgi suexec
 		echo "DocumentRoot $JR_HOME/public_html"
 		echo "<Directory $JR_HOME/public_html>"
 		echo "	AllowOverride All"
@@ -475,8 +459,7 @@ _jr_shared_conf()
 	} >"$T/apache.conf"
 	mkdir -p "$T/apache-run"
 	chown www-data "$T/apache-run"
-	"$bin" -t -f "$T/apache.conf" >>"$T/apache-stdout.log" 2>&1 ||
-	    { cat "$T/apache-stdout.log"; echo "bad config"; exit 99; }
+	ts_apache_check
 }
 
 # jr_apache_files: Apache's children (www-data when the test runs as

@@ -225,34 +225,51 @@ ts_apache()
 	TS_APACHE_PID=$TI_SERVER_PID
 }
 
-# The configuration for TI_PORT, checked with apache2 -t ($site, $bin,
-# $user, $group and $mods are ts_apache's).
+# ts_apache_head USER GROUP MODULE...: the server-wide lines of an
+# apache.conf for TI_PORT that keeps its pid, runtime files and error log
+# in $T, its children running as USER:GROUP, with the modules named.
+ts_apache_head()
+{
+	local m
+
+	echo "ServerRoot /etc/apache2"
+	echo "ServerName 127.0.0.1"
+	echo "Listen 127.0.0.1:$TI_PORT"
+	echo "PidFile $T/apache.pid"
+	echo "DefaultRuntimeDir $T/apache-run"
+	echo "Mutex file:$T/apache-run default"
+	echo "ErrorLog $T/apache-error.log"
+	echo "LogLevel warn"
+	echo "User $1"
+	echo "Group $2"
+	shift 2
+	for m in "$@"; do
+		echo "LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so"
+	done
+	echo "TypesConfig /etc/mime.types"
+}
+
+# ts_apache_check: $T/apache.conf passes apache2 -t, or the test ends.
+ts_apache_check()
+{
+	"$(ti_bin apache2)" -t -f "$T/apache.conf" >>"$T/apache-stdout.log" 2>&1 ||
+	    { cat "$T/apache-stdout.log"; echo "bad config"; exit 99; }
+}
+
+# The configuration for TI_PORT, checked with apache2 -t ($site, $user,
+# $group and $mods are ts_apache's).
 _ts_apache_conf()
 {
 	ts_etc "$site" "$T/jwt-auth-apache.conf"
 	{
-		echo "ServerRoot /etc/apache2"
-		echo "ServerName 127.0.0.1"
-		echo "Listen 127.0.0.1:$TI_PORT"
-		echo "PidFile $T/apache.pid"
-		echo "DefaultRuntimeDir $T/apache-run"
-		echo "Mutex file:$T/apache-run default"
-		echo "ErrorLog $T/apache-error.log"
-		echo "LogLevel warn"
-		echo "User $user"
-		echo "Group $group"
-		for m in $mods; do
-			echo "LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so"
-		done
-		echo "TypesConfig /etc/mime.types"
+		ts_apache_head "$user" "$group" $mods
 		echo "DocumentRoot $T/www"
 		echo "<Directory $T/www>"
 		echo "	Require all granted"
 		echo "</Directory>"
 		echo "Include $T/jwt-auth-apache.conf"
 	} >"$T/apache.conf"
-	"$bin" -t -f "$T/apache.conf" >>"$T/apache-stdout.log" 2>&1 ||
-	    { cat "$T/apache-stdout.log"; echo "bad config"; exit 99; }
+	ts_apache_check
 }
 
 # ts_whoami: a CGI script $T/www/private/whoami.sh that prints the
