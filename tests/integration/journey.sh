@@ -470,34 +470,6 @@ jr_apache_files()
 	chown -R "$(ts_apache_user)" "$T/var"
 }
 
-# jr_start_programs_as USER: etc/spawn-fcgi/jwt-auth.sh start as an
-# operator runs it, as root with RUN_USER, so that the programs run as
-# USER and the sockets belong to USER (the web server's user here); logs
-# in $T/log/PROGRAM.log.  Without root: as the current user.
-jr_start_programs_as()
-{
-	local p pid i user=$1
-
-	[ "$(id -u)" = 0 ] || user=
-	mkdir -p "$T/log"
-	ts_etc spawn-fcgi/jwt-auth.sh "$T/jwt-auth.sh"
-	SOCKDIR=$T/run BINDIR=$T/bin LOGDIR=$T/log PROGRAMS="$PROGRAMS" \
-	    CHILDREN=2 RUN_USER=$user RUN_GROUP=$(id -gn "${user:-$(id -un)}") \
-	    SOCKET_USER=$user sh "$T/jwt-auth.sh" start \
-	    >>"$T/spawn-fcgi.log" 2>&1 ||
-	    { cat "$T/spawn-fcgi.log"; echo "jwt-auth.sh start failed"; exit 99; }
-	for p in $PROGRAMS; do
-		for pid in $(cat "$T/run/$p.pid"); do
-			ti_track "$pid"
-		done
-		for i in $(seq 1 50); do
-			grep -q 'event=start' "$T/log/$p.log" 2>/dev/null && break
-			sleep 0.1
-		done
-		grep -q 'event=start' "$T/log/$p.log" 2>/dev/null ||
-		    { cat "$T/log/$p.log"; echo "$p did not start"; exit 99; }
-	done
-}
 
 # jr_systemd: each program as its units in etc/systemd/ say, without
 # systemd as PID 1: systemd-socket-activate listens where
@@ -579,7 +551,7 @@ apache_fcgid)
 apache_proxy)
 	jr_apache_files
 	ts_apache apache/jwt-auth-proxy-fcgi.conf proxy proxy_fcgi authz_host
-	jr_start_programs_as "$(ts_apache_user)"
+	TS_RUN_USER=$(ts_apache_user) ts_start_programs $PROGRAMS
 	jr_journey
 	;;
 apache_cgi)

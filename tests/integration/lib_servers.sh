@@ -62,26 +62,39 @@ ts_setup()
 }
 
 # ts_start_programs PROGRAM...: runs etc/spawn-fcgi/jwt-auth.sh with one
-# process per program on $T/run/PROGRAM.sock, and waits for them.
+# process per program on $T/run/PROGRAM.sock, and waits for them; logs
+# in $T/PROGRAM.log.  With TS_RUN_USER (as root) it is started as an
+# operator starts it for a web server running as that user: the programs
+# run as TS_RUN_USER with two workers each, the sockets are that user's
+# (SOCKET_USER), and the logs are in $T/log/ (jwt-auth.sh gives LOGDIR
+# to the user).
 ts_start_programs()
 {
-	local p pid i
+	local p pid i user=${TS_RUN_USER:-} logs=$T children=1
 
+	[ "$(id -u)" = 0 ] || user=
+	if [ -n "$user" ]; then
+		logs=$T/log
+		children=2
+		mkdir -p "$logs"
+	fi
 	ts_etc spawn-fcgi/jwt-auth.sh "$T/jwt-auth.sh"
-	SOCKDIR=$T/run BINDIR=$T/bin LOGDIR=$T PROGRAMS="$*" CHILDREN=1 \
-	    RUN_USER= sh "$T/jwt-auth.sh" start >>"$T/spawn-fcgi.log" 2>&1 ||
+	SOCKDIR=$T/run BINDIR=$T/bin LOGDIR=$logs PROGRAMS="$*" \
+	    CHILDREN=$children RUN_USER=$user SOCKET_USER=$user \
+	    RUN_GROUP=$(id -gn "${user:-$(id -un)}") \
+	    sh "$T/jwt-auth.sh" start >>"$T/spawn-fcgi.log" 2>&1 ||
 	    { cat "$T/spawn-fcgi.log"; echo "jwt-auth.sh start failed"; exit 99; }
 	for p in "$@"; do
 		for pid in $(cat "$T/run/$p.pid"); do
 			ti_track "$pid"
 		done
 		for i in $(seq 1 30); do
-			grep -q 'event=start' "$T/$p.log" 2>/dev/null && break
+			grep -q 'event=start' "$logs/$p.log" 2>/dev/null && break
 			sleep 0.1
 		done
 		for pid in $(cat "$T/run/$p.pid"); do
 			kill -0 "$pid" 2>/dev/null ||
-			    { cat "$T/$p.log"; echo "$p exited"; exit 99; }
+			    { cat "$logs/$p.log"; echo "$p exited"; exit 99; }
 		done
 	done
 }
