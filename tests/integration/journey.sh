@@ -36,6 +36,8 @@
 
 : "${JR_FRONT:?journey.sh is run through a journey_FRONT.sh}"
 PROGRAMS="verify jwks refresh todos"
+# Under spawn-fcgi, jwt-auth.sh's default of two worker processes each.
+TS_CHILDREN=2
 
 case $JR_FRONT in
 nginx|nginx_systemd) ti_init nginx ;;

@@ -63,19 +63,19 @@ ts_setup()
 
 # ts_start_programs PROGRAM...: runs etc/spawn-fcgi/jwt-auth.sh with one
 # process per program on $T/run/PROGRAM.sock, and waits for them; logs
-# in $T/PROGRAM.log.  With TS_RUN_USER (as root) it is started as an
+# in $T/PROGRAM.log.  TS_CHILDREN: workers per program (AUTH_WORKERS,
+# jwt-auth.sh's CHILDREN; 1).  With TS_RUN_USER (as root) it is started as an
 # operator starts it for a web server running as that user: the programs
-# run as TS_RUN_USER with two workers each, the sockets are that user's
+# run as TS_RUN_USER, the sockets are that user's
 # (SOCKET_USER), and the logs are in $T/log/ (jwt-auth.sh gives LOGDIR
 # to the user).
 ts_start_programs()
 {
-	local p pid i user=${TS_RUN_USER:-} logs=$T children=1
+	local p pid i user=${TS_RUN_USER:-} logs=$T children=${TS_CHILDREN:-1}
 
 	[ "$(id -u)" = 0 ] || user=
 	if [ -n "$user" ]; then
 		logs=$T/log
-		children=2
 		mkdir -p "$logs"
 	fi
 	ts_etc spawn-fcgi/jwt-auth.sh "$T/jwt-auth.sh"
