@@ -439,7 +439,14 @@ jr_shared_site()
 
 jr_shared_cleanup()
 {
-	[ -n "${JR_USER:-}" ] && userdel "$JR_USER" 2>/dev/null
+	local i
+
+	# userdel, like useradd, gives up while another holds the lock.
+	for i in $(seq 1 50); do
+		[ -n "${JR_USER:-}" ] && id "$JR_USER" >/dev/null 2>&1 || break
+		userdel "$JR_USER" 2>/dev/null && break
+		sleep 0.1
+	done
 	[ -n "${JR_HOME:-}" ] && rm -rf "$JR_HOME"
 	return 0
 }
