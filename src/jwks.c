@@ -51,12 +51,17 @@ h_jwks(struct ac_req *r, const struct ac_app *app)
 	return AC_OK;
 }
 
-/* The public base URL: JWT_ISSUER when it is a URL, else the request's. */
+/*
+ * The public base URL: JWT_ISSUER when it is a URL, else the request's
+ * origin; then the mount point (AUTH_BASE_PATH, a script path) unless
+ * the issuer already ends with it.
+ */
 static void
 base_url(struct ac_req *r, const struct ac_app *app, char *out, size_t n)
 {
 	const char	*iss = ac_app_config(app)->issuer, *host, *https;
-	size_t		 i;
+	const char	*mount = ac_req_base(r);
+	size_t		 i, m = strlen(mount);
 
 	if (iss != NULL && (strncmp(iss, "https://", 8) == 0 ||
 	    strncmp(iss, "http://", 7) == 0)) {
@@ -64,6 +69,8 @@ base_url(struct ac_req *r, const struct ac_app *app, char *out, size_t n)
 		i = strlen(out);
 		while (i > 0 && out[i - 1] == '/')
 			out[--i] = '\0';
+		if (m > 0 && (i < m || strcmp(out + i - m, mount) != 0))
+			snprintf(out + i, n - i, "%s", mount);
 		return;
 	}
 	host = ac_req_param(r, "HTTP_HOST");
@@ -71,8 +78,8 @@ base_url(struct ac_req *r, const struct ac_app *app, char *out, size_t n)
 	if (host == NULL || strspn(host, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") != strlen(host))
 		host = "localhost";
-	snprintf(out, n, "%s://%s", https != NULL && strcmp(https, "on") == 0 ?
-	    "https" : "http", host);
+	snprintf(out, n, "%s://%s%s", https != NULL &&
+	    strcmp(https, "on") == 0 ? "https" : "http", host, mount);
 }
 
 static enum ac_reason

@@ -49,13 +49,16 @@ set_cookie(struct ac_req *r, const struct ac_app *app, const char *tok,
     long maxage)
 {
 	const char	*name = ac_req_cookie_name(r, app);
-	char		 buf[256];
+	char		 buf[512];
 	int		 host = strncmp(name, "__Host-", 7) == 0;
 
-	/* __Host-: Secure, Path=/ and no Domain, or browsers drop it. */
-	snprintf(buf, sizeof(buf), "%s=%s; Max-Age=%ld; Path=%s; "
+	/*
+	 * Under the mount point (AUTH_BASE_PATH, or the script path).
+	 * __Host-: Secure, Path=/ and no Domain, or browsers drop it.
+	 */
+	snprintf(buf, sizeof(buf), "%s=%s; Max-Age=%ld; Path=%s%s; "
 	    "HttpOnly;%s SameSite=Strict", name, tok, maxage,
-	    host ? "/" : "/api/auth",
+	    host ? "" : ac_req_base(r), host ? "/" : "/api/auth",
 	    ac_app_config(app)->cookie_secure ? " Secure;" : "");
 	ac_req_header(r, "Set-Cookie", buf);
 }

@@ -132,7 +132,7 @@ answer_one(struct ac_req *r, const struct ac_app *app, struct ac_store *st,
 {
 	json_object	*arr, *o;
 	struct rows	 rows;
-	char		 loc[2100];
+	char		 loc[2400];
 	enum ac_reason	 rc;
 
 	if ((arr = json_object_new_array()) == NULL)
@@ -147,7 +147,8 @@ answer_one(struct ac_req *r, const struct ac_app *app, struct ac_store *st,
 		goto out;
 	}
 	if (status == 201) {
-		snprintf(loc, sizeof(loc), "%s/%" PRId64, ac_req_path(r),
+		snprintf(loc, sizeof(loc), "%s%s/%" PRId64, ac_req_base(r),
+		    ac_req_path(r),
 		    json_object_get_int64(json_object_object_get(o, "id")));
 		ac_req_header(r, "Location", loc);
 	}
@@ -415,11 +416,17 @@ out:
 static enum ac_reason
 h_openapi(struct ac_req *r, const struct ac_app *app)
 {
-	json_object	*o;
+	json_object	*o, *s;
 
 	(void)app;
 	if ((o = json_tokener_parse(openapi_json)) == NULL)
 		return AC_INTERNAL;
+	/* Where the suite is mounted (AUTH_BASE_PATH, a script path). */
+	if (*ac_req_base(r) != '\0' &&
+	    json_object_object_get_ex(o, "servers", &s) &&
+	    (s = json_object_array_get_idx(s, 0)) != NULL)
+		json_object_object_add(s, "url",
+		    json_object_new_string(ac_req_base(r)));
 	ac_req_header(r, "Cache-Control", "public, max-age=3600");
 	ac_req_json(r, 200, o);
 	json_object_put(o);

@@ -8,7 +8,7 @@ DEPS_BUILD="autoconf automake make gcc libc6-dev pkg-config
 	libsodium-dev libcurl4-openssl-dev libpq-dev check"
 DEPS_RUN="spawn-fcgi nginx-light lighttpd curl"
 DEPS_TEST="python3 python3-jwt python3-cryptography wrk prometheus
-	apache2 libapache2-mod-fcgid systemd postgresql
+	apache2 libapache2-mod-fcgid apache2-suexec-custom systemd postgresql
 	debhelper dpkg-dev lintian fakeroot git
 	chromium nodejs npm"
 # The peers bench/engine.sh measures beside the suite (not installed by

@@ -128,6 +128,8 @@ LOG_LEVEL=info
 # Plain http on 127.0.0.1: the refresh cookie cannot be Secure here.
 AUTH_COOKIE_SECURE=false
 AUTH_SIGNUP=true
+# /metrics for /_ops/PROGRAM/metrics (from 127.0.0.1 only).
+METRICS_ENABLED=true
 ALLOWED_ORIGINS=http://localhost:3000,http://127.0.0.1:3000
 EOF
 	AUTH_CONFIG=$RUN/auth.conf
@@ -187,6 +189,20 @@ EOF
 			add_header Content-Security-Policy \"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'\" always;
 			add_header X-Content-Type-Options nosniff always;
 			add_header Cache-Control no-cache always;
+		}
+		# Operations, as etc/nginx/jwt-auth.conf: /_ops/PROGRAM/healthz,
+		# /readyz and /metrics, from this host only.
+		location ~ ^/_ops/(verify|refresh|jwks|todos)/(healthz|readyz|metrics)\$ {
+			allow 127.0.0.1;
+			allow ::1;
+			deny all;
+			fastcgi_param REQUEST_METHOD \$request_method;
+			fastcgi_param REQUEST_URI /\$2;
+			fastcgi_param QUERY_STRING \"\";
+			fastcgi_param REMOTE_ADDR \$remote_addr;
+			fastcgi_param SERVER_PROTOCOL \$server_protocol;
+			fastcgi_param HTTP_X_REQUEST_ID \$request_id;
+			fastcgi_pass u_\$1;
 		}"
 	ti_nginx_conf "$RUN" "$PORT"
 	: >"$RUN/nginx-error.log"
@@ -274,6 +290,12 @@ EOF
 	    "http://127.0.0.1:$PORT/api/users/$sub/todos"
 	check 200 jwks "http://127.0.0.1:$PORT/.well-known/jwks.json"
 	check 200 "session page" "http://127.0.0.1:$PORT/account/"
+	for name in verify refresh jwks todos; do
+		check 200 "/_ops/$name/readyz" \
+		    "http://127.0.0.1:$PORT/_ops/$name/readyz"
+	done
+	check 200 "/_ops/verify/metrics" \
+	    "http://127.0.0.1:$PORT/_ops/verify/metrics"
 	trap - EXIT
 
 	cat <<EOF
@@ -283,6 +305,7 @@ run/, config run/auth.conf):
   /verify  /api/auth/{login,refresh,logout,sessions,signup}
   /api/users/{id}/todos  /api/v1/me  /.well-known/jwks.json
   /docs (API reference page)  /openapi.json  /api/openapi.json
+  /_ops/{verify,refresh,jwks,todos}/{healthz,readyz,metrics} (127.0.0.1 only)
 
 The session page (log in as $DEV_EMAIL, password $DEV_PASSWORD):
 

@@ -150,6 +150,19 @@ void		 ac_log_setup(const char *prog, enum ac_loglevel,
 int		 ac_log_enabled(enum ac_loglevel);
 void		 ac_log(enum ac_loglevel, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
+/* An audit line (audit.c): info, and syslog's authpriv facility. */
+void		 ac_log_audit(const char *fmt, ...)
+		    __attribute__((format(printf, 1, 2)));
+/*
+ * Where lines go without a sink (AUTH_LOG): "stderr"; "syslog" (facility
+ * daemon, authpriv for audit lines, ident the program's name); an
+ * absolute file path, appended to (created 0640); NULL or "" for the
+ * default: syslog when stderr is /dev/null or closed (spawn-fcgi's
+ * children), else stderr.  Returns 0, or -1 with err (n bytes) set.
+ * ac_log_reopen: the file again (SIGHUP, after logrotate moved it).
+ */
+int		 ac_log_open(const char *dest, char *err, size_t n);
+int		 ac_log_reopen(void);
 /*
  * The calling thread's request id (borrowed; NULL: none): every line
  * logged until it is cleared ends with rid=ID.
@@ -273,6 +286,8 @@ struct ac_config {
 	char		*metrics_path;	/* METRICS_PATH */
 	char		*metrics_allow;	/* METRICS_ALLOW */
 	char		*metrics_file;	/* METRICS_FILE */
+	char		*base_path;	/* AUTH_BASE_PATH: NULL at the root */
+	char		*log;		/* AUTH_LOG: NULL, stderr, syslog, a path */
 };
 
 /* The shapes of error bodies (AUTH_ERROR_FORMAT; errfmt.c). */
@@ -556,7 +571,14 @@ extern const struct ac_program ac_program;
 /* req.c */
 /* Request accessors; strings are borrowed for the request's lifetime. */
 enum ac_method	 ac_req_method(const struct ac_req *);
+/*
+ * ac_req_path: the route path (the mount point taken off; "-" when the
+ * request had none).  ac_req_base: the mount point, "" at the root
+ * (README, "Mount points"): what a printed URL or cookie path of the
+ * suite starts with.
+ */
 const char	*ac_req_path(const struct ac_req *);
+const char	*ac_req_base(const struct ac_req *);
 const char	*ac_req_param(const struct ac_req *, const char *name);
 const char	*ac_req_var(const struct ac_req *, const char *name);
 int		 ac_req_is_authorizer(const struct ac_req *);
@@ -972,14 +994,6 @@ unsigned	 ac_ops_needed(void);
 
 /* The engine's calls around each request, on the thread that runs it. */
 void		 ac_ops_begin(struct ac_req *);
-/*
- * Answers /healthz, /readyz and the metrics path: returns 1 when it took
- * the request (*rc non-OK: send that error), 0 otherwise.
- */
-int		 ac_ops_route(struct ac_req *, const struct ac_app *,
-		    enum ac_reason *rc);
-/* Non-zero when the request was an operations path (log it at debug). */
-int		 ac_ops_quiet(void);
 void		 ac_ops_end(struct ac_req *, int status);
 /*
  * The start-up check of a serving program (JWKS_REQUIRED): NULL when it

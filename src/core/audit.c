@@ -5,7 +5,8 @@
  * reload), with the user and session where known and the client
  * address, and the event's counter.  Never a token, cookie, password or
  * secret: callers pass ids only.  The client address is the calling
- * thread's request's (ops.c sets it around each request).
+ * thread's request's (ops.c sets it around each request).  The lines go
+ * where every line goes (log.c), to syslog's authpriv facility there.
  */
 #include "config.h"
 
@@ -71,7 +72,7 @@ ac_audit(enum ac_audit ev, enum ac_reason rc, const char *user,
 		vsnprintf(extra + 1, sizeof(extra) - 1, fmt, ap);
 		va_end(ap);
 	}
-	ac_log(AC_LOG_INFO, "event=audit action=%s result=%s user=%s "
+	ac_log_audit("event=audit action=%s result=%s user=%s "
 	    "session=%s remote=%s%s", actions[ev], ac_reason_str(rc), u, s,
 	    remote[0] != '\0' ? remote : "-", extra);
 }

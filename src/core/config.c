@@ -1,7 +1,9 @@
 /*
  * config.c: the suite's settings.  One table names every setting, its
  * alias, its kind, its default and its bounds; the file (AUTH_CONFIG, or
- * the default under sysconfdir) is read first and the environment wins.
+ * else the user's ~/.config/jwt-auth-suite/auth.conf, or else the one
+ * under sysconfdir: see config_path) is read first and the environment
+ * wins.
  * Every problem is collected on the app, so that `authctl check-config`
  * reports them all at once.  JWKS_URL is judged here with libcurl's URL
  * parser, the one jwksclient.c fetches it with.  Keys are loaded by
@@ -29,6 +31,7 @@
 #define AC_SYSCONFDIR "/usr/local/etc"
 #endif
 #define AC_DEFAULT_CONFIG AC_SYSCONFDIR "/jwt-auth-suite/auth.conf"
+#define AC_USER_CONFIG	".config/jwt-auth-suite/auth.conf"
 
 #define AC_MAXCONFIG	(64 * 1024)
 
@@ -114,6 +117,8 @@ static const struct setting {
 	{ "METRICS_PATH", "", K_STR, O(metrics_path), "/metrics", 0, 0, 1 },
 	{ "METRICS_ALLOW", "", K_STR, O(metrics_allow), "127.0.0.1,::1", 0, 0, 1 },
 	{ "METRICS_FILE", "", K_STR, O(metrics_file), "", 0, 0, 1 },
+	{ "AUTH_BASE_PATH", "", K_STR, O(base_path), "", 0, 0, 1 },
+	{ "AUTH_LOG", "", K_STR, O(log), "", 0, 0, 1 },
 #undef O
 };
 
@@ -366,7 +371,8 @@ read_file(struct ac_app *app, const char *path, int must, struct raw *raw)
 	if ((buf = ac_file_read(path, AC_MAXCONFIG, &len, err,
 	    sizeof(err))) == NULL) {
 		if (must)
-			ac_app_problemf(app, "AUTH_CONFIG: %s", err);
+			ac_app_problemf(app, "%s%s", must == 1 ?
+			    "AUTH_CONFIG: " : "", err);
 		return;
 	}
 	app->cfg.source = strdup(path);
@@ -586,6 +592,48 @@ out:
 	return rc;
 }
 
+/*
+ * The settings' file: AUTH_CONFIG (1: must be readable); else, when it
+ * is there, the file of the user the program runs as (2: must be
+ * readable; found under suEXEC, which passes no AUTH_CONFIG or HOME:
+ * ac_file_home reads the password database, never $HOME or HTTP_*);
+ * else the system file (0: may be absent).  *path: AUTH_CONFIG or buf.
+ */
+static int
+config_path(char *buf, size_t n, const char **path)
+{
+	if ((*path = getenv("AUTH_CONFIG")) != NULL && **path != '\0')
+		return 1;
+	*path = AC_DEFAULT_CONFIG;
+	if (ac_file_home(AC_USER_CONFIG, buf, n) != 1)
+		return 0;
+	*path = buf;
+	return 2;
+}
+
+/* AUTH_BASE_PATH, "/auth": into Set-Cookie's Path and URLs ("/": none). */
+static void
+base_path_check(struct ac_app *app)
+{
+	char	*b = app->cfg.base_path;
+	size_t	 n;
+
+	if (b == NULL)
+		return;
+	for (n = strlen(b); n > 1 && b[n - 1] == '/'; )
+		b[--n] = '\0';
+	if (b[0] != '/' || n > 200 || strstr(b, "//") != NULL ||
+	    strstr(b, "/.") != NULL || strspn(b, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/") != n)
+		ac_app_problemf(app, "AUTH_BASE_PATH: a path such as /auth "
+		    "(letters, digits, '-', '.', '_', '~', '/', no segment "
+		    "starting with '.'; 200 bytes at most), not '%s'", b);
+	else if (n == 1) {
+		free(b);
+		app->cfg.base_path = NULL;
+	}
+}
+
 void
 ac_config_load(struct ac_app *app)
 {
@@ -593,6 +641,7 @@ ac_config_load(struct ac_app *app)
 	struct raw	 raw[nitems(settings)];
 	const char	*path, *v, *n;
 	char		*end = NULL;
+	char		 home[PATH_MAX];
 	size_t		 i;
 	int		 which, k;
 
@@ -601,10 +650,8 @@ ac_config_load(struct ac_app *app)
 		if (settings[i].def[0] != '\0')
 			assign(app, &settings[i], settings[i].def, "default");
 
-	if ((path = getenv("AUTH_CONFIG")) != NULL && *path != '\0')
-		read_file(app, path, 1, raw);
-	else
-		read_file(app, AC_DEFAULT_CONFIG, 0, raw);
+	k = config_path(home, sizeof(home), &path);
+	read_file(app, path, k, raw);
 
 	/* The environment wins over the file, name by name. */
 	for (i = 0; i < nitems(settings); i++)
@@ -723,7 +770,7 @@ ac_config_load(struct ac_app *app)
 		    "otherwise)");
 	if (c->metrics_path == NULL || c->metrics_path[0] != '/' ||
 	    strlen(c->metrics_path) > 256 ||
-	    strpbrk(c->metrics_path, "? \t\r\n") != NULL ||
+	    strpbrk(c->metrics_path, "? \t\r\n{}") != NULL ||
 	    strcmp(c->metrics_path, "/healthz") == 0 ||
 	    strcmp(c->metrics_path, "/readyz") == 0)
 		ac_app_problemf(app, "METRICS_PATH: a path of its own starting "
@@ -738,6 +785,11 @@ ac_config_load(struct ac_app *app)
 		    "socket, at most 0777, with read and write for its owner "
 		    "(default 0660: the owner and the group, e.g. the web "
 		    "server's)");
+	base_path_check(app);
+	if (c->log != NULL && strcmp(c->log, "stderr") != 0 && strcmp(c->log,
+	    "syslog") != 0 && (c->log[0] != '/' || strlen(c->log) > 1024))
+		ac_app_problemf(app, "AUTH_LOG: stderr, syslog or a file's "
+		    "absolute path, not '%s'", c->log);
 	if (c->metrics_allow != NULL && (strlen(c->metrics_allow) > 1024 ||
 	    ac_parse_addr_listed(c->metrics_allow, NULL) == -1))
 		ac_app_problemf(app, "METRICS_ALLOW: '%.80s' is not a comma "

@@ -3,10 +3,10 @@
  * document, as FastAPI's /docs is: Swagger UI, its two assets
  * (swagger-ui.css, swagger-ui-bundle.js) loaded from AUTH_DOCS_ASSETS_URL
  * (a CDN by default, or a copy the site serves itself), and one inline
- * script that points it at /api/openapi.json.  The page's
- * Content-Security-Policy allows exactly that: scripts and styles from
- * the assets' URL, the inline script by its SHA-256, images from there
- * and data: URLs (Swagger UI's icons), requests to the site itself (the
+ * script that points it at /api/openapi.json under the mount point
+ * (ac_req_base).  The page's Content-Security-Policy allows exactly
+ * that: scripts and styles from the assets' URL, the inline script by
+ * its SHA-256, images from there and data: URLs (Swagger UI's icons), requests to the site itself (the
  * document, "Try it out"), and nothing else.  AUTH_DOCS_ASSETS_URL empty
  * turns the page off (404).
  *
@@ -32,7 +32,8 @@
 #include "extern.h"
 #include "http.h"
 
-#define SCRIPT	"SwaggerUIBundle({url: \"/api/openapi.json\", " \
+/* The page's one script; %s: the mount point (ac_req_base). */
+#define SCRIPT	"SwaggerUIBundle({url: \"%s/api/openapi.json\", " \
 		"dom_id: \"#swagger-ui\", layout: \"BaseLayout\", " \
 		"deepLinking: true, showExtensions: true, " \
 		"showCommonExtensions: true, presets: " \
@@ -51,16 +52,19 @@ ac_docs_page(struct ac_req *r, const struct ac_app *app)
 	const char	*base = app->cfg.docs_assets_url;
 	unsigned char	 md[SHA256_DIGEST_LENGTH];
 	unsigned char	 h64[64];
-	char		 csp[1024], page[2048];
+	char		 csp[1024], page[2560], script[768];
 	size_t		 n;
 	int		 w;
 
 	if (base == NULL)
 		return AC_NOT_FOUND;
+	w = snprintf(script, sizeof(script), SCRIPT, ac_req_base(r));
+	if (w < 0 || (size_t)w >= sizeof(script))
+		return AC_INTERNAL;
 	n = strlen(base);
 	while (n > 0 && base[n - 1] == '/')
 		n--;
-	SHA256((const unsigned char *)SCRIPT, strlen(SCRIPT), md);
+	SHA256((const unsigned char *)script, strlen(script), md);
 	EVP_EncodeBlock(h64, md, sizeof(md));
 	w = snprintf(csp, sizeof(csp), "default-src 'none'; script-src "
 	    "%.*s/ 'sha256-%s'; style-src %.*s/; img-src %.*s/ data:; "
@@ -79,7 +83,7 @@ ac_docs_page(struct ac_req *r, const struct ac_app *app)
 	    "<script src=\"%.*s/swagger-ui-bundle.js\" "
 	    "integrity=\"" JS_SRI "\" crossorigin=\"anonymous\"></script>\n"
 	    "<script>%s</script>\n</body>\n</html>\n", (int)n, base, (int)n,
-	    base, SCRIPT);
+	    base, script);
 	if (w < 0 || (size_t)w >= sizeof(page))
 		return AC_INTERNAL;
 	r->csp = csp;

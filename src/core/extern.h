@@ -238,6 +238,13 @@ void		 ac_keys_add_remote(const struct ac_config *, struct ac_keyset *);
 /* file.c: reads a whole small file (limit bytes); NUL-terminated;
  * caller frees. */
 int		 ac_file_private_dir(char *, size_t);
+/*
+ * The path rel under the home directory of the effective user (from the
+ * password database, never $HOME) into buf (n bytes).  1 when a file is
+ * there, or cannot be looked at (unreadable: the caller says so); 0 when
+ * there is none (or no home).
+ */
+int		 ac_file_home(const char *rel, char *buf, size_t n);
 char		*ac_file_read(const char *path, size_t limit, size_t *len,
 		    char *err, size_t errlen);
 

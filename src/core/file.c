@@ -2,7 +2,8 @@
  * file.c: reading a whole small file, for every part of the core that
  * reads one (config.c, keys.c, jwksclient.c, session.c): a size limit
  * checked before allocating, regular files only, and an error message
- * naming the file.
+ * naming the file; and where a user's own files are (ac_file_home,
+ * ac_file_private_dir).
  */
 #include "config.h"
 
@@ -10,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,4 +138,24 @@ ac_file_private_dir(char *dir, size_t n)
 	    "another user made, or set TMPDIR to a directory of ours\"",
 	    tmp, (long)geteuid(), (long)first, tmp);
 	return -1;
+}
+
+int
+ac_file_home(const char *rel, char *buf, size_t n)
+{
+	struct passwd	 pw, *res = NULL;
+	struct stat	 st;
+	char		 pwbuf[4096];
+	size_t		 len;
+	int		 w;
+
+	if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &res) != 0 ||
+	    res == NULL || pw.pw_dir == NULL || pw.pw_dir[0] != '/')
+		return 0;
+	len = strlen(pw.pw_dir);
+	w = snprintf(buf, n, "%s%s%s", pw.pw_dir,
+	    pw.pw_dir[len - 1] == '/' ? "" : "/", rel);
+	if (w < 0 || (size_t)w >= n)
+		return 0;
+	return stat(buf, &st) == 0 || (errno != ENOENT && errno != ENOTDIR);
 }

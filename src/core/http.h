@@ -17,6 +17,28 @@
 
 struct ac_store;
 
+/*
+ * A request's route, worked out once where the request arrives
+ * (ac_route_match) and carried to the thread that answers it (loop.c):
+ * the route path and mount point (ac_req_route_path), the route taken
+ * and its path variables.  It holds no pointer into itself, so a copy
+ * is as good as the original.
+ */
+struct ac_match {
+	struct ac_route	 hit;		/* the route taken, when found */
+	int		 found;
+	int		 ops;		/* hit is an operations route (ops.c) */
+	int		 bad;		/* no usable path: 404 */
+	unsigned	 seen;		/* bit per method of routes on the path */
+	int		 pathmatch;	/* some route has this path */
+	size_t		 nvars;
+	char		 varname[AC_MAXVARS][32];
+	size_t		 varoff[AC_MAXVARS];	/* into vals */
+	char		 base[256];	/* the mount point; "" at the root */
+	char		 path[AC_MAXPATH];	/* the route path */
+	char		 vals[AC_MAXPATH];	/* path split, variables decoded */
+};
+
 struct ac_req {
 	/* The transport, set by serve.c. */
 	void		*io;
@@ -28,11 +50,7 @@ struct ac_req {
 	const struct ac_app *app;
 	enum ac_method	 method;
 	int		 authorizer;	/* FCGI_ROLE=AUTHORIZER */
-	char		 path[AC_MAXPATH];
-	const char	*varname[AC_MAXVARS];
-	char		*varval[AC_MAXVARS];
-	char		 varnames[AC_MAXVARS][32];
-	size_t		 nvars;
+	const struct ac_match *match;	/* the route; NULL before routing */
 	char		 hdrs[AC_MAXHDRS];
 	size_t		 hdrslen;
 	int		 hdrsfull;	/* a header did not fit: answer 500 */
@@ -86,17 +104,39 @@ int		 ac_parse_origin_listed(const char *list, const char *origin);
  */
 int		 ac_parse_addr_listed(const char *list, const char *addr);
 
+/*
+ * req.c: the route path of the request (r->envp, r->app) into path (n
+ * bytes) and its mount point into base (bn bytes): the rule is written
+ * above the function.  0, or -1 when the request has no usable path.
+ */
+int		 ac_req_route_path(const struct ac_req *, char *path, size_t n,
+		    char *base, size_t bn);
+
 /* route.c: matches the route table and answers the request. */
 /* Each class's name: its threads' (loop.c) and `--routes` (serve.c). */
 extern const char *const ac_classes[AC_CLASS__MAX];
+/*
+ * Works out the request's route once, into m: its path, then the
+ * operations routes (ops.c) and the program's.  Returns the class of
+ * the route taken (AC_INLINE when none: a 404 or 405 is answered
+ * inline).  r needs envp and app only.
+ */
+enum ac_class	 ac_route_match(struct ac_req *, const struct ac_route *,
+		    size_t nroutes, struct ac_match *m);
+/* Answers the request along m (borrowed until it returns). */
+void		 ac_route_answer(struct ac_req *, const struct ac_match *m);
+/* Both in one (plain CGI, the tests). */
 void		 ac_route_handle(struct ac_req *, const struct ac_route *,
 		    size_t nroutes);
-/* The class of the route the request would take (AC_INLINE: none). */
-enum ac_class	 ac_route_class(struct ac_req *, const struct ac_route *,
-		    size_t nroutes);
 
-/* ops.c: AC_POOL for an operations path that may wait on the database. */
-enum ac_class	 ac_ops_class(struct ac_req *, const struct ac_app *);
+/*
+ * ops.c: the operations routes (/healthz, /readyz, METRICS_PATH when
+ * metrics are on) into out, matched before a program's own; returns how
+ * many.  /readyz and metrics take the pool in a program with a database.
+ */
+#define AC_OPS_MAXROUTES	3
+size_t		 ac_ops_routes(const struct ac_app *,
+		    struct ac_route out[AC_OPS_MAXROUTES]);
 
 /* loop.c: one worker process's event loop on listening socket fd. */
 int		 ac_loop_run(struct ac_app *, int fd, const struct ac_route *,

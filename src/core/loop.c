@@ -98,9 +98,8 @@ io_read(void *io, char *buf, size_t n)
  */
 static int
 run(struct ac_req *r, struct ac_store **storep, const struct ac_app *app,
-    const struct ac_route *routes, size_t nroutes, char **envp,
-    const struct ac_buf *body, struct ac_buf *out, unsigned id,
-    enum ac_reason reason, uint64_t arrived)
+    const struct ac_match *m, char **envp, const struct ac_buf *body,
+    struct ac_buf *out, unsigned id, enum ac_reason reason, uint64_t arrived)
 {
 	static char		*none[] = { NULL };
 	static const unsigned char zero[AC_FCGI_HEADER];
@@ -124,7 +123,7 @@ run(struct ac_req *r, struct ac_store **storep, const struct ac_app *app,
 		ac_req_error(r, reason);
 		ac_ops_end(r, r->status);
 	} else
-		ac_route_handle(r, routes, nroutes);
+		ac_route_answer(r, m);
 	ac_req_reset(r);
 	if (x.oom) {
 		/* Nothing half-written goes out: an empty answer. */
@@ -180,8 +179,8 @@ pool_run(struct ac_job *job, void *arg)
 	if (job->cls == AC_POOL && limit > l->app->cfg.db_timeout_ms)
 		limit = l->app->cfg.db_timeout_ms;
 	if (waited > limit) {
-		ac_log_clean(path, sizeof(path), ac_parse_env(job->envp,
-		    "REQUEST_URI"));
+		ac_log_clean(path, sizeof(path), job->match->bad ? "-" :
+		    job->match->path);
 		ac_log(AC_LOG_WARN, "event=request_stale path=%s waited_ms=%lld "
 		    "max_ms=%lld status=503", path, waited, limit);
 		reason = AC_UNAVAILABLE;
@@ -189,8 +188,7 @@ pool_run(struct ac_job *job, void *arg)
 		ac_keys_reload(l->app, 0);
 		ac_rollout_reload(l->app, 0);
 	}
-	if (run(t_req, &t_store, l->app, l->routes, l->nroutes, job->envp,
-	    &job->body, &job->out, job->id, reason, job->arrived) == -1)
+	if (run(t_req, &t_store, l->app, job->match, job->envp, &job->body, &job->out, job->id, reason, job->arrived) == -1)
 		job->out.len = 0;
 }
 
@@ -243,7 +241,9 @@ kid_unknown(struct ac_req *r, const struct ac_app *app)
 }
 
 /*
- * Where the request runs: its route's class, except that nothing that
+ * Routes the request once, into l->match (the match goes with it to
+ * wherever it runs), and says where it runs: its route's class, except
+ * that nothing that
  * may wait on another host runs on the loop.  With PostgreSQL, reads
  * (AC_READ) and a session cookie's lookup go to a pool thread; a token
  * whose kid is unknown while the provider's set is due or being fetched
@@ -257,12 +257,12 @@ classify(struct loop *l, char **envp)
 	const char		*c;
 	enum ac_class		 cls;
 
-	if (l->allinline || envp == NULL)
-		return AC_INLINE;
 	ac_req_reset(l->r);
 	l->r->envp = envp != NULL ? envp : none;
 	l->r->app = l->app;
-	cls = ac_route_class(l->r, l->routes, l->nroutes);
+	cls = ac_route_match(l->r, l->routes, l->nroutes, l->match);
+	if (l->allinline)
+		return AC_INLINE;
 	if (cls == AC_READ)
 		return l->remote ? AC_POOL : AC_INLINE;
 	if (cls != AC_INLINE)
@@ -307,8 +307,8 @@ dispatch(struct loop *l, struct conn *c)
 	if (cls == AC_INLINE || l->pools[cls] == NULL) {
 		ac_keys_reload(l->app, 0);
 		ac_rollout_reload(l->app, 0);
-		if (run(l->r, &l->store, l->app, l->routes, l->nroutes, envp,
-		    &fc->body, &c->out, fc->id, reason, 0) == -1) {
+		if (run(l->r, &l->store, l->app, l->match, envp, &fc->body,
+		    &c->out, fc->id, reason, 0) == -1) {
 			free(envp);
 			return -1;
 		}
@@ -326,6 +326,12 @@ dispatch(struct loop *l, struct conn *c)
 	job->id = fc->id;
 	job->cls = cls;
 	job->envp = envp;
+	if ((job->match = malloc(sizeof(*job->match))) == NULL) {
+		free(job);
+		free(envp);
+		return -1;
+	}
+	memcpy(job->match, l->match, sizeof(*job->match));
 	job->body = fc->body;
 	memset(&fc->body, 0, sizeof(fc->body));
 	clock_gettime(CLOCK_MONOTONIC, &job->queued);
@@ -482,8 +488,12 @@ on_signal(struct loop *l)
 
 	if (read(l->sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		return;
-	/* SIGHUP: re-read the rollout flags now (rollout.c). */
+	/*
+	 * SIGHUP: re-read the rollout flags now (rollout.c), and open the
+	 * AUTH_LOG file again (logrotate moved it).
+	 */
 	if (si.ssi_signo == SIGHUP) {
+		ac_log_reopen();
 		ac_rollout_reload(l->app, 1);
 		return;
 	}
@@ -505,7 +515,8 @@ loop_init(struct loop *l)
 	size_t			 i;
 
 	l->ep = l->sfd = l->done.efd = -1;
-	if ((l->r = calloc(1, sizeof(*l->r))) == NULL)
+	if ((l->r = calloc(1, sizeof(*l->r))) == NULL ||
+	    (l->match = calloc(1, sizeof(*l->match))) == NULL)
 		return -1;
 	if ((l->ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return -1;
@@ -687,6 +698,7 @@ out:
 		close(l->ep);
 	ac_req_reset(l->r);
 	free(l->r);
+	free(l->match);
 	ac_store_close(l->store);
 	ac_token_cache_flush();
 	free(l);

@@ -44,6 +44,7 @@ struct loop {
 	struct conn	*dead;		/* closed, freed after the batch */
 	size_t		 nconns, maxconns;
 	struct ac_req	*r;		/* the loop thread's request */
+	struct ac_match	*match;		/* the route of the request in hand */
 	struct ac_store	*store;		/* the loop thread's connection */
 	struct ac_pool	*pools[AC_CLASS__MAX];
 	struct ac_done	 done;

@@ -14,11 +14,13 @@
  *   listening socket is known and before any worker is forked, so that
  *   every worker of the program maps the same figures).
  *
- * The engine calls ac_ops_begin, ac_ops_route and ac_ops_end around each
- * request, on the thread that runs it (the event loop's, or the pool
- * thread's that took it); the per-request state here is that thread's.
- * ac_ops_class sends /readyz and the metrics path of a program with a
- * database to a pool thread, so a slow database never holds the loop.
+ * The engine calls ac_ops_begin and ac_ops_end around each request, on
+ * the thread that runs it (the event loop's, or the pool thread's that
+ * took it); the per-request state here is that thread's.  The
+ * operations paths are routes (ac_ops_routes) that route.c matches with
+ * the program's, on the same route path; /readyz and the metrics path of
+ * a program with a database run on a pool thread, so a slow database
+ * never holds the loop.
  * Figures are kept by metrics.c, the audit lines by audit.c.
  */
 #include "config.h"
@@ -45,7 +47,6 @@
 struct opsreq {
 	char		 rid[RID_MAX + 1];
 	uint64_t	 t0;
-	int		 quiet;		/* an operations path: log at debug */
 };
 
 static __thread struct opsreq cur;
@@ -96,7 +97,6 @@ ac_ops_begin(struct ac_req *r)
 
 	/* From its arrival: a pool's request waited in the queue. */
 	cur.t0 = r->arrived != 0 ? r->arrived : ac_metrics_clock();
-	cur.quiet = 0;
 	if (rid_ok(h))
 		memcpy(cur.rid, h, strlen(h) + 1);
 	else
@@ -106,13 +106,6 @@ ac_ops_begin(struct ac_req *r)
 	ac_audit_remote(ac_req_param(r, "REMOTE_ADDR"));
 	ac_log_context(cur.rid);
 	ac_req_header(r, "X-Request-Id", cur.rid);
-}
-
-int
-ac_ops_quiet(void)
-{
-
-	return cur.quiet;
 }
 
 void
@@ -300,72 +293,50 @@ metrics(struct ac_req *r, const struct ac_app *app, enum ac_reason *rc)
 	return 1;
 }
 
-/* 1 when the request may be an operations path (never an authorization). */
-static int
-ops_candidate(struct ac_req *r)
+static enum ac_reason
+h_healthz(struct ac_req *r, const struct ac_app *app)
 {
-	const char	*role = ac_req_param(r, "FCGI_ROLE");
-
-	return r->path[0] == '/' && (role == NULL ||
-	    strcmp(role, "AUTHORIZER") != 0) &&
-	    ac_req_param(r, "AUTH_REQUEST") == NULL;
-}
-
-enum ac_class
-ac_ops_class(struct ac_req *r, const struct ac_app *app)
-{
-
-	/* (verify has no pool: its /readyz opens the database inline.) */
-	if (!(ac_ops_needed() & AC_NEEDS_DB) || !ops_candidate(r))
-		return AC_INLINE;
-	if (strcmp(r->path, "/readyz") == 0 || (ac_metrics_enabled() &&
-	    strcmp(r->path, app->cfg.metrics_path) == 0))
-		return AC_POOL;
-	return AC_INLINE;
-}
-
-int
-ac_ops_route(struct ac_req *r, const struct ac_app *app, enum ac_reason *rc)
-{
-	const char	*path = ac_req_path(r);
-	enum ac_method	 m = ac_req_method(r);
 	json_object	*o;
 
-	*rc = AC_OK;
-	/*
-	 * Never as an authorization check: a 200 there would open whatever
-	 * the web server guards at /healthz.
-	 */
-	if (path[0] != '/' || ac_req_is_authorizer(r) ||
-	    ac_req_param(r, "AUTH_REQUEST") != NULL)
-		return 0;
-	if (strcmp(path, "/healthz") == 0) {
-		cur.quiet = 1;
-		if (m != AC_GET && m != AC_HEAD)
-			goto notallowed;
-		if ((o = json_object_new_object()) == NULL)
-			return 0;
-		json_object_object_add(o, "status", json_object_new_string(
-		    "ok"));
-		return send_json(r, 200, o);
-	}
-	if (strcmp(path, "/readyz") == 0) {
-		cur.quiet = 1;
-		if (m != AC_GET && m != AC_HEAD)
-			goto notallowed;
-		return readyz(r, app);
-	}
-	if (ac_metrics_enabled() && strcmp(path, app->cfg.metrics_path) == 0) {
-		cur.quiet = 1;
-		if (m != AC_GET && m != AC_HEAD)
-			goto notallowed;
-		return metrics(r, app, rc);
-	}
-	return 0;
-notallowed:
-	ac_req_header(r, "Allow", "GET, HEAD");
-	*rc = AC_METHOD_NOT_ALLOWED;
-	return 1;
+	(void)app;
+	if ((o = json_object_new_object()) == NULL)
+		return AC_NOMEM;
+	json_object_object_add(o, "status", json_object_new_string("ok"));
+	send_json(r, 200, o);
+	return AC_OK;
+}
+
+static enum ac_reason
+h_readyz(struct ac_req *r, const struct ac_app *app)
+{
+
+	return readyz(r, app) ? AC_OK : AC_NOMEM;
+}
+
+static enum ac_reason
+h_metrics(struct ac_req *r, const struct ac_app *app)
+{
+	enum ac_reason	 rc = AC_OK;
+
+	metrics(r, app, &rc);
+	return rc;
+}
+
+size_t
+ac_ops_routes(const struct ac_app *app, struct ac_route out[AC_OPS_MAXROUTES])
+{
+	/* A slow database must not hold the event loop. */
+	enum ac_class	 db = ac_ops_needed() & AC_NEEDS_DB ? AC_POOL :
+			    AC_INLINE;
+	size_t		 n = 0;
+
+	out[n++] = (struct ac_route){ AC_GET, "/healthz", h_healthz,
+	    AC_INLINE };
+	out[n++] = (struct ac_route){ AC_GET, "/readyz", h_readyz, db };
+	if (ac_metrics_enabled() && app->cfg.metrics_path != NULL)
+		out[n++] = (struct ac_route){ AC_GET, app->cfg.metrics_path,
+		    h_metrics, db };
+	return n;
 }
 
 /* Start-up ------------------------------------------------------------ */

@@ -40,6 +40,7 @@ ac_job_free(struct ac_job *job)
 	if (job == NULL)
 		return;
 	free(job->envp);
+	free(job->match);
 	ac_buf_free(&job->body);
 	ac_buf_free(&job->out);
 	free(job);

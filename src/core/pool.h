@@ -30,6 +30,7 @@ struct ac_job {
 	unsigned	 id;		/* FastCGI request id */
 	int		 cls;		/* enum ac_class */
 	char		**envp;
+	struct ac_match	*match;		/* its route, matched on arrival */
 	struct ac_buf	 body;
 	struct ac_buf	 out;		/* the sealed records of the answer */
 	struct timespec	 queued;	/* CLOCK_MONOTONIC */

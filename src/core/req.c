@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "ac.h"
@@ -49,7 +50,144 @@ const char *
 ac_req_path(const struct ac_req *r)
 {
 
-	return r->path;
+	return r->match != NULL && !r->match->bad ? r->match->path : "-";
+}
+
+const char *
+ac_req_base(const struct ac_req *r)
+{
+
+	if (r->match != NULL)
+		return r->match->base;
+	return r->app != NULL && r->app->cfg.base_path != NULL ?
+	    r->app->cfg.base_path : "";
+}
+
+/*
+ * The length of the prefix of the raw URL path u that, percent-decoded,
+ * is sn, when all of u decoded is sn followed by pi; else -1.
+ */
+static long
+script_prefix(const char *u, const char *sn, const char *pi)
+{
+	size_t	 sl = strlen(sn), pl = strlen(pi), i, j;
+	long	 k = sl == 0 ? 0 : -1;
+	int	 c;
+
+	for (i = 0, j = 0; u[i] != '\0'; j++) {
+		if (j == sl)
+			k = (long)i;
+		if (u[i] == '%') {
+			if ((c = ac_pct_byte(u + i)) <= 0)
+				return -1;
+			i += 3;
+		} else
+			c = (unsigned char)u[i++];
+		if (j >= sl + pl || c != (unsigned char)(j < sl ? sn[j] :
+		    pi[j - sl]))
+			return -1;
+	}
+	return j == sl + pl ? k : -1;
+}
+
+/* The file name of a path: what follows its last '/'. */
+static const char *
+last_segment(const char *p)
+{
+	const char	*s = strrchr(p, '/');
+
+	return s != NULL ? s + 1 : p;
+}
+
+/*
+ * The route path, the one rule of every program (README, "Mount
+ * points"); computed once per request (route.c):
+ *
+ * 1. The URL path U: REQUEST_URI up to '?' (an absolute-form URI
+ *    loses its scheme and host).  It is what the client asked for, also
+ *    after the server rewrote the request (mod_rewrite, nginx's
+ *    rewrite).  Without REQUEST_URI: SCRIPT_NAME followed by PATH_INFO.
+ * 2. A script path: when PATH_INFO is not empty, U decoded is exactly
+ *    SCRIPT_NAME followed by PATH_INFO, and SCRIPT_NAME ends with the
+ *    program's file name (SCRIPT_FILENAME's), the client named the
+ *    program in the URL (CGI or mod_fcgid: /cgi-bin/todos/api/v1/me).
+ *    The mount point is SCRIPT_NAME and the route path the rest of U.
+ *    Not a script path, so U whole: a rewrite (U is not SCRIPT_NAME +
+ *    PATH_INFO), Apache's ScriptAliasMatch ^/api/v1 (SCRIPT_NAME /api/v1
+ *    is no file name), nginx's stock SCRIPT_NAME=$fastcgi_script_name
+ *    and lighttpd's (the whole URI, PATH_INFO empty).
+ * 3. Otherwise, with AUTH_BASE_PATH set (/auth) and U under it (/auth
+ *    or /auth/...), the mount point is AUTH_BASE_PATH and the route
+ *    path the rest of U ("/" when nothing is left).  A U outside it is
+ *    routed whole from the root (verify's catch-all as nginx's
+ *    auth_request target sees the guarded page's URI).
+ *
+ * The route path keeps U's percent-escapes: path variables are decoded
+ * once, when matched.  A mount point holds URL characters only
+ * ([A-Za-z0-9-._~/%+]; else the script path is not taken), as it goes
+ * into Set-Cookie and pages.  -1: no REQUEST_URI path starting with '/', or
+ * longer than the buffers.
+ */
+int
+ac_req_route_path(const struct ac_req *r, char *path, size_t n, char *base,
+    size_t bn)
+{
+	const char	*u = ac_req_param(r, "REQUEST_URI");
+	const char	*sn = ac_req_param(r, "SCRIPT_NAME");
+	const char	*pi = ac_req_param(r, "PATH_INFO");
+	const char	*sf = ac_req_param(r, "SCRIPT_FILENAME");
+	const char	*bp = r->app != NULL ? r->app->cfg.base_path : NULL;
+	char		 url[AC_MAXPATH];
+	size_t		 len, bl;
+	long		 k = -1;
+
+	if (sn == NULL)
+		sn = "";
+	if (pi == NULL)
+		pi = "";
+	base[0] = '\0';
+	if (u != NULL) {
+		if (strncasecmp(u, "http://", 7) == 0 ||
+		    strncasecmp(u, "https://", 8) == 0) {
+			u += strcspn(u, ":") + 3;
+			u += strcspn(u, "/?#");
+		}
+		len = strcspn(u, "?#");
+		if (len == 0 || u[0] != '/' || len >= sizeof(url))
+			return -1;
+		memcpy(url, u, len);
+		url[len] = '\0';
+		if (*pi != '\0')
+			k = script_prefix(url, sn, pi);
+	} else {
+		len = (size_t)snprintf(url, sizeof(url), "%s%s", sn, pi);
+		if (len >= sizeof(url))
+			return -1;
+		if (len == 0)
+			strcpy(url, "/");
+		if (*pi != '\0')
+			k = (long)strlen(sn);
+	}
+	/*
+	 * A script path: SCRIPT_NAME names the program's file.  It becomes
+	 * the mount point in cookie paths and pages: URL characters only.
+	 */
+	if (k >= 0 && (sf == NULL || *sn == '\0' ||
+	    strcmp(last_segment(sn), last_segment(sf)) != 0 ||
+	    (size_t)k >= bn || strspn(url, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/%+") < (size_t)k))
+		k = -1;
+	if (k < 0 && bp != NULL && (bl = strlen(bp)) > 0 &&
+	    strncmp(url, bp, bl) == 0 && (url[bl] == '/' || url[bl] == '\0'))
+		k = (long)bl;
+	if (k < 0)
+		k = 0;
+	if ((size_t)k >= bn || strlen(url + k) >= n)
+		return -1;
+	memcpy(base, url, (size_t)k);
+	base[k] = '\0';
+	snprintf(path, n, "%s", url[k] == '\0' ? "/" : url + k);
+	return 0;
 }
 
 const char *
@@ -64,9 +202,11 @@ ac_req_var(const struct ac_req *r, const char *name)
 {
 	size_t	 i;
 
-	for (i = 0; i < r->nvars; i++)
-		if (strcmp(r->varname[i], name) == 0)
-			return r->varval[i];
+	if (r->match == NULL)
+		return NULL;
+	for (i = 0; i < r->match->nvars; i++)
+		if (strcmp(r->match->varname[i], name) == 0)
+			return r->match->vals + r->match->varoff[i];
 	return NULL;
 }
 
@@ -650,7 +790,7 @@ ac_req_reset(struct ac_req *r)
 	r->details = NULL;
 	json_object_put(r->vdetails);
 	r->vdetails = NULL;
-	r->nvars = 0;
+	r->match = NULL;
 	r->hdrslen = 0;
 	r->hdrs[0] = '\0';
 	r->hdrsfull = 0;

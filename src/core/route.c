@@ -1,12 +1,15 @@
 /*
- * route.c: the router.  Matches the route table on the path the client
- * sent (REQUEST_URI), answers 404, 405 and OPTIONS itself, adds the CORS
- * headers, calls the handler, turns a non-OK reason into the JSON error
- * envelope and logs the request.
+ * route.c: the router.  Matches a request once (ac_route_match) on its
+ * route path (req.c's ac_req_route_path: the mount point taken off),
+ * the operations routes of ops.c first, then the program's table; and
+ * answers it along that match (ac_route_answer), on whichever thread
+ * runs it: 404, 405 and OPTIONS itself, the CORS headers, the handler,
+ * a non-OK reason turned into the JSON error envelope, the log line.
  */
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -20,33 +23,33 @@ const char *const ac_classes[AC_CLASS__MAX] = {
 };
 
 /*
- * Matches r->path against pattern, segment by segment.  On a match the
- * path is copied to scratch, split there, and the {name} segments become
- * the request's variables.  Returns 1 on a match.
+ * Matches m->path against pattern, segment by segment.  On a match the
+ * path is copied to m->vals, split there, and the {name} segments
+ * become the variables, decoded.  Returns 1 on a match.
  */
 static int
-match(struct ac_req *r, const char *pattern, char *scratch)
+match(struct ac_match *m, const char *pattern)
 {
 	const char	*p = pattern;
 	char		*s, *ends[AC_MAXVARS];
 	size_t		 nv = 0, plen, slen, i;
 
-	r->nvars = 0;
+	m->nvars = 0;
 	if (strcmp(pattern, "*") == 0)
 		return 1;
-	strcpy(scratch, r->path);
-	s = scratch;
+	strcpy(m->vals, m->path);
+	s = m->vals;
 	while (*p == '/' && *s == '/') {
 		p++, s++;
 		plen = strcspn(p, "/");
 		slen = strcspn(s, "/");
 		if (plen > 2 && p[0] == '{' && p[plen - 1] == '}') {
 			if (slen == 0 || nv == AC_MAXVARS ||
-			    plen - 2 >= sizeof(r->varnames[0]))
+			    plen - 2 >= sizeof(m->varname[0]))
 				return 0;
-			memcpy(r->varnames[nv], p + 1, plen - 2);
-			r->varnames[nv][plen - 2] = '\0';
-			r->varval[nv] = s;
+			memcpy(m->varname[nv], p + 1, plen - 2);
+			m->varname[nv][plen - 2] = '\0';
+			m->varoff[nv] = (size_t)(s - m->vals);
 			ends[nv++] = s + slen;
 		} else if (plen != slen || strncmp(p, s, plen) != 0)
 			return 0;
@@ -57,11 +60,10 @@ match(struct ac_req *r, const char *pattern, char *scratch)
 		return 0;
 	for (i = 0; i < nv; i++) {
 		*ends[i] = '\0';
-		r->varname[i] = r->varnames[i];
-		if (ac_pct_decode(r->varval[i]) == -1)
+		if (ac_pct_decode(m->vals + m->varoff[i]) == -1)
 			return 0;
 	}
-	r->nvars = nv;
+	m->nvars = nv;
 	return 1;
 }
 
@@ -76,33 +78,6 @@ parse_method(const char *m)
 		if (strcmp(m, ac_methods[i]) == 0)
 			return (enum ac_method)i;
 	return AC_METHOD__MAX;
-}
-
-/* The path the client sent, without the query, into r->path. */
-static int
-fill_path(struct ac_req *r)
-{
-	const char	*u, *q;
-	size_t		 n;
-
-	if ((u = ac_req_param(r, "REQUEST_URI")) != NULL) {
-		q = strchr(u, '?');
-		n = q != NULL ? (size_t)(q - u) : strlen(u);
-		if (n == 0 || n >= sizeof(r->path))
-			return -1;
-		memcpy(r->path, u, n);
-		r->path[n] = '\0';
-		return 0;
-	}
-	/* Plain CGI without REQUEST_URI: SCRIPT_NAME + PATH_INFO. */
-	n = (size_t)snprintf(r->path, sizeof(r->path), "%s%s",
-	    (u = ac_req_param(r, "SCRIPT_NAME")) != NULL ? u : "",
-	    (q = ac_req_param(r, "PATH_INFO")) != NULL ? q : "");
-	if (n >= sizeof(r->path))
-		return -1;
-	if (n == 0)
-		strcpy(r->path, "/");
-	return 0;
 }
 
 /*
@@ -133,25 +108,69 @@ method_fits(const struct ac_route *rt, enum ac_method m, int authorizer)
 	    (rt->method == AC_GET && m == AC_HEAD);
 }
 
-enum ac_class
-ac_route_class(struct ac_req *r, const struct ac_route *routes,
-    size_t nroutes)
+/*
+ * Looks for the route of m->path among n routes: the first whose path
+ * and method fit is taken; the methods of those whose path fits are
+ * noted for a 405's Allow.  1 when taken.
+ */
+static int
+take(struct ac_match *m, const struct ac_route *routes, size_t n,
+    enum ac_method meth, int authorizer)
 {
-	static __thread char scratch[AC_MAXPATH];
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (!match(m, routes[i].pattern))
+			continue;
+		m->pathmatch = 1;
+		if (method_fits(&routes[i], meth, authorizer)) {
+			m->hit = routes[i];
+			m->found = 1;
+			return 1;
+		}
+		if (routes[i].method != AC_ANY)
+			m->seen |= 1u << routes[i].method;
+	}
+	m->nvars = 0;
+	return 0;
+}
+
+enum ac_class
+ac_route_match(struct ac_req *r, const struct ac_route *routes,
+    size_t nroutes, struct ac_match *m)
+{
+	struct ac_route	 ops[AC_OPS_MAXROUTES];
 	const char	*role = ac_req_param(r, "FCGI_ROLE");
-	enum ac_method	 m = parse_method(ac_req_param(r, "REQUEST_METHOD"));
+	enum ac_method	 meth = parse_method(ac_req_param(r, "REQUEST_METHOD"));
 	int		 authorizer;
-	size_t		 i;
 
 	authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
-	if (fill_path(r) == -1)
+	m->found = m->ops = m->bad = m->pathmatch = 0;
+	m->seen = 0;
+	m->nvars = 0;
+	if (ac_req_route_path(r, m->path, sizeof(m->path), m->base,
+	    sizeof(m->base)) == -1) {
+		m->bad = 1;
+		m->path[0] = m->base[0] = '\0';
 		return AC_INLINE;
-	if (ac_ops_class(r, r->app) != AC_INLINE)
-		return AC_POOL;
-	for (i = 0; i < nroutes; i++)
-		if (match(r, routes[i].pattern, scratch) &&
-		    method_fits(&routes[i], m, authorizer))
-			return routes[i].cls;
+	}
+	/*
+	 * /healthz, /readyz, /metrics before any route (verify's "*"),
+	 * never as an authorization check: a 200 there would open whatever
+	 * the web server guards at /healthz.
+	 */
+	if (!authorizer && ac_req_param(r, "AUTH_REQUEST") == NULL &&
+	    take(m, ops, ac_ops_routes(r->app, ops), meth, 0)) {
+		m->ops = 1;
+		return m->hit.cls;
+	}
+	if (m->pathmatch) {
+		/* An operations path with another method: 405 there. */
+		m->ops = 1;
+		return AC_INLINE;
+	}
+	if (take(m, routes, nroutes, meth, authorizer))
+		return m->hit.cls;
 	return AC_INLINE;
 }
 
@@ -166,58 +185,38 @@ elapsed_us(const struct timespec *t0)
 }
 
 void
-ac_route_handle(struct ac_req *r, const struct ac_route *routes,
-    size_t nroutes)
+ac_route_answer(struct ac_req *r, const struct ac_match *m)
 {
-	static __thread char scratch[AC_MAXPATH];
 	char		 allow[128], path[256], remote[64];
 	const char	*role;
 	size_t		 i, n;
-	int		 pathmatch = 0, seen[AC_METHOD__MAX];
-	const struct ac_route *hit = NULL;
 	enum ac_reason	 rc = AC_OK;
 	enum ac_loglevel lvl;
 	struct timespec	 t0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r->match = m;
 	ac_ops_begin(r);
 	/* auth_db_queries_total{method}: "other" until ac_req_auth says. */
 	ac_metrics_dbmethod(AC_DBQ_OTHER);
-	memset(seen, 0, sizeof(seen));
 	role = ac_req_param(r, "FCGI_ROLE");
 	r->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
 	r->method = parse_method(ac_req_param(r, "REQUEST_METHOD"));
 	cors(r);
-	if (fill_path(r) == -1) {
-		strcpy(r->path, "-");
+	if (m->bad) {
 		rc = AC_NOT_FOUND;
 		goto out;
 	}
-	/* /healthz, /readyz, /metrics: before any route (verify's "*"). */
-	if (ac_ops_route(r, r->app, &rc))
-		goto out;
-	for (i = 0; i < nroutes; i++) {
-		if (!match(r, routes[i].pattern, scratch))
-			continue;
-		pathmatch = 1;
-		if (method_fits(&routes[i], r->method, r->authorizer)) {
-			hit = &routes[i];
-			break;
-		}
-		if (routes[i].method != AC_ANY)
-			seen[routes[i].method] = 1;
-	}
-	if (hit == NULL) {
-		r->nvars = 0;
-		if (!pathmatch) {
+	if (!m->found) {
+		if (!m->pathmatch) {
 			rc = AC_NOT_FOUND;
 			goto out;
 		}
-		seen[AC_OPTIONS] = 1;
-		if (seen[AC_GET])
-			seen[AC_HEAD] = 1;
-		for (i = 0, n = 0; i < AC_METHOD__MAX; i++)
-			if (seen[i])
+		n = 0;
+		allow[0] = '\0';
+		for (i = 0; i < AC_METHOD__MAX; i++)
+			if ((m->seen & (1u << i)) || i == AC_OPTIONS ||
+			    (i == AC_HEAD && (m->seen & (1u << AC_GET))))
 				n += (size_t)snprintf(allow + n,
 				    sizeof(allow) - n, "%s%s", n ? ", " : "",
 				    ac_methods[i]);
@@ -237,24 +236,43 @@ ac_route_handle(struct ac_req *r, const struct ac_route *routes,
 		rc = AC_METHOD_NOT_ALLOWED;
 		goto out;
 	}
-	rc = hit->handler(r, r->app);
+	rc = m->hit.handler(r, r->app);
 out:
 	if (rc != AC_OK && r->status == 0)
 		ac_req_error(r, rc);
 	else if (r->status == 0)
 		ac_req_respond(r, 204, NULL, NULL, 0);
-	lvl = rc == AC_OK || ac_ops_quiet() ? AC_LOG_DEBUG : AC_LOG_INFO;
+	/* Operations paths are polled: at debug, whatever the answer. */
+	lvl = rc == AC_OK || m->ops ? AC_LOG_DEBUG : AC_LOG_INFO;
 	if (ac_log_enabled(lvl)) {
-		ac_log_clean(path, sizeof(path), r->path);
+		ac_log_clean(path, sizeof(path), m->bad ? "-" : m->path);
 		ac_log_clean(remote, sizeof(remote),
 		    ac_req_param(r, "REMOTE_ADDR"));
 		ac_log(lvl,
-		    "event=request method=%s path=%s status=%d reason=%s "
+		    "event=request method=%s path=%s%s%s status=%d reason=%s "
 		    "remote=%s us=%ld%s%s",
 		    r->method < AC_METHOD__MAX ? ac_methods[r->method] :
-		    "other", path, r->status, ac_reason_str(rc), remote,
+		    "other", path, m->base[0] != '\0' ? " base=" : "",
+		    m->base, r->status, ac_reason_str(rc), remote,
 		    elapsed_us(&t0), r->authmethod != NULL ? " auth_method=" :
 		    "", r->authmethod != NULL ? r->authmethod : "");
 	}
 	ac_ops_end(r, r->status);
+	r->match = NULL;
+}
+
+void
+ac_route_handle(struct ac_req *r, const struct ac_route *routes,
+    size_t nroutes)
+{
+	struct ac_match	*m;
+
+	if ((m = malloc(sizeof(*m))) == NULL) {
+		ac_log(AC_LOG_ERROR, "event=nomem where=route");
+		ac_req_error(r, AC_NOMEM);
+		return;
+	}
+	ac_route_match(r, routes, nroutes, m);
+	ac_route_answer(r, m);
+	free(m);
 }

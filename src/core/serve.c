@@ -353,11 +353,16 @@ supervise(size_t n, int *child)
 		sig = sigtimedwait(&set, &si, &ts);
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
-		/* SIGHUP: each worker re-reads the rollout flags. */
-		if (sig == SIGHUP)
+		/*
+		 * SIGHUP: each worker re-reads the rollout flags; every
+		 * process opens the AUTH_LOG file again.
+		 */
+		if (sig == SIGHUP) {
+			ac_log_reopen();
 			for (i = 0; i < n; i++)
 				if (ws[i].pid > 0)
 					kill(ws[i].pid, SIGHUP);
+		}
 		/* Reap, and plan restarts. */
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			for (i = 0; i < n && ws[i].pid != pid; i++)
@@ -513,11 +518,20 @@ ac_main(int argc, char *argv[], const char *prog,
 	}
 	ac_ops_needs(needs);
 	ac_log_setup(prog, AC_LOG_INFO, NULL, NULL);
+	/* Until AUTH_LOG is known: stderr, or syslog when that is /dev/null. */
+	ac_log_open(NULL, buf, sizeof(buf));
 	if ((app = ac_app_new()) == NULL) {
 		ac_log(AC_LOG_ERROR, "event=nomem");
 		return 1;
 	}
 	bad = ac_app_load(app) != AC_OK;
+	/* Even a refused configuration's lines go where AUTH_LOG says. */
+	if (app->cfg.log != NULL && ac_log_open(app->cfg.log, buf,
+	    sizeof(buf)) == -1) {
+		ac_log(AC_LOG_ERROR, "event=config_invalid problem=\"%s\"",
+		    buf);
+		bad = 1;
+	}
 	for (i = 0; (w = ac_app_warning(app, i)) != NULL; i++)
 		ac_log(AC_LOG_WARN, "event=config_warning warning=\"%s\"", w);
 	if (bad) {

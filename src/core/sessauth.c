@@ -44,11 +44,18 @@ void
 ac_req_session_cookie(struct ac_req *r, const struct ac_app *app,
     const char *tok, long maxage)
 {
-	char	 buf[256];
+	const char	*name = ac_req_session_cookie_name(r, app);
+	const char	*base = ac_req_base(r);
+	char		 buf[512];
 
-	/* __Host-: Secure, Path=/ and no Domain, or browsers drop it. */
-	snprintf(buf, sizeof(buf), "%s=%s; Max-Age=%ld; Path=/; HttpOnly;%s "
-	    "SameSite=Strict", ac_req_session_cookie_name(r, app), tok, maxage,
+	/*
+	 * The mount point (AUTH_BASE_PATH), or / at the root.  __Host-:
+	 * Secure, Path=/ and no Domain, or browsers drop it.
+	 */
+	if (strncmp(name, "__Host-", 7) == 0 || *base == '\0')
+		base = "/";
+	snprintf(buf, sizeof(buf), "%s=%s; Max-Age=%ld; Path=%s; HttpOnly;%s "
+	    "SameSite=Strict", name, tok, maxage, base,
 	    app->cfg.cookie_secure ? " Secure;" : "");
 	ac_req_header(r, "Set-Cookie", buf);
 }

@@ -48,7 +48,7 @@ compare_set()
 }
 
 # 1. mod_fcgid.
-ts_apache apache/jwt-auth-fcgid.conf fcgid cgi
+ts_apache apache/jwt-auth-fcgid.conf fcgid cgi authz_host
 
 ts_expect_private_ok
 ts_expect_private_refused
@@ -70,7 +70,7 @@ ts_apache_stop
 # 2. mod_cgi, the same requests.
 starts=$(grep -c 'event=start' "$T/apache-error.log")
 requests=$(grep -c 'event=request' "$T/apache-error.log")
-ts_apache apache/jwt-auth-cgi.conf cgi
+ts_apache apache/jwt-auth-cgi.conf cgi authz_host
 compare_set >"$T/answers.cgi"
 # mod_cgi puts the words of a query string without "=" on the program's
 # command line (RFC 3875 section 4.4): still an ordinary request.

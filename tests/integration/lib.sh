@@ -658,9 +658,15 @@ ti_request()
 # checked.  A failed curl is not checked.
 ti_openapi_check()
 {
-	local LC_ALL=C q mounts= prefix kind name prog n v=
+	local LC_ALL=C q mounts= prefix kind name prog n v= path=$2 b
 
 	[ -n "${TI_PY_W:-}" ] || return 0
+	# The suite mounted under a prefix (AUTH_BASE_PATH, a script path):
+	# TI_MOUNTS lists them; the document describes the paths below.
+	for b in ${TI_MOUNTS:-}; do
+		case $path in "$b"/*|"$b"|"$b"\?*) path=${path#"$b"}
+			path=${path:-/}; break ;; esac
+	done
 	# verify's mounts: the prefixes ti_route gave a program named
 	# verify, and a verify in a folder ti_cgi_route runs.
 	while read -r prefix kind name; do
@@ -671,7 +677,7 @@ ti_openapi_check()
 			    mounts="$mounts ${prefix%/}/verify" ;;
 		esac
 	done <<<"$TI_ROUTES"
-	q=$'\x1f'oas$'\x1f'$top_srcdir/tests/integration$'\x1f'$top_srcdir/src/openapi.json$'\x1f'$1$'\x1f'$2$'\x1f'$TI_STATUS$'\x1f'$mounts
+	q=$'\x1f'oas$'\x1f'$top_srcdir/tests/integration$'\x1f'$top_srcdir/src/openapi.json$'\x1f'$1$'\x1f'$path$'\x1f'$TI_STATUS$'\x1f'$mounts
 	printf '%d\n%s%d\n%s' "${#T}" "$T" "${#q}" "$q" >&"$TI_PY_W" &&
 	    read -r n <&"$TI_PY_R" || return 0
 	[ "$n" -eq 0 ] && return 0

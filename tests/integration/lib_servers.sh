@@ -11,10 +11,13 @@
 # 127.0.0.1 and a free port.  Every process started here is tracked by
 # lib.sh (ti_track) and stopped by its trap.
 
-# ts_etc SRC DST: SRC (relative to etc/, without .in) with the test's
-# paths and ports.
+# ts_etc SRC DST: SRC (relative to etc/, without .in; or a test's own
+# file, by absolute path) with the test's paths and ports.
 ts_etc()
 {
+	local src=$top_srcdir/etc/$1.in
+
+	case $1 in /*) src=$1 ;; esac
 	sed -e "s|@runstatedir@/jwt-auth|$T/run|g" \
 	    -e "s|@cgibindir@|$T/bin|g" \
 	    -e "s|@pkgdatadir@/www|$top_srcdir/src/www|g" \
@@ -26,7 +29,7 @@ ts_etc()
 	    -e "s|/var/log/apache2|$T|g" \
 	    -e "s|127.0.0.1:8080|127.0.0.1:$TI_PORT|g" \
 	    -e "s|127.0.0.1:8081|127.0.0.1:${TS_BACKEND_PORT:-8081}|g" \
-	    "$top_srcdir/etc/$1.in" >"$2"
+	    "$src" >"$2"
 }
 
 # ts_setup: key, configuration ($AUTH_CONFIG, exported), the programs
@@ -59,26 +62,39 @@ ts_setup()
 }
 
 # ts_start_programs PROGRAM...: runs etc/spawn-fcgi/jwt-auth.sh with one
-# process per program on $T/run/PROGRAM.sock, and waits for them.
+# process per program on $T/run/PROGRAM.sock, and waits for them; logs
+# in $T/PROGRAM.log.  TS_CHILDREN: workers per program (AUTH_WORKERS,
+# jwt-auth.sh's CHILDREN; 1).  With TS_RUN_USER (as root) it is started as an
+# operator starts it for a web server running as that user: the programs
+# run as TS_RUN_USER, the sockets are that user's
+# (SOCKET_USER), and the logs are in $T/log/ (jwt-auth.sh gives LOGDIR
+# to the user).
 ts_start_programs()
 {
-	local p pid i
+	local p pid i user=${TS_RUN_USER:-} logs=$T children=${TS_CHILDREN:-1}
 
+	[ "$(id -u)" = 0 ] || user=
+	if [ -n "$user" ]; then
+		logs=$T/log
+		mkdir -p "$logs"
+	fi
 	ts_etc spawn-fcgi/jwt-auth.sh "$T/jwt-auth.sh"
-	SOCKDIR=$T/run BINDIR=$T/bin LOGDIR=$T PROGRAMS="$*" CHILDREN=1 \
-	    RUN_USER= sh "$T/jwt-auth.sh" start >>"$T/spawn-fcgi.log" 2>&1 ||
+	SOCKDIR=$T/run BINDIR=$T/bin LOGDIR=$logs PROGRAMS="$*" \
+	    CHILDREN=$children RUN_USER=$user SOCKET_USER=$user \
+	    RUN_GROUP=$(id -gn "${user:-$(id -un)}") \
+	    sh "$T/jwt-auth.sh" start >>"$T/spawn-fcgi.log" 2>&1 ||
 	    { cat "$T/spawn-fcgi.log"; echo "jwt-auth.sh start failed"; exit 99; }
 	for p in "$@"; do
 		for pid in $(cat "$T/run/$p.pid"); do
 			ti_track "$pid"
 		done
 		for i in $(seq 1 30); do
-			grep -q 'event=start' "$T/$p.log" 2>/dev/null && break
+			grep -q 'event=start' "$logs/$p.log" 2>/dev/null && break
 			sleep 0.1
 		done
 		for pid in $(cat "$T/run/$p.pid"); do
 			kill -0 "$pid" 2>/dev/null ||
-			    { cat "$T/$p.log"; echo "$p exited"; exit 99; }
+			    { cat "$logs/$p.log"; echo "$p exited"; exit 99; }
 		done
 	done
 }
@@ -90,10 +106,11 @@ ts_wait()
 	TI_RUNID= ti_wait_http "$1"
 }
 
-# ts_lighttpd: lighttpd with etc/lighttpd/jwt-auth.conf included.
+# ts_lighttpd [SITE]: lighttpd with etc/SITE (lighttpd/jwt-auth.conf)
+# included.
 ts_lighttpd()
 {
-	local bin
+	local bin site=${1:-lighttpd/jwt-auth.conf}
 
 	ti_need lighttpd
 	bin=$(ti_bin lighttpd)
@@ -102,11 +119,11 @@ ts_lighttpd()
 	    -f "$T/lighttpd.conf"
 }
 
-# The configuration for TI_PORT, checked with lighttpd -tt ($bin is
-# ts_lighttpd's).
+# The configuration for TI_PORT, checked with lighttpd -tt ($bin and
+# $site are ts_lighttpd's).
 _ts_lighttpd_conf()
 {
-	ts_etc lighttpd/jwt-auth.conf "$T/jwt-auth-lighttpd.conf"
+	ts_etc "$site" "$T/jwt-auth-lighttpd.conf"
 	cat >"$T/lighttpd.conf" <<EOF
 server.document-root = "$T/www"
 server.bind = "127.0.0.1"
@@ -221,34 +238,51 @@ ts_apache()
 	TS_APACHE_PID=$TI_SERVER_PID
 }
 
-# The configuration for TI_PORT, checked with apache2 -t ($site, $bin,
-# $user, $group and $mods are ts_apache's).
+# ts_apache_head USER GROUP MODULE...: the server-wide lines of an
+# apache.conf for TI_PORT that keeps its pid, runtime files and error log
+# in $T, its children running as USER:GROUP, with the modules named.
+ts_apache_head()
+{
+	local m
+
+	echo "ServerRoot /etc/apache2"
+	echo "ServerName 127.0.0.1"
+	echo "Listen 127.0.0.1:$TI_PORT"
+	echo "PidFile $T/apache.pid"
+	echo "DefaultRuntimeDir $T/apache-run"
+	echo "Mutex file:$T/apache-run default"
+	echo "ErrorLog $T/apache-error.log"
+	echo "LogLevel warn"
+	echo "User $1"
+	echo "Group $2"
+	shift 2
+	for m in "$@"; do
+		echo "LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so"
+	done
+	echo "TypesConfig /etc/mime.types"
+}
+
+# ts_apache_check: $T/apache.conf passes apache2 -t, or the test ends.
+ts_apache_check()
+{
+	"$(ti_bin apache2)" -t -f "$T/apache.conf" >>"$T/apache-stdout.log" 2>&1 ||
+	    { cat "$T/apache-stdout.log"; echo "bad config"; exit 99; }
+}
+
+# The configuration for TI_PORT, checked with apache2 -t ($site, $user,
+# $group and $mods are ts_apache's).
 _ts_apache_conf()
 {
 	ts_etc "$site" "$T/jwt-auth-apache.conf"
 	{
-		echo "ServerRoot /etc/apache2"
-		echo "ServerName 127.0.0.1"
-		echo "Listen 127.0.0.1:$TI_PORT"
-		echo "PidFile $T/apache.pid"
-		echo "DefaultRuntimeDir $T/apache-run"
-		echo "Mutex file:$T/apache-run default"
-		echo "ErrorLog $T/apache-error.log"
-		echo "LogLevel warn"
-		echo "User $user"
-		echo "Group $group"
-		for m in $mods; do
-			echo "LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so"
-		done
-		echo "TypesConfig /etc/mime.types"
+		ts_apache_head "$user" "$group" $mods
 		echo "DocumentRoot $T/www"
 		echo "<Directory $T/www>"
 		echo "	Require all granted"
 		echo "</Directory>"
 		echo "Include $T/jwt-auth-apache.conf"
 	} >"$T/apache.conf"
-	"$bin" -t -f "$T/apache.conf" >>"$T/apache-stdout.log" 2>&1 ||
-	    { cat "$T/apache-stdout.log"; echo "bad config"; exit 99; }
+	ts_apache_check
 }
 
 # ts_whoami: a CGI script $T/www/private/whoami.sh that prints the

@@ -3,7 +3,9 @@
  * forms and query strings, cookies, Content-Type, parameter lookup, the
  * CORS origin list) and the router of route.c driven through an
  * in-memory transport: path variables, 404, 405 with Allow, OPTIONS,
- * HEAD, CORS, the error envelope, and a body read through the transport.
+ * HEAD, CORS, the error envelope, and a body read through the transport;
+ * the route path rule (req.c) case by case, and routing under a script
+ * path and AUTH_BASE_PATH.
  */
 #include "config.h"
 
@@ -499,6 +501,184 @@ START_TEST(test_route_secret)
 }
 END_TEST
 
+/*
+ * The route path rule (req.c's ac_req_route_path), one case a row: the
+ * CGI variables a server sends (NULL: not sent), AUTH_BASE_PATH, and the
+ * route path and mount point expected (path NULL: no usable path).
+ */
+static const struct pathcase {
+	const char	*what, *uri, *sn, *pi, *sf, *basepath;
+	const char	*path, *base;
+} pathcases[] = {
+	{ "a query string is not the path", "/u/x/t/1?a=b/c", NULL, NULL,
+	    NULL, NULL, "/u/x/t/1", "" },
+	{ "absolute-form loses scheme and host", "http://h.test/u/x?y", NULL,
+	    NULL, NULL, NULL, "/u/x", "" },
+	{ "CGI script path", "/cgi-bin/todos/api/v1/me", "/cgi-bin/todos",
+	    "/api/v1/me", "/srv/cgi-bin/todos", NULL, "/api/v1/me",
+	    "/cgi-bin/todos" },
+	{ "script path, query, renamed .cgi", "/cgi-bin/todos.cgi/api/v1/me?x",
+	    "/cgi-bin/todos.cgi", "/api/v1/me", "/h/todos.cgi", NULL,
+	    "/api/v1/me", "/cgi-bin/todos.cgi" },
+	{ "script path keeps escapes", "/cgi-bin/todos/u/a%40b/t/1",
+	    "/cgi-bin/todos", "/u/a@b/t/1", "/x/todos", NULL, "/u/a%40b/t/1",
+	    "/cgi-bin/todos" },
+	{ "script path wins over AUTH_BASE_PATH", "/cgi-bin/todos/api/v1/me",
+	    "/cgi-bin/todos", "/api/v1/me", "/x/todos", "/auth", "/api/v1/me",
+	    "/cgi-bin/todos" },
+	{ "PATH_INFO empty: the URL whole", "/cgi-bin/verify",
+	    "/cgi-bin/verify", "", "/x/verify", NULL, "/cgi-bin/verify", "" },
+	{ "rewrite to a script with PATH_INFO", "/api/v1/me?x=1",
+	    "/cgi-bin/todos", "/api/v1/me", "/x/todos", NULL, "/api/v1/me",
+	    "" },
+	{ "rewrite to the script itself (SCRIPT_NAME the target)",
+	    "/api/v1/me", "/cgi-bin/todos", NULL, "/x/todos", NULL,
+	    "/api/v1/me", "" },
+	{ "rewrite under AUTH_BASE_PATH", "/auth/api/v1/me",
+	    "/cgi-bin/todos", "/api/v1/me", "/x/todos", "/auth", "/api/v1/me",
+	    "/auth" },
+	{ "Apache ScriptAliasMatch ^/api/v1", "/api/v1/me", "/api/v1", "/me",
+	    "/usr/lib/cgi-bin/todos", NULL, "/api/v1/me", "" },
+	{ "ScriptAliasMatch ^/api/auth/sessions", "/api/auth/sessions/abc",
+	    "/api/auth/sessions", "/abc", "/usr/lib/cgi-bin/refresh", NULL,
+	    "/api/auth/sessions/abc", "" },
+	{ "nginx: SCRIPT_NAME is the whole URI", "/api/v1/me?x=1",
+	    "/api/v1/me", NULL, NULL, NULL, "/api/v1/me", "" },
+	{ "nginx under AUTH_BASE_PATH", "/auth/api/v1/me?x=1",
+	    "/auth/api/v1/me", NULL, NULL, "/auth", "/api/v1/me", "/auth" },
+	{ "nginx split_path_info, no SCRIPT_FILENAME", "/auth/api/v1/me",
+	    "/auth", "/api/v1/me", NULL, "/auth", "/api/v1/me", "/auth" },
+	{ "the same without AUTH_BASE_PATH", "/auth/api/v1/me", "/auth",
+	    "/api/v1/me", NULL, NULL, "/auth/api/v1/me", "" },
+	{ "lighttpd: SCRIPT_NAME the URI, PATH_INFO empty", "/api/v1/me",
+	    "/api/v1/me", "", "/var/www/api/v1/me", NULL, "/api/v1/me", "" },
+	{ "lighttpd fix-root-scriptname", "/api/v1/me", "", "/api/v1/me",
+	    "/var/www/", NULL, "/api/v1/me", "" },
+	{ "AUTH_BASE_PATH itself is /", "/auth?x", "/auth", NULL, NULL,
+	    "/auth", "/", "/auth" },
+	{ "AUTH_BASE_PATH is a whole segment", "/authority/x", NULL, NULL,
+	    NULL, "/auth", "/authority/x", "" },
+	{ "outside AUTH_BASE_PATH: from the root", "/private/page", NULL,
+	    NULL, NULL, "/auth", "/private/page", "" },
+	{ "no REQUEST_URI: script path", NULL, "/cgi-bin/todos",
+	    "/api/v1/me", "/x/todos", NULL, "/api/v1/me", "/cgi-bin/todos" },
+	{ "no REQUEST_URI: SCRIPT_NAME alone", NULL, "/api/v1/me", NULL,
+	    NULL, NULL, "/api/v1/me", "" },
+	{ "no REQUEST_URI, nothing", NULL, NULL, NULL, NULL, NULL, "/", "" },
+	{ "a quote in the script path: not a mount point",
+	    "/cgi-bin/to\"dos/api/v1/me", "/cgi-bin/to\"dos", "/api/v1/me",
+	    "/x/to\"dos", NULL, "/cgi-bin/to\"dos/api/v1/me", "" },
+	{ "a bad escape: not a script path", "/cgi-bin/todos/%zz",
+	    "/cgi-bin/todos", "/%zz", "/x/todos", NULL, "/cgi-bin/todos/%zz",
+	    "" },
+	{ "an encoded NUL: not a script path", "/cgi-bin/todos/a%00",
+	    "/cgi-bin/todos", "/a", "/x/todos", NULL, "/cgi-bin/todos/a%00",
+	    "" },
+	{ "empty REQUEST_URI", "", NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "REQUEST_URI not a path", "*", NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "query only", "?x=1", NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+START_TEST(test_route_path)
+{
+	const struct pathcase *c = &pathcases[_i];
+	struct ac_req	*r;
+	char		*env[8], buf[4][256], path[AC_MAXPATH], base[256];
+	size_t		 n = 0;
+	int		 rc;
+
+	if (c->uri != NULL)
+		env[n++] = (snprintf(buf[0], sizeof(buf[0]), "REQUEST_URI=%s",
+		    c->uri), buf[0]);
+	if (c->sn != NULL)
+		env[n++] = (snprintf(buf[1], sizeof(buf[1]), "SCRIPT_NAME=%s",
+		    c->sn), buf[1]);
+	if (c->pi != NULL)
+		env[n++] = (snprintf(buf[2], sizeof(buf[2]), "PATH_INFO=%s",
+		    c->pi), buf[2]);
+	if (c->sf != NULL)
+		env[n++] = (snprintf(buf[3], sizeof(buf[3]),
+		    "SCRIPT_FILENAME=%s", c->sf), buf[3]);
+	env[n] = NULL;
+	free(app->cfg.base_path);
+	app->cfg.base_path = c->basepath != NULL ? strdup(c->basepath) : NULL;
+	ck_assert_ptr_nonnull(r = calloc(1, sizeof(*r)));
+	r->envp = env;
+	r->app = app;
+	rc = ac_req_route_path(r, path, sizeof(path), base, sizeof(base));
+	free(r);
+	if (c->path == NULL) {
+		ck_assert_msg(rc == -1, "%s: a path (%s)", c->what, path);
+		return;
+	}
+	ck_assert_msg(rc == 0, "%s: no path", c->what);
+	ck_assert_msg(strcmp(path, c->path) == 0, "%s: path %s, not %s",
+	    c->what, path, c->path);
+	ck_assert_msg(strcmp(base, c->base) == 0, "%s: base %s, not %s",
+	    c->what, base, c->base);
+}
+END_TEST
+
+/* REQUEST_URI longer than any path: no path, a 404. */
+START_TEST(test_route_path_long)
+{
+	struct mem	 m;
+	char		*uri, *env[] = { "REQUEST_METHOD=GET", NULL, NULL };
+
+	ck_assert_ptr_nonnull(uri = malloc(AC_MAXPATH + 32));
+	strcpy(uri, "REQUEST_URI=/");
+	memset(uri + 13, 'a', AC_MAXPATH);
+	uri[13 + AC_MAXPATH] = '\0';
+	env[1] = uri;
+	run_status(&m, env, NULL, "404");
+	free(uri);
+}
+END_TEST
+
+/*
+ * Matched once on the route path: path variables, the operations routes
+ * and a 405's Allow under a script path and under AUTH_BASE_PATH.
+ */
+START_TEST(test_route_mounts)
+{
+	struct mem	 m;
+	char		*env[] = { "REQUEST_METHOD=GET",
+		    "REQUEST_URI=/cgi-bin/t/u/a%40b/t/7", "SCRIPT_NAME=/cgi-bin/t",
+		    "PATH_INFO=/u/a@b/t/7", "SCRIPT_FILENAME=/srv/cgi-bin/t",
+		    NULL };
+
+	run(&m, env, NULL);
+	ck_assert_ptr_nonnull(strstr(m.out, "\r\n\r\n{\"uid\":\"a@b\","
+	    "\"id\":\"7\"}"));
+	env[1] = "REQUEST_URI=/cgi-bin/t/healthz";
+	env[3] = "PATH_INFO=/healthz";
+	run_status(&m, env, NULL, "200");
+	ck_assert_ptr_nonnull(strstr(m.out, "\"status\":\"ok\""));
+	env[0] = "REQUEST_METHOD=POST";
+	run_status(&m, env, NULL, "405");
+	ck_assert_ptr_nonnull(strstr(m.out, "Allow: GET, HEAD, OPTIONS\r\n"));
+	/* Under AUTH_BASE_PATH; outside it, from the root. */
+	free(app->cfg.base_path);
+	app->cfg.base_path = strdup("/auth");
+	env[0] = "REQUEST_METHOD=GET";
+	env[1] = "REQUEST_URI=/auth/u/x/t/1?q=/auth";
+	env[2] = env[3] = NULL;
+	run_status(&m, env, NULL, "200");
+	env[1] = "REQUEST_URI=/auth/healthz";
+	run_status(&m, env, NULL, "200");
+	env[1] = "REQUEST_URI=/auth/auth/u/x/t/1";
+	run_status(&m, env, NULL, "404");
+	env[1] = "REQUEST_URI=/u/x/t/1";
+	run_status(&m, env, NULL, "200");
+	/* An authorization check is never an operations path. */
+	env[1] = "REQUEST_URI=/auth/healthz";
+	env[2] = "FCGI_ROLE=AUTHORIZER";
+	run_status(&m, env, NULL, "404");
+	free(app->cfg.base_path);
+	app->cfg.base_path = NULL;
+}
+END_TEST
+
 Suite *
 tu_suite(void)
 {
@@ -511,6 +691,15 @@ tu_suite(void)
 			    NULL };
 
 	tu_tcase(s, "parse", 0, NULL, NULL, parse);
+	const TTest	*mounts[] = { test_route_path_long, test_route_mounts,
+			    NULL };
+	TCase		*tc;
+
 	tu_tcase(s, "route", 0, setup, teardown, route);
+	tu_tcase(s, "mounts", 0, setup, teardown, mounts);
+	tc = tcase_create("path rule");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_route_path, 0, (int)nitems(pathcases));
+	suite_add_tcase(s, tc);
 	return s;
 }
