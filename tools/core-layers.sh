@@ -16,7 +16,7 @@
 set -eu
 
 LAYERS='
-reason log b64 alg file problem parse claims keypolicy errfmt fcgi pool
+reason log b64 alg file problem parse claims require keypolicy errfmt fcgi pool
 metrics audit
 config
 rollout
@@ -30,7 +30,7 @@ issue
 session throttle
 users
 app
-req body sessauth docs csrf
+req reqauth body sessauth docs csrf
 ops scrape
 route
 loop conn

@@ -69,6 +69,7 @@ enum ac_reason {
 	AC_HEADERS_TOO_LARGE,
 	AC_VALIDATION_FAILED,
 	AC_FORBIDDEN,
+	AC_INSUFFICIENT_SCOPE,	/* AUTH_REQUIRE not met (RFC 6750 3.1) */
 	AC_CROSS_SITE,		/* cookie endpoints: Origin not the site's */
 	AC_RATE_LIMITED,
 	AC_CONFLICT,
@@ -255,6 +256,10 @@ struct ac_config {
 	int		 signup;	/* AUTH_SIGNUP */
 	long		 login_free;	/* AUTH_LOGIN_FREE_FAILURES */
 	char		*claim_headers;	/* VERIFY_CLAIM_HEADERS */
+	char		*require;	/* AUTH_REQUIRE: default requirement */
+	char		*require_write;	/* AUTH_REQUIRE_WRITE: and for writes */
+	char		*token_cookie;	/* AUTH_TOKEN_COOKIE: a JWT in a cookie */
+	char		*token_header;	/* AUTH_TOKEN_HEADER: a JWT in a header */
 	char		*error_format_name; /* AUTH_ERROR_FORMAT */
 	int		 error_format;	/* AC_ERRFMT_* */
 	int		 jwt_enabled;	/* JWT_AUTH_ENABLED (live: rollout.c) */

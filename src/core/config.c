@@ -100,6 +100,10 @@ static const struct setting {
 	{ "AUTH_LOGIN_FREE_FAILURES", "", K_LONG, O(login_free), "5", 1, 1000, 1 },
 	{ "AUTH_ERROR_FORMAT", "", K_STR, O(error_format_name), "envelope", 0, 0, 1 },
 	{ "VERIFY_CLAIM_HEADERS", "", K_STR, O(claim_headers), "", 0, 0, 1 },
+	{ "AUTH_REQUIRE", "", K_STR, O(require), "", 0, 0, 1 },
+	{ "AUTH_REQUIRE_WRITE", "", K_STR, O(require_write), "", 0, 0, 1 },
+	{ "AUTH_TOKEN_COOKIE", "", K_STR, O(token_cookie), "", 0, 0, 1 },
+	{ "AUTH_TOKEN_HEADER", "", K_STR, O(token_header), "", 0, 0, 1 },
 	{ "JWT_AUTH_ENABLED", "", K_BOOL, O(jwt_enabled), "true", 0, 0, 1 },
 	{ "JWT_ROLLOUT_PERCENTAGE", "", K_LONG, O(rollout_percentage), "100", 0, 100, 1 },
 	{ "SESSION_CACHE_SECONDS", "", K_LONG, O(session_cache), "1", 0, 60, 1 },
@@ -478,6 +482,52 @@ reconcile(struct ac_app *app, const struct setting *s, const struct raw *r)
 	return -1;
 }
 
+/* A requirement's default (AUTH_REQUIRE, AUTH_REQUIRE_WRITE) must parse. */
+static void
+require_check(struct ac_app *app, const char *name, const char *v)
+{
+	struct ac_require *rq;
+	char		 why[160];
+
+	if (v == NULL)
+		return;
+	if (ac_require_parse(v, &rq, why, sizeof(why)) != 0)
+		ac_app_problemf(app, "%s: %s (terms KIND:V1,V2 separated by "
+		    "blanks, KIND one of scope, role, group, claim; e.g. "
+		    "scope:todos.read role:admin,editor claim:tenant=acme)",
+		    name, why);
+	ac_require_free(rq);
+}
+
+/*
+ * Where else a token may come from: a cookie name as AUTH_COOKIE_NAME's,
+ * and a header name of letters, digits and '-' that is not one the
+ * suite reads for something else.
+ */
+static void
+token_source_check(struct ac_app *app, const struct ac_config *c)
+{
+	const char	*h = c->token_header, *k = c->token_cookie;
+
+	if (k != NULL && (strlen(k) > 64 || strspn(k, "abcdefghijklmnopqrst"
+	    "uvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(k)))
+		ac_app_problemf(app, "AUTH_TOKEN_COOKIE: 1 to 64 letters, "
+		    "digits, '_', '-' and '.'");
+	else if (k != NULL && (strcmp(k, "refreshToken") == 0 ||
+	    strcmp(k, "__Host-refreshToken") == 0 || (c->cookie_name != NULL &&
+	    strcmp(k, c->cookie_name) == 0)))
+		ac_app_problemf(app, "AUTH_TOKEN_COOKIE: '%s' is the refresh "
+		    "token's cookie; name the cookie that holds an access "
+		    "token", k);
+	if (h != NULL && (strlen(h) > 64 || strspn(h, "abcdefghijklmnopqrst"
+	    "uvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != strlen(h) ||
+	    strcasecmp(h, "Authorization") == 0 || strcasecmp(h, "Cookie") ==
+	    0 || strncasecmp(h, "Auth-Require", 12) == 0))
+		ac_app_problemf(app, "AUTH_TOKEN_HEADER: a header name of 1 to "
+		    "64 letters, digits and '-', other than Authorization and "
+		    "Cookie (e.g. X-Forwarded-Access-Token)");
+}
+
 /*
  * Better Auth's base URL gives what a Better Auth deployment implies:
  * its key set at /api/auth/jwks when the allow-list holds a public-key
@@ -699,6 +749,9 @@ ac_config_load(struct ac_app *app)
 	    "OPQRSTUVWXYZ0123456789_-, ") != strlen(c->claim_headers)))
 		ac_app_problemf(app, "VERIFY_CLAIM_HEADERS: a comma list of claim "
 		    "names of letters, digits, '_' and '-' (512 bytes at most)");
+	require_check(app, "AUTH_REQUIRE", c->require);
+	require_check(app, "AUTH_REQUIRE_WRITE", c->require_write);
+	token_source_check(app, c);
 	if (c->cookie_name != NULL && (*c->cookie_name == '\0' ||
 	    strlen(c->cookie_name) > 64 || strspn(c->cookie_name,
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"

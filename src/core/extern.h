@@ -142,6 +142,47 @@ int		 ac_claim_date(json_object *claims, const char *name,
 enum ac_reason	 ac_claims_check(const struct ac_config *, time_t now,
 		    int remote, struct ac_token *);
 
+/* require.c: AUTH_REQUIRE's grammar, cache and check. */
+struct ac_require;
+/*
+ * Parses a requirement text into *out (caller frees with
+ * ac_require_free; "" or blanks: no terms).  0; -1 when malformed, why
+ * saying how; -2 out of memory.
+ */
+int		 ac_require_parse(const char *, struct ac_require **out,
+		    char *why, size_t whysz);
+void		 ac_require_free(struct ac_require *);
+/*
+ * The parsed requirement of text s from this thread's cache (parsed on
+ * first sight; borrowed, lives until the thread has seen eight other
+ * texts since, so use it at once).  NULL with *bad -1 and why when s is
+ * malformed, NULL with *bad -2 when out of memory.
+ */
+const struct ac_require *ac_require_get(const char *s, char *why,
+		    size_t whysz, int *bad);
+/* The first term claims do not satisfy (borrowed), or NULL when all do. */
+const char	*ac_require_check(const struct ac_require *,
+		    json_object *claims);
+/* The values of its scope: terms, space-separated ("" when none). */
+const char	*ac_require_scopes(const struct ac_require *);
+
+/* reqauth.c: ac_req_auth's chosen halves. */
+/*
+ * A bearer token from AUTH_TOKEN_HEADER, else AUTH_TOKEN_COOKIE (same
+ * site only for a write): AC_OK with *tok (borrowed for the request),
+ * AC_TOKEN_MISSING when neither is set or sent, or why it is refused.
+ */
+enum ac_reason	 ac_req_token_alt(struct ac_req *, const struct ac_app *,
+		    const char **tok, size_t *len);
+/*
+ * AUTH_REQUIRE (and for a write AUTH_REQUIRE_WRITE), from the request's
+ * parameters or the configured default, against tok's claims: AC_OK,
+ * AC_INSUFFICIENT_SCOPE (the request then carries the challenge's
+ * scope), AC_CONFIG_INVALID when malformed (logged) or AC_NOMEM.
+ */
+enum ac_reason	 ac_req_require(struct ac_req *, const struct ac_app *,
+		    const struct ac_token *);
+
 /* jwk.c */
 /* The RFC 7638 thumbprint of k into k->kid: 0, or -1. */
 int		 ac_key_thumbprint(struct ac_key *);

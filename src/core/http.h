@@ -39,6 +39,7 @@ struct ac_req {
 	json_object	*details;
 	enum ac_reason	 authfail;	/* why ac_req_auth failed */
 	char		 authdetail[128];
+	char		 reqscope[256];	/* insufficient_scope: scope="..." */
 	const char	*authmethod;	/* "jwt", "session" or NULL */
 	const char	*csp;		/* a page's own CSP, or NULL */
 	int		 status;	/* sent, or 0 */

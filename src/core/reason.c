@@ -45,6 +45,7 @@ static const struct {
 	[AC_HEADERS_TOO_LARGE] = { "headers_too_large", 431, "Request headers too large" },
 	[AC_VALIDATION_FAILED] = { "validation_failed", 422, "Validation failed" },
 	[AC_FORBIDDEN] = { "forbidden", 403, "You can only access your own resources" },
+	[AC_INSUFFICIENT_SCOPE] = { "insufficient_scope", 403, "The token lacks what this resource requires" },
 	[AC_CROSS_SITE] = { "cross_site_refused", 403, "Cross-site request refused: send it from the site itself (Origin) or an allowed origin, as JSON" },
 	[AC_RATE_LIMITED] = { "rate_limited", 429, "Too many requests" },
 	[AC_CONFLICT] = { "conflict", 409, "Conflict with the current state" },
