@@ -27,7 +27,7 @@ keygen
 revoke websession
 token
 issue
-session throttle
+session throttle tokrevoke
 users
 app
 req reqauth body sessauth docs csrf

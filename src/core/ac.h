@@ -869,6 +869,15 @@ enum ac_reason	 ac_session_list(struct ac_store *, const char *user_id,
 enum ac_reason	 ac_session_revoke(struct ac_store *, const char *user_id,
 		    const char *session_id, time_t now);
 /*
+ * RFC 7009 (tokrevoke.c): ends what the token of len bytes stands for:
+ * a refresh token's family, or the session (sid) of an access token that
+ * verifies.  AC_OK for any token, known or not; only the store's own
+ * trouble is an error.
+ */
+enum ac_reason	 ac_session_revoke_token(const struct ac_app *,
+		    struct ac_store *, const char *tok, size_t len,
+		    time_t now);
+/*
  * Deletes expired tokens and sessions, sessions revoked more than keep
  * seconds ago, and stale login throttles.  *n gets the rows deleted.
  */
