@@ -18,10 +18,11 @@ set -eu
 LAYERS='
 reason log b64 alg file problem parse claims require keypolicy errfmt fcgi pool
 metrics audit
-config
+config settings
 rollout
 migrations store store_sqlite store_pg
 jwksclient jwk
+provider
 keys
 keygen
 revoke websession

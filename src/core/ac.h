@@ -256,6 +256,11 @@ struct ac_config {
 	int		 signup;	/* AUTH_SIGNUP */
 	long		 login_free;	/* AUTH_LOGIN_FREE_FAILURES */
 	char		*claim_headers;	/* VERIFY_CLAIM_HEADERS */
+	char		*providers;	/* JWT_PROVIDERS: a,b (provider.c) */
+	char		**provider_kv;	/* the file's JWT_PROVIDER_* lines */
+	size_t		 nprovider_kv;
+	const char	*provider_name;	/* a provider's copy: its name */
+	int		 provider_index; /* a provider's copy: 1..; else 0 */
 	char		*require;	/* AUTH_REQUIRE: default requirement */
 	char		*require_write;	/* AUTH_REQUIRE_WRITE: and for writes */
 	char		*token_cookie;	/* AUTH_TOKEN_COOKIE: a JWT in a cookie */
@@ -283,6 +288,12 @@ enum ac_errfmt {
 	AC_ERRFMT_DETAIL,	/* {"detail":"..."} */
 	AC_ERRFMT_FLAT		/* {"error","error_code","message"} */
 };
+
+/* provider.c: the providers of JWT_PROVIDERS, for reports. */
+size_t		 ac_app_nproviders(const struct ac_app *);
+/* The i-th provider's configuration (provider_name, issuer, audience,
+ * jwks_url, algs); NULL past the last.  Borrowed. */
+const struct ac_config *ac_app_provider(const struct ac_app *, size_t i);
 
 /* config.c */
 /*
@@ -364,6 +375,7 @@ struct ac_token {
 	const char	*kid;
 	enum ac_alg	 alg;
 	int64_t		 exp;
+	int		 provider;	/* JWT_PROVIDERS index by iss; 0: default */
 	char		 subbuf[24];	/* sub when the claim is a number */
 	char		 detail[128];
 };
@@ -989,6 +1001,8 @@ void		 ac_metrics_signup(void);
 enum ac_dbq	 ac_metrics_dbmethod(enum ac_dbq);
 void		 ac_metrics_db(enum ac_reason);
 void		 ac_metrics_jwks_fetch(int ok);
+/* The same for provider index of JWT_PROVIDERS (0: the default's). */
+void		 ac_metrics_jwks_fetch_provider(int index, int ok);
 void		 ac_metrics_http(int status, uint64_t t0);
 /* The exposition text (caller frees), or NULL. */
 char		*ac_metrics_text(const struct ac_app *, size_t *len);

@@ -100,6 +100,7 @@ static const struct setting {
 	{ "AUTH_LOGIN_FREE_FAILURES", "", K_LONG, O(login_free), "5", 1, 1000, 1 },
 	{ "AUTH_ERROR_FORMAT", "", K_STR, O(error_format_name), "envelope", 0, 0, 1 },
 	{ "VERIFY_CLAIM_HEADERS", "", K_STR, O(claim_headers), "", 0, 0, 1 },
+	{ "JWT_PROVIDERS", "", K_STR, O(providers), "", 0, 0, 1 },
 	{ "AUTH_REQUIRE", "", K_STR, O(require), "", 0, 0, 1 },
 	{ "AUTH_REQUIRE_WRITE", "", K_STR, O(require_write), "", 0, 0, 1 },
 	{ "AUTH_TOKEN_COOKIE", "", K_STR, O(token_cookie), "", 0, 0, 1 },
@@ -388,7 +389,12 @@ read_file(struct ac_app *app, const char *path, int must, struct raw *raw)
 			    lineno, name, why);
 			continue;
 		}
-		if ((s = find(name, strlen(name))) == NULL) {
+		if ((s = find(name, strlen(name))) == NULL &&
+		    ac_config_provider_name(name, strlen(name))) {
+			ac_config_provider_kv(app, name, value, path, lineno);
+			continue;
+		}
+		if (s == NULL) {
 			if (suite_prefix(name))
 				ac_app_problemf(app, "%s line %zu: unknown "
 				    "setting '%s'", path, lineno, name);
@@ -432,7 +438,8 @@ check_environment(struct ac_app *app)
 		if (!suite_prefix(*e) || (eq = strchr(*e, '=')) == NULL)
 			continue;
 		len = (size_t)(eq - *e);
-		if (find(*e, len) != NULL || strncmp(*e, "AUTH_CLAIM_", 11) == 0)
+		if (find(*e, len) != NULL || strncmp(*e, "AUTH_CLAIM_", 11) == 0 ||
+		    ac_config_provider_name(*e, len))
 			continue;
 		for (i = 0; i < nitems(known); i++)
 			if (strlen(known[i]) == len &&
@@ -480,52 +487,6 @@ reconcile(struct ac_app *app, const struct setting *s, const struct raw *r)
 		    "differ: keep one", s->name, r->origin[0], s->alias,
 		    r->origin[1]);
 	return -1;
-}
-
-/* A requirement's default (AUTH_REQUIRE, AUTH_REQUIRE_WRITE) must parse. */
-static void
-require_check(struct ac_app *app, const char *name, const char *v)
-{
-	struct ac_require *rq;
-	char		 why[160];
-
-	if (v == NULL)
-		return;
-	if (ac_require_parse(v, &rq, why, sizeof(why)) != 0)
-		ac_app_problemf(app, "%s: %s (terms KIND:V1,V2 separated by "
-		    "blanks, KIND one of scope, role, group, claim; e.g. "
-		    "scope:todos.read role:admin,editor claim:tenant=acme)",
-		    name, why);
-	ac_require_free(rq);
-}
-
-/*
- * Where else a token may come from: a cookie name as AUTH_COOKIE_NAME's,
- * and a header name of letters, digits and '-' that is not one the
- * suite reads for something else.
- */
-static void
-token_source_check(struct ac_app *app, const struct ac_config *c)
-{
-	const char	*h = c->token_header, *k = c->token_cookie;
-
-	if (k != NULL && (strlen(k) > 64 || strspn(k, "abcdefghijklmnopqrst"
-	    "uvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(k)))
-		ac_app_problemf(app, "AUTH_TOKEN_COOKIE: 1 to 64 letters, "
-		    "digits, '_', '-' and '.'");
-	else if (k != NULL && (strcmp(k, "refreshToken") == 0 ||
-	    strcmp(k, "__Host-refreshToken") == 0 || (c->cookie_name != NULL &&
-	    strcmp(k, c->cookie_name) == 0)))
-		ac_app_problemf(app, "AUTH_TOKEN_COOKIE: '%s' is the refresh "
-		    "token's cookie; name the cookie that holds an access "
-		    "token", k);
-	if (h != NULL && (strlen(h) > 64 || strspn(h, "abcdefghijklmnopqrst"
-	    "uvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != strlen(h) ||
-	    strcasecmp(h, "Authorization") == 0 || strcasecmp(h, "Cookie") ==
-	    0 || strncasecmp(h, "Auth-Require", 12) == 0))
-		ac_app_problemf(app, "AUTH_TOKEN_HEADER: a header name of 1 to "
-		    "64 letters, digits and '-', other than Authorization and "
-		    "Cookie (e.g. X-Forwarded-Access-Token)");
 }
 
 /*
@@ -577,8 +538,8 @@ loopback(const char *host)
  * path, or http to a loopback host (127/8, ::1, localhost); http
  * elsewhere is 1 (a warning) when allow_http, else -1.  0 when fine.
  */
-static int
-jwks_url_check(const char *url, int allow_http, char *why, size_t whylen)
+int
+ac_config_url_check(const char *url, int allow_http, char *why, size_t whylen)
 {
 	CURLU	*u;
 	char	*scheme = NULL, *host = NULL, *path = NULL;
@@ -704,7 +665,7 @@ ac_config_load(struct ac_app *app)
 		int	 rc;
 
 		/* Parsed by libcurl, which fetches it (jwksclient.c). */
-		if ((rc = jwks_url_check(c->jwks_url, c->jwks_allow_http,
+		if ((rc = ac_config_url_check(c->jwks_url, c->jwks_allow_http,
 		    why, sizeof(why))) == -1)
 			ac_app_problemf(app, "JWKS_URL: %s (e.g. https://auth."
 			    "example.com/api/auth/jwks)", why);
@@ -749,9 +710,7 @@ ac_config_load(struct ac_app *app)
 	    "OPQRSTUVWXYZ0123456789_-, ") != strlen(c->claim_headers)))
 		ac_app_problemf(app, "VERIFY_CLAIM_HEADERS: a comma list of claim "
 		    "names of letters, digits, '_' and '-' (512 bytes at most)");
-	require_check(app, "AUTH_REQUIRE", c->require);
-	require_check(app, "AUTH_REQUIRE_WRITE", c->require_write);
-	token_source_check(app, c);
+	ac_config_check_more(app);
 	if (c->cookie_name != NULL && (*c->cookie_name == '\0' ||
 	    strlen(c->cookie_name) > 64 || strspn(c->cookie_name,
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -796,5 +755,8 @@ ac_config_free(struct ac_config *c)
 			free(*sp);
 	}
 	free(c->source);
+	for (i = 0; i < c->nprovider_kv; i++)
+		free(c->provider_kv[i]);
+	free(c->provider_kv);
 	memset(c, 0, sizeof(*c));
 }

@@ -361,7 +361,7 @@ ac_jwks_refresh(const struct ac_config *c, int unknown_kid)
 	    num(cache, "attempted"), num(cache, "fetched")))
 		goto out;
 	set = ac_jwks_fetch(c, err, sizeof(err));
-	ac_metrics_jwks_fetch(set != NULL);
+	ac_metrics_jwks_fetch_provider(c->provider_index, set != NULL);
 	nc = json_object_new_object();
 	json_object_object_add(nc, "url", json_object_new_string(c->jwks_url));
 	json_object_object_add(nc, "attempted", json_object_new_int64(now));

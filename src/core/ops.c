@@ -185,6 +185,40 @@ jwks_fresh(const struct ac_config *c, time_t now, int64_t *age)
 	return fetched > 0 && (int64_t)now - fetched < c->jwks_ttl;
 }
 
+/*
+ * Each provider of JWT_PROVIDERS as a check of its own, "jwks:NAME", as
+ * JWKS_URL's: one try now when stale.  0 when any is not fresh.
+ */
+static int
+providers_ready(const struct ac_app *app, json_object *checks)
+{
+	const struct ac_config *pc;
+	char		 what[96], name[64];
+	int64_t		 age;
+	size_t		 i;
+	int		 ready = 1;
+
+	for (i = 0; (pc = ac_app_provider(app, i)) != NULL; i++) {
+		if (!jwks_fresh(pc, time(NULL), &age))
+			ac_jwks_refresh(pc, 0);
+		if (jwks_fresh(pc, time(NULL), &age))
+			snprintf(what, sizeof(what), "ok");
+		else {
+			if (age < 0)
+				snprintf(what, sizeof(what), "never fetched");
+			else
+				snprintf(what, sizeof(what), "stale: fetched "
+				    "%lld s ago, TTL %ld s", (long long)age,
+				    pc->jwks_ttl);
+			ready = 0;
+		}
+		snprintf(name, sizeof(name), "jwks:%s", pc->provider_name);
+		json_object_object_add(checks, name,
+		    json_object_new_string(what));
+	}
+	return ready;
+}
+
 static int
 readyz(struct ac_req *r, const struct ac_app *app)
 {
@@ -254,6 +288,8 @@ readyz(struct ac_req *r, const struct ac_app *app)
 		json_object_object_add(checks, "jwks",
 		    json_object_new_string(what));
 	}
+	if (app->nprov > 0 && !providers_ready(app, checks))
+		ready = 0;
 	json_object_object_add(o, "status", json_object_new_string(ready ?
 	    "ready" : "not ready"));
 	json_object_object_add(o, "checks", checks);
