@@ -392,28 +392,13 @@ static enum ac_reason
 h_revoke(struct ac_req *r, const struct ac_app *app)
 {
 	struct ac_store	*st;
-	const char	*body;
-	char		*t;
-	size_t		 len, tsz = (size_t)ac_app_config(app)->max_token + 2;
+	const char	*t;
 	long		 n;
 	enum ac_reason	 rc;
 
 	ac_req_header(r, "Cache-Control", "no-store");
-	if (!ac_req_content_type(r, "application/x-www-form-urlencoded")) {
-		ac_req_detail(r, "Content-Type",
-		    "send application/x-www-form-urlencoded");
-		return AC_MEDIA_TYPE_UNSUPPORTED;
-	}
-	if ((rc = ac_req_body(r, &body, &len)) != AC_OK)
+	if ((rc = ac_body_form_token(r, app, &t, &n)) != AC_OK)
 		return rc;
-	if ((t = ac_req_secret(r, tsz)) == NULL)
-		return AC_NOMEM;
-	/* Absent is a 400; too long for any of ours is nothing to do. */
-	if ((n = ac_kv_find(body, '&', "token", 1, t, tsz)) == -1 &&
-	    strncmp(body, "token=", 6) != 0 && strstr(body, "&token=") == NULL) {
-		ac_req_detail(r, "token", "required");
-		return AC_BODY_MALFORMED;
-	}
 	if (n > 0 && ((rc = ac_req_store(r, &st)) != AC_OK ||
 	    (rc = ac_session_revoke_token(app, st, t, (size_t)n,
 	    time(NULL))) != AC_OK))

@@ -674,6 +674,16 @@ int		 ac_body_string(json_object *o, const char *name, char *out,
 		    size_t n);
 enum ac_reason	 ac_body_credentials(struct ac_req *, char *email,
 		    size_t en, char *pw, size_t pn);
+/*
+ * The token= of an application/x-www-form-urlencoded body (RFC 7662
+ * introspection, RFC 7009 revocation): *tok in memory the request wipes
+ * when it ends, *len its length (0: empty, -1: longer than
+ * JWT_MAX_TOKEN_BYTES).  AC_MEDIA_TYPE_UNSUPPORTED for another
+ * Content-Type, AC_BODY_MALFORMED when there is no token member, or the
+ * body's own errors.
+ */
+enum ac_reason	 ac_body_form_token(struct ac_req *, const struct ac_app *,
+		    const char **tok, long *len);
 enum ac_reason	 ac_body_todo(struct ac_req *, int full,
 		    struct ac_todo_body *);
 

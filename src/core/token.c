@@ -618,6 +618,7 @@ enum ac_reason
 ac_token_verify(const struct ac_app *app, const char *t, size_t len,
     time_t now, struct ac_token *tok)
 {
+	const struct ac_config *pc;
 	enum ac_reason	 rc;
 	uint64_t	 t0 = ac_metrics_clock();
 
@@ -630,19 +631,12 @@ ac_token_verify(const struct ac_app *app, const char *t, size_t len,
 	/*
 	 * An unknown kid may be a provider's new key: fetch its set (spaced
 	 * and single-flight, see jwksclient.c), reload, and try once more.
+	 * The provider is the one the token's iss named (provider.c), else
+	 * JWKS_URL's.
 	 */
-	if (rc == AC_KEY_UNKNOWN && tok->provider > 0 &&
-	    ac_jwks_refresh(ac_provider_config(app, tok->provider), 1) >= 0 &&
-	    ac_keys_reload((struct ac_app *)(uintptr_t)app, 2) == 1) {
-		ac_token_clear(tok);
-		ac_keys_lock(app);
-		rc = verify_locked(app, t, len, now, tok);
-		ac_keys_unlock(app);
-		if (rc == AC_OK && ac_revoke_hit(app, tok))
-			rc = fail(tok, AC_TOKEN_REVOKED, "sid revoked");
-	} else if (rc == AC_KEY_UNKNOWN && tok->provider == 0 &&
-	    app->cfg.jwks_url != NULL &&
-	    ac_jwks_refresh(&app->cfg, 1) >= 0 &&
+	pc = ac_provider_config(app, tok->provider);
+	if (rc == AC_KEY_UNKNOWN && pc->jwks_url != NULL &&
+	    ac_jwks_refresh(pc, 1) >= 0 &&
 	    ac_keys_reload((struct ac_app *)(uintptr_t)app, 2) == 1) {
 		ac_token_clear(tok);
 		ac_keys_lock(app);
