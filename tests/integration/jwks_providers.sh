@@ -1,6 +1,6 @@
 #!/bin/bash
 # jwks_providers.sh: several identity providers at once (JWT_PROVIDERS).
-# Two providers, a and b, publish their key sets from a static nginx on
+# Two providers, a and b, publish their key sets from a static server on
 # 127.0.0.1; both name their ES256 key "shared" (a kid collision), with
 # different key material.  The suite's own HS256 key and JWT_ISSUER stay
 # the default provider.  A token is matched to its provider by iss before
@@ -16,7 +16,7 @@ ti_init nginx
 /usr/bin/python3 -c 'import jwt, cryptography' 2>/dev/null ||
     ti_skip "python3-jwt and python3-cryptography are needed"
 P=$T/provider
-mkdir -p "$P/www/a" "$P/www/b" "$P/keys-a" "$P/keys-b" "$P/tmp"
+mkdir -p "$P/www/a" "$P/www/b" "$P/keys-a" "$P/keys-b"
 chmod 700 "$P/keys-a" "$P/keys-b"
 
 # Each provider's key, its file name its kid: "shared" for both.
@@ -54,34 +54,11 @@ print(jwt.encode(claims, open(path).read(), algorithm="ES256",
 PY
 }
 
-PPORT=$(ti_port)
-cat >"$P/nginx.conf" <<EOF2
-worker_processes 1;
-daemon off;
-pid $P/nginx.pid;
-error_log $P/error.log info;
-$([ "$(id -u)" = 0 ] && echo "user root;")
-events { worker_connections 64; }
-http {
-	access_log $P/access.log;
-	client_body_temp_path $P/tmp/cb;
-	proxy_temp_path $P/tmp/p;
-	fastcgi_temp_path $P/tmp/f;
-	uwsgi_temp_path $P/tmp/u;
-	scgi_temp_path $P/tmp/s;
-	default_type application/json;
-	server { listen 127.0.0.1:$PPORT; root $P/www; }
-}
-EOF2
-"$(ti_bin nginx)" -p "$P" -c "$P/nginx.conf" -e "$P/error.log" \
-    >>"$P/stdout.log" 2>&1 &
-ti_track $!
-for i in $(seq 1 50); do
-	curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$PPORT/ready" &&
-	    break
-	sleep 0.1
-done
-fetches() { grep -c "GET /$1/jwks.json" "$P/access.log" 2>/dev/null || echo 0; }
+# The providers' host: a static server on 127.0.0.1 (its requests
+# logged in $T/providers-stdout.log).
+ti_http_dir providers "$P/www"
+PPORT=$TI_ASIDE_PORT
+fetches() { grep -c "GET /$1/jwks.json" "$T/providers-stdout.log" 2>/dev/null || echo 0; }
 
 ti_key "$T/jwt.key"
 providers()

@@ -197,7 +197,8 @@ ts_apache_stop()
 
 # ts_apache SITE MODULE...: apache2 in the foreground with its own
 # configuration in $T (no /etc/apache2, no APACHE_* variables), the
-# modules named (fcgid, cgi ...) and etc/SITE included.
+# modules named (fcgid, cgi ...) and etc/SITE included (or, when SITE is
+# an absolute path, that file: a test's own site).
 ts_apache()
 {
 	local site=$1 bin m user group mods
@@ -229,7 +230,10 @@ ts_apache()
 # $user, $group and $mods are ts_apache's).
 _ts_apache_conf()
 {
-	ts_etc "$site" "$T/jwt-auth-apache.conf"
+	case $site in
+	/*) cp "$site" "$T/jwt-auth-apache.conf" ;;
+	*) ts_etc "$site" "$T/jwt-auth-apache.conf" ;;
+	esac
 	{
 		echo "ServerRoot /etc/apache2"
 		echo "ServerName 127.0.0.1"
