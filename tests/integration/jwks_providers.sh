@@ -190,4 +190,5 @@ ti_expect_true "refuses plain http beyond loopback" grep -q \
 bad "JWT_PROVIDERS=a-b"
 ti_expect_true "refuses a bad name" grep -q "is not a name" "$T/cc.out"
 
+ti_expect_logs_clean
 ti_done

@@ -149,4 +149,5 @@ ti_request "verify: session three after the bad requests" /verify \
 ti_expect_status 200
 
 ti_expect_true "revocations audited" grep -q 'via=revocation' "$T/auth.log"
+ti_expect_logs_clean
 ti_done

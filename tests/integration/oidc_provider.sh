@@ -224,4 +224,5 @@ ts_apache "$T/site.conf" cgi
 checks apache
 
 ti_expect_no_secret "$T/verify.log" "$BA_TOKEN" "$OP_REPORTS" "$OP_SECRET"
+ti_expect_logs_clean
 ti_done

@@ -86,4 +86,5 @@ ti_request "DELETE with the write scope" "/api/users/alice/todos/$ID" \
 ti_expect_status 204
 ti_expect_true "gone" test "$(count)" = 0
 
+ti_expect_logs_clean
 ti_done

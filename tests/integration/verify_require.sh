@@ -249,4 +249,5 @@ ti_expect_true "no answer" test ! -s "$T/last.raw"
 ti_expect_true "logged" grep -q "AUTH_REQUIRE: term 'role:': an empty value" \
     "$T/direct-cgi.log"
 
+ti_expect_logs_clean
 ti_done

@@ -132,4 +132,5 @@ ti_request "no setting: Authorization" /plain/x \
 ti_expect_status 200
 
 ti_expect_no_secret "$T/verify.log" "$good" "$admin"
+ti_expect_logs_clean
 ti_done
