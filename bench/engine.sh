@@ -50,7 +50,9 @@
 #   no-op's threads per process and processes (64 and 1: the shape of
 #   issue 9's first table), ROWS (an extended regular expression: run only the
 #   rows whose name matches, for debugging), METRICS (1; 0: no rows of
-#   verify HS256 with METRICS_ENABLED=true), RESULTS (file that gets the
+#   verify HS256 with METRICS_ENABLED=true), REQUIRE (1; 0: no rows of
+#   verify HS256 behind a location with a 3-term AUTH_REQUIRE, alternated
+#   with the plain location), RESULTS (file that gets the
 #   table too), NPM_CACHE (default ${TMPDIR:-/tmp}/ac-bench-node.UID).
 set -eu
 
@@ -180,8 +182,13 @@ EOF
 	sed "/^LOG_LEVEL/i JWT_VERIFY_CACHE_SIZE=0" "$tmp/$alg.conf" \
 	    >"$tmp/$alg-nocache.conf"
 	chmod 600 "$tmp/$alg.conf" "$tmp/$alg-nocache.conf"
+	# scope, role and groups: what the 3-term AUTH_REQUIRE row asks
+	# for (every row's tokens carry them, so the rows differ only in
+	# the requirement).
 	AUTH_CONFIG=$tmp/$alg.conf "$authctl" issue --sub user-00000 \
 	    --ttl 3600 --claim email=user-00000@example.com \
+	    --claim 'scope=openid bench.read' --claim role=user \
+	    --claim 'groups=["staff"]' \
 	    >"$tmp/$alg.token" 2>>"$tmp/setup.log" ||
 	    { cat "$tmp/setup.log" >&2; exit 1; }
 done
@@ -254,6 +261,18 @@ if [ "${METRICS:-1}" = 1 ]; then
 	    "$tmp/HS256.conf" >"$tmp/HS256-metrics.conf"
 	chmod 600 "$tmp/HS256-metrics.conf"
 	pool verify-HS256-metrics "$tmp/HS256-metrics.conf" "$verify"
+fi
+# REQUIRE=1 (the default): the same verify HS256 processes behind a
+# second location that sets a 3-term AUTH_REQUIRE, which every token
+# meets, measured alternately with the plain location.
+if [ "${REQUIRE:-1}" = 1 ]; then
+	locations="$locations
+		location /verify-HS256-require/ {
+			include /etc/nginx/fastcgi_params;
+			fastcgi_param AUTH_REQUIRE \"scope:bench.read role:user group:staff\";
+			fastcgi_pass verify-HS256;
+			fastcgi_keep_conn on;
+		}"
 fi
 pool todos "$tmp/HS256.conf" "$todos"
 locations="$locations
@@ -639,6 +658,22 @@ for c in $CONNECTIONS; do
 		row "verify HS256, cache on, metrics on, 1 token, again" "$c" \
 		    "$base/verify-HS256-metrics/" "$tmp/HS256.one" \
 		    $(pidsof verify-HS256-metrics)
+	fi
+	if [ "${REQUIRE:-1}" = 1 ]; then
+		for again in "" ", again"; do
+			row "verify HS256, cache on, 3-term AUTH_REQUIRE, 1 token$again" \
+			    "$c" "$base/verify-HS256-require/" "$tmp/HS256.one" \
+			    $(pidsof verify-HS256)
+			row "verify HS256, cache on, plain, 1 token$again" "$c" \
+			    "$base/verify-HS256/" "$tmp/HS256.one" \
+			    $(pidsof verify-HS256)
+			row "verify HS256, cache on, 3-term AUTH_REQUIRE, $USERS tokens$again" \
+			    "$c" "$base/verify-HS256-require/" "$tmp/HS256.tokens" \
+			    $(pidsof verify-HS256)
+			row "verify HS256, cache on, plain, $USERS tokens$again" \
+			    "$c" "$base/verify-HS256/" "$tmp/HS256.tokens" \
+			    $(pidsof verify-HS256)
+		done
 	fi
 	row "todos, 10 rows" "$c" "$base/api/users/user-00001/todos" \
 	    "$tmp/HS256.one" $(pidsof todos)

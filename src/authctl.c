@@ -390,7 +390,7 @@ static int
 cmd_check_config(int argc, char *argv[])
 {
 	struct ac_app	*app;
-	const struct ac_config *cfg;
+	const struct ac_config *cfg, *pc;
 	const struct ac_keyset *ks;
 	const struct ac_key *k;
 	const char	*w;
@@ -438,6 +438,19 @@ cmd_check_config(int argc, char *argv[])
 	if (cfg->jwks_url != NULL && check_jwks(cfg) == -1)
 		return 1;
 	if (check_database(app) == -1)
+		return 1;
+	/* Each provider of JWT_PROVIDERS: its settings and its key set. */
+	for (i = 0, c = 0; (pc = ac_app_provider(app, i)) != NULL; i++) {
+		printf("provider %s: issuer %s, audience %s, algorithms",
+		    pc->provider_name, pc->issuer, pc->audience != NULL ?
+		    pc->audience : "(not checked)");
+		for (n = 0; n < pc->nalgs; n++)
+			printf(" %s", ac_alg_str(pc->algs[n]));
+		printf("\n");
+		if (check_jwks(pc) == -1)
+			c = 1;
+	}
+	if (c)
 		return 1;
 	printf("ok\n");
 	return 0;

@@ -1,6 +1,6 @@
 /*
  * jwks: publishes the public verification keys (RFC 7517 JWK Set) and the
- * issuer metadata (RFC 8414).  Secret keys are never published.  The key
+ * issuer metadata (RFC 8414, and OpenID Connect Discovery).  Secret keys are never published.  The key
  * set answers with an ETag, so caches and other verifiers revalidate
  * cheaply (If-None-Match -> 304).
  */
@@ -82,12 +82,22 @@ base_url(struct ac_req *r, const struct ac_app *app, char *out, size_t n)
 	    strcmp(https, "on") == 0 ? "https" : "http", host, mount);
 }
 
+/*
+ * The issuer's metadata: RFC 8414 at oauth-authorization-server, OpenID
+ * Connect Discovery at openid-configuration (openid).  Both name the
+ * endpoints a client or a resource server uses; the OpenID document adds
+ * what Discovery requires that applies here: the subject type and the
+ * signing algorithms (JWT_ALGORITHM's allow-list, the first signs).  The
+ * suite has no authorization endpoint (logins are POST
+ * /api/auth/login), so none is named.
+ */
 static enum ac_reason
-h_metadata(struct ac_req *r, const struct ac_app *app)
+metadata(struct ac_req *r, const struct ac_app *app, int openid)
 {
 	const struct ac_config *c = ac_app_config(app);
 	json_object	*o, *a;
 	char		 base[512], url[600];
+	size_t		 i;
 
 	base_url(r, app, base, sizeof(base));
 	if ((o = json_object_new_object()) == NULL)
@@ -117,15 +127,54 @@ h_metadata(struct ac_req *r, const struct ac_app *app)
 		json_object_object_add(o,
 		    "introspection_endpoint_auth_methods_supported", a);
 	}
+	/* RFC 7009: any holder of a token may end it (refresh program). */
+	snprintf(url, sizeof(url), "%s/api/auth/revoke", base);
+	json_object_object_add(o, "revocation_endpoint",
+	    json_object_new_string(url));
+	a = json_object_new_array();
+	json_object_array_add(a, json_object_new_string("none"));
+	json_object_object_add(o, "revocation_endpoint_auth_methods_supported",
+	    a);
+	a = json_object_new_array();
+	json_object_array_add(a, json_object_new_string("none"));
+	json_object_object_add(o, "token_endpoint_auth_methods_supported", a);
+	if (openid) {
+		a = json_object_new_array();
+		json_object_array_add(a, json_object_new_string("public"));
+		json_object_object_add(o, "subject_types_supported", a);
+		a = json_object_new_array();
+		for (i = 0; i < c->nalgs; i++)
+			json_object_array_add(a,
+			    json_object_new_string(ac_alg_str(c->algs[i])));
+		json_object_object_add(o, "id_token_signing_alg_values_supported",
+		    json_object_get(a));
+		json_object_object_add(o,
+		    "access_token_signing_alg_values_supported", a);
+	}
 	ac_req_header(r, "Cache-Control", "public, max-age=" JWKS_MAX_AGE);
 	ac_req_json(r, 200, o);
 	json_object_put(o);
 	return AC_OK;
 }
 
+static enum ac_reason
+h_metadata(struct ac_req *r, const struct ac_app *app)
+{
+
+	return metadata(r, app, 0);
+}
+
+static enum ac_reason
+h_openid(struct ac_req *r, const struct ac_app *app)
+{
+
+	return metadata(r, app, 1);
+}
+
 static const struct ac_route routes[] = {
 	{ AC_GET, "/.well-known/jwks.json", h_jwks, AC_INLINE },
 	{ AC_GET, "/.well-known/oauth-authorization-server", h_metadata, AC_INLINE },
+	{ AC_GET, "/.well-known/openid-configuration", h_openid, AC_INLINE },
 };
 
 const struct ac_program ac_program = {

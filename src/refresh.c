@@ -384,6 +384,33 @@ h_logout(struct ac_req *r, const struct ac_app *app)
 	return AC_OK;
 }
 
+/*
+ * RFC 7009 revocation: form token= (and token_type_hint=, which the
+ * token's shape makes unnecessary: tokrevoke.c).  200 with no body for
+ * any token, so that the answer says nothing about it; a refresh token's
+ * family ends, and so does the session an access token names (sid).  No
+ * client authentication: holding the token is the right to end it, and
+ * no cookie is read, so another site gains nothing by posting here.
+ */
+static enum ac_reason
+h_revoke(struct ac_req *r, const struct ac_app *app)
+{
+	struct ac_store	*st;
+	const char	*t;
+	long		 n;
+	enum ac_reason	 rc;
+
+	ac_req_header(r, "Cache-Control", "no-store");
+	if ((rc = ac_body_form_token(r, app, &t, &n)) != AC_OK)
+		return rc;
+	if (n > 0 && ((rc = ac_req_store(r, &st)) != AC_OK ||
+	    (rc = ac_session_revoke_token(app, st, t, (size_t)n,
+	    time(NULL))) != AC_OK))
+		return rc;
+	ac_req_json(r, 200, NULL);
+	return AC_OK;
+}
+
 /* The sid claim of a verified access token, or NULL. */
 static const char *
 token_sid(const struct ac_token *t)
@@ -470,6 +497,7 @@ static const struct ac_route routes[] = {
 	{ AC_POST,   "/api/auth/signup",	h_signup, AC_HASH },
 	{ AC_POST,   "/api/auth/refresh",	h_refresh, AC_POOL },
 	{ AC_POST,   "/api/auth/logout",	h_logout, AC_POOL },
+	{ AC_POST,   "/api/auth/revoke",	h_revoke, AC_POOL },
 	{ AC_GET,    "/api/auth/sessions",	h_sessions, AC_READ },
 	{ AC_DELETE, "/api/auth/sessions",	h_sessions, AC_POOL },
 	{ AC_DELETE, "/api/auth/sessions/{id}",	h_sessions, AC_POOL },

@@ -174,9 +174,7 @@ h_introspect(struct ac_req *r, const struct ac_app *app)
 	const struct ac_config *c = ac_app_config(app);
 	struct ac_token	 tok;
 	json_object	*o = NULL;
-	const char	*body;
-	char		*t = NULL;
-	size_t		 len, tsz;
+	const char	*t;
 	long		 tlen;
 	enum ac_reason	 rc, vr;
 
@@ -195,24 +193,10 @@ h_introspect(struct ac_req *r, const struct ac_app *app)
 		    "Basic realm=\"introspection\", charset=\"UTF-8\"");
 		return AC_CLIENT_INVALID;
 	}
-	if (!ac_req_content_type(r, "application/x-www-form-urlencoded")) {
-		ac_req_detail(r, "Content-Type",
-		    "send application/x-www-form-urlencoded");
-		return AC_MEDIA_TYPE_UNSUPPORTED;
-	}
-	if ((rc = ac_req_body(r, &body, &len)) != AC_OK)
-		return rc;
-	tsz = (size_t)c->max_token + 2;
-	if ((t = malloc(tsz)) == NULL)
-		return AC_NOMEM;
 	ac_req_header(r, "Cache-Control", "no-store");
 	ac_req_header(r, "Pragma", "no-cache");
-	if ((tlen = ac_kv_find(body, '&', "token", 1, t, tsz)) == -1 &&
-	    strstr(body, "token=") == NULL) {
-		ac_req_detail(r, "token", "required");
-		rc = AC_BODY_MALFORMED;
-		goto out;
-	}
+	if ((rc = ac_body_form_token(r, app, &t, &tlen)) != AC_OK)
+		return rc;
 	vr = tlen <= 0 ? AC_TOKEN_MALFORMED :
 	    ac_token_verify(app, t, (size_t)tlen, time(NULL), &tok);
 	if ((o = json_object_new_object()) == NULL) {
@@ -235,10 +219,6 @@ h_introspect(struct ac_req *r, const struct ac_app *app)
 out:
 	json_object_put(o);
 	ac_token_clear(&tok);
-	if (t != NULL) {
-		OPENSSL_cleanse(t, tsz);
-		free(t);
-	}
 	return rc;
 }
 

@@ -16,22 +16,23 @@
 set -eu
 
 LAYERS='
-reason log b64 alg file problem dotenv parse claims keypolicy errfmt fcgi pool
+reason log b64 alg file problem dotenv parse claims require keypolicy errfmt fcgi pool
 metrics audit
-config
+config settings
 rollout
 migrations store store_sqlite store_pg
 jwksclient jwk
+provider
 keys
 keygen
 revoke websession
 token
 issue
-session throttle
+session throttle tokrevoke
 users
 import
 app
-req body sessauth docs csrf
+req reqauth body sessauth docs csrf
 ops scrape
 route
 loop conn

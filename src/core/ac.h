@@ -69,6 +69,7 @@ enum ac_reason {
 	AC_HEADERS_TOO_LARGE,
 	AC_VALIDATION_FAILED,
 	AC_FORBIDDEN,
+	AC_INSUFFICIENT_SCOPE,	/* AUTH_REQUIRE not met (RFC 6750 3.1) */
 	AC_CROSS_SITE,		/* cookie endpoints: Origin not the site's */
 	AC_RATE_LIMITED,
 	AC_CONFLICT,
@@ -271,6 +272,15 @@ struct ac_config {
 	int		 signup;	/* AUTH_SIGNUP */
 	long		 login_free;	/* AUTH_LOGIN_FREE_FAILURES */
 	char		*claim_headers;	/* VERIFY_CLAIM_HEADERS */
+	char		*providers;	/* JWT_PROVIDERS: a,b (provider.c) */
+	char		**provider_kv;	/* the file's JWT_PROVIDER_* lines */
+	size_t		 nprovider_kv;
+	const char	*provider_name;	/* a provider's copy: its name */
+	int		 provider_index; /* a provider's copy: 1..; else 0 */
+	char		*require;	/* AUTH_REQUIRE: default requirement */
+	char		*require_write;	/* AUTH_REQUIRE_WRITE: and for writes */
+	char		*token_cookie;	/* AUTH_TOKEN_COOKIE: a JWT in a cookie */
+	char		*token_header;	/* AUTH_TOKEN_HEADER: a JWT in a header */
 	char		*error_format_name; /* AUTH_ERROR_FORMAT */
 	int		 error_format;	/* AC_ERRFMT_* */
 	int		 jwt_enabled;	/* JWT_AUTH_ENABLED (live: rollout.c) */
@@ -297,6 +307,12 @@ enum ac_errfmt {
 	AC_ERRFMT_FLAT,		/* {"error","error_code","message"} */
 	AC_ERRFMT_DETAIL_ENVELOPE /* {"detail":{"error":{...}}} */
 };
+
+/* provider.c: the providers of JWT_PROVIDERS, for reports. */
+size_t		 ac_app_nproviders(const struct ac_app *);
+/* The i-th provider's configuration (provider_name, issuer, audience,
+ * jwks_url, algs); NULL past the last.  Borrowed. */
+const struct ac_config *ac_app_provider(const struct ac_app *, size_t i);
 
 /* config.c */
 /*
@@ -378,6 +394,7 @@ struct ac_token {
 	const char	*kid;
 	enum ac_alg	 alg;
 	int64_t		 exp;
+	int		 provider;	/* JWT_PROVIDERS index by iss; 0: default */
 	char		 subbuf[24];	/* sub when the claim is a number */
 	char		 detail[128];
 };
@@ -708,6 +725,16 @@ int		 ac_body_string(json_object *o, const char *name, char *out,
 		    size_t n);
 enum ac_reason	 ac_body_credentials(struct ac_req *, char *email,
 		    size_t en, char *pw, size_t pn);
+/*
+ * The token= of an application/x-www-form-urlencoded body (RFC 7662
+ * introspection, RFC 7009 revocation): *tok in memory the request wipes
+ * when it ends, *len its length (0: empty, -1: longer than
+ * JWT_MAX_TOKEN_BYTES).  AC_MEDIA_TYPE_UNSUPPORTED for another
+ * Content-Type, AC_BODY_MALFORMED when there is no token member, or the
+ * body's own errors.
+ */
+enum ac_reason	 ac_body_form_token(struct ac_req *, const struct ac_app *,
+		    const char **tok, long *len);
 enum ac_reason	 ac_body_todo(struct ac_req *, int full,
 		    struct ac_todo_body *);
 
@@ -957,6 +984,15 @@ enum ac_reason	 ac_session_list(struct ac_store *, const char *user_id,
 enum ac_reason	 ac_session_revoke(struct ac_store *, const char *user_id,
 		    const char *session_id, time_t now);
 /*
+ * RFC 7009 (tokrevoke.c): ends what the token of len bytes stands for:
+ * a refresh token's family, or the session (sid) of an access token that
+ * verifies.  AC_OK for any token, known or not; only the store's own
+ * trouble is an error.
+ */
+enum ac_reason	 ac_session_revoke_token(const struct ac_app *,
+		    struct ac_store *, const char *tok, size_t len,
+		    time_t now);
+/*
  * Deletes expired tokens and sessions, sessions revoked more than keep
  * seconds ago, and stale login throttles.  *n gets the rows deleted.
  */
@@ -1061,6 +1097,8 @@ void		 ac_metrics_signup(void);
 enum ac_dbq	 ac_metrics_dbmethod(enum ac_dbq);
 void		 ac_metrics_db(enum ac_reason);
 void		 ac_metrics_jwks_fetch(int ok);
+/* The same for provider index of JWT_PROVIDERS (0: the default's). */
+void		 ac_metrics_jwks_fetch_provider(int index, int ok);
 void		 ac_metrics_http(int status, uint64_t t0);
 /* The exposition text (caller frees), or NULL. */
 char		*ac_metrics_text(const struct ac_app *, size_t *len);

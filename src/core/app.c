@@ -68,6 +68,7 @@ ac_app_free(struct ac_app *app)
 	if (app == NULL)
 		return;
 	ac_keys_free(&app->keys);
+	ac_providers_free(app);
 	OPENSSL_cleanse(app->refresh_key, sizeof(app->refresh_key));
 	ac_config_free(&app->cfg);
 	ac_app_problems_free(app);

@@ -1,7 +1,9 @@
 /*
  * body.c: the JSON bodies the programs take, read and validated, one
  * detail per bad field (AC_VALIDATION_FAILED, 422): the credentials of
- * login and signup (refresh) and a todo (todos).  The body itself is
+ * login and signup (refresh) and a todo (todos); and the token= of the
+ * form bodies of introspection (verify) and revocation (refresh).  The
+ * JSON body itself is
  * parsed by ac_req_json_body (415, 413, 400, and 422 for text that is
  * not UTF-8); the programs only act on what these functions let through,
  * and tests/fuzz/fuzz_body.c drives them with arbitrary bodies.
@@ -166,4 +168,32 @@ ac_body_todo(struct ac_req *r, int full, struct ac_todo_body *t)
 		bad = 1;
 	}
 	return bad ? AC_VALIDATION_FAILED : AC_OK;
+}
+
+enum ac_reason
+ac_body_form_token(struct ac_req *r, const struct ac_app *app,
+    const char **tok, long *len)
+{
+	const char	*body;
+	char		*t;
+	size_t		 blen, tsz = (size_t)ac_app_config(app)->max_token + 2;
+	enum ac_reason	 rc;
+
+	if (!ac_req_content_type(r, "application/x-www-form-urlencoded")) {
+		ac_req_detail(r, "Content-Type",
+		    "send application/x-www-form-urlencoded");
+		return AC_MEDIA_TYPE_UNSUPPORTED;
+	}
+	if ((rc = ac_req_body(r, &body, &blen)) != AC_OK)
+		return rc;
+	if ((t = ac_req_secret(r, tsz)) == NULL)
+		return AC_NOMEM;
+	/* Absent is a 400; too long for any token of ours is -1. */
+	if ((*len = ac_kv_find(body, '&', "token", 1, t, tsz)) == -1 &&
+	    strncmp(body, "token=", 6) != 0 && strstr(body, "&token=") == NULL) {
+		ac_req_detail(r, "token", "required");
+		return AC_BODY_MALFORMED;
+	}
+	*tok = t;
+	return AC_OK;
 }

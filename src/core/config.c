@@ -104,6 +104,11 @@ static const struct setting {
 	{ "AUTH_LOGIN_FREE_FAILURES", "", K_LONG, O(login_free), "5", 1, 1000, 1 },
 	{ "AUTH_ERROR_FORMAT", "", K_STR, O(error_format_name), "envelope", 0, 0, 1 },
 	{ "VERIFY_CLAIM_HEADERS", "", K_STR, O(claim_headers), "", 0, 0, 1 },
+	{ "JWT_PROVIDERS", "", K_STR, O(providers), "", 0, 0, 1 },
+	{ "AUTH_REQUIRE", "", K_STR, O(require), "", 0, 0, 1 },
+	{ "AUTH_REQUIRE_WRITE", "", K_STR, O(require_write), "", 0, 0, 1 },
+	{ "AUTH_TOKEN_COOKIE", "", K_STR, O(token_cookie), "", 0, 0, 1 },
+	{ "AUTH_TOKEN_HEADER", "", K_STR, O(token_header), "", 0, 0, 1 },
 	{ "JWT_AUTH_ENABLED", "", K_BOOL, O(jwt_enabled), "true", 0, 0, 1 },
 	{ "JWT_ROLLOUT_PERCENTAGE", "", K_LONG, O(rollout_percentage), "100", 0, 100, 1 },
 	{ "SESSION_CACHE_SECONDS", "", K_LONG, O(session_cache), "1", 0, 60, 1 },
@@ -389,7 +394,13 @@ read_file(struct ac_app *app, const char *path, int must, struct raw *raw)
 		name = l[j].name;
 		snprintf(origin, sizeof(origin), "config line %zu",
 		    l[j].lineno);
-		if ((s = find(name, strlen(name))) == NULL) {
+		if ((s = find(name, strlen(name))) == NULL &&
+		    ac_config_provider_name(name, strlen(name))) {
+			ac_config_provider_kv(app, name, l[j].value, path,
+			    l[j].lineno);
+			continue;
+		}
+		if (s == NULL) {
 			if ((like = suggest(name, &lower)) != NULL)
 				ac_app_problemf(app, "%s line %zu: '%s' is not "
 				    "a setting%s: did you mean %s?", path,
@@ -438,7 +449,8 @@ check_environment(struct ac_app *app)
 		if (!suite_prefix(*e) || (eq = strchr(*e, '=')) == NULL)
 			continue;
 		len = (size_t)(eq - *e);
-		if (find(*e, len) != NULL || strncmp(*e, "AUTH_CLAIM_", 11) == 0)
+		if (find(*e, len) != NULL || strncmp(*e, "AUTH_CLAIM_", 11) == 0 ||
+		    ac_config_provider_name(*e, len))
 			continue;
 		for (i = 0; i < nitems(known); i++)
 			if (strlen(known[i]) == len &&
@@ -543,8 +555,8 @@ loopback(const char *host)
  * path, or http to a loopback host (127/8, ::1, localhost); http
  * elsewhere is 1 (a warning) when allow_http, else -1.  0 when fine.
  */
-static int
-jwks_url_check(const char *url, int allow_http, char *why, size_t whylen)
+int
+ac_config_url_check(const char *url, int allow_http, char *why, size_t whylen)
 {
 	CURLU	*u;
 	char	*scheme = NULL, *host = NULL, *path = NULL;
@@ -712,7 +724,7 @@ ac_config_load(struct ac_app *app)
 		int	 rc;
 
 		/* Parsed by libcurl, which fetches it (jwksclient.c). */
-		if ((rc = jwks_url_check(c->jwks_url, c->jwks_allow_http,
+		if ((rc = ac_config_url_check(c->jwks_url, c->jwks_allow_http,
 		    why, sizeof(why))) == -1)
 			ac_app_problemf(app, "JWKS_URL: %s (e.g. https://auth."
 			    "example.com/api/auth/jwks)", why);
@@ -756,6 +768,7 @@ ac_config_load(struct ac_app *app)
 	    "OPQRSTUVWXYZ0123456789_-, ") != strlen(c->claim_headers)))
 		ac_app_problemf(app, "VERIFY_CLAIM_HEADERS: a comma list of claim "
 		    "names of letters, digits, '_' and '-' (512 bytes at most)");
+	ac_config_check_more(app);
 	if (c->cookie_name != NULL && (*c->cookie_name == '\0' ||
 	    strlen(c->cookie_name) > 64 || strspn(c->cookie_name,
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -815,5 +828,8 @@ ac_config_free(struct ac_config *c)
 			free(*sp);
 	}
 	free(c->source);
+	for (i = 0; i < c->nprovider_kv; i++)
+		free(c->provider_kv[i]);
+	free(c->provider_kv);
 	memset(c, 0, sizeof(*c));
 }

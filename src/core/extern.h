@@ -26,6 +26,7 @@ struct ac_key {
 	int		 can_sign;
 	uint64_t	 serial;	/* unique per loaded key, never reused */
 	int		 remote;	/* from JWKS_URL: type claim optional */
+	int		 provider;	/* JWT_PROVIDERS index, 1..; 0: default */
 	EVP_MAC_CTX	*mac;		/* HS*: keyed template, read-only */
 };
 
@@ -45,6 +46,8 @@ struct ac_app {
 	struct timespec	 jwksstamp;	/* the JWKS cache file's mtime */
 	time_t		 jwksnext;	/* next look at the JWKS TTL */
 	time_t		 keyschecked;
+	struct ac_provider *prov;	/* JWT_PROVIDERS (provider.c) */
+	size_t		 nprov;
 	char		*problems[AC_MAXPROBLEMS];
 	size_t		 nproblems;
 	char		*warnings[AC_MAXPROBLEMS]; /* not fatal: logged */
@@ -158,6 +161,10 @@ const EVP_MD	*ac_token_md(enum ac_alg);
 enum ac_reason	 ac_token_sig(const struct ac_keyset *, enum ac_alg,
 		    json_object *kid, const unsigned char *msg, size_t mlen,
 		    const char *seg, size_t seglen, int *remote);
+/* The same with the keys of provider prov only (0: the default's). */
+enum ac_reason	 ac_token_sig_of(const struct ac_keyset *, int prov,
+		    enum ac_alg, json_object *kid, const unsigned char *msg,
+		    size_t mlen, const char *seg, size_t seglen, int *remote);
 
 /* claims.c */
 /*
@@ -173,6 +180,77 @@ int		 ac_claim_date(json_object *claims, const char *name,
  */
 enum ac_reason	 ac_claims_check(const struct ac_config *, time_t now,
 		    int remote, struct ac_token *);
+
+/* require.c: AUTH_REQUIRE's grammar, cache and check. */
+struct ac_require;
+/*
+ * Parses a requirement text into *out (caller frees with
+ * ac_require_free; "" or blanks: no terms).  0; -1 when malformed, why
+ * saying how; -2 out of memory.
+ */
+int		 ac_require_parse(const char *, struct ac_require **out,
+		    char *why, size_t whysz);
+void		 ac_require_free(struct ac_require *);
+/*
+ * The parsed requirement of text s from this thread's cache (parsed on
+ * first sight; borrowed, lives until the thread has seen eight other
+ * texts since, so use it at once).  NULL with *bad -1 and why when s is
+ * malformed, NULL with *bad -2 when out of memory.
+ */
+const struct ac_require *ac_require_get(const char *s, char *why,
+		    size_t whysz, int *bad);
+/* The first term claims do not satisfy (borrowed), or NULL when all do. */
+const char	*ac_require_check(const struct ac_require *,
+		    json_object *claims);
+/* The values of its scope: terms, space-separated ("" when none). */
+const char	*ac_require_scopes(const struct ac_require *);
+
+/* provider.c: JWT_PROVIDERS. */
+struct ac_provider;
+/* Reads JWT_PROVIDERS and each provider's settings; problems on app. */
+void		 ac_providers_load(struct ac_app *);
+void		 ac_providers_free(struct ac_app *);
+/* The provider a token's (unverified) claims name by iss: 1..; 0: default. */
+int		 ac_provider_match(const struct ac_app *, json_object *claims);
+/* Provider index's configuration (0: the app's own); borrowed. */
+const struct ac_config *ac_provider_config(const struct ac_app *, int);
+/* Fetches every provider's set once (start-up) and records its stamp. */
+void		 ac_providers_start(struct ac_app *);
+/* Refetches the sets due (TTL); 1 when any cache file changed since the
+ * keys were built. */
+int		 ac_providers_due(struct ac_app *, time_t now);
+/* Records the cache files' stamps of the keys just built. */
+void		 ac_providers_stamped(struct ac_app *);
+
+/* settings.c: for config.c, and provider.c's names. */
+/* Non-zero for a JWT_PROVIDER_<NAME>_<FIELD> name of len bytes. */
+int		 ac_config_provider_name(const char *, size_t len);
+/* Keeps the file's line NAME=value (a provider setting) on app->cfg. */
+void		 ac_config_provider_kv(struct ac_app *, const char *name,
+		    const char *value, const char *path, size_t lineno);
+/* AUTH_REQUIRE*, AUTH_TOKEN_HEADER, AUTH_TOKEN_COOKIE: problems on app. */
+void		 ac_config_check_more(struct ac_app *);
+/* config.c, for provider.c. */
+/* JWKS_URL's judgement of url: 0 fine, 1 fine with a warning, -1 not. */
+int		 ac_config_url_check(const char *url, int allow_http,
+		    char *why, size_t whylen);
+
+/* reqauth.c: ac_req_auth's chosen halves. */
+/*
+ * A bearer token from AUTH_TOKEN_HEADER, else AUTH_TOKEN_COOKIE (same
+ * site only for a write): AC_OK with *tok (borrowed for the request),
+ * AC_TOKEN_MISSING when neither is set or sent, or why it is refused.
+ */
+enum ac_reason	 ac_req_token_alt(struct ac_req *, const struct ac_app *,
+		    const char **tok, size_t *len);
+/*
+ * AUTH_REQUIRE (and for a write AUTH_REQUIRE_WRITE), from the request's
+ * parameters or the configured default, against tok's claims: AC_OK,
+ * AC_INSUFFICIENT_SCOPE (the request then carries the challenge's
+ * scope), AC_CONFIG_INVALID when malformed (logged) or AC_NOMEM.
+ */
+enum ac_reason	 ac_req_require(struct ac_req *, const struct ac_app *,
+		    const struct ac_token *);
 
 /* jwk.c */
 /* The RFC 7638 thumbprint of k into k->kid: 0, or -1. */

@@ -58,6 +58,7 @@ struct ac_req {
 	json_object	*vdetails;	/* FastAPI's list (ac_req_invalid) */
 	enum ac_reason	 authfail;	/* why ac_req_auth failed */
 	char		 authdetail[128];
+	char		 reqscope[256];	/* insufficient_scope: scope="..." */
 	const char	*authmethod;	/* "jwt", "session" or NULL */
 	const char	*csp;		/* a page's own CSP, or NULL */
 	int		 status;	/* sent, or 0 */

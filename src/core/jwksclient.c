@@ -361,7 +361,7 @@ ac_jwks_refresh(const struct ac_config *c, int unknown_kid)
 	    num(cache, "attempted"), num(cache, "fetched")))
 		goto out;
 	set = ac_jwks_fetch(c, err, sizeof(err));
-	ac_metrics_jwks_fetch(set != NULL);
+	ac_metrics_jwks_fetch_provider(c->provider_index, set != NULL);
 	nc = json_object_new_object();
 	json_object_object_add(nc, "url", json_object_new_string(c->jwks_url));
 	json_object_object_add(nc, "attempted", json_object_new_int64(now));
@@ -451,16 +451,21 @@ ac_jwks_stamp(const struct ac_config *c, struct timespec *ts)
  */
 #define PARK_MS		2000	/* a parked request waits at most */
 
+#define BG_SETS		17	/* JWKS_URL's and each provider's (16) */
+
 static struct {
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;		/* a fetch ended, or want was set */
 	pthread_once_t	 once;
 	int		 on;		/* background fetching */
 	int		 started;	/* the thread runs */
-	int		 want;		/* 0: nothing, 1: TTL, 2: unknown kid */
 	int		 busy;		/* a fetch in flight */
 	unsigned long	 ended;		/* fetches that ended */
-	const struct ac_config *cfg;
+	/* Each key set asked for: its settings, 0/1 (TTL)/2 (unknown kid). */
+	struct {
+		const struct ac_config *cfg;
+		int		 want;
+	} sets[BG_SETS];
 } bg = { .mu = PTHREAD_MUTEX_INITIALIZER, .once = PTHREAD_ONCE_INIT };
 
 static __thread int	 t_may_wait;
@@ -476,21 +481,35 @@ bg_init(void)
 	pthread_condattr_destroy(&a);
 }
 
+/* The slot of a wanted set, or -1 (under bg.mu). */
+static int
+bg_wanted(void)
+{
+	int	 i;
+
+	for (i = 0; i < BG_SETS && bg.sets[i].cfg != NULL; i++)
+		if (bg.sets[i].want != 0)
+			return i;
+	return -1;
+}
+
 static void *
 fetcher(void *arg)
 {
-	int	 w;
+	const struct ac_config *c;
+	int	 i, w;
 
 	(void)arg;
 	pthread_mutex_lock(&bg.mu);
 	for (;;) {
-		while (bg.want == 0)
+		while ((i = bg_wanted()) == -1)
 			pthread_cond_wait(&bg.cv, &bg.mu);
-		w = bg.want;
-		bg.want = 0;
+		c = bg.sets[i].cfg;
+		w = bg.sets[i].want;
+		bg.sets[i].want = 0;
 		bg.busy = 1;
 		pthread_mutex_unlock(&bg.mu);
-		ac_jwks_refresh(bg.cfg, w == 2);
+		ac_jwks_refresh(c, w == 2);
 		pthread_mutex_lock(&bg.mu);
 		bg.busy = 0;
 		bg.ended++;
@@ -503,10 +522,11 @@ void
 ac_jwks_background(const struct ac_config *c)
 {
 
+	/* Any key set may be asked for: JWKS_URL's, or a provider's. */
+	(void)c;
 	pthread_once(&bg.once, bg_init);
 	pthread_mutex_lock(&bg.mu);
-	bg.cfg = c;
-	bg.on = c->jwks_url != NULL;
+	bg.on = 1;
 	pthread_mutex_unlock(&bg.mu);
 }
 
@@ -527,7 +547,7 @@ ac_jwks_due(const struct ac_config *c)
 	if (c->jwks_url == NULL)
 		return 0;
 	pthread_mutex_lock(&bg.mu);
-	busy = bg.busy || bg.want != 0;
+	busy = bg.busy || bg_wanted() != -1;
 	pthread_mutex_unlock(&bg.mu);
 	if (busy)
 		return 1;
@@ -544,7 +564,7 @@ ac_jwks_want(const struct ac_config *c, int unknown_kid)
 	pthread_t	 tid;
 	struct timespec	 until;
 	unsigned long	 seen;
-	int		 rc = -1, late = 0;
+	int		 rc = -1, late = 0, i;
 
 	if (c->jwks_url == NULL)
 		return -1;
@@ -566,8 +586,18 @@ ac_jwks_want(const struct ac_config *c, int unknown_kid)
 			return -1;
 		}
 	}
-	if (bg.want < (unknown_kid ? 2 : 1))
-		bg.want = unknown_kid ? 2 : 1;
+	for (i = 0; i < BG_SETS && bg.sets[i].cfg != NULL &&
+	    bg.sets[i].cfg != c; i++)
+		;
+	if (i == BG_SETS) {
+		pthread_mutex_unlock(&bg.mu);
+		ac_log(AC_LOG_ERROR, "event=jwks_too_many_sets max=%d",
+		    BG_SETS);
+		return -1;
+	}
+	bg.sets[i].cfg = c;
+	if (bg.sets[i].want < (unknown_kid ? 2 : 1))
+		bg.sets[i].want = unknown_kid ? 2 : 1;
 	pthread_cond_broadcast(&bg.cv);
 	if (unknown_kid && t_may_wait) {
 		/* Parked: until the fetch in flight (or the next) ends. */

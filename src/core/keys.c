@@ -389,6 +389,13 @@ keys_build(struct ac_app *app, struct ac_keyset *ks)
 		load_dir(app, ks, active, sizeof(active));
 	if (c->jwks_url != NULL)
 		ac_keys_add_remote(c, ks);
+	/* Each provider's keys, marked with it: they serve no other. */
+	for (i = 0; i < app->nprov; i++) {
+		j = ks->nkeys;
+		ac_keys_add_remote(ac_provider_config(app, (int)i + 1), ks);
+		for (; j < ks->nkeys; j++)
+			ks->keys[j].provider = (int)i + 1;
+	}
 	if (pub && c->private_key_file == NULL && c->public_key_file == NULL &&
 	    c->keys_dir == NULL && c->jwks_url == NULL)
 		ac_app_problemf(app, "JWT_ALGORITHM names a public-key "
@@ -415,6 +422,7 @@ keys_build(struct ac_app *app, struct ac_keyset *ks)
 	for (i = 0; i < ks->nkeys; i++)
 		for (j = i + 1; j < ks->nkeys; j++)
 			if (strcmp(ks->keys[i].kid, ks->keys[j].kid) == 0 &&
+			    ks->keys[i].provider == ks->keys[j].provider &&
 			    !ks->keys[j].can_sign) {
 				key_clear(&ks->keys[j]);
 				memmove(&ks->keys[j], &ks->keys[j + 1],
@@ -457,6 +465,11 @@ ac_keys_load(struct ac_app *app)
 		ac_jwks_refresh(&app->cfg, 0);
 		app->jwksnext = time(NULL) + 60;
 	}
+	ac_providers_load(app);
+	if (app->nprov > 0 && app->nproblems == 0) {
+		ac_jwks_init();
+		ac_providers_start(app);
+	}
 	dir_stamp(&app->cfg, &app->keysstamp);
 	ac_jwks_stamp(&app->cfg, &app->jwksstamp);
 	keys_build(app, &app->keys);
@@ -498,6 +511,7 @@ keep_survivors(struct ac_app *app, const struct ac_keyset *ks)
 	for (i = 0; i < app->keys.nkeys; i++) {
 		for (j = 0; j < ks->nkeys; j++)
 			if (ks->keys[j].alg == app->keys.keys[i].alg &&
+			    ks->keys[j].provider == app->keys.keys[i].provider &&
 			    strcmp(ks->keys[j].kid, app->keys.keys[i].kid) == 0)
 				break;
 		if (j == ks->nkeys) {
@@ -542,7 +556,8 @@ ac_keys_reload(struct ac_app *app, int force)
 	time_t		 now = time(NULL);
 	int		 rc = 0;
 
-	if (app->cfg.keys_dir == NULL && app->cfg.jwks_url == NULL && !force)
+	if (app->cfg.keys_dir == NULL && app->cfg.jwks_url == NULL &&
+	    app->nprov == 0 && !force)
 		return 0;
 	/* At most one look per second per process, by one thread. */
 	if (!force && __atomic_exchange_n(&app->keyschecked, now,
@@ -558,7 +573,8 @@ ac_keys_reload(struct ac_app *app, int force)
 	}
 	dir_stamp(&app->cfg, &ts);
 	ac_jwks_stamp(&app->cfg, &js);
-	if (force != 1 && ts.tv_sec == app->keysstamp.tv_sec &&
+	if (force != 1 && !ac_providers_due(app, now) &&
+	    ts.tv_sec == app->keysstamp.tv_sec &&
 	    ts.tv_nsec == app->keysstamp.tv_nsec &&
 	    js.tv_sec == app->jwksstamp.tv_sec &&
 	    js.tv_nsec == app->jwksstamp.tv_nsec)
@@ -570,6 +586,8 @@ ac_keys_reload(struct ac_app *app, int force)
 		goto out;
 	}
 	scratch->cfg = app->cfg;		/* borrowed, read-only */
+	scratch->prov = app->prov;		/* borrowed too */
+	scratch->nprov = app->nprov;
 	keys_build(scratch, ks);
 	if (scratch->nproblems > 0) {
 		ac_app_problems_log(scratch, "keys_reload_refused");
@@ -592,6 +610,7 @@ ac_keys_reload(struct ac_app *app, int force)
 	}
 	app->keysstamp = ts;
 	app->jwksstamp = js;
+	ac_providers_stamped(app);
 done:
 	ac_app_problems_free(scratch);
 	free(scratch);

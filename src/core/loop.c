@@ -250,6 +250,21 @@ kid_unknown(struct ac_req *r, const struct ac_app *app)
  * goes there too, to wait for that fetch (a bounded time) instead of
  * being refused while its key is on the way.
  */
+/* Any key set (JWKS_URL's or a provider's) is due or being fetched. */
+static int
+jwks_due(const struct ac_app *app)
+{
+	const struct ac_config *pc;
+	size_t		 i;
+
+	if (ac_jwks_due(&app->cfg))
+		return 1;
+	for (i = 0; (pc = ac_app_provider(app, i)) != NULL; i++)
+		if (ac_jwks_due(pc))
+			return 1;
+	return 0;
+}
+
 static enum ac_class
 classify(struct loop *l, char **envp)
 {
@@ -273,8 +288,8 @@ classify(struct loop *l, char **envp)
 	    (l->app->cfg.ba_session_table != NULL &&
 	    strstr(c, "better-auth.session_token") != NULL)))
 		return AC_POOL;
-	if (l->app->cfg.jwks_url != NULL && kid_unknown(l->r, l->app) &&
-	    ac_jwks_due(&l->app->cfg))
+	if ((l->app->cfg.jwks_url != NULL || ac_app_provider(l->app, 0) !=
+	    NULL) && kid_unknown(l->r, l->app) && jwks_due(l->app))
 		return AC_POOL;
 	return AC_INLINE;
 }

@@ -309,6 +309,20 @@ ac_metrics_jwks_fetch(int ok)
 		ADD(early_fetch[ok ? 0 : 1], 1);
 }
 
+static uint64_t	 early_fetch_prov[AC_METRICS_PROVIDERS][2];
+
+void
+ac_metrics_jwks_fetch_provider(int index, int ok)
+{
+
+	if (index <= 0 || index > AC_METRICS_PROVIDERS)
+		ac_metrics_jwks_fetch(ok);
+	else if (seg != NULL)
+		ADD(seg->jwks_fetch_prov[index - 1][ok ? 0 : 1], 1);
+	else
+		ADD(early_fetch_prov[index - 1][ok ? 0 : 1], 1);
+}
+
 void
 ac_metrics_http(int status, uint64_t t0)
 {
@@ -558,6 +572,10 @@ ac_metrics_open(const struct ac_app *app, const char *prog, int lfd)
 	}
 	ADD(s->jwks_fetch[0], early_fetch[0]);
 	ADD(s->jwks_fetch[1], early_fetch[1]);
+	for (i = 0; i < AC_METRICS_PROVIDERS; i++) {
+		ADD(s->jwks_fetch_prov[i][0], early_fetch_prov[i][0]);
+		ADD(s->jwks_fetch_prov[i][1], early_fetch_prov[i][1]);
+	}
 	flock(fd, LOCK_UN);
 	if (segfd != -1)
 		close(segfd);

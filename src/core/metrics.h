@@ -3,6 +3,7 @@
  * maps it and counts) and scrape.c (which reads it for a scrape).
  */
 #ifndef AC_METRICS_H
+#define AC_METRICS_PROVIDERS	8	/* JWT_PROVIDERS counted apart */
 #define AC_METRICS_H
 
 #include <stdint.h>
@@ -52,6 +53,7 @@ struct seg {
 	uint64_t	 jwks_hits;
 	uint64_t	 jwks_misses;
 	uint64_t	 jwks_fetch[2];		/* ok, error */
+	uint64_t	 jwks_fetch_prov[AC_METRICS_PROVIDERS][2]; /* JWT_PROVIDERS */
 	uint64_t	 http[NSTATUS];
 	/* Database gauges, refreshed by a scrape at most once a minute. */
 	int64_t		 gauges_at;

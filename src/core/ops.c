@@ -184,6 +184,48 @@ ready_db(const struct ac_app *app)
 	    app->cfg.revocation_check);
 }
 
+/*
+ * The check of a key set (JWKS_URL's, or a provider's) named name on
+ * checks: "ok" when its last good fetch is younger than its TTL, after
+ * asking for a fetch when stale (spaced, single-flight, off the loop).  0 when not fresh.
+ */
+static int
+jwks_check(const struct ac_config *c, json_object *checks, const char *name)
+{
+	char		 what[96];
+	int64_t		 age;
+	int		 ok;
+
+	if (!jwks_fresh(c, time(NULL), &age))
+		ac_jwks_want(c, 0);
+	if ((ok = jwks_fresh(c, time(NULL), &age)))
+		snprintf(what, sizeof(what), "ok");
+	else if (age < 0)
+		snprintf(what, sizeof(what), "never fetched");
+	else
+		snprintf(what, sizeof(what), "stale: fetched %lld s ago, "
+		    "TTL %ld s", (long long)age, c->jwks_ttl);
+	json_object_object_add(checks, name, json_object_new_string(what));
+	return ok;
+}
+
+/* Each provider of JWT_PROVIDERS: its own check, "jwks:NAME". */
+static int
+providers_ready(const struct ac_app *app, json_object *checks)
+{
+	const struct ac_config *pc;
+	char		 name[64];
+	size_t		 i;
+	int		 ready = 1;
+
+	for (i = 0; (pc = ac_app_provider(app, i)) != NULL; i++) {
+		snprintf(name, sizeof(name), "jwks:%s", pc->provider_name);
+		if (!jwks_check(pc, checks, name))
+			ready = 0;
+	}
+	return ready;
+}
+
 static int
 readyz(struct ac_req *r, const struct ac_app *app)
 {
@@ -193,7 +235,6 @@ readyz(struct ac_req *r, const struct ac_app *app)
 	struct timespec	 t0, t1;
 	char		 err[512], what[96];
 	size_t		 nkeys;
-	int64_t		 age;
 	long		 ms;
 	int		 ready = 1;
 
@@ -235,24 +276,10 @@ readyz(struct ac_req *r, const struct ac_app *app)
 		json_object_object_add(checks, "database",
 		    json_object_new_string(what));
 	}
-	if (c->jwks_url != NULL) {
-		/* Stale: ask for a fetch (spaced, single-flight, off the loop). */
-		if (!jwks_fresh(c, time(NULL), &age))
-			ac_jwks_want(c, 0);
-		if (jwks_fresh(c, time(NULL), &age))
-			snprintf(what, sizeof(what), "ok");
-		else {
-			if (age < 0)
-				snprintf(what, sizeof(what), "never fetched");
-			else
-				snprintf(what, sizeof(what), "stale: fetched "
-				    "%lld s ago, TTL %ld s", (long long)age,
-				    c->jwks_ttl);
-			ready = 0;
-		}
-		json_object_object_add(checks, "jwks",
-		    json_object_new_string(what));
-	}
+	if (c->jwks_url != NULL && !jwks_check(c, checks, "jwks"))
+		ready = 0;
+	if (app->nprov > 0 && !providers_ready(app, checks))
+		ready = 0;
 	json_object_object_add(o, "status", json_object_new_string(ready ?
 	    "ready" : "not ready"));
 	json_object_object_add(o, "checks", checks);

@@ -45,6 +45,7 @@ static const struct {
 	[AC_HEADERS_TOO_LARGE] = { "headers_too_large", 431, "Request headers too large" },
 	[AC_VALIDATION_FAILED] = { "validation_failed", 422, "Validation failed" },
 	[AC_FORBIDDEN] = { "forbidden", 403, "You can only access your own resources" },
+	[AC_INSUFFICIENT_SCOPE] = { "insufficient_scope", 403, "The token lacks what this resource requires" },
 	[AC_CROSS_SITE] = { "cross_site_refused", 403, "Cross-site request refused: a request that relies on a cookie must show it comes from the site: send Origin with the site's own scheme://host:port (browsers do; or Sec-Fetch-Site: same-origin), or an origin in ALLOWED_ORIGINS; login and signup take JSON only" },
 	[AC_RATE_LIMITED] = { "rate_limited", 429, "Too many requests" },
 	[AC_CONFLICT] = { "conflict", 409, "Conflict with the current state" },

@@ -669,7 +669,10 @@ ac_req_auth(struct ac_req *r, const struct ac_app *app, struct ac_token *tok)
 	enum ac_reason	 rc;
 
 	memset(tok, 0, sizeof(*tok));
-	if ((rc = ac_req_bearer(r, &t, &len)) == AC_OK) {
+	/* Authorization first, then AUTH_TOKEN_HEADER, AUTH_TOKEN_COOKIE. */
+	if ((rc = ac_req_bearer(r, &t, &len)) == AC_TOKEN_MISSING)
+		rc = ac_req_token_alt(r, app, &t, &len);
+	if (rc == AC_OK) {
 		r->authmethod = "jwt";
 		/* This request's statements count under its method. */
 		ac_metrics_dbmethod(AC_DBQ_JWT);
@@ -691,6 +694,12 @@ ac_req_auth(struct ac_req *r, const struct ac_app *app, struct ac_token *tok)
 			ac_metrics_refusal(rc);
 	} else
 		ac_metrics_refusal(rc);
+	/* What this location requires of a valid token (reqauth.c). */
+	if (rc == AC_OK && (rc = ac_req_require(r, app, tok)) != AC_OK) {
+		ac_metrics_refusal(rc);
+		r->authfail = rc;
+		return rc;
+	}
 	if (rc != AC_OK) {
 		r->authfail = rc;
 		snprintf(r->authdetail, sizeof(r->authdetail), "%s",
@@ -726,9 +735,19 @@ void
 ac_req_error(struct ac_req *r, enum ac_reason reason)
 {
 	json_object	*o;
-	char		 www[512], desc[256];
+	char		 www[768], desc[256];
 	int		 status = ac_errfmt_status(&r->app->cfg, reason);
 
+	/* RFC 6750 3.1: the token is fine, its scope is not. */
+	if (reason == AC_INSUFFICIENT_SCOPE &&
+	    strstr(r->hdrs, "WWW-Authenticate:") == NULL) {
+		quoted(desc, sizeof(desc), r->authdetail);
+		snprintf(www, sizeof(www), "Bearer realm=\"api\", "
+		    "error=\"insufficient_scope\", error_description=\"%s\"%s%s%s",
+		    desc, r->reqscope[0] != '\0' ? ", scope=\"" : "",
+		    r->reqscope, r->reqscope[0] != '\0' ? "\"" : "");
+		ac_req_header(r, "WWW-Authenticate", www);
+	}
 	/* A handler may have set its own challenge (introspection: Basic). */
 	if ((status == 401 || reason == AC_AUTH_HEADER_MALFORMED) &&
 	    strstr(r->hdrs, "WWW-Authenticate:") == NULL) {
@@ -797,6 +816,7 @@ ac_req_reset(struct ac_req *r)
 	r->status = 0;
 	r->authfail = AC_OK;
 	r->authdetail[0] = '\0';
+	r->reqscope[0] = '\0';
 	r->authmethod = NULL;
 	/* The body may hold a password or a refresh token. */
 	if (r->body != NULL)

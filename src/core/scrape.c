@@ -195,6 +195,54 @@ out:
 	__atomic_store_n(&seg->gauges_busy, 0, __ATOMIC_RELEASE);
 }
 
+/*
+ * The same per provider of JWT_PROVIDERS, labelled with its name: fetches
+ * by result, keys in use, last good fetch.
+ */
+static void
+provider_figures(struct buf *b, const struct ac_app *app,
+    const struct seg *sg)
+{
+	const struct ac_config *pc;
+	int64_t		 fetched;
+	size_t		 i, j;
+	long		 n;
+
+	head(b, "jwks_provider_fetch_total", "counter", "Fetches of each "
+	    "JWT_PROVIDERS key set, by provider and result.");
+	for (i = 0; i < app->nprov && i < AC_METRICS_PROVIDERS; i++) {
+		pc = ac_app_provider(app, i);
+		bprintf(b, "jwks_provider_fetch_total{provider=\"%s\","
+		    "result=\"ok\"} %llu\n"
+		    "jwks_provider_fetch_total{provider=\"%s\","
+		    "result=\"error\"} %llu\n", pc->provider_name,
+		    (unsigned long long)MLOAD(sg->jwks_fetch_prov[i][0]),
+		    pc->provider_name,
+		    (unsigned long long)MLOAD(sg->jwks_fetch_prov[i][1]));
+	}
+	head(b, "jwks_provider_keys", "gauge", "Keys of each provider's set "
+	    "in use.");
+	for (i = 0; i < app->nprov; i++) {
+		n = 0;
+		ac_keys_lock(app);
+		for (j = 0; j < app->keys.nkeys; j++)
+			if (app->keys.keys[j].provider == (int)i + 1)
+				n++;
+		ac_keys_unlock(app);
+		bprintf(b, "jwks_provider_keys{provider=\"%s\"} %ld\n",
+		    ac_app_provider(app, i)->provider_name, n);
+	}
+	head(b, "jwks_provider_last_success_timestamp_seconds", "gauge",
+	    "When each provider's set was last fetched.");
+	for (i = 0; i < app->nprov; i++) {
+		pc = ac_app_provider(app, i);
+		ac_jwks_fetched(pc, &fetched, NULL, 0);
+		bprintf(b, "jwks_provider_last_success_timestamp_seconds"
+		    "{provider=\"%s\"} %lld\n", pc->provider_name,
+		    (long long)fetched);
+	}
+}
+
 /* The JWKS cache file's figures: keys in the set, last good fetch. */
 static void
 jwks_figures(const struct ac_app *app, long *keys, int64_t *fetched)
@@ -312,6 +360,9 @@ ac_metrics_text(const struct ac_app *app, size_t *len)
 		bprintf(&b, "jwks_last_success_timestamp_seconds %lld\n",
 		    (long long)fetched);
 	}
+
+	if (app->nprov > 0)
+		provider_figures(&b, app, seg);
 
 	head(&b, "http_requests_total", "counter", "Requests answered, by "
 	    "program and status code.");

@@ -504,6 +504,15 @@ ac_token_sig(const struct ac_keyset *ks, enum ac_alg alg, json_object *kid,
     const unsigned char *msg, size_t mlen, const char *seg, size_t seglen,
     int *remote)
 {
+
+	return ac_token_sig_of(ks, 0, alg, kid, msg, mlen, seg, seglen, remote);
+}
+
+enum ac_reason
+ac_token_sig_of(const struct ac_keyset *ks, int prov, enum ac_alg alg,
+    json_object *kid, const unsigned char *msg, size_t mlen,
+    const char *seg, size_t seglen, int *remote)
+{
 	const struct ac_key *k;
 	unsigned char	 sig[AC_MAXSIG];
 	long		 slen;
@@ -516,7 +525,7 @@ ac_token_sig(const struct ac_keyset *ks, enum ac_alg alg, json_object *kid,
 		return AC_TOKEN_MALFORMED;
 	for (i = 0; i < ks->nkeys && !ok; i++) {
 		k = &ks->keys[i];
-		if (k->alg != alg ||
+		if (k->alg != alg || k->provider != prov ||
 		    (kid != NULL && !ac_json_streq(kid, k->kid, strlen(k->kid))))
 			continue;
 		tried = 1;
@@ -537,7 +546,7 @@ verify_locked(const struct ac_app *app, const char *t, size_t len,
 	json_object	*o, *kid = NULL;
 	const char	*as;
 	size_t		 d1, d2, i;
-	int		 remote = 0;
+	int		 remote = 0, prov = 0;
 	enum ac_alg	 alg;
 	enum ac_reason	 rc;
 	struct tcentry	*e;
@@ -566,6 +575,19 @@ verify_locked(const struct ac_app *app, const char *t, size_t len,
 		return fail(tok, AC_TOKEN_MALFORMED, "header has no alg");
 	if ((as = ac_json_str(o, NULL)) == NULL || ac_alg_parse(as, &alg) == -1)
 		return fail(tok, AC_ALG_NOT_ALLOWED, "alg unknown");
+	/*
+	 * With JWT_PROVIDERS the payload's iss picks the provider, and with
+	 * it the algorithms, keys, issuer and audience, before any key is
+	 * looked at: keys never cross providers (provider.c).
+	 */
+	if (app->nprov > 0) {
+		if ((tok->claims = segment_json(t + d1 + 1, d2 - d1 - 1)) ==
+		    NULL)
+			return fail(tok, AC_TOKEN_MALFORMED,
+			    "payload is not a base64url JSON object");
+		tok->provider = prov = ac_provider_match(app, tok->claims);
+		c = ac_provider_config(app, prov);
+	}
 	for (i = 0; i < c->nalgs; i++)
 		if (c->algs[i] == alg)
 			break;
@@ -580,13 +602,14 @@ verify_locked(const struct ac_app *app, const char *t, size_t len,
 			return fail(tok, AC_TOKEN_MALFORMED, "kid not a string");
 	}
 
-	if ((rc = ac_token_sig(ks, alg, kid, (const unsigned char *)t, d2,
-	    t + d2 + 1, len - d2 - 1, &remote)) != AC_OK)
+	if ((rc = ac_token_sig_of(ks, prov, alg, kid, (const unsigned char *)t,
+	    d2, t + d2 + 1, len - d2 - 1, &remote)) != AC_OK)
 		return fail(tok, rc, rc == AC_TOKEN_MALFORMED ?
 		    "signature not base64url" : rc == AC_KEY_UNKNOWN ?
 		    "no key with this kid and alg" : "signature");
 
-	if ((tok->claims = segment_json(t + d1 + 1, d2 - d1 - 1)) == NULL)
+	if (tok->claims == NULL &&
+	    (tok->claims = segment_json(t + d1 + 1, d2 - d1 - 1)) == NULL)
 		return fail(tok, AC_TOKEN_MALFORMED,
 		    "payload is not a base64url JSON object");
 	if ((rc = ac_claims_check(c, now, remote, tok)) == AC_OK)
@@ -598,6 +621,7 @@ enum ac_reason
 ac_token_verify(const struct ac_app *app, const char *t, size_t len,
     time_t now, struct ac_token *tok)
 {
+	const struct ac_config *pc;
 	enum ac_reason	 rc;
 	uint64_t	 t0 = ac_metrics_clock();
 
@@ -611,10 +635,12 @@ ac_token_verify(const struct ac_app *app, const char *t, size_t len,
 	 * An unknown kid may be a provider's new key: ask for its set (spaced
 	 * and single-flight; in an engine worker fetched off the loop, and
 	 * only a request parked on a pool thread waits for it, see
-	 * jwksclient.c and loop.c), reload, and try once more.
+	 * jwksclient.c and loop.c), reload, and try once more.  The provider
+	 * is the one the token's iss named (provider.c), else JWKS_URL's.
 	 */
-	if (rc == AC_KEY_UNKNOWN && app->cfg.jwks_url != NULL &&
-	    ac_jwks_want(&app->cfg, 1) >= 0 &&
+	pc = ac_provider_config(app, tok->provider);
+	if (rc == AC_KEY_UNKNOWN && pc->jwks_url != NULL &&
+	    ac_jwks_want(pc, 1) >= 0 &&
 	    ac_keys_reload((struct ac_app *)(uintptr_t)app, 2) == 1) {
 		ac_token_clear(tok);
 		ac_keys_lock(app);

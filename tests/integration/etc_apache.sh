@@ -45,6 +45,12 @@ compare_set()
 	    -u "backend:nope" --data-urlencode "token=$TS_GOOD"
 	answer "introspect, GET" /api/auth/introspect
 	answer "jwks" /.well-known/jwks.json
+	answer "required, holds" /api/auth/verify/admin \
+	    -H "Authorization: Bearer $TS_GOOD"
+	answer "required, fails" /api/auth/verify/admin \
+	    -H "Authorization: Bearer $TS_USER"
+	answer "required, forged header" /api/auth/verify/admin \
+	    -H "Authorization: Bearer $TS_USER" -H "Auth-Require: role:user"
 }
 
 # 1. mod_fcgid.
@@ -53,6 +59,7 @@ ts_apache apache/jwt-auth-fcgid.conf fcgid cgi authz_host
 ts_expect_private_ok
 ts_expect_private_refused
 ts_expect_whoami
+ts_expect_required 401
 
 ti_request "responder through mod_fcgid" /api/auth/verify \
     -H "Authorization: Bearer $TS_GOOD"
@@ -94,11 +101,14 @@ while IFS= read -r want <&3 && IFS= read -r got <&4; do
 	fi
 done 3<"$T/answers.fcgid" 4<"$T/answers.cgi"
 TI_CASE="compare"
-ti_expect_true "ten answers compared" test "$n" = 10
+ti_expect_true "thirteen answers compared" test "$n" = 13
 ti_expect_true "answers are not all alike" \
     test "$(sort -u "$T/answers.cgi" | wc -l)" -ge 8
 ti_expect_true "the good token was accepted under CGI" \
     grep -q '^200|.*X-Auth-Subject: alice' "$T/answers.cgi"
+ti_expect_true "the requirement refused bob under CGI" \
+    grep -q '^403|.*error="insufficient_scope", error_description="requires role:admin"' \
+    "$T/answers.cgi"
 
 ti_expect_logs_clean
 ti_expect_no_secret "$T/apache-error.log" "$TS_GOOD" "$TS_CLIENT_SECRET"

@@ -31,6 +31,7 @@ ti_request "private, HEAD" /private/page.txt -I \
 ti_expect_status 200
 
 ts_expect_whoami
+ts_expect_required
 
 ti_request "client cannot forge the subject" /private/whoami.sh \
     -H "Authorization: Bearer $TS_BAD" -H "Auth-Subject: root"

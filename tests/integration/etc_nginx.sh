@@ -19,6 +19,7 @@ ts_nginx
 ts_expect_private_ok
 ti_expect_header X-Auth-Subject '^alice$'
 ts_expect_private_refused
+ts_expect_required
 
 # verify says 400 for a malformed header; auth_request would make that
 # a 500, so the subrequest (AUTH_REQUEST) gets a 401.

@@ -34,11 +34,11 @@ ts_etc()
 
 # ts_setup: key, configuration ($AUTH_CONFIG, exported), the programs
 # copied to $T/bin, the protected folder $T/www/private, and tokens:
-# TS_GOOD (sub alice, email and role claims), TS_BAD (same, signature
-# altered), TS_NONE (alg none).
+# TS_GOOD (sub alice, email and role admin), TS_USER (sub bob, role
+# user), TS_BAD (TS_GOOD, signature altered), TS_NONE (alg none).
 ts_setup()
 {
-	mkdir -p "$T/run" "$T/bin" "$T/www/private"
+	mkdir -p "$T/run" "$T/bin" "$T/www/private/admin"
 	ti_key "$T/jwt.key" HS256
 	AUTH_CONFIG=$T/auth.conf
 	export AUTH_CONFIG
@@ -51,9 +51,13 @@ ts_setup()
 	chmod 600 "$AUTH_CONFIG"
 	cp "$top_builddir/cgi-bin/verify" "$top_builddir/cgi-bin/jwks" "$T/bin/"
 	echo "secret page" >"$T/www/private/page.txt"
+	echo "admin page" >"$T/www/private/admin/page.txt"
 	echo "public page" >"$T/www/index.html"
 	TS_GOOD=$(ti_issue "$AUTH_CONFIG" --sub alice \
 	    --claim email=alice@example.com --claim role=admin) ||
+	    { echo "authctl issue failed"; exit 99; }
+	TS_USER=$(ti_issue "$AUTH_CONFIG" --sub bob \
+	    --claim email=bob@example.com --claim role=user) ||
 	    { echo "authctl issue failed"; exit 99; }
 	TS_BAD=$(ti_flip_last "$TS_GOOD")
 	TS_NONE=$(printf '{"alg":"none","typ":"JWT"}' | ti_b64url).$(printf \
@@ -210,13 +214,14 @@ ts_apache_stop()
 
 # ts_apache SITE MODULE...: apache2 in the foreground with its own
 # configuration in $T (no /etc/apache2, no APACHE_* variables), the
-# modules named (fcgid, cgi ...) and etc/SITE included.
+# modules named (fcgid, cgi ...) and etc/SITE included (or, when SITE is
+# an absolute path, that file: a test's own site).
 ts_apache()
 {
 	local site=$1 bin m user group mods
 
 	shift
-	mods="mpm_event authz_core mime alias dir env headers $*"
+	mods="mpm_event authz_core mime alias dir env setenvif headers $*"
 	ti_need apache2
 	bin=$(ti_bin apache2)
 	for m in $mods; do
@@ -273,7 +278,10 @@ ts_apache_check()
 # $group and $mods are ts_apache's).
 _ts_apache_conf()
 {
-	ts_etc "$site" "$T/jwt-auth-apache.conf"
+	case $site in
+	/*) cp "$site" "$T/jwt-auth-apache.conf" ;;
+	*) ts_etc "$site" "$T/jwt-auth-apache.conf" ;;
+	esac
 	{
 		ts_apache_head "$user" "$group" $mods
 		echo "DocumentRoot $T/www"
@@ -361,4 +369,35 @@ ts_expect_account()
 	ti_request "auth-client.js" /account/auth-client.js
 	ti_expect_status 200
 	ti_expect_header Content-Type "$1"
+}
+
+# ts_expect_required [STATUS]: the example configurations' /private/admin/
+# asks verify for role:admin (AUTH_REQUIRE set per location): alice's
+# token reads it, bob's (role user) is refused there with STATUS (403;
+# mod_fcgid turns any refusal of its access checker into 401, which
+# keeps verify's insufficient_scope challenge) and still reads /private/.
+ts_expect_required()
+{
+	local st=${1:-403}
+
+	ti_request "admin folder, admin token" /private/admin/page.txt \
+	    -H "Authorization: Bearer $TS_GOOD"
+	ti_expect_status 200
+	ti_expect_true "admin content" grep -qx "admin page" "$T/last.body"
+	ti_request "admin folder, user token" /private/admin/page.txt \
+	    -H "Authorization: Bearer $TS_USER"
+	ti_expect_status "$st"
+	[ "$st" = 401 ] && ti_expect_header WWW-Authenticate \
+	    'error="insufficient_scope", error_description="requires role:admin"'
+	ti_expect_true "no admin content" \
+	    sh -c "! grep -q 'admin page' '$T/last.body'"
+	ti_request "admin folder, forged requirement header" \
+	    /private/admin/page.txt -H "Authorization: Bearer $TS_USER" \
+	    -H "Auth-Require: role:user"
+	ti_expect_status "$st"
+	ti_request "admin folder, no token" /private/admin/page.txt
+	ti_expect_status 401
+	ti_request "private folder, user token" /private/page.txt \
+	    -H "Authorization: Bearer $TS_USER"
+	ti_expect_status 200
 }
