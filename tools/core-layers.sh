@@ -17,8 +17,10 @@ set -eu
 
 LAYERS='
 reason log b64 alg file problem parse claims keypolicy errfmt fcgi pool
+totp
 metrics audit
 config
+mail
 rollout
 migrations store store_sqlite store_pg
 jwksclient jwk
@@ -29,6 +31,7 @@ token
 issue
 session throttle
 users
+account twofactor
 app
 req body sessauth docs csrf
 ops scrape
