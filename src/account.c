@@ -28,6 +28,7 @@
 
 struct secrets {
 	char		 email[256];
+	char		 to[256];	/* the address as stored */
 	char		 pw[MAXPW + 1];
 	char		 pw2[MAXPW + 1];
 	char		 tok[128];
@@ -168,11 +169,11 @@ h_reset_request(struct ac_req *r, const struct ac_app *app)
 	if ((rc = ac_req_store(r, &st)) != AC_OK)
 		return rc;
 	rc = ac_account_link(app, st, s->email, AC_LINK_RESET, time(NULL),
-	    s->tok);
+	    s->tok, s->to);
 	ac_audit(AC_AUDIT_RESET_REQUEST, rc, NULL, NULL, NULL);
 	if (rc == AC_OK && with_token(s->target, sizeof(s->target), s->link,
 	    "token", s->tok) == 0)
-		ac_mail_account(app, AC_LINK_RESET, s->email, s->target);
+		ac_mail_account(app, AC_LINK_RESET, s->to, s->target);
 	else if (rc != AC_NOT_FOUND && rc != AC_OK)
 		return rc;
 	/* Whether or not the address has an account (no enumeration). */
@@ -323,7 +324,7 @@ h_send_verification(struct ac_req *r, const struct ac_app *app)
 	if ((rc = ac_req_store(r, &st)) != AC_OK)
 		return rc;
 	rc = ac_account_link(app, st, s->email, AC_LINK_VERIFY, time(NULL),
-	    s->tok);
+	    s->tok, s->to);
 	ac_audit(AC_AUDIT_VERIFY_REQUEST, rc, NULL, NULL, NULL);
 	if (rc != AC_OK && rc != AC_NOT_FOUND)
 		return rc;
@@ -335,7 +336,7 @@ h_send_verification(struct ac_req *r, const struct ac_app *app)
 			snprintf(s->target + strlen(s->target),
 			    sizeof(s->target) - strlen(s->target),
 			    "&callbackURL=%s", cb);
-		ac_mail_account(app, AC_LINK_VERIFY, s->email, s->target);
+		ac_mail_account(app, AC_LINK_VERIFY, s->to, s->target);
 	}
 	return status_ok(r, NULL, NULL);
 }

@@ -200,10 +200,12 @@ tokens(struct ac_req *r, const struct ac_app *app, const struct ac_grant *g,
 	json_object_object_add(extra, "sid",
 	    json_object_new_string(g->session_id));
 	/* A self-signup address nobody has checked is not passed on. */
-	if (g->email_verified)
+	if (g->email_verified) {
 		json_object_object_add(extra, "email",
 		    json_object_new_string(g->email));
-	else
+		json_object_object_add(extra, "email_verified",
+		    json_object_new_boolean(1));
+	} else
 		json_object_object_add(extra, "email_verified",
 		    json_object_new_boolean(0));
 	rc = ac_token_issue(app, g->user_id, 0, extra, &at);

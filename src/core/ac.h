@@ -878,13 +878,14 @@ enum ac_reason	 ac_user_login(const struct ac_app *, struct ac_store *,
 #define AC_TWO_FACTOR_TTL	300	/* seconds a pending login waits */
 /*
  * A one-time link token (purpose AC_LINK_RESET or AC_LINK_VERIFY) for
- * the account of email into tok: AC_OK; AC_NOT_FOUND (tok "") when there
+ * the account of email into tok, and its address as stored (where the
+ * mail goes) into to: AC_OK; AC_NOT_FOUND (tok "") when there
  * is no such account, it is disabled, or (verify) already verified,
  * after the same work.
  */
 enum ac_reason	 ac_account_link(const struct ac_app *, struct ac_store *,
 		    const char *email, const char *purpose, time_t now,
-		    char tok[AC_REFRESH_LEN + 1]);
+		    char tok[AC_REFRESH_LEN + 1], char to[256]);
 /*
  * Spends reset token tok: sets password pw (8 to 1024 bytes, else
  * AC_VALIDATION_FAILED), ends every session of the user, spends the
@@ -911,7 +912,8 @@ enum ac_reason	 ac_account_find(struct ac_store *, const char *email,
 /*
  * Deletes uid with its sessions (their access tokens are refused from
  * then on), refresh tokens, todos and every other row.  With pw (the
- * owner) the password must be right, and code too when two-factor is on;
+ * owner) the password must be right, and code too when two-factor is on
+ * (a TOTP code, or a backup code: longer than 8 characters);
  * pw NULL is the operator.
  */
 enum ac_reason	 ac_account_delete(const struct ac_app *, struct ac_store *,

@@ -157,7 +157,7 @@ end_sessions(struct ac_store *s, const char *uid, const char *except,
 enum ac_reason
 ac_account_link(const struct ac_app *app, struct ac_store *s,
     const char *email, const char *purpose, time_t now,
-    char tok[AC_REFRESH_LEN + 1])
+    char tok[AC_REFRESH_LEN + 1], char to[256])
 {
 	struct ac_acct	 a;
 	unsigned char	 raw[32], h[32];
@@ -165,7 +165,7 @@ ac_account_link(const struct ac_app *app, struct ac_store *s,
 	int		 want;
 	enum ac_reason	 rc;
 
-	tok[0] = '\0';
+	tok[0] = to[0] = '\0';
 	if ((rc = ac_acct_get(s, NULL, email != NULL ? email : "", &a)) !=
 	    AC_OK)
 		return rc;
@@ -192,8 +192,10 @@ ac_account_link(const struct ac_app *app, struct ac_store *s,
 	rc = ac_db_end(s, ac_db_exec(s, "INSERT INTO account_tokens "
 	    "(token_hash, user_id, purpose, created, expires) VALUES ($1, $2, "
 	    "$3, $4, $5)", p, 5, NULL, NULL, NULL));
-	if (rc == AC_OK)
+	if (rc == AC_OK) {
 		ac_b64url_encode(raw, sizeof(raw), tok, AC_REFRESH_LEN + 1);
+		snprintf(to, 256, "%s", a.email);
+	}
 out:
 	OPENSSL_cleanse(raw, sizeof(raw));
 	ac_acct_clear(&a);
@@ -377,8 +379,9 @@ ac_account_delete(const struct ac_app *app, struct ac_store *s,
 		if ((rc = ac_acct_password(app, s, uid, pw, ip, now, &a,
 		    retry)) != AC_OK)
 			goto out;
-		if (a.totp && (rc = ac_twofactor_code(app, s, &a, code, 0, ip,
-		    now, retry)) != AC_OK)
+		if (a.totp && (rc = ac_twofactor_code(app, s, &a, code,
+		    code != NULL && strlen(code) > AC_TOTP_DIGITS + 2, ip, now,
+		    retry)) != AC_OK)
 			goto out;
 	} else if ((rc = ac_acct_get(s, uid, NULL, &a)) != AC_OK)
 		goto out;

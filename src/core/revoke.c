@@ -211,8 +211,10 @@ poll_once(struct ac_store *st)
 	if (since == 0)
 		since = (int64_t)t0 - k;
 	p[0] = AC_DBI(since);
+	/* Deleted users' sessions left their ids in revoked_sessions. */
 	rc = ac_db_exec(st, "SELECT id, revoked FROM sessions WHERE "
-	    "revoked >= $1", p, 1, row, &r, NULL);
+	    "revoked >= $1 UNION ALL SELECT id, revoked FROM revoked_sessions "
+	    "WHERE revoked >= $1", p, 1, row, &r, NULL);
 	if (rc == AC_OK && r.nomem)
 		rc = AC_NOMEM;
 	if (rc == AC_OK) {
