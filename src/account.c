@@ -97,6 +97,19 @@ caller(struct ac_req *r, const struct ac_app *app, struct ac_token *t,
 	return ac_req_store(r, st);
 }
 
+/* The caller, the store, the JSON body and its password member name. */
+static enum ac_reason
+owner(struct ac_req *r, const struct ac_app *app, struct ac_token *t,
+    struct ac_store **st, json_object **o, const char *name, char *pw)
+{
+	enum ac_reason	 rc;
+
+	if ((rc = caller(r, app, t, st)) != AC_OK ||
+	    (rc = body(r, app, o)) != AC_OK)
+		return rc;
+	return member(r, *o, name, pw, MAXPW + 1, 1);
+}
+
 static void
 limited(struct ac_req *r, enum ac_reason rc, long retry)
 {
@@ -237,9 +250,7 @@ h_change_password(struct ac_req *r, const struct ac_app *app)
 	memset(&t, 0, sizeof(t));
 	if ((s = ac_req_secret(r, sizeof(*s))) == NULL)
 		return AC_NOMEM;
-	if ((rc = caller(r, app, &t, &st)) != AC_OK ||
-	    (rc = body(r, app, &o)) != AC_OK ||
-	    (rc = member(r, o, "currentPassword", s->pw, sizeof(s->pw), 1)) !=
+	if ((rc = owner(r, app, &t, &st, &o, "currentPassword", s->pw)) !=
 	    AC_OK ||
 	    (rc = member(r, o, "newPassword", s->pw2, sizeof(s->pw2), 1)) !=
 	    AC_OK)
@@ -431,9 +442,7 @@ h_2fa_enable(struct ac_req *r, const struct ac_app *app)
 	memset(&t, 0, sizeof(t));
 	if ((s = ac_req_secret(r, sizeof(*s))) == NULL)
 		return AC_NOMEM;
-	if ((rc = caller(r, app, &t, &st)) != AC_OK ||
-	    (rc = body(r, app, &o)) != AC_OK ||
-	    (rc = member(r, o, "password", s->pw, sizeof(s->pw), 1)) != AC_OK ||
+	if ((rc = owner(r, app, &t, &st, &o, "password", s->pw)) != AC_OK ||
 	    (rc = member(r, o, "issuer", iss, sizeof(iss), 0)) != AC_OK)
 		goto out;
 	/* The name authenticator apps show: asked for, JWT_ISSUER, Host. */
@@ -552,9 +561,7 @@ h_2fa_disable(struct ac_req *r, const struct ac_app *app)
 	memset(&t, 0, sizeof(t));
 	if ((s = ac_req_secret(r, sizeof(*s))) == NULL)
 		return AC_NOMEM;
-	if ((rc = caller(r, app, &t, &st)) != AC_OK ||
-	    (rc = body(r, app, &o)) != AC_OK ||
-	    (rc = member(r, o, "password", s->pw, sizeof(s->pw), 1)) != AC_OK)
+	if ((rc = owner(r, app, &t, &st, &o, "password", s->pw)) != AC_OK)
 		goto out;
 	rc = ac_twofactor_disable(app, st, t.sub, s->pw,
 	    ac_req_param(r, "REMOTE_ADDR"), time(NULL), &retry);
@@ -582,9 +589,7 @@ h_delete_user(struct ac_req *r, const struct ac_app *app)
 	memset(&t, 0, sizeof(t));
 	if ((s = ac_req_secret(r, sizeof(*s))) == NULL)
 		return AC_NOMEM;
-	if ((rc = caller(r, app, &t, &st)) != AC_OK ||
-	    (rc = body(r, app, &o)) != AC_OK ||
-	    (rc = member(r, o, "password", s->pw, sizeof(s->pw), 1)) != AC_OK ||
+	if ((rc = owner(r, app, &t, &st, &o, "password", s->pw)) != AC_OK ||
 	    (rc = member(r, o, "code", s->code, sizeof(s->code), 0)) != AC_OK)
 		goto out;
 	rc = ac_account_delete(app, st, t.sub, s->pw,

@@ -202,8 +202,8 @@ out:
 	return rc;
 }
 
-static int
-uid_row(void *arg, size_t n, const struct ac_dbval *v)
+int
+ac_acct_uid_row(void *arg, size_t n, const struct ac_dbval *v)
 {
 
 	if (n >= 1)
@@ -240,7 +240,8 @@ consume(struct ac_store *s, const char *tok, const char *purpose,
 	if (n != 1)
 		return AC_LINK_TOKEN_INVALID;
 	if ((rc = ac_db_exec(s, "SELECT user_id FROM account_tokens WHERE "
-	    "token_hash = $1", p + 1, 1, uid_row, uid, NULL)) != AC_OK)
+	    "token_hash = $1", p + 1, 1, ac_acct_uid_row, uid,
+	    NULL)) != AC_OK)
 		return rc;
 	return uid[0] != '\0' ? AC_OK : AC_LINK_TOKEN_INVALID;
 }

@@ -280,6 +280,8 @@ struct ac_acct {
 enum ac_reason	 ac_acct_get(struct ac_store *, const char *uid,
 		    const char *email, struct ac_acct *);
 void		 ac_acct_clear(struct ac_acct *);
+/* An ac_dbrow that copies the first column into arg (64 bytes). */
+int		 ac_acct_uid_row(void *arg, size_t, const struct ac_dbval *);
 enum ac_reason	 ac_acct_throttle(const struct ac_app *, struct ac_store *,
 		    const struct ac_acct *, const char *ip, int ok, time_t,
 		    long *retry);

@@ -256,15 +256,6 @@ out:
 	return rc;
 }
 
-static int
-uid_row(void *arg, size_t n, const struct ac_dbval *v)
-{
-
-	if (n >= 1)
-		ac_db_text(arg, 64, &v[0]);
-	return 1;
-}
-
 enum ac_reason
 ac_twofactor_login(const struct ac_app *app, struct ac_store *s,
     const char *tok, const char *code, int backup, const char *ip,
@@ -287,7 +278,8 @@ ac_twofactor_login(const struct ac_app *app, struct ac_store *s,
 	p[0] = AC_DBB(h, sizeof(h));
 	p[1] = AC_DBI((int64_t)now);
 	if ((rc = ac_db_exec(s, "SELECT user_id FROM two_factor_logins WHERE "
-	    "token_hash = $1 AND expires > $2", p, 2, uid_row, uid, NULL)) !=
+	    "token_hash = $1 AND expires > $2", p, 2, ac_acct_uid_row, uid,
+	    NULL)) !=
 	    AC_OK)
 		return rc;
 	if (uid[0] == '\0')

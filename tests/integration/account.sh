@@ -29,7 +29,8 @@ chmod +x "$T/capture.sh"
 ti_auth_setup "$DB_URL" "AUTH_MAIL_COMMAND=$T/capture.sh" \
     "AUTH_MAIL_FROM=Accounts <accounts@example.com>" "LOG_LEVEL=info" \
     "AUTH_SIGNUP=true" "ALLOWED_ORIGINS=https://app.example.com" \
-    "AUTH_LOGIN_FREE_FAILURES=10"
+    "AUTH_LOGIN_FREE_FAILURES=10" METRICS_ENABLED=true \
+    "METRICS_FILE=$T/metrics-refresh"
 for u in alice bob carol fail; do
 	ti_user "$u@example.com" "pw-of-$u-123"
 done
@@ -37,6 +38,7 @@ ti_spawn auth "$top_builddir/cgi-bin/refresh" 2
 ti_spawn verify "$top_builddir/cgi-bin/verify" 1
 ti_route /api/auth/ auth
 ti_route /verify verify
+ti_route /metrics auth
 ti_nginx
 
 ORIGIN="http://127.0.0.1:$TI_PORT"
@@ -438,6 +440,15 @@ until_status 401 "an operator's deletion revokes the token" /verify \
     -H "Authorization: Bearer $BAT"
 ti_expect_true "authctl user delete of nobody fails" \
     test "$("$AUTHCTL" user delete nobody@example.com 2>/dev/null; echo $?)" = 1
+
+# The routes' events in the figures (authctl's are its own process's).
+ti_request "metrics" /metrics
+ti_expect_status 200
+for m in account_deleted:1 two_factor_enabled:2 email_verified:1 \
+    password_reset:2 verification_requested:1; do
+	ti_expect_true "auth_account_events_total ${m%%:*} = ${m#*:}" grep -qx \
+	    "auth_account_events_total{action=\"${m%%:*}\"} ${m#*:}" "$T/last.body"
+done
 
 ti_expect_logs_clean
 ti_expect_no_secret "$RT" "$BC1" "$BC2" "${URI#*secret=}"
