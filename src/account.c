@@ -482,10 +482,11 @@ out:
 }
 
 /*
- * verify-totp and verify-backup-code.  With an Authorization header: the
- * caller confirms enrolment (TOTP only), and two-factor is on.  Without:
- * the two-factor cookie of a login names it, and a right code completes
- * that login as POST /login would have.
+ * verify-totp and verify-backup-code.  The two-factor cookie of a login
+ * (and no Authorization header) names the login a right code completes,
+ * as POST /login would have.  Otherwise the caller (a Bearer token, or a
+ * server-side session) confirms enrolment with a TOTP code, and
+ * two-factor is on.
  */
 enum ac_reason
 h_2fa_verify(struct ac_req *r, const struct ac_app *app)
@@ -505,7 +506,10 @@ h_2fa_verify(struct ac_req *r, const struct ac_app *app)
 	if ((s = ac_req_secret(r, sizeof(*s))) == NULL)
 		return AC_NOMEM;
 	ac_req_header(r, "Cache-Control", "no-store");
-	if (ac_req_param(r, "HTTP_AUTHORIZATION") != NULL && !backup) {
+	if (ac_req_param(r, "HTTP_AUTHORIZATION") != NULL ||
+	    ac_req_cookie(r, TF_COOKIE, s->tok, sizeof(s->tok)) < 0)
+		s->tok[0] = '\0';
+	if (s->tok[0] == '\0' && !backup) {
 		if ((rc = caller(r, app, &t, &st)) != AC_OK ||
 		    (rc = body(r, app, &o)) != AC_OK ||
 		    (rc = member(r, o, "code", s->code, sizeof(s->code), 1)) !=
@@ -525,7 +529,7 @@ h_2fa_verify(struct ac_req *r, const struct ac_app *app)
 	    (rc = ac_req_same_origin(r, app)) != AC_OK ||
 	    (rc = member(r, o, "code", s->code, sizeof(s->code), 1)) != AC_OK)
 		goto out;
-	if (ac_req_cookie(r, TF_COOKIE, s->tok, sizeof(s->tok)) < 0) {
+	if (s->tok[0] == '\0') {
 		rc = AC_TWO_FACTOR_INVALID;
 		goto out;
 	}

@@ -338,8 +338,13 @@ ti_expect_error 401 two_factor_invalid
 post "a code two steps ahead" /api/auth/two-factor/verify-totp \
     "{\"code\":\"$(totp "$URI" 2)\"}" -H "Cookie: twoFactor=$TF"
 ti_expect_error 401 two_factor_invalid
+# Neither the cookie nor a token: nothing to complete or confirm.
 post "code without the cookie" /api/auth/two-factor/verify-totp \
     "{\"code\":\"$(totp "$URI" 1)\"}"
+ti_expect_status 401
+ti_expect_json 'j["error"]["reason"]' token_missing
+post "backup code without the cookie" /api/auth/two-factor/verify-backup-code \
+    "{\"code\":\"$BC1\"}"
 ti_expect_error 401 two_factor_invalid
 C1=$(totp "$URI" 1)
 post "the next step's code completes the login" /api/auth/two-factor/verify-totp \
