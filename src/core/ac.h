@@ -857,6 +857,9 @@ enum ac_reason	 ac_user_list(struct ac_store *, ac_dbrow cb, void *arg);
  * account and per address, and past AUTH_LOGIN_FREE_FAILURES give
  * AC_RATE_LIMITED with *retry_after seconds.  On a wrong password or a
  * disabled account g->user_id names the account, for the audit line only.
+ * A right password of an account with two-factor on gives
+ * AC_TWO_FACTOR_REQUIRED and g->user_id, no session: a code must follow
+ * (ac_twofactor_pending, ac_twofactor_login).
  */
 enum ac_reason	 ac_user_login(const struct ac_app *, struct ac_store *,
 		    const char *email, const char *password, const char *ip,
@@ -1003,7 +1006,8 @@ enum ac_reason	 ac_session_revoke(struct ac_store *, const char *user_id,
 		    const char *session_id, time_t now);
 /*
  * Deletes expired tokens and sessions, sessions revoked more than keep
- * seconds ago, and stale login throttles.  *n gets the rows deleted.
+ * seconds ago (deleted users' too), and stale login throttles.  *n gets
+ * the rows deleted.
  */
 enum ac_reason	 ac_session_prune(struct ac_store *, time_t now, long keep,
 		    int64_t *n);

@@ -445,6 +445,10 @@ until_status 401 "an operator's deletion revokes the token" /verify \
     -H "Authorization: Bearer $BAT"
 ti_expect_true "authctl user delete of nobody fails" \
     test "$("$AUTHCTL" user delete nobody@example.com 2>/dev/null; echo $?)" = 1
+sql "UPDATE revoked_sessions SET revoked = 1" >/dev/null
+"$AUTHCTL" db prune >"$T/prune.out" || ti_fail "authctl db prune" 0 $?
+ti_expect_true "prune clears deleted users' old sessions" test \
+    "$(sql "SELECT count(*) FROM revoked_sessions")" = 0
 
 # The routes' events in the figures (authctl's are its own process's).
 ti_request "metrics" /metrics
