@@ -450,6 +450,27 @@ sql "UPDATE revoked_sessions SET revoked = 1" >/dev/null
 ti_expect_true "prune clears deleted users' old sessions" test \
     "$(sql "SELECT count(*) FROM revoked_sessions")" = 0
 
+# Plain CGI (one request, the process ends with the answer): the mail
+# goes before the answer, and the command's standard output is not the
+# answer's.
+printf '#!/bin/sh\necho JUNK-ON-STDOUT\ncat >"%s"\n' "$T/cgi.eml" >"$T/junk.sh"
+chmod +x "$T/junk.sh"
+B='{"email":"carol@example.com","redirectTo":"/r"}'
+printf %s "$B" | env AUTH_MAIL_COMMAND="$T/junk.sh" GATEWAY_INTERFACE=CGI/1.1 \
+    REQUEST_METHOD=POST SCRIPT_NAME=/api/auth \
+    PATH_INFO=/request-password-reset \
+    REQUEST_URI=/api/auth/request-password-reset \
+    CONTENT_TYPE=application/json CONTENT_LENGTH=${#B} \
+    HTTP_HOST=example.org SERVER_PORT=80 REMOTE_ADDR=127.0.0.1 \
+    SERVER_PROTOCOL=HTTP/1.1 "$top_builddir/cgi-bin/refresh" \
+    >"$T/cgi.out" 2>>"$T/cgi.log"
+TI_CASE="plain CGI"
+ti_expect_true "CGI answer 200" grep -q '^Status: 200' "$T/cgi.out"
+ti_expect_true "the command's output is not in the answer" \
+    sh -c "! grep -q JUNK '$T/cgi.out'"
+ti_expect_true "the mail went before the process ended" \
+    grep -q '^http://example.org/r?token=' "$T/cgi.eml"
+
 # The routes' events in the figures (authctl's are its own process's).
 ti_request "metrics" /metrics
 ti_expect_status 200
