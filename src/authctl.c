@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/ac.h"
+#include "authctl.h"
 
 struct cmd {
 	const char	*name;
@@ -567,25 +568,6 @@ out:
 }
 
 static int
-user_row(void *arg, size_t n, const struct ac_dbval *v)
-{
-	char		 created[32];
-	time_t		 t;
-	struct tm	 tm;
-
-	(void)arg;
-	if (n < 5)
-		return 1;
-	t = (time_t)v[3].i;
-	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ",
-	    gmtime_r(&t, &tm));
-	printf("%.*s\t%.*s\t%s\t%s\t%lld\n", (int)v[0].len, v[0].s,
-	    (int)v[1].len, v[1].s, v[2].i ? "disabled" : "active", created,
-	    (long long)v[4].i);
-	return 0;
-}
-
-static int
 cmd_user(int argc, char *argv[])
 {
 	struct ac_app	*app;
@@ -607,15 +589,17 @@ cmd_user(int argc, char *argv[])
 	    strcmp(verb, "disable") == 0 || strcmp(verb, "enable") == 0 ||
 	    strcmp(verb, "verify") == 0) && optind + 2 == argc)
 		email = argv[optind + 1];
-	else
+	else if (!authctl_user_verb(verb, argc - optind))
 		return usage();
 	if ((app = load(1)) == NULL)
 		return 1;
 	if (open_store(app, 1, &st) == -1)
 		return rc;
+	if (authctl_user_verb(verb, 0))
+		return authctl_user(app, st, verb, argv + optind + 1);
 	if (strcmp(verb, "list") == 0) {
 		printf("id\temail\tstate\tcreated\tsessions\n");
-		r = ac_user_list(st, user_row, NULL);
+		r = ac_user_list(st, authctl_user_row, NULL);
 	} else if (strcmp(verb, "disable") == 0 ||
 	    strcmp(verb, "enable") == 0)
 		r = ac_user_disable(st, email, verb[0] == 'd', time(NULL));
@@ -848,7 +832,8 @@ static const struct cmd cmds[] = {
 	  "loads the keys, and prints every problem found; exit 0 only when\n"
 	  "there is none.\n" },
 	{ "user", cmd_user, "add EMAIL | passwd EMAIL | disable EMAIL | "
-	  "enable EMAIL | verify EMAIL | list",
+	  "enable EMAIL | verify EMAIL | list | reset-link EMAIL [URL] | "
+	  "2fa-disable EMAIL | delete EMAIL",
 	  "add: creates a user.  The password is read from the terminal with\n"
 	  "echo off (asked twice), or as one line of standard input when that\n"
 	  "is not a terminal; never from the command line; stored as an\n"
@@ -856,7 +841,12 @@ static const struct cmd cmds[] = {
 	  "access tokens; disable does so and refuses logins (enable: undo).\n"
 	  "verify: marks the email of a self-signup user (AUTH_SIGNUP) as\n"
 	  "checked, so that its tokens carry it (users added here are).\n"
-	  "list: id, email, state, created and open sessions, tab-separated.\n" },
+	  "list: id, email, state, created and open sessions, tab-separated.\n"
+	  "reset-link: prints a one-time password-reset link (URL?token=...;\n"
+	  "URL defaults to the first ALLOWED_ORIGINS + /reset-password)\n"
+	  "instead of mailing it.  2fa-disable: turns two-factor off (a lost\n"
+	  "phone).  delete: removes the user, sessions (their access tokens\n"
+	  "are refused), refresh tokens, todos and every other row of theirs.\n" },
 	{ "db", cmd_db, "migrate | version | prune",
 	  "migrate: applies the schema migrations this build carries to the\n"
 	  "database named by DATABASE_URL (creating a SQLite file when\n"

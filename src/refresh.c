@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "core/ac.h"
+#include "account.h"
 
 #define MAXTOK		256
 #define MAXPW		1024
@@ -256,6 +257,10 @@ h_login(struct ac_req *r, const struct ac_app *app)
 	/* The token was signed before the session was stored. */
 	if (rc == AC_OK)
 		rc = tokens(r, app, &s->g, SRC_COOKIE, now);
+	else if (rc == AC_TWO_FACTOR_REQUIRED) {
+		ac_audit(AC_AUDIT_LOGIN, rc, s->g.user_id, NULL, NULL);
+		return account_two_factor(r, app, st, &s->g, now);
+	}
 	ac_audit(AC_AUDIT_LOGIN, rc, s->g.user_id, s->g.session_id, NULL);
 	return rc;
 }
@@ -492,6 +497,22 @@ out:
 	return rc;
 }
 
+enum ac_reason
+refresh_answer(struct ac_req *r, const struct ac_app *app,
+    const struct ac_grant *g, time_t now)
+{
+
+	return tokens(r, app, g, SRC_COOKIE, now);
+}
+
+void
+refresh_clear(struct ac_req *r, const struct ac_app *app)
+{
+
+	set_cookie(r, app, "", 0);
+	ac_req_session_cookie(r, app, "", 0);
+}
+
 static const struct ac_route routes[] = {
 	{ AC_POST,   "/api/auth/login",		h_login, AC_HASH },
 	{ AC_POST,   "/api/auth/signup",	h_signup, AC_HASH },
@@ -501,6 +522,19 @@ static const struct ac_route routes[] = {
 	{ AC_GET,    "/api/auth/sessions",	h_sessions, AC_READ },
 	{ AC_DELETE, "/api/auth/sessions",	h_sessions, AC_POOL },
 	{ AC_DELETE, "/api/auth/sessions/{id}",	h_sessions, AC_POOL },
+	/* The account routes (account.c), by Better Auth's names. */
+	{ AC_POST, "/api/auth/request-password-reset", h_reset_request, AC_POOL },
+	{ AC_POST, "/api/auth/reset-password",	h_reset_password, AC_HASH },
+	{ AC_POST, "/api/auth/change-password",	h_change_password, AC_HASH },
+	{ AC_POST, "/api/auth/send-verification-email", h_send_verification,
+	    AC_POOL },
+	{ AC_GET,  "/api/auth/verify-email",	h_verify_email, AC_POOL },
+	{ AC_POST, "/api/auth/two-factor/enable", h_2fa_enable, AC_HASH },
+	{ AC_POST, "/api/auth/two-factor/verify-totp", h_2fa_verify, AC_POOL },
+	{ AC_POST, "/api/auth/two-factor/verify-backup-code", h_2fa_verify,
+	    AC_POOL },
+	{ AC_POST, "/api/auth/two-factor/disable", h_2fa_disable, AC_HASH },
+	{ AC_POST, "/api/auth/delete-user",	h_delete_user, AC_HASH },
 };
 
 const struct ac_program ac_program = {

@@ -17,8 +17,10 @@ set -eu
 
 LAYERS='
 reason log b64 alg file problem dotenv parse claims require keypolicy errfmt fcgi pool
+totp
 metrics audit
 config settings
+mail
 rollout
 migrations store store_sqlite store_pg
 jwksclient jwk
@@ -31,6 +33,7 @@ issue
 session throttle tokrevoke
 users
 import
+account twofactor
 app
 req reqauth body sessauth docs csrf
 ops scrape

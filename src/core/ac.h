@@ -83,6 +83,11 @@ enum ac_reason {
 	AC_REFRESH_TOKEN_REVOKED,
 	AC_REFRESH_TOKEN_REUSED,
 	AC_CLIENT_INVALID,	/* introspection: HTTP Basic client auth */
+	/* Accounts (account.c). */
+	AC_LINK_TOKEN_INVALID,	/* a mailed link's token: unknown, spent, old */
+	AC_TWO_FACTOR_REQUIRED,	/* password right; a code must follow */
+	AC_TWO_FACTOR_INVALID,	/* wrong, spent or missing code */
+	AC_TWO_FACTOR_NOT_ENABLED,
 	/* The server's own trouble. */
 	AC_CONFIG_INVALID,
 	AC_NOMEM,
@@ -271,6 +276,11 @@ struct ac_config {
 	char		*cookie_name;	/* AUTH_COOKIE_NAME */
 	int		 signup;	/* AUTH_SIGNUP */
 	long		 login_free;	/* AUTH_LOGIN_FREE_FAILURES */
+	char		*mail_command;	/* AUTH_MAIL_COMMAND */
+	char		*mail_from;	/* AUTH_MAIL_FROM */
+	char		*mail_templates; /* AUTH_MAIL_TEMPLATES: a directory */
+	long		 mail_timeout;	/* AUTH_MAIL_TIMEOUT, seconds */
+	long		 link_ttl;	/* seconds, AUTH_MAIL_LINK_EXPIRE_MINUTES */
 	char		*claim_headers;	/* VERIFY_CLAIM_HEADERS */
 	char		*providers;	/* JWT_PROVIDERS: a,b (provider.c) */
 	char		**provider_kv;	/* the file's JWT_PROVIDER_* lines */
@@ -700,6 +710,11 @@ enum ac_reason	 ac_req_store(struct ac_req *, struct ac_store **);
  */
 long		 ac_kv_find(const char *s, char sep, const char *name,
 		    int decode, char *out, size_t outsz);
+/*
+ * Percent-encodes s (RFC 3986: all but unreserved characters) into out
+ * (size n); the length, or -1 when it does not fit.
+ */
+long		 ac_url_encode(const char *s, char *out, size_t n);
 
 /* body.c */
 /*
@@ -835,6 +850,18 @@ enum ac_reason	 ac_db_lock(struct ac_store *, const char *table,
  * else AC_CROSS_SITE, with a detail on the request.
  */
 enum ac_reason	 ac_req_same_origin(struct ac_req *, const struct ac_app *);
+/*
+ * ac_req_origin: the site's own origin, scheme://Host[:port], into out
+ * (size n); -1 when there is no usable Host.  ac_req_link: the absolute
+ * URL a mailed link may start with: target as it is when its origin is
+ * the site's own or in ALLOWED_ORIGINS, or a path ("/x") under the
+ * site's own origin; -1 for anything else (another host, a userinfo
+ * part, spaces, quotes, control bytes), so a mail never carries a token
+ * to someone else's host.
+ */
+int		 ac_req_origin(const struct ac_req *, char *out, size_t n);
+int		 ac_req_link(const struct ac_req *, const struct ac_app *,
+		    const char *target, char *out, size_t n);
 /* Non-zero when the request came over https (HTTPS=on, REQUEST_SCHEME). */
 int		 ac_req_https(const struct ac_req *);
 /*
@@ -926,11 +953,125 @@ enum ac_reason	 ac_user_list(struct ac_store *, ac_dbrow cb, void *arg);
  * account and per address, and past AUTH_LOGIN_FREE_FAILURES give
  * AC_RATE_LIMITED with *retry_after seconds.  On a wrong password or a
  * disabled account g->user_id names the account, for the audit line only.
+ * A right password of an account with two-factor on gives
+ * AC_TWO_FACTOR_REQUIRED and g->user_id, no session: a code must follow
+ * (ac_twofactor_pending, ac_twofactor_login).
  */
 enum ac_reason	 ac_user_login(const struct ac_app *, struct ac_store *,
 		    const char *email, const char *password, const char *ip,
 		    const char *ua, time_t now, struct ac_grant *,
 		    long *retry_after);
+/*
+ * Accounts people run themselves (account.c, twofactor.c, mail.c).  uid
+ * is a user id (from a verified token); ip the client address (may be
+ * NULL).  Functions that check a password or a code count the attempt
+ * toward the login throttle, so they may give AC_RATE_LIMITED with
+ * *retry seconds; a wrong password is AC_CREDENTIALS_INVALID, a wrong,
+ * spent or missing code AC_TWO_FACTOR_INVALID.
+ */
+#define AC_LINK_RESET		"reset"
+#define AC_LINK_VERIFY		"verify"
+#define AC_TOTP_DIGITS		6
+#define AC_BACKUP_CODES		10
+#define AC_BACKUP_CODE_SIZE	12	/* "xxxxx-xxxxx" and the NUL */
+#define AC_TWO_FACTOR_TTL	300	/* seconds a pending login waits */
+/*
+ * A one-time link token (purpose AC_LINK_RESET or AC_LINK_VERIFY) for
+ * the account of email into tok, and its address as stored (where the
+ * mail goes) into to: AC_OK; AC_NOT_FOUND (tok "") when there
+ * is no such account, it is disabled, or (verify) already verified,
+ * after the same work.
+ */
+enum ac_reason	 ac_account_link(const struct ac_app *, struct ac_store *,
+		    const char *email, const char *purpose, time_t now,
+		    char tok[AC_REFRESH_LEN + 1], char to[256]);
+/*
+ * Spends reset token tok: sets password pw (8 to 1024 bytes, else
+ * AC_VALIDATION_FAILED), ends every session of the user, spends the
+ * user's other reset links; uid gets the user.  AC_LINK_TOKEN_INVALID
+ * for a token that is malformed, unknown, spent or expired.
+ */
+enum ac_reason	 ac_account_reset(const struct ac_app *, struct ac_store *,
+		    const char *tok, const char *pw, time_t now,
+		    char uid[64]);
+/* Spends verify token tok: the user's email is verified. */
+enum ac_reason	 ac_account_verify(struct ac_store *, const char *tok,
+		    time_t now, char uid[64]);
+/*
+ * Changes uid's password from cur to pw; with others, ends every other
+ * session than keep (may be NULL: all).
+ */
+enum ac_reason	 ac_account_passwd(const struct ac_app *, struct ac_store *,
+		    const char *uid, const char *cur, const char *pw,
+		    const char *keep, int others, const char *ip, time_t now,
+		    long *retry);
+/* The id of the account of email into uid; AC_NOT_FOUND. */
+enum ac_reason	 ac_account_find(struct ac_store *, const char *email,
+		    char uid[64]);
+/*
+ * Deletes uid with its sessions (their access tokens are refused from
+ * then on), refresh tokens, todos and every other row.  With pw (the
+ * owner) the password must be right, and code too when two-factor is on
+ * (a TOTP code, or a backup code: longer than 8 characters);
+ * pw NULL is the operator.
+ */
+enum ac_reason	 ac_account_delete(const struct ac_app *, struct ac_store *,
+		    const char *uid, const char *pw, const char *code,
+		    const char *ip, time_t now, long *retry);
+/*
+ * Two-factor.  enable: checks pw, makes a new TOTP secret (the otpauth
+ * URI into uri, naming issuer) and AC_BACKUP_CODES backup codes (shown
+ * once; only hashes kept); AC_CONFLICT when on already.  confirm: checks
+ * a code of that secret; *enabled is 1 when this turned two-factor on.
+ * disable: checks pw (NULL: the operator) and removes secret and codes.
+ * pending: a login waiting for a code, whose token (for the cookie) goes
+ * to tok.  login: completes the pending login tok with a TOTP code (or a
+ * backup code): a session as ac_user_login opens one, into g.
+ */
+enum ac_reason	 ac_twofactor_enable(const struct ac_app *, struct ac_store *,
+		    const char *uid, const char *pw, const char *issuer,
+		    const char *ip, time_t now, long *retry, char *uri,
+		    size_t urisz,
+		    char codes[AC_BACKUP_CODES][AC_BACKUP_CODE_SIZE]);
+enum ac_reason	 ac_twofactor_confirm(const struct ac_app *,
+		    struct ac_store *, const char *uid, const char *code,
+		    const char *ip, time_t now, int *enabled, long *retry);
+enum ac_reason	 ac_twofactor_disable(const struct ac_app *,
+		    struct ac_store *, const char *uid, const char *pw,
+		    const char *ip, time_t now, long *retry);
+enum ac_reason	 ac_twofactor_pending(struct ac_store *, const char *uid,
+		    time_t now, char tok[AC_REFRESH_LEN + 1]);
+enum ac_reason	 ac_twofactor_login(const struct ac_app *, struct ac_store *,
+		    const char *tok, const char *code, int backup,
+		    const char *ip, const char *ua, time_t now,
+		    struct ac_grant *, long *retry);
+/*
+ * mail.c.  ac_mail_send: sends a text mail through AUTH_MAIL_COMMAND
+ * without waiting for it (see mail.c); AC_UNAVAILABLE when it cannot be
+ * started (logged).  ac_mail_account: the mail of purpose (AC_LINK_*)
+ * carrying url, from AUTH_MAIL_TEMPLATES/PURPOSE.txt or the built-in
+ * text.
+ */
+enum ac_reason	 ac_mail_send(const struct ac_app *, const char *to,
+		    const char *subject, const char *body);
+enum ac_reason	 ac_mail_account(const struct ac_app *, const char *purpose,
+		    const char *email, const char *url);
+/*
+ * totp.c: RFC 6238 TOTP (HMAC-SHA-1, 6 digits, 30 s) and RFC 4648
+ * base32.  ac_totp_code: the code of step counter into out; 0 or -1.
+ * ac_totp_check: the step (one before, at or after now's) whose code is
+ * code and that is later than after, or -1; all three are compared in
+ * constant time.  base32: lengths, or -1 (bad input, no room).
+ */
+int		 ac_totp_code(const unsigned char *key, size_t klen,
+		    uint64_t counter, char out[AC_TOTP_DIGITS + 1]);
+int64_t		 ac_totp_check(const unsigned char *key, size_t klen,
+		    const char *code, time_t now, int64_t after);
+long		 ac_base32_encode(const unsigned char *, size_t, char *out,
+		    size_t outsz);
+long		 ac_base32_decode(const char *, unsigned char *out,
+		    size_t outsz);
+
 /* session.c */
 /*
  * refresh's start-up check: a signing key, string subjects, a key for
@@ -994,7 +1135,8 @@ enum ac_reason	 ac_session_revoke_token(const struct ac_app *,
 		    time_t now);
 /*
  * Deletes expired tokens and sessions, sessions revoked more than keep
- * seconds ago, and stale login throttles.  *n gets the rows deleted.
+ * seconds ago (deleted users' too), and stale login throttles.  *n gets
+ * the rows deleted.
  */
 enum ac_reason	 ac_session_prune(struct ac_store *, time_t now, long keep,
 		    int64_t *n);
@@ -1058,11 +1200,21 @@ enum ac_audit {		/* audit.c's actions[] names them in this order */
 	AC_AUDIT_KEYS_RELOAD,
 	AC_AUDIT_CONFIG_RELOAD,
 	AC_AUDIT_SESSION_IMPORT,	/* authctl session import */
+	/* Accounts (account.c): counted by auth_account_events_total. */
+	AC_AUDIT_RESET_REQUEST,
+	AC_AUDIT_PASSWORD_RESET,
+	AC_AUDIT_VERIFY_REQUEST,
+	AC_AUDIT_EMAIL_VERIFIED,
+	AC_AUDIT_TWO_FACTOR_ON,
+	AC_AUDIT_TWO_FACTOR_OFF,
+	AC_AUDIT_USER_DELETE,
 	AC_AUDIT__MAX
 };
 void		 ac_audit(enum ac_audit, enum ac_reason, const char *user,
 		    const char *session, const char *fmt, ...)
 		    __attribute__((format(printf, 5, 6)));
+/* The action= word of an event ("login"); NULL past the last. */
+const char	*ac_audit_action(enum ac_audit);
 
 /*
  * Figures (metrics.c).  Every update is a no-op unless METRICS_ENABLED
@@ -1093,6 +1245,8 @@ void		 ac_metrics_refresh(enum ac_reason, uint64_t t0);
 void		 ac_metrics_login(enum ac_reason);
 void		 ac_metrics_logout(void);
 void		 ac_metrics_signup(void);
+/* An account event (AC_AUDIT_RESET_REQUEST and after) that succeeded. */
+void		 ac_metrics_account(enum ac_audit);
 /* The method the calling thread's statements serve; returns the old. */
 enum ac_dbq	 ac_metrics_dbmethod(enum ac_dbq);
 void		 ac_metrics_db(enum ac_reason);

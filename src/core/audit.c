@@ -34,7 +34,9 @@ static const char *const actions[] = {
 	"login", "signup", "logout", "session_revoked",
 	"refresh_token_reused", "password_changed", "user_disabled",
 	"user_enabled", "key_rotated", "key_retired", "keys_reloaded",
-	"config_reloaded", "sessions_imported",
+	"config_reloaded", "sessions_imported", "password_reset_requested",
+	"password_reset", "verification_requested", "email_verified",
+	"two_factor_enabled", "two_factor_disabled", "account_deleted",
 };
 _Static_assert(nitems(actions) == AC_AUDIT__MAX,
     "one action word per enum ac_audit event");
@@ -59,6 +61,9 @@ ac_audit(enum ac_audit ev, enum ac_reason rc, const char *user,
 			ac_metrics_logout();
 		break;
 	default:
+		if (rc == AC_OK && ev >= AC_AUDIT_RESET_REQUEST &&
+		    ev < AC_AUDIT__MAX)
+			ac_metrics_account(ev);
 		break;
 	}
 	if ((unsigned)ev >= AC_AUDIT__MAX)
@@ -75,4 +80,11 @@ ac_audit(enum ac_audit ev, enum ac_reason rc, const char *user,
 	ac_log_audit("event=audit action=%s result=%s user=%s "
 	    "session=%s remote=%s%s", actions[ev], ac_reason_str(rc), u, s,
 	    remote[0] != '\0' ? remote : "-", extra);
+}
+
+const char *
+ac_audit_action(enum ac_audit ev)
+{
+
+	return (unsigned)ev < AC_AUDIT__MAX ? actions[ev] : NULL;
 }

@@ -124,3 +124,64 @@ ac_req_same_origin(struct ac_req *r, const struct ac_app *app)
 	ac_req_detail(r, "Origin", msg);
 	return AC_CROSS_SITE;
 }
+
+/*
+ * Links in mails (account routes): the base a link may have.  The
+ * site's own origin, scheme://Host[:port], into out (size n): -1 when
+ * the request names no host or it does not fit.
+ */
+int
+ac_req_origin(const struct ac_req *r, char *out, size_t n)
+{
+	const char	*host = ac_req_param(r, "HTTP_HOST");
+	const char	*port = ac_req_param(r, "SERVER_PORT");
+	int		 https = ac_req_https(r), k;
+
+	if (host == NULL || *host == '\0' || strpbrk(host, "/?#@\\ ") != NULL)
+		return -1;
+	if (strchr(host, ':') == NULL && port != NULL && *port != '\0' &&
+	    strcmp(port, https ? "443" : "80") != 0)
+		k = snprintf(out, n, "%s://%s:%s", https ? "https" : "http",
+		    host, port);
+	else
+		k = snprintf(out, n, "%s://%s", https ? "https" : "http", host);
+	return k > 0 && (size_t)k < n ? 0 : -1;
+}
+
+int
+ac_req_link(const struct ac_req *r, const struct ac_app *app,
+    const char *target, char *out, size_t n)
+{
+	char		 origin[512];
+	size_t		 ol;
+	const char	*p;
+	int		 k;
+
+	if (target == NULL || *target == '\0' ||
+	    strpbrk(target, " \t\r\n\\\"<>") != NULL)
+		return -1;
+	for (p = target; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
+			return -1;
+	/* A path: under the site itself ("//host" is another host). */
+	if (target[0] == '/' && target[1] != '/') {
+		if (ac_req_origin(r, origin, sizeof(origin)) == -1)
+			return -1;
+		k = snprintf(out, n, "%s%s", origin, target);
+		return k > 0 && (size_t)k < n ? 0 : -1;
+	}
+	if (strncmp(target, "http://", 7) != 0 &&
+	    strncmp(target, "https://", 8) != 0)
+		return -1;
+	/* The origin ends where the path, query or fragment starts. */
+	p = strchr(target, ':') + 3;
+	ol = (size_t)(p + strcspn(p, "/?#") - target);
+	if (ol >= sizeof(origin) || memchr(target, '@', ol) != NULL)
+		return -1;
+	memcpy(origin, target, ol);
+	origin[ol] = '\0';
+	if (!own(r, origin) && !listed(app, origin, ol))
+		return -1;
+	k = snprintf(out, n, "%s", target);
+	return k > 0 && (size_t)k < n ? 0 : -1;
+}

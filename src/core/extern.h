@@ -379,6 +379,41 @@ enum ac_reason	 ac_websession_find(const struct ac_app *, struct ac_store *,
 enum ac_reason	 ac_websession_auth(struct ac_req *, const struct ac_app *,
 		    struct ac_token *);
 
+/*
+ * account.c, for twofactor.c: an account as the account routes need it.
+ * ac_acct_get: by uid, or by email when uid is NULL; a->found.
+ * ac_acct_throttle: ok -1 counts an attempt against the account and ip
+ * (AC_RATE_LIMITED when blocked), 1 takes it back after a success, 0
+ * nothing.  ac_acct_password: a's row for uid and its password checked,
+ * counted.  ac_twofactor_code (twofactor.c): a's TOTP (or backup) code,
+ * counted, spent.  ac_acct_clear wipes a.
+ */
+struct ac_acct {
+	int		 found;
+	char		 id[64];
+	char		 email[256];
+	char		 hash[AC_PWHASH_MAX];
+	int		 disabled;
+	int		 verified;
+	int		 totp;		/* two-factor on */
+	char		 secret[64];	/* base32, "" when none */
+	int64_t		 step;		/* last TOTP step taken */
+};
+enum ac_reason	 ac_acct_get(struct ac_store *, const char *uid,
+		    const char *email, struct ac_acct *);
+void		 ac_acct_clear(struct ac_acct *);
+/* An ac_dbrow that copies the first column into arg (64 bytes). */
+int		 ac_acct_uid_row(void *arg, size_t, const struct ac_dbval *);
+enum ac_reason	 ac_acct_throttle(const struct ac_app *, struct ac_store *,
+		    const struct ac_acct *, const char *ip, int ok, time_t,
+		    long *retry);
+enum ac_reason	 ac_acct_password(const struct ac_app *, struct ac_store *,
+		    const char *uid, const char *pw, const char *ip, time_t,
+		    struct ac_acct *, long *retry);
+enum ac_reason	 ac_twofactor_code(const struct ac_app *, struct ac_store *,
+		    const struct ac_acct *, const char *code, int backup,
+		    const char *ip, time_t, long *retry);
+
 /* session.c: derives the refresh key K (after the keys are loaded). */
 void		 ac_session_keyinit(struct ac_app *);
 /*

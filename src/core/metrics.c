@@ -276,6 +276,14 @@ ac_metrics_signup(void)
 		ADD(seg->signups, 1);
 }
 
+void
+ac_metrics_account(enum ac_audit ev)
+{
+
+	if (seg != NULL && (unsigned)ev < AC_AUDIT__MAX)
+		ADD(seg->account[ev], 1);
+}
+
 enum ac_dbq
 ac_metrics_dbmethod(enum ac_dbq m)
 {

@@ -48,6 +48,7 @@ struct seg {
 	uint64_t	 logins[AC_REASON__MAX];	/* [AC_OK]: success */
 	uint64_t	 logouts;
 	uint64_t	 signups;
+	uint64_t	 account[AC_AUDIT__MAX];	/* ac_metrics_account */
 	uint64_t	 dbq[AC_DBQ__MAX];
 	uint64_t	 dberr;
 	uint64_t	 jwks_hits;

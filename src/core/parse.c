@@ -302,3 +302,29 @@ ac_parse_addr_listed(const char *list, const char *addr)
 	}
 	return 0;
 }
+
+long
+ac_url_encode(const char *s, char *out, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned char	 c;
+	size_t		 o = 0;
+
+	for (; *s != '\0'; s++) {
+		if (o + 4 > n)
+			return -1;
+		c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~", c) != NULL)
+			out[o++] = (char)c;
+		else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	if (o >= n)
+		return -1;
+	out[o] = '\0';
+	return (long)o;
+}

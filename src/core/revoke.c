@@ -237,16 +237,21 @@ poll_once(struct ac_store *st)
 
 	memset(&r, 0, sizeof(r));
 	since = __atomic_load_n(&rv.since, __ATOMIC_RELAXED);
+	/* Deleted users' sessions left their ids in revoked_sessions. */
 	if (since == 0) {
 		p[0] = AC_DBI((int64_t)t0 - keep(rv.app));
 		p[1] = AC_DBI((int64_t)t0 - rv.app->cfg.leeway - 1);
 		rc = ac_db_exec(st, "SELECT id, revoked, access_exp FROM "
 		    "sessions WHERE revoked >= $1 OR (revoked IS NOT NULL AND "
-		    "access_exp >= $2)", p, 2, row, &r, NULL);
+		    "access_exp >= $2) UNION ALL SELECT id, revoked, "
+		    "access_exp FROM revoked_sessions WHERE revoked >= $1 OR "
+		    "access_exp >= $2", p, 2, row, &r, NULL);
 	} else {
 		p[0] = AC_DBI(since);
 		rc = ac_db_exec(st, "SELECT id, revoked, access_exp FROM "
-		    "sessions WHERE revoked >= $1", p, 1, row, &r, NULL);
+		    "sessions WHERE revoked >= $1 UNION ALL SELECT id, revoked, "
+		    "access_exp FROM revoked_sessions WHERE revoked >= $1", p, 1,
+		    row, &r, NULL);
 	}
 	if (rc == AC_OK && r.nomem)
 		rc = AC_NOMEM;

@@ -310,6 +310,13 @@ ac_metrics_text(const struct ac_app *app, size_t *len)
 	    MLOAD(seg->logouts));
 	counter(&b, "auth_signups_total", "Accounts created by signup.",
 	    MLOAD(seg->signups));
+	head(&b, "auth_account_events_total", "counter", "What people did "
+	    "with their accounts (password reset, email verification, "
+	    "two-factor, deletion), by audit action.");
+	for (i = AC_AUDIT_RESET_REQUEST; i < AC_AUDIT__MAX; i++)
+		bprintf(&b, "auth_account_events_total{action=\"%s\"} %llu\n",
+		    ac_audit_action((enum ac_audit)i),
+		    (unsigned long long)MLOAD(seg->account[i]));
 
 	head(&b, "auth_db_queries_total", "counter", "Database statements, "
 	    "by the authentication method they served (other: the rest).");

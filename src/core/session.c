@@ -160,10 +160,12 @@ grant_access(const struct ac_app *app, struct ac_store *s,
 	json_object_object_add(extra, "sid",
 	    json_object_new_string(g->session_id));
 	/* A self-signup address nobody has checked is not passed on. */
-	if (g->email_verified)
+	if (g->email_verified) {
 		json_object_object_add(extra, "email",
 		    json_object_new_string(g->email));
-	else
+		json_object_object_add(extra, "email_verified",
+		    json_object_new_boolean(1));
+	} else
 		json_object_object_add(extra, "email_verified",
 		    json_object_new_boolean(0));
 	rc = ac_token_issue(app, g->user_id, 0, extra, &at);
@@ -757,7 +759,7 @@ enum ac_reason
 ac_session_prune(struct ac_store *s, time_t now, long keep, int64_t *n)
 {
 	struct ac_dbval	 p[3];
-	int64_t		 a = 0, b = 0, c = 0;
+	int64_t		 a = 0, b = 0, c = 0, d = 0;
 	enum ac_reason	 rc;
 
 	*n = 0;
@@ -770,12 +772,14 @@ ac_session_prune(struct ac_store *s, time_t now, long keep, int64_t *n)
 	    "expires <= $1 OR revoked <= $2", p, 2, NULL, NULL, &a)) != AC_OK ||
 	    (rc = ac_db_exec(s, "DELETE FROM sessions WHERE expires <= $1 OR "
 	    "revoked <= $2", p, 2, NULL, NULL, &b)) != AC_OK ||
+	    (rc = ac_db_exec(s, "DELETE FROM revoked_sessions WHERE "
+	    "revoked <= $1", p + 1, 1, NULL, NULL, &d)) != AC_OK ||
 	    (p[1] = p[2], rc = ac_db_exec(s, "DELETE FROM login_throttle "
 	    "WHERE blocked_until <= $1 AND last_failure <= $2", p, 2, NULL,
 	    NULL, &c)) != AC_OK)
 		return ac_db_end(s, rc);
 	if ((rc = ac_db_end(s, AC_OK)) == AC_OK)
-		*n = a + b + c;
+		*n = a + b + c + d;
 	return rc;
 }
 

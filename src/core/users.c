@@ -276,6 +276,7 @@ struct userrow {
 	char		 hash[AC_PWHASH_MAX];
 	int		 disabled;
 	int		 verified;
+	int		 totp;
 };
 
 static const struct ac_dbcol user_cols[] = {
@@ -284,6 +285,7 @@ static const struct ac_dbcol user_cols[] = {
 	AC_DBCOL_TEXT(struct userrow, hash),
 	AC_DBCOL_FLAG(struct userrow, disabled),
 	AC_DBCOL_FLAG(struct userrow, verified),
+	AC_DBCOL_FLAG(struct userrow, totp),
 };
 
 enum ac_reason
@@ -316,7 +318,8 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 	if (em[0] != '\0') {
 		p[0] = AC_DBS(em);
 		if ((rc = ac_db_row(s, "SELECT id, email, password_hash, "
-		    "disabled, email_verified FROM users WHERE email = $1", p,
+		    "disabled, email_verified, totp_enabled FROM users WHERE "
+		    "email = $1", p,
 		    1, user_cols, nitems(user_cols), &u, &u.found)) != AC_OK)
 			return rc;
 	}
@@ -338,9 +341,12 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 			snprintf(g->user_id, sizeof(g->user_id), "%s", u.id);
 		return AC_CREDENTIALS_INVALID;
 	}
-	if (u.disabled) {
+	if (u.disabled || u.totp) {
+		/* Two-factor: no session until a code (twofactor.c). */
 		snprintf(g->user_id, sizeof(g->user_id), "%s", u.id);
-		return AC_ACCOUNT_DISABLED;
+		OPENSSL_cleanse(u.hash, sizeof(u.hash));
+		return u.disabled ? AC_ACCOUNT_DISABLED :
+		    AC_TWO_FACTOR_REQUIRED;
 	}
 
 	/*

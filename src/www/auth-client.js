@@ -5,8 +5,12 @@
  *   import { createAuthClient } from '/account/auth-client.js';
  *   const auth = createAuthClient({ onLoggedOut: () => showLogin() });
  *   await auth.restore();                 // null when not logged in
- *   await auth.login(email, password);
+ *   await auth.login(email, password);   // {twoFactorRedirect: true}:
+ *   await auth.verifyTotp(code);          // ... then a code completes it
  *   const res = await auth.fetch('/api/v1/me');
+ *
+ * The account calls (changePassword, enableTwoFactor, deleteUser ...)
+ * take Better Auth's bodies, which the refresh program answers.
  *
  * The access token lives in this module's memory only (never
  * localStorage); the refresh token is the HttpOnly cookie refresh sets,
@@ -241,6 +245,34 @@ export function createAuthClient(options = {}) {
 		return res.status === 204 ? null : res.json();
 	}
 
+	/*
+	 * A POST of body to the auth API: the answer's JSON, or throws.
+	 * bearer: with the access token, refreshed first when stale, and
+	 * sent once: a 401 here is a wrong password or code, not a reason
+	 * to refresh and send the password again.
+	 */
+	async function call(path, body, bearer) {
+		const headers = { 'Content-Type': 'application/json' };
+		if (bearer) {
+			if (state !== 'out' && (!token ||
+			    Date.now() >= exp - EARLY))
+				await refreshFrom(token).catch(() => {});
+			if (token)
+				headers.Authorization = 'Bearer ' + token;
+		}
+		return json(await gfetch(api + path, {
+			method: 'POST', credentials: 'include', headers,
+			body: JSON.stringify(body),
+		}));
+	}
+
+	/* The answer of a completed login: the access token. */
+	function loggedIn(b) {
+		adopt(b.accessToken, Date.now() + b.expiresIn * 1000);
+		post({ type: 'token', token, expiresAt: exp });
+		return user();
+	}
+
 	async function logout() {
 		try {
 			await gfetch(api + '/logout', {
@@ -288,9 +320,50 @@ export function createAuthClient(options = {}) {
 				body: JSON.stringify({ email, password }),
 			});
 			const b = await json(res);
-			adopt(b.accessToken, Date.now() + b.expiresIn * 1000);
-			post({ type: 'token', token, expiresAt: exp });
+			/* Two-factor on: a code must follow (verifyTotp). */
+			if (b.twoFactorRedirect)
+				return { twoFactorRedirect: true };
+			return loggedIn(b);
+		},
+
+		/* Completes a login that answered twoFactorRedirect. */
+		verifyTotp: async (code) => loggedIn(await call(
+		    '/two-factor/verify-totp', { code })),
+		verifyBackupCode: async (code) => loggedIn(await call(
+		    '/two-factor/verify-backup-code', { code })),
+
+		/* {totpURI, backupCodes}; on once confirmTwoFactor succeeds. */
+		enableTwoFactor: (password) => call('/two-factor/enable',
+		    { password }, true),
+		confirmTwoFactor: (code) => call('/two-factor/verify-totp',
+		    { code }, true),
+		disableTwoFactor: (password) => call('/two-factor/disable',
+		    { password }, true),
+
+		async changePassword(currentPassword, newPassword,
+		    revokeOtherSessions) {
+			const b = await call('/change-password', {
+				currentPassword, newPassword,
+				revokeOtherSessions: !!revokeOtherSessions,
+			}, true);
+			if (b.accessToken)
+				loggedIn(b);
 			return user();
+		},
+
+		/* Mails a link to redirectTo?token=...; the same for anyone. */
+		requestPasswordReset: (email, redirectTo) => call(
+		    '/request-password-reset', { email, redirectTo }),
+		resetPassword: (token, newPassword) => call('/reset-password',
+		    { token, newPassword }),
+		sendVerificationEmail: (email, callbackURL) => call(
+		    '/send-verification-email', { email, callbackURL }),
+
+		/* code: the TOTP (or a backup) code when two-factor is on. */
+		async deleteUser(password, code) {
+			await call('/delete-user', code ? { password, code } :
+			    { password }, true);
+			drop('deleted', true);
 		},
 
 		logout,

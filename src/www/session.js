@@ -1,10 +1,15 @@
 /*
- * session.js: the session page (index.html): log in, your todos, your
- * active sessions (revoke any), log out, log out everywhere.  Everything
- * goes through auth-client.js; the DOM is built with textContent only,
- * and nothing is inline, so the page runs under a CSP of 'self'.
+ * session.js: the session page (index.html): log in (with a two-factor
+ * code when it is on), a forgotten password (a mailed link back to this
+ * page), your todos, your active sessions (revoke any), your password,
+ * two-factor enrolment (a QR code drawn here by qr.js: the secret goes to
+ * no one else), deleting the account, log out, log out everywhere.
+ * Everything goes through auth-client.js; the DOM is built with
+ * textContent only, and nothing is inline, so the page runs under a CSP
+ * of 'self'.
  */
 import { createAuthClient } from './auth-client.js';
+import { qrSvg } from './qr.js';
 
 const $ = (id) => document.getElementById(id);
 let user = null;
@@ -14,8 +19,9 @@ export const client = createAuthClient({
 	onLoggedOut: (reason) => {
 		show(null);
 		say(reason === 'logout' ? 'You are logged out.' :
+		    reason === 'deleted' ? 'Your account is deleted.' :
 		    'Your session has ended (' + reason + '): log in again.',
-		    reason !== 'logout');
+		    reason !== 'logout' && reason !== 'deleted');
 	},
 	onChange: (u) => { if (u && !user) show(u); },
 });
@@ -135,6 +141,10 @@ function show(u) {
 	$('who').hidden = !u;
 	$('todos').hidden = !u;
 	$('sessions').hidden = !u;
+	$('security').hidden = !u;
+	$('twofactor-form').hidden = true;
+	$('login-form').hidden = false;
+	$('tf-setup').hidden = true;
 	document.body.dataset.state = u ? 'in' : 'out';
 	if (!u)
 		return;
@@ -144,16 +154,127 @@ function show(u) {
 	loadSessions();
 }
 
+function failed(what, e) {
+	say(e.status === 429 ? 'Too many attempts: try again in ' +
+	    (e.retryAfter || 'a few') + ' seconds.' :
+	    what + ' failed: ' + (e.message || e), true);
+}
+
 $('login-form').addEventListener('submit', async (ev) => {
 	ev.preventDefault();
 	try {
-		show(await client.login($('login-email').value,
-		    $('login-password').value));
+		const r = await client.login($('login-email').value,
+		    $('login-password').value);
 		$('login-password').value = '';
+		if (r && r.twoFactorRedirect) {
+			$('login-form').hidden = true;
+			$('twofactor-form').hidden = false;
+			document.body.dataset.state = 'code';
+			say('');
+			$('tf-code').focus();
+			return;
+		}
+		show(r);
 	} catch (e) {
-		say(e.status === 429 ? 'Too many attempts: try again in ' +
-		    (e.retryAfter || 'a few') + ' seconds.' :
-		    'Log in failed: ' + (e.message || e), true);
+		failed('Log in', e);
+	}
+});
+$('twofactor-form').addEventListener('submit', async (ev) => {
+	ev.preventDefault();
+	const code = $('tf-code').value.trim();
+	try {
+		show(await ($('tf-backup').checked ?
+		    client.verifyBackupCode(code) : client.verifyTotp(code)));
+		$('tf-code').value = '';
+	} catch (e) {
+		failed('Verification', e);
+		if (e.status === 401 && e.reason !== 'two_factor_invalid')
+			show(null);
+	}
+});
+$('forgot-form').addEventListener('submit', async (ev) => {
+	ev.preventDefault();
+	try {
+		await client.requestPasswordReset($('forgot-email').value,
+		    location.origin + location.pathname);
+		say('If this address has an account, a link to choose a new ' +
+		    'password is on its way.');
+	} catch (e) {
+		failed('Asking for a link', e);
+	}
+});
+$('reset-form').addEventListener('submit', async (ev) => {
+	ev.preventDefault();
+	const token = new URLSearchParams(location.search).get('token');
+	try {
+		await client.resetPassword(token, $('reset-password').value);
+		history.replaceState(null, '', location.pathname);
+		$('reset').hidden = true;
+		say('Your password is set: log in with it.');
+	} catch (e) {
+		failed('Setting the password', e);
+	}
+});
+$('pw-form').addEventListener('submit', async (ev) => {
+	ev.preventDefault();
+	try {
+		await client.changePassword($('pw-current').value,
+		    $('pw-new').value, $('pw-others').checked);
+		$('pw-current').value = $('pw-new').value = '';
+		say('Password changed.');
+		await loadSessions();
+	} catch (e) {
+		failed('Changing the password', e);
+	}
+});
+$('tf-enable-form').addEventListener('submit', async (ev) => {
+	ev.preventDefault();
+	try {
+		const r = await client.enableTwoFactor($('tf-password').value);
+		$('tf-password').value = '';
+		$('tf-qr').replaceChildren(qrSvg(r.totpURI, 4));
+		$('tf-uri').textContent = r.totpURI;
+		$('tf-codes').replaceChildren(...r.backupCodes.map((c) =>
+		    el('li', c)));
+		$('tf-setup').hidden = false;
+		say('Scan the code, then confirm with a code from the app.');
+	} catch (e) {
+		failed(e.status === 409 ? 'Two-factor is on already: turning ' +
+		    'it on' : 'Turning two-factor on', e);
+	}
+});
+$('tf-confirm-form').addEventListener('submit', async (ev) => {
+	ev.preventDefault();
+	try {
+		await client.confirmTwoFactor($('tf-confirm-code').value.trim());
+		$('tf-confirm-code').value = '';
+		$('tf-setup').hidden = true;
+		$('tf-qr').replaceChildren();
+		$('tf-uri').textContent = '';
+		$('tf-codes').replaceChildren();
+		say('Two-factor authentication is on.');
+	} catch (e) {
+		failed('Confirming', e);
+	}
+});
+$('tf-disable').addEventListener('click', async () => {
+	try {
+		await client.disableTwoFactor($('tf-password').value);
+		$('tf-password').value = '';
+		say('Two-factor authentication is off.');
+	} catch (e) {
+		failed('Turning two-factor off', e);
+	}
+});
+$('delete-form').addEventListener('submit', async (ev) => {
+	ev.preventDefault();
+	try {
+		await client.deleteUser($('delete-password').value,
+		    $('delete-code').value.trim() || undefined);
+		$('delete-password').value = $('delete-code').value = '';
+		$('delete-sure').checked = false;
+	} catch (e) {
+		failed('Deleting the account', e);
 	}
 });
 $('todo-form').addEventListener('submit', (ev) => {
@@ -178,6 +299,8 @@ document.addEventListener('visibilitychange', () => {
 		loadSessions();
 });
 
+/* A mailed reset link leads here with ?token=. */
+$('reset').hidden = !new URLSearchParams(location.search).has('token');
 client.restore().then((u) => {
 	show(u);
 	if (!u)

@@ -4,7 +4,8 @@
 // environment names the URLs and files).  Prints one line per check,
 // "ok - ..." or "not ok - ...", and exits 1 when any failed.
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const env = process.env;
@@ -58,6 +59,48 @@ async function open(ctx) {
 	await p.goto(PAGE);
 	await p.waitForSelector('body[data-state]');
 	return p;
+}
+// TOTP (RFC 6238: SHA-1, 6 digits, 30 s) of an otpauth URI at now +
+// step steps: what the authenticator app would show.
+function totp(uri, step) {
+	const s = new URL(uri).searchParams.get('secret');
+	const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+	let bits = '';
+	for (const ch of s)
+		bits += A.indexOf(ch).toString(2).padStart(5, '0');
+	const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+	const msg = Buffer.alloc(8);
+	msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + step));
+	const h = createHmac('sha1', key).update(msg).digest();
+	const o = h[19] & 15;
+	return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000)
+	    .padStart(6, '0');
+}
+// The newest captured mail (the capture command of session.sh).
+function lastMail() {
+	const f = readdirSync(env.MAILS).filter((n) => n.endsWith('.eml'))
+	    .map((n) => env.MAILS + '/' + n)
+	    .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
+	return f.length ? readFileSync(f[f.length - 1], 'utf8') : '';
+}
+const nMails = () => readdirSync(env.MAILS)
+    .filter((n) => n.endsWith('.eml')).length;
+async function until(f, ms = 10000) {
+	for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(50))
+		if (await f())
+			return true;
+	return false;
+}
+// Logs in through the page when two-factor is on: password, then code.
+async function login2fa(p, email, password, code, backup) {
+	await p.fill('#login-email', email);
+	await p.fill('#login-password', password);
+	await p.click('#login-form button[type=submit]');
+	await p.waitForSelector('body[data-state=code]', { timeout: 20000 });
+	await p.fill('#tf-code', code);
+	await p.setChecked('#tf-backup', !!backup);
+	await p.click('#twofactor-form button[type=submit]');
+	await p.waitForSelector('body[data-state=in]', { timeout: 20000 });
 }
 async function login(p, email, password) {
 	await p.fill('#login-email', email);
@@ -253,6 +296,90 @@ try {
 		    got.startsWith('blocked'), got);
 	}
 
+	// --- The account: two-factor, password, reset by mail, deletion -------
+	const ctxE = await context();
+	const e1 = await open(ctxE);
+	await login(e1, env.EMAIL3, env.PASSWORD3);
+	await e1.fill('#tf-password', env.PASSWORD3);
+	await e1.click('#tf-enable-form button[type=submit]');
+	await e1.waitForSelector('#tf-setup:not([hidden])');
+	const uri = await e1.textContent('#tf-uri');
+	check('enrolment shows the otpauth URI', uri.startsWith(
+	    'otpauth://totp/') && uri.includes('secret='), uri);
+	const codes = await e1.$$eval('#tf-codes li', (l) =>
+	    l.map((x) => x.textContent));
+	check('enrolment shows 10 backup codes', codes.length === 10 &&
+	    codes.every((c) => /^[A-Za-z0-9]{5}-[A-Za-z0-9]{5}$/.test(c)),
+	    codes.join(' '));
+	check('the page draws a QR code', await e1.isVisible('#tf-qr svg path'));
+	await e1.locator('#tf-qr svg').screenshot({ path: env.OUT +
+	    '/totp-qr.png' });
+	if (existsSync('/usr/bin/zbarimg')) {
+		let got = '';
+		try {
+			got = execFileSync('/usr/bin/zbarimg', ['-q', '--raw',
+			    env.OUT + '/totp-qr.png'], { encoding: 'utf8',
+			    stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+		} catch (e) { /* no code found: exit 4 */ }
+		check('zbarimg reads the page\'s QR code as the URI', got === uri,
+		    got);
+	} else
+		console.log('ok - # SKIP QR decoding: no /usr/bin/zbarimg ' +
+		    '(apt-get install zbar-tools)');
+	await e1.fill('#tf-confirm-code', totp(uri, 0));
+	await e1.click('#tf-confirm-form button[type=submit]');
+	check('confirming with a code turns two-factor on', await until(
+	    async () => /is on/.test(await e1.textContent('#status'))),
+	    await e1.textContent('#status'));
+	check('the secret leaves the page once confirmed',
+	    await e1.textContent('#tf-uri') === '');
+	await e1.click('#logout');
+	await e1.waitForSelector('body[data-state=out]');
+	await login2fa(e1, env.EMAIL3, env.PASSWORD3, totp(uri, 1), false);
+	check('login with password and TOTP code', await e1.isVisible('#todos'));
+	const tf = (await ctxE.cookies(BASE)).find((c) => c.name === 'twoFactor');
+	check('the two-factor cookie is gone after the code', tf === undefined ||
+	    tf.value === '', tf && tf.value);
+	await e1.click('#logout');
+	await e1.waitForSelector('body[data-state=out]');
+	await login2fa(e1, env.EMAIL3, env.PASSWORD3, codes[0], true);
+	check('login with a backup code', await e1.isVisible('#todos'));
+	await e1.fill('#pw-current', env.PASSWORD3);
+	await e1.fill('#pw-new', 'a-new-pw-of-carol');
+	await e1.click('#pw-form button[type=submit]');
+	check('password changed on the page', await until(async () =>
+	    /Password changed/.test(await e1.textContent('#status'))),
+	    await e1.textContent('#status'));
+	await e1.click('#logout');
+	await e1.waitForSelector('body[data-state=out]');
+	// Forgotten password: the mail's link leads back to the page.
+	const n0 = nMails();
+	await e1.click('#forgot summary');
+	await e1.fill('#forgot-email', env.EMAIL3);
+	await e1.click('#forgot-form button[type=submit]');
+	check('a reset mail arrives', await until(() => nMails() > n0),
+	    nMails() + ' mails');
+	const link = (lastMail().match(/^http\S+/m) || [''])[0];
+	check('its link leads to the page', link.startsWith(PAGE + '?token='),
+	    link);
+	await e1.goto(link);
+	await e1.waitForSelector('#reset:not([hidden])');
+	await e1.fill('#reset-password', 'pw-of-carol-reset');
+	await e1.click('#reset-form button[type=submit]');
+	check('new password set from the link', await until(async () =>
+	    /password is set/.test(await e1.textContent('#status'))),
+	    await e1.textContent('#status'));
+	await login2fa(e1, env.EMAIL3, 'pw-of-carol-reset', codes[1], true);
+	check('login with the reset password', await e1.isVisible('#todos'));
+	await e1.fill('#delete-password', 'pw-of-carol-reset');
+	await e1.fill('#delete-code', codes[2]);
+	await e1.check('#delete-sure');
+	await e1.click('#delete-form button[type=submit]');
+	await e1.waitForSelector('body[data-state=out]', { timeout: 20000 });
+	check('account deleted from the page', /deleted/.test(
+	    await e1.textContent('#status')) && sql("SELECT count(*) FROM " +
+	    "users WHERE email = '" + env.EMAIL3 + "'") === '0');
+
 	// --- no CSP violation on the session page -----------------------------
 	check('no CSP violation reported by the browser', csp.length === 0,
 	    csp.join(' | ') || 'none');
@@ -260,6 +387,7 @@ try {
 	await ctxB.close();
 	await ctxC.close();
 	await ctxD.close();
+	await ctxE.close();
 } catch (e) {
 	check('browser run', false, e.stack || String(e));
 } finally {

@@ -16,8 +16,13 @@
 # 1 s; a tab closed in the middle of a refresh (held up by a SQLite lock
 # that another process takes: refresh carries it out, its answer is lost)
 # leaves the other tab's refresh working (the grace window gives it the
-# same successor) and the session whole; CORS; no CSP violation; a
-# screenshot in tests/browser/session.out/ of the build tree.
+# same successor) and the session whole; the account forms: two-factor
+# enrolment (the page's QR code decoded with zbarimg when zbar-tools is
+# installed, else that check is skipped), logins with a TOTP code and a
+# backup code, a password change, a forgotten password by mail (the
+# capture command's message, its link followed), deleting the account;
+# CORS; no CSP violation; a screenshot in tests/browser/session.out/ of
+# the build tree.
 # Skipped (77) without Chromium, Node.js 20+ and npm, or when the npm
 # install fails.
 here=$(dirname "$0")
@@ -42,7 +47,11 @@ ti_npm_ci browser "$SRC" 300 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 PW_MODULES=$TI_NPM_MODULES
 
 # The suite: configuration, users, programs, nginx.
-mkdir -p "$T/run" "$T/bin" "$T/www" "$T/foreign"
+mkdir -p "$T/run" "$T/bin" "$T/www" "$T/foreign" "$T/mail"
+# The mail command: each message into a file of its own (the reset link).
+printf '#!/bin/sh\nf=$(mktemp "%s/tmp.XXXXXX") && cat >"$f" && mv "$f" "$f.eml"\n' \
+    "$T/mail" >"$T/capture.sh"
+chmod +x "$T/capture.sh"
 ti_key "$T/jwt.key" HS256
 FPORT=$(ti_port)
 AUTH_CONFIG=$T/auth.conf
@@ -50,11 +59,13 @@ export AUTH_CONFIG
 # debug logs every request, which the closed-tab check counts.
 ti_config "$AUTH_CONFIG" "JWT_SECRET_FILE=$T/jwt.key" \
     "DATABASE_URL=$T/auth.db" AUTH_COOKIE_SECURE=false \
-    "ALLOWED_ORIGINS=http://127.0.0.2:$FPORT" LOG_LEVEL=debug
+    "ALLOWED_ORIGINS=http://127.0.0.2:$FPORT" LOG_LEVEL=debug \
+    "AUTH_MAIL_COMMAND=$T/capture.sh"
 chmod 600 "$AUTH_CONFIG"
 "$AUTHCTL" db migrate >/dev/null || { echo "migrate failed"; exit 99; }
 echo "pw-of-alice-123" | "$AUTHCTL" user add alice@example.com >/dev/null &&
-echo "pw-of-bob-1234" | "$AUTHCTL" user add bob@example.com >/dev/null ||
+echo "pw-of-bob-1234" | "$AUTHCTL" user add bob@example.com >/dev/null &&
+echo "pw-of-carol-123" | "$AUTHCTL" user add carol@example.com >/dev/null ||
     { echo "user add failed"; exit 99; }
 for p in verify jwks refresh todos; do
 	cp "$top_builddir/cgi-bin/$p" "$T/bin/"
@@ -81,9 +92,10 @@ TMPDIR=$T BASE=http://127.0.0.1:$TI_PORT CHROMIUM=$CHROMIUM \
     ORIGIN_OK=http://127.0.0.2:$FPORT ORIGIN_BAD=http://127.0.0.3:$FPORT \
     EMAIL=alice@example.com PASSWORD=pw-of-alice-123 \
     EMAIL2=bob@example.com PASSWORD2=pw-of-bob-1234 SAMESITE=Strict \
+    EMAIL3=carol@example.com PASSWORD3=pw-of-carol-123 MAILS=$T/mail \
     ACCESS_LOG=$T/nginx-access.log REFRESH_LOG=$T/refresh.log \
     DB=$T/auth.db OUT=$OUT \
-    timeout 150 node "$T/session.mjs" >"$T/browser.out" 2>&1
+    timeout 240 node "$T/session.mjs" >"$T/browser.out" 2>&1
 rc=$?
 cat "$T/browser.out"
 TI_PASS=$((TI_PASS + $(grep -c '^ok - ' "$T/browser.out")))
