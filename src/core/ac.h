@@ -625,6 +625,8 @@ enum ac_reason	 ac_req_bearer(const struct ac_req *, const char **tok,
  */
 enum ac_reason	 ac_req_auth(struct ac_req *, const struct ac_app *,
 		    struct ac_token *tok);
+/* How ac_req_auth judged the request: "jwt", "session", or NULL. */
+const char	*ac_req_auth_method(const struct ac_req *);
 /*
  * Server-side sessions (websession.c): the cookie's name (sessionToken,
  * __Host-sessionToken over https with AUTH_COOKIE_SECURE; borrowed), a

@@ -714,6 +714,13 @@ ac_req_auth(struct ac_req *r, const struct ac_app *app, struct ac_token *tok)
 	return rc;
 }
 
+const char *
+ac_req_auth_method(const struct ac_req *r)
+{
+
+	return r->authmethod;
+}
+
 /* Quotes s for an auth-param value: only printable ASCII, no '"' or '\'. */
 static void
 quoted(char *dst, size_t n, const char *s)

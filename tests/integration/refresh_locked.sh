@@ -27,16 +27,22 @@ R=$(cookie_tok)
 before=$(state)
 
 # Another process takes the write lock and keeps it for 8 seconds.
-/usr/bin/python3 - "$T/auth.db" <<'PY' &
+/usr/bin/python3 - "$T/auth.db" "$T/locked" <<'PY' &
 import sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1], timeout=1, isolation_level=None)
 db.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
 time.sleep(8)
 db.execute("ROLLBACK")
 PY
 locker=$!
 ti_track "$locker"
-sleep 0.5
+# Wait until it holds the lock (python may start slowly on a busy host).
+for i in $(seq 200); do
+	[ -e "$T/locked" ] && break
+	sleep 0.1
+done
+ti_expect_true "the other process holds the write lock" test -e "$T/locked"
 
 # Both requests wait out the busy timeout at the same time.
 curl -s -o /dev/null -w '%{http_code}' --max-time 20 -X POST \
