@@ -78,6 +78,19 @@ compare()
 	    test "$(sort -u "$2" | wc -l)" -ge 9
 }
 
+# both SERVER: the requests at the root, then under /cgi-bin/todos,
+# compared; and GET /cgi-bin/todos/api/v1/me itself.
+both()
+{
+	compare_set "" >"$T/answers.$1.root"
+	compare_set /cgi-bin/todos >"$T/answers.$1"
+	compare "$T/answers.$1.root" "$T/answers.$1" "$1 mod_cgi"
+	ti_request "$1: me under the script path" /cgi-bin/todos/api/v1/me \
+	    -H "Authorization: Bearer $TS_GOOD"
+	ti_expect_status 200
+	ti_expect_json 'j["user_id"]' alice
+}
+
 # 1. Apache, mod_cgi.
 if command -v apache2 >/dev/null 2>&1 || [ -x /usr/sbin/apache2 ]; then
 	cat >"$T/mount-cgi.conf" <<EOF
@@ -95,14 +108,7 @@ EOF
 	chown -R "$user" "$T/db"
 	TI_MOUNTS=/cgi-bin/todos
 	ts_apache "$T/mount-cgi.conf" cgi
-	compare_set "" >"$T/answers.root"
-	compare_set /cgi-bin/todos >"$T/answers.apache"
-	compare "$T/answers.root" "$T/answers.apache" "Apache mod_cgi"
-
-	ti_request "Apache: me under the script path" /cgi-bin/todos/api/v1/me \
-	    -H "Authorization: Bearer $TS_GOOD"
-	ti_expect_status 200
-	ti_expect_json 'j["user_id"]' alice
+	both Apache
 	ti_request "Apache: Location under the script path" \
 	    /cgi-bin/todos/api/users/alice/todos -H "Authorization: Bearer $TS_GOOD" \
 	    -H 'Content-Type: application/json' -d '{"title":"where"}'
@@ -127,13 +133,7 @@ if command -v lighttpd >/dev/null 2>&1 || [ -x /usr/sbin/lighttpd ]; then
 	ti_cgi_route /api "$T/bin/todos"
 	ti_cgi_route /healthz "$T/bin/todos"
 	ti_lighttpd
-	compare_set "" >"$T/answers.lroot"
-	compare_set /cgi-bin/todos >"$T/answers.lighttpd"
-	compare "$T/answers.lroot" "$T/answers.lighttpd" "lighttpd mod_cgi"
-	ti_request "lighttpd: me under the script path" /cgi-bin/todos/api/v1/me \
-	    -H "Authorization: Bearer $TS_GOOD"
-	ti_expect_status 200
-	ti_expect_json 'j["user_id"]' alice
+	both lighttpd
 else
 	echo "lighttpd not installed: lighttpd part skipped"
 fi
