@@ -131,9 +131,11 @@ ti_expect_true "the later requests are in the new file" wait_for "$L" \
 ti_expect_true "and not in the old one" sh -c '! grep -q "path=/api/auth/sessions" "$0"' "$L.1"
 ti_expect_true "the new file is mode 0640" test "$(stat -c %a "$L")" = 640
 
-# A file that cannot be opened: no start, the reason on stderr.
+# A file that cannot be opened: no start, the reason on stderr (a
+# program that starts anyway is stopped after 20 s: the check fails).
 ti_expect_true "an AUTH_LOG that cannot be opened refuses to start" sh -c '
-    AUTH_LOG="$1/nodir/x.log" "$2" --socket "$1/x.sock" 2>"$1/x.err"
+    AUTH_LOG="$1/nodir/x.log" timeout 20 "$2" --socket "$1/x.sock" \
+    2>"$1/x.err"
     test $? = 1 && grep -q "AUTH_LOG $1/nodir/x.log: No such file" "$1/x.err" &&
     ! test -S "$1/x.sock"' _ "$T" "$top_builddir/cgi-bin/refresh"
 ti_expect_true "AUTH_LOG=relative/path is refused by check-config" sh -c \
