@@ -7,7 +7,8 @@
 # point.  The same requests at the root (Apache's ScriptAliasMatch, as in
 # etc/apache: SCRIPT_NAME=/api/v1, PATH_INFO=/me) are the reference.
 #
-# 1. Apache (Debian's apache2) with mod_cgi: ScriptAlias /cgi-bin/.
+# 1. Apache (Debian's apache2) with mod_cgi: ScriptAlias /cgi-bin/; the
+#    same site with mod_fcgid (SetHandler fcgid-script).
 # 2. lighttpd with mod_cgi (cgi.assign, alias /cgi-bin/).
 . "$(dirname "$0")/lib.sh"
 
@@ -78,13 +79,13 @@ compare()
 	    test "$(sort -u "$2" | wc -l)" -ge 9
 }
 
-# both SERVER: the requests at the root, then under /cgi-bin/todos,
+# both WHAT: the requests at the root, then under /cgi-bin/todos,
 # compared; and GET /cgi-bin/todos/api/v1/me itself.
 both()
 {
 	compare_set "" >"$T/answers.$1.root"
 	compare_set /cgi-bin/todos >"$T/answers.$1"
-	compare "$T/answers.$1.root" "$T/answers.$1" "$1 mod_cgi"
+	compare "$T/answers.$1.root" "$T/answers.$1" "$1"
 	ti_request "$1: me under the script path" /cgi-bin/todos/api/v1/me \
 	    -H "Authorization: Bearer $TS_GOOD"
 	ti_expect_status 200
@@ -108,7 +109,7 @@ EOF
 	chown -R "$user" "$T/db"
 	TI_MOUNTS=/cgi-bin/todos
 	ts_apache "$T/mount-cgi.conf" cgi
-	both Apache
+	both "Apache mod_cgi"
 	ti_request "Apache: Location under the script path" \
 	    /cgi-bin/todos/api/users/alice/todos -H "Authorization: Bearer $TS_GOOD" \
 	    -H 'Content-Type: application/json' -d '{"title":"where"}'
@@ -121,6 +122,28 @@ EOF
 	ti_expect_true "the request log names the mount point" \
 	    grep -q 'path=/api/v1/me base=/cgi-bin/todos ' "$T/apache-error.log"
 	ts_apache_stop
+
+	# mod_fcgid: the same as FastCGI (Apache starts todos; its event
+	# loop hands writes to the pool threads with the match made on
+	# arrival).
+	if [ -f /usr/lib/apache2/modules/mod_fcgid.so ]; then
+		{
+			echo "FcgidIPCDir @runstatedir@/jwt-auth/fcgid"
+			echo "FcgidProcessTableFile @runstatedir@/jwt-auth/fcgid/shm"
+			echo "FcgidInitialEnv AUTH_CONFIG @sysconfdir@/jwt-auth-suite/auth.conf"
+			echo "FcgidPassHeader Authorization"
+			sed 's/Options +ExecCGI/SetHandler fcgid-script\
+	Options +ExecCGI/' "$T/mount-cgi.conf"
+		} >"$T/mount-fcgid.conf"
+		ts_apache "$T/mount-fcgid.conf" fcgid
+		both "Apache mod_fcgid"
+		ti_expect_true "todos ran as FastCGI" \
+		    grep -q 'prog=todos level=info event=start socket=fd0' \
+		    "$T/apache-error.log"
+		ts_apache_stop
+	else
+		echo "mod_fcgid not installed: its part skipped"
+	fi
 else
 	echo "apache2 not installed: Apache part skipped"
 fi
@@ -133,7 +156,7 @@ if command -v lighttpd >/dev/null 2>&1 || [ -x /usr/sbin/lighttpd ]; then
 	ti_cgi_route /api "$T/bin/todos"
 	ti_cgi_route /healthz "$T/bin/todos"
 	ti_lighttpd
-	both lighttpd
+	both "lighttpd mod_cgi"
 else
 	echo "lighttpd not installed: lighttpd part skipped"
 fi
