@@ -1,10 +1,8 @@
 /*
  * config.c: the suite's settings.  One table names every setting, its
- * alias, its kind, its default and its bounds; the file (AUTH_CONFIG, or
- * else the user's ~/.config/jwt-auth-suite/auth.conf, or else the one
- * under sysconfdir: see config_path) is read first and the environment
- * wins.
- * Every problem is collected on the app, so that `authctl check-config`
+ * alias, its kind, its default and its bounds; the file (config_path:
+ * AUTH_CONFIG, the user's, the system's) is read first, the environment
+ * wins.  Every problem is collected on the app, so that `authctl check-config`
  * reports them all at once.  JWKS_URL is judged here with libcurl's URL
  * parser, the one jwksclient.c fetches it with.  Keys are loaded by
  * keys.c afterwards.
@@ -31,7 +29,6 @@
 #define AC_SYSCONFDIR "/usr/local/etc"
 #endif
 #define AC_DEFAULT_CONFIG AC_SYSCONFDIR "/jwt-auth-suite/auth.conf"
-#define AC_USER_CONFIG	".config/jwt-auth-suite/auth.conf"
 
 #define AC_MAXCONFIG	(64 * 1024)
 
@@ -622,7 +619,7 @@ config_path(char *buf, size_t n, const char **path)
 	if ((*path = getenv("AUTH_CONFIG")) != NULL && **path != '\0')
 		return 1;
 	*path = AC_DEFAULT_CONFIG;
-	if (ac_file_home(AC_USER_CONFIG, buf, n) != 1)
+	if (ac_file_home(".config/jwt-auth-suite/auth.conf", buf, n) != 1)
 		return 0;
 	*path = buf;
 	return 2;

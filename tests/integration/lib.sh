@@ -633,7 +633,8 @@ ti_request()
 # call it after filling those.  A mismatch is printed at once and
 # counted as a failed check by ti_done (from any subshell).
 #
-# What is checked: the path is matched against the document's path
+# What is checked: the path (less a mount point listed in TI_MOUNTS:
+# AUTH_BASE_PATH, a script path) is matched against the document's path
 # templates (a literal segment wins over a {parameter}); a path under a
 # prefix that ti_route gave to verify (or ti_cgi_route's verify), which
 # answers any path and any method, is /verify's GET; etc/nginx's

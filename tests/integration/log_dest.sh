@@ -67,6 +67,15 @@ login()
 	    --data "{\"email\":\"alice@example.com\",\"password\":\"$2\"}"
 }
 
+# two_logins PREFIX: a refused login (401), then alice's (200).
+two_logins()
+{
+	login "$1" wrong-password
+	ti_expect_status 401
+	login "$1" pw-of-alice-123
+	ti_expect_status 200
+}
+
 # workers_on FILE: every worker of the file instance has FILE open.
 workers_on()
 {
@@ -94,10 +103,7 @@ TI_CASE="AUTH_LOG=FILE"
 ti_expect_true "the start line is in the file" \
     wait_for "$L" '^prog=refresh level=info event=start socket=fd0 workers=2 '
 ti_expect_true "the file is mode 0640" test "$(stat -c %a "$L")" = 640
-login /f wrong-password
-ti_expect_status 401
-login /f pw-of-alice-123
-ti_expect_status 200
+two_logins /f
 TI_CASE="AUTH_LOG=FILE"
 ti_expect_true "the refused login's request line" wait_for "$L" \
     '^prog=refresh level=info event=request method=POST path=/api/auth/login base=/f status=401 reason=credentials_invalid '
@@ -125,9 +131,11 @@ ti_expect_true "the later requests are in the new file" wait_for "$L" \
 ti_expect_true "and not in the old one" sh -c '! grep -q "path=/api/auth/sessions" "$0"' "$L.1"
 ti_expect_true "the new file is mode 0640" test "$(stat -c %a "$L")" = 640
 
-# A file that cannot be opened: no start, the reason on stderr.
+# A file that cannot be opened: no start, the reason on stderr (a
+# program that starts anyway is stopped after 20 s: the check fails).
 ti_expect_true "an AUTH_LOG that cannot be opened refuses to start" sh -c '
-    AUTH_LOG="$1/nodir/x.log" "$2" --socket "$1/x.sock" 2>"$1/x.err"
+    AUTH_LOG="$1/nodir/x.log" timeout 20 "$2" --socket "$1/x.sock" \
+    2>"$1/x.err"
     test $? = 1 && grep -q "AUTH_LOG $1/nodir/x.log: No such file" "$1/x.err" &&
     ! test -S "$1/x.sock"' _ "$T" "$top_builddir/cgi-bin/refresh"
 ti_expect_true "AUTH_LOG=relative/path is refused by check-config" sh -c \
@@ -180,10 +188,7 @@ ti_expect_true "start: daemon.info <30>" wait_for "$S" \
     "^<30>$TS refresh\\[[0-9]+\\]: prog=refresh level=info event=start socket=fd0 "
 ti_expect_true "a warning: daemon.warning <28>" wait_for "$S" \
     "^<28>$TS refresh\\[[0-9]+\\]: prog=refresh level=warn event=config_warning "
-login /d wrong-password
-ti_expect_status 401
-login /d pw-of-alice-123
-ti_expect_status 200
+two_logins /d
 TI_CASE="syslog by default"
 ti_expect_true "the refused login: daemon.info <30>" wait_for "$S" \
     "^<30>$TS refresh\\[[0-9]+\\]: prog=refresh level=info event=request method=POST path=/api/auth/login base=/d status=401 reason=credentials_invalid "

@@ -636,6 +636,46 @@ START_TEST(test_route_path_long)
 END_TEST
 
 /*
+ * A match moves to the thread that answers it (loop.c copies it into the
+ * pooled job): a copy answers alike after the original is overwritten.
+ */
+START_TEST(test_route_match_copy)
+{
+	struct mem	 m;
+	struct ac_req	*r;
+	struct ac_match	*a, *b;
+	struct ac_store	*store = NULL;
+	char		*env[] = { "REQUEST_METHOD=GET",
+		    "REQUEST_URI=/cgi-bin/t/u/a%40b/t/7", "SCRIPT_NAME=/cgi-bin/t",
+		    "PATH_INFO=/u/a@b/t/7", "SCRIPT_FILENAME=/srv/t", NULL };
+
+	memset(&m, 0, sizeof(m));
+	ck_assert_ptr_nonnull(r = calloc(1, sizeof(*r)));
+	ck_assert_ptr_nonnull(a = malloc(sizeof(*a)));
+	ck_assert_ptr_nonnull(b = malloc(sizeof(*b)));
+	r->io = &m;
+	r->io_write = mem_write;
+	r->io_read = mem_read;
+	r->envp = env;
+	r->app = app;
+	r->storep = &store;
+	ck_assert_int_eq(ac_route_match(r, routes, nitems(routes), a),
+	    AC_INLINE);
+	memcpy(b, a, sizeof(*b));
+	memset(a, 0xff, sizeof(*a));
+	ac_route_answer(r, b);
+	ck_assert_ptr_nonnull(strstr(m.out, "\r\n\r\n{\"uid\":\"a@b\","
+	    "\"id\":\"7\"}"));
+	ck_assert_str_eq(b->base, "/cgi-bin/t");
+	ac_req_reset(r);
+	free(r);
+	free(a);
+	free(b);
+	ac_store_close(store);
+}
+END_TEST
+
+/*
  * Matched once on the route path: path variables, the operations routes
  * and a 405's Allow under a script path and under AUTH_BASE_PATH.
  */
@@ -692,7 +732,7 @@ tu_suite(void)
 
 	tu_tcase(s, "parse", 0, NULL, NULL, parse);
 	const TTest	*mounts[] = { test_route_path_long, test_route_mounts,
-			    NULL };
+			    test_route_match_copy, NULL };
 	TCase		*tc;
 
 	tu_tcase(s, "route", 0, setup, teardown, route);
