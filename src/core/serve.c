@@ -136,13 +136,19 @@ cgi_read(void *io, char *buf, size_t n)
 	return fread(buf, 1, n, stdin);
 }
 
-/* Plain CGI: one request from the environment and stdin. */
+/*
+ * Plain CGI: one request from the environment and stdin.  The
+ * revocation set is read once, when the request meets a sid, with no
+ * poller thread: one would outlive the request and read the app that
+ * ac_main frees before the process exits.
+ */
 static int
 serve_cgi(struct ac_app *app, const struct ac_route *routes, size_t nroutes)
 {
 	struct ac_req	*r;
 	struct ac_store	*store = NULL;
 
+	ac_revoke_enable(app, 0);
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -1;
 	r->io_write = cgi_write;
