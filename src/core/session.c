@@ -137,22 +137,22 @@ tok_encode(const unsigned char raw[32], char out[AC_REFRESH_LEN + 1])
 /*
  * Inside the transaction that hands g out, before it commits: signs g's
  * access token (sub, sid, and the address unless nobody has checked it)
- * into g->access and records its expiry as the session's access_exp, so
- * that a revocation of the session lasts until the token has expired
- * (revoke.c).  A grant that cannot be answered is thus never stored.  A
- * server-side session (g->web) has no access token.
+ * into g->access, and puts its expiry in *exp for the statement that
+ * records it as the session's access_exp, so that a revocation of the
+ * session lasts until the token has expired (revoke.c).  A grant that
+ * cannot be answered is thus never stored.  A server-side session
+ * (g->web) has no access token: *exp is 0.
  */
 static enum ac_reason
-grant_access(const struct ac_app *app, struct ac_store *s,
-    struct ac_grant *g)
+grant_access(const struct ac_app *app, struct ac_grant *g, int64_t *exp)
 {
 	json_object	*extra;
-	struct ac_dbval	 p[2];
 	char		*at = NULL;
 	size_t		 len;
 	enum ac_reason	 rc;
 
 	g->access[0] = '\0';
+	*exp = 0;
 	if (g->web)
 		return AC_OK;
 	if ((extra = json_object_new_object()) == NULL)
@@ -173,38 +173,46 @@ grant_access(const struct ac_app *app, struct ac_store *s,
 	if (rc != AC_OK)
 		return rc;
 	/* Read after signing: never earlier than the token's exp. */
-	p[0] = AC_DBI((int64_t)time(NULL) + app->cfg.access_ttl);
-	p[1] = AC_DBS(g->session_id);
+	*exp = (int64_t)time(NULL) + app->cfg.access_ttl;
 	if ((len = strlen(at)) >= sizeof(g->access))
 		rc = AC_INTERNAL;
-	else {
+	else
 		memcpy(g->access, at, len + 1);
-		rc = ac_db_exec(s, "UPDATE sessions SET access_exp = $1 "
-		    "WHERE id = $2 AND (access_exp IS NULL OR access_exp < $1)",
-		    p, 2, NULL, NULL, NULL);
-	}
 	free(at);
 	return rc;
 }
 
+/* The end of a touch: access_exp raised to the last parameter. */
+#define SET_ACCESS_EXP(n) "access_exp = CASE WHEN access_exp IS NULL OR " \
+	"access_exp < $" #n " THEN $" #n " ELSE access_exp END"
+
 /*
- * The end of a refresh that hands out next: runs touch (the family's
- * last use; NULL: nothing to touch) with its np params, signs the access
- * token, commits, and gives g the token and its expiry.  The caller rolls
- * back on failure.
+ * The end of a refresh that hands out next: signs the access token, runs
+ * touch (the family's last use and, from its last parameter $np+1, the
+ * access token's expiry: SET_ACCESS_EXP; NULL: nothing to touch) with its
+ * np params, commits, and gives g the token and its expiry.  The caller
+ * rolls back on failure.
  */
 static enum ac_reason
 hand_out(const struct ac_app *app, struct ac_store *s, const char *touch,
     const struct ac_dbval *p, size_t np, const unsigned char next[32],
     int64_t expires, struct ac_grant *g)
 {
+	struct ac_dbval	 q[4];
+	int64_t		 exp;
 	enum ac_reason	 rc;
 
-	if (touch != NULL &&
-	    (rc = ac_db_exec(s, touch, p, np, NULL, NULL, NULL)) != AC_OK)
+	if ((rc = grant_access(app, g, &exp)) != AC_OK)
 		return rc;
-	if ((rc = grant_access(app, s, g)) != AC_OK)
-		return rc;
+	if (touch != NULL) {
+		if (np >= nitems(q))
+			return AC_INTERNAL;
+		memcpy(q, p, np * sizeof(*p));
+		q[np] = exp > 0 ? AC_DBI(exp) : AC_DBNULL;
+		if ((rc = ac_db_exec(s, touch, q, np + 1, NULL, NULL,
+		    NULL)) != AC_OK)
+			return rc;
+	}
 	if ((rc = ac_db_commit(s)) == AC_OK) {
 		tok_encode(next, g->refresh);
 		g->expires = expires;
@@ -255,9 +263,10 @@ insert_token(struct ac_store *s, const unsigned char raw[32], const char *sid,
 /* A sessions row (ua: cleaned already; ua and ip may be NULL). */
 static enum ac_reason
 insert_session(struct ac_store *s, const char *sid, const char *uid,
-    time_t now, int64_t expires, const char *ua, const char *ip)
+    time_t now, int64_t expires, const char *ua, const char *ip,
+    int64_t access_exp)
 {
-	struct ac_dbval	 p[7];
+	struct ac_dbval	 p[8];
 
 	p[0] = AC_DBS(sid);
 	p[1] = AC_DBS(uid);
@@ -266,9 +275,10 @@ insert_session(struct ac_store *s, const char *sid, const char *uid,
 	p[4] = AC_DBI(expires);
 	p[5] = ua != NULL ? AC_DBS(ua) : AC_DBNULL;
 	p[6] = ip != NULL ? AC_DBS(ip) : AC_DBNULL;
+	p[7] = access_exp > 0 ? AC_DBI(access_exp) : AC_DBNULL;
 	return ac_db_exec(s, "INSERT INTO sessions (id, user_id, created, "
-	    "last_used, expires, user_agent, ip) VALUES ($1, $2, $3, $4, $5, "
-	    "$6, $7)", p, 7, NULL, NULL, NULL);
+	    "last_used, expires, user_agent, ip, access_exp) VALUES ($1, $2, "
+	    "$3, $4, $5, $6, $7, $8)", p, 8, NULL, NULL, NULL);
 }
 
 static enum ac_reason
@@ -304,23 +314,24 @@ ac_session_open(const struct ac_app *app, struct ac_store *s,
 {
 	unsigned char	 raw[32];
 	char		 uabuf[256];
-	int64_t		 expires;
+	int64_t		 expires, exp;
 	enum ac_reason	 rc;
 
 	new_sid(g->session_id);
+	/* Outside the JWT rollout: a server-side session (websession.c). */
+	g->web = !ac_rollout_on_jwt(app, uid);
+	if ((rc = grant_access(app, g, &exp)) != AC_OK)
+		return rc;
 	randombytes_buf(raw, sizeof(raw));
 	expires = (int64_t)now + app->cfg.refresh_days * 86400;
 	/* Spaces kept (the sessions list shows it); no control bytes. */
 	if (ua != NULL)
 		ac_log_quote(uabuf, sizeof(uabuf), ua);
-	/* Outside the JWT rollout: a server-side session (websession.c). */
-	g->web = !ac_rollout_on_jwt(app, uid);
 	if ((rc = insert_session(s, g->session_id, uid, now, expires,
-	    ua != NULL ? uabuf : NULL, ip)) == AC_OK &&
+	    ua != NULL ? uabuf : NULL, ip, exp)) == AC_OK &&
 	    (rc = g->web ? ac_websession_bind(s, g->session_id, raw) :
 	    insert_token(s, raw, g->session_id, 0, uid, now,
-	    expires)) == AC_OK &&
-	    (rc = grant_access(app, s, g)) == AC_OK) {
+	    expires)) == AC_OK) {
 		tok_encode(raw, g->refresh);
 		g->expires = expires;
 	}
@@ -416,7 +427,7 @@ ac_session_adopt(struct ac_store *s, const char *uid,
 
 	new_sid(sid);
 	if ((rc = insert_session(s, sid, uid, now, expires, "(imported)",
-	    NULL)) != AC_OK)
+	    NULL, 0)) != AC_OK)
 		return rc;
 	return insert_hash(s, h, sid, 0, uid, now, expires);
 }
@@ -566,7 +577,8 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 		p[1] = AC_DBI(expires);
 		p[2] = AC_DBS(t.sid);
 		rc = hand_out(app, s, "UPDATE sessions SET last_used = $1, "
-		    "expires = $2 WHERE id = $3", p, 3, next, expires, g);
+		    "expires = $2, " SET_ACCESS_EXP(4) " WHERE id = $3", p, 3,
+		    next, expires, g);
 		goto out;
 	}
 
@@ -584,8 +596,9 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 			p[0] = AC_DBI((int64_t)now);
 			p[1] = AC_DBS(t.sid);
 			g->replayed = 1;
-			rc = hand_out(app, s, "UPDATE sessions SET last_used = $1 "
-			    "WHERE id = $2", p, 2, next, ch.expires, g);
+			rc = hand_out(app, s, "UPDATE sessions SET last_used = "
+			    "$1, " SET_ACCESS_EXP(3) " WHERE id = $2", p, 2,
+			    next, ch.expires, g);
 			goto out;
 		}
 	}
