@@ -204,6 +204,8 @@ const char	*ac_require_check(const struct ac_require *,
 		    json_object *claims);
 /* The values of its scope: terms, space-separated ("" when none). */
 const char	*ac_require_scopes(const struct ac_require *);
+/* Frees this thread's cache (ac_token_cache_flush calls it). */
+void		 ac_require_flush(void);
 
 /* provider.c: JWT_PROVIDERS. */
 struct ac_provider;

@@ -372,10 +372,11 @@ const char *
 ac_ops_start(const struct ac_app *app, const char *prog, char *buf,
     size_t n)
 {
-	const struct ac_config *c = &app->cfg;
+	const struct ac_config *c = &app->cfg, *pc;
 	char		 err[256];
 	int64_t		 fetched, age;
 	time_t		 now = time(NULL);
+	size_t		 i;
 
 	if (c->jwks_url != NULL && c->jwks_required &&
 	    !jwks_fresh(c, now, &age)) {
@@ -386,6 +387,21 @@ ac_ops_start(const struct ac_app *app, const char *prog, char *buf,
 		    "it", c->jwks_url, err[0] != '\0' ? err :
 		    fetched > 0 ? "the cached set is stale" : "never fetched",
 		    c->jwks_ttl);
+		return buf;
+	}
+	/* Each provider of JWT_PROVIDERS likewise. */
+	for (i = 0; c->jwks_required && (pc = ac_app_provider(app, i)) !=
+	    NULL; i++) {
+		if (jwks_fresh(pc, now, &age))
+			continue;
+		ac_jwks_fetched(pc, &fetched, err, sizeof(err));
+		snprintf(buf, n, "JWT_PROVIDERS: %s's key set %s: no key set "
+		    "(%s) and no cached set younger than JWKS_CACHE_TTL (%ld "
+		    "s); fix the URL or the provider, or set "
+		    "JWKS_REQUIRED=false to start without it",
+		    pc->provider_name, pc->jwks_url, err[0] != '\0' ? err :
+		    fetched > 0 ? "the cached set is stale" : "never fetched",
+		    pc->jwks_ttl);
 		return buf;
 	}
 	snprintf(opsprog, sizeof(opsprog), "%s", prog);

@@ -384,3 +384,16 @@ ac_require_scopes(const struct ac_require *rq)
 
 	return rq->scopes;
 }
+
+void
+ac_require_flush(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < CACHE_SLOTS; i++) {
+		free(cache[i].text);
+		ac_require_free(cache[i].rq);
+		memset(&cache[i], 0, sizeof(cache[i]));
+	}
+	next_slot = 0;
+}

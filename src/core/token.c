@@ -341,6 +341,8 @@ ac_token_cache_flush(void)
 	if (thread_jt != NULL)
 		json_tokener_free(thread_jt);
 	thread_jt = NULL;
+	/* The thread's parsed AUTH_REQUIRE texts go with it (require.c). */
+	ac_require_flush();
 }
 
 /* FNV-1a over the signature end of the token, which is random. */

@@ -60,6 +60,10 @@ ti_http_dir providers "$P/www"
 PPORT=$TI_ASIDE_PORT
 fetches() { grep -c "GET /$1/jwks.json" "$T/providers-stdout.log" 2>/dev/null || echo 0; }
 
+# The providers' cache files go under TMPDIR (named by URL): this run's
+# own, never a set an earlier run cached for the same port.
+mkdir -p "$T/tmp"
+export TMPDIR=$T/tmp
 ti_key "$T/jwt.key"
 providers()
 {
@@ -161,6 +165,24 @@ ti_expect_true "fetches of b counted under its label" \
     grep -Eq '^jwks_provider_fetch_total\{provider="b",result="ok"\} [1-9]' "$T/last.body"
 ti_expect_true "a's keys" grep -q '^jwks_provider_keys{provider="a"} 2$' "$T/last.body"
 ti_expect_true "b's keys" grep -q '^jwks_provider_keys{provider="b"} 1$' "$T/last.body"
+
+# A provider whose set cannot be had stops the program (JWKS_REQUIRED),
+# naming it; with JWKS_REQUIRED=false it starts.
+CPORT=$(ti_port)
+ti_config "$T/closed.conf" "JWT_SECRET_FILE=$T/jwt.key" JWKS_FETCH_TIMEOUT=2 \
+    JWT_PROVIDERS=gone JWT_PROVIDER_GONE_ISSUER=https://gone.test \
+    "JWT_PROVIDER_GONE_JWKS_URL=http://127.0.0.1:$CPORT/jwks.json"
+TI_CASE="a provider at a closed port"
+AUTH_CONFIG=$T/closed.conf "$top_builddir/cgi-bin/verify" </dev/null \
+    >/dev/null 2>"$T/closed.log"
+st=$?
+ti_expect_true "exit status non-zero (got $st)" test "$st" -ne 0
+ti_expect_true "one line names the provider, its URL and the error" \
+    grep -qE "event=config_invalid problem=\"JWT_PROVIDERS: gone's key set http://127\.0\.0\.1:$CPORT/jwks\.json: no key set \(.*[Cc]onnect" "$T/closed.log"
+echo JWKS_REQUIRED=false >>"$T/closed.conf"
+AUTH_CONFIG=$T/closed.conf ti_spawn lax "$top_builddir/cgi-bin/verify" 1
+TI_CASE="JWKS_REQUIRED=false with a provider down"
+ti_expect_true "starts" grep -q 'event=start' "$T/lax.log"
 
 # Settings that cannot work stop the program, each named.
 bad()

@@ -91,6 +91,9 @@ ti_expect_status 200
 BA_TOKEN=$(ti_json 'j["token"]')
 
 # --- One verify for both, and its own key -----------------------------
+# The providers' cache files (named by URL, under TMPDIR): this run's.
+mkdir -p "$T/tmp"
+export TMPDIR=$T/tmp
 ti_key "$T/jwt.key"
 ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" JWT_ALGORITHM=HS256 \
     JWT_ISSUER=https://suite.test LOG_LEVEL=info \
@@ -203,7 +206,8 @@ ti_serve lighttpd _lighttpd_conf ti_wait_http "$(ti_bin lighttpd)" -D \
 checks lighttpd
 
 # Apache: verify as CGI under mod_cgi, SetEnv per <Location>.
-mkdir -p "$T/bin" "$T/www"
+mkdir -p "$T/bin" "$T/www" "$T/tmp-apache"
+chown "$(ts_apache_user)" "$T/tmp-apache"
 cp "$top_builddir/cgi-bin/verify" "$T/bin/"
 cat >"$T/site.conf" <<EOF
 ScriptAliasMatch ^/(any|reports|people)/ $T/bin/verify
@@ -211,6 +215,7 @@ ScriptAliasMatch ^/(any|reports|people)/ $T/bin/verify
 	Options +ExecCGI
 	CGIPassAuth On
 	SetEnv AUTH_CONFIG $AUTH_CONFIG
+	SetEnv TMPDIR $T/tmp-apache
 	Require all granted
 </Directory>
 <Location /reports/>

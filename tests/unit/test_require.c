@@ -113,7 +113,8 @@ END_TEST
 START_TEST(test_scopes_and_cache)
 {
 	const struct ac_require *a, *b;
-	char		 why[160];
+	char		 why[160], text[32];
+	size_t		 i;
 	int		 bad;
 
 	ck_assert_ptr_nonnull(a = ac_require_get("scope:x,y role:r scope:z",
@@ -131,6 +132,19 @@ START_TEST(test_scopes_and_cache)
 	ck_assert_ptr_nonnull(a = ac_require_get("role:r", why, sizeof(why),
 	    &bad));
 	ck_assert_str_eq(ac_require_scopes(a), "");
+	/* Nine distinct texts: the first is parsed again, still right. */
+	for (i = 0; i < 9; i++) {
+		snprintf(text, sizeof(text), "scope:s%zu", i);
+		ck_assert_ptr_nonnull(a = ac_require_get(text, why,
+		    sizeof(why), &bad));
+		snprintf(text, sizeof(text), "s%zu", i);
+		ck_assert_str_eq(ac_require_scopes(a), text);
+	}
+	ac_require_flush();
+	ck_assert_ptr_nonnull(a = ac_require_get("scope:x,y role:r scope:z",
+	    why, sizeof(why), &bad));
+	ck_assert_str_eq(ac_require_scopes(a), "x y z");
+	ac_require_flush();
 }
 END_TEST
 

@@ -5,7 +5,8 @@
 // OP_CLIENT_SECRET), may use the client credentials grant for the scopes
 // todos.read, todos.write and reports.read.  Resource indicators
 // (RFC 8707) are on: a token for the resource https://api.suite.test is
-// an RFC 9068 JWT access token, signed RS256 with a key made at start,
+// an RFC 9068 JWT access token, signed RS256 with a key made at start
+// (and a kid of its own),
 // with that audience and the granted scopes in "scope".  The issuer is
 // http://127.0.0.1:PORT (the first argument); the key set is at /jwks.
 // It listens on 127.0.0.1 only, prints "listening PORT" once it does,
@@ -25,7 +26,9 @@ const RESOURCE = "https://api.suite.test";
 const SCOPES = "todos.read todos.write reports.read";
 
 const { privateKey } = await generateKeyPair("RS256", { extractable: true });
-const jwk = { ...(await exportJWK(privateKey)), kid: "op-rs256", alg: "RS256", use: "sig" };
+// A new kid with every new key, as a provider's rotation would have it.
+const kid = `op-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+const jwk = { ...(await exportJWK(privateKey)), kid, alg: "RS256", use: "sig" };
 
 const provider = new Provider(`http://127.0.0.1:${port}`, {
 	clients: [{
