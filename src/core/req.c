@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -100,6 +102,34 @@ last_segment(const char *p)
 }
 
 /*
+ * 1 when SCRIPT_FILENAME sf is a program's file: an executable regular
+ * file.  lighttpd's prefix mounts and Apache's mod_proxy_fcgi send a
+ * SCRIPT_NAME/SCRIPT_FILENAME pair that ends alike (/api/v1 and
+ * DOCROOT/api/v1, or proxy:fcgi://...) though no program is named in the
+ * URL; no such file exists there.  The last answer is kept per thread:
+ * a server sends the same SCRIPT_FILENAME again and again.
+ */
+static int
+program_file(const char *sf)
+{
+	static __thread char	 last[256];
+	static __thread int	 lastok;
+	struct stat		 st;
+	int			 ok;
+
+	if (strlen(sf) >= sizeof(last))
+		return stat(sf, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (st.st_mode & 0111) != 0;
+	if (last[0] != '\0' && strcmp(last, sf) == 0)
+		return lastok;
+	ok = stat(sf, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & 0111) != 0;
+	snprintf(last, sizeof(last), "%s", sf);
+	lastok = ok;
+	return ok;
+}
+
+/*
  * The route path, the one rule of every program (README, "Mount
  * points"); computed once per request (route.c):
  *
@@ -109,13 +139,15 @@ last_segment(const char *p)
  *    rewrite).  Without REQUEST_URI: SCRIPT_NAME followed by PATH_INFO.
  * 2. A script path: when PATH_INFO is not empty, U decoded is exactly
  *    SCRIPT_NAME followed by PATH_INFO, and SCRIPT_NAME ends with the
- *    program's file name (SCRIPT_FILENAME's), the client named the
- *    program in the URL (CGI or mod_fcgid: /cgi-bin/todos/api/v1/me).
+ *    program's file name (SCRIPT_FILENAME's, an executable file), the
+ *    client named the program in the URL (CGI or mod_fcgid:
+ *    /cgi-bin/todos/api/v1/me).
  *    The mount point is SCRIPT_NAME and the route path the rest of U.
  *    Not a script path, so U whole: a rewrite (U is not SCRIPT_NAME +
  *    PATH_INFO), Apache's ScriptAliasMatch ^/api/v1 (SCRIPT_NAME /api/v1
  *    is no file name), nginx's stock SCRIPT_NAME=$fastcgi_script_name
- *    and lighttpd's (the whole URI, PATH_INFO empty).
+ *    and lighttpd's (the whole URI, PATH_INFO empty), lighttpd's prefix
+ *    mounts and mod_proxy_fcgi (SCRIPT_FILENAME names no program file).
  * 3. Otherwise, with AUTH_BASE_PATH set (/auth) and U under it (/auth
  *    or /auth/...), the mount point is AUTH_BASE_PATH and the route
  *    path the rest of U ("/" when nothing is left).  A U outside it is
@@ -174,6 +206,7 @@ ac_req_route_path(const struct ac_req *r, char *path, size_t n, char *base,
 	 */
 	if (k >= 0 && (sf == NULL || *sn == '\0' ||
 	    strcmp(last_segment(sn), last_segment(sf)) != 0 ||
+	    !program_file(sf) ||
 	    (size_t)k >= bn || strspn(url, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/%+") < (size_t)k))
 		k = -1;

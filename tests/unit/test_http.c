@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <check.h>
 #include <limits.h>
 #include <stddef.h>
@@ -515,27 +517,27 @@ static const struct pathcase {
 	{ "absolute-form loses scheme and host", "http://h.test/u/x?y", NULL,
 	    NULL, NULL, NULL, "/u/x", "" },
 	{ "CGI script path", "/cgi-bin/todos/api/v1/me", "/cgi-bin/todos",
-	    "/api/v1/me", "/srv/cgi-bin/todos", NULL, "/api/v1/me",
+	    "/api/v1/me", "@todos", NULL, "/api/v1/me",
 	    "/cgi-bin/todos" },
 	{ "script path, query, renamed .cgi", "/cgi-bin/todos.cgi/api/v1/me?x",
-	    "/cgi-bin/todos.cgi", "/api/v1/me", "/h/todos.cgi", NULL,
+	    "/cgi-bin/todos.cgi", "/api/v1/me", "@todos.cgi", NULL,
 	    "/api/v1/me", "/cgi-bin/todos.cgi" },
 	{ "script path keeps escapes", "/cgi-bin/todos/u/a%40b/t/1",
-	    "/cgi-bin/todos", "/u/a@b/t/1", "/x/todos", NULL, "/u/a%40b/t/1",
+	    "/cgi-bin/todos", "/u/a@b/t/1", "@todos", NULL, "/u/a%40b/t/1",
 	    "/cgi-bin/todos" },
 	{ "script path wins over AUTH_BASE_PATH", "/cgi-bin/todos/api/v1/me",
-	    "/cgi-bin/todos", "/api/v1/me", "/x/todos", "/auth", "/api/v1/me",
+	    "/cgi-bin/todos", "/api/v1/me", "@todos", "/auth", "/api/v1/me",
 	    "/cgi-bin/todos" },
 	{ "PATH_INFO empty: the URL whole", "/cgi-bin/verify",
-	    "/cgi-bin/verify", "", "/x/verify", NULL, "/cgi-bin/verify", "" },
+	    "/cgi-bin/verify", "", "@verify", NULL, "/cgi-bin/verify", "" },
 	{ "rewrite to a script with PATH_INFO", "/api/v1/me?x=1",
-	    "/cgi-bin/todos", "/api/v1/me", "/x/todos", NULL, "/api/v1/me",
+	    "/cgi-bin/todos", "/api/v1/me", "@todos", NULL, "/api/v1/me",
 	    "" },
 	{ "rewrite to the script itself (SCRIPT_NAME the target)",
-	    "/api/v1/me", "/cgi-bin/todos", NULL, "/x/todos", NULL,
+	    "/api/v1/me", "/cgi-bin/todos", NULL, "@todos", NULL,
 	    "/api/v1/me", "" },
 	{ "rewrite under AUTH_BASE_PATH", "/auth/api/v1/me",
-	    "/cgi-bin/todos", "/api/v1/me", "/x/todos", "/auth", "/api/v1/me",
+	    "/cgi-bin/todos", "/api/v1/me", "@todos", "/auth", "/api/v1/me",
 	    "/auth" },
 	{ "Apache ScriptAliasMatch ^/api/v1", "/api/v1/me", "/api/v1", "/me",
 	    "/usr/lib/cgi-bin/todos", NULL, "/api/v1/me", "" },
@@ -552,6 +554,14 @@ static const struct pathcase {
 	    "/api/v1/me", NULL, NULL, "/auth/api/v1/me", "" },
 	{ "lighttpd: SCRIPT_NAME the URI, PATH_INFO empty", "/api/v1/me",
 	    "/api/v1/me", "", "/var/www/api/v1/me", NULL, "/api/v1/me", "" },
+	{ "lighttpd prefix mount (no such file)", "/api/v1/me", "/api/v1",
+	    "/me", "/var/www/api/v1", NULL, "/api/v1/me", "" },
+	{ "mod_proxy_fcgi (no such file)", "/api/auth/signup", "/api",
+	    "/auth/signup", "proxy:fcgi://jwt-refresh/var/www/api", NULL,
+	    "/api/auth/signup", "" },
+	{ "a file of that name, not executable", "/cgi-bin/plain/api/v1/me",
+	    "/cgi-bin/plain", "/api/v1/me", "@-plain", NULL,
+	    "/cgi-bin/plain/api/v1/me", "" },
 	{ "lighttpd fix-root-scriptname", "/api/v1/me", "", "/api/v1/me",
 	    "/var/www/", NULL, "/api/v1/me", "" },
 	{ "AUTH_BASE_PATH itself is /", "/auth?x", "/auth", NULL, NULL,
@@ -561,23 +571,42 @@ static const struct pathcase {
 	{ "outside AUTH_BASE_PATH: from the root", "/private/page", NULL,
 	    NULL, NULL, "/auth", "/private/page", "" },
 	{ "no REQUEST_URI: script path", NULL, "/cgi-bin/todos",
-	    "/api/v1/me", "/x/todos", NULL, "/api/v1/me", "/cgi-bin/todos" },
+	    "/api/v1/me", "@todos", NULL, "/api/v1/me", "/cgi-bin/todos" },
 	{ "no REQUEST_URI: SCRIPT_NAME alone", NULL, "/api/v1/me", NULL,
 	    NULL, NULL, "/api/v1/me", "" },
 	{ "no REQUEST_URI, nothing", NULL, NULL, NULL, NULL, NULL, "/", "" },
 	{ "a quote in the script path: not a mount point",
 	    "/cgi-bin/to\"dos/api/v1/me", "/cgi-bin/to\"dos", "/api/v1/me",
-	    "/x/to\"dos", NULL, "/cgi-bin/to\"dos/api/v1/me", "" },
+	    "@to\"dos", NULL, "/cgi-bin/to\"dos/api/v1/me", "" },
 	{ "a bad escape: not a script path", "/cgi-bin/todos/%zz",
-	    "/cgi-bin/todos", "/%zz", "/x/todos", NULL, "/cgi-bin/todos/%zz",
+	    "/cgi-bin/todos", "/%zz", "@todos", NULL, "/cgi-bin/todos/%zz",
 	    "" },
 	{ "an encoded NUL: not a script path", "/cgi-bin/todos/a%00",
-	    "/cgi-bin/todos", "/a", "/x/todos", NULL, "/cgi-bin/todos/a%00",
+	    "/cgi-bin/todos", "/a", "@todos", NULL, "/cgi-bin/todos/a%00",
 	    "" },
 	{ "empty REQUEST_URI", "", NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "REQUEST_URI not a path", "*", NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "query only", "?x=1", NULL, NULL, NULL, NULL, NULL, NULL },
 };
+
+/*
+ * A program's file for SCRIPT_FILENAME: name made in tu_dir, executable
+ * (a name starting with '-': a plain file of the rest's name).  Its path
+ * is returned (static).
+ */
+static const char *
+program(const char *name)
+{
+	static char	 path[512];
+	int		 exe = name[0] != '-';
+	FILE		*f;
+
+	tu_path(path, sizeof(path), exe ? name : name + 1);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fclose(f);
+	ck_assert_int_eq(chmod(path, exe ? 0755 : 0644), 0);
+	return path;
+}
 
 START_TEST(test_route_path)
 {
@@ -596,7 +625,10 @@ START_TEST(test_route_path)
 	if (c->pi != NULL)
 		env[n++] = (snprintf(buf[2], sizeof(buf[2]), "PATH_INFO=%s",
 		    c->pi), buf[2]);
-	if (c->sf != NULL)
+	if (c->sf != NULL && c->sf[0] == '@')
+		env[n++] = (snprintf(buf[3], sizeof(buf[3]),
+		    "SCRIPT_FILENAME=%s", program(c->sf + 1)), buf[3]);
+	else if (c->sf != NULL)
 		env[n++] = (snprintf(buf[3], sizeof(buf[3]),
 		    "SCRIPT_FILENAME=%s", c->sf), buf[3]);
 	env[n] = NULL;
@@ -647,8 +679,11 @@ START_TEST(test_route_match_copy)
 	struct ac_store	*store = NULL;
 	char		*env[] = { "REQUEST_METHOD=GET",
 		    "REQUEST_URI=/cgi-bin/t/u/a%40b/t/7", "SCRIPT_NAME=/cgi-bin/t",
-		    "PATH_INFO=/u/a@b/t/7", "SCRIPT_FILENAME=/srv/t", NULL };
+		    "PATH_INFO=/u/a@b/t/7", NULL, NULL };
+	char		 sf[600];
 
+	snprintf(sf, sizeof(sf), "SCRIPT_FILENAME=%s", program("t"));
+	env[4] = sf;
 	memset(&m, 0, sizeof(m));
 	ck_assert_ptr_nonnull(r = calloc(1, sizeof(*r)));
 	ck_assert_ptr_nonnull(a = malloc(sizeof(*a)));
@@ -684,9 +719,11 @@ START_TEST(test_route_mounts)
 	struct mem	 m;
 	char		*env[] = { "REQUEST_METHOD=GET",
 		    "REQUEST_URI=/cgi-bin/t/u/a%40b/t/7", "SCRIPT_NAME=/cgi-bin/t",
-		    "PATH_INFO=/u/a@b/t/7", "SCRIPT_FILENAME=/srv/cgi-bin/t",
-		    NULL };
+		    "PATH_INFO=/u/a@b/t/7", NULL, NULL };
+	char		 sf[600];
 
+	snprintf(sf, sizeof(sf), "SCRIPT_FILENAME=%s", program("t"));
+	env[4] = sf;
 	run(&m, env, NULL);
 	ck_assert_ptr_nonnull(strstr(m.out, "\r\n\r\n{\"uid\":\"a@b\","
 	    "\"id\":\"7\"}"));
