@@ -293,6 +293,10 @@ ac_session_import(struct ac_app *app, struct ac_store *s, char *buf,
 again:
 			;
 		}
+		if (!write && ce < 0 && rc == AC_OK &&
+		    ac_app_nproblems(app) == 0)
+			ac_app_problemf(app, "line 1: no header (user_email,"
+			    "token_hash,expires_at)");
 		if (write)
 			rc = ac_db_end(s, rc);
 	}

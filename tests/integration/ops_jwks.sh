@@ -33,7 +33,10 @@ export AUTH_CONFIG
 ti_config "$AUTH_CONFIG" JWT_ALGORITHM=RS256 \
     "JWKS_URL=http://127.0.0.1:$PPORT/jwks.json" JWKS_CACHE_TTL=10 \
     JWKS_REFRESH_MIN_SECONDS=1 "JWKS_CACHE_FILE=$T/jwks-cache.json" \
-    METRICS_ENABLED=true "METRICS_FILE=$T/verify.metrics"
+    METRICS_ENABLED=true "METRICS_FILE=$T/verify.metrics" \
+    "DATABASE_URL=$T/auth.db"
+# The revocation list verify polls (its /readyz opens it).
+"$AUTHCTL" db migrate >/dev/null || { echo "authctl db migrate failed"; exit 99; }
 ti_spawn verify "$top_builddir/cgi-bin/verify" 1
 ti_route /verify verify
 ti_route /readyz verify

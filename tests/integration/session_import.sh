@@ -62,6 +62,11 @@ ti_expect_true "a header without the three names is refused" \
     grep -q 'header must name user_email, token_hash and expires_at' \
     "$T/nohdr.out"
 
+: >"$T/empty.csv"
+"$AUTHCTL" session import "$T/empty.csv" >"$T/empty.out" 2>&1
+ti_expect_true "an empty file is refused (no header)" \
+    grep -q 'line 1: no header' "$T/empty.out"
+
 TI_CASE="import"
 if [ "${TI_DB:-}" = postgresql ]; then
 	# The quickstart's own database, exported as authctl(1) says.
