@@ -181,15 +181,18 @@ h_reset_request(struct ac_req *r, const struct ac_app *app)
 	}
 	if ((rc = ac_req_store(r, &st)) != AC_OK)
 		return rc;
-	rc = ac_account_link(app, st, s->email, AC_LINK_RESET, time(NULL),
+	rc = ac_account_link(app, st, s->email, AC_LINK_RESET, time(NULL), 1,
 	    s->tok, s->to);
 	ac_audit(AC_AUDIT_RESET_REQUEST, rc, NULL, NULL, NULL);
 	if (rc == AC_OK && with_token(s->target, sizeof(s->target), s->link,
 	    "token", s->tok) == 0)
 		ac_mail_account(app, AC_LINK_RESET, s->to, s->target);
-	else if (rc != AC_NOT_FOUND && rc != AC_OK)
+	else if (rc != AC_NOT_FOUND && rc != AC_RATE_LIMITED && rc != AC_OK)
 		return rc;
-	/* Whether or not the address has an account (no enumeration). */
+	/*
+	 * Whether or not the address has an account, and whether or not it
+	 * got too many links lately (no enumeration).
+	 */
 	return status_ok(r, "message", "If this email exists in our system, "
 	    "check your email for the reset link");
 }
@@ -334,10 +337,10 @@ h_send_verification(struct ac_req *r, const struct ac_app *app)
 	}
 	if ((rc = ac_req_store(r, &st)) != AC_OK)
 		return rc;
-	rc = ac_account_link(app, st, s->email, AC_LINK_VERIFY, time(NULL),
+	rc = ac_account_link(app, st, s->email, AC_LINK_VERIFY, time(NULL), 1,
 	    s->tok, s->to);
 	ac_audit(AC_AUDIT_VERIFY_REQUEST, rc, NULL, NULL, NULL);
-	if (rc != AC_OK && rc != AC_NOT_FOUND)
+	if (rc != AC_OK && rc != AC_NOT_FOUND && rc != AC_RATE_LIMITED)
 		return rc;
 	if (rc == AC_OK && with_token(s->target, sizeof(s->target), s->link,
 	    "token", s->tok) == 0) {
