@@ -35,7 +35,7 @@ struct secrets {
 	char		 code[32];
 	char		 link[2048];
 	char		 target[1024];
-	char		 uri[512];
+	char		 uri[2048];
 	char		 codes[AC_BACKUP_CODES][AC_BACKUP_CODE_SIZE];
 	struct ac_grant	 g;
 };
@@ -456,6 +456,8 @@ h_2fa_enable(struct ac_req *r, const struct ac_app *app)
 	    ac_req_param(r, "REMOTE_ADDR"), time(NULL), &retry, s->uri,
 	    sizeof(s->uri), s->codes);
 	limited(r, rc, retry);
+	if (rc == AC_VALIDATION_FAILED)
+		ac_req_detail(r, "issuer", "too long for an otpauth URI");
 	if (rc != AC_OK)
 		goto out;
 	if ((a = json_object_new_object()) == NULL ||
