@@ -1127,7 +1127,9 @@ void		 ac_metrics_refresh(enum ac_reason, uint64_t t0);
 void		 ac_metrics_login(enum ac_reason);
 void		 ac_metrics_logout(void);
 void		 ac_metrics_signup(void);
-/* An account event (AC_AUDIT_RESET_REQUEST and after) that succeeded. */
+/* An account event (AC_AUDIT_RESET_REQUEST and after) that succeeded; a
+ * deletion or a reset also makes the next scrape read the database
+ * gauges again. */
 void		 ac_metrics_account(enum ac_audit);
 /* The method the calling thread's statements serve; returns the old. */
 enum ac_dbq	 ac_metrics_dbmethod(enum ac_dbq);

@@ -386,7 +386,13 @@ ti_expect_status 200
 AT=$(access)
 
 # --- Deletion ------------------------------------------------------------
+# The database gauges are kept a minute; a deletion makes the next
+# scrape read them again.
+gauge() { sed -n "s/^auth_active_sessions \([0-9]*\)\$/\1/p" "$T/last.body"; }
+ti_request "metrics before the deletion" /metrics
+ACTIVE0=$(gauge)
 AID=$(sql "SELECT id FROM users WHERE email = 'alice@example.com'")
+ALIVE=$(sql "SELECT count(*) FROM sessions WHERE user_id = '$AID' AND revoked IS NULL")
 sql "INSERT INTO todos (user_id, title, completed, created_at, updated_at) VALUES ('$AID', 'a', 0, 'x', 'x')" >/dev/null
 post "delete with a wrong password" /api/auth/delete-user \
     '{"password":"wrong-password"}' -H "Authorization: Bearer $AT"
@@ -403,6 +409,9 @@ ti_expect_status 200
 ti_expect_json 'j' '{"success": true, "message": "User deleted"}'
 ti_expect_true "the refresh cookie is cleared" \
     grep -q '^Set-Cookie: refreshToken=; Max-Age=0' "$T/last.headers"
+ti_request "metrics right after the deletion" /metrics
+ti_expect_true "auth_active_sessions $ACTIVE0 - $ALIVE (got $(gauge))" \
+    test "$(gauge)" = $((ACTIVE0 - ALIVE))
 until_status 401 "the deleted user's access token is refused" /verify \
     -H "Authorization: Bearer $AT"
 login alice@example.com new-pw-of-alice
