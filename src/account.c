@@ -35,7 +35,7 @@ struct secrets {
 	char		 code[32];
 	char		 link[2048];
 	char		 target[1024];
-	char		 uri[512];
+	char		 uri[2048];
 	char		 codes[AC_BACKUP_CODES][AC_BACKUP_CODE_SIZE];
 	struct ac_grant	 g;
 };
@@ -181,15 +181,18 @@ h_reset_request(struct ac_req *r, const struct ac_app *app)
 	}
 	if ((rc = ac_req_store(r, &st)) != AC_OK)
 		return rc;
-	rc = ac_account_link(app, st, s->email, AC_LINK_RESET, time(NULL),
+	rc = ac_account_link(app, st, s->email, AC_LINK_RESET, time(NULL), 1,
 	    s->tok, s->to);
 	ac_audit(AC_AUDIT_RESET_REQUEST, rc, NULL, NULL, NULL);
 	if (rc == AC_OK && with_token(s->target, sizeof(s->target), s->link,
 	    "token", s->tok) == 0)
 		ac_mail_account(app, AC_LINK_RESET, s->to, s->target);
-	else if (rc != AC_NOT_FOUND && rc != AC_OK)
+	else if (rc != AC_NOT_FOUND && rc != AC_RATE_LIMITED && rc != AC_OK)
 		return rc;
-	/* Whether or not the address has an account (no enumeration). */
+	/*
+	 * Whether or not the address has an account, and whether or not it
+	 * got too many links lately (no enumeration).
+	 */
 	return status_ok(r, "message", "If this email exists in our system, "
 	    "check your email for the reset link");
 }
@@ -334,10 +337,10 @@ h_send_verification(struct ac_req *r, const struct ac_app *app)
 	}
 	if ((rc = ac_req_store(r, &st)) != AC_OK)
 		return rc;
-	rc = ac_account_link(app, st, s->email, AC_LINK_VERIFY, time(NULL),
+	rc = ac_account_link(app, st, s->email, AC_LINK_VERIFY, time(NULL), 1,
 	    s->tok, s->to);
 	ac_audit(AC_AUDIT_VERIFY_REQUEST, rc, NULL, NULL, NULL);
-	if (rc != AC_OK && rc != AC_NOT_FOUND)
+	if (rc != AC_OK && rc != AC_NOT_FOUND && rc != AC_RATE_LIMITED)
 		return rc;
 	if (rc == AC_OK && with_token(s->target, sizeof(s->target), s->link,
 	    "token", s->tok) == 0) {
@@ -453,6 +456,8 @@ h_2fa_enable(struct ac_req *r, const struct ac_app *app)
 	    ac_req_param(r, "REMOTE_ADDR"), time(NULL), &retry, s->uri,
 	    sizeof(s->uri), s->codes);
 	limited(r, rc, retry);
+	if (rc == AC_VALIDATION_FAILED)
+		ac_req_detail(r, "issuer", "too long for an otpauth URI");
 	if (rc != AC_OK)
 		goto out;
 	if ((a = json_object_new_object()) == NULL ||

@@ -88,7 +88,7 @@ authctl_user(const struct ac_app *app, struct ac_store *st, const char *verb,
 			    "ALLOWED_ORIGINS\n");
 			return 2;
 		}
-		if ((r = ac_account_link(app, st, email, AC_LINK_RESET, now,
+		if ((r = ac_account_link(app, st, email, AC_LINK_RESET, now, 0,
 		    tok, to)) == AC_OK)
 			printf("%s%c""token=%s\n", b,
 			    strchr(b, '?') != NULL ? '&' : '?', tok);

@@ -982,11 +982,15 @@ enum ac_reason	 ac_user_login(const struct ac_app *, struct ac_store *,
  * the account of email into tok, and its address as stored (where the
  * mail goes) into to: AC_OK; AC_NOT_FOUND (tok "") when there
  * is no such account, it is disabled, or (verify) already verified,
- * after the same work.
+ * after the same work.  With limit, AC_RATE_LIMITED (tok "") when the
+ * account got AC_LINK_MAX links of that purpose in the last
+ * AC_LINK_WINDOW seconds, so that nobody can bury an address in mail.
  */
+#define AC_LINK_MAX		3
+#define AC_LINK_WINDOW		900
 enum ac_reason	 ac_account_link(const struct ac_app *, struct ac_store *,
 		    const char *email, const char *purpose, time_t now,
-		    char tok[AC_REFRESH_LEN + 1], char to[256]);
+		    int limit, char tok[AC_REFRESH_LEN + 1], char to[256]);
 /*
  * Spends reset token tok: sets password pw (8 to 1024 bytes, else
  * AC_VALIDATION_FAILED), ends every session of the user, spends the
@@ -1247,7 +1251,9 @@ void		 ac_metrics_refresh(enum ac_reason, uint64_t t0);
 void		 ac_metrics_login(enum ac_reason);
 void		 ac_metrics_logout(void);
 void		 ac_metrics_signup(void);
-/* An account event (AC_AUDIT_RESET_REQUEST and after) that succeeded. */
+/* An account event (AC_AUDIT_RESET_REQUEST and after) that succeeded; a
+ * deletion or a reset also makes the next scrape read the database
+ * gauges again. */
 void		 ac_metrics_account(enum ac_audit);
 /* The method the calling thread's statements serve; returns the old. */
 enum ac_dbq	 ac_metrics_dbmethod(enum ac_dbq);

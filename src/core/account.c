@@ -154,14 +154,24 @@ end_sessions(struct ac_store *s, const char *uid, const char *except,
 
 /* Links ----------------------------------------------------------------- */
 
+static int
+count_row(void *arg, size_t n, const struct ac_dbval *v)
+{
+
+	if (n >= 1)
+		*(int64_t *)arg = ac_db_int(&v[0], 0);
+	return 1;
+}
+
 enum ac_reason
 ac_account_link(const struct ac_app *app, struct ac_store *s,
-    const char *email, const char *purpose, time_t now,
+    const char *email, const char *purpose, time_t now, int limit,
     char tok[AC_REFRESH_LEN + 1], char to[256])
 {
 	struct ac_acct	 a;
 	unsigned char	 raw[32], h[32];
 	struct ac_dbval	 p[5];
+	int64_t		 recent = 0;
 	int		 want;
 	enum ac_reason	 rc;
 
@@ -189,6 +199,19 @@ ac_account_link(const struct ac_app *app, struct ac_store *s,
 	p[2] = AC_DBS(purpose);
 	p[3] = AC_DBI((int64_t)now);
 	p[4] = AC_DBI((int64_t)now + app->cfg.link_ttl);
+	if (limit) {
+		p[0] = AC_DBI((int64_t)now - AC_LINK_WINDOW);
+		if ((rc = ac_db_exec(s, "SELECT count(*) FROM account_tokens "
+		    "WHERE created > $1 AND user_id = $2 AND purpose = $3", p,
+		    3, count_row, &recent, NULL)) != AC_OK ||
+		    recent >= AC_LINK_MAX) {
+			rc = ac_db_end(s, rc);
+			if (rc == AC_OK)
+				rc = AC_RATE_LIMITED;
+			goto out;
+		}
+		p[0] = AC_DBB(h, sizeof(h));
+	}
 	rc = ac_db_end(s, ac_db_exec(s, "INSERT INTO account_tokens "
 	    "(token_hash, user_id, purpose, created, expires) VALUES ($1, $2, "
 	    "$3, $4, $5)", p, 5, NULL, NULL, NULL));

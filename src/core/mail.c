@@ -199,7 +199,7 @@ ac_mail_send(const struct ac_app *app, const char *to, const char *subject,
 	char		 date[64];
 	time_t		 now = time(NULL);
 	struct tm	 tm;
-	size_t		 o = 0, bl = strlen(body);
+	size_t		 o = 0, bl = strlen(body), hs;
 	int		 e;
 
 	if (c->mail_command == NULL) {
@@ -207,9 +207,12 @@ ac_mail_send(const struct ac_app *app, const char *to, const char *subject,
 		    "is empty\"");
 		return AC_UNAVAILABLE;
 	}
+	/* The headers' room: their texts and 256 for names and the rest. */
+	hs = strlen(to) + strlen(subject) + 256 +
+	    (c->mail_from != NULL ? strlen(c->mail_from) : 0);
 	if ((m = calloc(1, sizeof(*m))) == NULL ||
 	    (m->cmd = strdup(c->mail_command)) == NULL ||
-	    bl > MAXMSG || (m->msg = malloc(bl + 2048)) == NULL) {
+	    bl > MAXMSG || hs > MAXMSG || (m->msg = malloc(hs + bl)) == NULL) {
 		mail_free(m);
 		return AC_NOMEM;
 	}
@@ -217,16 +220,16 @@ ac_mail_send(const struct ac_app *app, const char *to, const char *subject,
 	m->timeout = c->mail_timeout;
 	m->msg[0] = '\0';
 	if (c->mail_from != NULL && *c->mail_from != '\0')
-		put_line(m->msg, bl + 2048, &o, "From", c->mail_from);
-	put_line(m->msg, bl + 2048, &o, "To", to);
-	put_line(m->msg, bl + 2048, &o, "Subject", subject);
+		put_line(m->msg, hs, &o, "From", c->mail_from);
+	put_line(m->msg, hs, &o, "To", to);
+	put_line(m->msg, hs, &o, "Subject", subject);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000",
 	    gmtime_r(&now, &tm));
-	put_line(m->msg, bl + 2048, &o, "Date", date);
-	put_line(m->msg, bl + 2048, &o, "MIME-Version", "1.0");
-	put_line(m->msg, bl + 2048, &o, "Content-Type",
+	put_line(m->msg, hs, &o, "Date", date);
+	put_line(m->msg, hs, &o, "MIME-Version", "1.0");
+	put_line(m->msg, hs, &o, "Content-Type",
 	    "text/plain; charset=utf-8");
-	put_line(m->msg, bl + 2048, &o, "Content-Transfer-Encoding", "8bit");
+	put_line(m->msg, hs, &o, "Content-Transfer-Encoding", "8bit");
 	m->msg[o++] = '\n';
 	memcpy(m->msg + o, body, bl);
 	m->len = o + bl;

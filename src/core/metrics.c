@@ -280,8 +280,16 @@ void
 ac_metrics_account(enum ac_audit ev)
 {
 
-	if (seg != NULL && (unsigned)ev < AC_AUDIT__MAX)
-		ADD(seg->account[ev], 1);
+	if (seg == NULL || (unsigned)ev >= AC_AUDIT__MAX)
+		return;
+	ADD(seg->account[ev], 1);
+	/*
+	 * A deletion or a reset ends sessions (and removes a user): the
+	 * database gauges, otherwise up to a minute old, are read again at
+	 * the next scrape.
+	 */
+	if (ev == AC_AUDIT_USER_DELETE || ev == AC_AUDIT_PASSWORD_RESET)
+		__atomic_store_n(&seg->gauges_at, 0, __ATOMIC_RELAXED);
 }
 
 enum ac_dbq

@@ -107,7 +107,7 @@ ac_twofactor_enable(const struct ac_app *app, struct ac_store *s,
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	struct ac_acct	 a;
 	unsigned char	 key[SECRET_BYTES], h[32];
-	char		 b32[64], ei[256], ee[800];
+	char		 b32[64], ei[400], ee[800];
 	struct ac_dbval	 p[3];
 	size_t		 i, j;
 	int		 k;
@@ -123,6 +123,15 @@ ac_twofactor_enable(const struct ac_app *app, struct ac_store *s,
 	}
 	randombytes_buf(key, sizeof(key));
 	ac_base32_encode(key, sizeof(key), b32, sizeof(b32));
+	/* otpauth://totp/ISSUER:EMAIL?secret=...&issuer=ISSUER ... */
+	if (ac_url_encode(issuer, ei, sizeof(ei)) == -1 ||
+	    ac_url_encode(a.email, ee, sizeof(ee)) == -1 ||
+	    (k = snprintf(uri, urisz, "otpauth://totp/%s:%s?secret=%s&"
+	    "issuer=%s&algorithm=SHA1&digits=%d&period=30", ei, ee, b32, ei,
+	    AC_TOTP_DIGITS)) < 0 || (size_t)k >= urisz) {
+		rc = AC_VALIDATION_FAILED;	/* an issuer too long */
+		goto out;
+	}
 	for (i = 0; i < AC_BACKUP_CODES; i++) {
 		for (j = 0; j < BACKUP_LEN; j++)
 			codes[i][j < 5 ? j : j + 1] =
@@ -148,18 +157,12 @@ ac_twofactor_enable(const struct ac_app *app, struct ac_store *s,
 		    "code_hash) VALUES ($1, $2)", p, 2, NULL, NULL, NULL);
 	}
 end:
-	if ((rc = ac_db_end(s, rc)) != AC_OK)
-		goto out;
-	/* otpauth://totp/ISSUER:EMAIL?secret=...&issuer=ISSUER ... */
-	if (ac_url_encode(issuer, ei, sizeof(ei)) == -1 ||
-	    ac_url_encode(a.email, ee, sizeof(ee)) == -1 ||
-	    (k = snprintf(uri, urisz, "otpauth://totp/%s:%s?secret=%s&"
-	    "issuer=%s&algorithm=SHA1&digits=%d&period=30", ei, ee, b32, ei,
-	    AC_TOTP_DIGITS)) < 0 || (size_t)k >= urisz)
-		rc = AC_INTERNAL;
+	rc = ac_db_end(s, rc);
 out:
-	if (rc != AC_OK)
+	if (rc != AC_OK) {
 		memset(codes, 0, AC_BACKUP_CODES * AC_BACKUP_CODE_SIZE);
+		OPENSSL_cleanse(uri, urisz);
+	}
 	OPENSSL_cleanse(key, sizeof(key));
 	OPENSSL_cleanse(b32, sizeof(b32));
 	ac_acct_clear(&a);
