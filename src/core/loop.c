@@ -613,11 +613,19 @@ ac_loop_run(struct ac_app *app, int lfd, const struct ac_route *routes,
 	TAILQ_INIT(&l->conns);
 	/* Nothing remote on the loop: JWKS fetches on a thread of their own. */
 	ac_jwks_background(&app->cfg);
+	if (loop_init(l) == -1 || pools_start(l) == -1) {
+		ac_log(AC_LOG_ERROR, "event=loop_failed error=\"%s\"",
+		    strerror(errno));
+		goto out;
+	}
 	/*
 	 * The first read of the revoked sessions, before serving, by the
 	 * programs that check access tokens (verify: its catch-all route;
 	 * those that use the database; jwks checks none), when there is a
 	 * database to read.  Without one the first check finds out at once.
+	 * After loop_init: the poller thread inherits the blocked signals,
+	 * which belong to the loop's signalfd (a SIGHUP delivered to a thread
+	 * that does not block it would end the process).
 	 */
 	for (i = 0; i < (int)nroutes && ac_store_present(&app->cfg); i++)
 		if (strcmp(routes[i].pattern, "*") == 0 ||
@@ -625,11 +633,6 @@ ac_loop_run(struct ac_app *app, int lfd, const struct ac_route *routes,
 			ac_revoke_prime(app);
 			break;
 		}
-	if (loop_init(l) == -1 || pools_start(l) == -1) {
-		ac_log(AC_LOG_ERROR, "event=loop_failed error=\"%s\"",
-		    strerror(errno));
-		goto out;
-	}
 	ac_loop_listen(l, 1);
 	for (;;) {
 		wait = l->nconns > 0 || l->stopping ? TICK_MS : -1;

@@ -280,8 +280,14 @@ thread_ctx(const struct ac_key *k, EVP_MAC_CTX **mac, EVP_PKEY_CTX **pkey)
  * token evicts whatever sat in its slot.  HMAC tokens are never cached:
  * their signature costs less than a miss and an insert (measured through
  * nginx, HS256 with the cache was slower than without), so a process
- * whose tokens are all HMAC never even allocates the cache.
+ * whose tokens are all HMAC never even allocates the cache.  And a cache
+ * that almost never hits (many more distinct tokens than slots) stops
+ * inserting for a while: when fewer than 1 in TC_MINHIT of TC_WINDOW
+ * lookups hit, the next TC_REST misses are not inserted (lookups go on).
  */
+#define TC_WINDOW	1024
+#define TC_MINHIT	16
+#define TC_REST		16384
 struct tcentry {
 	char		*tok;
 	size_t		 len;
@@ -294,6 +300,7 @@ struct tcentry {
 };
 static __thread struct tcentry *tcache;
 static __thread size_t tcsize;
+static __thread unsigned tclooks, tchits, tcrest;
 
 /*
  * Copies a subject between a token and its cache entry: a numeric sub
@@ -364,10 +371,16 @@ tc_find(const struct ac_app *app, const char *t, size_t len)
 
 	if (tcache == NULL)
 		return NULL;
+	if (++tclooks == TC_WINDOW) {
+		if (tcrest == 0 && tchits < TC_WINDOW / TC_MINHIT)
+			tcrest = TC_REST;
+		tclooks = tchits = 0;
+	}
 	e = &tcache[tc_slot(t, len)];
 	if (e->tok == NULL || e->len != len || e->gen != app->keys.gen ||
 	    memcmp(e->tok, t, len) != 0)
 		return NULL;
+	tchits++;
 	return e;
 }
 
@@ -380,6 +393,10 @@ tc_insert(const struct ac_app *app, const char *t, size_t len,
 
 	if (app->cfg.verify_cache == 0 || ac_alg_is_hmac(tok->alg))
 		return;
+	if (tcrest > 0) {
+		tcrest--;
+		return;
+	}
 	if (tcache == NULL) {
 		if ((tcache = calloc((size_t)app->cfg.verify_cache,
 		    sizeof(*tcache))) == NULL)
