@@ -46,6 +46,11 @@ apache*|shared) ti_init apache2 ;;
 *) echo "unknown front end $JR_FRONT"; exit 99 ;;
 esac
 
+# The settings of every journey (beside the key and the database).
+JR_SETTINGS=(JWT_ALGORITHM=ES256 AUTH_SIGNUP=true AUTH_COOKIE_SECURE=false
+    AUTH_PASSWORD_HASH_MEMORY_KIB=8 VERIFY_CLAIM_HEADERS=email
+    METRICS_ENABLED=true JWT_REVOCATION_POLL_MS=100 LOG_LEVEL=info)
+
 # jr_setup: an ES256 key (so that the JWKS has something to publish),
 # the configuration (signup on, metrics on, a fast revocation poll),
 # the programs in $T/bin, the migrated database in $T/var, a protected
@@ -58,11 +63,8 @@ jr_setup()
 	ti_key "$T/jwt.key" ES256
 	AUTH_CONFIG=$T/auth.conf
 	export AUTH_CONFIG
-	ti_config "$AUTH_CONFIG" JWT_ALGORITHM=ES256 \
-	    "JWT_PRIVATE_KEY_FILE=$T/jwt.key" "DATABASE_URL=$T/var/auth.db" \
-	    AUTH_SIGNUP=true AUTH_COOKIE_SECURE=false \
-	    AUTH_PASSWORD_HASH_MEMORY_KIB=8 VERIFY_CLAIM_HEADERS=email \
-	    METRICS_ENABLED=true JWT_REVOCATION_POLL_MS=100 LOG_LEVEL=info
+	ti_config "$AUTH_CONFIG" "JWT_PRIVATE_KEY_FILE=$T/jwt.key" \
+	    "DATABASE_URL=$T/var/auth.db" "${JR_SETTINGS[@]}"
 	chmod 600 "$AUTH_CONFIG"
 	for p in $PROGRAMS; do
 		cp "$top_builddir/cgi-bin/$p" "$T/bin/"
@@ -412,12 +414,8 @@ jr_shared_site()
 	mkdir -p "$conf" "$JR_HOME/data" "$JR_HOME/bin" \
 	    "$JR_HOME/public_html/cgi-bin"
 	ti_key "$conf/jwt.key" ES256
-	ti_config "$conf/auth.conf" JWT_ALGORITHM=ES256 \
-	    "JWT_PRIVATE_KEY_FILE=$conf/jwt.key" \
-	    "DATABASE_URL=$JR_HOME/data/auth.db" \
-	    AUTH_SIGNUP=true AUTH_COOKIE_SECURE=false \
-	    AUTH_PASSWORD_HASH_MEMORY_KIB=8 VERIFY_CLAIM_HEADERS=email \
-	    METRICS_ENABLED=true JWT_REVOCATION_POLL_MS=100 LOG_LEVEL=info
+	ti_config "$conf/auth.conf" "JWT_PRIVATE_KEY_FILE=$conf/jwt.key" \
+	    "DATABASE_URL=$JR_HOME/data/auth.db" "${JR_SETTINGS[@]}"
 	for p in $PROGRAMS; do
 		cp "$top_builddir/cgi-bin/$p" "$JR_HOME/public_html/cgi-bin/"
 	done
