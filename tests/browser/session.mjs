@@ -240,12 +240,13 @@ try {
 	const d2 = await open(ctxD);
 	await d2.waitForSelector('body[data-state=in]');
 	const sidD = await sid(d1);
-	// Hold SQLite's write lock 2.5 s: refreshes wait in the busy handler.
+	// Hold SQLite's write lock 1.5 s: refreshes wait in the busy handler
+	// (less than AUTH_DB_TIMEOUT_MS, 2 s, past which they answer 503).
 	const holder = spawn('sqlite3', [env.DB], { stdio: ['pipe', 'ignore',
 	    'ignore'] });
 	const released = new Promise((r) => holder.on('exit', r));
 	holder.stdin.end('BEGIN IMMEDIATE;\nUPDATE users SET updated = updated;\n' +
-	    '.shell sleep 2.5\nCOMMIT;\n');
+	    '.shell sleep 1.5\nCOMMIT;\n');
 	await sleep(300);
 	const served0 = served();
 	const req = d1.waitForRequest('**/api/auth/refresh');

@@ -78,9 +78,11 @@ providers()
 ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" JWT_ALGORITHM=HS256 \
     JWT_ISSUER=https://suite.test JWKS_REFRESH_MIN_SECONDS=1 \
     METRICS_ENABLED=true "METRICS_FILE=$T/verify.metrics" LOG_LEVEL=info \
-    $(providers)
+    "DATABASE_URL=$T/auth.db" $(providers)
 AUTH_CONFIG=$T/auth.conf
 export AUTH_CONFIG
+# The revocation list verify polls (check-config and /readyz open it).
+"$AUTHCTL" db migrate >/dev/null || { echo "authctl db migrate failed"; exit 99; }
 
 # check-config: each provider and its set.
 TI_CASE="check-config"

@@ -103,9 +103,11 @@ ti_config "$T/auth.conf" "JWT_SECRET_FILE=$T/jwt.key" JWT_ALGORITHM=HS256 \
     "JWT_PROVIDER_BA_AUDIENCE=$BA_URL" JWT_PROVIDER_BA_ALGORITHMS=EdDSA \
     "JWT_PROVIDER_OP_ISSUER=$OP_URL" "JWT_PROVIDER_OP_JWKS_URL=$OP_URL/jwks" \
     JWT_PROVIDER_OP_AUDIENCE=https://api.suite.test \
-    JWT_PROVIDER_OP_ALGORITHMS=RS256
+    JWT_PROVIDER_OP_ALGORITHMS=RS256 "DATABASE_URL=$T/auth.db"
 AUTH_CONFIG=$T/auth.conf
 export AUTH_CONFIG
+# The revocation list verify polls (its /readyz opens it).
+"$AUTHCTL" db migrate >/dev/null || { echo "authctl db migrate failed"; exit 99; }
 OWN=$(ti_issue "$AUTH_CONFIG" --sub own-user --claim email=ada@example.test)
 
 "$AUTHCTL" check-config >"$T/cc.out" 2>&1

@@ -2,7 +2,8 @@
  * test_settings.c: the settings table (config.c, read through
  * ac_config_name) against the three places a user reads about settings:
  * auth.conf(5) (`.It Ev NAME` lines), the README's settings table (rows
- * opening with `| `NAME``) and etc/auth.conf.example.in (`NAME=` or
+ * opening with `| `NAME``, a name with a '_': other tables start with
+ * `| `GET ...``) and etc/auth.conf.example.in (`NAME=` or
  * `#NAME=` lines).  Both ways: every setting is in all three, every alias
  * in auth.conf(5), and every name those places document is a setting,
  * an alias or one of the few environment variables that are no setting
@@ -122,7 +123,8 @@ from_readme(struct names *ns)
 	for (line = strtok_r(buf, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save))
 		if (strncmp(line, "| `", 3) == 0 &&
-		    isupper((unsigned char)line[3]))
+		    isupper((unsigned char)line[3]) &&
+		    strcspn(line + 3, "_` ") < strcspn(line + 3, "` "))
 			take(ns, line + 3);
 	free(buf);
 }
