@@ -909,6 +909,11 @@ main(int argc, char *argv[])
 		cmd_help(1, argv);
 		return argc < 2 ? 2 : 0;
 	}
+	/*
+	 * An operator's command waits for the database longer than a
+	 * program answering requests (AUTH_DB_TIMEOUT_MS) should.
+	 */
+	ac_store_patience(30000);
 	for (i = 0; i < nitems(cmds); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0) {
 			current = &cmds[i];

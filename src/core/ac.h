@@ -802,6 +802,12 @@ typedef int	(*ac_dbrow)(void *arg, size_t ncols, const struct ac_dbval *);
 enum ac_reason	 ac_store_open(const struct ac_app *, int check,
 		    struct ac_store **, char *err, size_t errlen);
 void		 ac_store_close(struct ac_store *);
+/*
+ * The least bound, in ms, on this process's database waits from now on
+ * (AUTH_DB_TIMEOUT_MS when larger): authctl, an operator's command that
+ * serves no requests, waits longer than a busy program should.
+ */
+void		 ac_store_patience(long ms);
 /* Schema version of the database (0: empty), or -1 on error. */
 int		 ac_store_version(struct ac_store *);
 /* Schema version this build needs (its newest migration). */

@@ -45,6 +45,15 @@ ac_store_present(const struct ac_config *c)
 	    access(ac_store_sqlite_path(c->database_url), F_OK) == 0);
 }
 
+static long	 patience;	/* ac_store_patience */
+
+void
+ac_store_patience(long ms)
+{
+
+	patience = ms;
+}
+
 enum ac_reason
 ac_store_open(const struct ac_app *app, int check, struct ac_store **out,
     char *err, size_t errlen)
@@ -74,6 +83,8 @@ ac_store_open(const struct ac_app *app, int check, struct ac_store **out,
 	(*out)->ops = ops;
 	(*out)->timeout_ms = app->cfg.db_timeout_ms > 0 ?
 	    app->cfg.db_timeout_ms : 2000;
+	if ((*out)->timeout_ms < patience)
+		(*out)->timeout_ms = patience;
 	if (((*out)->url = strdup(url)) == NULL)
 		rc = AC_NOMEM;
 	else
