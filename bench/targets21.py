@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 # targets21.py: issue 21's targets, judged from the table engine.sh wrote
 # (RESULTS=FILE bash bench/engine.sh; python3 bench/targets21.py FILE).
-# Per connection count, against the engine no-op of the same run (its
-# first row): every verify and todos row's p99 within 2x the no-op's;
+# Per connection count, against the engine no-op of the same run (the
+# mean req/s of its two rows, as engine.sh takes it, and the lower of
+# their two p99s, the stricter floor): every verify and todos row's p99 within 2x the no-op's;
 # verify rows >= 0.85x and todos >= 0.65x the no-op's req/s; each verify
 # row with the verified-token cache on not slower than the same row with
 # it off; every verify and todos row >= 1.3x the matching Node.js row.
@@ -31,10 +32,13 @@ def main():
     table = rows(sys.argv[1])
     for c in sorted({r["conns"] for r in table}):
         at = [r for r in table if r["conns"] == c]
-        noop = next((r for r in at if r["name"] == "no-op, engine"), None)
-        if noop is None:
+        noops = [r for r in at if r["name"] in ("no-op, engine",
+                                                "no-op, engine, again")]
+        if not noops:
             print("- %d conns: no engine no-op row" % c)
             continue
+        noop = {"rps": sum(r["rps"] for r in noops) / len(noops),
+                "p99": min(r["p99"] for r in noops)}
         ours = [r for r in at if r["name"].startswith(("verify ", "todos"))]
         miss = ["%s (%.1f ms)" % (r["name"], r["p99"]) for r in ours
                 if r["p99"] > 2 * noop["p99"]]

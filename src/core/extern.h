@@ -106,6 +106,11 @@ int		 ac_jwks_want(const struct ac_config *, int unknown_kid);
 void		 ac_jwks_background(const struct ac_config *);
 /* This thread may wait for a fetch (a pool thread), or not (on: 0). */
 void		 ac_jwks_may_wait(int on);
+/*
+ * Background fetching off; waits for a fetch in flight a bounded time:
+ * 0, or -1 when it still runs (it must not outlive the configuration).
+ */
+int		 ac_jwks_stop(void);
 /* Non-zero when an unknown kid now would start or join a fetch. */
 int		 ac_jwks_due(const struct ac_config *);
 /* The cached set's keys array; caller owns it; NULL when none. */
@@ -290,6 +295,8 @@ int		 ac_revoke_hit(const struct ac_app *, const struct ac_token *);
 /* The first read of the set and the poller, now (an engine worker, before
  * it serves), so that no request's check waits for the database. */
 void		 ac_revoke_prime(const struct ac_app *);
+/* Ends and joins this process's poller (before the app is freed). */
+void		 ac_revoke_stop(void);
 
 /*
  * JWT_KEYS_DIR's format: keys.c reads it, keygen.c writes it.  A key's

@@ -538,6 +538,28 @@ ac_jwks_may_wait(int on)
 }
 
 int
+ac_jwks_stop(void)
+{
+	struct timespec	 until;
+	int		 late = 0, i;
+
+	pthread_mutex_lock(&bg.mu);
+	bg.on = 0;
+	for (i = 0; i < BG_SETS; i++)
+		bg.sets[i].want = 0;
+	if (bg.busy) {
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += PARK_MS / 1000;
+		while (bg.busy && !late)
+			late = pthread_cond_timedwait(&bg.cv, &bg.mu,
+			    &until) == ETIMEDOUT;
+	}
+	late = bg.busy;
+	pthread_mutex_unlock(&bg.mu);
+	return late ? -1 : 0;
+}
+
+int
 ac_jwks_due(const struct ac_config *c)
 {
 	char		 path[512];

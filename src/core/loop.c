@@ -704,6 +704,12 @@ out:
 	}
 	for (i = 0; i < AC_CLASS__MAX; i++)
 		ac_pool_stop(l->pools[i]);
+	/* Nothing of ours may outlive app: the poller, the JWKS fetch. */
+	ac_revoke_stop();
+	if (ac_jwks_stop() == -1) {
+		ac_log(AC_LOG_WARN, "event=stop_timeout what=jwks_fetch");
+		_exit(0);
+	}
 	for (job = ac_done_take(&l->done); job != NULL; job = next) {
 		next = job->next;
 		ac_job_free(job);

@@ -70,9 +70,16 @@ static struct {
 	int		 loaded;	/* this process read the set */
 	int64_t		 since;		/* next poll: revoked >= since */
 	time_t		 lastok;	/* last successful read */
+	pthread_mutex_t	 stoplock;	/* stop, cv */
+	pthread_cond_t	 cv;		/* stop was set */
+	int		 stop;		/* the poller is to end */
+	int		 running;	/* tid is a poller to join */
+	pthread_t	 tid;
 } rv = {
 	.lock = PTHREAD_RWLOCK_INITIALIZER,
 	.startlock = PTHREAD_MUTEX_INITIALIZER,
+	.stoplock = PTHREAD_MUTEX_INITIALIZER,
+	.cv = PTHREAD_COND_INITIALIZER,
 };
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
@@ -313,9 +320,10 @@ static void *
 poller(void *arg)
 {
 	struct ac_store	*st = NULL;
-	struct timespec	 next, ts;
+	struct timespec	 next, ts, until;
 	long		 ms = rv.app->cfg.revocation_poll_ms;
-	int		 failing = 0;
+	long long	 left;
+	int		 failing = 0, stop = 0;
 	time_t		 warned = 0;
 
 	(void)arg;
@@ -326,16 +334,56 @@ poller(void *arg)
 		next.tv_nsec += (ms % 1000) * 1000000L;
 		next.tv_sec += ms / 1000 + next.tv_nsec / 1000000000L;
 		next.tv_nsec %= 1000000000L;
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next,
-		    NULL) == EINTR)
-			;
+		/* Until next (monotonic), or until told to stop. */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		left = (next.tv_sec - ts.tv_sec) * 1000000000LL +
+		    (next.tv_nsec - ts.tv_nsec);
+		clock_gettime(CLOCK_REALTIME, &until);
+		if (left > 0) {
+			until.tv_sec += left / 1000000000LL;
+			until.tv_nsec += left % 1000000000LL;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+		}
+		pthread_mutex_lock(&rv.stoplock);
+		while (!rv.stop && left > 0 && pthread_cond_timedwait(&rv.cv,
+		    &rv.stoplock, &until) != ETIMEDOUT)
+			continue;
+		stop = rv.stop;
+		pthread_mutex_unlock(&rv.stoplock);
+		if (stop)
+			break;
 		poll_store(&st, &failing, &warned);
 		/* Fell behind (a slow database): do not poll in a burst. */
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		if (ts.tv_sec > next.tv_sec + 1)
 			next = ts;
 	}
+	ac_store_close(st);
 	return NULL;
+}
+
+void
+ac_revoke_stop(void)
+{
+	pthread_t	 tid;
+	int		 running;
+
+	pthread_mutex_lock(&rv.startlock);
+	running = rv.running;
+	tid = rv.tid;
+	rv.running = 0;
+	pthread_mutex_unlock(&rv.startlock);
+	if (!running)
+		return;
+	pthread_mutex_lock(&rv.stoplock);
+	rv.stop = 1;
+	pthread_cond_broadcast(&rv.cv);
+	pthread_mutex_unlock(&rv.stoplock);
+	/* A poll in flight ends within AUTH_DB_TIMEOUT_MS. */
+	pthread_join(tid, NULL);
 }
 
 /* A forked child has the parent's set but no poller: start again. */
@@ -368,6 +416,9 @@ atfork_child(void)
 
 	pthread_rwlock_init(&rv.lock, NULL);
 	pthread_mutex_init(&rv.startlock, NULL);
+	pthread_mutex_init(&rv.stoplock, NULL);
+	pthread_cond_init(&rv.cv, NULL);
+	rv.running = rv.stop = 0;
 	__atomic_store_n(&rv.loaded, 0, __ATOMIC_RELEASE);
 }
 
@@ -396,8 +447,6 @@ static void
 start(void)
 {
 	struct ac_store	*st = NULL;
-	pthread_attr_t	 attr;
-	pthread_t	 tid;
 	time_t		 warned = 0;
 	int		 failing = 0;
 
@@ -406,12 +455,12 @@ start(void)
 		goto out;
 	poll_store(&st, &failing, &warned);
 	ac_store_close(st);
+	/* Joinable: ac_revoke_stop ends it before the app is freed. */
 	if (rv.poll) {
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&tid, &attr, poller, NULL) != 0)
+		if (pthread_create(&rv.tid, NULL, poller, NULL) != 0)
 			ac_log(AC_LOG_ERROR, "event=revocation_no_thread");
-		pthread_attr_destroy(&attr);
+		else
+			rv.running = 1;
 	}
 	ac_log(AC_LOG_INFO, "event=revocation_start revoked=%zu poll_ms=%ld",
 	    __atomic_load_n(&rv.n, __ATOMIC_RELAXED),

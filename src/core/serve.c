@@ -562,6 +562,8 @@ ac_main(int argc, char *argv[], const char *prog,
 	else
 		rc = 0;
 out:
+	/* The revocation poller (CGI too) must not outlive app. */
+	ac_revoke_stop();
 	ac_app_free(app);
 	return rc;
 }

@@ -8,8 +8,9 @@
 # with SIGSTOP for 10 s.  Meanwhile verify keeps answering 200, todos'
 # /healthz answers at once, a todos read answers within the bound
 # (AUTH_DB_TIMEOUT_MS=2000: with SQLite a read waits on no lock and is
-# served, with PostgreSQL it is 503 with Retry-After), and refreshes get
-# 503 with Retry-After.  Afterwards everything recovers by itself: every
+# served, with PostgreSQL it is 503 with Retry-After), a session
+# cookie's lookup on verify the same (401 for the unknown session with
+# SQLite, 503 with PostgreSQL), and refreshes get 503 with Retry-After.  Afterwards everything recovers by itself: every
 # client rotates again, no family was revoked as a replay, no client was
 # ever refused its token.
 . "$(dirname "$0")/lib.sh"
@@ -130,6 +131,21 @@ t() { curl -s -o /dev/null -D "$T/th" -w '%{http_code} %{time_total}' \
 out=$(t -H "Authorization: Bearer $AT" "$URL/verify")
 echo "# verify during the stall: $out"
 ti_expect_true "verify answers 200 during the stall" test "${out% *}" = 200
+# A session cookie's lookup (an unknown session: the store must be asked).
+out=$(t -H "Cookie: sessionToken=$(printf 'A%.0s' $(seq 1 43))" "$URL/verify")
+echo "# a session cookie on verify during the stall: $out"
+if [ "${TI_DB:-sqlite}" = postgresql ]; then
+	ti_expect_true "a session-cookie lookup answers 503 during the freeze" \
+	    test "${out% *}" = 503
+else
+	ti_expect_true "a session-cookie lookup is served while the write lock is held" \
+	    test "${out% *}" = 401
+fi
+ti_expect_true "within the bound (${out#* } s)" \
+    awk -v t="${out#* }" 'BEGIN { exit !(t < 4) }'
+out=$(t -H "Authorization: Bearer $AT" "$URL/verify")
+ti_expect_true "verify still answers 200 at once (${out#* } s)" \
+    test "${out% *}" = 200 -a "$(awk -v t="${out#* }" 'BEGIN { print (t < 1) }')" = 1
 out=$(t "$URL/healthz")
 echo "# todos /healthz during the stall: $out"
 ti_expect_true "todos /healthz answers 200 during the stall" test "${out% *}" = 200
