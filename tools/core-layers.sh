@@ -30,12 +30,14 @@ keygen
 revoke websession
 token
 issue
-session throttle tokrevoke
+session sessions throttle tokrevoke
 users
 import
 account twofactor
 app
-req reqauth body sessauth docs csrf
+req body docs
+cookie reqauth
+auth
 ops scrape
 route
 loop conn

@@ -237,7 +237,7 @@ void		 ac_config_check_more(struct ac_app *);
 int		 ac_config_url_check(const char *url, int allow_http,
 		    char *why, size_t whylen);
 
-/* reqauth.c: ac_req_auth's chosen halves. */
+/* auth.c: the token sources a deployment names. */
 /*
  * A bearer token from AUTH_TOKEN_HEADER, else AUTH_TOKEN_COOKIE (same
  * site only for a write): AC_OK with *tok (borrowed for the request),
@@ -377,7 +377,7 @@ int		 ac_websession_ba_check(const struct ac_config *, char *v);
 enum ac_reason	 ac_websession_find(const struct ac_app *, struct ac_store *,
 		    const char *batok, const unsigned char h[32], time_t now,
 		    struct ac_wsentry *);
-/* sessauth.c: ac_req_auth's cookie half. */
+/* auth.c: ac_req_auth's cookie half. */
 enum ac_reason	 ac_websession_auth(struct ac_req *, const struct ac_app *,
 		    struct ac_token *);
 
