@@ -29,15 +29,6 @@
 #define BA_COOKIE	"better-auth.session_token"
 #define MAXCOOKIE	512
 
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The claims of a session, as login's access tokens carry them. */
 static enum ac_reason
 claims(const struct ac_app *app, const struct ac_wsentry *e,
@@ -79,7 +70,7 @@ ac_websession_auth(struct ac_req *r, const struct ac_app *app,
 	char		 v[MAXCOOKIE], name[64];
 	const char	*cname = ac_req_session_cookie_name(r, app), *c;
 	time_t		 now = time(NULL);
-	long long	 t = now_ms();
+	long long	 t = ac_clock_ms();
 	long		 n;
 	int		 ba = 0, k;
 	enum ac_reason	 rc;

@@ -498,7 +498,7 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 	struct childrow	 ch;
 	struct ac_dbval	 p[3];
 	int64_t		 expires, n = 0;
-	long long	 t0 = ac_store_ms(), waited;
+	long long	 t0 = ac_clock_ms(), waited;
 	enum ac_reason	 rc;
 
 	memset(g, 0, sizeof(*g));
@@ -519,7 +519,7 @@ ac_session_refresh(const struct ac_app *app, struct ac_store *s,
 	    &mlen)) != AC_OK)
 		goto out;
 	/* As the pool's queue (loop.c): a window of 0 still waits 1 s. */
-	if ((waited = ac_store_ms() - t0) > (app->cfg.refresh_grace > 0 ?
+	if ((waited = ac_clock_ms() - t0) > (app->cfg.refresh_grace > 0 ?
 	    app->cfg.refresh_grace : 1) * 1000LL) {
 		ac_log(AC_LOG_WARN, "event=refresh_store_late waited_ms=%lld "
 		    "status=503", waited);
