@@ -711,6 +711,13 @@ long		 ac_kv_find(const char *s, char sep, const char *name,
  * (size n); the length, or -1 when it does not fit.
  */
 long		 ac_url_encode(const char *s, char *out, size_t n);
+/*
+ * Walks a list of items separated by commas and spaces (the settings'
+ * lists: ALLOWED_ORIGINS, METRICS_ALLOW, JWT_ALGORITHMS, ...): the next
+ * item after *p, its length in *n, *p moved past it; NULL at the end.
+ *	while ((s = ac_list_next(&p, &n)) != NULL) ...
+ */
+const char	*ac_list_next(const char **p, size_t *n);
 
 /* body.c */
 /*

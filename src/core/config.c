@@ -177,10 +177,11 @@ assign(struct ac_app *app, const struct setting *s, const char *value,
     const char *origin)
 {
 	struct ac_config *c = &app->cfg;
-	char		*p = (char *)c + s->off, *end, *list, *tok, *save;
+	char		*p = (char *)c + s->off, *end, name[16];
 	char		**sp = (char **)(void *)p;
+	const char	*rest, *tok;
 	long		 v;
-	size_t		 i;
+	size_t		 i, n;
 
 	switch (s->kind) {
 	case K_SECRET:
@@ -229,19 +230,15 @@ assign(struct ac_app *app, const struct setting *s, const char *value,
 			c->loglevel = (enum ac_loglevel)i;
 		break;
 	case K_ALGS:
-		if ((list = strdup(value)) == NULL) {
-			ac_app_problemf(app, "out of memory");
-			break;
-		}
 		c->nalgs = 0;
-		for (tok = strtok_r(list, ", ", &save); tok != NULL;
-		    tok = strtok_r(NULL, ", ", &save)) {
+		for (rest = value; (tok = ac_list_next(&rest, &n)) != NULL; ) {
 			enum ac_alg a;
 
-			if (ac_alg_parse(tok, &a) == -1) {
+			snprintf(name, sizeof(name), "%.*s", (int)n, tok);
+			if (n >= sizeof(name) || ac_alg_parse(name, &a) == -1) {
 				ac_app_problemf(app, "%s (%s): unknown "
-				    "algorithm '%s' (use " AC_ALG_NAMES ")",
-				    s->name, origin, tok);
+				    "algorithm '%.*s' (use " AC_ALG_NAMES ")",
+				    s->name, origin, (int)n, tok);
 				continue;
 			}
 			for (i = 0; i < c->nalgs; i++)
@@ -250,7 +247,6 @@ assign(struct ac_app *app, const struct setting *s, const char *value,
 			if (i == c->nalgs && c->nalgs < AC_ALG__MAX)
 				c->algs[c->nalgs++] = a;
 		}
-		free(list);
 		if (c->nalgs == 0)
 			ac_app_problemf(app, "%s (%s): no algorithm given",
 			    s->name, origin);

@@ -100,21 +100,13 @@ ac_req_session_cookie(struct ac_req *r, const struct ac_app *app,
 	    maxage);
 }
 
-/* Non-zero when origin (length n) is listed in ALLOWED_ORIGINS. */
+/* Non-zero when origin is listed in ALLOWED_ORIGINS. */
 static int
-listed(const struct ac_app *app, const char *origin, size_t n)
+listed(const struct ac_app *app, const char *origin)
 {
-	const char	*p = ac_app_config(app)->allowed_origins, *e;
 
-	while (p != NULL && *p != '\0') {
-		while (*p == ' ' || *p == ',')
-			p++;
-		e = p + strcspn(p, ", ");
-		if ((size_t)(e - p) == n && n > 0 && strncmp(p, origin, n) == 0)
-			return 1;
-		p = e;
-	}
-	return 0;
+	return ac_parse_origin_listed(ac_app_config(app)->allowed_origins,
+	    origin);
 }
 
 /*
@@ -150,7 +142,7 @@ ac_req_same_origin(struct ac_req *r, const struct ac_app *app)
 	char		 msg[400];
 
 	if (o != NULL) {
-		if (own(r, o) || listed(app, o, strlen(o)))
+		if (own(r, o) || listed(app, o))
 			return AC_OK;
 		ac_req_detail(r, "Origin", "not this site and not in "
 		    "ALLOWED_ORIGINS");
@@ -236,7 +228,7 @@ ac_req_link(const struct ac_req *r, const struct ac_app *app,
 		return -1;
 	memcpy(origin, target, ol);
 	origin[ol] = '\0';
-	if (!own(r, origin) && !listed(app, origin, ol))
+	if (!own(r, origin) && !listed(app, origin))
 		return -1;
 	k = snprintf(out, n, "%s", target);
 	return k > 0 && (size_t)k < n ? 0 : -1;
