@@ -52,7 +52,7 @@ authctl_user_verb(const char *verb, int nargs)
 static int
 base(const struct ac_app *app, const char *url, char *out, size_t n)
 {
-	const char	*o = ac_app_config(app)->allowed_origins;
+	const char	*o = ac_app_config(app)->allowed_origins, *first;
 	size_t		 len;
 
 	if (url != NULL) {
@@ -62,12 +62,9 @@ base(const struct ac_app *app, const char *url, char *out, size_t n)
 		snprintf(out, n, "%s", url);
 		return 0;
 	}
-	if (o == NULL)
+	if ((first = ac_list_next(&o, &len)) == NULL)
 		return -1;
-	o += strspn(o, ", ");
-	if ((len = strcspn(o, ", ")) == 0)
-		return -1;
-	snprintf(out, n, "%.*s/reset-password", (int)len, o);
+	snprintf(out, n, "%.*s/reset-password", (int)len, first);
 	return 0;
 }
 

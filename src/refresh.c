@@ -10,7 +10,7 @@
  * refresh_token=... or JSON {"refreshToken"}; then the new one comes back
  * in the body as well.  Every token answer carries Cache-Control: no-store.
  * A refresh or logout that relies on the cookie must come from the site
- * itself or an allowed origin, and login takes JSON only (csrf.c).
+ * itself or an allowed origin, and login takes JSON only (cookie.c).
  */
 #include "config.h"
 
@@ -45,23 +45,14 @@ struct secrets {
 	struct ac_grant	 g;		/* a new refresh token */
 };
 
+/* The refresh cookie, under the mount point's /api/auth (cookie.c). */
 static void
 set_cookie(struct ac_req *r, const struct ac_app *app, const char *tok,
     long maxage)
 {
-	const char	*name = ac_req_cookie_name(r, app);
-	char		 buf[512];
-	int		 host = strncmp(name, "__Host-", 7) == 0;
 
-	/*
-	 * Under the mount point (AUTH_BASE_PATH, or the script path).
-	 * __Host-: Secure, Path=/ and no Domain, or browsers drop it.
-	 */
-	snprintf(buf, sizeof(buf), "%s=%s; Max-Age=%ld; Path=%s%s; "
-	    "HttpOnly;%s SameSite=Strict", name, tok, maxage,
-	    host ? "" : ac_req_base(r), host ? "/" : "/api/auth",
-	    ac_app_config(app)->cookie_secure ? " Secure;" : "");
-	ac_req_header(r, "Set-Cookie", buf);
+	ac_req_set_cookie(r, app, ac_req_cookie_name(r, app), "/api/auth",
+	    tok, maxage);
 }
 
 static int

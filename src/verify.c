@@ -41,20 +41,16 @@ claim_headers(struct ac_req *r, const struct ac_config *c,
     const struct ac_token *tok)
 {
 	char		 name[80], hdr[80], out[128], val[MAXCLAIMVAL];
-	const char	*p = c->claim_headers;
+	const char	*p = c->claim_headers, *s;
 	size_t		 n, i;
 
-	while (p != NULL && *p != '\0') {
-		p += strspn(p, ", ");
-		n = strcspn(p, ", ");
-		if (n == 0)
-			break;
+	while ((s = ac_list_next(&p, &n)) != NULL) {
 		if (n >= sizeof(name))
-			goto next;
-		memcpy(name, p, n);
+			continue;
+		memcpy(name, s, n);
 		name[n] = '\0';
 		if (ac_claim_header_text(tok, name, val, sizeof(val)) == -1)
-			goto next;
+			continue;
 		for (i = 0; i < n; i++)
 			hdr[i] = (i == 0 || name[i - 1] == '-' ||
 			    name[i - 1] == '_') && name[i] >= 'a' &&
@@ -71,8 +67,6 @@ claim_headers(struct ac_req *r, const struct ac_config *c,
 		} else
 			snprintf(out, sizeof(out), "X-Auth-Claim-%s", hdr);
 		ac_req_header(r, out, val);
-next:
-		p += n;
 	}
 }
 

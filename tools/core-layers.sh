@@ -9,20 +9,24 @@
 # symbol that another object of the library defines is an edge
 # "caller -> callee".  LAYERS below lists the files of src/core from the
 # bottom up, one layer a line; files on one line are one layer and may
-# use each other (a back end and its dispatcher).  An edge to a higher
-# layer, or an object that is not listed, is an error.  It prints every
-# edge with its symbols, then the errors, and exits 1 when there is one.
+# call each other one way (a dispatcher its back ends).  An edge to a
+# higher layer, an edge within a layer that closes a loop (files that
+# call each other, directly or through others of their layer), or an
+# object that is not listed, is an error.  It prints every edge with its
+# symbols, then the errors, and exits 1 when there is one.
 # It also names every src/core/*.c over 800 lines.
 set -eu
 
 LAYERS='
-reason log b64 alg file problem dotenv parse claims require keypolicy errfmt fcgi pool
+clock reason log b64 alg file problem dotenv parse claims require keypolicy errfmt fcgi pool
 totp
 metrics audit
 config settings
 mail
 rollout
-migrations store store_sqlite store_pg
+migrations
+store_sqlite store_pg
+store
 jwksclient jwk
 provider
 keys
@@ -30,15 +34,19 @@ keygen
 revoke websession
 token
 issue
-session throttle tokrevoke
+session sessions throttle tokrevoke
 users
 import
+acct
 account twofactor
 app
-req reqauth body sessauth docs csrf
+req body docs
+cookie reqauth
+auth
 ops scrape
 route
-loop conn
+run conn
+loop
 serve
 main
 '
@@ -78,11 +86,26 @@ END {
 		syms[e] = syms[e] " " sym
 		if ((from in level) && (to in level) && level[to] > level[from])
 			up[e] = 1
+		else if ((from in level) && (to in level) &&
+		    level[to] == level[from])
+			reach[from, to] = 1
+	}
+	# Within a layer: what reaches what (Warshall over its files).
+	for (k in level) for (i in level) if ((i, k) in reach)
+		for (j in level) if ((k, j) in reach) reach[i, j] = 1
+	for (e in syms) {
+		split(e, a, " -> ")
+		if (level[a[1]] == level[a[2]] && (a[2], a[1]) in reach)
+			loop[e] = 1
 	}
 	for (e in syms) printf "%s:%s\n", e, syms[e] | "sort"
 	close("sort")
 	for (e in up) { printf "error: upward call %s:%s\n", e, syms[e]; bad++ }
-	if (bad == 0) print "core-layers: every call points down or sideways"
+	for (e in loop) {
+		printf "error: call closing a loop %s:%s\n", e, syms[e]; bad++
+	}
+	if (bad == 0) print "core-layers: every call points down or sideways, " \
+		    "and none closes a loop"
 	exit bad > 0
 }' || status=$?
 

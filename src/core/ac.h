@@ -609,6 +609,8 @@ const char	*ac_req_base(const struct ac_req *);
 const char	*ac_req_param(const struct ac_req *, const char *name);
 const char	*ac_req_var(const struct ac_req *, const char *name);
 int		 ac_req_is_authorizer(const struct ac_req *);
+
+/* auth.c: who the request is */
 /*
  * Extracts the Bearer token of the Authorization header.  AC_OK sets
  * *tok and *len (borrowed); otherwise AC_TOKEN_MISSING,
@@ -627,16 +629,8 @@ enum ac_reason	 ac_req_auth(struct ac_req *, const struct ac_app *,
 		    struct ac_token *tok);
 /* How ac_req_auth judged the request: "jwt", "session", or NULL. */
 const char	*ac_req_auth_method(const struct ac_req *);
-/*
- * Server-side sessions (websession.c): the cookie's name (sessionToken,
- * __Host-sessionToken over https with AUTH_COOKIE_SECURE; borrowed), a
- * Set-Cookie for it (tok "" and maxage 0 clear it), and logout by cookie
- * value (ac_websession_logout, with the session functions below).
- */
-const char	*ac_req_session_cookie_name(const struct ac_req *,
-		    const struct ac_app *);
-void		 ac_req_session_cookie(struct ac_req *, const struct ac_app *,
-		    const char *tok, long maxage);
+
+/* req.c, continued */
 /*
  * The request body, read once on first use and kept for the request.
  * AC_BODY_TOO_LARGE past AUTH_MAX_BODY_BYTES (checked before reading).
@@ -717,6 +711,13 @@ long		 ac_kv_find(const char *s, char sep, const char *name,
  * (size n); the length, or -1 when it does not fit.
  */
 long		 ac_url_encode(const char *s, char *out, size_t n);
+/*
+ * Walks a list of items separated by commas and spaces (the settings'
+ * lists: ALLOWED_ORIGINS, METRICS_ALLOW, JWT_ALGORITHMS, ...): the next
+ * item after *p, its length in *n, *p moved past it; NULL at the end.
+ *	while ((s = ac_list_next(&p, &n)) != NULL) ...
+ */
+const char	*ac_list_next(const char **p, size_t *n);
 
 /* body.c */
 /*
@@ -850,7 +851,7 @@ enum ac_reason	 ac_db_end(struct ac_store *, enum ac_reason rc);
 enum ac_reason	 ac_db_lock(struct ac_store *, const char *table,
 		    const char *id);
 
-/* csrf.c */
+/* cookie.c: the cookies and the CSRF rule */
 /*
  * For endpoints that rely on a cookie.  AC_OK when the request
  * comes from the site itself (Origin = scheme://Host) or an origin in
@@ -878,6 +879,25 @@ int		 ac_req_https(const struct ac_req *);
  */
 const char	*ac_req_cookie_name(const struct ac_req *,
 		    const struct ac_app *);
+/*
+ * Set-Cookie name=value, HttpOnly, SameSite=Strict, Secure with
+ * AUTH_COOKIE_SECURE, Max-Age maxage (value "" and 0 clear it), Path the
+ * mount point followed by sub ("/api/auth", or "" for the mount point
+ * itself; / at the root, and always for a __Host- name).
+ */
+/*
+ * Server-side sessions (websession.c; their cookie here): the cookie's name (sessionToken,
+ * __Host-sessionToken over https with AUTH_COOKIE_SECURE; borrowed), a
+ * Set-Cookie for it (tok "" and maxage 0 clear it), and logout by cookie
+ * value (ac_websession_logout, with the session functions below).
+ */
+const char	*ac_req_session_cookie_name(const struct ac_req *,
+		    const struct ac_app *);
+void		 ac_req_session_cookie(struct ac_req *, const struct ac_app *,
+		    const char *tok, long maxage);
+void		 ac_req_set_cookie(struct ac_req *, const struct ac_app *,
+		    const char *name, const char *sub, const char *value,
+		    long maxage);
 
 /*
  * Users (users.c), sessions and refresh tokens (session.c), written once

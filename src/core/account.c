@@ -2,7 +2,8 @@
  * account.c: what people do with their own accounts, over the neutral
  * ac_db_ interface: the one-time tokens of mailed links (password reset,
  * email verification), resetting and changing a password, and deleting
- * the account.  Two-factor login is twofactor.c's; mails are mail.c's;
+ * the account.  The account's row, throttle and password check are
+ * acct.c's; two-factor login is twofactor.c's; mails are mail.c's;
  * routes are the refresh program's (src/account.c).
  *
  * A link's token is 32 random bytes, base64url, like a refresh token;
@@ -24,108 +25,6 @@
 
 #include "ac.h"
 #include "extern.h"
-
-#define MAXPW		1024
-
-static const struct ac_dbcol acct_cols[] = {
-	AC_DBCOL_TEXT(struct ac_acct, id),
-	AC_DBCOL_TEXT(struct ac_acct, email),
-	AC_DBCOL_TEXT(struct ac_acct, hash),
-	AC_DBCOL_FLAG(struct ac_acct, disabled),
-	AC_DBCOL_FLAG(struct ac_acct, verified),
-	AC_DBCOL_FLAG(struct ac_acct, totp),
-	AC_DBCOL_TEXT(struct ac_acct, secret),
-	AC_DBCOL_INT(struct ac_acct, step, 0),
-};
-
-enum ac_reason
-ac_acct_get(struct ac_store *s, const char *uid, const char *email,
-    struct ac_acct *a)
-{
-	struct ac_dbval	 p[1];
-
-	memset(a, 0, sizeof(*a));
-	if (uid != NULL) {
-		p[0] = AC_DBS(uid);
-		return ac_db_row(s, "SELECT id, email, password_hash, disabled, "
-		    "email_verified, totp_enabled, totp_secret, totp_step FROM "
-		    "users WHERE id = $1", p, 1, acct_cols, nitems(acct_cols),
-		    a, &a->found);
-	}
-	/* Emails are stored in lower case (users.c). */
-	p[0] = AC_DBS(email);
-	return ac_db_row(s, "SELECT id, email, password_hash, disabled, "
-	    "email_verified, totp_enabled, totp_secret, totp_step FROM users "
-	    "WHERE email = lower($1)", p, 1, acct_cols, nitems(acct_cols), a,
-	    &a->found);
-}
-
-void
-ac_acct_clear(struct ac_acct *a)
-{
-
-	OPENSSL_cleanse(a, sizeof(*a));
-}
-
-/* The login throttle's keys for a's account and the address ip. */
-static void
-keys(const struct ac_acct *a, const char *ip, char *ekey, size_t en,
-    char *ikey, size_t in)
-{
-
-	snprintf(ekey, en, "email:%s", a->email);
-	snprintf(ikey, in, "ip:%.64s", ip != NULL ? ip : "-");
-}
-
-enum ac_reason
-ac_acct_throttle(const struct ac_app *app, struct ac_store *s,
-    const struct ac_acct *a, const char *ip, int ok, time_t now,
-    long *retry)
-{
-	char		 ekey[300], ikey[80];
-	enum ac_reason	 rc;
-
-	keys(a, ip, ekey, sizeof(ekey), ikey, sizeof(ikey));
-	if (ok < 0)
-		return ac_throttle_begin(s, ekey, ikey, app->cfg.login_free,
-		    now, retry);
-	if (!ok)
-		return AC_OK;
-	if ((rc = ac_db_begin(s)) != AC_OK)
-		return rc;
-	return ac_db_end(s, ac_throttle_success(s, ekey, ikey, now));
-}
-
-enum ac_reason
-ac_acct_password(const struct ac_app *app, struct ac_store *s,
-    const char *uid, const char *pw, const char *ip, time_t now,
-    struct ac_acct *a, long *retry)
-{
-	char		 ekey[300], ikey[80];
-	struct timespec	 t0, t1;
-	enum ac_reason	 rc;
-
-	*retry = 0;
-	if ((rc = ac_acct_get(s, uid, NULL, a)) != AC_OK)
-		return rc;
-	if (!a->found)
-		return AC_CREDENTIALS_INVALID;	/* deleted since the token */
-	if (a->disabled)
-		return AC_ACCOUNT_DISABLED;
-	if ((rc = ac_acct_throttle(app, s, a, ip, -1, now, retry)) != AC_OK)
-		return rc;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (pw == NULL || strlen(pw) > MAXPW ||
-	    crypto_pwhash_str_verify(a->hash, pw, strlen(pw)) != 0) {
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		keys(a, ip, ekey, sizeof(ekey), ikey, sizeof(ikey));
-		if ((rc = ac_throttle_stretch(s, ekey, ikey, now,
-		    (long)(t1.tv_sec - t0.tv_sec))) != AC_OK)
-			return rc;
-		return AC_CREDENTIALS_INVALID;
-	}
-	return ac_acct_throttle(app, s, a, ip, 1, now, retry);
-}
 
 /*
  * Inside a transaction: ends the user's sessions but except (may be
@@ -225,15 +124,6 @@ out:
 	return rc;
 }
 
-int
-ac_acct_uid_row(void *arg, size_t n, const struct ac_dbval *v)
-{
-
-	if (n >= 1)
-		ac_db_text(arg, 64, &v[0]);
-	return 1;
-}
-
 /*
  * Inside a transaction: spends the link token tok of purpose; its user
  * goes to uid (64 bytes).  AC_LINK_TOKEN_INVALID for a token that is
@@ -274,7 +164,7 @@ pw_ok(const char *pw)
 {
 	size_t	 n;
 
-	return pw != NULL && (n = strlen(pw)) >= 8 && n <= MAXPW;
+	return pw != NULL && (n = strlen(pw)) >= 8 && n <= AC_ACCT_MAXPW;
 }
 
 enum ac_reason

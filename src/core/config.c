@@ -3,9 +3,9 @@
  * alias, its kind, its default and its bounds; the file (config_path:
  * AUTH_CONFIG, the user's, the system's) is read first, the environment
  * wins.  Every problem is collected on the app, so that `authctl check-config`
- * reports them all at once.  JWKS_URL is judged here with libcurl's URL
- * parser, the one jwksclient.c fetches it with.  Keys are loaded by
- * keys.c afterwards.
+ * reports them all at once.  JWKS_URL is judged with libcurl's URL
+ * parser, the one jwksclient.c fetches it with (settings.c).  Keys are
+ * loaded by keys.c afterwards.
  */
 #include "config.h"
 
@@ -18,7 +18,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
 #include <openssl/crypto.h>
 
 #include "ac.h"
@@ -178,10 +177,11 @@ assign(struct ac_app *app, const struct setting *s, const char *value,
     const char *origin)
 {
 	struct ac_config *c = &app->cfg;
-	char		*p = (char *)c + s->off, *end, *list, *tok, *save;
+	char		*p = (char *)c + s->off, *end, name[16];
 	char		**sp = (char **)(void *)p;
+	const char	*rest, *tok;
 	long		 v;
-	size_t		 i;
+	size_t		 i, n;
 
 	switch (s->kind) {
 	case K_SECRET:
@@ -230,19 +230,15 @@ assign(struct ac_app *app, const struct setting *s, const char *value,
 			c->loglevel = (enum ac_loglevel)i;
 		break;
 	case K_ALGS:
-		if ((list = strdup(value)) == NULL) {
-			ac_app_problemf(app, "out of memory");
-			break;
-		}
 		c->nalgs = 0;
-		for (tok = strtok_r(list, ", ", &save); tok != NULL;
-		    tok = strtok_r(NULL, ", ", &save)) {
+		for (rest = value; (tok = ac_list_next(&rest, &n)) != NULL; ) {
 			enum ac_alg a;
 
-			if (ac_alg_parse(tok, &a) == -1) {
+			snprintf(name, sizeof(name), "%.*s", (int)n, tok);
+			if (n >= sizeof(name) || ac_alg_parse(name, &a) == -1) {
 				ac_app_problemf(app, "%s (%s): unknown "
-				    "algorithm '%s' (use " AC_ALG_NAMES ")",
-				    s->name, origin, tok);
+				    "algorithm '%.*s' (use " AC_ALG_NAMES ")",
+				    s->name, origin, (int)n, tok);
 				continue;
 			}
 			for (i = 0; i < c->nalgs; i++)
@@ -251,7 +247,6 @@ assign(struct ac_app *app, const struct setting *s, const char *value,
 			if (i == c->nalgs && c->nalgs < AC_ALG__MAX)
 				c->algs[c->nalgs++] = a;
 		}
-		free(list);
 		if (c->nalgs == 0)
 			ac_app_problemf(app, "%s (%s): no algorithm given",
 			    s->name, origin);
@@ -540,70 +535,6 @@ better_auth_defaults(struct ac_app *app)
 		c->issuer = strndup(c->better_auth_url, len);
 	if (c->audience == NULL)
 		c->audience = strndup(c->better_auth_url, len);
-}
-
-static int
-loopback(const char *host)
-{
-
-	return strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
-	    strcmp(host, "::1") == 0 || (strncmp(host, "127.", 4) == 0 &&
-	    strspn(host + 4, "0123456789.") == strlen(host + 4));
-}
-
-/*
- * Judges a JWKS_URL with libcurl's URL parser, the one that fetches it
- * (jwksclient.c): -1 (why says it) unless an https URL with a host and a
- * path, or http to a loopback host (127/8, ::1, localhost); http
- * elsewhere is 1 (a warning) when allow_http, else -1.  0 when fine.
- */
-int
-ac_config_url_check(const char *url, int allow_http, char *why, size_t whylen)
-{
-	CURLU	*u;
-	char	*scheme = NULL, *host = NULL, *path = NULL;
-	int	 rc = -1;
-
-	if (strlen(url) > 2000 || strpbrk(url, " \t\r\n\"<>") != NULL) {
-		snprintf(why, whylen, "not a URL");
-		return -1;
-	}
-	if ((u = curl_url()) == NULL) {
-		snprintf(why, whylen, "libcurl unavailable");
-		return -1;
-	}
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK ||
-	    *host == '\0') {
-		snprintf(why, whylen, "not a URL with a host");
-		goto out;
-	}
-	if (strcmp(path, "/") == 0 || *path == '\0') {
-		snprintf(why, whylen, "no path (the key set's own path)");
-		goto out;
-	}
-	if (strcmp(scheme, "https") == 0)
-		rc = 0;
-	else if (strcmp(scheme, "http") != 0)
-		snprintf(why, whylen, "scheme %s: use https", scheme);
-	else if (loopback(host))
-		rc = 0;
-	else if (allow_http) {
-		snprintf(why, whylen, "plain http to %s: anyone on the path "
-		    "can hand out keys (JWKS_ALLOW_HTTP=true)", host);
-		rc = 1;
-	} else
-		snprintf(why, whylen, "plain http to %s: anyone on the path "
-		    "could hand out keys; use https (or JWKS_ALLOW_HTTP=true)",
-		    host);
-out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(path);
-	curl_url_cleanup(u);
-	return rc;
 }
 
 /*

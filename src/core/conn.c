@@ -3,11 +3,10 @@
  * a list from the least to the most recently active, so that at
  * AUTH_MAX_CONNECTIONS the least recently used idle one makes room, and
  * the sweep closes one that stopped halfway through a request or does
- * not read its answer after AUTH_READ_TIMEOUT.  Reading hands the bytes
- * to the loop's parser (ac_loop_parse); writing sends what the socket
- * takes and waits for EPOLLOUT for the rest, parsing a held-back
- * pipeline once all is sent.  A closed connection is freed after the
- * batch of events that may still name it.
+ * not read its answer after AUTH_READ_TIMEOUT; at the limit the loop
+ * stops listening until one closes.  Reading and writing are the loop's
+ * (loop.c), which parses what it reads.  A closed connection is freed
+ * after the batch of events that may still name it.
  */
 #include "config.h"
 
@@ -51,7 +50,7 @@ void
 ac_conn_touch(struct loop *l, struct conn *c)
 {
 
-	c->last = ac_loop_now();
+	c->last = ac_clock_ms();
 	if (TAILQ_NEXT(c, lru) == NULL)
 		return;
 	TAILQ_REMOVE(&l->conns, c, lru);
@@ -86,7 +85,7 @@ ac_conn_close(struct loop *l, struct conn *c, const char *why)
 	l->dead = c;
 	l->nconns--;
 	if (!l->stopping)
-		ac_loop_listen(l, 1);
+		ac_conn_listen(l, 1);
 }
 
 /* Idle: nothing read, in hand or unsent. */
@@ -96,123 +95,6 @@ ac_conn_idle(const struct conn *c)
 
 	return c->job == NULL && c->in.len == 0 && c->outoff == c->out.len &&
 	    c->fc.state == 0;
-}
-
-/*
- * Sends what it can; once all is sent, parses what waits in c->in (a
- * pipeline held back while answers were pending).  -1 when the
- * connection is gone.
- */
-int
-ac_conn_flush(struct loop *l, struct conn *c)
-{
-	ssize_t	 n;
-	long	 used;
-
-	for (;;) {
-		while (c->outoff < c->out.len) {
-			n = write(c->fd, c->out.p + c->outoff,
-			    c->out.len - c->outoff);
-			if (n > 0) {
-				c->outoff += (size_t)n;
-				ac_conn_touch(l, c);
-				continue;
-			}
-			if (n == -1 && errno == EINTR)
-				continue;
-			if (n == -1 && errno == EAGAIN)
-				break;
-			ac_conn_close(l, c, "write_failed");
-			return -1;
-		}
-		if (c->outoff < c->out.len)
-			break;
-		c->out.len = c->outoff = 0;
-		if (c->out.cap > KEEP_BUF)
-			ac_buf_free(&c->out);
-		if (c->closing || (l->stopping && ac_conn_idle(c))) {
-			ac_conn_close(l, c, "done");
-			return -1;
-		}
-		if (c->in.len == 0 || c->job != NULL)
-			break;
-		if ((used = ac_loop_parse(l, c, c->in.p, c->in.len)) == -1)
-			return -1;
-		memmove(c->in.p, c->in.p + used, c->in.len - (size_t)used);
-		c->in.len -= (size_t)used;
-		if (c->in.len == 0 && c->in.cap > KEEP_BUF)
-			ac_buf_free(&c->in);
-		if (used == 0 && c->out.len == 0)
-			break;
-	}
-	ac_conn_events(l, c);
-	return 0;
-}
-
-void
-ac_conn_read(struct loop *l, struct conn *c)
-{
-	const unsigned char	*buf;
-	ssize_t			 n;
-	size_t			 len;
-	long			 used;
-	int			 i;
-
-	for (i = 0; i < 4 && c->in.len < IN_HIGH && !c->closing; i++) {
-		if (c->in.len == 0) {
-			n = read(c->fd, l->rbuf, sizeof(l->rbuf));
-			buf = l->rbuf;
-		} else {
-			if (ac_buf_reserve(&c->in, READSZ) == -1) {
-				ac_conn_close(l, c, "nomem");
-				return;
-			}
-			n = read(c->fd, c->in.p + c->in.len, READSZ);
-			if (n > 0)
-				c->in.len += (size_t)n;
-			buf = c->in.p;
-		}
-		if (n == 0) {
-			ac_conn_close(l, c, c->job != NULL || !ac_conn_idle(c) ?
-			    "peer_closed" : "closed");
-			return;
-		}
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				break;
-			ac_conn_close(l, c, "read_failed");
-			return;
-		}
-		ac_conn_touch(l, c);
-		len = buf == l->rbuf ? (size_t)n : c->in.len;
-		if ((used = ac_loop_parse(l, c, buf, len)) == -1)
-			return;
-		if (buf == l->rbuf) {
-			if ((size_t)used < len && ac_buf_add(&c->in,
-			    buf + used, len - (size_t)used) == -1) {
-				ac_conn_close(l, c, "nomem");
-				return;
-			}
-		} else {
-			memmove(c->in.p, c->in.p + used, c->in.len -
-			    (size_t)used);
-			c->in.len -= (size_t)used;
-		}
-		if (c->out.len - c->outoff >= OUT_HIGH)
-			break;
-		/*
-		 * A read that did not fill what was asked for has emptied
-		 * the socket for now: the epoll interest is level-triggered,
-		 * so what arrives later is reported again, and reading on
-		 * until EAGAIN would cost a system call per request for
-		 * nothing (a third of this process's calls under load).
-		 */
-		if ((size_t)n < (buf == l->rbuf ? sizeof(l->rbuf) : READSZ))
-			break;
-	}
-	ac_conn_flush(l, c);
 }
 
 void
@@ -229,12 +111,12 @@ ac_conn_accept(struct loop *l)
 				if (ac_conn_idle(v))
 					break;
 			if (v == NULL) {
-				if (ac_loop_now() - l->limitlog >= 1000) {
+				if (ac_clock_ms() - l->limitlog >= 1000) {
 					ac_log(AC_LOG_WARN, "event=connection_"
 					    "limit max=%zu", l->maxconns);
-					l->limitlog = ac_loop_now();
+					l->limitlog = ac_clock_ms();
 				}
-				ac_loop_listen(l, 0);
+				ac_conn_listen(l, 0);
 				return;
 			}
 			ac_conn_close(l, v, "evicted_idle");
@@ -263,7 +145,7 @@ ac_conn_accept(struct loop *l)
 			free(c);
 			continue;
 		}
-		c->last = ac_loop_now();
+		c->last = ac_clock_ms();
 		TAILQ_INSERT_TAIL(&l->conns, c, lru);
 		l->nconns++;
 	}
@@ -274,7 +156,7 @@ void
 ac_conn_sweep(struct loop *l)
 {
 	struct conn	*c, *next;
-	long long	 now = ac_loop_now();
+	long long	 now = ac_clock_ms();
 
 	for (c = TAILQ_FIRST(&l->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, lru);
@@ -289,4 +171,22 @@ ac_conn_sweep(struct loop *l)
 		    "request_incomplete", now - c->last);
 		ac_conn_close(l, c, "timeout");
 	}
+}
+
+/* Listens (on 1) or stops listening (0) on the loop's socket. */
+void
+ac_conn_listen(struct loop *l, int on)
+{
+	struct epoll_event	 ev;
+
+	if (on == l->accepting || l->lfd < 0)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	ev.data.ptr = &l->lfd;	/* the loop knows the socket by it */
+	if (on)
+		epoll_ctl(l->ep, EPOLL_CTL_ADD, l->lfd, &ev);
+	else
+		epoll_ctl(l->ep, EPOLL_CTL_DEL, l->lfd, NULL);
+	l->accepting = on;
 }

@@ -12,6 +12,10 @@
 
 #include <openssl/evp.h>
 
+/* clock.c: the monotonic clock, for durations and deadlines. */
+long long	 ac_clock_ms(void);
+uint64_t	 ac_clock_ns(void);
+
 #define AC_MAXPROBLEMS	32
 #define AC_MAXKEYS	16
 
@@ -116,7 +120,7 @@ int		 ac_jwks_due(const struct ac_config *);
 /* The cached set's keys array; caller owns it; NULL when none. */
 json_object	*ac_jwks_keys(const struct ac_config *);
 void		 ac_jwks_stamp(const struct ac_config *, struct timespec *);
-/* ops.c: the cache's last good fetch (0: none) and last error. */
+/* The cache's last good fetch (0: none) and last error (/readyz, /metrics). */
 int		 ac_jwks_fetched(const struct ac_config *, int64_t *fetched,
 		    char *err, size_t errlen);
 
@@ -242,7 +246,7 @@ void		 ac_config_check_more(struct ac_app *);
 int		 ac_config_url_check(const char *url, int allow_http,
 		    char *why, size_t whylen);
 
-/* reqauth.c: ac_req_auth's chosen halves. */
+/* auth.c: the token sources a deployment names. */
 /*
  * A bearer token from AUTH_TOKEN_HEADER, else AUTH_TOKEN_COOKIE (same
  * site only for a write): AC_OK with *tok (borrowed for the request),
@@ -384,12 +388,12 @@ int		 ac_websession_ba_check(const struct ac_config *, char *v);
 enum ac_reason	 ac_websession_find(const struct ac_app *, struct ac_store *,
 		    const char *batok, const unsigned char h[32], time_t now,
 		    struct ac_wsentry *);
-/* sessauth.c: ac_req_auth's cookie half. */
+/* auth.c: ac_req_auth's cookie half. */
 enum ac_reason	 ac_websession_auth(struct ac_req *, const struct ac_app *,
 		    struct ac_token *);
 
 /*
- * account.c, for twofactor.c: an account as the account routes need it.
+ * acct.c, for account.c and twofactor.c: an account as they need it.
  * ac_acct_get: by uid, or by email when uid is NULL; a->found.
  * ac_acct_throttle: ok -1 counts an attempt against the account and ip
  * (AC_RATE_LIMITED when blocked), 1 takes it back after a success, 0
@@ -397,6 +401,7 @@ enum ac_reason	 ac_websession_auth(struct ac_req *, const struct ac_app *,
  * counted.  ac_twofactor_code (twofactor.c): a's TOTP (or backup) code,
  * counted, spent.  ac_acct_clear wipes a.
  */
+#define AC_ACCT_MAXPW	1024	/* the longest password taken */
 struct ac_acct {
 	int		 found;
 	char		 id[64];
@@ -473,8 +478,6 @@ struct ac_store {
 extern const struct ac_store_ops ac_store_sqlite;
 /* The file of a SQLite DATABASE_URL. */
 const char	*ac_store_sqlite_path(const char *url);
-/* Monotonic milliseconds, for the bounds on database waits. */
-long long	 ac_store_ms(void);
 /* Non-zero when DATABASE_URL names a PostgreSQL server (a remote wait). */
 int		 ac_store_remote(const struct ac_config *);
 /* Non-zero when there is a database to read: PostgreSQL, or a SQLite
@@ -483,8 +486,10 @@ int		 ac_store_present(const struct ac_config *);
 #ifdef HAVE_POSTGRESQL
 extern const struct ac_store_ops ac_store_pg;
 #endif
-void		 ac_store_seterr(struct ac_store *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
+/* A back end's error text, for ac_store_error (a macro: the back ends
+ * sit below store.c and call nothing of it). */
+#define ac_store_seterr(s, ...) \
+	snprintf((s)->err, sizeof((s)->err), __VA_ARGS__)
 /* A column's text into dst (size n, truncated; "" unless text). */
 void		 ac_db_text(char *dst, size_t n, const struct ac_dbval *);
 /* A column's integer, or null when it is not one. */

@@ -10,6 +10,7 @@
  * A failed fetch keeps the last good set and only records the attempt.
  * ac_jwks_keys hands the cached keys to keys.c, which adds them to the
  * key set; a changed file is a changed key set, reloaded like a rotation.
+ * ac_jwks_fetched reads the last fetch for /readyz and /metrics.
  */
 #include "config.h"
 
@@ -642,4 +643,33 @@ ac_jwks_want(const struct ac_config *c, int unknown_kid)
 	}
 	pthread_mutex_unlock(&bg.mu);
 	return rc;
+}
+
+/*
+ * The JWKS cache's last good fetch (0: never) and its last error (may be
+ * "").  Returns 0, or -1 when there is no cache file.
+ */
+int
+ac_jwks_fetched(const struct ac_config *c, int64_t *fetched, char *err,
+    size_t errlen)
+{
+	char		 path[512];
+	json_object	*o, *v;
+
+	*fetched = 0;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (c->jwks_url == NULL ||
+	    ac_jwks_cache_path(c, path, sizeof(path)) == -1 ||
+	    (o = ac_jwks_cache_read(path)) == NULL)
+		return -1;
+	if (json_object_object_get_ex(o, "jwks", NULL) &&
+	    json_object_object_get_ex(o, "fetched", &v))
+		*fetched = json_object_get_int64(v);
+	if (err != NULL && errlen > 0 &&
+	    json_object_object_get_ex(o, "error", &v) &&
+	    json_object_is_type(v, json_type_string))
+		snprintf(err, errlen, "%s", json_object_get_string(v));
+	json_object_put(o);
+	return 0;
 }

@@ -16,12 +16,10 @@
  * room, else the loop stops accepting until one closes.
  *
  * A request whose connection closes, or that is aborted, before a pool
- * thread takes it is never run; a pool request that waited longer than
- * the refresh grace window or AUTH_DB_TIMEOUT_MS, whichever is shorter
- * (a hashing one: 10 s), answers 503 without touching the store.
- *
- * The connections themselves (accepting, reading, writing, closing, the
- * sweep) are conn.c's; loop.h holds the structures the two share.
+ * thread takes it is never run.  Running one request, inline or on a
+ * pool thread, is run.c's; the list of connections (accepting, the
+ * listening socket, closing, the sweep) is conn.c's; loop.h holds the
+ * structures the three share.
  */
 #include "config.h"
 
@@ -48,166 +46,9 @@
 
 #define STOP_MS		2000		/* SIGTERM: finish within */
 #define TICK_MS		250
-#define HASH_WAIT_MS	10000		/* a login waits at most */
 
 /* epoll data for the fds that are not connections */
-static char	 tag_listen, tag_signal, tag_done;
-
-struct ioctx {
-	struct ac_buf		*out;
-	const unsigned char	*in;
-	size_t			 inlen, inoff;
-	int			 oom;
-};
-
-long long
-ac_loop_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-io_write(void *io, const char *s, size_t n)
-{
-	struct ioctx	*x = io;
-
-	if (ac_buf_add(x->out, s, n) == -1)
-		x->oom = 1;
-}
-
-static size_t
-io_read(void *io, char *buf, size_t n)
-{
-	struct ioctx	*x = io;
-
-	if (n > x->inlen - x->inoff)
-		n = x->inlen - x->inoff;
-	if (n > 0)
-		memcpy(buf, x->in + x->inoff, n);
-	x->inoff += n;
-	return n;
-}
-
-/*
- * Runs one request into out: the reserved record header, the answer,
- * then the empty STDOUT and END_REQUEST.  reason non-OK answers it with
- * that error without routing.  Returns -1 when out of memory.
- */
-static int
-run(struct ac_req *r, struct ac_store **storep, const struct ac_app *app,
-    const struct ac_match *m, char **envp, const struct ac_buf *body,
-    struct ac_buf *out, unsigned id, enum ac_reason reason, uint64_t arrived)
-{
-	static char		*none[] = { NULL };
-	static const unsigned char zero[AC_FCGI_HEADER];
-	struct ioctx		 x = { out, body->p, body->len, 0, 0 };
-	size_t			 off = out->len;
-
-	if (ac_buf_add(out, zero, sizeof(zero)) == -1)
-		return -1;
-	ac_req_reset(r);
-	r->io = &x;
-	r->io_write = io_write;
-	r->io_read = io_read;
-	r->envp = envp != NULL ? envp : none;
-	r->app = app;
-	r->storep = storep;
-	r->method = AC_METHOD__MAX;
-	r->arrived = arrived;
-	if (reason != AC_OK) {
-		/* Counted and named like any answer (ops.c). */
-		ac_ops_begin(r);
-		ac_req_error(r, reason);
-		ac_ops_end(r, r->status);
-	} else
-		ac_route_answer(r, m);
-	ac_req_reset(r);
-	if (x.oom) {
-		/* Nothing half-written goes out: an empty answer. */
-		out->len = off + AC_FCGI_HEADER;
-		ac_log(AC_LOG_ERROR, "event=nomem where=response");
-	}
-	return ac_fcgi_seal(out, off, id);
-}
-
-/* The thread's own request object and store connection (pool threads). */
-static __thread struct ac_req	*t_req;
-static __thread struct ac_store	*t_store;
-
-static void
-pool_fini(void)
-{
-
-	free(t_req);
-	t_req = NULL;
-	ac_store_close(t_store);
-	t_store = NULL;
-	ac_token_cache_flush();
-}
-
-static void
-pool_run(struct ac_job *job, void *arg)
-{
-	struct loop	*l = arg;
-	struct timespec	 ts;
-	long long	 waited, limit;
-	char		 path[256];
-	enum ac_reason	 reason = AC_OK;
-
-	if (t_req == NULL) {
-		if ((t_req = calloc(1, sizeof(*t_req))) == NULL) {
-			ac_log(AC_LOG_ERROR, "event=nomem where=pool");
-			return;	/* empty out: the loop closes the connection */
-		}
-		/* A request parked here may wait for a JWKS fetch. */
-		ac_jwks_may_wait(1);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	waited = (ts.tv_sec - job->queued.tv_sec) * 1000LL +
-	    (ts.tv_nsec - job->queued.tv_nsec) / 1000000;
-	/*
-	 * A refresh or logout: the client may have retried meanwhile, and
-	 * a state change this late could look like a replay
-	 * (docs/refresh.md).  A login: nobody is likely to wait for it.
-	 */
-	limit = job->cls == AC_HASH ? (l->grace > HASH_WAIT_MS ? l->grace :
-	    HASH_WAIT_MS) : l->grace;
-	/* A database wait is bounded, the queue's for a thread included. */
-	if (job->cls == AC_POOL && limit > l->app->cfg.db_timeout_ms)
-		limit = l->app->cfg.db_timeout_ms;
-	if (waited > limit) {
-		ac_log_clean(path, sizeof(path), job->match->bad ? "-" :
-		    job->match->path);
-		ac_log(AC_LOG_WARN, "event=request_stale path=%s waited_ms=%lld "
-		    "max_ms=%lld status=503", path, waited, limit);
-		reason = AC_UNAVAILABLE;
-	} else {
-		ac_keys_reload(l->app, 0);
-		ac_rollout_reload(l->app, 0);
-	}
-	if (run(t_req, &t_store, l->app, job->match, job->envp, &job->body, &job->out, job->id, reason, job->arrived) == -1)
-		job->out.len = 0;
-}
-
-void
-ac_loop_listen(struct loop *l, int on)
-{
-	struct epoll_event	 ev;
-
-	if (on == l->accepting || l->lfd < 0)
-		return;
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-	ev.data.ptr = &tag_listen;
-	if (on)
-		epoll_ctl(l->ep, EPOLL_CTL_ADD, l->lfd, &ev);
-	else
-		epoll_ctl(l->ep, EPOLL_CTL_DEL, l->lfd, NULL);
-	l->accepting = on;
-}
+static char	 tag_signal, tag_done;
 
 /*
  * A bearer token whose header names a kid the key set lacks.  Only a
@@ -322,7 +163,7 @@ dispatch(struct loop *l, struct conn *c)
 	if (cls == AC_INLINE || l->pools[cls] == NULL) {
 		ac_keys_reload(l->app, 0);
 		ac_rollout_reload(l->app, 0);
-		if (run(l->r, &l->store, l->app, l->match, envp, &fc->body,
+		if (ac_run(l->r, &l->store, l->app, l->match, envp, &fc->body,
 		    &c->out, fc->id, reason, 0) == -1) {
 			free(envp);
 			return -1;
@@ -349,7 +190,7 @@ dispatch(struct loop *l, struct conn *c)
 	memcpy(job->match, l->match, sizeof(*job->match));
 	job->body = fc->body;
 	memset(&fc->body, 0, sizeof(fc->body));
-	clock_gettime(CLOCK_MONOTONIC, &job->queued);
+	job->queued = ac_clock_ms();
 	job->arrived = ac_metrics_clock();
 	c->job = job;
 	l->njobs++;
@@ -410,8 +251,8 @@ feed(struct loop *l, struct conn *c, const unsigned char *buf, size_t len,
  * Parses buf: runs or queues each complete request.  Returns the bytes
  * taken, or -1 when the connection was closed.
  */
-long
-ac_loop_parse(struct loop *l, struct conn *c, const unsigned char *buf,
+static long
+parse(struct loop *l, struct conn *c, const unsigned char *buf,
     size_t len)
 {
 	enum ac_fcgi_event	 ev;
@@ -450,12 +291,121 @@ ac_loop_parse(struct loop *l, struct conn *c, const unsigned char *buf,
 	return (long)off;
 }
 
-/* Sends, then parses what waits in c->in; -1 when closed. */
+/*
+ * Sends what it can; once all is sent, parses what waits in c->in (a
+ * pipeline held back while answers were pending).  -1 when the
+ * connection is gone.
+ */
 static int
-conn_resume(struct loop *l, struct conn *c)
+flush(struct loop *l, struct conn *c)
 {
+	ssize_t	 n;
+	long	 used;
 
-	return ac_conn_flush(l, c);
+	for (;;) {
+		while (c->outoff < c->out.len) {
+			n = write(c->fd, c->out.p + c->outoff,
+			    c->out.len - c->outoff);
+			if (n > 0) {
+				c->outoff += (size_t)n;
+				ac_conn_touch(l, c);
+				continue;
+			}
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n == -1 && errno == EAGAIN)
+				break;
+			ac_conn_close(l, c, "write_failed");
+			return -1;
+		}
+		if (c->outoff < c->out.len)
+			break;
+		c->out.len = c->outoff = 0;
+		if (c->out.cap > KEEP_BUF)
+			ac_buf_free(&c->out);
+		if (c->closing || (l->stopping && ac_conn_idle(c))) {
+			ac_conn_close(l, c, "done");
+			return -1;
+		}
+		if (c->in.len == 0 || c->job != NULL)
+			break;
+		if ((used = parse(l, c, c->in.p, c->in.len)) == -1)
+			return -1;
+		memmove(c->in.p, c->in.p + used, c->in.len - (size_t)used);
+		c->in.len -= (size_t)used;
+		if (c->in.len == 0 && c->in.cap > KEEP_BUF)
+			ac_buf_free(&c->in);
+		if (used == 0 && c->out.len == 0)
+			break;
+	}
+	ac_conn_events(l, c);
+	return 0;
+}
+
+static void
+receive(struct loop *l, struct conn *c)
+{
+	const unsigned char	*buf;
+	ssize_t			 n;
+	size_t			 len;
+	long			 used;
+	int			 i;
+
+	for (i = 0; i < 4 && c->in.len < IN_HIGH && !c->closing; i++) {
+		if (c->in.len == 0) {
+			n = read(c->fd, l->rbuf, sizeof(l->rbuf));
+			buf = l->rbuf;
+		} else {
+			if (ac_buf_reserve(&c->in, READSZ) == -1) {
+				ac_conn_close(l, c, "nomem");
+				return;
+			}
+			n = read(c->fd, c->in.p + c->in.len, READSZ);
+			if (n > 0)
+				c->in.len += (size_t)n;
+			buf = c->in.p;
+		}
+		if (n == 0) {
+			ac_conn_close(l, c, c->job != NULL || !ac_conn_idle(c) ?
+			    "peer_closed" : "closed");
+			return;
+		}
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			ac_conn_close(l, c, "read_failed");
+			return;
+		}
+		ac_conn_touch(l, c);
+		len = buf == l->rbuf ? (size_t)n : c->in.len;
+		if ((used = parse(l, c, buf, len)) == -1)
+			return;
+		if (buf == l->rbuf) {
+			if ((size_t)used < len && ac_buf_add(&c->in,
+			    buf + used, len - (size_t)used) == -1) {
+				ac_conn_close(l, c, "nomem");
+				return;
+			}
+		} else {
+			memmove(c->in.p, c->in.p + used, c->in.len -
+			    (size_t)used);
+			c->in.len -= (size_t)used;
+		}
+		if (c->out.len - c->outoff >= OUT_HIGH)
+			break;
+		/*
+		 * A read that did not fill what was asked for has emptied
+		 * the socket for now: the epoll interest is level-triggered,
+		 * so what arrives later is reported again, and reading on
+		 * until EAGAIN would cost a system call per request for
+		 * nothing (a third of this process's calls under load).
+		 */
+		if ((size_t)n < (buf == l->rbuf ? sizeof(l->rbuf) : READSZ))
+			break;
+	}
+	flush(l, c);
 }
 
 /* Answers come back from the pools. */
@@ -492,7 +442,7 @@ jobs_back(struct loop *l)
 			c->closing = 1;
 		ac_fcgi_done(&c->fc);
 		ac_job_free(job);
-		conn_resume(l, c);
+		flush(l, c);
 	}
 }
 
@@ -517,8 +467,8 @@ on_signal(struct loop *l)
 	ac_log(AC_LOG_INFO, "event=stop signal=%u connections=%zu "
 	    "inflight=%zu", si.ssi_signo, l->nconns, l->njobs);
 	l->stopping = 1;
-	l->stopat = ac_loop_now() + STOP_MS;
-	ac_loop_listen(l, 0);
+	l->stopat = ac_clock_ms() + STOP_MS;
+	ac_conn_listen(l, 0);
 	ac_conn_sweep(l);
 }
 
@@ -585,7 +535,7 @@ pools_start(struct loop *l)
 	need[AC_READ] = 0;
 	for (c = AC_INLINE + 1; c < AC_CLASS__MAX; c++)
 		if (need[c] && (l->pools[c] = ac_pool_start(ac_classes[c],
-		    nthreads[c], &l->done, pool_run, pool_fini, l)) == NULL)
+		    nthreads[c], &l->done, ac_run_pool, ac_run_pool_fini, l)) == NULL)
 			return -1;
 	return 0;
 }
@@ -633,7 +583,7 @@ ac_loop_run(struct ac_app *app, int lfd, const struct ac_route *routes,
 			ac_revoke_prime(app);
 			break;
 		}
-	ac_loop_listen(l, 1);
+	ac_conn_listen(l, 1);
 	for (;;) {
 		wait = l->nconns > 0 || l->stopping ? TICK_MS : -1;
 		n = epoll_wait(l->ep, evs, (int)nitems(evs), wait);
@@ -643,7 +593,7 @@ ac_loop_run(struct ac_app *app, int lfd, const struct ac_route *routes,
 			break;
 		}
 		for (i = 0; i < n; i++) {
-			if (evs[i].data.ptr == &tag_listen) {
+			if (evs[i].data.ptr == &l->lfd) {
 				if (l->accepting)
 					ac_conn_accept(l);
 				continue;
@@ -661,15 +611,15 @@ ac_loop_run(struct ac_app *app, int lfd, const struct ac_route *routes,
 			if (c->fd < 0)
 				continue;
 			if (evs[i].events & EPOLLOUT) {
-				if (ac_conn_flush(l, c) == -1)
+				if (flush(l, c) == -1)
 					continue;
 				if (c->outoff == c->out.len &&
-				    conn_resume(l, c) == -1)
+				    flush(l, c) == -1)
 					continue;
 			}
 			if (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP |
 			    EPOLLERR))
-				ac_conn_read(l, c);
+				receive(l, c);
 			/* The peer is gone: what it sent has been served. */
 			if (c->fd >= 0 && (evs[i].events & (EPOLLRDHUP |
 			    EPOLLHUP | EPOLLERR)))
@@ -679,7 +629,7 @@ ac_loop_run(struct ac_app *app, int lfd, const struct ac_route *routes,
 			l->dead = c->nextdead;
 			free(c);
 		}
-		now = ac_loop_now();
+		now = ac_clock_ms();
 		if (now - last >= TICK_MS) {
 			ac_conn_sweep(l);
 			last = now;

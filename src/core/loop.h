@@ -1,8 +1,9 @@
 /*
  * loop.h: the event loop's own structures, shared by loop.c (the loop,
- * parsing and dispatching requests, the pools' answers, signals) and
- * conn.c (its connections: accepting, reading, writing, closing, the
- * timeout sweep).  Nothing else of the core sees them.
+ * reading, parsing and dispatching requests, writing answers, the pools'
+ * answers, signals), run.c (running one request, inline or on a pool
+ * thread) and conn.c (the connections' list: accepting, listening,
+ * closing, the timeout sweep).  Nothing else of the core sees them.
  */
 #ifndef AC_LOOP_H
 #define AC_LOOP_H
@@ -56,17 +57,19 @@ struct loop {
 	unsigned char	 rbuf[READSZ];
 };
 
-/* loop.c */
-/* Monotonic milliseconds. */
-long long	 ac_loop_now(void);
-/* Listens (on 1) or stops listening (0) on the loop's socket. */
-void		 ac_loop_listen(struct loop *, int on);
+/* run.c */
 /*
- * Parses buf: runs or queues each complete request.  Returns the bytes
- * taken, or -1 when the connection was closed.
+ * Runs one request into out: the reserved record header, the answer,
+ * then the empty STDOUT and END_REQUEST.  reason non-OK answers it with
+ * that error without routing.  Returns -1 when out of memory.
  */
-long		 ac_loop_parse(struct loop *, struct conn *,
-		    const unsigned char *buf, size_t len);
+int		 ac_run(struct ac_req *, struct ac_store **storep,
+		    const struct ac_app *, const struct ac_match *,
+		    char **envp, const struct ac_buf *body, struct ac_buf *out,
+		    unsigned id, enum ac_reason reason, uint64_t arrived);
+/* A pool thread's job (arg: the loop), and its end (the thread's own). */
+void		 ac_run_pool(struct ac_job *, void *arg);
+void		 ac_run_pool_fini(void);
 
 /* conn.c */
 /* Registers with epoll the events c waits for now. */
@@ -77,16 +80,11 @@ void		 ac_conn_touch(struct loop *, struct conn *);
 void		 ac_conn_close(struct loop *, struct conn *, const char *why);
 /* Idle: nothing read, in hand or unsent. */
 int		 ac_conn_idle(const struct conn *);
-/*
- * Sends what it can; once all is sent, parses what waits in c->in.  -1
- * when the connection is gone.
- */
-int		 ac_conn_flush(struct loop *, struct conn *);
-/* Reads what c sent and parses it, then flushes. */
-void		 ac_conn_read(struct loop *, struct conn *);
 /* Accepts what waits, making room from idle connections at the limit. */
 void		 ac_conn_accept(struct loop *);
 /* Closes what has timed out; on stop, what is idle. */
 void		 ac_conn_sweep(struct loop *);
+/* Listens (on 1) or stops listening (0) on the loop's socket. */
+void		 ac_conn_listen(struct loop *, int on);
 
 #endif /* !AC_LOOP_H */

@@ -64,15 +64,6 @@ mail_free(struct mail *m)
 	free(m);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Runs m->cmd with the message on its standard input and standard output
  * on /dev/null (under plain CGI it is the answer).  Returns the exit
@@ -120,9 +111,9 @@ run(const struct mail *m)
 			off += (size_t)n;
 	}
 	close(fd[1]);
-	end = now_ms() + m->timeout * 1000;
+	end = ac_clock_ms() + m->timeout * 1000;
 	while ((w = waitpid(pid, &st, WNOHANG)) == 0) {
-		if (!killed && now_ms() >= end) {
+		if (!killed && ac_clock_ms() >= end) {
 			kill(pid, SIGKILL);
 			killed = 1;
 			ac_log(AC_LOG_ERROR, "event=mail_timeout to=%s "

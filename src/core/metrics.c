@@ -116,15 +116,6 @@ ac_metrics_enabled(void)
  */
 static double	 tsc_ns;	/* nanoseconds per tick; 0: no TSC */
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 #if defined(__x86_64__) || defined(__i386__)
 static inline uint64_t
 tsc(void)
@@ -155,10 +146,10 @@ tsc_calibrate(void)
 	fclose(f);
 	if (!constant || !nonstop)
 		return;
-	t0 = mono_ns();
+	t0 = ac_clock_ns();
 	c0 = tsc();
 	nanosleep(&nap, NULL);
-	t1 = mono_ns();
+	t1 = ac_clock_ns();
 	c1 = tsc();
 	if (c1 > c0 && t1 > t0)
 		tsc_ns = (double)(t1 - t0) / (double)(c1 - c0);
@@ -183,7 +174,7 @@ ac_metrics_clock(void)
 
 	if (seg == NULL)
 		return 0;
-	return tsc_ns > 0 ? tsc() : mono_ns();
+	return tsc_ns > 0 ? tsc() : ac_clock_ns();
 }
 
 static void

@@ -131,35 +131,6 @@ send_json(struct ac_req *r, int status, json_object *o)
 	return 1;
 }
 
-/*
- * The JWKS cache's last good fetch (0: never) and its last error (may be
- * "").  Returns 0, or -1 when there is no cache file.
- */
-int
-ac_jwks_fetched(const struct ac_config *c, int64_t *fetched, char *err,
-    size_t errlen)
-{
-	char		 path[512];
-	json_object	*o, *v;
-
-	*fetched = 0;
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (c->jwks_url == NULL ||
-	    ac_jwks_cache_path(c, path, sizeof(path)) == -1 ||
-	    (o = ac_jwks_cache_read(path)) == NULL)
-		return -1;
-	if (json_object_object_get_ex(o, "jwks", NULL) &&
-	    json_object_object_get_ex(o, "fetched", &v))
-		*fetched = json_object_get_int64(v);
-	if (err != NULL && errlen > 0 &&
-	    json_object_object_get_ex(o, "error", &v) &&
-	    json_object_is_type(v, json_type_string))
-		snprintf(err, errlen, "%s", json_object_get_string(v));
-	json_object_put(o);
-	return 0;
-}
-
 /* The JWKS is fresh when its last good fetch is younger than the TTL. */
 static int
 jwks_fresh(const struct ac_config *c, time_t now, int64_t *age)
@@ -232,7 +203,7 @@ readyz(struct ac_req *r, const struct ac_app *app)
 	const struct ac_config *c = &app->cfg;
 	json_object	*o, *checks;
 	struct ac_store	*st = NULL;
-	struct timespec	 t0, t1;
+	long long	 t0;
 	char		 err[512], what[96];
 	size_t		 nkeys;
 	long		 ms;
@@ -255,16 +226,14 @@ readyz(struct ac_req *r, const struct ac_app *app)
 		 * A connection of its own, opened now: a worker's open
 		 * connection would still answer for a file moved away.
 		 */
-		clock_gettime(CLOCK_MONOTONIC, &t0);
+		t0 = ac_clock_ms();
 		if (ac_store_open(app, 1, &st, err, sizeof(err)) != AC_OK) {
 			ac_log(AC_LOG_DEBUG, "event=not_ready check=database "
 			    "error=\"%s\"", err);
 			snprintf(what, sizeof(what), "unavailable");
 			ready = 0;
 		} else {
-			clock_gettime(CLOCK_MONOTONIC, &t1);
-			ms = (t1.tv_sec - t0.tv_sec) * 1000L +
-			    (t1.tv_nsec - t0.tv_nsec) / 1000000L;
+			ms = (long)(ac_clock_ms() - t0);
 			if (ms >= 1000) {
 				snprintf(what, sizeof(what), "slow (%ld ms)",
 				    ms);

@@ -210,20 +210,29 @@ ac_parse_env(char **envp, const char *name)
 	return NULL;
 }
 
+const char *
+ac_list_next(const char **p, size_t *n)
+{
+	const char	*s = *p;
+
+	*n = 0;
+	if (s == NULL)
+		return NULL;
+	s += strspn(s, ", ");
+	*n = strcspn(s, ", ");
+	*p = s + *n;
+	return *n > 0 ? s : NULL;
+}
+
 int
 ac_parse_origin_listed(const char *p, const char *origin)
 {
-	const char	*e;
-	size_t		 n = strlen(origin);
+	const char	*s;
+	size_t		 n, len = strlen(origin);
 
-	while (p != NULL && *p != '\0') {
-		while (*p == ' ' || *p == ',')
-			p++;
-		e = p + strcspn(p, ", ");
-		if ((size_t)(e - p) == n && strncmp(p, origin, n) == 0)
+	while ((s = ac_list_next(&p, &n)) != NULL)
+		if (n == len && strncmp(s, origin, n) == 0)
 			return 1;
-		p = e;
-	}
 	return 0;
 }
 
@@ -265,18 +274,13 @@ int
 ac_parse_addr_listed(const char *list, const char *addr)
 {
 	unsigned char	 a[16], n[16];
-	const char	*p = list, *e;
+	const char	*p = list, *s;
+	size_t		 k;
 	int		 fa, fn, bits, i, m, len, bad = 0;
 
-	while (p != NULL && *p != '\0') {
-		p += strspn(p, ", ");
-		e = p + strcspn(p, ", ");
-		if (e == p)
-			break;
-		if (cidr_parse(p, (size_t)(e - p), n, &fn, &bits) == -1)
+	while ((s = ac_list_next(&p, &k)) != NULL)
+		if (cidr_parse(s, k, n, &fn, &bits) == -1)
 			bad = 1;
-		p = e;
-	}
 	if (bad)
 		return -1;
 	if (addr == NULL)
@@ -285,12 +289,8 @@ ac_parse_addr_listed(const char *list, const char *addr)
 	if (inet_pton(fa, addr, a) != 1)
 		return 0;
 	len = fa == AF_INET ? 4 : 16;
-	for (p = list; p != NULL && *p != '\0'; p = e) {
-		p += strspn(p, ", ");
-		e = p + strcspn(p, ", ");
-		if (e == p ||
-		    cidr_parse(p, (size_t)(e - p), n, &fn, &bits) == -1 ||
-		    fn != fa)
+	for (p = list; (s = ac_list_next(&p, &k)) != NULL; ) {
+		if (cidr_parse(s, k, n, &fn, &bits) == -1 || fn != fa)
 			continue;
 		for (i = 0; i < len && bits > 0; i++, bits -= 8) {
 			m = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;

@@ -33,7 +33,7 @@ struct ac_job {
 	struct ac_match	*match;		/* its route, matched on arrival */
 	struct ac_buf	 body;
 	struct ac_buf	 out;		/* the sealed records of the answer */
-	struct timespec	 queued;	/* CLOCK_MONOTONIC */
+	long long	 queued;	/* ac_clock_ms() */
 	uint64_t	 arrived;	/* ac_metrics_clock() when queued */
 };
 

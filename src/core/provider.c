@@ -67,7 +67,7 @@ static void
 one(struct ac_app *app, struct ac_provider *p, int index)
 {
 	const struct ac_config *c = &app->cfg;
-	const char	*v, *a;
+	const char	*v, *a, *rest;
 	char		 why[256], alg[16];
 	size_t		 n;
 	enum ac_alg	 x;
@@ -110,12 +110,8 @@ one(struct ac_app *app, struct ac_provider *p, int index)
 	/* Algorithms: the provider's list, else RS256 and EdDSA's kin. */
 	p->cfg.nalgs = 0;
 	a = setting(c, p->name, "ALGORITHMS");
-	if (a == NULL)
-		a = "RS256,ES256,EdDSA";
-	while (*a != '\0') {
-		a += strspn(a, ", ");
-		if ((n = strcspn(a, ", ")) == 0)
-			break;
+	rest = a != NULL ? a : "RS256,ES256,EdDSA";
+	while ((a = ac_list_next(&rest, &n)) != NULL) {
 		snprintf(alg, sizeof(alg), "%.*s", (int)n, a);
 		if (n >= sizeof(alg) || ac_alg_parse(alg, &x) == -1 ||
 		    ac_alg_is_hmac(x))
@@ -124,7 +120,6 @@ one(struct ac_app *app, struct ac_provider *p, int index)
 			    "EdDSA)", p->up, (int)(n > 16 ? 16 : n), a);
 		else if (p->cfg.nalgs < AC_ALG__MAX)
 			p->cfg.algs[p->cfg.nalgs++] = x;
-		a += n;
 	}
 	if (p->cfg.nalgs == 0)
 		ac_app_problemf(app, "JWT_PROVIDER_%s_ALGORITHMS: no algorithm",
@@ -137,21 +132,18 @@ one(struct ac_app *app, struct ac_provider *p, int index)
 void
 ac_providers_load(struct ac_app *app)
 {
-	const char	*l = app->cfg.providers;
+	const char	*rest = app->cfg.providers, *l;
 	struct ac_provider *p;
 	size_t		 n, i, j;
 
-	if (l == NULL)
+	if (rest == NULL)
 		return;
 	if ((app->prov = calloc(AC_MAXPROVIDERS, sizeof(*app->prov))) ==
 	    NULL) {
 		ac_app_problemf(app, "JWT_PROVIDERS: out of memory");
 		return;
 	}
-	while (*l != '\0') {
-		l += strspn(l, ", ");
-		if ((n = strcspn(l, ", ")) == 0)
-			break;
+	while ((l = ac_list_next(&rest, &n)) != NULL) {
 		if (app->nprov == AC_MAXPROVIDERS) {
 			ac_app_problemf(app, "JWT_PROVIDERS: more than %d",
 			    AC_MAXPROVIDERS);
@@ -165,7 +157,6 @@ ac_providers_load(struct ac_app *app)
 			ac_app_problemf(app, "JWT_PROVIDERS: '%.*s' is not a "
 			    "name of 1 to 32 letters, digits and '_'",
 			    (int)(n > 32 ? 32 : n), l);
-			l += n;
 			continue;
 		}
 		memcpy(p->name, l, n);
@@ -175,7 +166,6 @@ ac_providers_load(struct ac_app *app)
 		for (j = 0; j < app->nprov; j++)
 			if (strcasecmp(app->prov[j].name, p->name) == 0)
 				break;
-		l += n;
 		if (j < app->nprov) {
 			ac_app_problemf(app, "JWT_PROVIDERS: %s is named twice",
 			    p->name);

@@ -175,13 +175,10 @@ ac_route_match(struct ac_req *r, const struct ac_route *routes,
 }
 
 static long
-elapsed_us(const struct timespec *t0)
+elapsed_us(uint64_t t0)
 {
-	struct timespec	 t1;
 
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000000L +
-	    (t1.tv_nsec - t0->tv_nsec) / 1000;
+	return (long)((ac_clock_ns() - t0) / 1000);
 }
 
 void
@@ -192,9 +189,8 @@ ac_route_answer(struct ac_req *r, const struct ac_match *m)
 	size_t		 i, n;
 	enum ac_reason	 rc = AC_OK;
 	enum ac_loglevel lvl;
-	struct timespec	 t0;
+	uint64_t	 t0 = ac_clock_ns();
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r->match = m;
 	ac_ops_begin(r);
 	/* auth_db_queries_total{method}: "other" until ac_req_auth says. */
@@ -254,7 +250,7 @@ out:
 		    r->method < AC_METHOD__MAX ? ac_methods[r->method] :
 		    "other", path, m->base[0] != '\0' ? " base=" : "",
 		    m->base, r->status, ac_reason_str(rc), remote,
-		    elapsed_us(&t0), r->authmethod != NULL ? " auth_method=" :
+		    elapsed_us(t0), r->authmethod != NULL ? " auth_method=" :
 		    "", r->authmethod != NULL ? r->authmethod : "");
 	}
 	ac_ops_end(r, r->status);

@@ -265,15 +265,6 @@ listener(const struct ac_app *app, enum source *src)
 	return -1;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct worker {
 	pid_t		 pid;		/* 0: not running */
 	long long	 started;	/* ms */
@@ -308,7 +299,7 @@ spawn(struct worker *w, pid_t parent, const sigset_t *old)
 		return 0;
 	}
 	w->pid = pid;
-	w->started = now_ms();
+	w->started = ac_clock_ms();
 	return 1;
 }
 
@@ -343,12 +334,12 @@ supervise(size_t n, int *child)
 			*child = 1;
 			return 0;
 		case -1:
-			ws[i].restart = now_ms() + 1000;
+			ws[i].restart = ac_clock_ms() + 1000;
 			break;
 		}
 	ac_log(AC_LOG_INFO, "event=supervise workers=%zu", n);
 	for (;;) {
-		now = now_ms();
+		now = ac_clock_ms();
 		next = now + 1000;
 		for (i = 0; i < n; i++)
 			if (ws[i].pid == 0 && ws[i].restart < next)
@@ -376,7 +367,7 @@ supervise(size_t n, int *child)
 				continue;
 			if (i == n)
 				continue;
-			now = now_ms();
+			now = ac_clock_ms();
 			/* Died young: back off, doubling up to 10 s. */
 			if (now - ws[i].started < 5000)
 				ws[i].backoff = ws[i].backoff == 0 ? 100 :
@@ -395,7 +386,7 @@ supervise(size_t n, int *child)
 				    "status=%d restart_ms=%ld", (int)pid,
 				    WEXITSTATUS(status), ws[i].backoff);
 		}
-		now = now_ms();
+		now = ac_clock_ms();
 		for (i = 0; i < n; i++) {
 			if (ws[i].pid != 0 || ws[i].restart > now)
 				continue;
@@ -417,7 +408,7 @@ supervise(size_t n, int *child)
 	for (i = 0; i < n; i++)
 		if (ws[i].pid != 0)
 			kill(ws[i].pid, SIGTERM);
-	deadline = now_ms() + 3000;
+	deadline = ac_clock_ms() + 3000;
 	for (;;) {
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 			for (i = 0; i < n; i++)
@@ -425,7 +416,7 @@ supervise(size_t n, int *child)
 					ws[i].pid = 0;
 		for (i = 0, alive = 0; i < n; i++)
 			alive += ws[i].pid != 0;
-		if (alive == 0 || (now = now_ms()) >= deadline)
+		if (alive == 0 || (now = ac_clock_ms()) >= deadline)
 			break;
 		ts.tv_sec = 0;
 		ts.tv_nsec = 50 * 1000000;

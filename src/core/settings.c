@@ -3,7 +3,8 @@
  * config.c's table: the operator-named JWT_PROVIDER_<NAME>_* lines of
  * the file (kept aside for provider.c), and the checks of AUTH_REQUIRE,
  * AUTH_REQUIRE_WRITE (require.c's grammar), AUTH_TOKEN_HEADER and
- * AUTH_TOKEN_COOKIE.  config.c calls these while it loads.
+ * AUTH_TOKEN_COOKIE, and the judgement of a key set's URL (JWKS_URL and
+ * the providers').  config.c calls these while it loads.
  */
 #include "config.h"
 
@@ -11,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <curl/curl.h>
 
 #include "ac.h"
 #include "extern.h"
@@ -126,4 +129,68 @@ ac_config_check_more(struct ac_app *app)
 	require_check(app, "AUTH_REQUIRE", c->require);
 	require_check(app, "AUTH_REQUIRE_WRITE", c->require_write);
 	token_source_check(app, c);
+}
+
+static int
+loopback(const char *host)
+{
+
+	return strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
+	    strcmp(host, "::1") == 0 || (strncmp(host, "127.", 4) == 0 &&
+	    strspn(host + 4, "0123456789.") == strlen(host + 4));
+}
+
+/*
+ * Judges a JWKS_URL with libcurl's URL parser, the one that fetches it
+ * (jwksclient.c): -1 (why says it) unless an https URL with a host and a
+ * path, or http to a loopback host (127/8, ::1, localhost); http
+ * elsewhere is 1 (a warning) when allow_http, else -1.  0 when fine.
+ */
+int
+ac_config_url_check(const char *url, int allow_http, char *why, size_t whylen)
+{
+	CURLU	*u;
+	char	*scheme = NULL, *host = NULL, *path = NULL;
+	int	 rc = -1;
+
+	if (strlen(url) > 2000 || strpbrk(url, " \t\r\n\"<>") != NULL) {
+		snprintf(why, whylen, "not a URL");
+		return -1;
+	}
+	if ((u = curl_url()) == NULL) {
+		snprintf(why, whylen, "libcurl unavailable");
+		return -1;
+	}
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK ||
+	    *host == '\0') {
+		snprintf(why, whylen, "not a URL with a host");
+		goto out;
+	}
+	if (strcmp(path, "/") == 0 || *path == '\0') {
+		snprintf(why, whylen, "no path (the key set's own path)");
+		goto out;
+	}
+	if (strcmp(scheme, "https") == 0)
+		rc = 0;
+	else if (strcmp(scheme, "http") != 0)
+		snprintf(why, whylen, "scheme %s: use https", scheme);
+	else if (loopback(host))
+		rc = 0;
+	else if (allow_http) {
+		snprintf(why, whylen, "plain http to %s: anyone on the path "
+		    "can hand out keys (JWKS_ALLOW_HTTP=true)", host);
+		rc = 1;
+	} else
+		snprintf(why, whylen, "plain http to %s: anyone on the path "
+		    "could hand out keys; use https (or JWKS_ALLOW_HTTP=true)",
+		    host);
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(path);
+	curl_url_cleanup(u);
+	return rc;
 }

@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,15 +17,6 @@
 
 #include "ac.h"
 #include "extern.h"
-
-long long
-ac_store_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 ac_store_remote(const struct ac_config *c)
@@ -126,16 +116,6 @@ ac_store_error(const struct ac_store *s)
 {
 
 	return s->err;
-}
-
-void
-ac_store_seterr(struct ac_store *s, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(s->err, sizeof(s->err), fmt, ap);
-	va_end(ap);
 }
 
 int

@@ -91,7 +91,7 @@ backoff_fail(void)
 	pthread_mutex_lock(&bo_lock);
 	bo_ms = bo_ms == 0 ? BACKOFF_MIN : bo_ms * 2 > BACKOFF_MAX ?
 	    BACKOFF_MAX : bo_ms * 2;
-	bo_until = ac_store_ms() + bo_ms;
+	bo_until = ac_clock_ms() + bo_ms;
 	pthread_mutex_unlock(&bo_lock);
 }
 
@@ -111,7 +111,7 @@ backoff_left(void)
 	long long	 left;
 
 	pthread_mutex_lock(&bo_lock);
-	left = bo_until - ac_store_ms();
+	left = bo_until - ac_clock_ms();
 	pthread_mutex_unlock(&bo_lock);
 	return left > 0 ? left : 0;
 }
@@ -132,7 +132,7 @@ sockwait(PGconn *conn, int wr, long long deadline)
 	if (pfd.fd < 0)
 		return -1;
 	for (;;) {
-		if ((left = deadline - ac_store_ms()) <= 0)
+		if ((left = deadline - ac_clock_ms()) <= 0)
 			return -1;
 		if ((n = poll(&pfd, 1, (int)left)) > 0)
 			return 0;
@@ -188,7 +188,7 @@ connect_db(struct pg_store *s, char *err, size_t errlen)
 	val[2] = opts;
 	val[3] = s->base.url;
 	val[4] = NULL;
-	deadline = ac_store_ms() + s->base.timeout_ms;
+	deadline = ac_clock_ms() + s->base.timeout_ms;
 	if ((s->conn = PQconnectStartParams(kw, val, 1)) == NULL) {
 		snprintf(err, errlen, "postgresql: out of memory");
 		return AC_NOMEM;
@@ -228,7 +228,7 @@ static PGresult *
 answer(struct pg_store *s, int sent)
 {
 	PGresult	*res, *keep = NULL;
-	long long	 deadline = ac_store_ms() + s->base.timeout_ms + SLACK_MS;
+	long long	 deadline = ac_clock_ms() + s->base.timeout_ms + SLACK_MS;
 
 	s->late = 0;
 	if (!sent)

@@ -101,7 +101,7 @@ static int
 busy(void *arg, int n)
 {
 	const struct ac_store *s = arg;
-	long long	 now = ac_store_ms();
+	long long	 now = ac_clock_ms();
 
 	if (n == 0) {
 		if (now < __atomic_load_n(&busy_until, __ATOMIC_RELAXED))
@@ -240,7 +240,8 @@ ready(struct sqlite_store *s)
 	if (s->db != NULL && !sqlite3_get_autocommit(s->db))
 		return AC_OK;
 	if ((rc = connect_db(s, err, sizeof(err))) != AC_OK) {
-		ac_store_seterr(&s->base, "sqlite: %s", err);
+		/* What fits of err after the prefix, as before. */
+		ac_store_seterr(&s->base, "sqlite: %.247s", err);
 		s->stale = 1;
 		if (rc == AC_CONFIG_INVALID)
 			rc = AC_UNAVAILABLE;

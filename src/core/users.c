@@ -298,7 +298,7 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 	char		 em[256], ekey[300], ikey[80];
 	struct ac_dbval	 p[2];
 	size_t		 pwlen;
-	struct timespec	 t0, t1;
+	long long	 t0;
 	int		 ok;
 	enum ac_reason	 rc;
 
@@ -327,14 +327,13 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 	pwlen = password != NULL ? strlen(password) : 0;
 	if (pwlen > MAXPW)
 		pwlen = MAXPW;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = ac_clock_ms();
 	ok = crypto_pwhash_str_verify(u.found ? u.hash : dummy,
 	    password != NULL ? password : "", pwlen) == 0 && u.found &&
 	    password != NULL && strlen(password) <= MAXPW;
 	if (!ok) {
-		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if ((rc = ac_throttle_stretch(s, em[0] != '\0' ? ekey : NULL,
-		    ikey, now, (long)(t1.tv_sec - t0.tv_sec))) != AC_OK)
+		    ikey, now, (long)(ac_clock_ms() / 1000 - t0 / 1000))) != AC_OK)
 			return rc;
 		/* For the audit line only: the account the attempt named. */
 		if (u.found)

@@ -1,7 +1,7 @@
 /*
  * websession.c: server-side sessions, the fallback of the JWT rollout
  * (rollout.c), and Better Auth's session cookie: their rows, lookups and
- * per-process cache.  Reading the cookie off a request is sessauth.c's.
+ * per-process cache.  Reading the cookie off a request is auth.c's.
  *
  * A user outside the rollout logs in to a server-side session: a row of
  * the same sessions table a refresh-token family uses, revoked by the

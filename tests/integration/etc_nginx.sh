@@ -47,7 +47,7 @@ ti_expect_status 401
 ti_expect_true "back end not reached" sh -c "! grep -q 'sub=' '$T/last.body'"
 
 # Debian's fastcgi_params passes HTTP_HOST without the port: a page of
-# this site on its port still counts as the site itself (csrf.c).
+# this site on its port still counts as the site itself (cookie.c).
 ti_request "login from the site's own origin" /api/auth/login \
     -H "Origin: http://127.0.0.1:$TI_PORT" -H 'Content-Type: application/json' \
     --data '{"email":"nobody@example.com","password":"wrong-password"}'

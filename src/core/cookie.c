@@ -1,18 +1,24 @@
 /*
- * csrf.c: what keeps another site from using the refresh cookie.  The
- * cookie is SameSite=Strict, but a site on the same registrable domain
- * (another subdomain) is "same-site" to a browser, and old browsers ignore
- * SameSite.  So every state-changing request that relies on the cookie
- * must come from the site itself or from an origin in ALLOWED_ORIGINS:
- * browsers send Origin on every POST, and Sec-Fetch-Site where they do
- * not.  Login needs no cookie but sets one: it takes JSON only, which a
- * cross-site page cannot send without a CORS preflight that only allowed
- * origins pass (a form could log a victim into the attacker's account).
+ * cookie.c: the browser's side of the suite.  The cookies' names, their
+ * reading and their Set-Cookie, and the rule that keeps another site
+ * from using them.
  *
- * The cookie's name: AUTH_COOKIE_NAME, else __Host-refreshToken when the
- * request came over https (the browser then refuses the cookie unless it
- * is Secure, Path=/ and without Domain, so no subdomain can plant or
- * shadow it), else refreshToken.
+ * The refresh cookie's name: AUTH_COOKIE_NAME, else __Host-refreshToken
+ * when the request came over https (the browser then refuses the cookie
+ * unless it is Secure, Path=/ and without Domain, so no subdomain can
+ * plant or shadow it), else refreshToken.  The session cookie's:
+ * __Host-sessionToken or sessionToken, the same way.  Both are HttpOnly,
+ * SameSite=Strict and live under the mount point.
+ *
+ * The CSRF rule: SameSite=Strict is not enough, since a site on the same
+ * registrable domain (another subdomain) is "same-site" to a browser,
+ * and old browsers ignore SameSite.  So every state-changing request
+ * that relies on a cookie must come from the site itself or from an
+ * origin in ALLOWED_ORIGINS: browsers send Origin on every POST, and
+ * Sec-Fetch-Site where they do not.  Login needs no cookie but sets one:
+ * it takes JSON only, which a cross-site page cannot send without a CORS
+ * preflight that only allowed origins pass (a form could log a victim
+ * into the attacker's account).
  */
 #include "config.h"
 
@@ -21,6 +27,8 @@
 #include <strings.h>
 
 #include "ac.h"
+#include "extern.h"
+#include "http.h"
 
 int
 ac_req_https(const struct ac_req *r)
@@ -44,21 +52,61 @@ ac_req_cookie_name(const struct ac_req *r, const struct ac_app *app)
 	    "refreshToken";
 }
 
-/* Non-zero when origin (length n) is listed in ALLOWED_ORIGINS. */
-static int
-listed(const struct ac_app *app, const char *origin, size_t n)
+const char *
+ac_req_session_cookie_name(const struct ac_req *r, const struct ac_app *app)
 {
-	const char	*p = ac_app_config(app)->allowed_origins, *e;
 
-	while (p != NULL && *p != '\0') {
-		while (*p == ' ' || *p == ',')
-			p++;
-		e = p + strcspn(p, ", ");
-		if ((size_t)(e - p) == n && n > 0 && strncmp(p, origin, n) == 0)
-			return 1;
-		p = e;
-	}
-	return 0;
+	return app->cfg.cookie_secure && ac_req_https(r) ?
+	    "__Host-sessionToken" : "sessionToken";
+}
+
+long
+ac_req_cookie(const struct ac_req *r, const char *name, char *out,
+    size_t outsz)
+{
+	const char	*c = ac_req_param(r, "HTTP_COOKIE");
+
+	return c == NULL ? -1 : ac_kv_find(c, ';', name, 0, out, outsz);
+}
+
+void
+ac_req_set_cookie(struct ac_req *r, const struct ac_app *app,
+    const char *name, const char *sub, const char *value, long maxage)
+{
+	const char	*base = ac_req_base(r);
+	char		 buf[512];
+
+	/*
+	 * Under the mount point (AUTH_BASE_PATH, or the script path), or
+	 * / at the root.  __Host-: Secure, Path=/ and no Domain, or
+	 * browsers drop it.
+	 */
+	if (strncmp(name, "__Host-", 7) == 0)
+		base = "", sub = "/";
+	else if (*base == '\0' && *sub == '\0')
+		sub = "/";
+	snprintf(buf, sizeof(buf), "%s=%s; Max-Age=%ld; Path=%s%s; "
+	    "HttpOnly;%s SameSite=Strict", name, value, maxage, base, sub,
+	    ac_app_config(app)->cookie_secure ? " Secure;" : "");
+	ac_req_header(r, "Set-Cookie", buf);
+}
+
+void
+ac_req_session_cookie(struct ac_req *r, const struct ac_app *app,
+    const char *tok, long maxage)
+{
+
+	ac_req_set_cookie(r, app, ac_req_session_cookie_name(r, app), "", tok,
+	    maxage);
+}
+
+/* Non-zero when origin is listed in ALLOWED_ORIGINS. */
+static int
+listed(const struct ac_app *app, const char *origin)
+{
+
+	return ac_parse_origin_listed(ac_app_config(app)->allowed_origins,
+	    origin);
 }
 
 /*
@@ -94,7 +142,7 @@ ac_req_same_origin(struct ac_req *r, const struct ac_app *app)
 	char		 msg[400];
 
 	if (o != NULL) {
-		if (own(r, o) || listed(app, o, strlen(o)))
+		if (own(r, o) || listed(app, o))
 			return AC_OK;
 		ac_req_detail(r, "Origin", "not this site and not in "
 		    "ALLOWED_ORIGINS");
@@ -180,7 +228,7 @@ ac_req_link(const struct ac_req *r, const struct ac_app *app,
 		return -1;
 	memcpy(origin, target, ol);
 	origin[ol] = '\0';
-	if (!own(r, origin) && !listed(app, origin, ol))
+	if (!own(r, origin) && !listed(app, origin))
 		return -1;
 	k = snprintf(out, n, "%s", target);
 	return k > 0 && (size_t)k < n ? 0 : -1;
