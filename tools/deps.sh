@@ -10,7 +10,7 @@ DEPS_RUN="spawn-fcgi nginx-light lighttpd curl"
 DEPS_TEST="python3 python3-jwt python3-cryptography wrk prometheus
 	apache2 libapache2-mod-fcgid apache2-suexec-custom systemd postgresql
 	debhelper dpkg-dev lintian fakeroot git
-	chromium nodejs npm zbar-tools"
+	chromium nodejs npm zbar-tools python3-fastapi python3-uvicorn"
 # The peers bench/engine.sh measures beside the suite (not installed by
 # default: `. tools/deps.sh && deps_install $DEPS_BENCH`); the Node.js
 # peer's own packages come from npm (bench/package-lock.json); libfcgi-dev
