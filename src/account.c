@@ -403,17 +403,14 @@ account_two_factor(struct ac_req *r, const struct ac_app *app,
 {
 	struct secrets	*s;
 	json_object	*o, *m;
-	char		 c[256];
 	enum ac_reason	 rc;
 
 	if ((s = ac_req_secret(r, sizeof(*s))) == NULL)
 		return AC_NOMEM;
 	if ((rc = ac_twofactor_pending(st, g->user_id, now, s->tok)) != AC_OK)
 		return rc;
-	snprintf(c, sizeof(c), "%s=%s; Max-Age=%d; Path=/api/auth; HttpOnly;%s "
-	    "SameSite=Strict", TF_COOKIE, s->tok, AC_TWO_FACTOR_TTL,
-	    ac_app_config(app)->cookie_secure ? " Secure;" : "");
-	ac_req_header(r, "Set-Cookie", c);
+	ac_req_set_cookie(r, app, TF_COOKIE, "/api/auth", s->tok,
+	    AC_TWO_FACTOR_TTL);
 	ac_req_header(r, "Cache-Control", "no-store");
 	if ((o = json_object_new_object()) == NULL ||
 	    (m = json_object_new_array()) == NULL) {
@@ -502,7 +499,6 @@ h_2fa_verify(struct ac_req *r, const struct ac_app *app)
 	json_object	*o;
 	int		 backup, on = 0;
 	long		 retry = 0;
-	char		 c[128];
 	time_t		 now = time(NULL);
 	enum ac_reason	 rc;
 
@@ -543,15 +539,14 @@ h_2fa_verify(struct ac_req *r, const struct ac_app *app)
 	rc = ac_twofactor_login(app, st, s->tok, s->code, backup,
 	    ac_req_param(r, "REMOTE_ADDR"), ac_req_param(r, "HTTP_USER_AGENT"),
 	    now, &s->g, &retry);
+	limited(r, rc, retry);
+	if (rc == AC_OK) {
+		ac_req_set_cookie(r, app, TF_COOKIE, "/api/auth", "", 0);
+		rc = refresh_answer(r, app, &s->g, now);
+	}
+	/* Recorded as answered only once the answer is built. */
 	ac_audit(AC_AUDIT_LOGIN, rc, s->g.user_id, s->g.session_id,
 	    "factor=%s", backup ? "backup_code" : "totp");
-	limited(r, rc, retry);
-	if (rc != AC_OK)
-		goto out;
-	snprintf(c, sizeof(c), "%s=; Max-Age=0; Path=/api/auth; HttpOnly; "
-	    "SameSite=Strict", TF_COOKIE);
-	ac_req_header(r, "Set-Cookie", c);
-	rc = refresh_answer(r, app, &s->g, now);
 out:
 	ac_token_clear(&t);
 	return rc;

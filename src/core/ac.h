@@ -880,12 +880,6 @@ int		 ac_req_https(const struct ac_req *);
 const char	*ac_req_cookie_name(const struct ac_req *,
 		    const struct ac_app *);
 /*
- * Set-Cookie name=value, HttpOnly, SameSite=Strict, Secure with
- * AUTH_COOKIE_SECURE, Max-Age maxage (value "" and 0 clear it), Path the
- * mount point followed by sub ("/api/auth", or "" for the mount point
- * itself; / at the root, and always for a __Host- name).
- */
-/*
  * Server-side sessions (websession.c; their cookie here): the cookie's name (sessionToken,
  * __Host-sessionToken over https with AUTH_COOKIE_SECURE; borrowed), a
  * Set-Cookie for it (tok "" and maxage 0 clear it), and logout by cookie
@@ -895,6 +889,12 @@ const char	*ac_req_session_cookie_name(const struct ac_req *,
 		    const struct ac_app *);
 void		 ac_req_session_cookie(struct ac_req *, const struct ac_app *,
 		    const char *tok, long maxage);
+/*
+ * Set-Cookie name=value, HttpOnly, SameSite=Strict, Secure with
+ * AUTH_COOKIE_SECURE, Max-Age maxage (value "" and 0 clear it), Path the
+ * mount point followed by sub ("/api/auth", or "" for the mount point
+ * itself; / at the root, and always for a __Host- name).
+ */
 void		 ac_req_set_cookie(struct ac_req *, const struct ac_app *,
 		    const char *name, const char *sub, const char *value,
 		    long maxage);
