@@ -10,51 +10,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/crypto.h>
 #include <sodium.h>
 
 #include "ac.h"
 #include "extern.h"
-static const struct ac_dbcol acct_cols[] = {
-	AC_DBCOL_TEXT(struct ac_acct, id),
-	AC_DBCOL_TEXT(struct ac_acct, email),
-	AC_DBCOL_TEXT(struct ac_acct, hash),
-	AC_DBCOL_FLAG(struct ac_acct, disabled),
-	AC_DBCOL_FLAG(struct ac_acct, verified),
-	AC_DBCOL_FLAG(struct ac_acct, totp),
-	AC_DBCOL_TEXT(struct ac_acct, secret),
-	AC_DBCOL_INT(struct ac_acct, step, 0),
-};
-
-enum ac_reason
-ac_acct_get(struct ac_store *s, const char *uid, const char *email,
-    struct ac_acct *a)
-{
-	struct ac_dbval	 p[1];
-
-	memset(a, 0, sizeof(*a));
-	if (uid != NULL) {
-		p[0] = AC_DBS(uid);
-		return ac_db_row(s, "SELECT id, email, password_hash, disabled, "
-		    "email_verified, totp_enabled, totp_secret, totp_step FROM "
-		    "users WHERE id = $1", p, 1, acct_cols, nitems(acct_cols),
-		    a, &a->found);
-	}
-	/* Emails are stored in lower case (users.c). */
-	p[0] = AC_DBS(email);
-	return ac_db_row(s, "SELECT id, email, password_hash, disabled, "
-	    "email_verified, totp_enabled, totp_secret, totp_step FROM users "
-	    "WHERE email = lower($1)", p, 1, acct_cols, nitems(acct_cols), a,
-	    &a->found);
-}
-
-void
-ac_acct_clear(struct ac_acct *a)
-{
-
-	OPENSSL_cleanse(a, sizeof(*a));
-}
-
 /* The login throttle's keys for a's account and the address ip. */
 static void
 keys(const struct ac_acct *a, const char *ip, char *ekey, size_t en,

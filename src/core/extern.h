@@ -394,12 +394,13 @@ enum ac_reason	 ac_websession_auth(struct ac_req *, const struct ac_app *,
 
 /*
  * acct.c, for account.c and twofactor.c: an account as they need it.
- * ac_acct_get: by uid, or by email when uid is NULL; a->found.
+ * ac_acct_get (users.c, whose login reads the same row): by uid, or by
+ * email when uid is NULL; a->found.
  * ac_acct_throttle: ok -1 counts an attempt against the account and ip
  * (AC_RATE_LIMITED when blocked), 1 takes it back after a success, 0
  * nothing.  ac_acct_password: a's row for uid and its password checked,
  * counted.  ac_twofactor_code (twofactor.c): a's TOTP (or backup) code,
- * counted, spent.  ac_acct_clear wipes a.
+ * counted, spent.  ac_acct_clear (users.c) wipes a.
  */
 #define AC_ACCT_MAXPW	1024	/* the longest password taken */
 struct ac_acct {

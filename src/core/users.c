@@ -269,24 +269,49 @@ ac_user_list(struct ac_store *s, ac_dbrow cb, void *arg)
 	    NULL, 0, cb, arg, NULL);
 }
 
-struct userrow {
-	int		 found;
-	char		 id[64];
-	char		 email[256];
-	char		 hash[AC_PWHASH_MAX];
-	int		 disabled;
-	int		 verified;
-	int		 totp;
+/*
+ * An account's row (extern.h's struct ac_acct): login reads it here, the
+ * account routes (account.c, twofactor.c, through acct.c) too.
+ */
+static const struct ac_dbcol acct_cols[] = {
+	AC_DBCOL_TEXT(struct ac_acct, id),
+	AC_DBCOL_TEXT(struct ac_acct, email),
+	AC_DBCOL_TEXT(struct ac_acct, hash),
+	AC_DBCOL_FLAG(struct ac_acct, disabled),
+	AC_DBCOL_FLAG(struct ac_acct, verified),
+	AC_DBCOL_FLAG(struct ac_acct, totp),
+	AC_DBCOL_TEXT(struct ac_acct, secret),
+	AC_DBCOL_INT(struct ac_acct, step, 0),
 };
 
-static const struct ac_dbcol user_cols[] = {
-	AC_DBCOL_TEXT(struct userrow, id),
-	AC_DBCOL_TEXT(struct userrow, email),
-	AC_DBCOL_TEXT(struct userrow, hash),
-	AC_DBCOL_FLAG(struct userrow, disabled),
-	AC_DBCOL_FLAG(struct userrow, verified),
-	AC_DBCOL_FLAG(struct userrow, totp),
-};
+enum ac_reason
+ac_acct_get(struct ac_store *s, const char *uid, const char *email,
+    struct ac_acct *a)
+{
+	struct ac_dbval	 p[1];
+
+	memset(a, 0, sizeof(*a));
+	if (uid != NULL) {
+		p[0] = AC_DBS(uid);
+		return ac_db_row(s, "SELECT id, email, password_hash, disabled, "
+		    "email_verified, totp_enabled, totp_secret, totp_step FROM "
+		    "users WHERE id = $1", p, 1, acct_cols, nitems(acct_cols),
+		    a, &a->found);
+	}
+	/* Emails are stored in lower case (users.c). */
+	p[0] = AC_DBS(email);
+	return ac_db_row(s, "SELECT id, email, password_hash, disabled, "
+	    "email_verified, totp_enabled, totp_secret, totp_step FROM users "
+	    "WHERE email = lower($1)", p, 1, acct_cols, nitems(acct_cols), a,
+	    &a->found);
+}
+
+void
+ac_acct_clear(struct ac_acct *a)
+{
+
+	OPENSSL_cleanse(a, sizeof(*a));
+}
 
 enum ac_reason
 ac_user_login(const struct ac_app *app, struct ac_store *s,
@@ -294,7 +319,7 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
     time_t now, struct ac_grant *g, long *retry_after)
 {
 	const struct ac_config *c = &app->cfg;
-	struct userrow	 u;
+	struct ac_acct	 u;
 	char		 em[256], ekey[300], ikey[80];
 	struct ac_dbval	 p[2];
 	size_t		 pwlen;
@@ -315,14 +340,8 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 	    c->login_free, now, retry_after)) != AC_OK)
 		return rc;
 
-	if (em[0] != '\0') {
-		p[0] = AC_DBS(em);
-		if ((rc = ac_db_row(s, "SELECT id, email, password_hash, "
-		    "disabled, email_verified, totp_enabled FROM users WHERE "
-		    "email = $1", p,
-		    1, user_cols, nitems(user_cols), &u, &u.found)) != AC_OK)
-			return rc;
-	}
+	if (em[0] != '\0' && (rc = ac_acct_get(s, NULL, em, &u)) != AC_OK)
+		return rc;
 	pthread_once(&dummy_once, dummy_init);
 	pwlen = password != NULL ? strlen(password) : 0;
 	if (pwlen > MAXPW)
@@ -338,14 +357,15 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 		/* For the audit line only: the account the attempt named. */
 		if (u.found)
 			snprintf(g->user_id, sizeof(g->user_id), "%s", u.id);
+		ac_acct_clear(&u);
 		return AC_CREDENTIALS_INVALID;
 	}
 	if (u.disabled || u.totp) {
 		/* Two-factor: no session until a code (twofactor.c). */
 		snprintf(g->user_id, sizeof(g->user_id), "%s", u.id);
-		OPENSSL_cleanse(u.hash, sizeof(u.hash));
-		return u.disabled ? AC_ACCOUNT_DISABLED :
-		    AC_TWO_FACTOR_REQUIRED;
+		rc = u.disabled ? AC_ACCOUNT_DISABLED : AC_TWO_FACTOR_REQUIRED;
+		ac_acct_clear(&u);
+		return rc;
 	}
 
 	/*
@@ -371,7 +391,7 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 	}
 	rc = ac_session_open(app, s, u.id, ip, ua, now, g);
 out:
-	OPENSSL_cleanse(u.hash, sizeof(u.hash));
+	ac_acct_clear(&u);
 	if ((rc = ac_db_end(s, rc)) != AC_OK)
 		memset(g, 0, sizeof(*g));
 	return rc;
