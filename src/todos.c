@@ -6,9 +6,10 @@
  * to someone else is simply not found (404) and ids leak nothing.
  *
  * The core does the rest: route matching, 404, 405 with Allow, OPTIONS
- * and CORS, the JSON body (415, 413, 400) and a todo's fields in it
- * (ac_body_todo, 422), the error envelope and the security headers.
- * Handlers only check paths and queries, query and answer.
+ * and CORS, the JSON body (415, 413, 400) and the checks of a string
+ * field (ac_body_text, 422), the error envelope and the security
+ * headers.  Handlers only check a todo's fields (todo_body), paths and
+ * queries, query and answer.
  *
  * A todo: id, user_id, title (1 to 500 characters after trimming),
  * description (optional), completed, created_at, updated_at (RFC 3339).
@@ -221,6 +222,67 @@ query_int(struct ac_req *r, const char *name, long long min, long long max,
 	return -1;
 }
 
+/*
+ * A todo's body: full (POST, PUT) requires title and gives absent fields
+ * their defaults, else (PATCH) only the fields present change.  One
+ * detail per bad field (422), the body's own errors as ac_req_json_body.
+ * Its strings are borrowed from the request.
+ */
+#define TITLE_MAX	500	/* characters, after trimming */
+#define DESC_MAX	5000
+struct todo_body {
+	int		 has_title, has_desc, has_completed;
+	const char	*title;		/* trimmed; not NUL-terminated */
+	size_t		 titlelen;
+	const char	*desc;		/* NULL: no description */
+	int		 completed;
+};
+
+static enum ac_reason
+todo_body(struct ac_req *r, int full, struct todo_body *t)
+{
+	json_object	*body;
+	size_t		 n;
+	enum ac_reason	 rc;
+	int		 bad = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->has_desc = t->has_completed = full;
+	if ((rc = ac_req_json_body(r, &body)) != AC_OK)
+		return rc;
+	json_object_object_foreach(body, key, v) {
+		if (strcmp(key, "title") == 0) {
+			t->has_title = 1;
+			if (ac_body_text(r, key, v, 1, TITLE_MAX,
+			    &t->title, &t->titlelen) == -1)
+				bad = 1;
+		} else if (strcmp(key, "description") == 0) {
+			t->has_desc = 1;
+			if (v != NULL && ac_body_text(r, key, v, 0,
+			    DESC_MAX, &t->desc, &n) == -1)
+				bad = 1;
+		} else if (strcmp(key, "completed") == 0) {
+			t->has_completed = 1;
+			if (!json_object_is_type(v, json_type_boolean)) {
+				ac_req_invalid(r, "body", key, "bool_type",
+				    json_object_get(v), 0, NULL);
+				bad = 1;
+			} else
+				t->completed = json_object_get_boolean(v);
+		} else {
+			ac_req_invalid(r, "body", key, "extra_forbidden",
+			    json_object_get(v), 0, NULL);
+			bad = 1;
+		}
+	}
+	if (full && !t->has_title) {
+		ac_req_invalid(r, "body", "title", "missing",
+		    json_object_get(body), 0, NULL);
+		bad = 1;
+	}
+	return bad ? AC_VALIDATION_FAILED : AC_OK;
+}
+
 static enum ac_reason
 h_list(struct ac_req *r, const struct ac_app *app)
 {
@@ -293,12 +355,12 @@ static enum ac_reason
 h_create(struct ac_req *r, const struct ac_app *app)
 {
 	struct ac_store	*st;
-	struct ac_todo_body t;
+	struct todo_body t;
 	char		 now[32];
 	enum ac_reason	 rc;
 
 	if ((rc = authorize(r, app)) != AC_OK ||
-	    (rc = ac_body_todo(r, 1, &t)) != AC_OK ||
+	    (rc = todo_body(r, 1, &t)) != AC_OK ||
 	    (rc = ac_req_store(r, &st)) != AC_OK)
 		return rc;
 	now3339(now, sizeof(now));
@@ -330,13 +392,13 @@ static enum ac_reason
 h_update(struct ac_req *r, const struct ac_app *app)
 {
 	struct ac_store	*st;
-	struct ac_todo_body t;
+	struct todo_body t;
 	char		 now[32];
 	int64_t		 id;
 	enum ac_reason	 rc;
 
 	if ((rc = authorize_id(r, app, &id)) != AC_OK ||
-	    (rc = ac_body_todo(r, ac_req_method(r) == AC_PUT, &t)) != AC_OK ||
+	    (rc = todo_body(r, ac_req_method(r) == AC_PUT, &t)) != AC_OK ||
 	    (rc = ac_req_store(r, &st)) != AC_OK)
 		return rc;
 	now3339(now, sizeof(now));

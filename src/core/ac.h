@@ -726,23 +726,18 @@ const char	*ac_list_next(const char **p, size_t *n);
  * ac_req_json_body.  ac_body_string copies the string member name of o
  * (n bytes with the NUL) into out: -1 when absent, not a string, holding
  * a NUL or too long.  ac_body_credentials: {"email","password"} of login
- * and signup.  ac_body_todo: a todo; full (POST, PUT) requires title and
- * gives absent fields their defaults, else (PATCH) only the fields
- * present change.  Its strings are borrowed from the request.
+ * and signup.  ac_body_text: member name's value v as a string field of
+ * at most max characters (UTF-8 code points), trimmed of spaces and not
+ * empty when trim: *s (borrowed from the request, not NUL-terminated)
+ * and *n, or a detail on the request and -1.
  */
-#define AC_TODO_TITLE_MAX	500	/* characters, after trimming */
-#define AC_TODO_DESC_MAX	5000
-struct ac_todo_body {
-	int		 has_title, has_desc, has_completed;
-	const char	*title;		/* trimmed; not NUL-terminated */
-	size_t		 titlelen;
-	const char	*desc;		/* NULL: no description */
-	int		 completed;
-};
 int		 ac_body_string(json_object *o, const char *name, char *out,
 		    size_t n);
 enum ac_reason	 ac_body_credentials(struct ac_req *, char *email,
 		    size_t en, char *pw, size_t pn);
+int		 ac_body_text(struct ac_req *, const char *name,
+		    json_object *v, int trim, size_t max, const char **s,
+		    size_t *n);
 /*
  * The token= of an application/x-www-form-urlencoded body (RFC 7662
  * introspection, RFC 7009 revocation): *tok in memory the request wipes
@@ -753,8 +748,6 @@ enum ac_reason	 ac_body_credentials(struct ac_req *, char *email,
  */
 enum ac_reason	 ac_body_form_token(struct ac_req *, const struct ac_app *,
 		    const char **tok, long *len);
-enum ac_reason	 ac_body_todo(struct ac_req *, int full,
-		    struct ac_todo_body *);
 
 /*
  * The database: one neutral query interface that every back end (SQLite,

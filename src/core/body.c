@@ -1,12 +1,13 @@
 /*
  * body.c: the JSON bodies the programs take, read and validated, one
  * detail per bad field (AC_VALIDATION_FAILED, 422): the credentials of
- * login and signup (refresh) and a todo (todos); and the token= of the
- * form bodies of introspection (verify) and revocation (refresh).  The
- * JSON body itself is
- * parsed by ac_req_json_body (415, 413, 400, and 422 for text that is
- * not UTF-8); the programs only act on what these functions let through,
- * and tests/fuzz/fuzz_body.c drives them with arbitrary bodies.
+ * login and signup (refresh), a string field of a program's own body
+ * (ac_body_text: a todo's title and description, in todos.c); and the
+ * token= of the form bodies of introspection (verify) and revocation
+ * (refresh).  The JSON body itself is parsed by ac_req_json_body (415,
+ * 413, 400, and 422 for text that is not UTF-8); the programs only act
+ * on what these functions let through, and tests/fuzz/fuzz_body.c
+ * drives them with arbitrary bodies.
  */
 #include "config.h"
 
@@ -89,12 +90,8 @@ nchars(const char *s, size_t n)
 	return c;
 }
 
-/*
- * A string field (title or description): sets *s and *n, or adds a
- * detail and returns -1.
- */
-static int
-text_field(struct ac_req *r, const char *name, json_object *v, int trim,
+int
+ac_body_text(struct ac_req *r, const char *name, json_object *v, int trim,
     size_t max, const char **s, size_t *n)
 {
 
@@ -123,51 +120,6 @@ text_field(struct ac_req *r, const char *name, json_object *v, int trim,
 		return -1;
 	}
 	return 0;
-}
-
-enum ac_reason
-ac_body_todo(struct ac_req *r, int full, struct ac_todo_body *t)
-{
-	json_object	*body;
-	size_t		 n;
-	enum ac_reason	 rc;
-	int		 bad = 0;
-
-	memset(t, 0, sizeof(*t));
-	t->has_desc = t->has_completed = full;
-	if ((rc = ac_req_json_body(r, &body)) != AC_OK)
-		return rc;
-	json_object_object_foreach(body, key, v) {
-		if (strcmp(key, "title") == 0) {
-			t->has_title = 1;
-			if (text_field(r, key, v, 1, AC_TODO_TITLE_MAX,
-			    &t->title, &t->titlelen) == -1)
-				bad = 1;
-		} else if (strcmp(key, "description") == 0) {
-			t->has_desc = 1;
-			if (v != NULL && text_field(r, key, v, 0,
-			    AC_TODO_DESC_MAX, &t->desc, &n) == -1)
-				bad = 1;
-		} else if (strcmp(key, "completed") == 0) {
-			t->has_completed = 1;
-			if (!json_object_is_type(v, json_type_boolean)) {
-				ac_req_invalid(r, "body", key, "bool_type",
-				    json_object_get(v), 0, NULL);
-				bad = 1;
-			} else
-				t->completed = json_object_get_boolean(v);
-		} else {
-			ac_req_invalid(r, "body", key, "extra_forbidden",
-			    json_object_get(v), 0, NULL);
-			bad = 1;
-		}
-	}
-	if (full && !t->has_title) {
-		ac_req_invalid(r, "body", "title", "missing",
-		    json_object_get(body), 0, NULL);
-		bad = 1;
-	}
-	return bad ? AC_VALIDATION_FAILED : AC_OK;
 }
 
 enum ac_reason
