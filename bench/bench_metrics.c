@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "core/ac.h"
+#include "core/base.h"
+#include "core/metrics.h"
 
 static double
 now(void)

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "core/ac.h"
-#include "core/extern.h"
+#include "core/base.h"
 
 #define REQ	"scope:bench.read role:user group:staff"
 

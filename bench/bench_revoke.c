@@ -29,6 +29,8 @@
 #include <unistd.h>
 
 #include "core/ac.h"
+#include "core/base.h"
+#include "core/store.h"
 
 static double	 secs = 0.5;
 static int	 rounds = 5;

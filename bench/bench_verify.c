@@ -37,6 +37,7 @@
 #include <openssl/pem.h>
 
 #include "core/ac.h"
+#include "core/base.h"
 
 /* One algorithm under test and what we learnt about it. */
 struct alg {

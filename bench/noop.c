@@ -16,8 +16,9 @@
 #include "config.h"
 
 #include "core/ac.h"
-#include "core/extern.h"
+#include "core/base.h"
 #include "core/http.h"
+#include "core/engine.h"
 
 static enum ac_reason
 h_noop(struct ac_req *r, const struct ac_app *app)

@@ -52,7 +52,7 @@ array()
 	echo '#include "config.h"'
 	echo '#include <stddef.h>'
 	echo '#include "core/ac.h"'
-	echo '#include "core/extern.h"'
+	echo '#include "core/store.h"'
 	array ac_migrations $sq
 	echo 'const size_t ac_nmigrations = sizeof(ac_migrations) / sizeof(ac_migrations[0]);'
 	if [ -n "$pg" ]; then

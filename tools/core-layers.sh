@@ -18,7 +18,7 @@
 set -eu
 
 LAYERS='
-clock reason log b64 alg file problem dotenv parse claims require keypolicy errfmt fcgi pool
+clock reason log b64 alg file problem dotenv parse claims require keypolicy errfmt
 totp
 metrics audit
 config settings
@@ -45,6 +45,7 @@ cookie reqauth
 auth
 ops scrape
 route
+fcgi pool
 run conn
 loop
 serve

@@ -99,14 +99,8 @@ enum ac_reason {
 /* reason.c */
 /* Wire string ("token_expired"); never NULL. */
 const char	*ac_reason_str(enum ac_reason);
-/* HTTP status that fits the reason (401, 404 ...). */
-int		 ac_reason_status(enum ac_reason);
 /* Human message ("Token expired"); never NULL. */
 const char	*ac_reason_message(enum ac_reason);
-/* Envelope code for an HTTP status ("UNAUTHORIZED"). */
-const char	*ac_status_code(int);
-/* Reason phrase for an HTTP status ("Unauthorized"). */
-const char	*ac_status_text(int);
 
 /* Signature algorithms.  AC_ALG__MAX sizes tables. */
 enum ac_alg {
@@ -137,10 +131,6 @@ const char	*ac_alg_str(enum ac_alg);
 int		 ac_alg_parse(const char *, enum ac_alg *out);
 /* Non-zero for the HMAC family. */
 int		 ac_alg_is_hmac(enum ac_alg);
-/* Non-zero for RS* and PS* (an RSA key). */
-int		 ac_alg_is_rsa(enum ac_alg);
-/* Non-zero for PS* (RSASSA-PSS). */
-int		 ac_alg_is_pss(enum ac_alg);
 
 /* log.c */
 /* Logging: one line per event, key=value, to the sink the program sets. */
@@ -153,32 +143,8 @@ enum ac_loglevel {
 typedef void	(*ac_log_sink)(enum ac_loglevel, const char *line, void *arg);
 void		 ac_log_setup(const char *prog, enum ac_loglevel,
 		    ac_log_sink, void *arg);
-int		 ac_log_enabled(enum ac_loglevel);
 void		 ac_log(enum ac_loglevel, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
-/* An audit line (audit.c): info, and syslog's authpriv facility. */
-void		 ac_log_audit(const char *fmt, ...)
-		    __attribute__((format(printf, 1, 2)));
-/*
- * Where lines go without a sink (AUTH_LOG): "stderr"; "syslog" (facility
- * daemon, authpriv for audit lines, ident the program's name); an
- * absolute file path, appended to (created 0640); NULL or "" for the
- * default: syslog when stderr is /dev/null or closed (spawn-fcgi's
- * children), else stderr.  Returns 0, or -1 with err (n bytes) set.
- * ac_log_reopen: the file again (SIGHUP, after logrotate moved it).
- */
-int		 ac_log_open(const char *dest, char *err, size_t n);
-int		 ac_log_reopen(void);
-/*
- * The calling thread's request id (borrowed; NULL: none): every line
- * logged until it is cleared ends with rid=ID.
- */
-void		 ac_log_context(const char *rid);
-/* Copies src into dst (size n), replacing bytes outside 0x21-0x7e. */
-void		 ac_log_clean(char *dst, size_t n, const char *src);
-/* The same for a value printed inside double quotes: spaces stay, '"'
- * and '\\' become '?' as other bytes outside 0x20-0x7e do. */
-void		 ac_log_quote(char *dst, size_t n, const char *src);
 
 /*
  * The application context: configuration and keys.  Load it once;
@@ -204,8 +170,6 @@ const struct ac_keyset *ac_app_keys(const struct ac_app *);
 void		 ac_app_free(struct ac_app *);
 
 /* problem.c */
-/* The first problem, or "" (borrowed, lives as long as app). */
-const char	*ac_app_error(const struct ac_app *);
 /* Number of problems collected; ac_app_problem(app, i) reads one. */
 size_t		 ac_app_nproblems(const struct ac_app *);
 const char	*ac_app_problem(const struct ac_app *, size_t);
@@ -310,26 +274,10 @@ struct ac_config {
 	char		*log;		/* AUTH_LOG: NULL, stderr, syslog, a path */
 };
 
-/* The shapes of error bodies (AUTH_ERROR_FORMAT; errfmt.c). */
-enum ac_errfmt {
-	AC_ERRFMT_ENVELOPE = 0,	/* {"error":{"code","reason","message","details"}} */
-	AC_ERRFMT_DETAIL,	/* {"detail":"..."} */
-	AC_ERRFMT_FLAT,		/* {"error","error_code","message"} */
-	AC_ERRFMT_DETAIL_ENVELOPE /* {"detail":{"error":{...}}} */
-};
-
 /* provider.c: the providers of JWT_PROVIDERS, for reports. */
-size_t		 ac_app_nproviders(const struct ac_app *);
 /* The i-th provider's configuration (provider_name, issuer, audience,
  * jwks_url, algs); NULL past the last.  Borrowed. */
 const struct ac_config *ac_app_provider(const struct ac_app *, size_t i);
-
-/* config.c */
-/*
- * The i-th setting's name, and its alias (NULL when none) in *alias; NULL
- * past the last.  Borrowed, static.
- */
-const char	*ac_config_name(size_t i, const char **alias);
 
 /* Keys. */
 struct ac_key;
@@ -351,16 +299,6 @@ const struct ac_key *ac_keys_get(const struct ac_keyset *, size_t);
 const struct ac_key *ac_keys_signer(const struct ac_keyset *);
 const char	*ac_key_kid(const struct ac_key *);
 enum ac_alg	 ac_key_alg(const struct ac_key *);
-int		 ac_key_is_public(const struct ac_key *); /* RS/ES */
-/*
- * Adds the public key of a JWK (RFC 7517: kty RSA, EC or OKP/Ed25519) to
- * ks, verify-only.  Its algorithm is the JWK's alg when present, else the
- * first algorithm of the allow-list that fits the key type; a key whose
- * algorithm is not allowed, or whose use is not "sig", is refused.  Its
- * kid is the JWK's, else its RFC 7638 thumbprint.  Detail goes to err.
- */
-enum ac_reason	 ac_keys_add_jwk(struct ac_keyset *, const struct ac_config *,
-		    json_object *jwk, char *err, size_t errlen);
 
 /* jwk.c */
 /*
@@ -444,18 +382,6 @@ json_object	*ac_jwks_fetch(const struct ac_config *, char *err,
 
 /* claims.c */
 /*
- * JSON strings.  json-c keeps a "\u0000" escape as a NUL inside
- * a string, so strings from JSON are compared by length, never as C
- * strings.  ac_json_has_nul: non-zero when JSON text of n bytes holds a
- * NUL byte or a \u0000 escape.  ac_json_streq: non-zero when o is a
- * string of exactly the n bytes s.  ac_json_str: o's text (borrowed from
- * o) and *len (may be NULL), or NULL when o is not a string or holds a
- * NUL.
- */
-int		 ac_json_has_nul(const char *, size_t n);
-int		 ac_json_streq(json_object *o, const char *s, size_t n);
-const char	*ac_json_str(json_object *o, size_t *len);
-/*
  * A user id of n bytes as the clients compare it: a JSON number under
  * JWT_SUBJECT_TYPE=integer (as the token carries it), else a string.
  */
@@ -475,9 +401,6 @@ int		 ac_claim_header_text(const struct ac_token *, const char *name,
 /* base64url without padding.  Return the length written, or -1. */
 long		 ac_b64url_encode(const unsigned char *, size_t,
 		    char *out, size_t outsz);
-long		 ac_b64url_decode(const char *, size_t,
-		    unsigned char *out, size_t outsz);
-int		 ac_b64url_tok32(const char *, unsigned char [32]);
 
 /*
  * HTTP over FastCGI (and plain CGI).
@@ -493,8 +416,6 @@ enum ac_method {
 	AC_METHOD__MAX,
 	AC_ANY = AC_METHOD__MAX
 };
-
-#define AC_MAXVARS	4
 
 struct ac_req;
 
@@ -529,54 +450,11 @@ struct ac_route {
 	enum ac_class	 cls;
 };
 
-/* serve.c */
-/*
- * Serves requests until stopped (SIGTERM): FastCGI on the socket from
- * --socket/AUTH_SOCKET, systemd (LISTEN_FDS) or fd 0, with AUTH_WORKERS
- * event-loop processes; or one request in CGI mode.  Matches routes,
- * answers 404, 405 and OPTIONS, and turns a handler's non-OK reason into
- * the JSON error envelope.  Returns 0, or -1 when it could not start.
- */
-int		 ac_http_serve(struct ac_app *, const struct ac_route *,
-		    size_t nroutes);
-
-/*
- * The gradual rollout of JWT (rollout.c).  ac_rollout_bucket: the user's
- * bucket, 0-99, the first four bytes of SHA-256(uid) as a big-endian
- * number modulo 100.  ac_rollout_on_jwt: non-zero when JWT_AUTH_ENABLED
- * and bucket(uid) < JWT_ROLLOUT_PERCENTAGE, as the flags stand now (they
- * are re-read without a restart: ac_rollout_reload).
- */
-int		 ac_rollout_bucket(const char *uid, size_t len);
-int		 ac_rollout_on_jwt(const struct ac_app *, const char *uid);
-int		 ac_rollout_jwt_enabled(const struct ac_app *);
-int		 ac_rollout_percentage(const struct ac_app *);
-/*
- * Re-reads the configuration file when it changed (force 0: at most one
- * look a second; 1: now, as on SIGHUP) and takes its JWT_AUTH_ENABLED and
- * JWT_ROLLOUT_PERCENTAGE.  A file with problems is refused and logged.
- * Returns 1 when a flag changed, 0 when not, -1 when refused.
- */
-int		 ac_rollout_reload(struct ac_app *, int force);
-
 /*
  * What a program needs beyond the common configuration: NULL when ready,
  * else the problem (borrowed), which stops the program at start-up.
  */
 typedef const char *(*ac_startcheck)(const struct ac_app *);
-
-/*
- * A whole FastCGI program, called by its main(): reads the command line
- * (--socket PATH; anything else gets a usage line and returns 2), notes
- * what the program needs (AC_NEEDS_*, for readiness and gauges), loads
- * the app (logging every configuration problem, and check's when check
- * is not NULL, and returning 1 when there is one), sets up logging as
- * prog, serves routes, frees everything.  Returns the exit status for
- * main().
- */
-int		 ac_main(int argc, char *argv[], const char *prog,
-		    const struct ac_route *, size_t nroutes, unsigned needs,
-		    ac_startcheck);
 
 /*
  * A FastCGI program described as data: its name, its route table, what
@@ -611,13 +489,6 @@ const char	*ac_req_var(const struct ac_req *, const char *name);
 int		 ac_req_is_authorizer(const struct ac_req *);
 
 /* auth.c: who the request is */
-/*
- * Extracts the Bearer token of the Authorization header.  AC_OK sets
- * *tok and *len (borrowed); otherwise AC_TOKEN_MISSING,
- * AC_AUTH_SCHEME_UNSUPPORTED or AC_AUTH_HEADER_MALFORMED.
- */
-enum ac_reason	 ac_req_bearer(const struct ac_req *, const char **tok,
-		    size_t *len);
 /*
  * Verifies the request's bearer token into tok (ac_token_clear after);
  * a request without an Authorization header is judged by its session
@@ -777,9 +648,6 @@ struct ac_dbval {
 #define AC_DBS(x)	((struct ac_dbval){ .type = (x) != NULL ? \
 			    AC_DB_TEXT : AC_DB_NULL, .s = (x), \
 			    .len = (x) != NULL ? strlen(x) : 0 })
-#define AC_DBB(p, n)	((struct ac_dbval){ .type = AC_DB_BLOB, \
-			    .s = (const char *)(p), .len = (n) })
-#define AC_DBNULL	((struct ac_dbval){ .type = AC_DB_NULL })
 
 /* Called for each row; return non-zero to stop early. */
 typedef int	(*ac_dbrow)(void *arg, size_t ncols, const struct ac_dbval *);
@@ -820,29 +688,6 @@ const char	*ac_store_error(const struct ac_store *);
 enum ac_reason	 ac_db_exec(struct ac_store *, const char *sql,
 		    const struct ac_dbval *params, size_t nparams,
 		    ac_dbrow cb, void *arg, int64_t *changes);
-/*
- * A write transaction (SQLite: BEGIN IMMEDIATE, which serialises every
- * writer; PostgreSQL: BEGIN, read committed, where ac_db_lock serialises
- * the transactions that must see each other's work).
- */
-enum ac_reason	 ac_db_begin(struct ac_store *);
-enum ac_reason	 ac_db_commit(struct ac_store *);
-void		 ac_db_rollback(struct ac_store *);
-/*
- * Ends the transaction ac_db_begin opened, given how the work in it went:
- * commits when rc is AC_OK, rolls back otherwise or when the commit
- * fails.  Returns rc, or the commit's failure.
- */
-enum ac_reason	 ac_db_end(struct ac_store *, enum ac_reason rc);
-/*
- * Inside a transaction, locks the row of table (a literal) whose id
- * column is id until the transaction ends: a transaction that locks the
- * same row waits, then sees this one's committed work, on every host.
- * SQLite needs nothing more than its BEGIN IMMEDIATE; PostgreSQL runs
- * SELECT ... FOR UPDATE.
- */
-enum ac_reason	 ac_db_lock(struct ac_store *, const char *table,
-		    const char *id);
 
 /* cookie.c: the cookies and the CSRF rule */
 /*
@@ -853,19 +698,15 @@ enum ac_reason	 ac_db_lock(struct ac_store *, const char *table,
  */
 enum ac_reason	 ac_req_same_origin(struct ac_req *, const struct ac_app *);
 /*
- * ac_req_origin: the site's own origin, scheme://Host[:port], into out
- * (size n); -1 when there is no usable Host.  ac_req_link: the absolute
+ * ac_req_link: the absolute
  * URL a mailed link may start with: target as it is when its origin is
  * the site's own or in ALLOWED_ORIGINS, or a path ("/x") under the
  * site's own origin; -1 for anything else (another host, a userinfo
  * part, spaces, quotes, control bytes), so a mail never carries a token
  * to someone else's host.
  */
-int		 ac_req_origin(const struct ac_req *, char *out, size_t n);
 int		 ac_req_link(const struct ac_req *, const struct ac_app *,
 		    const char *target, char *out, size_t n);
-/* Non-zero when the request came over https (HTTPS=on, REQUEST_SCHEME). */
-int		 ac_req_https(const struct ac_req *);
 /*
  * The refresh cookie's name: AUTH_COOKIE_NAME, else __Host-refreshToken
  * over https (with AUTH_COOKIE_SECURE), else refreshToken.  Borrowed.
@@ -904,7 +745,6 @@ void		 ac_req_set_cookie(struct ac_req *, const struct ac_app *,
  * transaction.  now is Unix time, passed in so that tests can move it.
  */
 #define AC_REFRESH_LEN	43
-#define AC_PWHASH_MAX	128
 
 #define AC_ACCESS_MAX	8192	/* an access token in a grant, NUL too */
 
@@ -932,8 +772,6 @@ struct ac_grant {
 #define AC_USER_SHORT_PASSWORD	2	/* fewer than 8 bytes */
 #define AC_USER_LONG_PASSWORD	4	/* more than 1024 */
 int		 ac_user_invalid(const char *email, const char *password);
-/* Hashes pw (argon2id, interactive limits) into out (AC_PWHASH_MAX). */
-enum ac_reason	 ac_password_hash(const char *pw, char *out);
 /*
  * Adds a user; *id (size idsz, may be NULL) gets the new id.  Email is
  * stored in lower case.  AC_CONFLICT when the email exists,
@@ -992,7 +830,6 @@ enum ac_reason	 ac_user_login(const struct ac_app *, struct ac_store *,
  */
 #define AC_LINK_RESET		"reset"
 #define AC_LINK_VERIFY		"verify"
-#define AC_TOTP_DIGITS		6
 #define AC_BACKUP_CODES		10
 #define AC_BACKUP_CODE_SIZE	12	/* "xxxxx-xxxxx" and the NUL */
 #define AC_TWO_FACTOR_TTL	300	/* seconds a pending login waits */
@@ -1005,8 +842,6 @@ enum ac_reason	 ac_user_login(const struct ac_app *, struct ac_store *,
  * account got AC_LINK_MAX links of that purpose in the last
  * AC_LINK_WINDOW seconds, so that nobody can bury an address in mail.
  */
-#define AC_LINK_MAX		3
-#define AC_LINK_WINDOW		900
 enum ac_reason	 ac_account_link(const struct ac_app *, struct ac_store *,
 		    const char *email, const char *purpose, time_t now,
 		    int limit, char tok[AC_REFRESH_LEN + 1], char to[256]);
@@ -1071,31 +906,12 @@ enum ac_reason	 ac_twofactor_login(const struct ac_app *, struct ac_store *,
 		    const char *ip, const char *ua, time_t now,
 		    struct ac_grant *, long *retry);
 /*
- * mail.c.  ac_mail_send: sends a text mail through AUTH_MAIL_COMMAND
- * without waiting for it (see mail.c); AC_UNAVAILABLE when it cannot be
- * started (logged).  ac_mail_account: the mail of purpose (AC_LINK_*)
+ * mail.c.  ac_mail_account: the mail of purpose (AC_LINK_*)
  * carrying url, from AUTH_MAIL_TEMPLATES/PURPOSE.txt or the built-in
  * text.
  */
-enum ac_reason	 ac_mail_send(const struct ac_app *, const char *to,
-		    const char *subject, const char *body);
 enum ac_reason	 ac_mail_account(const struct ac_app *, const char *purpose,
 		    const char *email, const char *url);
-/*
- * totp.c: RFC 6238 TOTP (HMAC-SHA-1, 6 digits, 30 s) and RFC 4648
- * base32.  ac_totp_code: the code of step counter into out; 0 or -1.
- * ac_totp_check: the step (one before, at or after now's) whose code is
- * code and that is later than after, or -1; all three are compared in
- * constant time.  base32: lengths, or -1 (bad input, no room).
- */
-int		 ac_totp_code(const unsigned char *key, size_t klen,
-		    uint64_t counter, char out[AC_TOTP_DIGITS + 1]);
-int64_t		 ac_totp_check(const unsigned char *key, size_t klen,
-		    const char *code, time_t now, int64_t after);
-long		 ac_base32_encode(const unsigned char *, size_t, char *out,
-		    size_t outsz);
-long		 ac_base32_decode(const char *, unsigned char *out,
-		    size_t outsz);
 
 /* session.c */
 /*
@@ -1112,15 +928,6 @@ const char	*ac_session_check(const struct ac_app *);
  */
 enum ac_reason	 ac_session_refresh(const struct ac_app *, struct ac_store *,
 		    const char *tok, time_t now, struct ac_grant *);
-/*
- * Inside the caller's transaction: a session carried over from another
- * back end (authctl session import) for user uid, whose refresh token's
- * text hashes (SHA-256) to h, until expires.  That token refreshes once,
- * into a token of the suite's own format, and is then spent like any
- * other: presented again after the grace window, it revokes the family.
- */
-enum ac_reason	 ac_session_adopt(struct ac_store *, const char *uid,
-		    const unsigned char h[32], int64_t expires, time_t now);
 /* import.c */
 /*
  * authctl session import: the CSV text buf (a header naming user_email,
@@ -1180,8 +987,6 @@ enum ac_reason	 ac_session_revoke_all(struct ac_store *,
  * call this once before serving; without it nothing is checked.
  */
 void		 ac_revoke_enable(const struct ac_app *, int poll);
-/* When the set was last read from the database (0: never). */
-time_t		 ac_revoke_lastread(void);
 
 /*
  * Operations (ops.c, metrics.c): the request id, /healthz, /readyz,
@@ -1192,18 +997,6 @@ time_t		 ac_revoke_lastread(void);
 #define AC_NEEDS_DB	0x1
 /* Its revocation list (JWT_REVOCATION_CHECK) reads the database. */
 #define AC_NEEDS_REVOCATIONS 0x2
-void		 ac_ops_needs(unsigned);
-unsigned	 ac_ops_needed(void);
-
-/* The engine's calls around each request, on the thread that runs it. */
-void		 ac_ops_begin(struct ac_req *);
-void		 ac_ops_end(struct ac_req *, int status);
-/*
- * The start-up check of a serving program (JWKS_REQUIRED): NULL when it
- * may serve, else the problem, written into buf.
- */
-const char	*ac_ops_start(const struct ac_app *, const char *prog,
-		    char *buf, size_t n);
 
 /*
  * The audit trail: one info line per event, "event=audit action=login
@@ -1238,50 +1031,13 @@ enum ac_audit {		/* audit.c's actions[] names them in this order */
 void		 ac_audit(enum ac_audit, enum ac_reason, const char *user,
 		    const char *session, const char *fmt, ...)
 		    __attribute__((format(printf, 5, 6)));
-/* The action= word of an event ("login"); NULL past the last. */
-const char	*ac_audit_action(enum ac_audit);
 
 /*
- * Figures (metrics.c).  Every update is a no-op unless METRICS_ENABLED
- * mapped the program's figures file.  t0 comes from ac_metrics_clock()
- * (0 when off, so that a disabled build reads no clock).
+ * Figures (metrics.c): a refresh, counted by refresh.c (t0 from
+ * ac_metrics_clock(), 0 when metrics are off).  The others are the
+ * core's own (metrics.h).
  */
-enum ac_via {
-	AC_VIA_JWT = 0,
-	AC_VIA_SESSION
-};
-enum ac_dbq {
-	AC_DBQ_OTHER = 0,
-	AC_DBQ_JWT,
-	AC_DBQ_SESSION,
-	AC_DBQ__MAX
-};
-/* Maps the program's figures file; lfd: its listening socket, or -1. */
-int		 ac_metrics_open(const struct ac_app *, const char *prog,
-		    int lfd);
-int		 ac_metrics_enabled(void);
 uint64_t	 ac_metrics_clock(void);
-/* A validation by via with its outcome; jwks: a provider's set is used. */
-void		 ac_metrics_validation(enum ac_via, enum ac_reason, uint64_t t0,
-		    int jwks);
-/* A refusal before any validation (no Authorization header ...). */
-void		 ac_metrics_refusal(enum ac_reason);
 void		 ac_metrics_refresh(enum ac_reason, uint64_t t0);
-void		 ac_metrics_login(enum ac_reason);
-void		 ac_metrics_logout(void);
-void		 ac_metrics_signup(void);
-/* An account event (AC_AUDIT_RESET_REQUEST and after) that succeeded; a
- * deletion or a reset also makes the next scrape read the database
- * gauges again. */
-void		 ac_metrics_account(enum ac_audit);
-/* The method the calling thread's statements serve; returns the old. */
-enum ac_dbq	 ac_metrics_dbmethod(enum ac_dbq);
-void		 ac_metrics_db(enum ac_reason);
-void		 ac_metrics_jwks_fetch(int ok);
-/* The same for provider index of JWT_PROVIDERS (0: the default's). */
-void		 ac_metrics_jwks_fetch_provider(int index, int ok);
-void		 ac_metrics_http(int status, uint64_t t0);
-/* The exposition text (caller frees), or NULL. */
-char		*ac_metrics_text(const struct ac_app *, size_t *len);
 
 #endif /* !AC_H */

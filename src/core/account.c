@@ -24,7 +24,9 @@
 #include <sodium.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "store.h"
+#include "accounts.h"
 
 /*
  * Inside a transaction: ends the user's sessions but except (may be

@@ -13,7 +13,9 @@
 #include <sodium.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "store.h"
+#include "accounts.h"
 /* The login throttle's keys for a's account and the address ip. */
 static void
 keys(const struct ac_acct *a, const char *ip, char *ekey, size_t en,

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
 
 static const char *const algnames[AC_ALG__MAX] = {
 	[AC_ALG_HS256] = "HS256", [AC_ALG_HS384] = "HS384",

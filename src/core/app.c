@@ -12,7 +12,10 @@
 #include <openssl/crypto.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "conf.h"
+#include "keys.h"
+#include "accounts.h"
 
 struct ac_app *
 ac_app_new(void)

@@ -15,7 +15,8 @@
 #include <string.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "metrics.h"
 
 static __thread char	 remote[64];	/* the request's client, cleaned */
 

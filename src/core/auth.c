@@ -23,7 +23,11 @@
 #include <openssl/sha.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "metrics.h"
+#include "conf.h"
+#include "store.h"
+#include "tokens.h"
 #include "http.h"
 
 #define BA_COOKIE	"better-auth.session_token"

@@ -4,10 +4,13 @@
  * 1 mod 4 and non-zero trailing bits, so that every token has exactly one
  * encoding.
  */
+#include "config.h"
+
 #include <stddef.h>
 #include <string.h>
 
 #include "ac.h"
+#include "base.h"
 
 static const char enc[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "ac.h"
+#include "base.h"
+#include "http.h"
 
 int
 ac_body_string(json_object *o, const char *name, char *out, size_t n)

@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
 
 /* Largest NumericDate we accept: 9999-12-31T23:59:59Z. */
 #define AC_MAXDATE	253402300799LL

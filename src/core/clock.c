@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
 
 long long
 ac_clock_ms(void)

@@ -21,8 +21,8 @@
 #include <openssl/crypto.h>
 
 #include "ac.h"
-#include "extern.h"
-#include "http.h"
+#include "base.h"
+#include "conf.h"
 
 #ifndef AC_SYSCONFDIR
 #define AC_SYSCONFDIR "/usr/local/etc"

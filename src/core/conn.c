@@ -21,9 +21,8 @@
 #include <unistd.h>
 
 #include "ac.h"
-#include "extern.h"
-#include "http.h"
-#include "loop.h"
+#include "base.h"
+#include "engine.h"
 
 void
 ac_conn_events(struct loop *l, struct conn *c)

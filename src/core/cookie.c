@@ -27,7 +27,7 @@
 #include <strings.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
 #include "http.h"
 
 int

@@ -29,7 +29,7 @@
 #include <openssl/sha.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
 #include "http.h"
 
 /* The page's one script; %s: the mount point (ac_req_base). */

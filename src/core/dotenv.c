@@ -24,7 +24,7 @@
 #include <openssl/crypto.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
 
 #define AC_DOTENV_MAXVALUE	(16 * 1024)
 

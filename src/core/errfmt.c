@@ -29,7 +29,7 @@
 #include <string.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
 
 int
 ac_errfmt_parse(const char *s)

@@ -17,7 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fcgi.h"
+#include "ac.h"
+#include "engine.h"
 
 enum {
 	S_IDLE = 0,	/* between requests */

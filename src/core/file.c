@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
 
 char *
 ac_file_read(const char *path, size_t limit, size_t *len, char *err,

@@ -1,7 +1,9 @@
 /*
- * http.h: the HTTP side of the core, shared by req.c (the request object
- * and response writer), parse.c (input parsers), route.c (the router and
- * CORS) and serve.c (the process model).  Programs include ac.h only.
+ * http.h: the HTTP layers (req.c, body.c, docs.c, cookie.c,
+ * reqauth.c, auth.c, ops.c, scrape.c, route.c): the request object
+ * behind ac.h's struct ac_req, the response writer, the route path, the
+ * token sources, the router and the operations routes.  Files of
+ * src/core from req.c up may include it; so may tests.
  *
  * A request talks to its transport (FastCGI, plain CGI) through two
  * functions, so nothing above serve.c knows which one it is.
@@ -11,6 +13,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "ac.h"
+
+#define AC_MAXVARS	4
 
 #define AC_MAXPATH	2048
 #define AC_MAXHDRS	4096
@@ -82,29 +88,6 @@ void		 ac_req_error(struct ac_req *, enum ac_reason);
 /* Releases what the request holds, ready for the next one. */
 void		 ac_req_reset(struct ac_req *);
 
-/* parse.c: input parsers; no transport in them. */
-/* The byte of a "%XX" escape at p, or -1. */
-int		 ac_pct_byte(const char *p);
-/* Percent-decodes in place; -1 on a bad escape or an encoded NUL. */
-int		 ac_pct_decode(char *);
-/* Non-zero when the n bytes at s are UTF-8 (RFC 3629). */
-int		 ac_utf8_valid(const char *s, size_t n);
-/* The bearer token of an Authorization header value (see ac_req_bearer). */
-enum ac_reason	 ac_parse_bearer(const char *header, const char **tok,
-		    size_t *len);
-/* Non-zero when the Content-Type value ct is mime (parameters ignored). */
-int		 ac_parse_content_type(const char *ct, const char *mime);
-/* Looks name up in a "NAME=value" array (NULL-terminated). */
-const char	*ac_parse_env(char **envp, const char *name);
-/* Non-zero when origin is in list (comma or space separated). */
-int		 ac_parse_origin_listed(const char *list, const char *origin);
-/*
- * METRICS_ALLOW: 1 when addr is in list (addresses and CIDR blocks,
- * comma-separated), 0 when not (or addr is NULL), -1 when an entry of
- * list is malformed, whatever addr.
- */
-int		 ac_parse_addr_listed(const char *list, const char *addr);
-
 /*
  * req.c: the route path of the request (r->envp, r->app) into path (n
  * bytes) and its mount point into base (bn bytes): the rule is written
@@ -112,6 +95,72 @@ int		 ac_parse_addr_listed(const char *list, const char *addr);
  */
 int		 ac_req_route_path(const struct ac_req *, char *path, size_t n,
 		    char *base, size_t bn);
+
+/* auth.c */
+/*
+ * Extracts the Bearer token of the Authorization header.  AC_OK sets
+ * *tok and *len (borrowed); otherwise AC_TOKEN_MISSING,
+ * AC_AUTH_SCHEME_UNSUPPORTED or AC_AUTH_HEADER_MALFORMED.
+ */
+enum ac_reason	 ac_req_bearer(const struct ac_req *, const char **tok,
+		    size_t *len);
+/* auth.c: the token sources a deployment names. */
+/*
+ * A bearer token from AUTH_TOKEN_HEADER, else AUTH_TOKEN_COOKIE (same
+ * site only for a write): AC_OK with *tok (borrowed for the request),
+ * AC_TOKEN_MISSING when neither is set or sent, or why it is refused.
+ */
+enum ac_reason	 ac_req_token_alt(struct ac_req *, const struct ac_app *,
+		    const char **tok, size_t *len);
+/* reqauth.c */
+/*
+ * AUTH_REQUIRE (and for a write AUTH_REQUIRE_WRITE), from the request's
+ * parameters or the configured default, against tok's claims: AC_OK,
+ * AC_INSUFFICIENT_SCOPE (the request then carries the challenge's
+ * scope), AC_CONFIG_INVALID when malformed (logged) or AC_NOMEM.
+ */
+enum ac_reason	 ac_req_require(struct ac_req *, const struct ac_app *,
+		    const struct ac_token *);
+/* auth.c: ac_req_auth's cookie half. */
+enum ac_reason	 ac_websession_auth(struct ac_req *, const struct ac_app *,
+		    struct ac_token *);
+
+/* cookie.c */
+/*
+ * ac_req_origin: the site's own origin, scheme://Host[:port], into out
+ * (size n); -1 when there is no usable Host.
+ */
+int		 ac_req_origin(const struct ac_req *, char *out, size_t n);
+/* Non-zero when the request came over https (HTTPS=on, REQUEST_SCHEME). */
+int		 ac_req_https(const struct ac_req *);
+
+/* ops.c */
+/* The engine's calls around each request, on the thread that runs it. */
+void		 ac_ops_begin(struct ac_req *);
+void		 ac_ops_end(struct ac_req *, int status);
+/*
+ * The start-up check of a serving program (JWKS_REQUIRED): NULL when it
+ * may serve, else the problem, written into buf.
+ */
+const char	*ac_ops_start(const struct ac_app *, const char *prog,
+		    char *buf, size_t n);
+/*
+ * ops.c: once the listening socket is known (lfd, or -1 for plain CGI)
+ * and before workers are forked: maps the figures file.  -1: logged.
+ */
+int		 ac_ops_listen(const struct ac_app *, int lfd);
+/*
+ * ops.c: the operations routes (/healthz, /readyz, METRICS_PATH when
+ * metrics are on) into out, matched before a program's own; returns how
+ * many.  /readyz and metrics take the pool in a program with a database.
+ */
+#define AC_OPS_MAXROUTES	3
+size_t		 ac_ops_routes(const struct ac_app *,
+		    struct ac_route out[AC_OPS_MAXROUTES]);
+
+/* scrape.c */
+/* The exposition text (caller frees), or NULL. */
+char		*ac_metrics_text(const struct ac_app *, size_t *len);
 
 /* route.c: matches the route table and answers the request. */
 /* Each class's name: its threads' (loop.c) and `--routes` (serve.c). */
@@ -128,19 +177,6 @@ enum ac_class	 ac_route_match(struct ac_req *, const struct ac_route *,
 void		 ac_route_answer(struct ac_req *, const struct ac_match *m);
 /* Both in one (plain CGI, the tests). */
 void		 ac_route_handle(struct ac_req *, const struct ac_route *,
-		    size_t nroutes);
-
-/*
- * ops.c: the operations routes (/healthz, /readyz, METRICS_PATH when
- * metrics are on) into out, matched before a program's own; returns how
- * many.  /readyz and metrics take the pool in a program with a database.
- */
-#define AC_OPS_MAXROUTES	3
-size_t		 ac_ops_routes(const struct ac_app *,
-		    struct ac_route out[AC_OPS_MAXROUTES]);
-
-/* loop.c: one worker process's event loop on listening socket fd. */
-int		 ac_loop_run(struct ac_app *, int fd, const struct ac_route *,
 		    size_t nroutes);
 
 #endif /* !AC_HTTP_H */

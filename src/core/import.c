@@ -23,7 +23,9 @@
 #include <time.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "store.h"
+#include "accounts.h"
 
 #define MAXFIELDS	16
 

@@ -18,7 +18,8 @@
 #include <openssl/rsa.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "tokens.h"
 
 /* Claims the suite sets itself; --claim cannot override them. */
 static const char *const reserved[] = {

@@ -23,7 +23,8 @@
 #include <openssl/sha.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "keys.h"
 
 
 static const char *

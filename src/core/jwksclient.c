@@ -31,7 +31,9 @@
 #include <openssl/sha.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "metrics.h"
+#include "keys.h"
 
 #define JWKS_MAXBODY	(1024 * 1024)
 

@@ -3,7 +3,7 @@
  * (authctl keygen); ac_keys_rotate and ac_keys_retire manage JWT_KEYS_DIR
  * (authctl key), whose format keys.c reads: one file per key, named by
  * its kid, KID.pem (a PEM private key) or KID.key (an HS secret), and
- * the file "active" naming the kid that signs (AC_KEYDIR_* in extern.h:
+ * the file "active" naming the kid that signs (AC_KEYDIR_* in keys.h:
  * the reader and this writer share those names).  Every file is written
  * aside and renamed into place, so a reader never sees half a key, and
  * the directory's mtime changes, which is what tells running programs
@@ -25,7 +25,8 @@
 #include <openssl/rand.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "keys.h"
 
 /* Writes len bytes to a new file, atomically replacing when force. */
 static int

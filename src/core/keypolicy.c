@@ -25,7 +25,7 @@
 #include <openssl/obj_mac.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
 
 #define RSA_MINBITS	2048
 #define RSA_MAXBITS	8192

@@ -28,7 +28,8 @@
 #include <openssl/pem.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "keys.h"
 
 #define AC_MAXPEM	(64 * 1024)
 

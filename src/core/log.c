@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ac.h"
+#include "base.h"
 
 static const char	*logprog = "auth";
 static enum ac_loglevel	 loglevel = AC_LOG_INFO;

@@ -18,7 +18,7 @@
  * A request whose connection closes, or that is aborted, before a pool
  * thread takes it is never run.  Running one request, inline or on a
  * pool thread, is run.c's; the list of connections (accepting, the
- * listening socket, closing, the sweep) is conn.c's; loop.h holds the
+ * listening socket, closing, the sweep) is conn.c's; engine.h holds the
  * structures the three share.
  */
 #include "config.h"
@@ -38,11 +38,14 @@
 #include <unistd.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "metrics.h"
+#include "conf.h"
+#include "store.h"
+#include "keys.h"
+#include "tokens.h"
 #include "http.h"
-#include "fcgi.h"
-#include "loop.h"
-#include "pool.h"
+#include "engine.h"
 
 #define STOP_MS		2000		/* SIGTERM: finish within */
 #define TICK_MS		250

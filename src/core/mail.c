@@ -33,7 +33,8 @@
 #include <openssl/crypto.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "conf.h"
 
 #define MAXFLIGHT	8
 #define MAXMSG		(64 * 1024)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "ac.h"
+#include "engine.h"
 
 int
 main(int argc, char *argv[])

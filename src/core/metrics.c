@@ -58,7 +58,7 @@
 #include <openssl/sha.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
 #include "metrics.h"
 
 static uint64_t	 valid_ns[nitems(valid_le)], dur_ns[nitems(dur_le)];

@@ -1,12 +1,68 @@
 /*
- * metrics.h: the layout of the figures file, shared by metrics.c (which
- * maps it and counts) and scrape.c (which reads it for a scrape).
+ * metrics.h: the layer above base.h (metrics.c, audit.c): the figures
+ * every layer counts, what a program needs (AC_NEEDS_*), the audit
+ * trail's own calls, and the layout of the figures file that metrics.c
+ * maps and scrape.c reads.  Files of src/core from this layer up may
+ * include it (after ac.h and base.h); so may tests and benchmarks.
  */
 #ifndef AC_METRICS_H
-#define AC_METRICS_PROVIDERS	8	/* JWT_PROVIDERS counted apart */
 #define AC_METRICS_H
 
 #include <stdint.h>
+
+#include "ac.h"
+
+/* metrics.c: what the program needs (ac_main says it). */
+void		 ac_ops_needs(unsigned);
+unsigned	 ac_ops_needed(void);
+
+/*
+ * Figures (metrics.c).  Every update is a no-op unless METRICS_ENABLED
+ * mapped the program's figures file.  t0 comes from ac_metrics_clock()
+ * (0 when off, so that a disabled build reads no clock).
+ */
+enum ac_via {
+	AC_VIA_JWT = 0,
+	AC_VIA_SESSION
+};
+enum ac_dbq {
+	AC_DBQ_OTHER = 0,
+	AC_DBQ_JWT,
+	AC_DBQ_SESSION,
+	AC_DBQ__MAX
+};
+/* Maps the program's figures file; lfd: its listening socket, or -1. */
+int		 ac_metrics_open(const struct ac_app *, const char *prog,
+		    int lfd);
+int		 ac_metrics_enabled(void);
+/* A validation by via with its outcome; jwks: a provider's set is used. */
+void		 ac_metrics_validation(enum ac_via, enum ac_reason, uint64_t t0,
+		    int jwks);
+/* A refusal before any validation (no Authorization header ...). */
+void		 ac_metrics_refusal(enum ac_reason);
+void		 ac_metrics_login(enum ac_reason);
+void		 ac_metrics_logout(void);
+void		 ac_metrics_signup(void);
+/* An account event (AC_AUDIT_RESET_REQUEST and after) that succeeded; a
+ * deletion or a reset also makes the next scrape read the database
+ * gauges again. */
+void		 ac_metrics_account(enum ac_audit);
+/* The method the calling thread's statements serve; returns the old. */
+enum ac_dbq	 ac_metrics_dbmethod(enum ac_dbq);
+void		 ac_metrics_db(enum ac_reason);
+void		 ac_metrics_jwks_fetch(int ok);
+/* The same for provider index of JWT_PROVIDERS (0: the default's). */
+void		 ac_metrics_jwks_fetch_provider(int index, int ok);
+void		 ac_metrics_http(int status, uint64_t t0);
+
+/* audit.c */
+/* The action= word of an event ("login"); NULL past the last. */
+const char	*ac_audit_action(enum ac_audit);
+/* audit.c: the calling thread's request's client address (NULL: none). */
+void		 ac_audit_remote(const char *);
+
+/* metrics.c and scrape.c: the figures file. */
+#define AC_METRICS_PROVIDERS	8	/* JWT_PROVIDERS counted apart */
 
 #define MET_MAGIC	0x31544d2d48545541ULL	/* "AUTH-MT1" */
 #define NBUCKETS	16

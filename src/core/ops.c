@@ -39,7 +39,10 @@
 #include <unistd.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "metrics.h"
+#include "store.h"
+#include "keys.h"
 #include "http.h"
 
 #define RID_MAX		64

@@ -19,8 +19,7 @@
 #include <strings.h>
 
 #include "ac.h"
-#include "extern.h"
-#include "http.h"
+#include "base.h"
 
 int
 ac_pct_byte(const char *p)

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "ac.h"
-#include "pool.h"
+#include "engine.h"
 
 struct ac_pool {
 	const char	*name;

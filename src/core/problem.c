@@ -12,7 +12,7 @@
 #include <stdlib.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
 
 /* Appends a formatted line to a list (a NULL entry when out of memory). */
 void

@@ -24,7 +24,9 @@
 #include <time.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "conf.h"
+#include "keys.h"
 
 #define AC_MAXPROVIDERS	8
 

@@ -3,9 +3,12 @@
  * HTTP status and message here and nowhere else; the unit test walks it
  * to AC_REASON__MAX.
  */
+#include "config.h"
+
 #include <stddef.h>
 
 #include "ac.h"
+#include "base.h"
 
 static const struct {
 	const char	*str;

@@ -17,7 +17,8 @@
 #include <time.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "store.h"
 #include "http.h"
 
 const char *const ac_methods[AC_METHOD__MAX] = {

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
 #include "http.h"
 
 /*

@@ -30,7 +30,7 @@
 #include <string.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
 
 #define AC_REQUIRE_MAXLEN	1024
 #define AC_REQUIRE_MAXTERMS	16

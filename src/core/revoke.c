@@ -47,7 +47,10 @@
 #include <time.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "metrics.h"
+#include "store.h"
+#include "tokens.h"
 
 #define OVERLAP		60	/* seconds re-read on every poll */
 #define MAXSID		63	/* longer sids are not ours */

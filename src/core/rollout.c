@@ -34,7 +34,8 @@
 #include <openssl/sha.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "conf.h"
 
 int
 ac_rollout_bucket(const char *uid, size_t len)

@@ -14,7 +14,8 @@
 #include <time.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "metrics.h"
 #include "http.h"
 
 const char *const ac_classes[AC_CLASS__MAX] = {

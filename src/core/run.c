@@ -16,11 +16,13 @@
 #include <string.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "conf.h"
+#include "store.h"
+#include "keys.h"
+#include "tokens.h"
 #include "http.h"
-#include "fcgi.h"
-#include "loop.h"
-#include "pool.h"
+#include "engine.h"
 
 #define HASH_WAIT_MS	10000		/* a login waits at most */
 

@@ -15,8 +15,11 @@
 #include <time.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
 #include "metrics.h"
+#include "store.h"
+#include "keys.h"
+#include "http.h"
 
 struct buf {
 	char	*p;

@@ -35,8 +35,12 @@
 #include <unistd.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "metrics.h"
+#include "store.h"
+#include "tokens.h"
 #include "http.h"
+#include "engine.h"
 
 #define MAXWORKERS	256
 

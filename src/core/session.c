@@ -35,7 +35,11 @@
 #include <sodium.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "conf.h"
+#include "store.h"
+#include "tokens.h"
+#include "accounts.h"
 
 #define HKDF_INFO	"jwt-auth-suite refresh-token successor v1"
 

@@ -13,7 +13,8 @@
 #include <time.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "store.h"
+#include "accounts.h"
 static json_object *
 jtime(int64_t t)
 {

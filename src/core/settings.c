@@ -16,7 +16,8 @@
 #include <curl/curl.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "conf.h"
 
 /*
  * Non-zero when the len bytes at name are JWT_PROVIDER_<NAME>_<FIELD>:

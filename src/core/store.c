@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "metrics.h"
+#include "store.h"
 
 int
 ac_store_remote(const struct ac_config *c)

@@ -42,7 +42,8 @@
 #include <libpq-fe.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "store.h"
 
 #define MAXSTMT		64
 #define MAXPARAM	32

@@ -27,7 +27,8 @@
 #include <sqlite3.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "store.h"
 
 #define MAXSTMT		64
 

@@ -22,7 +22,8 @@
 #include <time.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "store.h"
+#include "accounts.h"
 
 #define MAXDELAY	900	/* longest login delay, seconds */
 #define IP_FACTOR	4	/* an address gets this many times more */

@@ -28,7 +28,10 @@
 #include <openssl/rsa.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "metrics.h"
+#include "keys.h"
+#include "tokens.h"
 
 /* Largest decoded header or claim set we parse. */
 #define AC_MAXJSON	(48 * 1024)

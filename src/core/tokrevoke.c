@@ -18,7 +18,8 @@
 #include <string.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "store.h"
 
 enum ac_reason
 ac_session_revoke_token(const struct ac_app *app, struct ac_store *st,

@@ -17,6 +17,7 @@
 #include <openssl/hmac.h>
 
 #include "ac.h"
+#include "base.h"
 
 #define STEP	30
 #define DIGITS	6

@@ -25,7 +25,9 @@
 #include <sodium.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "store.h"
+#include "accounts.h"
 
 #define SECRET_BYTES	20	/* RFC 4226's recommended 160 bits */
 #define BACKUP_LEN	10	/* characters of a backup code */

@@ -20,7 +20,10 @@
 #include <sodium.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "conf.h"
+#include "store.h"
+#include "accounts.h"
 
 #define MAXPW		1024
 
@@ -270,7 +273,7 @@ ac_user_list(struct ac_store *s, ac_dbrow cb, void *arg)
 }
 
 /*
- * An account's row (extern.h's struct ac_acct): login reads it here, the
+ * An account's row (accounts.h's struct ac_acct): login reads it here, the
  * account routes (account.c, twofactor.c, through acct.c) too.
  */
 static const struct ac_dbcol acct_cols[] = {

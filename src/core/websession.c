@@ -47,7 +47,9 @@
 #include <openssl/sha.h>
 
 #include "ac.h"
-#include "extern.h"
+#include "base.h"
+#include "store.h"
+#include "tokens.h"
 
 #define CACHE_SLOTS	1024		/* power of two */
 #define BA_MAXTOKEN	255

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "core/ac.h"
+#include "core/base.h"
 #include "core/http.h"
 #include "fuzz.h"
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "core/ac.h"
+#include "core/base.h"
 #include "fuzz.h"
 
 int

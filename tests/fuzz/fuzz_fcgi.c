@@ -17,7 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/fcgi.h"
+#include "core/ac.h"
+#include "core/engine.h"
 #include "fuzz.h"
 
 struct bounds {

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "core/ac.h"
-#include "core/http.h"
+#include "core/base.h"
 #include "fuzz.h"
 
 static void

@@ -14,7 +14,8 @@
 #include <json-c/json.h>
 
 #include "core/ac.h"
-#include "core/extern.h"
+#include "core/base.h"
+#include "core/keys.h"
 #include "fuzz.h"
 
 static struct ac_config	 cfg;

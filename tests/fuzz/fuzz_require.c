@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "core/ac.h"
-#include "core/extern.h"
+#include "core/base.h"
 #include "fuzz.h"
 
 static const char *const claimsets[] = {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/ac.h"
+#include "core/base.h"
 #include "fuzz.h"
 
 #define NOW	1800000000	/* 2027-01-15 */

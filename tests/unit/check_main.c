@@ -28,6 +28,8 @@
 #include <openssl/pem.h>
 
 #include "core/ac.h"
+#include "core/base.h"
+#include "core/store.h"
 #include "util.h"
 
 int	 tu_fork;

@@ -20,6 +20,7 @@
 #include <openssl/pem.h>
 
 #include "core/ac.h"
+#include "core/base.h"
 #include "util.h"
 
 #define SECRET	"config-test-secret-0123456789-abcdefghijklmn"

@@ -21,7 +21,8 @@
 #include <unistd.h>
 
 #include "core/ac.h"
-#include "core/extern.h"
+#include "core/base.h"
+#include "core/store.h"
 #include "core/http.h"
 #include "util.h"
 

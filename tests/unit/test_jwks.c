@@ -20,7 +20,8 @@
 #include <unistd.h>
 
 #include "core/ac.h"
-#include "core/extern.h"
+#include "core/base.h"
+#include "core/keys.h"
 #include "util.h"
 
 #define URL	"http://127.0.0.1:9/api/auth/jwks"

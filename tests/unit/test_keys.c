@@ -28,7 +28,8 @@
 #include <openssl/sha.h>
 
 #include "core/ac.h"
-#include "core/extern.h"
+#include "core/base.h"
+#include "core/keys.h"
 #include "util.h"
 
 static EVP_PKEY	*rsa1024, *rsa2048;

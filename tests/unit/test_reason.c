@@ -2,11 +2,14 @@
  * test_reason.c: the reason table has a row for every reason, each wire
  * string is unique, and statuses are real HTTP error statuses.
  */
+#include "config.h"
+
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/ac.h"
+#include "core/base.h"
 #include "util.h"
 
 START_TEST(test_every_reason_has_a_row)

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "core/ac.h"
-#include "core/extern.h"
+#include "core/base.h"
 #include "util.h"
 
 /* The first failing term of text s against the claims JSON c, or "". */

@@ -20,6 +20,9 @@
 #include <unistd.h>
 
 #include "core/ac.h"
+#include "core/base.h"
+#include "core/store.h"
+#include "core/tokens.h"
 #include "util.h"
 
 #define SECRET	"revoke-test-secret-0123456789-abcdefghijklmn"

@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include "core/ac.h"
-#include "core/extern.h"
+#include "core/base.h"
+#include "core/conf.h"
+#include "core/tokens.h"
 #include "util.h"
 
 #define SECRET	"rollout-test-secret-0123456789-abcdefghijklmn"

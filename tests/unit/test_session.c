@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "core/ac.h"
-#include "core/extern.h"
+#include "core/base.h"
+#include "core/store.h"
+#include "core/accounts.h"
 #include "util.h"
 
 #define SECRET	"session-test-secret-0123456789-abcdefghijklmn"

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "core/ac.h"
+#include "core/conf.h"
 #include "util.h"
 
 #ifndef SRCDIR

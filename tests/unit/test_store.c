@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "core/ac.h"
+#include "core/base.h"
+#include "core/store.h"
 #include "util.h"
 
 #define SECRET	"store-test-secret-0123456789-abcdefghijklmnop"

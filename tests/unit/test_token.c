@@ -39,6 +39,8 @@
 #include <openssl/sha.h>
 
 #include "core/ac.h"
+#include "core/base.h"
+#include "core/keys.h"
 #include "util.h"
 
 #ifndef TESTDATA

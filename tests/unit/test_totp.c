@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/ac.h"
+#include "core/base.h"
 #include "util.h"
 
 /* RFC 6238 B: the SHA-1 seed is the ASCII "12345678901234567890". */

@@ -36,7 +36,9 @@
 #include <unistd.h>
 
 #include "core/ac.h"
-#include "core/extern.h"
+#include "core/base.h"
+#include "core/keys.h"
+#include "core/tokens.h"
 #include "util.h"
 
 #ifndef WYCHEPROOF_DIR

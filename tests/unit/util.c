@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/ac.h"
+#include "core/conf.h"
 #include "util.h"
 
 char	 tu_dir[PATH_MAX];
