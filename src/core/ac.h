@@ -1,12 +1,16 @@
 /*
- * ac.h: the one public header of the auth core (libauthcore.a).
+ * ac.h: the auth core's front door (libauthcore.a): what a program
+ * needs, and nothing else.  Programs (src/verify.c, src/authctl.c ...)
+ * include this header only; they hold routes and command lines, the core
+ * holds every policy of the suite: configuration, keys, issuing and
+ * verifying tokens, the reason codes, and the FastCGI request loop.
+ * Core functions return an enum ac_reason and hand results back through
+ * out-parameters; they never exit and never print (they log through
+ * ac_log, whose sink the program chooses).
  *
- * The core holds every policy of the suite: configuration, keys, issuing
- * and verifying tokens, the reason codes, and the FastCGI request loop.
- * Programs (src/verify.c, src/authctl.c ...) hold only routes and command
- * lines.  Core functions return an enum ac_reason and hand results back
- * through out-parameters; they never exit and never print (they log
- * through ac_log, whose sink the program chooses).
+ * What only the core shares is in one internal header per layer group,
+ * from the bottom up (tools/core-layers.sh): base.h, metrics.h, conf.h,
+ * store.h, keys.h, tokens.h, accounts.h, http.h, engine.h.
  *
  * Lifetimes: a struct ac_app (config + keys) is loaded before the accept
  * loop and read-only afterwards, so any number of threads may share it.
@@ -25,6 +29,12 @@
 #ifndef nitems
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 #endif
+
+/*
+ * ======================================================================
+ * Outcomes, algorithms and logging.
+ * ======================================================================
+ */
 
 /*
  * Every outcome the suite can report.  reason.c maps each to its wire
@@ -145,6 +155,12 @@ void		 ac_log_setup(const char *prog, enum ac_loglevel,
 		    ac_log_sink, void *arg);
 void		 ac_log(enum ac_loglevel, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
+
+/*
+ * ======================================================================
+ * App start-up: the application, its configuration, its keys.
+ * ======================================================================
+ */
 
 /*
  * The application context: configuration and keys.  Load it once;
@@ -332,6 +348,12 @@ enum ac_reason	 ac_keys_retire(const struct ac_app *, const char *kid,
 		    char *err, size_t errlen);
 
 /*
+ * ======================================================================
+ * Tokens: issuing and verifying, claims, base64url.
+ * ======================================================================
+ */
+
+/*
  * A decoded token.  Claims and header are owned by the struct; sub and
  * kid point into them.  detail names the claim or check that failed.
  */
@@ -403,7 +425,10 @@ long		 ac_b64url_encode(const unsigned char *, size_t,
 		    char *out, size_t outsz);
 
 /*
- * HTTP over FastCGI (and plain CGI).
+ * ======================================================================
+ * The route table and the program description (HTTP over FastCGI,
+ * and plain CGI).
+ * ======================================================================
  */
 enum ac_method {
 	AC_GET = 0,
@@ -473,6 +498,13 @@ struct ac_program {
 
 extern const struct ac_program ac_program;
 
+/*
+ * ======================================================================
+ * The request: its accessors and its answer (req.c, parse.c,
+ * body.c, cookie.c).
+ * ======================================================================
+ */
+
 /* req.c */
 /* Request accessors; strings are borrowed for the request's lifetime. */
 enum ac_method	 ac_req_method(const struct ac_req *);
@@ -488,20 +520,6 @@ const char	*ac_req_param(const struct ac_req *, const char *name);
 const char	*ac_req_var(const struct ac_req *, const char *name);
 int		 ac_req_is_authorizer(const struct ac_req *);
 
-/* auth.c: who the request is */
-/*
- * Verifies the request's bearer token into tok (ac_token_clear after);
- * a request without an Authorization header is judged by its session
- * cookie instead (websession.c), tok then holding the session's claims.
- * On failure records the reason so that the error answer carries the
- * right WWW-Authenticate header.
- */
-enum ac_reason	 ac_req_auth(struct ac_req *, const struct ac_app *,
-		    struct ac_token *tok);
-/* How ac_req_auth judged the request: "jwt", "session", or NULL. */
-const char	*ac_req_auth_method(const struct ac_req *);
-
-/* req.c, continued */
 /*
  * The request body, read once on first use and kept for the request.
  * AC_BODY_TOO_LARGE past AUTH_MAX_BODY_BYTES (checked before reading).
@@ -620,6 +638,75 @@ int		 ac_body_text(struct ac_req *, const char *name,
 enum ac_reason	 ac_body_form_token(struct ac_req *, const struct ac_app *,
 		    const char **tok, long *len);
 
+/* cookie.c: the cookies and the CSRF rule */
+/*
+ * For endpoints that rely on a cookie.  AC_OK when the request
+ * comes from the site itself (Origin = scheme://Host) or an origin in
+ * ALLOWED_ORIGINS, or carries no Origin but Sec-Fetch-Site: same-origin;
+ * else AC_CROSS_SITE, with a detail on the request.
+ */
+enum ac_reason	 ac_req_same_origin(struct ac_req *, const struct ac_app *);
+/*
+ * ac_req_link: the absolute
+ * URL a mailed link may start with: target as it is when its origin is
+ * the site's own or in ALLOWED_ORIGINS, or a path ("/x") under the
+ * site's own origin; -1 for anything else (another host, a userinfo
+ * part, spaces, quotes, control bytes), so a mail never carries a token
+ * to someone else's host.
+ */
+int		 ac_req_link(const struct ac_req *, const struct ac_app *,
+		    const char *target, char *out, size_t n);
+/*
+ * The refresh cookie's name: AUTH_COOKIE_NAME, else __Host-refreshToken
+ * over https (with AUTH_COOKIE_SECURE), else refreshToken.  Borrowed.
+ */
+const char	*ac_req_cookie_name(const struct ac_req *,
+		    const struct ac_app *);
+/*
+ * Server-side sessions (websession.c; their cookie here): the cookie's name (sessionToken,
+ * __Host-sessionToken over https with AUTH_COOKIE_SECURE; borrowed), a
+ * Set-Cookie for it (tok "" and maxage 0 clear it), and logout by cookie
+ * value (ac_websession_logout, with the session functions below).
+ */
+const char	*ac_req_session_cookie_name(const struct ac_req *,
+		    const struct ac_app *);
+void		 ac_req_session_cookie(struct ac_req *, const struct ac_app *,
+		    const char *tok, long maxage);
+/*
+ * Set-Cookie name=value, HttpOnly, SameSite=Strict, Secure with
+ * AUTH_COOKIE_SECURE, Max-Age maxage (value "" and 0 clear it), Path the
+ * mount point followed by sub ("/api/auth", or "" for the mount point
+ * itself; / at the root, and always for a __Host- name).
+ */
+void		 ac_req_set_cookie(struct ac_req *, const struct ac_app *,
+		    const char *name, const char *sub, const char *value,
+		    long maxage);
+
+/*
+ * ======================================================================
+ * Authentication: who the request is.
+ * ======================================================================
+ */
+
+/* auth.c: who the request is */
+/*
+ * Verifies the request's bearer token into tok (ac_token_clear after);
+ * a request without an Authorization header is judged by its session
+ * cookie instead (websession.c), tok then holding the session's claims.
+ * On failure records the reason so that the error answer carries the
+ * right WWW-Authenticate header.
+ */
+enum ac_reason	 ac_req_auth(struct ac_req *, const struct ac_app *,
+		    struct ac_token *tok);
+/* How ac_req_auth judged the request: "jwt", "session", or NULL. */
+const char	*ac_req_auth_method(const struct ac_req *);
+
+/*
+ * ======================================================================
+ * The store: the calls programs make.
+ * ======================================================================
+ */
+
 /*
  * The database: one neutral query interface that every back end (SQLite,
  * PostgreSQL) implements, so that domain code is written once
@@ -689,49 +776,11 @@ enum ac_reason	 ac_db_exec(struct ac_store *, const char *sql,
 		    const struct ac_dbval *params, size_t nparams,
 		    ac_dbrow cb, void *arg, int64_t *changes);
 
-/* cookie.c: the cookies and the CSRF rule */
 /*
- * For endpoints that rely on a cookie.  AC_OK when the request
- * comes from the site itself (Origin = scheme://Host) or an origin in
- * ALLOWED_ORIGINS, or carries no Origin but Sec-Fetch-Site: same-origin;
- * else AC_CROSS_SITE, with a detail on the request.
+ * ======================================================================
+ * Users, sessions and accounts.
+ * ======================================================================
  */
-enum ac_reason	 ac_req_same_origin(struct ac_req *, const struct ac_app *);
-/*
- * ac_req_link: the absolute
- * URL a mailed link may start with: target as it is when its origin is
- * the site's own or in ALLOWED_ORIGINS, or a path ("/x") under the
- * site's own origin; -1 for anything else (another host, a userinfo
- * part, spaces, quotes, control bytes), so a mail never carries a token
- * to someone else's host.
- */
-int		 ac_req_link(const struct ac_req *, const struct ac_app *,
-		    const char *target, char *out, size_t n);
-/*
- * The refresh cookie's name: AUTH_COOKIE_NAME, else __Host-refreshToken
- * over https (with AUTH_COOKIE_SECURE), else refreshToken.  Borrowed.
- */
-const char	*ac_req_cookie_name(const struct ac_req *,
-		    const struct ac_app *);
-/*
- * Server-side sessions (websession.c; their cookie here): the cookie's name (sessionToken,
- * __Host-sessionToken over https with AUTH_COOKIE_SECURE; borrowed), a
- * Set-Cookie for it (tok "" and maxage 0 clear it), and logout by cookie
- * value (ac_websession_logout, with the session functions below).
- */
-const char	*ac_req_session_cookie_name(const struct ac_req *,
-		    const struct ac_app *);
-void		 ac_req_session_cookie(struct ac_req *, const struct ac_app *,
-		    const char *tok, long maxage);
-/*
- * Set-Cookie name=value, HttpOnly, SameSite=Strict, Secure with
- * AUTH_COOKIE_SECURE, Max-Age maxage (value "" and 0 clear it), Path the
- * mount point followed by sub ("/api/auth", or "" for the mount point
- * itself; / at the root, and always for a __Host- name).
- */
-void		 ac_req_set_cookie(struct ac_req *, const struct ac_app *,
-		    const char *name, const char *sub, const char *value,
-		    long maxage);
 
 /*
  * Users (users.c), sessions and refresh tokens (session.c), written once
@@ -989,8 +1038,9 @@ enum ac_reason	 ac_session_revoke_all(struct ac_store *,
 void		 ac_revoke_enable(const struct ac_app *, int poll);
 
 /*
- * Operations (ops.c, metrics.c): the request id, /healthz, /readyz,
- * /metrics, the audit trail and the figures.
+ * ======================================================================
+ * Operations: what a program needs, the audit trail, its figures.
+ * ======================================================================
  */
 
 /* What a program depends on, said by ac_main (readiness, gauges). */
