@@ -45,7 +45,11 @@ struct secrets {
 	struct ac_grant	 g;		/* a new refresh token */
 };
 
-/* The refresh cookie, under the mount point's /api/auth (cookie.c). */
+/*
+ * The refresh cookie, under the mount point's /api/auth, and a
+ * server-side session's cookie, at the mount point itself (cookie.c):
+ * each is set and cleared (tok "", maxage 0) at one path.
+ */
 static void
 set_cookie(struct ac_req *r, const struct ac_app *app, const char *tok,
     long maxage)
@@ -55,11 +59,13 @@ set_cookie(struct ac_req *r, const struct ac_app *app, const char *tok,
 	    tok, maxage);
 }
 
-static int
-form(const struct ac_req *r)
+static void
+session_cookie(struct ac_req *r, const struct ac_app *app, const char *tok,
+    long maxage)
 {
 
-	return ac_req_content_type(r, "application/x-www-form-urlencoded");
+	ac_req_set_cookie(r, app, ac_req_session_cookie_name(r, app), "", tok,
+	    maxage);
 }
 
 /* Email and password from a JSON body sent by the site or an allowed origin. */
@@ -109,7 +115,8 @@ presented(struct ac_req *r, const struct ac_app *app, char *tok, size_t n,
 				return AC_REFRESH_TOKEN_MALFORMED;
 			return AC_OK;
 		}
-	} else if (form(r)) {
+	} else if (ac_req_content_type(r,
+	    "application/x-www-form-urlencoded")) {
 		if ((rc = ac_req_body(r, &b, &len)) != AC_OK)
 			return rc;
 		if (ac_kv_find(b, '&', "grant_type", 1, gt, sizeof(gt)) >= 0 &&
@@ -168,7 +175,7 @@ session_answer(struct ac_req *r, const struct ac_app *app,
 	    json_object_new_string("session"));
 	json_object_object_add(o, "expiresIn",
 	    json_object_new_int64(g->expires - now));
-	ac_req_session_cookie(r, app, g->refresh, (long)(g->expires - now));
+	session_cookie(r, app, g->refresh, (long)(g->expires - now));
 	if (src == SRC_COOKIE)
 		set_cookie(r, app, "", 0);
 	if (src != SRC_COOKIE || ac_app_config(app)->refresh_in_body)
@@ -366,7 +373,7 @@ h_logout(struct ac_req *r, const struct ac_app *app)
 		return rc;
 	set_cookie(r, app, "", 0);
 	if (s->wtok[0] != '\0') {
-		ac_req_session_cookie(r, app, "", 0);
+		session_cookie(r, app, "", 0);
 		if ((rc = ac_req_store(r, &st)) != AC_OK ||
 		    ((rc = ac_websession_logout(st, s->wtok, time(NULL))) !=
 		    AC_OK && rc != AC_SESSION_MALFORMED))
@@ -480,7 +487,7 @@ h_sessions(struct ac_req *r, const struct ac_app *app)
 		goto out;
 	if (id == NULL) {
 		set_cookie(r, app, "", 0);
-		ac_req_session_cookie(r, app, "", 0);
+		session_cookie(r, app, "", 0);
 	}
 	ac_req_json(r, 204, NULL);
 out:
@@ -501,7 +508,7 @@ refresh_clear(struct ac_req *r, const struct ac_app *app)
 {
 
 	set_cookie(r, app, "", 0);
-	ac_req_session_cookie(r, app, "", 0);
+	session_cookie(r, app, "", 0);
 }
 
 static const struct ac_route routes[] = {

@@ -495,14 +495,6 @@ h_openapi(struct ac_req *r, const struct ac_app *app)
 	return AC_OK;
 }
 
-/* GET /docs: the API reference page of the document above (docs.c). */
-static enum ac_reason
-h_docs(struct ac_req *r, const struct ac_app *app)
-{
-
-	return ac_docs_page(r, app);
-}
-
 /*
  * A todo collection and its items at base: the same handlers under three
  * bases, so that clients written against any of them work unchanged:
@@ -526,7 +518,8 @@ static const struct ac_route routes[] = {
 	COLLECTION("/api/{uid}/tasks"),
 	{ AC_GET,    "/api/openapi.json",		h_openapi, AC_INLINE },
 	{ AC_GET,    "/openapi.json",			h_openapi, AC_INLINE },
-	{ AC_GET,    "/docs",				h_docs, AC_INLINE },
+	/* The API reference page of the document above (docs.c). */
+	{ AC_GET,    "/docs",				ac_docs_page, AC_INLINE },
 };
 
 const struct ac_program ac_program = {

@@ -664,14 +664,12 @@ const char	*ac_req_cookie_name(const struct ac_req *,
 		    const struct ac_app *);
 /*
  * Server-side sessions (websession.c; their cookie here): the cookie's name (sessionToken,
- * __Host-sessionToken over https with AUTH_COOKIE_SECURE; borrowed), a
- * Set-Cookie for it (tok "" and maxage 0 clear it), and logout by cookie
- * value (ac_websession_logout, with the session functions below).
+ * __Host-sessionToken over https with AUTH_COOKIE_SECURE; borrowed); its
+ * Set-Cookie is ac_req_set_cookie's, and logout by cookie value is
+ * ac_websession_logout, with the session functions below.
  */
 const char	*ac_req_session_cookie_name(const struct ac_req *,
 		    const struct ac_app *);
-void		 ac_req_session_cookie(struct ac_req *, const struct ac_app *,
-		    const char *tok, long maxage);
 /*
  * Set-Cookie name=value, HttpOnly, SameSite=Strict, Secure with
  * AUTH_COOKIE_SECURE, Max-Age maxage (value "" and 0 clear it), Path the

@@ -91,15 +91,6 @@ ac_req_set_cookie(struct ac_req *r, const struct ac_app *app,
 	ac_req_header(r, "Set-Cookie", buf);
 }
 
-void
-ac_req_session_cookie(struct ac_req *r, const struct ac_app *app,
-    const char *tok, long maxage)
-{
-
-	ac_req_set_cookie(r, app, ac_req_session_cookie_name(r, app), "", tok,
-	    maxage);
-}
-
 /* Non-zero when origin is listed in ALLOWED_ORIGINS. */
 static int
 listed(const struct ac_app *app, const char *origin)

@@ -522,15 +522,6 @@ ac_token_decode(const char *t, size_t len, size_t max, struct ac_token *tok)
 }
 
 enum ac_reason
-ac_token_sig(const struct ac_keyset *ks, enum ac_alg alg, json_object *kid,
-    const unsigned char *msg, size_t mlen, const char *seg, size_t seglen,
-    int *remote)
-{
-
-	return ac_token_sig_of(ks, 0, alg, kid, msg, mlen, seg, seglen, remote);
-}
-
-enum ac_reason
 ac_token_sig_of(const struct ac_keyset *ks, int prov, enum ac_alg alg,
     json_object *kid, const unsigned char *msg, size_t mlen,
     const char *seg, size_t seglen, int *remote)

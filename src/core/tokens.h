@@ -74,12 +74,9 @@ const EVP_MD	*ac_token_md(enum ac_alg);
  * segment seg and checks it over msg with each key of ks that serves alg
  * (and whose kid equals the JSON string kid, when not NULL).  AC_OK,
  * AC_TOKEN_MALFORMED (segment), AC_KEY_UNKNOWN or AC_SIGNATURE_INVALID;
- * *remote tells whether the key came from JWKS_URL.
+ * *remote tells whether the key came from JWKS_URL.  Only the keys of
+ * provider prov are tried (0: the default's).
  */
-enum ac_reason	 ac_token_sig(const struct ac_keyset *, enum ac_alg,
-		    json_object *kid, const unsigned char *msg, size_t mlen,
-		    const char *seg, size_t seglen, int *remote);
-/* The same with the keys of provider prov only (0: the default's). */
 enum ac_reason	 ac_token_sig_of(const struct ac_keyset *, int prov,
 		    enum ac_alg, json_object *kid, const unsigned char *msg,
 		    size_t mlen, const char *seg, size_t seglen, int *remote);

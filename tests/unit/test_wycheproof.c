@@ -1,6 +1,6 @@
 /*
  * test_wycheproof.c: Project Wycheproof's signature vectors through the
- * verifier's own signature step (ac_token_sig, token.c), with each
+ * verifier's own signature step (ac_token_sig_of, token.c), with each
  * group's key imported both ways the suite takes keys: as a JWK
  * (ac_keys_add_jwk, as from JWKS_URL) and as a PEM public key file named
  * by JWT_PUBLIC_KEY_FILE (the whole configuration load); HMAC keys as a
@@ -375,7 +375,7 @@ run_sig(const struct ac_keyset *ks, enum ac_alg alg, const unsigned char *msg,
 {
 	int	 remote;
 
-	return ac_token_sig(ks, alg, NULL, msg, mlen, seg, seglen,
+	return ac_token_sig_of(ks, 0, alg, NULL, msg, mlen, seg, seglen,
 	    &remote) == AC_OK;
 }
 
