@@ -550,6 +550,7 @@ enum ac_reason	 ac_req_json_body(struct ac_req *, json_object **);
  */
 long		 ac_req_query(const struct ac_req *, const char *name,
 		    char *out, size_t outsz);
+/* cookie.c: the same for the Cookie header. */
 long		 ac_req_cookie(const struct ac_req *, const char *name,
 		    char *out, size_t outsz);
 /* Adds a response header (copied). */
@@ -557,12 +558,14 @@ void		 ac_req_header(struct ac_req *, const char *name,
 		    const char *value);
 /* Sends status with a JSON body (borrowed; may be NULL for no body). */
 void		 ac_req_json(struct ac_req *, int status, json_object *);
+/* docs.c */
 /*
  * GET /docs (docs.c): the API reference page, Swagger UI from
  * AUTH_DOCS_ASSETS_URL with a Content-Security-Policy allowing exactly it;
  * AC_NOT_FOUND when that setting is empty.
  */
 enum ac_reason	 ac_docs_page(struct ac_req *, const struct ac_app *);
+/* req.c */
 /* Adds {"field","message"} to the error details of this request. */
 void		 ac_req_detail(struct ac_req *, const char *field,
 		    const char *message);
@@ -987,12 +990,15 @@ struct ac_import {
 };
 enum ac_reason	 ac_session_import(struct ac_app *, struct ac_store *,
 		    char *buf, time_t now, struct ac_import *);
+/* websession.c */
 /* Ends the server-side session whose cookie is tok (websession.c). */
 enum ac_reason	 ac_websession_logout(struct ac_store *, const char *tok,
 		    time_t now);
+/* session.c */
 /* Revokes the family of tok (idempotent); *user_id may be NULL. */
 enum ac_reason	 ac_session_logout(struct ac_store *, const char *tok,
 		    time_t now);
+/* sessions.c */
 /*
  * The user's active sessions as a JSON array (caller owns; put it), each
  * {id, created, lastUsed, expires, userAgent, ip, current}; current marks
@@ -1003,6 +1009,7 @@ enum ac_reason	 ac_session_list(struct ac_store *, const char *user_id,
 /* Revokes one of user_id's sessions; AC_NOT_FOUND for anyone else's. */
 enum ac_reason	 ac_session_revoke(struct ac_store *, const char *user_id,
 		    const char *session_id, time_t now);
+/* tokrevoke.c */
 /*
  * RFC 7009 (tokrevoke.c): ends what the token of len bytes stands for:
  * a refresh token's family, or the session (sid) of an access token that
@@ -1012,6 +1019,7 @@ enum ac_reason	 ac_session_revoke(struct ac_store *, const char *user_id,
 enum ac_reason	 ac_session_revoke_token(const struct ac_app *,
 		    struct ac_store *, const char *tok, size_t len,
 		    time_t now);
+/* sessions.c */
 /*
  * Deletes expired tokens and sessions, sessions revoked more than keep
  * seconds ago (deleted users' too), and stale login throttles.  *n gets

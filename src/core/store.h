@@ -79,17 +79,21 @@ struct ac_store {
 	char		 err[256];
 };
 
+/* store_sqlite.c */
 extern const struct ac_store_ops ac_store_sqlite;
 /* The file of a SQLite DATABASE_URL. */
 const char	*ac_store_sqlite_path(const char *url);
+/* store.c */
 /* Non-zero when DATABASE_URL names a PostgreSQL server (a remote wait). */
 int		 ac_store_remote(const struct ac_config *);
 /* Non-zero when there is a database to read: PostgreSQL, or a SQLite
  * file that exists. */
 int		 ac_store_present(const struct ac_config *);
 #ifdef HAVE_POSTGRESQL
+/* store_pg.c */
 extern const struct ac_store_ops ac_store_pg;
 #endif
+/* store.c */
 /* A back end's error text, for ac_store_error (a macro: the back ends
  * sit below store.c and call nothing of it). */
 #define ac_store_seterr(s, ...) \
