@@ -307,8 +307,6 @@ int		 ac_loop_run(struct ac_app *, int fd, const struct ac_route *,
  */
 int		 ac_http_serve(struct ac_app *, const struct ac_route *,
 		    size_t nroutes);
-
-/* serve.c */
 /*
  * A whole FastCGI program, called by its main(): reads the command line
  * (--socket PATH; anything else gets a usage line and returns 2), notes

@@ -101,7 +101,6 @@ int		 ac_keys_reload(struct ac_app *, int force);
 int		 ac_keys_has_kid(const struct ac_app *, const char *kid);
 /* Adds the provider's cached keys (ac_jwks_keys) to the set, remote. */
 void		 ac_keys_add_remote(const struct ac_config *, struct ac_keyset *);
-/* keys.c */
 int		 ac_key_is_public(const struct ac_key *); /* RS/ES */
 /*
  * Adds the public key of a JWK (RFC 7517: kty RSA, EC or OKP/Ed25519) to
