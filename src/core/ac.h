@@ -1202,7 +1202,12 @@ time_t		 ac_revoke_lastread(void);
 void		 ac_ops_needs(unsigned);
 unsigned	 ac_ops_needed(void);
 
-/* The engine's calls around each request, on the thread that runs it. */
+/*
+ * The engine's calls around each request, on the thread that runs it:
+ * begin sets the request's id, client, start and query method (struct
+ * ac_req) and points the thread's log, audit and metrics at them; end
+ * counts the answer and clears those pointers.  Always in pairs.
+ */
 void		 ac_ops_begin(struct ac_req *);
 void		 ac_ops_end(struct ac_req *, int status);
 /*
@@ -1281,8 +1286,11 @@ void		 ac_metrics_signup(void);
  * deletion or a reset also makes the next scrape read the database
  * gauges again. */
 void		 ac_metrics_account(enum ac_audit);
-/* The method the calling thread's statements serve; returns the old. */
-enum ac_dbq	 ac_metrics_dbmethod(enum ac_dbq);
+/*
+ * The method the calling thread's statements serve: *which, borrowed
+ * until cleared with NULL (NULL: other).  A request's is its dbq field.
+ */
+void		 ac_metrics_dbq(const enum ac_dbq *which);
 void		 ac_metrics_db(enum ac_reason);
 void		 ac_metrics_jwks_fetch(int ok);
 /* The same for provider index of JWT_PROVIDERS (0: the default's). */

@@ -544,7 +544,10 @@ extern const size_t ac_nmigrations_pg;
 /* fcgi.c: the FastCGI record layer, socket-free (ac_fcgi_parse, ac_fcgi_feed). */
 #include "fcgi.h"
 
-/* audit.c: the calling thread's request's client address (NULL: none). */
+/*
+ * audit.c: the calling thread's request's client address, cleaned
+ * (ac_log_clean), borrowed until cleared with NULL (NULL: none).
+ */
 void		 ac_audit_remote(const char *);
 
 /*

@@ -14,6 +14,7 @@
 
 #define AC_MAXPATH	2048
 #define AC_MAXHDRS	4096
+#define AC_MAXRID	64	/* a request id's bytes (ops.c) */
 
 struct ac_store;
 
@@ -70,6 +71,16 @@ struct ac_req {
 	struct ac_secret *secrets;	/* ac_req_secret's, newest first */
 	const char	*origin;	/* allowed CORS origin, or NULL */
 	uint64_t	 arrived;	/* ac_metrics_clock() at arrival; 0: now */
+	/*
+	 * The request's own state, set by ac_ops_begin and cleared by
+	 * ac_ops_end (ops.c).  The layers below that log or count without
+	 * the request in hand borrow these fields through the thread's one
+	 * pointer each (log.c, audit.c, metrics.c) while it runs.
+	 */
+	char		 rid[AC_MAXRID + 1]; /* its id (log lines' rid=) */
+	char		 remote[64];	/* REMOTE_ADDR, cleaned; "-": none */
+	uint64_t	 t0;		/* the metrics clock at its arrival */
+	enum ac_dbq	 dbq;		/* what its statements serve (metrics) */
 };
 
 /* req.c */
