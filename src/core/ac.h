@@ -557,7 +557,7 @@ int		 ac_rollout_percentage(const struct ac_app *);
  * JWT_ROLLOUT_PERCENTAGE.  A file with problems is refused and logged.
  * Returns 1 when a flag changed, 0 when not, -1 when refused.
  */
-int		 ac_rollout_reload(struct ac_app *, int force);
+int		 ac_rollout_reload(const struct ac_app *, int force);
 
 /*
  * What a program needs beyond the common configuration: NULL when ready,
@@ -939,23 +939,29 @@ struct ac_grant {
 #define AC_USER_SHORT_PASSWORD	2	/* fewer than 8 bytes */
 #define AC_USER_LONG_PASSWORD	4	/* more than 1024 */
 int		 ac_user_invalid(const char *email, const char *password);
-/* Hashes pw (argon2id, interactive limits) into out (AC_PWHASH_MAX). */
-enum ac_reason	 ac_password_hash(const char *pw, char *out);
+/*
+ * Hashes pw (argon2id, interactive time limit, the app's
+ * AUTH_PASSWORD_HASH_MEMORY_KIB) into out (AC_PWHASH_MAX).
+ */
+enum ac_reason	 ac_password_hash(const struct ac_app *, const char *pw,
+		    char *out);
 /*
  * Adds a user; *id (size idsz, may be NULL) gets the new id.  Email is
  * stored in lower case.  AC_CONFLICT when the email exists,
  * AC_VALIDATION_FAILED for an unusable email or a password of fewer than
  * 8 or more than 1024 bytes.
  */
-enum ac_reason	 ac_user_add(struct ac_store *, const char *email,
-		    const char *password, time_t now, char *id, size_t idsz);
+enum ac_reason	 ac_user_add(const struct ac_app *, struct ac_store *,
+		    const char *email, const char *password, time_t now,
+		    char *id, size_t idsz);
 /*
  * The same for self-signup (AUTH_SIGNUP): the address is not verified,
  * so tokens carry email_verified: false and no email until
  * ac_user_verify (authctl user verify).
  */
-enum ac_reason	 ac_user_signup(struct ac_store *, const char *email,
-		    const char *password, time_t now, char *id, size_t idsz);
+enum ac_reason	 ac_user_signup(const struct ac_app *, struct ac_store *,
+		    const char *email, const char *password, time_t now,
+		    char *id, size_t idsz);
 /* Marks a user's email verified; AC_NOT_FOUND for an unknown email. */
 enum ac_reason	 ac_user_verify(struct ac_store *, const char *email,
 		    time_t now);
@@ -964,8 +970,8 @@ enum ac_reason	 ac_user_verify(struct ac_store *, const char *email,
  * tokens are refused from the next revocation poll); AC_NOT_FOUND for an
  * unknown email.
  */
-enum ac_reason	 ac_user_passwd(struct ac_store *, const char *email,
-		    const char *password, time_t now);
+enum ac_reason	 ac_user_passwd(const struct ac_app *, struct ac_store *,
+		    const char *email, const char *password, time_t now);
 /*
  * Disables (or enables) a user; disabling also revokes every session.
  * AC_NOT_FOUND for an unknown email.

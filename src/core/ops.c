@@ -216,7 +216,7 @@ readyz(struct ac_req *r, const struct ac_app *app)
 		return 0;
 	}
 	ac_keys_lock(app);
-	nkeys = app->keys.nkeys;
+	nkeys = app->live->keys.nkeys;
 	ac_keys_unlock(app);
 	json_object_object_add(checks, "keys", json_object_new_string(
 	    nkeys > 0 ? "ok" : "none loaded"));
