@@ -63,7 +63,7 @@ print(json.dumps({"role": int(role), "params": p, "body": body}))
 EOF
 }
 
-# answers NAME: the Nth line of $T/NAME.out ("STATUS RID").
+# status_of, rid_of NAME N: of the Nth answer in $T/NAME.out ("STATUS RID").
 status_of() { sed -n "${2}p" "$T/$1.out" | cut -d' ' -f1; }
 rid_of() { sed -n "${2}p" "$T/$1.out" | cut -d' ' -f2; }
 
@@ -98,6 +98,19 @@ expect_line()
 	fi
 }
 
+# run NAME N: sends $T/NAME.in on one connection to NAME; N answers.
+run()
+{
+	TI_CASE="$1: $2 requests on one connection"
+	if /usr/bin/python3 "$top_srcdir/tests/integration/fcgi_seq.py" \
+	    "$T/$1.sock" <"$T/$1.in" >"$T/$1.out" 2>"$T/seq.err" &&
+	    [ "$(wc -l <"$T/$1.out")" -eq "$2" ]; then
+		ti_pass
+	else
+		ti_fail "$2 answers" "$2" "$(cat "$T/$1.out" "$T/seq.err")"
+	fi
+}
+
 HEX='[0-9a-f]{16}'
 
 # --- the event loop's thread: verify -----------------------------------
@@ -109,14 +122,7 @@ HEX='[0-9a-f]{16}'
 	req 1 GET /x rid-v5 192.0.2.5
 	req 1 GET /pad "" ""
 } >"$T/verify.in"
-TI_CASE="verify: six requests on one connection"
-if /usr/bin/python3 "$top_srcdir/tests/integration/fcgi_seq.py" \
-    "$T/verify.sock" <"$T/verify.in" >"$T/verify.out" 2>"$T/seq.err" &&
-    [ "$(wc -l <"$T/verify.out")" -eq 6 ]; then
-	ti_pass
-else
-	ti_fail "six answers" 6 "$(cat "$T/verify.out" "$T/seq.err")"
-fi
+run verify 6
 expect_answer verify 1 401 rid-v1
 expect_answer verify 2 401 "$HEX"
 expect_answer verify 3 401 rid-v3
@@ -157,7 +163,8 @@ fi
 # --- the loop and the pool threads: refresh ----------------------------
 BAD='{"email":"alice@example.com","password":"not-the-password"}'
 GOOD="{\"email\":\"alice@example.com\",\"password\":\"$PW\"}"
-BIG="{\"email\":\"alice@example.com\",\"password\":\"$(printf 'x%.0s' $(seq 1 300))\"}"
+LONG=$(printf 'x%.0s' $(seq 1 300))
+BIG="{\"email\":\"alice@example.com\",\"password\":\"$LONG\"}"
 {
 	req 1 POST /api/auth/login rid-r1 192.0.2.11 "$BAD"
 	req 1 POST /api/auth/login "" "" "$BAD"
@@ -169,14 +176,7 @@ BIG="{\"email\":\"alice@example.com\",\"password\":\"$(printf 'x%.0s' $(seq 1 30
 	req 1 POST /api/auth/login "" "" "$BAD"
 	req 1 GET /api/auth/nope "" ""
 } >"$T/refresh.in"
-TI_CASE="refresh: nine requests on one connection"
-if /usr/bin/python3 "$top_srcdir/tests/integration/fcgi_seq.py" \
-    "$T/refresh.sock" <"$T/refresh.in" >"$T/refresh.out" 2>"$T/seq.err" &&
-    [ "$(wc -l <"$T/refresh.out")" -eq 9 ]; then
-	ti_pass
-else
-	ti_fail "nine answers" 9 "$(cat "$T/refresh.out" "$T/seq.err")"
-fi
+run refresh 9
 expect_answer refresh 1 401 rid-r1
 expect_answer refresh 2 401 "$HEX"
 expect_answer refresh 3 404 rid-r3
@@ -191,13 +191,12 @@ R4=$(rid_of refresh 4)
 R7=$(rid_of refresh 7)
 R8=$(rid_of refresh 8)
 R9=$(rid_of refresh 9)
-expect_line refresh audit rid-r1 \
-    "action=login result=credentials_invalid user=$ALICE .* remote=192\.0\.2\.11 "
-expect_line refresh audit "$R2" \
-    "action=login result=credentials_invalid user=$ALICE .* remote=- "
-expect_line refresh audit "$R7" "action=login result=ok user=$ALICE .* remote=192\.0\.2\.17 "
-expect_line refresh audit "$R8" \
-    "action=login result=credentials_invalid .* remote=- "
+BADPW="action=login result=credentials_invalid user=$ALICE"
+expect_line refresh audit rid-r1 "$BADPW .* remote=192\.0\.2\.11 "
+expect_line refresh audit "$R2" "$BADPW .* remote=- "
+expect_line refresh audit "$R7" \
+    "action=login result=ok user=$ALICE .* remote=192\.0\.2\.17 "
+expect_line refresh audit "$R8" "$BADPW .* remote=- "
 expect_line refresh request rid-r1 " status=401 .* remote=192\.0\.2\.11 "
 expect_line refresh request "$R2" " status=401 .* remote=- "
 expect_line refresh request rid-r3 " status=404 .* remote=192\.0\.2\.13 "
