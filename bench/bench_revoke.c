@@ -252,8 +252,8 @@ main(int argc, char *argv[])
 	if (ac_store_open(on[0][0], 0, &st, ebuf, sizeof(ebuf)) != AC_OK ||
 	    ac_store_migrate(st, &from, &to) != AC_OK)
 		errx(1, "database: %s", ebuf);
-	if (ac_user_add(st, "alice@example.com", "pw-of-alice", time(NULL),
-	    NULL, 0) != AC_OK)
+	if (ac_user_add(on[0][0], st, "alice@example.com", "pw-of-alice",
+	    time(NULL), NULL, 0) != AC_OK)
 		errx(1, "user add");
 	if (ac_db_exec(st, "UPDATE users SET id = 'user-1'", NULL, 0, NULL,
 	    NULL, NULL) != AC_OK)

@@ -403,6 +403,7 @@ setup(struct alg *a, const char *dir)
 	size_t		 dlen;
 	OSSL_PARAM	 params[2];
 	EVP_MAC		*hmac;
+	char		 sha256[] = "SHA256"; /* OSSL_PARAM: char * */
 
 	snprintf(path, sizeof(path), "%s/%s.key", dir, a->name);
 	if (ac_keys_generate(a->alg, path, 1, &kid, errbuf,
@@ -457,7 +458,7 @@ setup(struct alg *a, const char *dir)
 			errx(1, "EVP_MAC");
 		EVP_MAC_free(hmac);
 		params[0] = OSSL_PARAM_construct_utf8_string(
-		    OSSL_MAC_PARAM_DIGEST, (char *)(uintptr_t)"SHA256", 0);
+		    OSSL_MAC_PARAM_DIGEST, sha256, 0);
 		params[1] = OSSL_PARAM_construct_end();
 		if (!EVP_MAC_init(a->mac, a->secret, a->secretlen, params) ||
 		    (a->mac0 = EVP_MAC_CTX_dup(a->mac)) == NULL)

@@ -612,10 +612,10 @@ cmd_user(int argc, char *argv[])
 			return rc;
 		}
 		if (verb[0] == 'a')
-			r = ac_user_add(st, email, pw, time(NULL), id,
+			r = ac_user_add(app, st, email, pw, time(NULL), id,
 			    sizeof(id));
 		else
-			r = ac_user_passwd(st, email, pw, time(NULL));
+			r = ac_user_passwd(app, st, email, pw, time(NULL));
 		explicit_bzero(pw, sizeof(pw));
 		if (r == AC_OK && verb[0] == 'a')
 			printf("%s\n", id);

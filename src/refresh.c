@@ -297,7 +297,8 @@ h_signup(struct ac_req *r, const struct ac_app *app)
 	if ((rc = credentials(r, app, s)) != AC_OK ||
 	    (rc = ac_req_store(r, &st)) != AC_OK)
 		return rc;
-	rc = ac_user_signup(st, s->email, s->pw, time(NULL), id, sizeof(id));
+	rc = ac_user_signup(app, st, s->email, s->pw, time(NULL), id,
+	    sizeof(id));
 	ac_audit(AC_AUDIT_SIGNUP, rc, rc == AC_OK ? id : NULL, NULL, NULL);
 	if (rc == AC_VALIDATION_FAILED)
 		signup_details(r, s);

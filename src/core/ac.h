@@ -828,15 +828,17 @@ int		 ac_user_invalid(const char *email, const char *password);
  * AC_VALIDATION_FAILED for an unusable email or a password of fewer than
  * 8 or more than 1024 bytes.
  */
-enum ac_reason	 ac_user_add(struct ac_store *, const char *email,
-		    const char *password, time_t now, char *id, size_t idsz);
+enum ac_reason	 ac_user_add(const struct ac_app *, struct ac_store *,
+		    const char *email, const char *password, time_t now,
+		    char *id, size_t idsz);
 /*
  * The same for self-signup (AUTH_SIGNUP): the address is not verified,
  * so tokens carry email_verified: false and no email until
  * ac_user_verify (authctl user verify).
  */
-enum ac_reason	 ac_user_signup(struct ac_store *, const char *email,
-		    const char *password, time_t now, char *id, size_t idsz);
+enum ac_reason	 ac_user_signup(const struct ac_app *, struct ac_store *,
+		    const char *email, const char *password, time_t now,
+		    char *id, size_t idsz);
 /* Marks a user's email verified; AC_NOT_FOUND for an unknown email. */
 enum ac_reason	 ac_user_verify(struct ac_store *, const char *email,
 		    time_t now);
@@ -845,8 +847,8 @@ enum ac_reason	 ac_user_verify(struct ac_store *, const char *email,
  * tokens are refused from the next revocation poll); AC_NOT_FOUND for an
  * unknown email.
  */
-enum ac_reason	 ac_user_passwd(struct ac_store *, const char *email,
-		    const char *password, time_t now);
+enum ac_reason	 ac_user_passwd(const struct ac_app *, struct ac_store *,
+		    const char *email, const char *password, time_t now);
 /*
  * Disables (or enables) a user; disabling also revokes every session.
  * AC_NOT_FOUND for an unknown email.

@@ -177,12 +177,11 @@ ac_account_reset(const struct ac_app *app, struct ac_store *s,
 	struct ac_dbval	 p[3];
 	enum ac_reason	 rc;
 
-	(void)app;
 	uid[0] = '\0';
 	if (!pw_ok(pw))
 		return AC_VALIDATION_FAILED;
 	/* Hashed before the transaction, which must not wait on argon2. */
-	if ((rc = ac_password_hash(pw, hash)) != AC_OK)
+	if ((rc = ac_password_hash(app, pw, hash)) != AC_OK)
 		return rc;
 	if ((rc = ac_db_begin(s)) != AC_OK)
 		goto out;
@@ -244,7 +243,7 @@ ac_account_passwd(const struct ac_app *app, struct ac_store *s,
 	if (!pw_ok(pw))
 		return AC_VALIDATION_FAILED;
 	if ((rc = ac_acct_password(app, s, uid, cur, ip, now, &a, retry)) !=
-	    AC_OK || (rc = ac_password_hash(pw, hash)) != AC_OK)
+	    AC_OK || (rc = ac_password_hash(app, pw, hash)) != AC_OK)
 		goto out;
 	if ((rc = ac_db_begin(s)) != AC_OK)
 		goto out;

@@ -12,8 +12,12 @@
 
 /* users.c */
 #define AC_PWHASH_MAX	128
-/* Hashes pw (argon2id, interactive limits) into out (AC_PWHASH_MAX). */
-enum ac_reason	 ac_password_hash(const char *pw, char *out);
+/*
+ * Hashes pw (argon2id, interactive time limit, the app's
+ * AUTH_PASSWORD_HASH_MEMORY_KIB) into out (AC_PWHASH_MAX).
+ */
+enum ac_reason	 ac_password_hash(const struct ac_app *, const char *pw,
+		    char *out);
 
 /* throttle.c: login throttling (see there). */
 #define AC_THROTTLE_FORGET 3600	/* failures older than this are forgotten */

@@ -1,7 +1,8 @@
 /*
- * app.c: the application context, which owns the configuration, the key
- * set and the list of problems found while loading them (problem.c
- * fills and reads that list).
+ * app.c: the application context, which owns the configuration, the
+ * mutable shared state (struct ac_live: the key set, the reload stamps,
+ * the rollout flags, with their locks) and the list of problems found
+ * while loading them (problem.c fills and reads that list).
  */
 #include "config.h"
 
@@ -24,8 +25,14 @@ ac_app_new(void)
 
 	if ((app = calloc(1, sizeof(*app))) == NULL)
 		return NULL;
-	app->keys.signer = -1;
-	pthread_mutex_init(&app->flags.lock, NULL);
+	if ((app->live = calloc(1, sizeof(*app->live))) == NULL) {
+		free(app);
+		return NULL;
+	}
+	app->live->keys.signer = -1;
+	pthread_rwlock_init(&app->live->keylock, NULL);
+	pthread_mutex_init(&app->live->reloadlock, NULL);
+	pthread_mutex_init(&app->live->flags.lock, NULL);
 	return app;
 }
 
@@ -34,7 +41,6 @@ ac_app_load_config(struct ac_app *app)
 {
 
 	ac_config_load(app);
-	ac_pwhash_mem = (size_t)app->cfg.pwhash_kib * 1024;
 	return app->nproblems == 0 ? AC_OK : AC_CONFIG_INVALID;
 }
 
@@ -43,8 +49,6 @@ ac_app_load(struct ac_app *app)
 {
 
 	ac_config_load(app);
-	/* The process-wide hash cost: from the app, never from a reload. */
-	ac_pwhash_mem = (size_t)app->cfg.pwhash_kib * 1024;
 	ac_keys_load(app);
 	ac_session_keyinit(app);
 	return app->nproblems == 0 ? AC_OK : AC_CONFIG_INVALID;
@@ -61,7 +65,7 @@ const struct ac_keyset *
 ac_app_keys(const struct ac_app *app)
 {
 
-	return &app->keys;
+	return &app->live->keys;
 }
 
 void
@@ -70,7 +74,11 @@ ac_app_free(struct ac_app *app)
 
 	if (app == NULL)
 		return;
-	ac_keys_free(&app->keys);
+	ac_keys_free(&app->live->keys);
+	pthread_rwlock_destroy(&app->live->keylock);
+	pthread_mutex_destroy(&app->live->reloadlock);
+	pthread_mutex_destroy(&app->live->flags.lock);
+	free(app->live);
 	ac_providers_free(app);
 	OPENSSL_cleanse(app->refresh_key, sizeof(app->refresh_key));
 	ac_config_free(&app->cfg);

@@ -5,7 +5,8 @@
  * reload), with the user and session where known and the client
  * address, and the event's counter.  Never a token, cookie, password or
  * secret: callers pass ids only.  The client address is the calling
- * thread's request's (ops.c sets it around each request).  The lines go
+ * thread's request's (struct ac_req's, borrowed: ops.c points at it
+ * around each request).  The lines go
  * where every line goes (log.c), to syslog's authpriv facility there.
  */
 #include "config.h"
@@ -18,16 +19,14 @@
 #include "base.h"
 #include "metrics.h"
 
-static __thread char	 remote[64];	/* the request's client, cleaned */
+/* The running request's client, cleaned (borrowed); NULL: none. */
+static __thread const char *remote;
 
 void
 ac_audit_remote(const char *addr)
 {
 
-	if (addr == NULL)
-		remote[0] = '\0';
-	else
-		ac_log_clean(remote, sizeof(remote), addr);
+	remote = addr;
 }
 
 /* The action= word of each event, in enum ac_audit's order. */
@@ -80,7 +79,7 @@ ac_audit(enum ac_audit ev, enum ac_reason rc, const char *user,
 	}
 	ac_log_audit("event=audit action=%s result=%s user=%s "
 	    "session=%s remote=%s%s", actions[ev], ac_reason_str(rc), u, s,
-	    remote[0] != '\0' ? remote : "-", extra);
+	    remote != NULL && remote[0] != '\0' ? remote : "-", extra);
 }
 
 const char *

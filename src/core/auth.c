@@ -225,7 +225,7 @@ ac_req_auth(struct ac_req *r, const struct ac_app *app, struct ac_token *tok)
 	if (rc == AC_OK) {
 		r->authmethod = "jwt";
 		/* This request's statements count under its method. */
-		ac_metrics_dbmethod(AC_DBQ_JWT);
+		r->dbq = AC_DBQ_JWT;
 		/* The rollout's rollback (rollout.c). */
 		rc = ac_rollout_jwt_enabled(app) ?
 		    ac_token_verify(app, t, len, time(NULL), tok) :
@@ -235,7 +235,7 @@ ac_req_auth(struct ac_req *r, const struct ac_app *app, struct ac_token *tok)
 	} else if (rc == AC_TOKEN_MISSING &&
 	    ac_req_param(r, "HTTP_COOKIE") != NULL) {
 		t0 = ac_metrics_clock();
-		ac_metrics_dbmethod(AC_DBQ_SESSION);
+		r->dbq = AC_DBQ_SESSION;
 		if ((rc = ac_websession_auth(r, app, tok)) !=
 		    AC_TOKEN_MISSING) {
 			r->authmethod = "session";

@@ -50,32 +50,68 @@ struct ac_keyset {
 	uint64_t	 gen;		/* changes whenever the set does */
 };
 
-struct ac_app {
-	struct ac_config cfg;
-	struct ac_keyset keys;		/* under keylock once serving */
+#define AC_MAXPROVIDERS	8	/* JWT_PROVIDERS' names (provider.c) */
+
+/*
+ * The app's mutable shared state: what changes while the program
+ * serves, from any thread.  ac_app_new allocates it and app->live points
+ * at it, so that a `const struct ac_app *` reads a configuration that
+ * nothing changes, and what does change is here, each part under its
+ * lock.  A scratch app that only judges a configuration or a key set
+ * (the reloads of keys.c and rollout.c) has none: live is NULL.
+ *
+ * - keylock (rwlock) guards keys: readers hold ac_keys_lock (verifying,
+ *   issuing, the JWKS document, /readyz, /metrics); keys.c's reload is
+ *   the one writer, swapping the whole set.  ac_keys_load fills keys
+ *   before any other thread runs.
+ * - reloadlock (mutex, taken with trylock: one reload at a time, the
+ *   others go on with the set they have) guards the stamps below and
+ *   provider[]; keys.c's ac_keys_reload and, under it, provider.c write
+ *   them.  keyschecked is an atomic exchange instead (one look per
+ *   second per process, before the lock).
+ * - flags.lock (mutex, trylock) guards flags.stamp and flags.size;
+ *   rollout.c's ac_rollout_reload writes them and the flags, which are
+ *   atomics read without the lock (set last, with release order).
+ *   config.c records the stamp of the file it loads, before serving.
+ */
+struct ac_live {
 	pthread_rwlock_t keylock;
+	struct ac_keyset keys;		/* under keylock */
 	pthread_mutex_t	 reloadlock;
 	struct timespec	 keysstamp;	/* JWT_KEYS_DIR's mtime when loaded */
 	struct timespec	 jwksstamp;	/* the JWKS cache file's mtime */
 	time_t		 jwksnext;	/* next look at the JWKS TTL */
-	time_t		 keyschecked;
+	time_t		 keyschecked;	/* atomic: the last look */
+	struct {			/* provider.c: JWT_PROVIDERS' sets */
+		time_t		 jwksnext; /* next look at its TTL */
+		struct timespec	 stamp;	/* its cache, keys built */
+	} provider[AC_MAXPROVIDERS];
+	struct {			/* rollout.c: flags re-read live */
+		pthread_mutex_t	 lock;
+		int		 set;	/* 1: the values below win over cfg */
+		int		 jwt_enabled;
+		int		 percentage;
+		time_t		 checked; /* atomic: the last look */
+		struct timespec	 stamp;	/* the config file's mtime ... */
+		off_t		 size;	/* ... and size when last read */
+	} flags;
+};
+
+/*
+ * The application: its configuration, set while it loads and read-only
+ * once it serves, and its mutable shared state (live).
+ */
+struct ac_app {
+	struct ac_config cfg;
+	struct ac_live	*live;		/* NULL in a scratch app */
 	struct ac_provider *prov;	/* JWT_PROVIDERS (provider.c) */
 	size_t		 nprov;
 	char		*problems[AC_MAXPROBLEMS];
 	size_t		 nproblems;
 	char		*warnings[AC_MAXPROBLEMS]; /* not fatal: logged */
 	size_t		 nwarnings;
-	unsigned char	 refresh_key[32]; /* K of session.c */
+	unsigned char	 refresh_key[32]; /* K of session.c (start-up) */
 	int		 has_refresh_key;
-	struct {			/* rollout.c: flags re-read live */
-		pthread_mutex_t	 lock;
-		int		 set;	/* 1: the values below win over cfg */
-		int		 jwt_enabled;
-		int		 percentage;
-		time_t		 checked;
-		struct timespec	 stamp;	/* the config file's mtime ... */
-		off_t		 size;	/* ... and size when last read */
-	} flags;
 };
 
 /*

@@ -10,7 +10,6 @@
 #include "ac.h"
 
 /* config.c */
-extern size_t	 ac_pwhash_mem;	/* AUTH_PASSWORD_HASH_MEMORY_KIB, bytes */
 void		 ac_config_load(struct ac_app *);
 void		 ac_config_free(struct ac_config *);
 /*
@@ -56,6 +55,6 @@ int		 ac_rollout_percentage(const struct ac_app *);
  * JWT_ROLLOUT_PERCENTAGE.  A file with problems is refused and logged.
  * Returns 1 when a flag changed, 0 when not, -1 when refused.
  */
-int		 ac_rollout_reload(struct ac_app *, int force);
+int		 ac_rollout_reload(const struct ac_app *, int force);
 
 #endif /* !AC_CONF_H */

@@ -139,16 +139,6 @@ ac_config_name(size_t i, const char **alias)
 	return settings[i].name;
 }
 
-/*
- * argon2id's memory for new password hashes (AUTH_PASSWORD_HASH_MEMORY_KIB,
- * libsodium's interactive 64 MiB by default); process-wide because users
- * are added where no app is at hand.  Set when an app is loaded
- * (app.c), never by a reload judged on a scratch app (rollout.c): a
- * refused reload changes nothing, and an accepted one changes only the
- * rollout flags.
- */
-size_t		 ac_pwhash_mem = 64 * 1024 * 1024;
-
 static const char *const levelnames[] = { "error", "warn", "info", "debug" };
 
 static const struct setting *
@@ -378,11 +368,14 @@ read_file(struct ac_app *app, const char *path, int must, struct raw *raw)
 		return;
 	}
 	app->cfg.source = strdup(path);
-	/* What rollout.c compares to see the file change. */
-	app->flags.size = -1;
-	if (stat(path, &st) == 0) {
-		app->flags.stamp = st.st_mtim;
-		app->flags.size = st.st_size;
+	/* What rollout.c compares to see the file change (a scratch app
+	 * judging a reload has no live state: rollout.c stamps it). */
+	if (app->live != NULL) {
+		app->live->flags.size = -1;
+		if (stat(path, &st) == 0) {
+			app->live->flags.stamp = st.st_mtim;
+			app->live->flags.size = st.st_size;
+		}
 	}
 	l = ac_dotenv_parse(app, path, buf, &n);
 	OPENSSL_cleanse(buf, len);

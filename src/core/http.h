@@ -3,7 +3,8 @@
  * reqauth.c, auth.c, ops.c, scrape.c, route.c): the request object
  * behind ac.h's struct ac_req, the response writer, the route path, the
  * token sources, the router and the operations routes.  Files of
- * src/core from req.c up may include it; so may tests.
+ * src/core from req.c up may include it; so may tests.  It includes
+ * metrics.h, whose enum ac_dbq a request carries.
  *
  * A request talks to its transport (FastCGI, plain CGI) through two
  * functions, so nothing above serve.c knows which one it is.
@@ -15,11 +16,13 @@
 #include <stdint.h>
 
 #include "ac.h"
+#include "metrics.h"	/* enum ac_dbq, in struct ac_req */
 
 #define AC_MAXVARS	4
 
 #define AC_MAXPATH	2048
 #define AC_MAXHDRS	4096
+#define AC_MAXRID	64	/* a request id's bytes (ops.c) */
 
 struct ac_store;
 
@@ -76,6 +79,16 @@ struct ac_req {
 	struct ac_secret *secrets;	/* ac_req_secret's, newest first */
 	const char	*origin;	/* allowed CORS origin, or NULL */
 	uint64_t	 arrived;	/* ac_metrics_clock() at arrival; 0: now */
+	/*
+	 * The request's own state, set by ac_ops_begin and cleared by
+	 * ac_ops_end (ops.c).  The layers below that log or count without
+	 * the request in hand borrow these fields through the thread's one
+	 * pointer each (log.c, audit.c, metrics.c) while it runs.
+	 */
+	char		 rid[AC_MAXRID + 1]; /* its id (log lines' rid=) */
+	char		 remote[64];	/* REMOTE_ADDR, cleaned; "-": none */
+	uint64_t	 t0;		/* the metrics clock at its arrival */
+	enum ac_dbq	 dbq;		/* what its statements serve (metrics) */
 };
 
 /* req.c */
@@ -135,7 +148,12 @@ int		 ac_req_origin(const struct ac_req *, char *out, size_t n);
 int		 ac_req_https(const struct ac_req *);
 
 /* ops.c */
-/* The engine's calls around each request, on the thread that runs it. */
+/*
+ * The engine's calls around each request, on the thread that runs it:
+ * begin sets the request's id, client, start and query method (struct
+ * ac_req) and points the thread's log, audit and metrics at them; end
+ * counts the answer and clears those pointers.  Always in pairs.
+ */
 void		 ac_ops_begin(struct ac_req *);
 void		 ac_ops_end(struct ac_req *, int status);
 /*

@@ -138,7 +138,7 @@ issue_locked(const struct ac_app *app, const char *sub, long ttl,
     json_object *extra, char **out)
 {
 	const struct ac_config *c = &app->cfg;
-	const struct ac_key *k = ac_keys_signer(&app->keys);
+	const struct ac_key *k = ac_keys_signer(&app->live->keys);
 	json_object	*claims = NULL;
 	jwt_t		*jwt = NULL;
 	unsigned char	 rnd[16];

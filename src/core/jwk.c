@@ -74,15 +74,8 @@ jwk_members(const struct ac_key *k)
 	char		 a[1400], b[200], group[64];
 	size_t		 flen;
 
-	if ((o = json_object_new_object()) == NULL)
+	if (k->pkey == NULL || (o = json_object_new_object()) == NULL)
 		return NULL;
-	if (k->pkey == NULL) {
-		if (ac_b64url_encode(k->secret, k->secretlen, a, sizeof(a)) < 0)
-			goto fail;
-		json_object_object_add(o, "k", json_object_new_string(a));
-		json_object_object_add(o, "kty", json_object_new_string("oct"));
-		return o;
-	}
 	if (EVP_PKEY_is_a(k->pkey, "RSA")) {
 		if (bn_b64(k->pkey, OSSL_PKEY_PARAM_RSA_E, 0, b, sizeof(b)) ||
 		    bn_b64(k->pkey, OSSL_PKEY_PARAM_RSA_N, 0, a, sizeof(a)))
@@ -122,6 +115,28 @@ fail:
 	return NULL;
 }
 
+/*
+ * RFC 7638 thumbprint of a shared secret: its members {"k":...,"kty":"oct"}
+ * (base64url needs no JSON escape) written into buffers of our own, so
+ * that the secret's copies are wiped, into md.  0, or -1.
+ */
+static int
+oct_thumbprint(const struct ac_key *k, unsigned char *md)
+{
+	char	 a[1400], m[1500];
+	int	 n = -1;
+
+	if (ac_b64url_encode(k->secret, k->secretlen, a, sizeof(a)) >= 0 &&
+	    (n = snprintf(m, sizeof(m), "{\"k\":\"%s\",\"kty\":\"oct\"}",
+	    a)) > 0 && (size_t)n < sizeof(m))
+		SHA256((const unsigned char *)m, (size_t)n, md);
+	else
+		n = -1;
+	OPENSSL_cleanse(a, sizeof(a));
+	OPENSSL_cleanse(m, sizeof(m));
+	return n > 0 ? 0 : -1;
+}
+
 /* RFC 7638 thumbprint into k->kid. */
 int
 ac_key_thumbprint(struct ac_key *k)
@@ -129,19 +144,21 @@ ac_key_thumbprint(struct ac_key *k)
 	json_object	*o;
 	const char	*s;
 	unsigned char	 md[SHA256_DIGEST_LENGTH];
-	int		 rc = -1;
 
-	if ((o = jwk_members(k)) == NULL)
-		return -1;
-	/* Members were added in lexicographic order; no whitespace. */
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	SHA256((const unsigned char *)s, strlen(s), md);
-	if (ac_b64url_encode(md, sizeof(md), k->kid, sizeof(k->kid)) > 0)
-		rc = 0;
-	OPENSSL_cleanse((void *)(uintptr_t)s, strlen(s));
-	json_object_put(o);
-	return rc;
+	if (k->pkey == NULL) {
+		if (oct_thumbprint(k, md) == -1)
+			return -1;
+	} else {
+		/* Public members only, in lexicographic order; no spaces. */
+		if ((o = jwk_members(k)) == NULL)
+			return -1;
+		s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+		    JSON_C_TO_STRING_NOSLASHESCAPE);
+		SHA256((const unsigned char *)s, strlen(s), md);
+		json_object_put(o);
+	}
+	return ac_b64url_encode(md, sizeof(md), k->kid, sizeof(k->kid)) > 0 ?
+	    0 : -1;
 }
 
 /* Export: see ac.h. */

@@ -200,7 +200,7 @@ ac_keys_retire(const struct ac_app *app, const char *kid, char *err,
 		    "holds the rotated keys");
 		return AC_CONFIG_INVALID;
 	}
-	k = ac_keys_signer(&app->keys);
+	k = ac_keys_signer(&app->live->keys);
 	if (k != NULL && strcmp(k->kid, kid) == 0) {
 		snprintf(err, errlen, "%s is the active signing key; rotate "
 		    "first", kid);

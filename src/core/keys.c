@@ -47,15 +47,18 @@ mac_template(struct ac_key *k)
 {
 	EVP_MAC		*mac;
 	OSSL_PARAM	 p[2];
-	const char	*md = k->alg == AC_ALG_HS256 ? "SHA256" :
-			    k->alg == AC_ALG_HS384 ? "SHA384" : "SHA512";
+	/* The parameter's type is char *: a copy of our own, not a cast. */
+	char		 md[8];
+
+	snprintf(md, sizeof(md), "%s", k->alg == AC_ALG_HS256 ? "SHA256" :
+	    k->alg == AC_ALG_HS384 ? "SHA384" : "SHA512");
 
 	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
 		return -1;
 	k->mac = EVP_MAC_CTX_new(mac);
 	EVP_MAC_free(mac);
 	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    (char *)(uintptr_t)md, 0);
+	    md, 0);
 	p[1] = OSSL_PARAM_construct_end();
 	if (k->mac == NULL || !EVP_MAC_init(k->mac, k->secret, k->secretlen, p))
 		return -1;
@@ -459,35 +462,33 @@ void
 ac_keys_load(struct ac_app *app)
 {
 
-	pthread_rwlock_init(&app->keylock, NULL);
-	pthread_mutex_init(&app->reloadlock, NULL);
 	if (app->cfg.jwks_url != NULL && app->nproblems == 0) {
 		ac_jwks_init();
 		ac_jwks_refresh(&app->cfg, 0);
-		app->jwksnext = time(NULL) + 60;
+		app->live->jwksnext = time(NULL) + 60;
 	}
 	ac_providers_load(app);
 	if (app->nprov > 0 && app->nproblems == 0) {
 		ac_jwks_init();
 		ac_providers_start(app);
 	}
-	dir_stamp(&app->cfg, &app->keysstamp);
-	ac_jwks_stamp(&app->cfg, &app->jwksstamp);
-	keys_build(app, &app->keys);
+	dir_stamp(&app->cfg, &app->live->keysstamp);
+	ac_jwks_stamp(&app->cfg, &app->live->jwksstamp);
+	keys_build(app, &app->live->keys);
 }
 
 void
 ac_keys_lock(const struct ac_app *app)
 {
 
-	pthread_rwlock_rdlock((pthread_rwlock_t *)(uintptr_t)&app->keylock);
+	pthread_rwlock_rdlock(&app->live->keylock);
 }
 
 void
 ac_keys_unlock(const struct ac_app *app)
 {
 
-	pthread_rwlock_unlock((pthread_rwlock_t *)(uintptr_t)&app->keylock);
+	pthread_rwlock_unlock(&app->live->keylock);
 }
 
 /*
@@ -499,8 +500,9 @@ ac_keys_unlock(const struct ac_app *app)
  * the signer too if it went (issuing then fails until a reload succeeds).
  */
 static void
-keep_survivors(struct ac_app *app, const struct ac_keyset *ks)
+keep_survivors(const struct ac_app *app, const struct ac_keyset *ks)
 {
+	struct ac_live	*lv = app->live;
 	struct ac_keyset *kept, old;
 	char		 kid[sizeof(kept->keys[0].kid)];
 	size_t		 i, j;
@@ -509,35 +511,36 @@ keep_survivors(struct ac_app *app, const struct ac_keyset *ks)
 	if ((kept = calloc(1, sizeof(*kept))) == NULL)
 		return;
 	kept->signer = -1;
-	for (i = 0; i < app->keys.nkeys; i++) {
+	for (i = 0; i < lv->keys.nkeys; i++) {
 		for (j = 0; j < ks->nkeys; j++)
-			if (ks->keys[j].alg == app->keys.keys[i].alg &&
-			    ks->keys[j].provider == app->keys.keys[i].provider &&
-			    strcmp(ks->keys[j].kid, app->keys.keys[i].kid) == 0)
+			if (ks->keys[j].alg == lv->keys.keys[i].alg &&
+			    ks->keys[j].provider ==
+			    lv->keys.keys[i].provider &&
+			    strcmp(ks->keys[j].kid, lv->keys.keys[i].kid) == 0)
 				break;
 		if (j == ks->nkeys) {
 			gone = 1;
-			ac_log_clean(kid, sizeof(kid), app->keys.keys[i].kid);
+			ac_log_clean(kid, sizeof(kid), lv->keys.keys[i].kid);
 			ac_log(AC_LOG_ERROR, "event=key_dropped kid=%s "
 			    "why=not_in_new_key_set", kid);
 			continue;
 		}
-		if (app->keys.signer == (int)i)
+		if (lv->keys.signer == (int)i)
 			kept->signer = (int)kept->nkeys;
-		kept->keys[kept->nkeys++] = app->keys.keys[i];
+		kept->keys[kept->nkeys++] = lv->keys.keys[i];
 	}
 	if (gone) {
 		kept->gen = ac_keys_serial();
-		pthread_rwlock_wrlock(&app->keylock);
-		old = app->keys;
-		app->keys = *kept;
-		pthread_rwlock_unlock(&app->keylock);
-		/* Free what went; what stayed now belongs to app->keys. */
+		pthread_rwlock_wrlock(&lv->keylock);
+		old = lv->keys;
+		lv->keys = *kept;
+		pthread_rwlock_unlock(&lv->keylock);
+		/* Free what went; what stayed now belongs to the app's set. */
 		for (i = 0; i < old.nkeys; i++)
-			for (j = 0; j < app->keys.nkeys; j++)
-				if (app->keys.keys[j].pkey == old.keys[i].pkey &&
-				    app->keys.keys[j].mac == old.keys[i].mac &&
-				    app->keys.keys[j].secret ==
+			for (j = 0; j < lv->keys.nkeys; j++)
+				if (lv->keys.keys[j].pkey == old.keys[i].pkey &&
+				    lv->keys.keys[j].mac == old.keys[i].mac &&
+				    lv->keys.keys[j].secret ==
 				    old.keys[i].secret) {
 					memset(&old.keys[i], 0,
 					    sizeof(old.keys[i]));
@@ -549,7 +552,7 @@ keep_survivors(struct ac_app *app, const struct ac_keyset *ks)
 }
 
 int
-ac_keys_reload(struct ac_app *app, int force)
+ac_keys_reload(const struct ac_app *app, int force)
 {
 	struct ac_app	*scratch;
 	struct ac_keyset *ks = NULL, old;
@@ -561,24 +564,24 @@ ac_keys_reload(struct ac_app *app, int force)
 	    app->nprov == 0 && !force)
 		return 0;
 	/* At most one look per second per process, by one thread. */
-	if (!force && __atomic_exchange_n(&app->keyschecked, now,
+	if (!force && __atomic_exchange_n(&app->live->keyschecked, now,
 	    __ATOMIC_RELAXED) == now)
 		return 0;
-	if (pthread_mutex_trylock(&app->reloadlock) != 0)
+	if (pthread_mutex_trylock(&app->live->reloadlock) != 0)
 		return 0;
 	/* The provider's set is due again after JWKS_CACHE_TTL. */
-	if (app->cfg.jwks_url != NULL && now >= app->jwksnext) {
-		app->jwksnext = now + (app->cfg.jwks_ttl < 60 ?
+	if (app->cfg.jwks_url != NULL && now >= app->live->jwksnext) {
+		app->live->jwksnext = now + (app->cfg.jwks_ttl < 60 ?
 		    app->cfg.jwks_ttl : 60);
 		ac_jwks_want(&app->cfg, 0);
 	}
 	dir_stamp(&app->cfg, &ts);
 	ac_jwks_stamp(&app->cfg, &js);
 	if (force != 1 && !ac_providers_due(app, now) &&
-	    ts.tv_sec == app->keysstamp.tv_sec &&
-	    ts.tv_nsec == app->keysstamp.tv_nsec &&
-	    js.tv_sec == app->jwksstamp.tv_sec &&
-	    js.tv_nsec == app->jwksstamp.tv_nsec)
+	    ts.tv_sec == app->live->keysstamp.tv_sec &&
+	    ts.tv_nsec == app->live->keysstamp.tv_nsec &&
+	    js.tv_sec == app->live->jwksstamp.tv_sec &&
+	    js.tv_nsec == app->live->jwksstamp.tv_nsec)
 		goto out;
 	/* Build aside, judging problems on a scratch app; swap if clean. */
 	if ((scratch = calloc(1, sizeof(*scratch))) == NULL ||
@@ -598,26 +601,26 @@ ac_keys_reload(struct ac_app *app, int force)
 		/* The stamps stay: the next look tries again. */
 		goto done;
 	} else {
-		pthread_rwlock_wrlock(&app->keylock);
-		old = app->keys;
-		app->keys = *ks;
-		pthread_rwlock_unlock(&app->keylock);
+		pthread_rwlock_wrlock(&app->live->keylock);
+		old = app->live->keys;
+		app->live->keys = *ks;
+		pthread_rwlock_unlock(&app->live->keylock);
 		ac_keys_free(&old);
 		ac_log(AC_LOG_INFO, "event=keys_reloaded keys=%zu",
-		    app->keys.nkeys);
+		    app->live->keys.nkeys);
 		ac_audit(AC_AUDIT_KEYS_RELOAD, AC_OK, NULL, NULL, "keys=%zu",
-		    app->keys.nkeys);
+		    app->live->keys.nkeys);
 		rc = 1;
 	}
-	app->keysstamp = ts;
-	app->jwksstamp = js;
+	app->live->keysstamp = ts;
+	app->live->jwksstamp = js;
 	ac_providers_stamped(app);
 done:
 	ac_app_problems_free(scratch);
 	free(scratch);
 	free(ks);
 out:
-	pthread_mutex_unlock(&app->reloadlock);
+	pthread_mutex_unlock(&app->live->reloadlock);
 	return rc;
 }
 
@@ -628,8 +631,8 @@ ac_keys_has_kid(const struct ac_app *app, const char *kid)
 	int	 has = 0;
 
 	ac_keys_lock(app);
-	for (i = 0; i < app->keys.nkeys && !has; i++)
-		has = strcmp(app->keys.keys[i].kid, kid) == 0;
+	for (i = 0; i < app->live->keys.nkeys && !has; i++)
+		has = strcmp(app->live->keys.keys[i].kid, kid) == 0;
 	ac_keys_unlock(app);
 	return has;
 }

@@ -71,9 +71,9 @@ const struct ac_config *ac_provider_config(const struct ac_app *, int);
 void		 ac_providers_start(struct ac_app *);
 /* Refetches the sets due (TTL); 1 when any cache file changed since the
  * keys were built. */
-int		 ac_providers_due(struct ac_app *, time_t now);
+int		 ac_providers_due(const struct ac_app *, time_t now);
 /* Records the cache files' stamps of the keys just built. */
-void		 ac_providers_stamped(struct ac_app *);
+void		 ac_providers_stamped(const struct ac_app *);
 /* provider.c: how many providers JWT_PROVIDERS names. */
 size_t		 ac_app_nproviders(const struct ac_app *);
 
@@ -96,7 +96,7 @@ void		 ac_keys_free(struct ac_keyset *);
  * set with problems is refused and logged; the old one keeps serving.
  * Returns 1 when swapped, 0 when unchanged, -1 when refused.
  */
-int		 ac_keys_reload(struct ac_app *, int force);
+int		 ac_keys_reload(const struct ac_app *, int force);
 /* Non-zero when a key of the set has this kid (under the read lock). */
 int		 ac_keys_has_kid(const struct ac_app *, const char *kid);
 /* Adds the provider's cached keys (ac_jwks_keys) to the set, remote. */

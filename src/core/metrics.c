@@ -66,7 +66,8 @@ static uint64_t	 valid_ns[nitems(valid_le)], dur_ns[nitems(dur_le)];
 static struct seg	*seg;
 static char		 segprog[32];
 static unsigned		 needs;
-static __thread enum ac_dbq dbq_method = AC_DBQ_OTHER;
+/* The method this thread's statements serve, borrowed; NULL: other. */
+static __thread const enum ac_dbq *dbq_of;
 
 #define ADD(f, n)	__atomic_fetch_add(&(f), (n), __ATOMIC_RELAXED)
 
@@ -283,13 +284,11 @@ ac_metrics_account(enum ac_audit ev)
 		__atomic_store_n(&seg->gauges_at, 0, __ATOMIC_RELAXED);
 }
 
-enum ac_dbq
-ac_metrics_dbmethod(enum ac_dbq m)
+void
+ac_metrics_dbq(const enum ac_dbq *which)
 {
-	enum ac_dbq	 old = dbq_method;
 
-	dbq_method = m;
-	return old;
+	dbq_of = which;
 }
 
 void
@@ -298,7 +297,7 @@ ac_metrics_db(enum ac_reason rc)
 
 	if (seg == NULL)
 		return;
-	ADD(seg->dbq[dbq_method], 1);
+	ADD(seg->dbq[dbq_of != NULL ? *dbq_of : AC_DBQ_OTHER], 1);
 	if (rc != AC_OK && rc != AC_CONFLICT)
 		ADD(seg->dberr, 1);
 }

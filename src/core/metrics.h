@@ -47,8 +47,11 @@ void		 ac_metrics_signup(void);
  * deletion or a reset also makes the next scrape read the database
  * gauges again. */
 void		 ac_metrics_account(enum ac_audit);
-/* The method the calling thread's statements serve; returns the old. */
-enum ac_dbq	 ac_metrics_dbmethod(enum ac_dbq);
+/*
+ * The method the calling thread's statements serve: *which, borrowed
+ * until cleared with NULL (NULL: other).  A request's is its dbq field.
+ */
+void		 ac_metrics_dbq(const enum ac_dbq *which);
 void		 ac_metrics_db(enum ac_reason);
 void		 ac_metrics_jwks_fetch(int ok);
 /* The same for provider index of JWT_PROVIDERS (0: the default's). */
@@ -58,7 +61,10 @@ void		 ac_metrics_http(int status, uint64_t t0);
 /* audit.c */
 /* The action= word of an event ("login"); NULL past the last. */
 const char	*ac_audit_action(enum ac_audit);
-/* audit.c: the calling thread's request's client address (NULL: none). */
+/*
+ * audit.c: the calling thread's request's client address, cleaned
+ * (ac_log_clean), borrowed until cleared with NULL (NULL: none).
+ */
 void		 ac_audit_remote(const char *);
 
 /* metrics.c and scrape.c: the figures file. */

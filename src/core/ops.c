@@ -16,7 +16,9 @@
  *
  * The engine calls ac_ops_begin and ac_ops_end around each request, on
  * the thread that runs it (the event loop's, or the pool thread's that
- * took it); the per-request state here is that thread's.  The
+ * took it); the request's id, client and start are kept on the request
+ * (struct ac_req), and the thread's log, audit and metrics pointers
+ * borrow them from begin to end.  The
  * operations paths are routes (ac_ops_routes) that route.c matches with
  * the program's, on the same route path; /readyz and the metrics path of
  * a program with a database run on a pool thread, so a slow database
@@ -45,14 +47,6 @@
 #include "keys.h"
 #include "http.h"
 
-#define RID_MAX		64
-
-struct opsreq {
-	char		 rid[RID_MAX + 1];
-	uint64_t	 t0;
-};
-
-static __thread struct opsreq cur;
 static char		 opsprog[32] = "auth";
 static uint32_t		 rid_prefix;
 static int		 rid_ready;
@@ -87,7 +81,7 @@ rid_ok(const char *s)
 {
 	size_t	 n;
 
-	if (s == NULL || (n = strlen(s)) == 0 || n > RID_MAX)
+	if (s == NULL || (n = strlen(s)) == 0 || n > AC_MAXRID)
 		return 0;
 	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789._:-") == n;
@@ -99,27 +93,34 @@ ac_ops_begin(struct ac_req *r)
 	const char	*h = ac_req_param(r, "HTTP_X_REQUEST_ID");
 
 	/* From its arrival: a pool's request waited in the queue. */
-	cur.t0 = r->arrived != 0 ? r->arrived : ac_metrics_clock();
+	r->t0 = r->arrived != 0 ? r->arrived : ac_metrics_clock();
 	if (rid_ok(h))
-		memcpy(cur.rid, h, strlen(h) + 1);
+		memcpy(r->rid, h, strlen(h) + 1);
 	else
-		snprintf(cur.rid, sizeof(cur.rid), "%08x%08llx", prefix(),
+		snprintf(r->rid, sizeof(r->rid), "%08x%08llx", prefix(),
 		    (unsigned long long)__atomic_add_fetch(&rid_count, 1,
 		    __ATOMIC_RELAXED));
-	ac_audit_remote(ac_req_param(r, "REMOTE_ADDR"));
-	ac_log_context(cur.rid);
-	ac_req_header(r, "X-Request-Id", cur.rid);
+	ac_log_clean(r->remote, sizeof(r->remote),
+	    ac_req_param(r, "REMOTE_ADDR"));
+	/* auth_db_queries_total{method}: "other" until ac_req_auth says. */
+	r->dbq = AC_DBQ_OTHER;
+	/* What the layers below borrow of this request until its end. */
+	ac_log_context(r->rid);
+	ac_audit_remote(r->remote);
+	ac_metrics_dbq(&r->dbq);
+	ac_req_header(r, "X-Request-Id", r->rid);
 }
 
 void
 ac_ops_end(struct ac_req *r, int status)
 {
 
-	(void)r;
-	ac_metrics_http(status, cur.t0);
-	ac_log_context(NULL);
+	ac_metrics_http(status, r->t0);
+	ac_metrics_dbq(NULL);
 	ac_audit_remote(NULL);
-	cur.rid[0] = '\0';
+	ac_log_context(NULL);
+	r->rid[0] = '\0';
+	r->remote[0] = '\0';
 }
 
 /* Health, readiness, metrics ----------------------------------------- */
@@ -218,7 +219,7 @@ readyz(struct ac_req *r, const struct ac_app *app)
 		return 0;
 	}
 	ac_keys_lock(app);
-	nkeys = app->keys.nkeys;
+	nkeys = app->live->keys.nkeys;
 	ac_keys_unlock(app);
 	json_object_object_add(checks, "keys", json_object_new_string(
 	    nkeys > 0 ? "ok" : "none loaded"));

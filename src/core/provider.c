@@ -28,8 +28,6 @@
 #include "conf.h"
 #include "keys.h"
 
-#define AC_MAXPROVIDERS	8
-
 struct ac_provider {
 	char		 name[33];	/* as in JWT_PROVIDERS */
 	char		 up[33];	/* upper case, as in the settings */
@@ -37,8 +35,6 @@ struct ac_provider {
 	char		*issuer;
 	char		*audience;
 	char		*jwks_url;
-	time_t		 jwksnext;	/* next look at its TTL */
-	struct timespec	 stamp;		/* its cache file when keys were built */
 };
 
 /* JWT_PROVIDER_<NAME>_<field>: the environment's, else the file's. */
@@ -256,39 +252,39 @@ ac_providers_start(struct ac_app *app)
 
 	for (i = 0; i < app->nprov; i++) {
 		ac_jwks_refresh(&app->prov[i].cfg, 0);
-		app->prov[i].jwksnext = time(NULL) + 60;
+		app->live->provider[i].jwksnext = time(NULL) + 60;
 	}
 	ac_providers_stamped(app);
 }
 
 int
-ac_providers_due(struct ac_app *app, time_t now)
+ac_providers_due(const struct ac_app *app, time_t now)
 {
-	struct ac_provider *p;
+	const struct ac_config *c;
 	struct timespec	 ts;
 	size_t		 i;
 	int		 changed = 0;
 
 	for (i = 0; i < app->nprov; i++) {
-		p = &app->prov[i];
-		if (now >= p->jwksnext) {
-			p->jwksnext = now + (p->cfg.jwks_ttl < 60 ?
-			    p->cfg.jwks_ttl : 60);
-			ac_jwks_refresh(&p->cfg, 0);
+		c = &app->prov[i].cfg;
+		if (now >= app->live->provider[i].jwksnext) {
+			app->live->provider[i].jwksnext = now +
+			    (c->jwks_ttl < 60 ? c->jwks_ttl : 60);
+			ac_jwks_refresh(c, 0);
 		}
-		ac_jwks_stamp(&p->cfg, &ts);
-		if (ts.tv_sec != p->stamp.tv_sec ||
-		    ts.tv_nsec != p->stamp.tv_nsec)
+		ac_jwks_stamp(c, &ts);
+		if (ts.tv_sec != app->live->provider[i].stamp.tv_sec ||
+		    ts.tv_nsec != app->live->provider[i].stamp.tv_nsec)
 			changed = 1;
 	}
 	return changed;
 }
 
 void
-ac_providers_stamped(struct ac_app *app)
+ac_providers_stamped(const struct ac_app *app)
 {
 	size_t	 i;
 
 	for (i = 0; i < app->nprov; i++)
-		ac_jwks_stamp(&app->prov[i].cfg, &app->prov[i].stamp);
+		ac_jwks_stamp(&app->prov[i].cfg, &app->live->provider[i].stamp);
 }

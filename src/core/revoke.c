@@ -322,6 +322,7 @@ fail:
 static void *
 poller(void *arg)
 {
+	static const enum ac_dbq jwt = AC_DBQ_JWT;
 	struct ac_store	*st = NULL;
 	struct timespec	 next, ts, until;
 	long		 ms = rv.app->cfg.revocation_poll_ms;
@@ -331,7 +332,7 @@ poller(void *arg)
 
 	(void)arg;
 	/* The poll serves the checks of access tokens (sid). */
-	ac_metrics_dbmethod(AC_DBQ_JWT);
+	ac_metrics_dbq(&jwt);
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (;;) {
 		next.tv_nsec += (ms % 1000) * 1000000L;

@@ -12,8 +12,9 @@
  * > p).  Users on JWT get an access token and a refresh cookie at login;
  * the others get a server-side session (websession.c).
  *
- * The flags live on the app, beside the configuration that is read-only
- * once serving: each process looks at the configuration file at most once
+ * The flags live in the app's mutable state (struct ac_live, under its
+ * flags.lock), beside the configuration that is read-only once serving:
+ * each process looks at the configuration file at most once
  * a second (from its event loop, as keys.c looks at JWT_KEYS_DIR) and
  * re-reads it when its modification time or size changed, and at once on
  * SIGHUP.  The whole file and the environment are read and judged as at
@@ -53,8 +54,8 @@ int
 ac_rollout_jwt_enabled(const struct ac_app *app)
 {
 
-	if (__atomic_load_n(&app->flags.set, __ATOMIC_ACQUIRE))
-		return __atomic_load_n(&app->flags.jwt_enabled,
+	if (__atomic_load_n(&app->live->flags.set, __ATOMIC_ACQUIRE))
+		return __atomic_load_n(&app->live->flags.jwt_enabled,
 		    __ATOMIC_RELAXED);
 	return app->cfg.jwt_enabled;
 }
@@ -63,8 +64,8 @@ int
 ac_rollout_percentage(const struct ac_app *app)
 {
 
-	if (__atomic_load_n(&app->flags.set, __ATOMIC_ACQUIRE))
-		return __atomic_load_n(&app->flags.percentage,
+	if (__atomic_load_n(&app->live->flags.set, __ATOMIC_ACQUIRE))
+		return __atomic_load_n(&app->live->flags.percentage,
 		    __ATOMIC_RELAXED);
 	return (int)app->cfg.rollout_percentage;
 }
@@ -91,7 +92,7 @@ stamp(const char *path, struct timespec *ts, off_t *size)
 }
 
 int
-ac_rollout_reload(struct ac_app *app, int force)
+ac_rollout_reload(const struct ac_app *app, int force)
 {
 	struct ac_app	*scratch;
 	struct timespec	 ts;
@@ -100,15 +101,15 @@ ac_rollout_reload(struct ac_app *app, int force)
 	int		 en, pct, rc = 0;
 
 	if (!force && (app->cfg.source == NULL ||
-	    __atomic_exchange_n(&app->flags.checked, now,
+	    __atomic_exchange_n(&app->live->flags.checked, now,
 	    __ATOMIC_RELAXED) == now))
 		return 0;
-	if (pthread_mutex_trylock(&app->flags.lock) != 0)
+	if (pthread_mutex_trylock(&app->live->flags.lock) != 0)
 		return 0;
 	stamp(app->cfg.source, &ts, &size);
-	if (!force && ts.tv_sec == app->flags.stamp.tv_sec &&
-	    ts.tv_nsec == app->flags.stamp.tv_nsec &&
-	    size == app->flags.size)
+	if (!force && ts.tv_sec == app->live->flags.stamp.tv_sec &&
+	    ts.tv_nsec == app->live->flags.stamp.tv_nsec &&
+	    size == app->live->flags.size)
 		goto out;
 	/* Judged on a scratch app, as at start-up (config.c only). */
 	if ((scratch = calloc(1, sizeof(*scratch))) == NULL)
@@ -122,11 +123,12 @@ ac_rollout_reload(struct ac_app *app, int force)
 		pct = (int)scratch->cfg.rollout_percentage;
 		if (en != ac_rollout_jwt_enabled(app) ||
 		    pct != ac_rollout_percentage(app)) {
-			__atomic_store_n(&app->flags.jwt_enabled, en,
+			__atomic_store_n(&app->live->flags.jwt_enabled, en,
 			    __ATOMIC_RELAXED);
-			__atomic_store_n(&app->flags.percentage, pct,
+			__atomic_store_n(&app->live->flags.percentage, pct,
 			    __ATOMIC_RELAXED);
-			__atomic_store_n(&app->flags.set, 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&app->live->flags.set, 1,
+			    __ATOMIC_RELEASE);
 			ac_log(AC_LOG_INFO, "event=flags_reloaded "
 			    "jwt_enabled=%s rollout_percentage=%d",
 			    en ? "true" : "false", pct);
@@ -134,12 +136,12 @@ ac_rollout_reload(struct ac_app *app, int force)
 		}
 	}
 	/* Refused too: the next change of the file is looked at again. */
-	app->flags.stamp = ts;
-	app->flags.size = size;
+	app->live->flags.stamp = ts;
+	app->live->flags.size = size;
 	ac_config_free(&scratch->cfg);
 	ac_app_problems_free(scratch);
 	free(scratch);
 out:
-	pthread_mutex_unlock(&app->flags.lock);
+	pthread_mutex_unlock(&app->live->flags.lock);
 	return rc;
 }

@@ -15,7 +15,6 @@
 
 #include "ac.h"
 #include "base.h"
-#include "metrics.h"
 #include "http.h"
 
 const char *const ac_classes[AC_CLASS__MAX] = {
@@ -185,7 +184,7 @@ elapsed_us(uint64_t t0)
 void
 ac_route_answer(struct ac_req *r, const struct ac_match *m)
 {
-	char		 allow[128], path[256], remote[64];
+	char		 allow[128], path[256];
 	const char	*role;
 	size_t		 i, n;
 	enum ac_reason	 rc = AC_OK;
@@ -194,8 +193,6 @@ ac_route_answer(struct ac_req *r, const struct ac_match *m)
 
 	r->match = m;
 	ac_ops_begin(r);
-	/* auth_db_queries_total{method}: "other" until ac_req_auth says. */
-	ac_metrics_dbmethod(AC_DBQ_OTHER);
 	role = ac_req_param(r, "FCGI_ROLE");
 	r->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
 	r->method = parse_method(ac_req_param(r, "REQUEST_METHOD"));
@@ -243,14 +240,12 @@ out:
 	lvl = rc == AC_OK || m->ops ? AC_LOG_DEBUG : AC_LOG_INFO;
 	if (ac_log_enabled(lvl)) {
 		ac_log_clean(path, sizeof(path), m->bad ? "-" : m->path);
-		ac_log_clean(remote, sizeof(remote),
-		    ac_req_param(r, "REMOTE_ADDR"));
 		ac_log(lvl,
 		    "event=request method=%s path=%s%s%s status=%d reason=%s "
 		    "remote=%s us=%ld%s%s",
 		    r->method < AC_METHOD__MAX ? ac_methods[r->method] :
 		    "other", path, m->base[0] != '\0' ? " base=" : "",
-		    m->base, r->status, ac_reason_str(rc), remote,
+		    m->base, r->status, ac_reason_str(rc), r->remote,
 		    elapsed_us(t0), r->authmethod != NULL ? " auth_method=" :
 		    "", r->authmethod != NULL ? r->authmethod : "");
 	}

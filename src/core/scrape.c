@@ -228,8 +228,8 @@ provider_figures(struct buf *b, const struct ac_app *app,
 	for (i = 0; i < app->nprov; i++) {
 		n = 0;
 		ac_keys_lock(app);
-		for (j = 0; j < app->keys.nkeys; j++)
-			if (app->keys.keys[j].provider == (int)i + 1)
+		for (j = 0; j < app->live->keys.nkeys; j++)
+			if (app->live->keys.keys[j].provider == (int)i + 1)
 				n++;
 		ac_keys_unlock(app);
 		bprintf(b, "jwks_provider_keys{provider=\"%s\"} %ld\n",
@@ -255,8 +255,8 @@ jwks_figures(const struct ac_app *app, long *keys, int64_t *fetched)
 	*keys = 0;
 	*fetched = 0;
 	ac_keys_lock(app);
-	for (i = 0; i < app->keys.nkeys; i++)
-		if (app->keys.keys[i].remote)
+	for (i = 0; i < app->live->keys.nkeys; i++)
+		if (app->live->keys.keys[i].remote)
 			(*keys)++;
 	ac_keys_unlock(app);
 	ac_jwks_fetched(&app->cfg, fetched, NULL, 0);

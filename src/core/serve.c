@@ -487,7 +487,7 @@ ac_http_serve(struct ac_app *app, const struct ac_route *routes,
 	    "max_connections=%ld pool_threads=%ld hash_concurrency=%ld "
 	    "keys=%zu", sources[src], n, app->cfg.max_conns,
 	    app->cfg.pool_threads, app->cfg.hash_concurrency,
-	    app->keys.nkeys);
+	    app->live->keys.nkeys);
 	if (n == 1)
 		rc = ac_loop_run(app, lfd, routes, nroutes);
 	else {

@@ -118,7 +118,7 @@ ac_session_keyinit(struct ac_app *app)
 	 */
 	if (app->cfg.keys_dir != NULL)
 		return;
-	if ((k = ac_keys_signer(&app->keys)) == NULL)
+	if ((k = ac_keys_signer(&app->live->keys)) == NULL)
 		return;
 	if (k->secret != NULL)
 		hkdf(app->refresh_key, k->secret, k->secretlen);
@@ -680,7 +680,7 @@ const char *
 ac_session_check(const struct ac_app *app)
 {
 
-	if (ac_keys_signer(&app->keys) == NULL)
+	if (ac_keys_signer(&app->live->keys) == NULL)
 		return "no signing key: refresh issues access tokens, and this "
 		    "configuration can only verify them (a public key or "
 		    "JWKS_URL); set JWT_SECRET, JWT_PRIVATE_KEY_FILE or "

@@ -380,7 +380,7 @@ tc_find(const struct ac_app *app, const char *t, size_t len)
 		tclooks = tchits = 0;
 	}
 	e = &tcache[tc_slot(t, len)];
-	if (e->tok == NULL || e->len != len || e->gen != app->keys.gen ||
+	if (e->tok == NULL || e->len != len || e->gen != app->live->keys.gen ||
 	    memcmp(e->tok, t, len) != 0)
 		return NULL;
 	tchits++;
@@ -412,7 +412,7 @@ tc_insert(const struct ac_app *app, const char *t, size_t len,
 		return;
 	memcpy(e->tok, t, len);
 	e->len = len;
-	e->gen = app->keys.gen;
+	e->gen = app->live->keys.gen;
 	e->header = json_object_get(tok->header);
 	e->claims = json_object_get(tok->claims);
 	e->exp = tok->exp;
@@ -555,7 +555,7 @@ verify_locked(const struct ac_app *app, const char *t, size_t len,
     time_t now, struct ac_token *tok)
 {
 	const struct ac_config *c = &app->cfg;
-	const struct ac_keyset *ks = &app->keys;
+	const struct ac_keyset *ks = &app->live->keys;
 	json_object	*o, *kid = NULL;
 	const char	*as;
 	size_t		 d1, d2, i;
@@ -654,7 +654,7 @@ ac_token_verify(const struct ac_app *app, const char *t, size_t len,
 	pc = ac_provider_config(app, tok->provider);
 	if (rc == AC_KEY_UNKNOWN && pc->jwks_url != NULL &&
 	    ac_jwks_want(pc, 1) >= 0 &&
-	    ac_keys_reload((struct ac_app *)(uintptr_t)app, 2) == 1) {
+	    ac_keys_reload(app, 2) == 1) {
 		ac_token_clear(tok);
 		ac_keys_lock(app);
 		rc = verify_locked(app, t, len, now, tok);

@@ -21,7 +21,6 @@
 
 #include "ac.h"
 #include "base.h"
-#include "conf.h"
 #include "store.h"
 #include "accounts.h"
 
@@ -67,33 +66,53 @@ ac_user_invalid(const char *email, const char *password)
 	    AC_USER_SHORT_PASSWORD);
 }
 
+/* argon2id's memory for new hashes: AUTH_PASSWORD_HASH_MEMORY_KIB. */
+static size_t
+hash_mem(const struct ac_app *app)
+{
+
+	return (size_t)app->cfg.pwhash_kib * 1024;
+}
+
 enum ac_reason
-ac_password_hash(const char *pw, char *out)
+ac_password_hash(const struct ac_app *app, const char *pw, char *out)
 {
 
 	if (sodium_init() < 0)
 		return AC_INTERNAL;
 	if (crypto_pwhash_str(out, pw, strlen(pw),
-	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
-	    ac_pwhash_mem) != 0)
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE, hash_mem(app)) != 0)
 		return AC_NOMEM;
 	return AC_OK;
 }
 
-/* A hash of a random password, so that unknown emails cost the same. */
+/*
+ * A hash of a random password, so that unknown emails cost the same:
+ * made at the first login, with its app's cost (a process serves one).
+ */
 static char	 dummy[crypto_pwhash_STRBYTES];
-static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+static int	 dummy_ready;
+static pthread_mutex_t dummy_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void
-dummy_init(void)
+static const char *
+dummy_hash(const struct ac_app *app)
 {
 	unsigned char	 r[16];
 	char		 pw[33];
 
-	randombytes_buf(r, sizeof(r));
-	sodium_bin2hex(pw, sizeof(pw), r, sizeof(r));
-	if (ac_password_hash(pw, dummy) != AC_OK)
-		dummy[0] = '\0';
+	if (__atomic_load_n(&dummy_ready, __ATOMIC_ACQUIRE))
+		return dummy;
+	pthread_mutex_lock(&dummy_lock);
+	if (!dummy_ready) {
+		randombytes_buf(r, sizeof(r));
+		sodium_bin2hex(pw, sizeof(pw), r, sizeof(r));
+		if (ac_password_hash(app, pw, dummy) != AC_OK)
+			dummy[0] = '\0';
+		OPENSSL_cleanse(pw, sizeof(pw));
+		__atomic_store_n(&dummy_ready, 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&dummy_lock);
+	return dummy;
 }
 
 /* A fresh random user id: a UUID. */
@@ -114,8 +133,8 @@ new_uuid(char out[37])
 /* Users --------------------------------------------------------------- */
 
 static enum ac_reason
-user_insert(struct ac_store *s, const char *email, const char *password,
-    time_t now, char *id, size_t idsz, int verified)
+user_insert(const struct ac_app *app, struct ac_store *s, const char *email,
+    const char *password, time_t now, char *id, size_t idsz, int verified)
 {
 	char		 em[256], uid[37], hash[AC_PWHASH_MAX];
 	struct ac_dbval	 p[6];
@@ -123,7 +142,7 @@ user_insert(struct ac_store *s, const char *email, const char *password,
 
 	if (email_norm(email, em, sizeof(em)) == -1 || !pw_ok(password))
 		return AC_VALIDATION_FAILED;
-	if ((rc = ac_password_hash(password, hash)) != AC_OK)
+	if ((rc = ac_password_hash(app, password, hash)) != AC_OK)
 		return rc;
 	new_uuid(uid);
 	p[0] = AC_DBS(uid);
@@ -142,19 +161,20 @@ user_insert(struct ac_store *s, const char *email, const char *password,
 }
 
 enum ac_reason
-ac_user_add(struct ac_store *s, const char *email, const char *password,
-    time_t now, char *id, size_t idsz)
+ac_user_add(const struct ac_app *app, struct ac_store *s, const char *email,
+    const char *password, time_t now, char *id, size_t idsz)
 {
 
-	return user_insert(s, email, password, now, id, idsz, 1);
+	return user_insert(app, s, email, password, now, id, idsz, 1);
 }
 
 enum ac_reason
-ac_user_signup(struct ac_store *s, const char *email, const char *password,
-    time_t now, char *id, size_t idsz)
+ac_user_signup(const struct ac_app *app, struct ac_store *s,
+    const char *email, const char *password, time_t now, char *id,
+    size_t idsz)
 {
 
-	return user_insert(s, email, password, now, id, idsz, 0);
+	return user_insert(app, s, email, password, now, id, idsz, 0);
 }
 
 /*
@@ -221,8 +241,8 @@ end_sessions(struct ac_store *s, const char *em, const char *why,
  * one (the reason to change it) is logged out, their access tokens too.
  */
 enum ac_reason
-ac_user_passwd(struct ac_store *s, const char *email, const char *password,
-    time_t now)
+ac_user_passwd(const struct ac_app *app, struct ac_store *s,
+    const char *email, const char *password, time_t now)
 {
 	char		 em[256], hash[AC_PWHASH_MAX];
 	enum ac_reason	 rc;
@@ -231,7 +251,7 @@ ac_user_passwd(struct ac_store *s, const char *email, const char *password,
 		return AC_NOT_FOUND;
 	if (!pw_ok(password))
 		return AC_VALIDATION_FAILED;
-	if ((rc = ac_password_hash(password, hash)) != AC_OK)
+	if ((rc = ac_password_hash(app, password, hash)) != AC_OK)
 		return rc;
 	if ((rc = ac_db_begin(s)) == AC_OK) {
 		if ((rc = user_set(s, "UPDATE users SET password_hash = $1, "
@@ -345,12 +365,11 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 
 	if (em[0] != '\0' && (rc = ac_acct_get(s, NULL, em, &u)) != AC_OK)
 		return rc;
-	pthread_once(&dummy_once, dummy_init);
 	pwlen = password != NULL ? strlen(password) : 0;
 	if (pwlen > MAXPW)
 		pwlen = MAXPW;
 	t0 = ac_clock_ms();
-	ok = crypto_pwhash_str_verify(u.found ? u.hash : dummy,
+	ok = crypto_pwhash_str_verify(u.found ? u.hash : dummy_hash(app),
 	    password != NULL ? password : "", pwlen) == 0 && u.found &&
 	    password != NULL && strlen(password) <= MAXPW;
 	if (!ok) {
@@ -383,9 +402,8 @@ ac_user_login(const struct ac_app *app, struct ac_store *s,
 	if ((rc = ac_throttle_success(s, ekey, ikey, now)) != AC_OK)
 		goto out;
 	if (crypto_pwhash_str_needs_rehash(u.hash,
-	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
-	    ac_pwhash_mem) != 0 &&
-	    ac_password_hash(password, u.hash) == AC_OK) {
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE, hash_mem(app)) != 0 &&
+	    ac_password_hash(app, password, u.hash) == AC_OK) {
 		p[0] = AC_DBS(u.hash);
 		p[1] = AC_DBS(u.id);
 		if ((rc = ac_db_exec(s, "UPDATE users SET password_hash = $1 "

@@ -202,7 +202,7 @@ START_TEST(test_jwk_rsa_exponent)
 	app = ac_app_new();
 	ac_app_load(app);		/* refused: no key file; keys added below */
 	j = rsa_jwk(rsa2048, 256, (const unsigned char *)"\1", 1);
-	ac_keys_add_jwk(&app->keys, rs256_config(), j, err, sizeof(err));
+	ac_keys_add_jwk(&app->live->keys, rs256_config(), j, err, sizeof(err));
 	json_object_put(j);
 	t = e1_token(256);
 	ck_assert_int_ne(ac_token_verify(app, t, strlen(t), time(NULL), &tok),

@@ -42,9 +42,9 @@ setup_env(const char *check)
 	setenv("JWT_REVOCATION_CHECK", check, 1);
 	app = tu_app_load();
 	st = tu_store(app);
-	ck_assert_int_eq(ac_user_add(st, "alice@example.com", "pw-of-alice",
-	    time(NULL), NULL, 0), AC_OK);
-	ck_assert_int_eq(ac_user_add(st, "bob@example.com", "pw-of-bob-1",
+	ck_assert_int_eq(ac_user_add(app, st, "alice@example.com",
+	    "pw-of-alice", time(NULL), NULL, 0), AC_OK);
+	ck_assert_int_eq(ac_user_add(app, st, "bob@example.com", "pw-of-bob-1",
 	    time(NULL), NULL, 0), AC_OK);
 }
 

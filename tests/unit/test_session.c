@@ -40,9 +40,9 @@ setup(void)
 	app = tu_app_load();
 	ck_assert_ptr_null(ac_session_check(app));
 	st = tu_store(app);
-	ck_assert_int_eq(ac_user_add(st, "Alice@Example.com", "pw-of-alice",
-	    T0, NULL, 0), AC_OK);
-	ck_assert_int_eq(ac_user_add(st, "bob@example.com", "pw-of-bob-1",
+	ck_assert_int_eq(ac_user_add(app, st, "Alice@Example.com",
+	    "pw-of-alice", T0, NULL, 0), AC_OK);
+	ck_assert_int_eq(ac_user_add(app, st, "bob@example.com", "pw-of-bob-1",
 	    T0, NULL, 0), AC_OK);
 }
 
@@ -68,13 +68,13 @@ login(const char *email, const char *pw, time_t now, struct ac_grant *g)
 
 START_TEST(test_users)
 {
-	ck_assert_int_eq(ac_user_add(st, "alice@example.com", "another-pw",
+	ck_assert_int_eq(ac_user_add(app, st, "alice@example.com", "another-pw",
 	    T0, NULL, 0), AC_CONFLICT);
-	ck_assert_int_eq(ac_user_add(st, "not-an-email", "long-enough",
+	ck_assert_int_eq(ac_user_add(app, st, "not-an-email", "long-enough",
 	    T0, NULL, 0), AC_VALIDATION_FAILED);
-	ck_assert_int_eq(ac_user_add(st, "carol@example.com", "short",
+	ck_assert_int_eq(ac_user_add(app, st, "carol@example.com", "short",
 	    T0, NULL, 0), AC_VALIDATION_FAILED);
-	ck_assert_int_eq(ac_user_passwd(st, "nobody@example.com",
+	ck_assert_int_eq(ac_user_passwd(app, st, "nobody@example.com",
 	    "long-enough", T0), AC_NOT_FOUND);
 }
 END_TEST
@@ -226,8 +226,8 @@ START_TEST(test_signup_unverified)
 {
 	struct ac_grant	 g, h;
 
-	ck_assert_int_eq(ac_user_signup(st, "Eve@Example.com", "pw-of-eve-1",
-	    T0, NULL, 0), AC_OK);
+	ck_assert_int_eq(ac_user_signup(app, st, "Eve@Example.com",
+	    "pw-of-eve-1", T0, NULL, 0), AC_OK);
 	login("eve@example.com", "pw-of-eve-1", T0, &g);
 	ck_assert_int_eq(g.email_verified, 0);
 	ck_assert_int_eq(ac_session_refresh(app, st, g.refresh, T0 + 1, &h),

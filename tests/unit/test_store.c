@@ -48,7 +48,7 @@ make_db(void)
 {
 	struct ac_store	*st = tu_store(app);
 
-	ck_assert_int_eq(ac_user_add(st, "dora@example.com", "pw-of-dora",
+	ck_assert_int_eq(ac_user_add(app, st, "dora@example.com", "pw-of-dora",
 	    1800000000, NULL, 0), AC_OK);
 	return st;
 }
