@@ -18,6 +18,9 @@
 int		 LLVMFuzzerInitialize(int *, char ***);
 int		 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+/* The harnesses' keys and corpora: tests/fuzz of the source tree. */
+#define FUZZDATA	TOP_SRCDIR "/tests/fuzz"
+
 /* What a harness holds true of an answer: abort() (a crash) when not. */
 #define CHECK(c)	do { if (!(c)) abort(); } while (0)
 

@@ -1,9 +1,10 @@
 /*
  * replay.c: the main of a harness under `make check`: runs every file of
- * its corpus (CORPUS, or the files and directories named as arguments)
- * once through LLVMFuzzerTestOneInput, without fuzzing, so that every
- * build checks that the inputs kept in the tree, among them those that
- * once found a bug, still pass under its sanitizers.
+ * its corpus (FUZZDATA/corpus/NAME for a program named replay_NAME, or the
+ * files and directories named as arguments) once through
+ * LLVMFuzzerTestOneInput, without fuzzing, so that every build checks
+ * that the inputs kept in the tree, among them those that once found a
+ * bug, still pass under its sanitizers.
  */
 #include "config.h"
 
@@ -101,15 +102,26 @@ run(const char *path)
 int
 main(int argc, char *argv[])
 {
-	int	 i, rc = 0;
+	char		 corpus[PATH_MAX];
+	const char	*name;
+	int		 i, rc = 0;
 
+	/* Its corpus is named by the program's name, after "replay_". */
+	name = strrchr(argv[0], '/') != NULL ? strrchr(argv[0], '/') + 1 :
+	    argv[0];
+	if (argc < 2 && (strncmp(name, "replay_", 7) != 0 || name[7] == '\0')) {
+		fprintf(stderr, "%s: no corpus: name files or folders, or "
+		    "run it as replay_NAME\n", argv[0]);
+		return 1;
+	}
+	snprintf(corpus, sizeof(corpus), "%s/corpus/%s", FUZZDATA, name + 7);
 	LLVMFuzzerInitialize(&argc, &argv);
 	if (argc < 2)
-		rc = run(CORPUS);
+		rc = run(corpus);
 	for (i = 1; i < argc; i++)
 		if (run(argv[i]) == -1)
 			rc = -1;
-	printf("%s: %zu inputs replayed\n", argc < 2 ? CORPUS : "arguments",
+	printf("%s: %zu inputs replayed\n", argc < 2 ? corpus : "arguments",
 	    nrun);
 	if (nrun == 0) {
 		fprintf(stderr, "no input found\n");

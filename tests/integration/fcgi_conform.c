@@ -7,6 +7,8 @@
  *
  *	fcgi_conform SOCKET
  */
+#include "config.h"
+
 #include <sys/socket.h>
 #include <sys/un.h>
 

@@ -23,10 +23,6 @@
 #include "core/conf.h"
 #include "util.h"
 
-#ifndef SRCDIR
-#define SRCDIR "."
-#endif
-
 #define MAXNAMES 512
 
 struct names {
@@ -45,7 +41,7 @@ slurp(const char *rel)
 	char	*buf;
 	long	 len;
 
-	snprintf(path, sizeof(path), "%s/%s", SRCDIR, rel);
+	snprintf(path, sizeof(path), "%s/%s", TOP_SRCDIR, rel);
 	f = fopen(path, "r");
 	ck_assert_msg(f != NULL, "cannot open %s", path);
 	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);

@@ -43,9 +43,7 @@
 #include "core/keys.h"
 #include "util.h"
 
-#ifndef TESTDATA
-#define TESTDATA "tests/unit/data"
-#endif
+#define TESTDATA	TOP_SRCDIR "/tests/unit/data"
 
 #define NOW		((time_t)1700000000)
 #define SECRET		"unit-test-secret-0123456789-abcdefghijklmnopq"

@@ -20,7 +20,7 @@
  * What happens to "acceptable" vectors is listed.
  *
  * The vector folder is the first argument, else $WYCHEPROOF_DIR, else
- * WYCHEPROOF_DIR from the build ($(top_srcdir)/../shared/wycheproof).
+ * ../shared/wycheproof beside the source tree (TOP_SRCDIR, from the build).
  * Without it the test is skipped (exit 77).  The vectors are not part of
  * the project.
  */
@@ -41,9 +41,7 @@
 #include "core/tokens.h"
 #include "util.h"
 
-#ifndef WYCHEPROOF_DIR
-#define WYCHEPROOF_DIR "../shared/wycheproof"
-#endif
+#define WYCHEPROOF_DIR	TOP_SRCDIR "/../shared/wycheproof"
 
 enum kind { K_ECDSA, K_EDDSA, K_HMAC, K_RSA, K_PSS };
 
