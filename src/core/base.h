@@ -4,7 +4,7 @@
  * names (struct ac_app, its key set), the clock, logging, reasons,
  * algorithms, files, the problem list, .env parsing, the request
  * parsers, claims, AUTH_REQUIRE, key policy, error bodies and TOTP.
- * Every file of src/core may include it, after ac.h; so may unit tests,
+ * Every file of src/core may include it; so may unit tests,
  * fuzz harnesses and benchmarks.  Programs in src/ include ac.h only.
  */
 #ifndef AC_BASE_H

@@ -2,7 +2,7 @@
  * conf.h: the configuration layers (config.c, settings.c, mail.c,
  * rollout.c): loading and checking the settings, sending mail, and the
  * JWT rollout's live flags.  Files of src/core from config.c up may
- * include it (after ac.h, base.h and metrics.h); so may tests.
+ * include it; so may tests.
  */
 #ifndef AC_CONF_H
 #define AC_CONF_H
