@@ -1,9 +1,10 @@
 /*
  * metrics.h: the layer above base.h (metrics.c, audit.c): the figures
  * every layer counts, the record of what the program needs
- * (ac_ops_needs: AC_NEEDS_* of ac.h), the audit trail's own calls, and the layout of the figures file that metrics.c
- * maps and scrape.c reads.  Files of src/core from this layer up may
- * include it; so may tests and benchmarks.
+ * (ac_ops_needs: AC_NEEDS_* of ac.h), the audit trail's own calls, and
+ * the layout of the figures file that metrics.c maps and scrape.c
+ * reads.  Files of src/core from this layer up may include it; so may
+ * tests and benchmarks.
  */
 #ifndef AC_METRICS_H
 #define AC_METRICS_H
