@@ -666,10 +666,11 @@ int		 ac_req_link(const struct ac_req *, const struct ac_app *,
 const char	*ac_req_cookie_name(const struct ac_req *,
 		    const struct ac_app *);
 /*
- * Server-side sessions (websession.c; their cookie here): the cookie's name (sessionToken,
- * __Host-sessionToken over https with AUTH_COOKIE_SECURE; borrowed); its
- * Set-Cookie is ac_req_set_cookie's, and logout by cookie value is
- * ac_websession_logout, with the session functions below.
+ * Server-side sessions (websession.c; their cookie here): the cookie's
+ * name (sessionToken, __Host-sessionToken over https with
+ * AUTH_COOKIE_SECURE; borrowed); its Set-Cookie is ac_req_set_cookie's,
+ * and logout by cookie value is ac_websession_logout, with the session
+ * functions below.
  */
 const char	*ac_req_session_cookie_name(const struct ac_req *,
 		    const struct ac_app *);

@@ -1,11 +1,12 @@
 /*
  * base.h: the core's bottom layers (tools/core-layers.sh, from clock.c
  * to errfmt.c, and totp.c): the application's structures behind ac.h's
- * names (struct ac_app, its key set), the clock, logging, reasons,
- * algorithms, files, the problem list, .env parsing, the request
- * parsers, claims, AUTH_REQUIRE, key policy, error bodies and TOTP.
- * Every file of src/core may include it; so may unit tests,
- * fuzz harnesses and benchmarks.  Programs in src/ include ac.h only.
+ * names (struct ac_app, its mutable struct ac_live, the key set), the
+ * clock, logging, reasons, algorithms, files, the problem list, .env
+ * parsing, the request parsers, claims, AUTH_REQUIRE, key policy, error
+ * bodies and TOTP.  Every file of src/core may include it; so may unit
+ * tests, fuzz harnesses and benchmarks.  Programs in src/ include ac.h
+ * only.
  */
 #ifndef AC_BASE_H
 #define AC_BASE_H
