@@ -31,14 +31,6 @@ int		 ac_config_url_check(const char *url, int allow_http,
 		    char *why, size_t whylen);
 
 /*
- * mail.c.  ac_mail_send: sends a text mail through AUTH_MAIL_COMMAND
- * without waiting for it (see mail.c); AC_UNAVAILABLE when it cannot be
- * started (logged).
- */
-enum ac_reason	 ac_mail_send(const struct ac_app *, const char *to,
-		    const char *subject, const char *body);
-
-/*
  * The gradual rollout of JWT (rollout.c).  ac_rollout_bucket: the user's
  * bucket, 0-99, the first four bytes of SHA-256(uid) as a big-endian
  * number modulo 100.  ac_rollout_on_jwt: non-zero when JWT_AUTH_ENABLED

@@ -169,8 +169,8 @@ ac_req_same_origin(struct ac_req *r, const struct ac_app *app)
  * site's own origin, scheme://Host[:port], into out (size n): -1 when
  * the request names no host or it does not fit.
  */
-int
-ac_req_origin(const struct ac_req *r, char *out, size_t n)
+static int
+site_origin(const struct ac_req *r, char *out, size_t n)
 {
 	const char	*host = ac_req_param(r, "HTTP_HOST");
 	const char	*port = ac_req_param(r, "SERVER_PORT");
@@ -204,7 +204,7 @@ ac_req_link(const struct ac_req *r, const struct ac_app *app,
 			return -1;
 	/* A path: under the site itself ("//host" is another host). */
 	if (target[0] == '/' && target[1] != '/') {
-		if (ac_req_origin(r, origin, sizeof(origin)) == -1)
+		if (site_origin(r, origin, sizeof(origin)) == -1)
 			return -1;
 		k = snprintf(out, n, "%s%s", origin, target);
 		return k > 0 && (size_t)k < n ? 0 : -1;

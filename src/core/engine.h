@@ -299,15 +299,6 @@ int		 ac_loop_run(struct ac_app *, int fd, const struct ac_route *,
 
 /* serve.c */
 /*
- * Serves requests until stopped (SIGTERM): FastCGI on the socket from
- * --socket/AUTH_SOCKET, systemd (LISTEN_FDS) or fd 0, with AUTH_WORKERS
- * event-loop processes; or one request in CGI mode.  Matches routes,
- * answers 404, 405 and OPTIONS, and turns a handler's non-OK reason into
- * the JSON error envelope.  Returns 0, or -1 when it could not start.
- */
-int		 ac_http_serve(struct ac_app *, const struct ac_route *,
-		    size_t nroutes);
-/*
  * A whole FastCGI program, called by its main(): reads the command line
  * (--socket PATH; anything else gets a usage line and returns 2), notes
  * what the program needs (AC_NEEDS_*, for readiness and gauges), loads

@@ -138,12 +138,6 @@ enum ac_reason	 ac_req_require(struct ac_req *, const struct ac_app *,
 enum ac_reason	 ac_websession_auth(struct ac_req *, const struct ac_app *,
 		    struct ac_token *);
 
-/* cookie.c */
-/*
- * ac_req_origin: the site's own origin, scheme://Host[:port], into out
- * (size n); -1 when there is no usable Host.
- */
-int		 ac_req_origin(const struct ac_req *, char *out, size_t n);
 /* Non-zero when the request came over https (HTTPS=on, REQUEST_SCHEME). */
 int		 ac_req_https(const struct ac_req *);
 

@@ -74,8 +74,6 @@ void		 ac_providers_start(struct ac_app *);
 int		 ac_providers_due(const struct ac_app *, time_t now);
 /* Records the cache files' stamps of the keys just built. */
 void		 ac_providers_stamped(const struct ac_app *);
-/* provider.c: how many providers JWT_PROVIDERS names. */
-size_t		 ac_app_nproviders(const struct ac_app *);
 
 /*
  * JWT_KEYS_DIR's format: keys.c reads it, keygen.c writes it.  A key's

@@ -180,8 +180,12 @@ put_line(char *b, size_t sz, size_t *o, const char *name, const char *s)
 	b[*o] = '\0';
 }
 
-enum ac_reason
-ac_mail_send(const struct ac_app *app, const char *to, const char *subject,
+/*
+ * Sends a text mail through AUTH_MAIL_COMMAND without waiting for it;
+ * AC_UNAVAILABLE when it cannot be started (logged).
+ */
+static enum ac_reason
+mail_send(const struct ac_app *app, const char *to, const char *subject,
     const char *body)
 {
 	const struct ac_config *c = &app->cfg;
@@ -339,7 +343,7 @@ ac_mail_account(const struct ac_app *app, const char *purpose,
 		rc = AC_CONFIG_INVALID;
 	} else {
 		*body = '\0';
-		rc = ac_mail_send(app, email, msg + 9, body + 2);
+		rc = mail_send(app, email, msg + 9, body + 2);
 	}
 	OPENSSL_cleanse(msg, sz);
 	free(msg);

@@ -305,8 +305,8 @@ ac_metrics_db(enum ac_reason rc)
 /* Fetches before the file is open (at start-up) count once it is. */
 static uint64_t	 early_fetch[2];
 
-void
-ac_metrics_jwks_fetch(int ok)
+static void
+jwks_fetch(int ok)
 {
 
 	if (seg != NULL)
@@ -322,7 +322,7 @@ ac_metrics_jwks_fetch_provider(int index, int ok)
 {
 
 	if (index <= 0 || index > AC_METRICS_PROVIDERS)
-		ac_metrics_jwks_fetch(ok);
+		jwks_fetch(ok);
 	else if (seg != NULL)
 		ADD(seg->jwks_fetch_prov[index - 1][ok ? 0 : 1], 1);
 	else

@@ -54,8 +54,7 @@ void		 ac_metrics_account(enum ac_audit);
  */
 void		 ac_metrics_dbq(const enum ac_dbq *which);
 void		 ac_metrics_db(enum ac_reason);
-void		 ac_metrics_jwks_fetch(int ok);
-/* The same for provider index of JWT_PROVIDERS (0: the default's). */
+/* A JWKS fetch of provider index of JWT_PROVIDERS (0: the default's). */
 void		 ac_metrics_jwks_fetch_provider(int index, int ok);
 void		 ac_metrics_http(int status, uint64_t t0);
 

@@ -231,13 +231,6 @@ ac_provider_config(const struct ac_app *app, int index)
 	return &app->prov[index - 1].cfg;
 }
 
-size_t
-ac_app_nproviders(const struct ac_app *app)
-{
-
-	return app->nprov;
-}
-
 const struct ac_config *
 ac_app_provider(const struct ac_app *app, size_t i)
 {

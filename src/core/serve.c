@@ -452,8 +452,15 @@ raise_nofile(long conns)
 		    "connections=%ld", (unsigned long long)rl.rlim_cur, conns);
 }
 
-int
-ac_http_serve(struct ac_app *app, const struct ac_route *routes,
+/*
+ * Serves requests until stopped (SIGTERM): FastCGI on the socket from
+ * --socket/AUTH_SOCKET, systemd (LISTEN_FDS) or fd 0, with AUTH_WORKERS
+ * event-loop processes; or one request in CGI mode.  Matches routes,
+ * answers 404, 405 and OPTIONS, and turns a handler's non-OK reason into
+ * the JSON error envelope.  Returns 0, or -1 when it could not start.
+ */
+static int
+http_serve(struct ac_app *app, const struct ac_route *routes,
     size_t nroutes)
 {
 	enum source	 src;
@@ -552,7 +559,7 @@ ac_main(int argc, char *argv[], const char *prog,
 	}
 	ac_log_setup(prog, app->cfg.loglevel, NULL, NULL);
 	ac_revoke_enable(app, 1);
-	if (ac_http_serve(app, routes, nroutes) == -1)
+	if (http_serve(app, routes, nroutes) == -1)
 		ac_log(AC_LOG_ERROR, "event=serve_failed");
 	else
 		rc = 0;
