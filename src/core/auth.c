@@ -64,8 +64,9 @@ claims(const struct ac_app *app, const struct ac_wsentry *e,
 	return AC_OK;
 }
 
-enum ac_reason
-ac_websession_auth(struct ac_req *r, const struct ac_app *app,
+/* ac_req_auth's cookie half. */
+static enum ac_reason
+websession_auth(struct ac_req *r, const struct ac_app *app,
     struct ac_token *tok)
 {
 	struct ac_wsentry e;
@@ -148,8 +149,13 @@ out:
 	return rc;
 }
 
-enum ac_reason
-ac_req_token_alt(struct ac_req *r, const struct ac_app *app,
+/*
+ * A bearer token from AUTH_TOKEN_HEADER, else AUTH_TOKEN_COOKIE (same
+ * site only for a write): AC_OK with *tok (borrowed for the request),
+ * AC_TOKEN_MISSING when neither is set or sent, or why it is refused.
+ */
+static enum ac_reason
+token_alt(struct ac_req *r, const struct ac_app *app,
     const char **tok, size_t *len)
 {
 	const struct ac_config *c = &app->cfg;
@@ -221,7 +227,7 @@ ac_req_auth(struct ac_req *r, const struct ac_app *app, struct ac_token *tok)
 	memset(tok, 0, sizeof(*tok));
 	/* Authorization first, then AUTH_TOKEN_HEADER, AUTH_TOKEN_COOKIE. */
 	if ((rc = ac_req_bearer(r, &t, &len)) == AC_TOKEN_MISSING)
-		rc = ac_req_token_alt(r, app, &t, &len);
+		rc = token_alt(r, app, &t, &len);
 	if (rc == AC_OK) {
 		r->authmethod = "jwt";
 		/* This request's statements count under its method. */
@@ -236,7 +242,7 @@ ac_req_auth(struct ac_req *r, const struct ac_app *app, struct ac_token *tok)
 	    ac_req_param(r, "HTTP_COOKIE") != NULL) {
 		t0 = ac_metrics_clock();
 		r->dbq = AC_DBQ_SESSION;
-		if ((rc = ac_websession_auth(r, app, tok)) !=
+		if ((rc = websession_auth(r, app, tok)) !=
 		    AC_TOKEN_MISSING) {
 			r->authmethod = "session";
 			ac_metrics_validation(AC_VIA_SESSION, rc, t0, 0);

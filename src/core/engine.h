@@ -93,12 +93,6 @@ int		 ac_fcgi_pairs(const unsigned char *, size_t,
 		    int (*cb)(void *, const unsigned char *, size_t,
 		    const unsigned char *, size_t), void *);
 
-/* Appends one record's header (content and padding are the caller's). */
-int		 ac_fcgi_header(struct ac_buf *, int type, unsigned id,
-		    size_t len, size_t pad);
-/* Appends one name-value pair. */
-int		 ac_fcgi_pair(struct ac_buf *, const char *name,
-		    const char *value);
 /*
  * Turns a response into records: buf holds, from off, AC_FCGI_HEADER
  * reserved bytes and then the STDOUT bytes.  Fills the header in place

@@ -151,8 +151,9 @@ header_at(unsigned char *h, int type, unsigned id, size_t len, size_t pad)
 	h[7] = 0;
 }
 
-int
-ac_fcgi_header(struct ac_buf *b, int type, unsigned id, size_t len,
+/* Appends one record's header (content and padding are the caller's). */
+static int
+fcgi_header(struct ac_buf *b, int type, unsigned id, size_t len,
     size_t pad)
 {
 	unsigned char	 h[AC_FCGI_HEADER];
@@ -177,8 +178,9 @@ addlen(struct ac_buf *b, size_t n)
 	return ac_buf_add(b, l, 4);
 }
 
-int
-ac_fcgi_pair(struct ac_buf *b, const char *name, const char *value)
+/* Appends one name-value pair. */
+static int
+fcgi_pair(struct ac_buf *b, const char *name, const char *value)
 {
 	size_t	 nl = strlen(name), vl = strlen(value);
 
@@ -193,7 +195,7 @@ ac_fcgi_end(struct ac_buf *b, unsigned id, int status)
 {
 	unsigned char	 body[8] = { 0, 0, 0, 0, (unsigned char)status, 0, 0, 0 };
 
-	if (ac_fcgi_header(b, AC_FCGI_END_REQUEST, id, sizeof(body), 0) == -1)
+	if (fcgi_header(b, AC_FCGI_END_REQUEST, id, sizeof(body), 0) == -1)
 		return -1;
 	return ac_buf_add(b, body, sizeof(body));
 }
@@ -209,7 +211,7 @@ ac_fcgi_seal(struct ac_buf *b, size_t off, unsigned id)
 	if (len <= AC_FCGI_MAXCONTENT) {
 		header_at(b->p + off, AC_FCGI_STDOUT, id, len, 0);
 		if (len != 0 &&
-		    ac_fcgi_header(b, AC_FCGI_STDOUT, id, 0, 0) == -1)
+		    fcgi_header(b, AC_FCGI_STDOUT, id, 0, 0) == -1)
 			return -1;
 		return ac_fcgi_end(b, id, AC_FCGI_REQUEST_COMPLETE);
 	}
@@ -219,14 +221,14 @@ ac_fcgi_seal(struct ac_buf *b, size_t off, unsigned id)
 	b->len = off;
 	for (o = 0; o < len; o += n) {
 		n = len - o < chunk ? len - o : chunk;
-		if (ac_fcgi_header(b, AC_FCGI_STDOUT, id, n, 0) == -1 ||
+		if (fcgi_header(b, AC_FCGI_STDOUT, id, n, 0) == -1 ||
 		    ac_buf_add(b, copy + o, n) == -1) {
 			free(copy);
 			return -1;
 		}
 	}
 	free(copy);
-	if (ac_fcgi_header(b, AC_FCGI_STDOUT, id, 0, 0) == -1)
+	if (fcgi_header(b, AC_FCGI_STDOUT, id, 0, 0) == -1)
 		return -1;
 	return ac_fcgi_end(b, id, AC_FCGI_REQUEST_COMPLETE);
 }
@@ -298,7 +300,7 @@ value_cb(void *arg, const unsigned char *n, size_t nl,
 		name = "FCGI_MPXS_CONNS";
 		ans = "0";
 	}
-	if (name != NULL && ac_fcgi_pair(vs->b, name, ans) == -1)
+	if (name != NULL && fcgi_pair(vs->b, name, ans) == -1)
 		vs->err = 1;
 	return 0;
 }
@@ -315,7 +317,7 @@ get_values(struct ac_fcgi *fc, const struct ac_fcgi_record *rec)
 	(void)ac_fcgi_pairs(rec->content, rec->len, value_cb, &vs);
 	if (vs.err || b.len > AC_FCGI_MAXCONTENT)
 		goto out;
-	if (ac_fcgi_header(&fc->out, AC_FCGI_GET_VALUES_RESULT, 0, b.len,
+	if (fcgi_header(&fc->out, AC_FCGI_GET_VALUES_RESULT, 0, b.len,
 	    0) == -1 || ac_buf_add(&fc->out, b.p, b.len) == -1)
 		goto out;
 	rc = 0;
@@ -329,7 +331,7 @@ unknown_type(struct ac_fcgi *fc, int type)
 {
 	unsigned char	 body[8] = { (unsigned char)type, 0, 0, 0, 0, 0, 0, 0 };
 
-	if (ac_fcgi_header(&fc->out, AC_FCGI_UNKNOWN_TYPE, 0, sizeof(body),
+	if (fcgi_header(&fc->out, AC_FCGI_UNKNOWN_TYPE, 0, sizeof(body),
 	    0) == -1)
 		return -1;
 	return ac_buf_add(&fc->out, body, sizeof(body));

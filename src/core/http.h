@@ -117,14 +117,6 @@ int		 ac_req_route_path(const struct ac_req *, char *path, size_t n,
  */
 enum ac_reason	 ac_req_bearer(const struct ac_req *, const char **tok,
 		    size_t *len);
-/* auth.c: the token sources a deployment names. */
-/*
- * A bearer token from AUTH_TOKEN_HEADER, else AUTH_TOKEN_COOKIE (same
- * site only for a write): AC_OK with *tok (borrowed for the request),
- * AC_TOKEN_MISSING when neither is set or sent, or why it is refused.
- */
-enum ac_reason	 ac_req_token_alt(struct ac_req *, const struct ac_app *,
-		    const char **tok, size_t *len);
 /* reqauth.c */
 /*
  * AUTH_REQUIRE (and for a write AUTH_REQUIRE_WRITE), from the request's
@@ -134,9 +126,6 @@ enum ac_reason	 ac_req_token_alt(struct ac_req *, const struct ac_app *,
  */
 enum ac_reason	 ac_req_require(struct ac_req *, const struct ac_app *,
 		    const struct ac_token *);
-/* auth.c: ac_req_auth's cookie half. */
-enum ac_reason	 ac_websession_auth(struct ac_req *, const struct ac_app *,
-		    struct ac_token *);
 
 /* Non-zero when the request came over https (HTTPS=on, REQUEST_SCHEME). */
 int		 ac_req_https(const struct ac_req *);

@@ -71,22 +71,27 @@ ac_jwks_init(void)
  * directory of our own (mode 0700, owned by us), so that no other user
  * can plant or read it.
  */
-int
-ac_jwks_cache_path(const struct ac_config *c, char *out, size_t n)
+static int
+cache_path(const struct ac_config *c, char *out, size_t n)
 {
 	unsigned char	 md[SHA256_DIGEST_LENGTH];
 	char		 dir[512];
 
-	if (c->jwks_cache_file != NULL) {
-		snprintf(out, n, "%s", c->jwks_cache_file);
-		return 0;
+	int		 len;
+
+	if (c->jwks_cache_file != NULL)
+		len = snprintf(out, n, "%s", c->jwks_cache_file);
+	else {
+		if (ac_file_private_dir(dir, sizeof(dir)) == -1)
+			return -1;
+		SHA256((const unsigned char *)c->jwks_url,
+		    strlen(c->jwks_url), md);
+		len = snprintf(out, n,
+		    "%s/jwks-%02x%02x%02x%02x%02x%02x%02x%02x.json", dir,
+		    md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7]);
 	}
-	if (ac_file_private_dir(dir, sizeof(dir)) == -1)
-		return -1;
-	SHA256((const unsigned char *)c->jwks_url, strlen(c->jwks_url), md);
-	snprintf(out, n, "%s/jwks-%02x%02x%02x%02x%02x%02x%02x%02x.json", dir,
-	    md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7]);
-	return 0;
+	/* A path cut short would name another file. */
+	return len < 0 || (size_t)len >= n ? -1 : 0;
 }
 
 /*
@@ -95,8 +100,8 @@ ac_jwks_cache_path(const struct ac_config *c, char *out, size_t n)
  * effective user, or writable by group or others (anyone who can write
  * it can hand out keys).
  */
-json_object *
-ac_jwks_cache_read(const char *path)
+static json_object *
+cache_read(const char *path)
 {
 	struct stat	 st;
 	char		*buf = NULL;
@@ -297,7 +302,7 @@ cache_times(const struct ac_config *c, const char *path, time_t now,
 		goto out;
 	}
 	memo.valid = 0;
-	if ((cache = cache_check(c, ac_jwks_cache_read(path), now)) == NULL)
+	if ((cache = cache_check(c, cache_read(path), now)) == NULL)
 		goto out;
 	*att = num(cache, "attempted");
 	*fet = num(cache, "fetched");
@@ -337,7 +342,7 @@ ac_jwks_refresh(const struct ac_config *c, int unknown_kid)
 	int		 fd, rc = 0;
 
 	if (c->jwks_url == NULL ||
-	    ac_jwks_cache_path(c, path, sizeof(path)) == -1)
+	    cache_path(c, path, sizeof(path)) == -1)
 		return -1;
 	now = time(NULL);
 	/* Cheap look first: nothing to do for most requests. */
@@ -359,7 +364,7 @@ ac_jwks_refresh(const struct ac_config *c, int unknown_kid)
 	}
 	/* Whoever held the lock may have just fetched: look again. */
 	now = time(NULL);
-	cache = cache_check(c, ac_jwks_cache_read(path), now);
+	cache = cache_check(c, cache_read(path), now);
 	if (cache != NULL && fresh(c, unknown_kid, now,
 	    num(cache, "attempted"), num(cache, "fetched")))
 		goto out;
@@ -413,8 +418,8 @@ ac_jwks_keys(const struct ac_config *c)
 	json_object	*cache, *jwks, *keys, *out = NULL;
 
 	if (c->jwks_url == NULL ||
-	    ac_jwks_cache_path(c, path, sizeof(path)) == -1 ||
-	    (cache = cache_check(c, ac_jwks_cache_read(path),
+	    cache_path(c, path, sizeof(path)) == -1 ||
+	    (cache = cache_check(c, cache_read(path),
 	    time(NULL))) == NULL)
 		return NULL;
 	if (json_object_object_get_ex(cache, "jwks", &jwks) &&
@@ -434,7 +439,7 @@ ac_jwks_stamp(const struct ac_config *c, struct timespec *ts)
 
 	memset(ts, 0, sizeof(*ts));
 	if (c->jwks_url != NULL &&
-	    ac_jwks_cache_path(c, path, sizeof(path)) == 0 &&
+	    cache_path(c, path, sizeof(path)) == 0 &&
 	    stat(path, &st) == 0)
 		*ts = st.st_mtim;
 }
@@ -576,7 +581,7 @@ ac_jwks_due(const struct ac_config *c)
 	pthread_mutex_unlock(&bg.mu);
 	if (busy)
 		return 1;
-	if (ac_jwks_cache_path(c, path, sizeof(path)) == -1)
+	if (cache_path(c, path, sizeof(path)) == -1)
 		return 0;
 	return !cache_times(c, path, time(NULL), &att, &fet) ||
 	    !fresh(c, 1, time(NULL), att, fet);
@@ -662,8 +667,8 @@ ac_jwks_fetched(const struct ac_config *c, int64_t *fetched, char *err,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (c->jwks_url == NULL ||
-	    ac_jwks_cache_path(c, path, sizeof(path)) == -1 ||
-	    (o = ac_jwks_cache_read(path)) == NULL)
+	    cache_path(c, path, sizeof(path)) == -1 ||
+	    (o = cache_read(path)) == NULL)
 		return -1;
 	if (json_object_object_get_ex(o, "jwks", NULL) &&
 	    json_object_object_get_ex(o, "fetched", &v))

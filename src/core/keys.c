@@ -33,8 +33,9 @@
 
 #define AC_MAXPEM	(64 * 1024)
 
-uint64_t
-ac_keys_serial(void)
+/* A number no other key or key set of this process had. */
+static uint64_t
+key_serial(void)
 {
 	static uint64_t	 serial;
 
@@ -328,7 +329,7 @@ ac_keys_add_jwk(struct ac_keyset *ks, const struct ac_config *c,
 	if ((rc = ac_jwk_key(c, jwk, &ks->keys[ks->nkeys], err,
 	    errlen)) != AC_OK)
 		return rc;
-	ks->keys[ks->nkeys++].serial = ac_keys_serial();
+	ks->keys[ks->nkeys++].serial = key_serial();
 	return AC_OK;
 }
 
@@ -374,7 +375,7 @@ keys_build(struct ac_app *app, struct ac_keyset *ks)
 
 	memset(ks, 0, sizeof(*ks));
 	ks->signer = -1;
-	ks->gen = ac_keys_serial();
+	ks->gen = key_serial();
 	for (i = 0; i < c->nalgs; i++) {
 		if (ac_alg_is_hmac(c->algs[i]) && hmac == -1)
 			hmac = (int)c->algs[i];
@@ -420,7 +421,7 @@ keys_build(struct ac_app *app, struct ac_keyset *ks)
 		else if (k->kid[0] == '\0' && ac_key_thumbprint(k) == -1)
 			ac_app_problemf(app, "cannot compute the key id of a "
 			    "%s key", ac_alg_str(k->alg));
-		k->serial = ac_keys_serial();
+		k->serial = key_serial();
 	}
 	/* A private key and its public twin: keep one. */
 	for (i = 0; i < ks->nkeys; i++)
@@ -530,7 +531,7 @@ keep_survivors(const struct ac_app *app, const struct ac_keyset *ks)
 		kept->keys[kept->nkeys++] = lv->keys.keys[i];
 	}
 	if (gone) {
-		kept->gen = ac_keys_serial();
+		kept->gen = key_serial();
 		pthread_rwlock_wrlock(&lv->keylock);
 		old = lv->keys;
 		lv->keys = *kept;

@@ -13,8 +13,6 @@
 
 /* jwksclient.c */
 void		 ac_jwks_init(void);
-int		 ac_jwks_cache_path(const struct ac_config *, char *, size_t);
-json_object	*ac_jwks_cache_read(const char *path);
 /*
  * Fetches the set when due: unknown_kid asks for a fetch before the TTL,
  * still no more than once per JWKS_REFRESH_MIN_SECONDS across the host.
@@ -85,7 +83,6 @@ void		 ac_providers_stamped(const struct ac_app *);
 #define AC_KEYDIR_ACTIVE	"active"
 
 /* keys.c */
-uint64_t	 ac_keys_serial(void);
 void		 ac_keys_load(struct ac_app *);
 void		 ac_keys_free(struct ac_keyset *);
 /*
