@@ -13,7 +13,9 @@
  * store.h, keys.h, tokens.h, accounts.h, http.h, engine.h.
  *
  * Lifetimes: a struct ac_app (config + keys) is loaded before the accept
- * loop and read-only afterwards, so any number of threads may share it.
+ * loop and read-only afterwards, so any number of threads may share it;
+ * what changes while serving (the key set on a reload, the rollout's
+ * flags) is in its struct ac_live, each part under its own lock.
  * A struct ac_req lives for one request.  Everything else is per call.
  */
 #ifndef AC_H
