@@ -154,6 +154,22 @@ with_token(char *out, size_t n, const char *target, const char *name,
 	return 0;
 }
 
+/*
+ * ac_req_link of target into out (size n), or the detail for the body's
+ * or query's member field: where a mailed link may lead.
+ */
+static enum ac_reason
+link_to(struct ac_req *r, const struct ac_app *app, const char *field,
+    const char *target, char *out, size_t n)
+{
+
+	if (ac_req_link(r, app, target, out, n) == 0)
+		return AC_OK;
+	ac_req_detail(r, field, "a path, or a URL on this site or an origin "
+	    "in ALLOWED_ORIGINS");
+	return AC_VALIDATION_FAILED;
+}
+
 /* Password reset ------------------------------------------------------- */
 
 enum ac_reason
@@ -173,13 +189,9 @@ h_reset_request(struct ac_req *r, const struct ac_app *app)
 	    0)) != AC_OK)
 		return rc;
 	/* Judged before the account is looked at: the same for everyone. */
-	if (ac_req_link(r, app, s->target[0] != '\0' ? s->target :
-	    "/reset-password", s->link, sizeof(s->link) - 64) == -1) {
-		ac_req_detail(r, "redirectTo", "a path, or a URL on this site "
-		    "or an origin in ALLOWED_ORIGINS");
-		return AC_VALIDATION_FAILED;
-	}
-	if ((rc = ac_req_store(r, &st)) != AC_OK)
+	if ((rc = link_to(r, app, "redirectTo", s->target[0] != '\0' ?
+	    s->target : "/reset-password", s->link, sizeof(s->link) - 64)) !=
+	    AC_OK || (rc = ac_req_store(r, &st)) != AC_OK)
 		return rc;
 	rc = ac_account_link(app, st, s->email, AC_LINK_RESET, time(NULL), 1,
 	    s->tok, s->to);
@@ -327,15 +339,11 @@ h_send_verification(struct ac_req *r, const struct ac_app *app)
 	    (rc = member(r, o, "callbackURL", s->target, sizeof(s->target),
 	    0)) != AC_OK)
 		return rc;
-	if ((s->target[0] != '\0' && ac_req_link(r, app, s->target, s->uri,
-	    sizeof(s->uri)) == -1) ||
-	    ac_req_link(r, app, "/api/auth/verify-email", s->link,
-	    sizeof(s->link) - 700) == -1) {
-		ac_req_detail(r, "callbackURL", "a path, or a URL on this site "
-		    "or an origin in ALLOWED_ORIGINS");
-		return AC_VALIDATION_FAILED;
-	}
-	if ((rc = ac_req_store(r, &st)) != AC_OK)
+	if ((s->target[0] != '\0' && (rc = link_to(r, app, "callbackURL",
+	    s->target, s->uri, sizeof(s->uri))) != AC_OK) ||
+	    (rc = link_to(r, app, "callbackURL", "/api/auth/verify-email",
+	    s->link, sizeof(s->link) - 700)) != AC_OK ||
+	    (rc = ac_req_store(r, &st)) != AC_OK)
 		return rc;
 	rc = ac_account_link(app, st, s->email, AC_LINK_VERIFY, time(NULL), 1,
 	    s->tok, s->to);
@@ -372,12 +380,9 @@ h_verify_email(struct ac_req *r, const struct ac_app *app)
 	if ((s = ac_req_secret(r, sizeof(*s))) == NULL)
 		return AC_NOMEM;
 	if (ac_req_query(r, "callbackURL", s->target, sizeof(s->target)) >= 0 &&
-	    ac_req_link(r, app, s->target, s->link, sizeof(s->link) - 64) ==
-	    -1) {
-		ac_req_detail(r, "callbackURL", "a path, or a URL on this site "
-		    "or an origin in ALLOWED_ORIGINS");
-		return AC_VALIDATION_FAILED;
-	}
+	    (rc = link_to(r, app, "callbackURL", s->target, s->link,
+	    sizeof(s->link) - 64)) != AC_OK)
+		return rc;
 	if (ac_req_query(r, "token", s->tok, sizeof(s->tok)) < 0)
 		rc = AC_LINK_TOKEN_INVALID;
 	else if ((rc = ac_req_store(r, &st)) == AC_OK)
