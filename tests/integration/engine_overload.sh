@@ -41,10 +41,7 @@ start()
 	    "$top_builddir/cgi-bin/refresh" 2>>"$T/auth.log" &
 	REFRESH_PID=$!
 	ti_track $REFRESH_PID
-	for i in $(seq 1 50); do
-		[ -S "$T/auth.sock" ] && break
-		sleep 0.1
-	done
+	ti_wait_socket "$T/auth.sock" 50 || true
 }
 start 1
 ti_route /api/auth/ auth

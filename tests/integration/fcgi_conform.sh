@@ -18,10 +18,7 @@ AUTH_CONFIG=$T/auth.conf AUTH_SOCKET=$T/verify.sock AUTH_WORKERS=1 \
     AUTH_READ_TIMEOUT=1 AUTH_MAX_PARAMS_BYTES=4096 \
     "$top_builddir/cgi-bin/verify" 2>>"$T/verify.log" &
 ti_track $!
-for i in $(seq 1 50); do
-	[ -S "$T/verify.sock" ] && break
-	sleep 0.1
-done
+ti_wait_socket "$T/verify.sock" 50 || true
 TI_CASE=conformance
 if "$client" "$T/verify.sock" >"$T/conform.out" 2>&1; then
 	ti_pass

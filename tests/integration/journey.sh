@@ -510,10 +510,7 @@ jr_systemd()
 		ti_track $!
 	done
 	for p in $PROGRAMS; do
-		for i in $(seq 1 50); do
-			[ -S "$T/run/$p.sock" ] && break
-			sleep 0.1
-		done
+		ti_wait_socket "$T/run/$p.sock" 50 || true
 	done
 }
 

@@ -141,6 +141,19 @@ ti_wait_gone()
 	done
 }
 
+# ti_wait_socket PATH [TENTHS]: waits until PATH is a socket, at most
+# TENTHS tenths of a second (default 100); false if it is not one then.
+ti_wait_socket()
+{
+	local i=0
+
+	until [ -S "$1" ]; do
+		[ "$i" -ge "${2:-100}" ] && return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 # ti_port: prints a port on 127.0.0.1 that nobody listens on now.
 ti_port()
 {

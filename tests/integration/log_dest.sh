@@ -42,7 +42,7 @@ wait_for()
 PROG=("$top_builddir/cgi-bin/refresh")
 spawn()
 {
-	local name=$1 i
+	local name=$1
 
 	shift
 	rm -f "$T/$name.sock" "$T/$name.pid"
@@ -50,10 +50,7 @@ spawn()
 	    "${PROG[@]}" >>"$T/spawn-fcgi.log" 2>&1 ||
 	    { cat "$T/spawn-fcgi.log"; echo "spawn-fcgi failed"; exit 99; }
 	ti_track "$(cat "$T/$name.pid")"
-	for i in $(seq 1 100); do
-		[ -S "$T/$name.sock" ] && return 0
-		sleep 0.1
-	done
+	ti_wait_socket "$T/$name.sock" && return 0
 	echo "no socket $T/$name.sock"
 	exit 99
 }

@@ -30,10 +30,7 @@ start()
 	AUTH_SOCKET=$T/$1.sock AUTH_WORKERS=1 "$top_builddir/cgi-bin/$1" \
 	    2>>"$T/$1.log" &
 	ti_track $!
-	for i in $(seq 1 100); do
-		[ -S "$T/$1.sock" ] && return 0
-		sleep 0.1
-	done
+	ti_wait_socket "$T/$1.sock" && return 0
 	echo "$1 did not start"
 	exit 99
 }
