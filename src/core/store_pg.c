@@ -26,7 +26,9 @@
  * AC_UNAVAILABLE at once, so that a queue of requests does not wait the
  * bound out one by one.  A server that refuses at once (stopped) costs
  * nothing to try again: no back-off, so it is used the moment it is
- * back.
+ * back.  A COMMIT dropped so is refused by the server should it read it
+ * later (commit_by_deadline): what the program answered 503 for does not
+ * happen behind its back.
  */
 #include "config.h"
 
@@ -65,6 +67,8 @@ struct pg_store {
 	int		 intx;		/* between begin and commit/rollback */
 	int		 broken;	/* lost: reconnect before next use */
 	int		 late;		/* the last wait ran out */
+	uint64_t	 begun;		/* when BEGIN was sent (ns, monotonic) */
+	uint64_t	 beginrtt;	/* and how long its answer took */
 	const char	*cache[MAXSTMT];	/* prepared as "ac0", "ac1" ... */
 	size_t		 ncache;		/* on this connection */
 };
@@ -580,7 +584,9 @@ pg_begin(struct ac_store *base)
 	for (try = 0; try < 2; try++) {
 		if ((rc = ready(s)) != AC_OK)
 			return rc;
+		s->begun = ac_clock_ns();
 		if ((rc = simple(s, "BEGIN", NULL)) == AC_OK) {
+			s->beginrtt = ac_clock_ns() - s->begun;
 			s->intx = 1;
 			return AC_OK;
 		}
@@ -608,6 +614,39 @@ pg_rollback(struct ac_store *base)
 }
 
 /*
+ * A COMMIT is sent with its deadline, and the server refuses it past
+ * that.  Otherwise a server that stops answering (a frozen host, a
+ * network that holds the packets) with the COMMIT unread would commit
+ * it when it wakes, after this process gave up on it and answered 503:
+ * a refresh answered 503 would have rotated its token all the same, at a
+ * time long past by the client's retry, which then looks like theft
+ * (docs/refresh.md).  The deadline is on the server's clock, from its
+ * own transaction start (now(), stamped when it read BEGIN): the time
+ * since BEGIN was sent, less BEGIN's round trip, plus the bound.  So it
+ * falls no later than when this COMMIT was sent plus the bound, while
+ * this process waits that plus SLACK_MS; and no clock of another host is
+ * compared with ours.  A server stopped after it passed the check, and
+ * before its answer arrived, still commits what it was answered 503 for;
+ * that is the answer lost on the way of any store (a few microseconds of
+ * the server's commit, where the whole transaction was before).
+ */
+static enum ac_reason
+commit_by_deadline(struct pg_store *s, PGresult **out)
+{
+	char		 sql[384];
+	long long	 us;
+
+	us = (long long)((ac_clock_ns() - s->begun) / 1000) -
+	    (long long)(s->beginrtt / 1000) + s->base.timeout_ms * 1000LL;
+	snprintf(sql, sizeof(sql), "DO $$BEGIN IF clock_timestamp() > now() "
+	    "+ interval '%lld microseconds' THEN RAISE EXCEPTION USING "
+	    "ERRCODE = 'query_canceled', MESSAGE = 'COMMIT arrived after "
+	    "its deadline (AUTH_DB_TIMEOUT_MS): rolled back'; END IF; "
+	    "END$$; COMMIT", us);
+	return simple(s, sql, out);
+}
+
+/*
  * COMMIT of a transaction that failed earlier answers ROLLBACK without
  * an error: that is a failure too.
  */
@@ -624,7 +663,7 @@ pg_commit(struct ac_store *base)
 		    "transaction");
 		return AC_UNAVAILABLE;
 	}
-	if ((rc = simple(s, "COMMIT", &res)) == AC_OK) {
+	if ((rc = commit_by_deadline(s, &res)) == AC_OK) {
 		if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
 			ac_store_seterr(base, "postgresql: the transaction "
 			    "was rolled back");
