@@ -69,11 +69,15 @@ struct pg_store {
 	int		 late;		/* the last wait ran out */
 	uint64_t	 begun;		/* when BEGIN was sent (ns, monotonic) */
 	uint64_t	 beginrtt;	/* and how long its answer took */
+	int		 nodeadline;	/* no plpgsql: a plain COMMIT */
 	const char	*cache[MAXSTMT];	/* prepared as "ac0", "ac1" ... */
 	size_t		 ncache;		/* on this connection */
 };
 
 static int	 ok(const PGresult *);
+static PGresult	*answer(struct pg_store *, int);
+static enum ac_reason map(struct pg_store *, const PGresult *);
+static enum ac_reason can_deadline(struct pg_store *, char *, size_t);
 
 static void
 quiet(void *arg, const char *msg)
@@ -219,6 +223,42 @@ connect_db(struct pg_store *s, char *err, size_t errlen)
 	PQsetNoticeProcessor(s->conn, quiet, NULL);
 	backoff_ok();
 	s->broken = 0;
+	return can_deadline(s, err, errlen);
+}
+
+/*
+ * A COMMIT's deadline is a plpgsql DO block (commit_by_deadline), and
+ * every database createdb makes has plpgsql.  Without it (dropped, or
+ * USAGE revoked) COMMITs go plain, as they did before there was one,
+ * and the log says so once a process: the writes work, but one the
+ * program gave up on may still happen when a frozen server wakes.
+ */
+static enum ac_reason
+can_deadline(struct pg_store *s, char *err, size_t errlen)
+{
+	static int	 warned;
+	PGresult	*res;
+	enum ac_reason	 rc;
+
+	res = answer(s, PQsendQuery(s->conn, "SELECT 1 FROM pg_language "
+	    "WHERE lanname = 'plpgsql' AND "
+	    "has_language_privilege(oid, 'USAGE')"));
+	if (!ok(res)) {
+		rc = map(s, res);
+		snprintf(err, errlen, "%s", s->base.err);
+		PQclear(res);
+		s->broken = 1;
+		return rc;
+	}
+	s->nodeadline = PQntuples(res) == 0;
+	PQclear(res);
+	if (s->nodeadline &&
+	    !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+		ac_log(AC_LOG_WARN, "event=db_no_plpgsql hint=\"the database "
+		    "has no plpgsql to check a COMMIT's deadline: run CREATE "
+		    "EXTENSION plpgsql as its owner (or GRANT USAGE ON "
+		    "LANGUAGE plpgsql), or a write answered 503 while the "
+		    "server was frozen may still happen when it wakes\"");
 	return AC_OK;
 }
 
@@ -636,6 +676,8 @@ commit_by_deadline(struct pg_store *s, PGresult **out)
 	char		 sql[384];
 	long long	 us;
 
+	if (s->nodeadline)
+		return simple(s, "COMMIT", out);
 	us = (long long)((ac_clock_ns() - s->begun) / 1000) -
 	    (long long)(s->beginrtt / 1000) + s->base.timeout_ms * 1000LL;
 	snprintf(sql, sizeof(sql), "DO $$BEGIN IF clock_timestamp() > now() "

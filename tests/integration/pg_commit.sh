@@ -11,7 +11,9 @@
 #     the backend woken and gone, nothing was written;
 #   - stopped a quarter of AUTH_DB_TIMEOUT_MS: committed, once;
 #   - a transaction longer than AUTH_DB_TIMEOUT_MS whose every statement
-#     is quick: committed (the deadline counts from COMMIT, not BEGIN).
+#     is quick: committed (the deadline counts from COMMIT, not BEGIN);
+#   - a database without plpgsql (the deadline's DO block): committed
+#     plainly, and the log says so.
 # Skipped without Debian's postgresql.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_pg.sh"
@@ -42,6 +44,19 @@ for mode in frozen brief slow; do
 		ti_expect_true "once (v=$v)" test "$v" = 1
 	fi
 done
+# A database without plpgsql (dropped here): COMMITs go plain, and the
+# log says why and what to do, once.
+TI_CASE=no-plpgsql
+ti_sql "DROP EXTENSION plpgsql"
+ti_sql "INSERT INTO t VALUES ('plain', 0)"
+out=$("$PGC" brief "UPDATE t SET v = v + 1 WHERE k = 'plain'" 2>"$T/err.plain")
+rc=$?
+echo "# no plpgsql: $out (exit $rc) $(cat "$T/err.plain")"
+ti_expect_true "committed: $out" test "$rc" = 0 -a "$out" = "commit: ok"
+ti_expect_true "once" test "$(ti_sql "SELECT v FROM t WHERE k = 'plain'")" = 1
+ti_expect_true "the log names the cause and the fix" \
+    grep -q 'event=db_no_plpgsql hint=.*CREATE EXTENSION plpgsql' "$T/err.plain"
+TI_CASE=
 ti_expect_true "no transaction left open" test \
     "$(ti_sql "SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'")" = 0
 ti_done
