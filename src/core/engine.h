@@ -188,6 +188,7 @@ struct ac_job {
 	struct ac_buf	 out;		/* the sealed records of the answer */
 	long long	 queued;	/* ac_clock_ms() */
 	uint64_t	 arrived;	/* ac_metrics_clock() when queued */
+	char		 why[128];	/* ac_run's why; "": none */
 };
 
 /* Where finished jobs go: a list under a lock, and an eventfd. */
@@ -261,12 +262,14 @@ struct loop {
 /*
  * Runs one request into out: the reserved record header, the answer,
  * then the empty STDOUT and END_REQUEST.  reason non-OK answers it with
- * that error without routing.  Returns -1 when out of memory.
+ * that error without routing.  why (NULL: none) is a warning's words,
+ * logged with the request's id.  Returns -1 when out of memory.
  */
 int		 ac_run(struct ac_req *, struct ac_store **storep,
 		    const struct ac_app *, const struct ac_match *,
 		    char **envp, const struct ac_buf *body, struct ac_buf *out,
-		    unsigned id, enum ac_reason reason, uint64_t arrived);
+		    unsigned id, enum ac_reason reason, const char *why,
+		    uint64_t arrived);
 /* A pool thread's job (arg: the loop), and its end (the thread's own). */
 void		 ac_run_pool(struct ac_job *, void *arg);
 void		 ac_run_pool_fini(void);

@@ -80,6 +80,12 @@ struct ac_req {
 	const char	*origin;	/* allowed CORS origin, or NULL */
 	uint64_t	 arrived;	/* ac_metrics_clock() at arrival; 0: now */
 	/*
+	 * What the engine found wrong before the request ran (a log line's
+	 * words, borrowed), logged by ac_ops_begin once the request has its
+	 * id, so that the line carries its rid= too; NULL: nothing.
+	 */
+	const char	*why;
+	/*
 	 * The request's own state, set by ac_ops_begin and cleared by
 	 * ac_ops_end (ops.c).  The layers below that log or count without
 	 * the request in hand borrow these fields through the thread's one

@@ -147,27 +147,30 @@ dispatch(struct loop *l, struct conn *c)
 	char		**envp;
 	enum ac_class	 cls;
 	enum ac_reason	 reason = AC_OK;
+	char		 why[128] = "";
 
+	/* Logged by ac_run with the request's id (why). */
 	envp = ac_fcgi_envp(fc);
 	if (fc->problem == AC_FCGI_PARAMS_TOO_LARGE) {
-		ac_log(AC_LOG_WARN, "event=params_too_large bytes=%zu max=%zu "
-		    "status=431", fc->paramslen, fc->max_params);
+		snprintf(why, sizeof(why), "event=params_too_large bytes=%zu "
+		    "max=%zu status=431", fc->paramslen, fc->max_params);
 		reason = AC_HEADERS_TOO_LARGE;
 	} else if (fc->problem == AC_FCGI_PARAMS_MALFORMED) {
-		ac_log(AC_LOG_WARN, "event=params_malformed status=400");
+		snprintf(why, sizeof(why), "event=params_malformed status=400");
 		reason = AC_REQUEST_MALFORMED;
 	} else if (envp == NULL) {
 		ac_log(AC_LOG_ERROR, "event=nomem where=params");
 		return -1;
 	} else if (fc->problem == AC_FCGI_BODY_TOO_LARGE)
-		ac_log(AC_LOG_WARN, "event=body_too_large bytes=%zu max=%zu",
-		    fc->bodylen, fc->max_body);
+		snprintf(why, sizeof(why), "event=body_too_large bytes=%zu "
+		    "max=%zu", fc->bodylen, fc->max_body);
 	cls = reason == AC_OK ? classify(l, envp) : AC_INLINE;
 	if (cls == AC_INLINE || l->pools[cls] == NULL) {
 		ac_keys_reload(l->app, 0);
 		ac_rollout_reload(l->app, 0);
 		if (ac_run(l->r, &l->store, l->app, l->match, envp, &fc->body,
-		    &c->out, fc->id, reason, 0) == -1) {
+		    &c->out, fc->id, reason, why[0] != '\0' ? why : NULL,
+		    0) == -1) {
 			free(envp);
 			return -1;
 		}
@@ -195,6 +198,7 @@ dispatch(struct loop *l, struct conn *c)
 	memset(&fc->body, 0, sizeof(fc->body));
 	job->queued = ac_clock_ms();
 	job->arrived = ac_metrics_clock();
+	memcpy(job->why, why, sizeof(job->why));
 	c->job = job;
 	l->njobs++;
 	ac_pool_push(l->pools[cls], job);

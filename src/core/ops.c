@@ -109,6 +109,8 @@ ac_ops_begin(struct ac_req *r)
 	ac_audit_remote(r->remote);
 	ac_metrics_dbq(&r->dbq);
 	ac_req_header(r, "X-Request-Id", r->rid);
+	if (r->why != NULL)
+		ac_log(AC_LOG_WARN, "%s", r->why);
 }
 
 void

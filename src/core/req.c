@@ -791,4 +791,5 @@ ac_req_reset(struct ac_req *r)
 	json_object_put(r->jsonbody);
 	r->jsonbody = NULL;
 	r->origin = NULL;
+	r->why = NULL;
 }

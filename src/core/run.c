@@ -58,12 +58,15 @@ io_read(void *io, char *buf, size_t n)
 /*
  * Runs one request into out: the reserved record header, the answer,
  * then the empty STDOUT and END_REQUEST.  reason non-OK answers it with
- * that error without routing.  Returns -1 when out of memory.
+ * that error without routing.  why (NULL: none) is a warning's words,
+ * logged with the request's id (ac_ops_begin).  Returns -1 when out of
+ * memory.
  */
 int
 ac_run(struct ac_req *r, struct ac_store **storep, const struct ac_app *app,
     const struct ac_match *m, char **envp, const struct ac_buf *body,
-    struct ac_buf *out, unsigned id, enum ac_reason reason, uint64_t arrived)
+    struct ac_buf *out, unsigned id, enum ac_reason reason, const char *why,
+    uint64_t arrived)
 {
 	static char		*none[] = { NULL };
 	static const unsigned char zero[AC_FCGI_HEADER];
@@ -81,6 +84,7 @@ ac_run(struct ac_req *r, struct ac_store **storep, const struct ac_app *app,
 	r->storep = storep;
 	r->method = AC_METHOD__MAX;
 	r->arrived = arrived;
+	r->why = why;
 	if (reason != AC_OK) {
 		/* Counted and named like any answer (ops.c). */
 		ac_ops_begin(r);
@@ -117,7 +121,8 @@ ac_run_pool(struct ac_job *job, void *arg)
 {
 	struct loop	*l = arg;
 	long long	 waited, limit;
-	char		 path[256];
+	char		 path[256], stale[384];
+	const char	*why = job->why[0] != '\0' ? job->why : NULL;
 	enum ac_reason	 reason = AC_OK;
 
 	if (t_req == NULL) {
@@ -142,14 +147,16 @@ ac_run_pool(struct ac_job *job, void *arg)
 	if (waited > limit) {
 		ac_log_clean(path, sizeof(path), job->match->bad ? "-" :
 		    job->match->path);
-		ac_log(AC_LOG_WARN, "event=request_stale path=%s waited_ms=%lld "
-		    "max_ms=%lld status=503", path, waited, limit);
+		snprintf(stale, sizeof(stale), "event=request_stale path=%s "
+		    "waited_ms=%lld max_ms=%lld status=503", path, waited,
+		    limit);
+		why = stale;
 		reason = AC_UNAVAILABLE;
 	} else {
 		ac_keys_reload(l->app, 0);
 		ac_rollout_reload(l->app, 0);
 	}
 	if (ac_run(t_req, &t_store, l->app, job->match, job->envp,
-	    &job->body, &job->out, job->id, reason, job->arrived) == -1)
+	    &job->body, &job->out, job->id, reason, why, job->arrived) == -1)
 		job->out.len = 0;
 }

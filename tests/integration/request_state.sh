@@ -6,7 +6,9 @@
 # thread (the event loop's: verification, the Authorizer role, 404, 405,
 # 413, 431; a pool thread's: logins, a refresh) runs a request with them
 # right before one without.  Checked: the X-Request-Id answers, the
-# request log lines (rid=, remote=) and the audit lines of logins.
+# request log lines (rid=, remote=), the audit lines of logins, and the
+# lines the engine writes before a request runs (params_too_large,
+# body_too_large), which name that request.
 . "$(dirname "$0")/lib.sh"
 
 ti_init sqlite3
@@ -148,12 +150,12 @@ else
 	ti_fail "5 request lines, each with rid=" "" \
 	    "$(grep 'event=request ' "$T/verify.log")"
 fi
-TI_CASE="verify: the refused PARAMS name no earlier request"
-if grep -q 'event=params_too_large' "$T/verify.log" &&
-    ! grep 'event=params_too_large' "$T/verify.log" | grep -q 'rid='; then
+TI_CASE="verify: the refused PARAMS' line names that request, no earlier one"
+if [ "$(grep -c 'event=params_too_large' "$T/verify.log")" -eq 1 ] &&
+    grep -q "event=params_too_large .* rid=$V6\$" "$T/verify.log"; then
 	ti_pass
 else
-	ti_fail "params_too_large without rid=" "" \
+	ti_fail "one params_too_large line with rid=$V6" "" \
 	    "$(grep 'event=params_too_large' "$T/verify.log")"
 fi
 
@@ -203,11 +205,12 @@ expect_line refresh request "$R8" " status=401 .* remote=- "
 expect_line refresh request "$R9" " status=404 .* remote=- "
 TI_CASE="refresh: no line of a later request names an earlier one"
 if [ "$(grep -c ' rid=rid-r1$' "$T/refresh.log")" -eq 2 ] &&
-    [ "$(grep -c ' rid=rid-r5$' "$T/refresh.log")" -eq 1 ] &&
+    [ "$(grep -c ' rid=rid-r5$' "$T/refresh.log")" -eq 2 ] &&
+    grep -q 'event=body_too_large .* rid=rid-r5$' "$T/refresh.log" &&
     [ "$(grep -c 'remote=192\.0\.2\.17 ' "$T/refresh.log")" -eq 1 ]; then
 	ti_pass
 else
-	ti_fail "rid-r1 twice, rid-r5 once, 192.0.2.17 once" "" \
+	ti_fail "rid-r1 twice, rid-r5 twice (its body_too_large line and its request line), 192.0.2.17 once" "" \
 	    "$(cat "$T/refresh.log")"
 fi
 ti_expect_no_secret "$T/refresh.log" "$PW"
