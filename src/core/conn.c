@@ -25,7 +25,7 @@
 #include "engine.h"
 
 void
-ac_conn_events(struct loop *l, struct conn *c)
+ac_conn_events(struct ac_loop *l, struct ac_conn *c)
 {
 	struct epoll_event	 ev;
 	uint32_t		 want = EPOLLRDHUP;
@@ -33,7 +33,7 @@ ac_conn_events(struct loop *l, struct conn *c)
 
 	if (unsent > 0)
 		want |= EPOLLOUT;
-	if (!c->closing && unsent < OUT_HIGH && c->in.len < IN_HIGH)
+	if (!c->closing && unsent < AC_OUT_HIGH && c->in.len < AC_IN_HIGH)
 		want |= EPOLLIN;
 	if (want == c->events)
 		return;
@@ -46,7 +46,7 @@ ac_conn_events(struct loop *l, struct conn *c)
 
 /* Moves c to the most recently active end. */
 void
-ac_conn_touch(struct loop *l, struct conn *c)
+ac_conn_touch(struct ac_loop *l, struct ac_conn *c)
 {
 
 	c->last = ac_clock_ms();
@@ -57,7 +57,7 @@ ac_conn_touch(struct loop *l, struct conn *c)
 }
 
 void
-ac_conn_close(struct loop *l, struct conn *c, const char *why)
+ac_conn_close(struct ac_loop *l, struct ac_conn *c, const char *why)
 {
 	struct ac_job	*job = c->job;
 
@@ -89,7 +89,7 @@ ac_conn_close(struct loop *l, struct conn *c, const char *why)
 
 /* Idle: nothing read, in hand or unsent. */
 int
-ac_conn_idle(const struct conn *c)
+ac_conn_idle(const struct ac_conn *c)
 {
 
 	return c->job == NULL && c->in.len == 0 && c->outoff == c->out.len &&
@@ -97,10 +97,10 @@ ac_conn_idle(const struct conn *c)
 }
 
 void
-ac_conn_accept(struct loop *l)
+ac_conn_accept(struct ac_loop *l)
 {
 	struct epoll_event	 ev;
-	struct conn		*c, *v;
+	struct ac_conn		*c, *v;
 	int			 fd, i;
 
 	for (i = 0; i < 64; i++) {
@@ -152,9 +152,9 @@ ac_conn_accept(struct loop *l)
 
 /* Closes what has timed out; on stop, what is idle. */
 void
-ac_conn_sweep(struct loop *l)
+ac_conn_sweep(struct ac_loop *l)
 {
-	struct conn	*c, *next;
+	struct ac_conn	*c, *next;
 	long long	 now = ac_clock_ms();
 
 	for (c = TAILQ_FIRST(&l->conns); c != NULL; c = next) {
@@ -163,7 +163,8 @@ ac_conn_sweep(struct loop *l)
 			ac_conn_close(l, c, "done");
 			continue;
 		}
-		if (c->job != NULL || ac_conn_idle(c) || now - c->last < l->timeout)
+		if (c->job != NULL || ac_conn_idle(c) ||
+		    now - c->last < l->timeout)
 			continue;
 		ac_log(AC_LOG_WARN, "event=timeout what=%s after_ms=%lld",
 		    c->outoff < c->out.len ? "response_unread" :
@@ -174,7 +175,7 @@ ac_conn_sweep(struct loop *l)
 
 /* Listens (on 1) or stops listening (0) on the loop's socket. */
 void
-ac_conn_listen(struct loop *l, int on)
+ac_conn_listen(struct ac_loop *l, int on)
 {
 	struct epoll_event	 ev;
 

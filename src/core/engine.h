@@ -216,14 +216,14 @@ struct ac_job	*ac_done_take(struct ac_done *);
 void		 ac_job_free(struct ac_job *);
 
 /* loop.c, run.c, conn.c */
-#define READSZ		(64 * 1024)	/* one read */
-#define IN_HIGH		(192 * 1024)	/* stop reading past this */
-#define OUT_HIGH	(256 * 1024)	/* stop parsing past this unsent */
-#define KEEP_BUF	(16 * 1024)	/* larger idle buffers are freed */
+#define AC_READSZ		(64 * 1024)	/* one read */
+#define AC_IN_HIGH		(192 * 1024)	/* stop reading past this */
+#define AC_OUT_HIGH	(256 * 1024)	/* stop parsing past this unsent */
+#define AC_KEEP_BUF	(16 * 1024)	/* larger idle buffers are freed */
 
-struct conn {
-	TAILQ_ENTRY(conn) lru;		/* least recently active first */
-	struct conn	*nextdead;	/* on the loop's dead list */
+struct ac_conn {
+	TAILQ_ENTRY(ac_conn) lru;	/* least recently active first */
+	struct ac_conn	*nextdead;	/* on the loop's dead list */
 	int		 fd;
 	uint32_t	 events;	/* as registered with epoll */
 	struct ac_fcgi	 fc;
@@ -235,15 +235,15 @@ struct conn {
 	int		 closing;	/* close once out is sent */
 };
 
-struct loop {
+struct ac_loop {
 	int		 ep, lfd, sfd;
 	struct ac_app	*app;
 	const struct ac_route *routes;
 	size_t		 nroutes;
 	int		 allinline;
 	int		 remote;	/* the store is PostgreSQL */
-	TAILQ_HEAD(, conn) conns;	/* least recently active first */
-	struct conn	*dead;		/* closed, freed after the batch */
+	TAILQ_HEAD(, ac_conn) conns;	/* least recently active first */
+	struct ac_conn	*dead;		/* closed, freed after the batch */
 	size_t		 nconns, maxconns;
 	struct ac_req	*r;		/* the loop thread's request */
 	struct ac_match	*match;		/* the route of the request in hand */
@@ -255,7 +255,7 @@ struct loop {
 	long long	 stopat, limitlog;
 	long long	 timeout;	/* ms */
 	long long	 grace;		/* ms */
-	unsigned char	 rbuf[READSZ];
+	unsigned char	 rbuf[AC_READSZ];
 };
 
 /* run.c */
@@ -276,19 +276,20 @@ void		 ac_run_pool_fini(void);
 
 /* conn.c */
 /* Registers with epoll the events c waits for now. */
-void		 ac_conn_events(struct loop *, struct conn *);
+void		 ac_conn_events(struct ac_loop *, struct ac_conn *);
 /* Moves c to the most recently active end. */
-void		 ac_conn_touch(struct loop *, struct conn *);
+void		 ac_conn_touch(struct ac_loop *, struct ac_conn *);
 /* Closes c (why: a word for the log; "closed", "done" are not logged). */
-void		 ac_conn_close(struct loop *, struct conn *, const char *why);
+void		 ac_conn_close(struct ac_loop *, struct ac_conn *,
+		    const char *why);
 /* Idle: nothing read, in hand or unsent. */
-int		 ac_conn_idle(const struct conn *);
+int		 ac_conn_idle(const struct ac_conn *);
 /* Accepts what waits, making room from idle connections at the limit. */
-void		 ac_conn_accept(struct loop *);
+void		 ac_conn_accept(struct ac_loop *);
 /* Closes what has timed out; on stop, what is idle. */
-void		 ac_conn_sweep(struct loop *);
+void		 ac_conn_sweep(struct ac_loop *);
 /* Listens (on 1) or stops listening (0) on the loop's socket. */
-void		 ac_conn_listen(struct loop *, int on);
+void		 ac_conn_listen(struct ac_loop *, int on);
 
 /* loop.c: one worker process's event loop on listening socket fd. */
 int		 ac_loop_run(struct ac_app *, int fd, const struct ac_route *,

@@ -110,7 +110,7 @@ jwks_due(const struct ac_app *app)
 }
 
 static enum ac_class
-classify(struct loop *l, char **envp)
+classify(struct ac_loop *l, char **envp)
 {
 	static char		*none[] = { NULL };
 	const char		*c;
@@ -140,7 +140,7 @@ classify(struct loop *l, char **envp)
 
 /* The request in hand is complete: run it or queue it.  -1: close. */
 static int
-dispatch(struct loop *l, struct conn *c)
+dispatch(struct ac_loop *l, struct ac_conn *c)
 {
 	struct ac_fcgi	*fc = &c->fc;
 	struct ac_job	*job;
@@ -207,7 +207,7 @@ dispatch(struct loop *l, struct conn *c)
 
 /* FCGI_ABORT_REQUEST for the request in hand. */
 static void
-abort_job(struct loop *l, struct conn *c)
+abort_job(struct ac_loop *l, struct ac_conn *c)
 {
 	struct ac_job	*job = c->job;
 
@@ -234,7 +234,7 @@ abort_job(struct loop *l, struct conn *c)
  * the connection was closed (not FastCGI, or out of memory).
  */
 static long
-feed(struct loop *l, struct conn *c, const unsigned char *buf, size_t len,
+feed(struct ac_loop *l, struct ac_conn *c, const unsigned char *buf, size_t len,
     enum ac_fcgi_event *ev)
 {
 	size_t	 n;
@@ -259,7 +259,7 @@ feed(struct loop *l, struct conn *c, const unsigned char *buf, size_t len,
  * taken, or -1 when the connection was closed.
  */
 static long
-parse(struct loop *l, struct conn *c, const unsigned char *buf,
+parse(struct ac_loop *l, struct ac_conn *c, const unsigned char *buf,
     size_t len)
 {
 	enum ac_fcgi_event	 ev;
@@ -267,7 +267,7 @@ parse(struct loop *l, struct conn *c, const unsigned char *buf,
 	long			 n;
 
 	while (off < len && !c->closing && c->job == NULL &&
-	    c->out.len - c->outoff < OUT_HIGH) {
+	    c->out.len - c->outoff < AC_OUT_HIGH) {
 		if ((n = feed(l, c, buf + off, len - off, &ev)) == -1)
 			return -1;
 		off += (size_t)n;
@@ -283,10 +283,10 @@ parse(struct loop *l, struct conn *c, const unsigned char *buf,
 	 * answer what the record layer answers at once (management records,
 	 * unknown types) as above, so that those answers go out and, when
 	 * the peer does not read them, parsing and then reading stop at
-	 * OUT_HIGH (ac_conn_events) instead of the buffers growing.
+	 * AC_OUT_HIGH (ac_conn_events) instead of the buffers growing.
 	 */
 	while (off < len && c->job != NULL && !c->closing &&
-	    c->out.len - c->outoff < OUT_HIGH) {
+	    c->out.len - c->outoff < AC_OUT_HIGH) {
 		if ((n = feed(l, c, buf + off, len - off, &ev)) == -1)
 			return -1;
 		off += (size_t)n;
@@ -304,7 +304,7 @@ parse(struct loop *l, struct conn *c, const unsigned char *buf,
  * connection is gone.
  */
 static int
-flush(struct loop *l, struct conn *c)
+flush(struct ac_loop *l, struct ac_conn *c)
 {
 	ssize_t	 n;
 	long	 used;
@@ -328,7 +328,7 @@ flush(struct loop *l, struct conn *c)
 		if (c->outoff < c->out.len)
 			break;
 		c->out.len = c->outoff = 0;
-		if (c->out.cap > KEEP_BUF)
+		if (c->out.cap > AC_KEEP_BUF)
 			ac_buf_free(&c->out);
 		if (c->closing || (l->stopping && ac_conn_idle(c))) {
 			ac_conn_close(l, c, "done");
@@ -340,7 +340,7 @@ flush(struct loop *l, struct conn *c)
 			return -1;
 		memmove(c->in.p, c->in.p + used, c->in.len - (size_t)used);
 		c->in.len -= (size_t)used;
-		if (c->in.len == 0 && c->in.cap > KEEP_BUF)
+		if (c->in.len == 0 && c->in.cap > AC_KEEP_BUF)
 			ac_buf_free(&c->in);
 		if (used == 0 && c->out.len == 0)
 			break;
@@ -350,7 +350,7 @@ flush(struct loop *l, struct conn *c)
 }
 
 static void
-receive(struct loop *l, struct conn *c)
+receive(struct ac_loop *l, struct ac_conn *c)
 {
 	const unsigned char	*buf;
 	ssize_t			 n;
@@ -358,16 +358,16 @@ receive(struct loop *l, struct conn *c)
 	long			 used;
 	int			 i;
 
-	for (i = 0; i < 4 && c->in.len < IN_HIGH && !c->closing; i++) {
+	for (i = 0; i < 4 && c->in.len < AC_IN_HIGH && !c->closing; i++) {
 		if (c->in.len == 0) {
 			n = read(c->fd, l->rbuf, sizeof(l->rbuf));
 			buf = l->rbuf;
 		} else {
-			if (ac_buf_reserve(&c->in, READSZ) == -1) {
+			if (ac_buf_reserve(&c->in, AC_READSZ) == -1) {
 				ac_conn_close(l, c, "nomem");
 				return;
 			}
-			n = read(c->fd, c->in.p + c->in.len, READSZ);
+			n = read(c->fd, c->in.p + c->in.len, AC_READSZ);
 			if (n > 0)
 				c->in.len += (size_t)n;
 			buf = c->in.p;
@@ -400,7 +400,7 @@ receive(struct loop *l, struct conn *c)
 			    (size_t)used);
 			c->in.len -= (size_t)used;
 		}
-		if (c->out.len - c->outoff >= OUT_HIGH)
+		if (c->out.len - c->outoff >= AC_OUT_HIGH)
 			break;
 		/*
 		 * A read that did not fill what was asked for has emptied
@@ -409,7 +409,7 @@ receive(struct loop *l, struct conn *c)
 		 * until EAGAIN would cost a system call per request for
 		 * nothing (a third of this process's calls under load).
 		 */
-		if ((size_t)n < (buf == l->rbuf ? sizeof(l->rbuf) : READSZ))
+		if ((size_t)n < (buf == l->rbuf ? sizeof(l->rbuf) : AC_READSZ))
 			break;
 	}
 	flush(l, c);
@@ -417,10 +417,10 @@ receive(struct loop *l, struct conn *c)
 
 /* Answers come back from the pools. */
 static void
-jobs_back(struct loop *l)
+jobs_back(struct ac_loop *l)
 {
 	struct ac_job	*job, *next;
-	struct conn	*c;
+	struct ac_conn	*c;
 	struct ac_buf	 t;
 	uint64_t	 v;
 
@@ -454,7 +454,7 @@ jobs_back(struct loop *l)
 }
 
 static void
-on_signal(struct loop *l)
+on_signal(struct ac_loop *l)
 {
 	struct signalfd_siginfo	 si;
 
@@ -480,7 +480,7 @@ on_signal(struct loop *l)
 }
 
 static int
-loop_init(struct loop *l)
+loop_init(struct ac_loop *l)
 {
 	struct epoll_event	 ev;
 	sigset_t		 set;
@@ -523,7 +523,7 @@ loop_init(struct loop *l)
 
 /* Starts the pools the route table needs, one per class off the loop. */
 static int
-pools_start(struct loop *l)
+pools_start(struct ac_loop *l)
 {
 	const long	 nthreads[AC_CLASS__MAX] = {
 		[AC_POOL] = l->app->cfg.pool_threads,
@@ -542,7 +542,8 @@ pools_start(struct loop *l)
 	need[AC_READ] = 0;
 	for (c = AC_INLINE + 1; c < AC_CLASS__MAX; c++)
 		if (need[c] && (l->pools[c] = ac_pool_start(ac_classes[c],
-		    nthreads[c], &l->done, ac_run_pool, ac_run_pool_fini, l)) == NULL)
+		    nthreads[c], &l->done, ac_run_pool, ac_run_pool_fini, l)) ==
+		    NULL)
 			return -1;
 	return 0;
 }
@@ -552,15 +553,15 @@ ac_loop_run(struct ac_app *app, int lfd, const struct ac_route *routes,
     size_t nroutes)
 {
 	struct epoll_event	 evs[64];
-	struct loop		*l;
-	struct conn		*c;
+	struct ac_loop		*l;
+	struct ac_conn		*c;
 	struct ac_job		*job, *next;
 	long long		 now, last = 0;
 	int			 i, n, rc = -1, wait;
 
 	if ((l = malloc(sizeof(*l))) == NULL)
 		return -1;
-	*l = (struct loop){
+	*l = (struct ac_loop){
 		.app = app, .lfd = lfd, .routes = routes, .nroutes = nroutes,
 		.maxconns = (size_t)app->cfg.max_conns,
 		.timeout = app->cfg.read_timeout * 1000LL,

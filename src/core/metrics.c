@@ -31,8 +31,9 @@
  * name and linked into place, so an existing file is only ever one with
  * the header (magic, layout size): one of another layout (another build)
  * is reset, any other file (METRICS_FILE pointed at the wrong path) and
- * a truncated one are refused, never truncated nor mapped.  Off (METRICS_ENABLED=false) nothing is mapped and every
- * update is one predictable branch.
+ * a truncated one are refused, never truncated nor mapped.  Off
+ * (METRICS_ENABLED=false) nothing is mapped and every update is one
+ * predictable branch.
  */
 #include "config.h"
 
@@ -61,9 +62,9 @@
 #include "base.h"
 #include "metrics.h"
 
-static uint64_t	 valid_ns[nitems(valid_le)], dur_ns[nitems(dur_le)];
+static uint64_t	 valid_ns[nitems(ac_valid_le)], dur_ns[nitems(ac_dur_le)];
 
-static struct seg	*seg;
+static struct ac_seg	*seg;
 static char		 segprog[32];
 static unsigned		 needs;
 /* The method this thread's statements serve, borrowed; NULL: other. */
@@ -71,7 +72,7 @@ static __thread const enum ac_dbq *dbq_of;
 
 #define ADD(f, n)	__atomic_fetch_add(&(f), (n), __ATOMIC_RELAXED)
 
-struct seg *
+struct ac_seg *
 ac_metrics_seg(void)
 {
 
@@ -179,7 +180,7 @@ ac_metrics_clock(void)
 }
 
 static void
-observe(enum hist h, const uint64_t *le, size_t n, uint64_t ns)
+observe(enum ac_hist h, const uint64_t *le, size_t n, uint64_t ns)
 {
 	size_t	 i;
 
@@ -204,14 +205,15 @@ void
 ac_metrics_validation(enum ac_via m, enum ac_reason rc, uint64_t t0,
     int jwks)
 {
-	enum hist	 h;
+	enum ac_hist	 h;
 
 	if (seg == NULL)
 		return;
 	if (m == AC_VIA_SESSION)
-		h = rc == AC_OK ? H_VALID_SESSION_OK : H_VALID_SESSION_REFUSED;
+		h = rc == AC_OK ? AC_H_VALID_SESSION_OK :
+		    AC_H_VALID_SESSION_REFUSED;
 	else
-		h = rc == AC_OK ? H_VALID_JWT_OK : H_VALID_JWT_REFUSED;
+		h = rc == AC_OK ? AC_H_VALID_JWT_OK : AC_H_VALID_JWT_REFUSED;
 	observe(h, valid_ns, nitems(valid_ns), since(t0));
 	if (rc != AC_OK && (unsigned)rc < AC_REASON__MAX)
 		ADD(seg->refusals[rc], 1);
@@ -241,7 +243,7 @@ ac_metrics_refresh(enum ac_reason rc, uint64_t t0)
 	ADD(seg->refresh_total, 1);
 	if (rc != AC_OK && (unsigned)rc < AC_REASON__MAX)
 		ADD(seg->refresh_errors[rc], 1);
-	observe(H_REFRESH, dur_ns, nitems(dur_ns), since(t0));
+	observe(AC_H_REFRESH, dur_ns, nitems(dur_ns), since(t0));
 }
 
 void
@@ -335,8 +337,8 @@ ac_metrics_http(int status, uint64_t t0)
 
 	if (seg == NULL)
 		return;
-	ADD(seg->http[status >= 100 && status < NSTATUS ? status : 0], 1);
-	observe(H_HTTP, dur_ns, nitems(dur_ns), since(t0));
+	ADD(seg->http[status >= 100 && status < AC_NSTATUS ? status : 0], 1);
+	observe(AC_H_HTTP, dur_ns, nitems(dur_ns), since(t0));
 }
 
 /* Opening the file ---------------------------------------------------- */
@@ -404,7 +406,7 @@ static int
 met_create(const char *path)
 {
 	char		 tmp[640];
-	struct seg	*s;
+	struct ac_seg	*s;
 	int		 fd, e;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
@@ -420,7 +422,7 @@ met_create(const char *path)
 		goto fail;
 	s->created = (int64_t)time(NULL);
 	s->size = sizeof(*s);
-	s->magic = MET_MAGIC;
+	s->magic = AC_MET_MAGIC;
 	munmap(s, sizeof(*s));
 	if (link(tmp, path) == -1) {
 		e = errno;
@@ -467,16 +469,16 @@ met_existing(const char *path, char *err, size_t n)
 	}
 	if (st.st_size < (off_t)sizeof(hdr) ||
 	    pread(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
-	    hdr[0] != MET_MAGIC) {
+	    hdr[0] != AC_MET_MAGIC) {
 		snprintf(err, n, "not a metrics file (no AUTH-MT1 header), "
 		    "left as it is: point METRICS_FILE at a new path");
 		goto fail;
 	}
-	if (hdr[1] == sizeof(struct seg) && st.st_size >= (off_t)hdr[1])
+	if (hdr[1] == sizeof(struct ac_seg) && st.st_size >= (off_t)hdr[1])
 		return fd;
-	if (hdr[1] != sizeof(struct seg) && st.st_size == (off_t)hdr[1]) {
+	if (hdr[1] != sizeof(struct ac_seg) && st.st_size == (off_t)hdr[1]) {
 		/* Another build's figures: ours now, from zero. */
-		if (ftruncate(fd, (off_t)sizeof(struct seg)) == -1) {
+		if (ftruncate(fd, (off_t)sizeof(struct ac_seg)) == -1) {
 			snprintf(err, n, "%s", strerror(errno));
 			goto fail;
 		}
@@ -525,15 +527,15 @@ ac_metrics_open(const struct ac_app *app, const char *prog, int lfd)
 {
 	const struct ac_config *c = &app->cfg;
 	char		 path[600], err[256] = "";
-	struct seg	*s;
+	struct ac_seg	*s;
 	size_t		 i;
 	int		 fd;
 	static int	 atfork;
 
-	for (i = 0; i < nitems(valid_le); i++)
-		valid_ns[i] = (uint64_t)(valid_le[i] * 1e9 + 0.5);
-	for (i = 0; i < nitems(dur_le); i++)
-		dur_ns[i] = (uint64_t)(dur_le[i] * 1e9 + 0.5);
+	for (i = 0; i < nitems(ac_valid_le); i++)
+		valid_ns[i] = (uint64_t)(ac_valid_le[i] * 1e9 + 0.5);
+	for (i = 0; i < nitems(ac_dur_le); i++)
+		dur_ns[i] = (uint64_t)(ac_dur_le[i] * 1e9 + 0.5);
 	tsc_calibrate();
 	snprintf(segprog, sizeof(segprog), "%s", prog);
 	if (c->metrics_file != NULL)
@@ -570,11 +572,11 @@ ac_metrics_open(const struct ac_app *app, const char *prog, int lfd)
 		close(fd);
 		return -1;
 	}
-	if (s->magic != MET_MAGIC || s->size != sizeof(*s)) {
+	if (s->magic != AC_MET_MAGIC || s->size != sizeof(*s)) {
 		memset(s, 0, sizeof(*s));
 		s->created = (int64_t)time(NULL);
 		s->size = sizeof(*s);
-		__atomic_store_n(&s->magic, MET_MAGIC, __ATOMIC_RELEASE);
+		__atomic_store_n(&s->magic, AC_MET_MAGIC, __ATOMIC_RELEASE);
 	}
 	ADD(s->jwks_fetch[0], early_fetch[0]);
 	ADD(s->jwks_fetch[1], early_fetch[1]);

@@ -70,40 +70,40 @@ void		 ac_audit_remote(const char *);
 /* metrics.c and scrape.c: the figures file. */
 #define AC_METRICS_PROVIDERS	8	/* JWT_PROVIDERS counted apart */
 
-#define MET_MAGIC	0x31544d2d48545541ULL	/* "AUTH-MT1" */
-#define NBUCKETS	16
+#define AC_MET_MAGIC	0x31544d2d48545541ULL	/* "AUTH-MT1" */
+#define AC_NBUCKETS	16
 
 /* Histograms: validation has its own buckets (5 us to 100 ms). */
-enum hist {
-	H_VALID_JWT_OK = 0,
-	H_VALID_JWT_REFUSED,
-	H_VALID_SESSION_OK,
-	H_VALID_SESSION_REFUSED,
-	H_REFRESH,
-	H_HTTP,
-	H__MAX
+enum ac_hist {
+	AC_H_VALID_JWT_OK = 0,
+	AC_H_VALID_JWT_REFUSED,
+	AC_H_VALID_SESSION_OK,
+	AC_H_VALID_SESSION_REFUSED,
+	AC_H_REFRESH,
+	AC_H_HTTP,
+	AC_H__MAX
 };
 
-static const double valid_le[] = {
+static const double ac_valid_le[] = {
 	0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005,
 	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1
 };
-static const double dur_le[] = {
+static const double ac_dur_le[] = {
 	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
 	0.1, 0.25, 0.5, 1, 2.5, 5
 };
-struct hist_data {
-	uint64_t	 b[NBUCKETS];	/* b[n] for n = nitems(le): +Inf */
+struct ac_hist_data {
+	uint64_t	 b[AC_NBUCKETS];	/* b[nitems(le)]: +Inf */
 	uint64_t	 sum_ns;
 };
 
-#define NSTATUS	600
+#define AC_NSTATUS	600
 
-struct seg {
+struct ac_seg {
 	uint64_t	 magic;
-	uint64_t	 size;		/* sizeof(struct seg): the layout */
+	uint64_t	 size;		/* sizeof(struct ac_seg): the layout */
 	int64_t		 created;	/* Unix time the figures start from */
-	struct hist_data h[H__MAX];
+	struct ac_hist_data h[AC_H__MAX];
 	uint64_t	 refusals[AC_REASON__MAX];
 	uint64_t	 refresh_total;
 	uint64_t	 refresh_errors[AC_REASON__MAX];
@@ -116,8 +116,9 @@ struct seg {
 	uint64_t	 jwks_hits;
 	uint64_t	 jwks_misses;
 	uint64_t	 jwks_fetch[2];		/* ok, error */
-	uint64_t	 jwks_fetch_prov[AC_METRICS_PROVIDERS][2]; /* JWT_PROVIDERS */
-	uint64_t	 http[NSTATUS];
+	/* JWT_PROVIDERS' fetches: ok, error. */
+	uint64_t	 jwks_fetch_prov[AC_METRICS_PROVIDERS][2];
+	uint64_t	 http[AC_NSTATUS];
 	/* Database gauges, refreshed by a scrape at most once a minute. */
 	int64_t		 gauges_at;
 	int64_t		 sessions_bytes;
@@ -129,10 +130,10 @@ struct seg {
 	int64_t		 users_session;
 };
 
-#define MLOAD(f)	__atomic_load_n(&(f), __ATOMIC_RELAXED)
+#define AC_MLOAD(f)	__atomic_load_n(&(f), __ATOMIC_RELAXED)
 
 /* The mapped figures (NULL: metrics off) and the program's name. */
-struct seg	*ac_metrics_seg(void);
+struct ac_seg	*ac_metrics_seg(void);
 const char	*ac_metrics_prog(void);
 
 #endif /* !AC_METRICS_H */

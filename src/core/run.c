@@ -119,7 +119,7 @@ ac_run_pool_fini(void)
 void
 ac_run_pool(struct ac_job *job, void *arg)
 {
-	struct loop	*l = arg;
+	struct ac_loop	*l = arg;
 	long long	 waited, limit;
 	char		 path[256], stale[384];
 	const char	*why = job->why[0] != '\0' ? job->why : NULL;

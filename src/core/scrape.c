@@ -90,14 +90,14 @@ gauge(struct buf *b, const char *name, const char *help, int64_t v)
 
 /* One histogram series; labels is "" or `a="b",` (trailing comma). */
 static void
-hist_out(struct buf *b, struct seg *seg, const char *name,
-    const char *labels, enum hist h, const double *le, size_t n)
+hist_out(struct buf *b, struct ac_seg *seg, const char *name,
+    const char *labels, enum ac_hist h, const double *le, size_t n)
 {
 	uint64_t	 cum = 0, v;
 	size_t		 i;
 
 	for (i = 0; i <= n; i++) {
-		v = MLOAD(seg->h[h].b[i]);
+		v = AC_MLOAD(seg->h[h].b[i]);
 		cum += v;
 		if (i < n)
 			bprintf(b, "%s_bucket{%sle=\"%g\"} %llu\n", name,
@@ -109,7 +109,7 @@ hist_out(struct buf *b, struct seg *seg, const char *name,
 	i = strlen(labels);
 	bprintf(b, "%s_sum%s%.*s%s %.9f\n", name, i ? "{" : "",
 	    i ? (int)i - 1 : 0, labels, i ? "}" : "",
-	    (double)MLOAD(seg->h[h].sum_ns) / 1e9);
+	    (double)AC_MLOAD(seg->h[h].sum_ns) / 1e9);
 	bprintf(b, "%s_count%s%.*s%s %llu\n", name, i ? "{" : "",
 	    i ? (int)i - 1 : 0, labels, i ? "}" : "",
 	    (unsigned long long)cum);
@@ -124,10 +124,10 @@ by_reason(struct buf *b, const char *name, const char *help,
 
 	head(b, name, "counter", help);
 	for (i = with_ok ? 0 : 1; i < AC_REASON__MAX; i++)
-		if (MLOAD(v[i]) > 0)
+		if (AC_MLOAD(v[i]) > 0)
 			bprintf(b, "%s{%s=\"%s\"} %llu\n", name, label,
 			    ac_reason_str((enum ac_reason)i),
-			    (unsigned long long)MLOAD(v[i]));
+			    (unsigned long long)AC_MLOAD(v[i]));
 }
 
 static int
@@ -148,7 +148,7 @@ gauge_row(void *arg, size_t n, const struct ac_dbval *v)
  * PostgreSQL pg_total_relation_size.
  */
 static void
-db_gauges(struct seg *seg, const struct ac_app *app)
+db_gauges(struct ac_seg *seg, const struct ac_app *app)
 {
 	struct ac_store	*st = NULL;
 	struct ac_dbval	 p[1];
@@ -157,7 +157,7 @@ db_gauges(struct seg *seg, const struct ac_app *app)
 	int64_t		 ujwt = -1, uweb = -1;
 	int		 zero = 0;
 
-	if (now - MLOAD(seg->gauges_at) < 60 ||
+	if (now - AC_MLOAD(seg->gauges_at) < 60 ||
 	    !__atomic_compare_exchange_n(&seg->gauges_busy, &zero, 1, 0,
 	    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return;
@@ -204,7 +204,7 @@ out:
  */
 static void
 provider_figures(struct buf *b, const struct ac_app *app,
-    const struct seg *sg)
+    const struct ac_seg *sg)
 {
 	const struct ac_config *pc;
 	int64_t		 fetched;
@@ -219,9 +219,9 @@ provider_figures(struct buf *b, const struct ac_app *app,
 		    "result=\"ok\"} %llu\n"
 		    "jwks_provider_fetch_total{provider=\"%s\","
 		    "result=\"error\"} %llu\n", pc->provider_name,
-		    (unsigned long long)MLOAD(sg->jwks_fetch_prov[i][0]),
+		    (unsigned long long)AC_MLOAD(sg->jwks_fetch_prov[i][0]),
 		    pc->provider_name,
-		    (unsigned long long)MLOAD(sg->jwks_fetch_prov[i][1]));
+		    (unsigned long long)AC_MLOAD(sg->jwks_fetch_prov[i][1]));
 	}
 	head(b, "jwks_provider_keys", "gauge", "Keys of each provider's set "
 	    "in use.");
@@ -265,17 +265,18 @@ jwks_figures(const struct ac_app *app, long *keys, int64_t *fetched)
 char *
 ac_metrics_text(const struct ac_app *app, size_t *len)
 {
-	struct seg	*seg = ac_metrics_seg();
+	struct ac_seg	*seg = ac_metrics_seg();
 	struct buf	 b = { NULL, 0, 4096, 0 };
 	static const struct {
 		const char	*labels;
-		enum hist	 h;
+		enum ac_hist	 h;
 	} valid[] = {
-		{ "method=\"jwt\",result=\"ok\",", H_VALID_JWT_OK },
-		{ "method=\"jwt\",result=\"refused\",", H_VALID_JWT_REFUSED },
-		{ "method=\"session\",result=\"ok\",", H_VALID_SESSION_OK },
+		{ "method=\"jwt\",result=\"ok\",", AC_H_VALID_JWT_OK },
+		{ "method=\"jwt\",result=\"refused\",",
+		    AC_H_VALID_JWT_REFUSED },
+		{ "method=\"session\",result=\"ok\",", AC_H_VALID_SESSION_OK },
 		{ "method=\"session\",result=\"refused\",",
-		  H_VALID_SESSION_REFUSED },
+		  AC_H_VALID_SESSION_REFUSED },
 	};
 	char		 lab[64];
 	long		 jkeys;
@@ -291,44 +292,44 @@ ac_metrics_text(const struct ac_app *app, size_t *len)
 	    "Time to validate a request's credentials, by method and result.");
 	for (i = 0; i < nitems(valid); i++)
 		hist_out(&b, seg, "auth_validation_seconds", valid[i].labels,
-		    valid[i].h, valid_le, nitems(valid_le));
+		    valid[i].h, ac_valid_le, nitems(ac_valid_le));
 	by_reason(&b, "auth_refusals_total",
 	    "Credentials refused, by reason code.", "reason", seg->refusals,
 	    0);
 
 	counter(&b, "token_refresh_total",
-	    "Refresh-token rotations asked for.", MLOAD(seg->refresh_total));
+	    "Refresh-token rotations asked for.", AC_MLOAD(seg->refresh_total));
 	by_reason(&b, "token_refresh_errors_total",
 	    "Refresh-token rotations refused or failed, by reason code.",
 	    "reason", seg->refresh_errors, 0);
 	head(&b, "token_refresh_duration_seconds", "histogram",
 	    "Time to answer a refresh-token rotation.");
-	hist_out(&b, seg, "token_refresh_duration_seconds", "", H_REFRESH, dur_le,
-	    nitems(dur_le));
+	hist_out(&b, seg, "token_refresh_duration_seconds", "", AC_H_REFRESH,
+	    ac_dur_le, nitems(ac_dur_le));
 
 	by_reason(&b, "auth_logins_total",
 	    "Logins, by result: ok or the reason code.", "result",
 	    seg->logins, 1);
 	counter(&b, "auth_logouts_total", "Logouts that revoked a session.",
-	    MLOAD(seg->logouts));
+	    AC_MLOAD(seg->logouts));
 	counter(&b, "auth_signups_total", "Accounts created by signup.",
-	    MLOAD(seg->signups));
+	    AC_MLOAD(seg->signups));
 	head(&b, "auth_account_events_total", "counter", "What people did "
 	    "with their accounts (password reset, email verification, "
 	    "two-factor, deletion), by audit action.");
 	for (i = AC_AUDIT_RESET_REQUEST; i < AC_AUDIT__MAX; i++)
 		bprintf(&b, "auth_account_events_total{action=\"%s\"} %llu\n",
 		    ac_audit_action((enum ac_audit)i),
-		    (unsigned long long)MLOAD(seg->account[i]));
+		    (unsigned long long)AC_MLOAD(seg->account[i]));
 
 	head(&b, "auth_db_queries_total", "counter", "Database statements, "
 	    "by the authentication method they served (other: the rest).");
 	for (i = 0; i < AC_DBQ__MAX; i++)
 		bprintf(&b, "auth_db_queries_total{method=\"%s\"} %llu\n",
 		    i == AC_DBQ_JWT ? "jwt" : i == AC_DBQ_SESSION ? "session" :
-		    "other", (unsigned long long)MLOAD(seg->dbq[i]));
+		    "other", (unsigned long long)AC_MLOAD(seg->dbq[i]));
 	counter(&b, "auth_db_errors_total", "Database statements that failed "
-	    "(unavailable, timeout, internal).", MLOAD(seg->dberr));
+	    "(unavailable, timeout, internal).", AC_MLOAD(seg->dberr));
 	if (ac_ops_needed() & AC_NEEDS_DB) {
 		/*
 		 * In bytes, the base unit promtool's lint asks for; the
@@ -336,33 +337,33 @@ ac_metrics_text(const struct ac_app *app, size_t *len)
 		 */
 		gauge(&b, "user_sessions_table_size_bytes", "Size of the "
 		    "session and refresh-token tables (at most a minute old).",
-		    MLOAD(seg->sessions_bytes));
+		    AC_MLOAD(seg->sessions_bytes));
 		gauge(&b, "auth_active_sessions", "Sessions neither revoked "
 		    "nor expired (at most a minute old).",
-		    MLOAD(seg->active_sessions));
+		    AC_MLOAD(seg->active_sessions));
 		/* The rules record the quickstart's jwt_auth_users_total. */
 		head(&b, "auth_users", "gauge", "Users with a live session, by "
 		    "method: jwt (refresh tokens) or session (server-side, off "
 		    "the JWT rollout); at most a minute old.");
 		bprintf(&b, "auth_users{method=\"jwt\"} %lld\n"
 		    "auth_users{method=\"session\"} %lld\n",
-		    (long long)MLOAD(seg->users_jwt),
-		    (long long)MLOAD(seg->users_session));
+		    (long long)AC_MLOAD(seg->users_jwt),
+		    (long long)AC_MLOAD(seg->users_session));
 	}
 
 	if (app->cfg.jwks_url != NULL) {
 		jwks_figures(app, &jkeys, &fetched);
 		counter(&b, "jwks_cache_hits_total", "Token kids found in the "
-		    "key set.", MLOAD(seg->jwks_hits));
+		    "key set.", AC_MLOAD(seg->jwks_hits));
 		counter(&b, "jwks_cache_misses_total", "Token kids not in the "
 		    "key set (each may ask the provider again).",
-		    MLOAD(seg->jwks_misses));
-		head(&b, "jwks_fetch_total", "counter", "Fetches of JWKS_URL, by "
-		    "result.");
+		    AC_MLOAD(seg->jwks_misses));
+		head(&b, "jwks_fetch_total", "counter",
+		    "Fetches of JWKS_URL, by result.");
 		bprintf(&b, "jwks_fetch_total{result=\"ok\"} %llu\n"
 		    "jwks_fetch_total{result=\"error\"} %llu\n",
-		    (unsigned long long)MLOAD(seg->jwks_fetch[0]),
-		    (unsigned long long)MLOAD(seg->jwks_fetch[1]));
+		    (unsigned long long)AC_MLOAD(seg->jwks_fetch[0]),
+		    (unsigned long long)AC_MLOAD(seg->jwks_fetch[1]));
 		gauge(&b, "jwks_keys", "Keys of the provider's set in use.",
 		    jkeys);
 		head(&b, "jwks_last_success_timestamp_seconds", "gauge",
@@ -376,20 +377,20 @@ ac_metrics_text(const struct ac_app *app, size_t *len)
 
 	head(&b, "http_requests_total", "counter", "Requests answered, by "
 	    "program and status code.");
-	for (i = 100; i < NSTATUS; i++)
-		if (MLOAD(seg->http[i]) > 0)
+	for (i = 100; i < AC_NSTATUS; i++)
+		if (AC_MLOAD(seg->http[i]) > 0)
 			bprintf(&b, "http_requests_total{program=\"%s\","
 			    "code=\"%zu\"} %llu\n", ac_metrics_prog(), i,
-			    (unsigned long long)MLOAD(seg->http[i]));
+			    (unsigned long long)AC_MLOAD(seg->http[i]));
 	head(&b, "http_request_duration_seconds", "histogram",
 	    "Time from a request's arrival to its answer, by program.");
 	snprintf(lab, sizeof(lab), "program=\"%s\",", ac_metrics_prog());
-	hist_out(&b, seg, "http_request_duration_seconds", lab, H_HTTP, dur_le,
-	    nitems(dur_le));
+	hist_out(&b, seg, "http_request_duration_seconds", lab, AC_H_HTTP,
+	    ac_dur_le, nitems(ac_dur_le));
 
 	gauge(&b, "process_start_time_seconds", "When these figures started "
 	    "(the program's first process, since the figures file was made).",
-	    MLOAD(seg->created));
+	    AC_MLOAD(seg->created));
 	head(&b, "auth_build_info", "gauge", "The suite's version.");
 	bprintf(&b, "auth_build_info{version=\"%s\"} 1\n", VERSION);
 	if (b.nomem) {
