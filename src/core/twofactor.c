@@ -14,6 +14,15 @@
  * (users.totp_step), so each code works once; a backup code works once.
  * Every code attempt counts toward the login throttle (throttle.c), so
  * guessing codes is held back as guessing passwords is.
+ *
+ * The TOTP key is stored sealed (totp.c's ac_totp_seal) under a key of
+ * its own, derived from the refresh key K (session.c) and so from
+ * REFRESH_TOKEN_SECRET_FILE or the signing key: someone who reads the
+ * database cannot compute anyone's codes.  A key stored in clear before
+ * sealing is still taken, and sealed in place by the first code it
+ * accepts.  A sealed key that does not open (K changed since, or a row
+ * copied from another user) fails the code as a wrong one would, and the
+ * log says why and what to do.
  */
 #include "config.h"
 
@@ -31,6 +40,54 @@
 
 #define SECRET_BYTES	20	/* RFC 4226's recommended 160 bits */
 #define BACKUP_LEN	10	/* characters of a backup code */
+#define SEAL_CTX	"totpseal"	/* crypto_kdf context: 8 bytes */
+
+_Static_assert(sizeof(((struct ac_acct *)0)->secret) >= AC_TOTP_SEALED_MAX,
+    "struct ac_acct holds a sealed TOTP key");
+
+/*
+ * The sealing key: a sub-key of K, never K itself, as stable as K is (no
+ * K, as on a host that cannot sign: -1).  Wiped by the caller.
+ */
+static int
+seal_key(const struct ac_app *app, unsigned char k[32])
+{
+
+	if (!app->has_refresh_key)
+		return -1;
+	crypto_kdf_derive_from_key(k, 32, 1, SEAL_CTX, app->refresh_key);
+	return 0;
+}
+
+/*
+ * a's TOTP key into key (AC_TOTP_KEY_MAX): its length, 0 when it does
+ * not open (logged: the reason the client is not told), -1 when the
+ * stored value is no key at all.  *legacy: it was stored in clear.
+ */
+static long
+totp_key(const struct ac_app *app, const struct ac_acct *a,
+    unsigned char key[AC_TOTP_KEY_MAX], int *legacy)
+{
+	unsigned char	 k[32];
+	long		 n;
+	int		 haskey, sealed = 0;
+
+	haskey = seal_key(app, k) == 0;
+	n = ac_totp_open(haskey ? k : NULL, a->id, a->secret, key,
+	    AC_TOTP_KEY_MAX, &sealed);
+	OPENSSL_cleanse(k, sizeof(k));
+	*legacy = !sealed;
+	if (n > 0 || !sealed)
+		return n;
+	ac_log(AC_LOG_ERROR, "event=totp_secret_unreadable user=%s "
+	    "hint=\"the two-factor secret stored for this user does not open "
+	    "with the current key: it was sealed under another "
+	    "REFRESH_TOKEN_SECRET_FILE (or, without one, another JWT_SECRET "
+	    "or signing key), or copied from another user's row; restore the "
+	    "secret it was sealed under, or the user signs in with a backup "
+	    "code, or an operator runs authctl user 2fa-disable\"", a->id);
+	return 0;
+}
 
 /* SHA-256 of a backup code as typed: without '-' and spaces. */
 static int
@@ -58,10 +115,12 @@ ac_twofactor_code(const struct ac_app *app, struct ac_store *s,
     const struct ac_acct *a, const char *code, int backup, const char *ip,
     time_t now, long *retry)
 {
-	unsigned char	 key[64], h[32];
-	struct ac_dbval	 p[3];
+	unsigned char	 key[AC_TOTP_KEY_MAX], k[32], h[32];
+	char		 sealed[AC_TOTP_SEALED_MAX];
+	struct ac_dbval	 p[5];
 	int64_t		 step, n = 0;
 	long		 klen;
+	int		 legacy = 0, reseal = 0;
 	enum ac_reason	 rc;
 
 	if (a->secret[0] == '\0')
@@ -78,19 +137,38 @@ ac_twofactor_code(const struct ac_app *app, struct ac_store *s,
 		    "code_hash = $2 AND user_id = $3 AND used IS NULL", p, 3,
 		    NULL, NULL, &n);
 	} else {
-		if ((klen = ac_base32_decode(a->secret, key, sizeof(key))) <= 0)
+		if ((klen = totp_key(app, a, key, &legacy)) < 0)
 			return AC_INTERNAL;
-		step = code == NULL ? -1 :
+		step = code == NULL || klen == 0 ? -1 :
 		    ac_totp_check(key, (size_t)klen, code, now, a->step);
+		/* A key stored in clear: sealed by its first right code. */
+		if (step >= 0 && legacy && seal_key(app, k) == 0) {
+			reseal = ac_totp_seal(k, a->id, key, (size_t)klen,
+			    sealed, sizeof(sealed)) == 0;
+			OPENSSL_cleanse(k, sizeof(k));
+		}
 		OPENSSL_cleanse(key, sizeof(key));
 		if (step < 0)
 			return AC_TWO_FACTOR_INVALID;
 		/* Taken once, even by two requests at the same moment. */
 		p[0] = AC_DBI(step);
 		p[1] = AC_DBI((int64_t)now);
-		rc = ac_db_exec(s, "UPDATE users SET totp_step = $1, updated = "
-		    "$2 WHERE id = $3 AND totp_step < $1", p, 3, NULL, NULL,
-		    &n);
+		if (reseal) {
+			/* Unless enrolment stored a new key meanwhile. */
+			p[3] = AC_DBS(a->secret);
+			p[4] = AC_DBS(sealed);
+			rc = ac_db_exec(s, "UPDATE users SET totp_step = $1, "
+			    "updated = $2, totp_secret = CASE WHEN totp_secret "
+			    "= $4 THEN $5 ELSE totp_secret END WHERE id = $3 "
+			    "AND totp_step < $1", p, 5, NULL, NULL, &n);
+			if (rc == AC_OK && n == 1)
+				ac_log(AC_LOG_INFO, "event=totp_secret_sealed "
+				    "user=%s", a->id);
+		} else
+			rc = ac_db_exec(s, "UPDATE users SET totp_step = $1, "
+			    "updated = $2 WHERE id = $3 AND totp_step < $1", p,
+			    3, NULL, NULL, &n);
+		OPENSSL_cleanse(sealed, sizeof(sealed));
 	}
 	if (rc != AC_OK)
 		return rc;
@@ -108,8 +186,8 @@ ac_twofactor_enable(const struct ac_app *app, struct ac_store *s,
 	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	struct ac_acct	 a;
-	unsigned char	 key[SECRET_BYTES], h[32];
-	char		 b32[64], ei[400], ee[800];
+	unsigned char	 key[SECRET_BYTES], sk[32], h[32];
+	char		 b32[64], ei[400], ee[800], sealed[AC_TOTP_SEALED_MAX];
 	struct ac_dbval	 p[3];
 	size_t		 i, j;
 	int		 k;
@@ -125,6 +203,15 @@ ac_twofactor_enable(const struct ac_app *app, struct ac_store *s,
 	}
 	randombytes_buf(key, sizeof(key));
 	ac_base32_encode(key, sizeof(key), b32, sizeof(b32));
+	/* Stored sealed only: without a key to seal with, not at all. */
+	if (seal_key(app, sk) == -1 || ac_totp_seal(sk, a.id, key,
+	    sizeof(key), sealed, sizeof(sealed)) == -1) {
+		ac_log(AC_LOG_ERROR, "event=no_refresh_key hint=\"two-factor "
+		    "secrets are sealed under a key derived from "
+		    "REFRESH_TOKEN_SECRET_FILE or the signing key; set one\"");
+		rc = AC_CONFIG_INVALID;
+		goto out;
+	}
 	/* otpauth://totp/ISSUER:EMAIL?secret=...&issuer=ISSUER ... */
 	if (ac_url_encode(issuer, ei, sizeof(ei)) == -1 ||
 	    ac_url_encode(a.email, ee, sizeof(ee)) == -1 ||
@@ -142,7 +229,7 @@ ac_twofactor_enable(const struct ac_app *app, struct ac_store *s,
 	}
 	if ((rc = ac_db_begin(s)) != AC_OK)
 		goto out;
-	p[0] = AC_DBS(b32);
+	p[0] = AC_DBS(sealed);
 	p[1] = AC_DBI((int64_t)now);
 	p[2] = AC_DBS(uid);
 	if ((rc = ac_db_exec(s, "UPDATE users SET totp_secret = $1, "
@@ -166,7 +253,9 @@ out:
 		OPENSSL_cleanse(uri, urisz);
 	}
 	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(sk, sizeof(sk));
 	OPENSSL_cleanse(b32, sizeof(b32));
+	OPENSSL_cleanse(sealed, sizeof(sealed));
 	ac_acct_clear(&a);
 	return rc;
 }
