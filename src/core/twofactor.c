@@ -27,6 +27,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -41,6 +42,7 @@
 #define SECRET_BYTES	20	/* RFC 4226's recommended 160 bits */
 #define BACKUP_LEN	10	/* characters of a backup code */
 #define SEAL_CTX	"totpseal"	/* crypto_kdf context: 8 bytes */
+#define SEAL_BATCH	100	/* rows ac_twofactor_seal_all reads at once */
 
 _Static_assert(sizeof(((struct ac_acct *)0)->secret) >= AC_TOTP_SEALED_MAX,
     "struct ac_acct holds a sealed TOTP key");
@@ -416,5 +418,96 @@ out:
 		g->email[0] = '\0';
 	}
 	ac_acct_clear(&a);
+	return rc;
+}
+
+/* Rows of ac_twofactor_seal_all: id and secret, SEAL_BATCH at most. */
+struct sealrows {
+	size_t		 n;
+	struct ac_acct	 a[SEAL_BATCH];
+};
+
+static int
+seal_row(void *arg, size_t n, const struct ac_dbval *v)
+{
+	struct sealrows	*r = arg;
+
+	if (n < 2 || r->n >= SEAL_BATCH)
+		return 1;
+	ac_db_text(r->a[r->n].id, sizeof(r->a[r->n].id), &v[0]);
+	ac_db_text(r->a[r->n].secret, sizeof(r->a[r->n].secret), &v[1]);
+	r->n++;
+	return 0;
+}
+
+enum ac_reason
+ac_twofactor_seal_all(const struct ac_app *app, struct ac_store *s,
+    time_t now, struct ac_sealcount *c)
+{
+	struct sealrows	*r;
+	unsigned char	 key[AC_TOTP_KEY_MAX], k[32];
+	char		 last[64] = "", sealed[AC_TOTP_SEALED_MAX];
+	struct ac_dbval	 p[4];
+	size_t		 i;
+	int64_t		 n;
+	long		 klen;
+	int		 legacy;
+	enum ac_reason	 rc = AC_OK;
+
+	memset(c, 0, sizeof(*c));
+	if (seal_key(app, k) == -1)
+		return AC_CONFIG_INVALID;
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		rc = AC_NOMEM;
+		goto out;
+	}
+	/* By id, a batch at a time, so a row that fails is passed once. */
+	do {
+		r->n = 0;
+		p[0] = AC_DBS(last);
+		if ((rc = ac_db_exec(s, "SELECT id, totp_secret FROM users "
+		    "WHERE totp_secret IS NOT NULL AND totp_secret <> '' AND "
+		    "id > $1 ORDER BY id LIMIT 100", p, 1, seal_row, r,
+		    NULL)) != AC_OK)
+			goto out;
+		for (i = 0; i < r->n && rc == AC_OK; i++) {
+			snprintf(last, sizeof(last), "%s", r->a[i].id);
+			klen = totp_key(app, &r->a[i], key, &legacy);
+			if (klen <= 0 && legacy)
+				ac_log(AC_LOG_ERROR, "event=totp_secret_"
+				    "malformed user=%s", r->a[i].id);
+			if (klen <= 0)
+				c->unreadable++;
+			else if (!legacy)
+				c->sealed++;
+			else if (ac_totp_seal(k, r->a[i].id, key,
+			    (size_t)klen, sealed, sizeof(sealed)) == -1)
+				rc = AC_INTERNAL;
+			else {
+				/* Unless a code or enrolment changed it. */
+				p[0] = AC_DBS(sealed);
+				p[1] = AC_DBI((int64_t)now);
+				p[2] = AC_DBS(r->a[i].id);
+				p[3] = AC_DBS(r->a[i].secret);
+				n = 0;
+				if ((rc = ac_db_exec(s, "UPDATE users SET "
+				    "totp_secret = $1, updated = $2 WHERE id = "
+				    "$3 AND totp_secret = $4", p, 4, NULL, NULL,
+				    &n)) == AC_OK && n == 1) {
+					c->resealed++;
+					ac_log(AC_LOG_INFO, "event=totp_secret_"
+					    "sealed user=%s", r->a[i].id);
+				}
+			}
+			OPENSSL_cleanse(key, sizeof(key));
+			OPENSSL_cleanse(sealed, sizeof(sealed));
+		}
+	} while (rc == AC_OK && r->n == SEAL_BATCH);
+out:
+	if (r != NULL) {
+		OPENSSL_cleanse(r, sizeof(*r));
+		free(r);
+	}
+	OPENSSL_cleanse(k, sizeof(k));
 	return rc;
 }

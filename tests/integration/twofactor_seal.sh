@@ -8,15 +8,17 @@
 # not verify; after the server's secret changed a right code fails as a
 # wrong one does (same status, same body), the log says why and what to
 # do, nothing is stored, a backup code still signs in, and the old
-# secret back makes the key open again.  twofactor_seal_pg.sh runs it
-# against PostgreSQL (TI_DB, lib_pg.sh).
+# secret back makes the key open again.  authctl user 2fa-seal seals the
+# clear rows left, counts those that do not open, and changes nothing
+# else.  twofactor_seal_pg.sh runs it against PostgreSQL (TI_DB,
+# lib_pg.sh).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_pg.sh"
 
 ti_init
 ti_db_setup "$T/auth.db"
 ti_auth_setup "$DB_URL" "LOG_LEVEL=info" "AUTH_LOGIN_FREE_FAILURES=50"
-for u in alice bob carol dave; do
+for u in alice bob carol dave erin; do
 	ti_user "$u@example.com" "pw-of-$u-123"
 done
 ti_spawn auth "$top_builddir/cgi-bin/refresh" 2
@@ -67,6 +69,24 @@ stored() { sql "SELECT totp_secret FROM users WHERE email = '$1@example.com'"; }
 row() {
 	sql "SELECT totp_secret, totp_enabled, totp_step FROM users WHERE email = '$1@example.com'"
 }
+secrets() { sql "SELECT id, totp_secret, totp_enabled, totp_step FROM users ORDER BY id"; }
+# legacy: a fresh base32 key, as versions before sealing stored it.
+legacy() {
+	/usr/bin/python3 -c 'import base64, os
+print(base64.b32encode(os.urandom(20)).decode().rstrip("="))'
+}
+# seal CASE CONFIG STATUS OUT: authctl user 2fa-seal under CONFIG exits
+# STATUS and prints OUT (sealed now, before, unreadable).
+seal() {
+	local rc
+
+	AUTH_CONFIG=$2 "$AUTHCTL" user 2fa-seal >"$T/seal.out" 2>>"$T/authctl.log"
+	rc=$?
+	TI_CASE=$1
+	ti_expect_true "authctl user 2fa-seal exits $3 (got $rc)" test "$rc" = "$3"
+	ti_expect_true "it prints '$4' (got '$(cat "$T/seal.out")')" \
+	    test "$(cat "$T/seal.out")" = "$(printf "$4")"
+}
 sessions() {
 	sql "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = '$1@example.com'"
 }
@@ -111,8 +131,7 @@ ti_expect_true "the sealed value is kept as it was" \
 
 # --- A key stored in clear before sealing --------------------------------
 CID=$(uid carol)
-LEGACY=$(/usr/bin/python3 -c 'import base64, os
-print(base64.b32encode(os.urandom(20)).decode().rstrip("="))')
+LEGACY=$(legacy)
 ti_secret "$LEGACY"
 sql "UPDATE users SET totp_secret = '$LEGACY', totp_enabled = 1, totp_step = 0 WHERE id = '$CID'" >/dev/null
 login carol
@@ -147,6 +166,31 @@ ti_expect_true "no session for bob" test "$(sessions bob)" = 0
 ti_expect_true "the log names bob's unreadable secret" \
     grep -q "event=totp_secret_unreadable user=$BID" "$T/auth.log"
 
+# --- authctl user 2fa-seal ----------------------------------------------
+EID=$(uid erin)
+E_LEGACY=$(legacy)
+ti_secret "$E_LEGACY"
+sql "UPDATE users SET totp_secret = '$E_LEGACY', totp_enabled = 1, totp_step = 0 WHERE id = '$EID'" >/dev/null
+# alice and carol sealed, erin in clear, bob's copy of alice's opens not.
+seal "2fa-seal" "$AUTH_CONFIG" 1 \
+    'sealed now: 1\tsealed before: 2\tunreadable: 1'
+E_STORED=$(stored erin)
+ti_expect_true "erin's row is sealed now: ${E_STORED:0:12}..." \
+    test "${E_STORED#v1.}" != "$E_STORED"
+ti_expect_true "erin's row no longer holds the clear key" \
+    sh -c "! printf '%s' '$E_STORED' | grep -qiF '$E_LEGACY'"
+ti_expect_true "the sealed ones are kept as they were" \
+    test "$(stored alice)" = "$A_STORED" -a "$(stored carol)" = "$C_STORED"
+ti_expect_true "authctl logs bob's unreadable secret" \
+    grep -q "event=totp_secret_unreadable user=$BID" "$T/authctl.log"
+ALL=$(secrets)
+seal "2fa-seal again" "$AUTH_CONFIG" 1 \
+    'sealed now: 0\tsealed before: 3\tunreadable: 1'
+ti_expect_true "nothing changed the second time" test "$(secrets)" = "$ALL"
+login erin
+code "erin's code, from her key sealed by authctl" "$(ti_totp "$E_LEGACY" 0)"
+ti_expect_status 200
+
 # --- The server's secret changed -----------------------------------------
 enrol dave
 DID=$(uid dave)
@@ -176,6 +220,10 @@ ti_expect_true "the log says the secret does not open and what to do" \
 ti_expect_true "dave's row unchanged" test "$(row dave)" = "$D_ROW"
 ti_expect_true "no session for dave" test "$(sessions dave)" = "$D_SESSIONS"
 ti_expect_true "dave's backup codes unchanged" test "$(sql "SELECT count(*) FROM backup_codes WHERE user_id = '$DID' AND used IS NULL")" = "$D_BACKUP"
+ALL=$(secrets)
+seal "2fa-seal under another secret" "$T/other.conf" 1 \
+    'sealed now: 0\tsealed before: 0\tunreadable: 5'
+ti_expect_true "it changed nothing" test "$(secrets)" = "$ALL"
 code "dave's backup code under another secret" "$D_BC" \
     /api/auth/two-factor/verify-backup-code
 ti_expect_status 200
@@ -189,5 +237,5 @@ ti_expect_true "dave has tokens after his code" \
     test -n "$(ti_json 'j["accessToken"]')"
 
 ti_expect_logs_clean
-ti_expect_no_secret "$A_SECRET" "$LEGACY" "$D_BC"
+ti_expect_no_secret "$A_SECRET" "$LEGACY" "$E_LEGACY" "$D_BC"
 ti_done
