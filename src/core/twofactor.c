@@ -42,7 +42,8 @@
 #define SECRET_BYTES	20	/* RFC 4226's recommended 160 bits */
 #define BACKUP_LEN	10	/* characters of a backup code */
 #define SEAL_CTX	"totpseal"	/* crypto_kdf context: 8 bytes */
-#define SEAL_BATCH	100	/* rows ac_twofactor_seal_all reads at once */
+#define SEAL_BATCH	100	/* rows ac_twofactor_seal_all reads at once:
+				   its LIMIT */
 
 _Static_assert(sizeof(((struct ac_acct *)0)->secret) >= AC_TOTP_SEALED_MAX,
     "struct ac_acct holds a sealed TOTP key");
@@ -59,6 +60,20 @@ seal_key(const struct ac_app *app, unsigned char k[32])
 		return -1;
 	crypto_kdf_derive_from_key(k, 32, 1, SEAL_CTX, app->refresh_key);
 	return 0;
+}
+
+/* One line about uid's secret: event, and hint when not NULL. */
+static void
+seal_log(enum ac_loglevel l, const char *event, const char *uid,
+    const char *hint)
+{
+	char	 u[64];
+
+	ac_log_clean(u, sizeof(u), uid);
+	if (hint != NULL)
+		ac_log(l, "event=%s user=%s hint=\"%s\"", event, u, hint);
+	else
+		ac_log(l, "event=%s user=%s", event, u);
 }
 
 /*
@@ -81,13 +96,13 @@ totp_key(const struct ac_app *app, const struct ac_acct *a,
 	*legacy = !sealed;
 	if (n > 0 || !sealed)
 		return n;
-	ac_log(AC_LOG_ERROR, "event=totp_secret_unreadable user=%s "
-	    "hint=\"the two-factor secret stored for this user does not open "
-	    "with the current key: it was sealed under another "
+	seal_log(AC_LOG_ERROR, "totp_secret_unreadable", a->id, "the "
+	    "two-factor secret stored for this user does not open with the "
+	    "current key: it was sealed under another "
 	    "REFRESH_TOKEN_SECRET_FILE (or, without one, another JWT_SECRET "
 	    "or signing key), or copied from another user's row; restore the "
 	    "secret it was sealed under, or the user signs in with a backup "
-	    "code, or an operator runs authctl user 2fa-disable\"", a->id);
+	    "code, or an operator runs authctl user 2fa-disable");
 	return 0;
 }
 
@@ -164,8 +179,8 @@ ac_twofactor_code(const struct ac_app *app, struct ac_store *s,
 			    "= $4 THEN $5 ELSE totp_secret END WHERE id = $3 "
 			    "AND totp_step < $1", p, 5, NULL, NULL, &n);
 			if (rc == AC_OK && n == 1)
-				ac_log(AC_LOG_INFO, "event=totp_secret_sealed "
-				    "user=%s", a->id);
+				seal_log(AC_LOG_INFO, "totp_secret_sealed",
+				    a->id, NULL);
 		} else
 			rc = ac_db_exec(s, "UPDATE users SET totp_step = $1, "
 			    "updated = $2 WHERE id = $3 AND totp_step < $1", p,
@@ -474,8 +489,8 @@ ac_twofactor_seal_all(const struct ac_app *app, struct ac_store *s,
 			snprintf(last, sizeof(last), "%s", r->a[i].id);
 			klen = totp_key(app, &r->a[i], key, &legacy);
 			if (klen <= 0 && legacy)
-				ac_log(AC_LOG_ERROR, "event=totp_secret_"
-				    "malformed user=%s", r->a[i].id);
+				seal_log(AC_LOG_ERROR, "totp_secret_malformed",
+				    r->a[i].id, "neither sealed nor base32");
 			if (klen <= 0)
 				c->unreadable++;
 			else if (!legacy)
@@ -495,8 +510,9 @@ ac_twofactor_seal_all(const struct ac_app *app, struct ac_store *s,
 				    "$3 AND totp_secret = $4", p, 4, NULL, NULL,
 				    &n)) == AC_OK && n == 1) {
 					c->resealed++;
-					ac_log(AC_LOG_INFO, "event=totp_secret_"
-					    "sealed user=%s", r->a[i].id);
+					seal_log(AC_LOG_INFO,
+					    "totp_secret_sealed", r->a[i].id,
+					    NULL);
 				}
 			}
 			OPENSSL_cleanse(key, sizeof(key));

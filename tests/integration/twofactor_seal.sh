@@ -171,9 +171,13 @@ EID=$(uid erin)
 E_LEGACY=$(legacy)
 ti_secret "$E_LEGACY"
 sql "UPDATE users SET totp_secret = '$E_LEGACY', totp_enabled = 1, totp_step = 0 WHERE id = '$EID'" >/dev/null
-# alice and carol sealed, erin in clear, bob's copy of alice's opens not.
+# 250 more in clear, more than one batch of the command's (by id, 100).
+sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 250) INSERT INTO users (id, email, password_hash, created, updated, totp_secret, totp_enabled) SELECT 'bulk-' || (1000 + i), 'bulk' || (1000 + i) || '@example.com', 'x', 0, 0, '$(legacy)', 1 FROM n" >/dev/null
+# alice and carol sealed, erin and the 250 in clear, bob's copy of
+# alice's opens not.
 seal "2fa-seal" "$AUTH_CONFIG" 1 \
-    'sealed now: 1\tsealed before: 2\tunreadable: 1'
+    'sealed now: 251\tsealed before: 2\tunreadable: 1'
+ti_expect_true "every bulk row sealed" test "$(sql "SELECT count(*) FROM users WHERE id LIKE 'bulk-%' AND totp_secret LIKE 'v1.%'")" = 250
 E_STORED=$(stored erin)
 ti_expect_true "erin's row is sealed now: ${E_STORED:0:12}..." \
     test "${E_STORED#v1.}" != "$E_STORED"
@@ -185,7 +189,7 @@ ti_expect_true "authctl logs bob's unreadable secret" \
     grep -q "event=totp_secret_unreadable user=$BID" "$T/authctl.log"
 ALL=$(secrets)
 seal "2fa-seal again" "$AUTH_CONFIG" 1 \
-    'sealed now: 0\tsealed before: 3\tunreadable: 1'
+    'sealed now: 0\tsealed before: 253\tunreadable: 1'
 ti_expect_true "nothing changed the second time" test "$(secrets)" = "$ALL"
 login erin
 code "erin's code, from her key sealed by authctl" "$(ti_totp "$E_LEGACY" 0)"
@@ -222,7 +226,7 @@ ti_expect_true "no session for dave" test "$(sessions dave)" = "$D_SESSIONS"
 ti_expect_true "dave's backup codes unchanged" test "$(sql "SELECT count(*) FROM backup_codes WHERE user_id = '$DID' AND used IS NULL")" = "$D_BACKUP"
 ALL=$(secrets)
 seal "2fa-seal under another secret" "$T/other.conf" 1 \
-    'sealed now: 0\tsealed before: 0\tunreadable: 5'
+    'sealed now: 0\tsealed before: 0\tunreadable: 255'
 ti_expect_true "it changed nothing" test "$(secrets)" = "$ALL"
 code "dave's backup code under another secret" "$D_BC" \
     /api/auth/two-factor/verify-backup-code
