@@ -591,7 +591,8 @@ cmd_user(int argc, char *argv[])
 		email = argv[optind + 1];
 	else if (!authctl_user_verb(verb, argc - optind))
 		return usage();
-	if ((app = load(1)) == NULL)
+	/* 2fa-seal seals under a key derived from the keys (twofactor.c). */
+	if ((app = load(strcmp(verb, "2fa-seal") != 0)) == NULL)
 		return 1;
 	if (open_store(app, 1, &st) == -1)
 		return rc;
@@ -833,7 +834,7 @@ static const struct cmd cmds[] = {
 	  "there is none.\n" },
 	{ "user", cmd_user, "add EMAIL | passwd EMAIL | disable EMAIL | "
 	  "enable EMAIL | verify EMAIL | list | reset-link EMAIL [URL] | "
-	  "2fa-disable EMAIL | delete EMAIL",
+	  "2fa-disable EMAIL | 2fa-seal | delete EMAIL",
 	  "add: creates a user.  The password is read from the terminal with\n"
 	  "echo off (asked twice), or as one line of standard input when that\n"
 	  "is not a terminal; never from the command line; stored as an\n"
@@ -845,8 +846,11 @@ static const struct cmd cmds[] = {
 	  "reset-link: prints a one-time password-reset link (URL?token=...;\n"
 	  "URL defaults to the first ALLOWED_ORIGINS + /reset-password)\n"
 	  "instead of mailing it.  2fa-disable: turns two-factor off (a lost\n"
-	  "phone).  delete: removes the user, sessions (their access tokens\n"
-	  "are refused), refresh tokens, todos and every other row of theirs.\n" },
+	  "phone).  2fa-seal: seals every two-factor secret still stored in\n"
+	  "clear (from before sealing) and counts those that do not open with\n"
+	  "the current key (exit 1 when there is one; each is logged).\n"
+	  "delete: removes the user, sessions (their access tokens are\n"
+	  "refused), refresh tokens, todos and every other row of theirs.\n" },
 	{ "db", cmd_db, "migrate | version | prune",
 	  "migrate: applies the schema migrations this build carries to the\n"
 	  "database named by DATABASE_URL (creating a SQLite file when\n"

@@ -2,8 +2,9 @@
  * authctl_user.c: the operator's side of the account routes, as verbs of
  * `authctl user`: reset-link prints a password-reset link instead of
  * mailing it (a user who cannot get mail), 2fa-disable turns a user's
- * two-factor off (a lost phone), delete removes a user with everything
- * theirs.  The policy is the core's (src/core/account.c, twofactor.c).
+ * two-factor off (a lost phone), 2fa-seal seals every two-factor secret
+ * still stored in clear, delete removes a user with everything theirs.
+ * The policy is the core's (src/core/account.c, twofactor.c).
  */
 #include "config.h"
 
@@ -42,6 +43,8 @@ authctl_user_verb(const char *verb, int nargs)
 		return nargs <= 0 || nargs == 2 || nargs == 3;
 	if (strcmp(verb, "2fa-disable") == 0 || strcmp(verb, "delete") == 0)
 		return nargs <= 0 || nargs == 2;
+	if (strcmp(verb, "2fa-seal") == 0)
+		return nargs <= 0 || nargs == 1;
 	return 0;
 }
 
@@ -74,9 +77,28 @@ authctl_user(const struct ac_app *app, struct ac_store *st, const char *verb,
 {
 	const char	*email = args[0];
 	char		 uid[64] = "", tok[AC_REFRESH_LEN + 1], b[2048], to[256];
+	struct ac_sealcount c;
 	long		 retry;
 	time_t		 now = time(NULL);
 	enum ac_reason	 r;
+
+	if (strcmp(verb, "2fa-seal") == 0) {
+		if ((r = ac_twofactor_seal_all(app, st, now, &c)) ==
+		    AC_CONFIG_INVALID) {
+			fprintf(stderr, "authctl user 2fa-seal: no key to seal "
+			    "with: set REFRESH_TOKEN_SECRET_FILE or a signing "
+			    "key, as refresh has them\n");
+			return 1;
+		}
+		if (r != AC_OK) {
+			fprintf(stderr, "authctl user 2fa-seal: %s: %s\n",
+			    ac_reason_message(r), ac_store_error(st));
+			return 1;
+		}
+		printf("sealed now: %ld\tsealed before: %ld\tunreadable: %ld\n",
+		    c.resealed, c.sealed, c.unreadable);
+		return c.unreadable > 0;
+	}
 
 	if (strcmp(verb, "reset-link") == 0) {
 		if (base(app, args[1], b, sizeof(b)) == -1) {

@@ -15,7 +15,8 @@ CREATE TABLE account_tokens (
 );
 CREATE INDEX account_tokens_user ON account_tokens(user_id);
 
--- totp_secret: the TOTP key (base32), set by enrolment; totp_enabled
+-- totp_secret: the TOTP key, set by enrolment, sealed ("v1." ...: see
+-- src/core/twofactor.c; versions before that stored base32); totp_enabled
 -- once a code from it was confirmed; totp_step: the last time step whose
 -- code was accepted (each code works once).
 ALTER TABLE users ADD COLUMN totp_secret TEXT;

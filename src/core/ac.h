@@ -954,6 +954,21 @@ enum ac_reason	 ac_twofactor_confirm(const struct ac_app *,
 enum ac_reason	 ac_twofactor_disable(const struct ac_app *,
 		    struct ac_store *, const char *uid, const char *pw,
 		    const char *ip, time_t now, long *retry);
+/*
+ * The operator's sealing of two-factor secrets (authctl user 2fa-seal):
+ * every secret stored in clear (from before sealing) is sealed in place
+ * (c->resealed); c->sealed counts those sealed already that open with
+ * the current key, c->unreadable those that do not (each logged, as a
+ * code for it would be: event=totp_secret_unreadable).  Nothing else
+ * changes.  AC_CONFIG_INVALID without a key to seal with.
+ */
+struct ac_sealcount {
+	long		 resealed;
+	long		 sealed;
+	long		 unreadable;
+};
+enum ac_reason	 ac_twofactor_seal_all(const struct ac_app *,
+		    struct ac_store *, time_t now, struct ac_sealcount *);
 enum ac_reason	 ac_twofactor_pending(struct ac_store *, const char *uid,
 		    time_t now, char tok[AC_REFRESH_LEN + 1]);
 enum ac_reason	 ac_twofactor_login(const struct ac_app *, struct ac_store *,

@@ -74,7 +74,8 @@ struct ac_acct {
 	int		 disabled;
 	int		 verified;
 	int		 totp;		/* two-factor on */
-	char		 secret[64];	/* base32, "" when none */
+	/* As stored: sealed (twofactor.c), base32 from before, "" none. */
+	char		 secret[160];	/* AC_TOTP_SEALED_MAX of base.h */
 	int64_t		 step;		/* last TOTP step taken */
 };
 enum ac_reason	 ac_acct_get(struct ac_store *, const char *uid,

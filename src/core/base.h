@@ -337,5 +337,23 @@ long		 ac_base32_encode(const unsigned char *, size_t, char *out,
 		    size_t outsz);
 long		 ac_base32_decode(const char *, unsigned char *out,
 		    size_t outsz);
+/*
+ * TOTP keys at rest.  ac_totp_seal: key (1 to AC_TOTP_KEY_MAX bytes)
+ * sealed for user uid under the 32-byte sealing key k, as text ("v1."
+ * and base64url, at most AC_TOTP_SEALED_MAX bytes with its NUL) into out;
+ * 0 or -1.  ac_totp_open: the key of a stored value into key (keysz):
+ * *sealed 1 for a sealed one, opened under k (NULL: none to open with)
+ * for uid; *sealed 0 for a base32 key from before sealing.  The key's
+ * length, or -1: malformed, or sealed under another key or for another
+ * user, or altered.
+ */
+#define AC_TOTP_KEY_MAX		64
+#define AC_TOTP_SEALED_MAX	160
+int		 ac_totp_seal(const unsigned char k[32], const char *uid,
+		    const unsigned char *key, size_t klen, char *out,
+		    size_t outsz);
+long		 ac_totp_open(const unsigned char *k, const char *uid,
+		    const char *stored, unsigned char *key, size_t keysz,
+		    int *sealed);
 
 #endif /* !AC_BASE_H */

@@ -6,6 +6,13 @@
  * come from, and that each is taken once, is account.c's: here a code is
  * checked against the steps either side of now, every one compared in
  * full and in constant time.
+ *
+ * Also the stored form of a TOTP key (ac_totp_seal, ac_totp_open):
+ * "v1." and base64url of a random 24-byte nonce, the key encrypted with
+ * XChaCha20-Poly1305 and its 16-byte tag, under a sealing key the caller
+ * derives (twofactor.c) and with the user's id as associated data, so a
+ * sealed key pasted into another user's row does not open.  A stored
+ * value without the prefix is a base32 key from before sealing.
  */
 #include "config.h"
 
@@ -15,12 +22,16 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <sodium.h>
 
 #include "ac.h"
 #include "base.h"
 
 #define STEP	30
 #define DIGITS	6
+#define SEALED	"v1."
+#define NONCE	crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define TAG	crypto_aead_xchacha20poly1305_ietf_ABYTES
 
 static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -127,4 +138,58 @@ ac_totp_check(const unsigned char *key, size_t klen, const char *code,
 	}
 	OPENSSL_cleanse(want, sizeof(want));
 	return hit;
+}
+
+int
+ac_totp_seal(const unsigned char k[32], const char *uid,
+    const unsigned char *key, size_t klen, char *out, size_t outsz)
+{
+	unsigned char	 buf[NONCE + AC_TOTP_KEY_MAX + TAG];
+	unsigned long long clen = 0;
+	size_t		 pre = strlen(SEALED);
+	int		 rc = -1;
+
+	if (klen == 0 || klen > AC_TOTP_KEY_MAX || outsz <= pre)
+		goto out;
+	randombytes_buf(buf, NONCE);
+	if (crypto_aead_xchacha20poly1305_ietf_encrypt(buf + NONCE, &clen,
+	    key, klen, (const unsigned char *)uid, strlen(uid), NULL, buf,
+	    k) != 0)
+		goto out;
+	memcpy(out, SEALED, pre);
+	if (ac_b64url_encode(buf, NONCE + (size_t)clen, out + pre,
+	    outsz - pre) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0 && outsz > 0)
+		out[0] = '\0';
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return rc;
+}
+
+long
+ac_totp_open(const unsigned char *k, const char *uid, const char *stored,
+    unsigned char *key, size_t keysz, int *sealed)
+{
+	unsigned char	 buf[NONCE + AC_TOTP_KEY_MAX + TAG];
+	unsigned long long klen = 0;
+	size_t		 pre = strlen(SEALED);
+	long		 len, rc = -1;
+
+	*sealed = strncmp(stored, SEALED, pre) == 0;
+	if (!*sealed)
+		return ac_base32_decode(stored, key, keysz);
+	if (k == NULL || (len = ac_b64url_decode(stored + pre,
+	    strlen(stored + pre), buf, sizeof(buf))) < (long)(NONCE + TAG + 1) ||
+	    (size_t)len - NONCE - TAG > keysz)
+		goto out;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(key, &klen, NULL,
+	    buf + NONCE, (size_t)len - NONCE, (const unsigned char *)uid,
+	    strlen(uid), buf, k) != 0)
+		goto out;
+	rc = (long)klen;
+out:
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return rc;
 }

@@ -14,10 +14,20 @@
  * (users.totp_step), so each code works once; a backup code works once.
  * Every code attempt counts toward the login throttle (throttle.c), so
  * guessing codes is held back as guessing passwords is.
+ *
+ * The TOTP key is stored sealed (totp.c's ac_totp_seal) under a key of
+ * its own, derived from the refresh key K (session.c) and so from
+ * REFRESH_TOKEN_SECRET_FILE or the signing key: someone who reads the
+ * database cannot compute anyone's codes.  A key stored in clear before
+ * sealing is still taken, and sealed in place by the first code it
+ * accepts.  A sealed key that does not open (K changed since, or a row
+ * copied from another user) fails the code as a wrong one would, and the
+ * log says why and what to do.
  */
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -31,6 +41,70 @@
 
 #define SECRET_BYTES	20	/* RFC 4226's recommended 160 bits */
 #define BACKUP_LEN	10	/* characters of a backup code */
+#define SEAL_CTX	"totpseal"	/* crypto_kdf context: 8 bytes */
+#define SEAL_BATCH	100	/* rows ac_twofactor_seal_all reads at once:
+				   its LIMIT */
+
+_Static_assert(sizeof(((struct ac_acct *)0)->secret) >= AC_TOTP_SEALED_MAX,
+    "struct ac_acct holds a sealed TOTP key");
+
+/*
+ * The sealing key: a sub-key of K, never K itself, as stable as K is (no
+ * K, as on a host that cannot sign: -1).  Wiped by the caller.
+ */
+static int
+seal_key(const struct ac_app *app, unsigned char k[32])
+{
+
+	if (!app->has_refresh_key)
+		return -1;
+	crypto_kdf_derive_from_key(k, 32, 1, SEAL_CTX, app->refresh_key);
+	return 0;
+}
+
+/* One line about uid's secret: event, and hint when not NULL. */
+static void
+seal_log(enum ac_loglevel l, const char *event, const char *uid,
+    const char *hint)
+{
+	char	 u[64];
+
+	ac_log_clean(u, sizeof(u), uid);
+	if (hint != NULL)
+		ac_log(l, "event=%s user=%s hint=\"%s\"", event, u, hint);
+	else
+		ac_log(l, "event=%s user=%s", event, u);
+}
+
+/*
+ * a's TOTP key into key (AC_TOTP_KEY_MAX): its length, 0 when it does
+ * not open (logged: the reason the client is not told), -1 when the
+ * stored value is no key at all.  *legacy: it was stored in clear.
+ */
+static long
+totp_key(const struct ac_app *app, const struct ac_acct *a,
+    unsigned char key[AC_TOTP_KEY_MAX], int *legacy)
+{
+	unsigned char	 k[32];
+	long		 n;
+	int		 haskey, sealed = 0;
+
+	haskey = seal_key(app, k) == 0;
+	n = ac_totp_open(haskey ? k : NULL, a->id, a->secret, key,
+	    AC_TOTP_KEY_MAX, &sealed);
+	OPENSSL_cleanse(k, sizeof(k));
+	*legacy = !sealed;
+	if (n > 0 || !sealed)
+		return n;
+	seal_log(AC_LOG_ERROR, "totp_secret_unreadable", a->id, "the "
+	    "two-factor secret stored for this user does not open with the "
+	    "current key: it was sealed under another "
+	    "REFRESH_TOKEN_SECRET_FILE (or, without one, another JWT_SECRET "
+	    "or signing key), or copied from another user's row; restore the "
+	    "secret it was sealed under, or the user signs in with a backup "
+	    "code, or an operator runs authctl user 2fa-disable");
+	return 0;
+}
 
 /* SHA-256 of a backup code as typed: without '-' and spaces. */
 static int
@@ -58,10 +132,12 @@ ac_twofactor_code(const struct ac_app *app, struct ac_store *s,
     const struct ac_acct *a, const char *code, int backup, const char *ip,
     time_t now, long *retry)
 {
-	unsigned char	 key[64], h[32];
-	struct ac_dbval	 p[3];
+	unsigned char	 key[AC_TOTP_KEY_MAX], k[32], h[32];
+	char		 sealed[AC_TOTP_SEALED_MAX];
+	struct ac_dbval	 p[5];
 	int64_t		 step, n = 0;
 	long		 klen;
+	int		 legacy = 0, reseal = 0;
 	enum ac_reason	 rc;
 
 	if (a->secret[0] == '\0')
@@ -78,19 +154,38 @@ ac_twofactor_code(const struct ac_app *app, struct ac_store *s,
 		    "code_hash = $2 AND user_id = $3 AND used IS NULL", p, 3,
 		    NULL, NULL, &n);
 	} else {
-		if ((klen = ac_base32_decode(a->secret, key, sizeof(key))) <= 0)
+		if ((klen = totp_key(app, a, key, &legacy)) < 0)
 			return AC_INTERNAL;
-		step = code == NULL ? -1 :
+		step = code == NULL || klen == 0 ? -1 :
 		    ac_totp_check(key, (size_t)klen, code, now, a->step);
+		/* A key stored in clear: sealed by its first right code. */
+		if (step >= 0 && legacy && seal_key(app, k) == 0) {
+			reseal = ac_totp_seal(k, a->id, key, (size_t)klen,
+			    sealed, sizeof(sealed)) == 0;
+			OPENSSL_cleanse(k, sizeof(k));
+		}
 		OPENSSL_cleanse(key, sizeof(key));
 		if (step < 0)
 			return AC_TWO_FACTOR_INVALID;
 		/* Taken once, even by two requests at the same moment. */
 		p[0] = AC_DBI(step);
 		p[1] = AC_DBI((int64_t)now);
-		rc = ac_db_exec(s, "UPDATE users SET totp_step = $1, updated = "
-		    "$2 WHERE id = $3 AND totp_step < $1", p, 3, NULL, NULL,
-		    &n);
+		if (reseal) {
+			/* Unless enrolment stored a new key meanwhile. */
+			p[3] = AC_DBS(a->secret);
+			p[4] = AC_DBS(sealed);
+			rc = ac_db_exec(s, "UPDATE users SET totp_step = $1, "
+			    "updated = $2, totp_secret = CASE WHEN totp_secret "
+			    "= $4 THEN $5 ELSE totp_secret END WHERE id = $3 "
+			    "AND totp_step < $1", p, 5, NULL, NULL, &n);
+			if (rc == AC_OK && n == 1)
+				seal_log(AC_LOG_INFO, "totp_secret_sealed",
+				    a->id, NULL);
+		} else
+			rc = ac_db_exec(s, "UPDATE users SET totp_step = $1, "
+			    "updated = $2 WHERE id = $3 AND totp_step < $1", p,
+			    3, NULL, NULL, &n);
+		OPENSSL_cleanse(sealed, sizeof(sealed));
 	}
 	if (rc != AC_OK)
 		return rc;
@@ -108,8 +203,8 @@ ac_twofactor_enable(const struct ac_app *app, struct ac_store *s,
 	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	struct ac_acct	 a;
-	unsigned char	 key[SECRET_BYTES], h[32];
-	char		 b32[64], ei[400], ee[800];
+	unsigned char	 key[SECRET_BYTES], sk[32], h[32];
+	char		 b32[64], ei[400], ee[800], sealed[AC_TOTP_SEALED_MAX];
 	struct ac_dbval	 p[3];
 	size_t		 i, j;
 	int		 k;
@@ -125,6 +220,15 @@ ac_twofactor_enable(const struct ac_app *app, struct ac_store *s,
 	}
 	randombytes_buf(key, sizeof(key));
 	ac_base32_encode(key, sizeof(key), b32, sizeof(b32));
+	/* Stored sealed only: without a key to seal with, not at all. */
+	if (seal_key(app, sk) == -1 || ac_totp_seal(sk, a.id, key,
+	    sizeof(key), sealed, sizeof(sealed)) == -1) {
+		ac_log(AC_LOG_ERROR, "event=no_refresh_key hint=\"two-factor "
+		    "secrets are sealed under a key derived from "
+		    "REFRESH_TOKEN_SECRET_FILE or the signing key; set one\"");
+		rc = AC_CONFIG_INVALID;
+		goto out;
+	}
 	/* otpauth://totp/ISSUER:EMAIL?secret=...&issuer=ISSUER ... */
 	if (ac_url_encode(issuer, ei, sizeof(ei)) == -1 ||
 	    ac_url_encode(a.email, ee, sizeof(ee)) == -1 ||
@@ -142,7 +246,7 @@ ac_twofactor_enable(const struct ac_app *app, struct ac_store *s,
 	}
 	if ((rc = ac_db_begin(s)) != AC_OK)
 		goto out;
-	p[0] = AC_DBS(b32);
+	p[0] = AC_DBS(sealed);
 	p[1] = AC_DBI((int64_t)now);
 	p[2] = AC_DBS(uid);
 	if ((rc = ac_db_exec(s, "UPDATE users SET totp_secret = $1, "
@@ -166,7 +270,9 @@ out:
 		OPENSSL_cleanse(uri, urisz);
 	}
 	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(sk, sizeof(sk));
 	OPENSSL_cleanse(b32, sizeof(b32));
+	OPENSSL_cleanse(sealed, sizeof(sealed));
 	ac_acct_clear(&a);
 	return rc;
 }
@@ -327,5 +433,97 @@ out:
 		g->email[0] = '\0';
 	}
 	ac_acct_clear(&a);
+	return rc;
+}
+
+/* Rows of ac_twofactor_seal_all: id and secret, SEAL_BATCH at most. */
+struct sealrows {
+	size_t		 n;
+	struct ac_acct	 a[SEAL_BATCH];
+};
+
+static int
+seal_row(void *arg, size_t n, const struct ac_dbval *v)
+{
+	struct sealrows	*r = arg;
+
+	if (n < 2 || r->n >= SEAL_BATCH)
+		return 1;
+	ac_db_text(r->a[r->n].id, sizeof(r->a[r->n].id), &v[0]);
+	ac_db_text(r->a[r->n].secret, sizeof(r->a[r->n].secret), &v[1]);
+	r->n++;
+	return 0;
+}
+
+enum ac_reason
+ac_twofactor_seal_all(const struct ac_app *app, struct ac_store *s,
+    time_t now, struct ac_sealcount *c)
+{
+	struct sealrows	*r;
+	unsigned char	 key[AC_TOTP_KEY_MAX], k[32];
+	char		 last[64] = "", sealed[AC_TOTP_SEALED_MAX];
+	struct ac_dbval	 p[4];
+	size_t		 i;
+	int64_t		 n;
+	long		 klen;
+	int		 legacy;
+	enum ac_reason	 rc = AC_OK;
+
+	memset(c, 0, sizeof(*c));
+	if (seal_key(app, k) == -1)
+		return AC_CONFIG_INVALID;
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		rc = AC_NOMEM;
+		goto out;
+	}
+	/* By id, a batch at a time, so a row that fails is passed once. */
+	do {
+		r->n = 0;
+		p[0] = AC_DBS(last);
+		if ((rc = ac_db_exec(s, "SELECT id, totp_secret FROM users "
+		    "WHERE totp_secret IS NOT NULL AND totp_secret <> '' AND "
+		    "id > $1 ORDER BY id LIMIT 100", p, 1, seal_row, r,
+		    NULL)) != AC_OK)
+			goto out;
+		for (i = 0; i < r->n && rc == AC_OK; i++) {
+			snprintf(last, sizeof(last), "%s", r->a[i].id);
+			klen = totp_key(app, &r->a[i], key, &legacy);
+			if (klen <= 0 && legacy)
+				seal_log(AC_LOG_ERROR, "totp_secret_malformed",
+				    r->a[i].id, "neither sealed nor base32");
+			if (klen <= 0)
+				c->unreadable++;
+			else if (!legacy)
+				c->sealed++;
+			else if (ac_totp_seal(k, r->a[i].id, key,
+			    (size_t)klen, sealed, sizeof(sealed)) == -1)
+				rc = AC_INTERNAL;
+			else {
+				/* Unless a code or enrolment changed it. */
+				p[0] = AC_DBS(sealed);
+				p[1] = AC_DBI((int64_t)now);
+				p[2] = AC_DBS(r->a[i].id);
+				p[3] = AC_DBS(r->a[i].secret);
+				n = 0;
+				if ((rc = ac_db_exec(s, "UPDATE users SET "
+				    "totp_secret = $1, updated = $2 WHERE id = "
+				    "$3 AND totp_secret = $4", p, 4, NULL, NULL,
+				    &n)) == AC_OK && n == 1) {
+					c->resealed++;
+					seal_log(AC_LOG_INFO,
+					    "totp_secret_sealed", r->a[i].id,
+					    NULL);
+				}
+			}
+			OPENSSL_cleanse(key, sizeof(key));
+			OPENSSL_cleanse(sealed, sizeof(sealed));
+		}
+	} while (rc == AC_OK && r->n == SEAL_BATCH);
+out:
+	if (r != NULL) {
+		OPENSSL_cleanse(r, sizeof(*r));
+		free(r);
+	}
+	OPENSSL_cleanse(k, sizeof(k));
 	return rc;
 }

@@ -81,18 +81,7 @@ until_status() {
 	done
 	ti_expect_status "$want"
 }
-# TOTP (RFC 6238, SHA-1, 6 digits, 30 s) of the otpauth URI $1 at now +
-# $2 steps: the authenticator app's side.
-totp() {
-	/usr/bin/python3 -c '
-import base64, hmac, hashlib, struct, sys, time, urllib.parse
-q = urllib.parse.parse_qs(urllib.parse.urlparse(sys.argv[1]).query)
-s = q["secret"][0]; k = base64.b32decode(s + "=" * (-len(s) % 8))
-c = int(time.time()) // 30 + int(sys.argv[2])
-h = hmac.new(k, struct.pack(">Q", c), hashlib.sha1).digest()
-o = h[19] & 15
-print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))' "$1" "$2"
-}
+totp() { ti_totp "$@"; }
 
 # --- Password reset -------------------------------------------------------
 n0=$(nmails)

@@ -1089,6 +1089,23 @@ ti_user()
 	    { echo "user add $1 failed"; exit 99; }
 }
 
+# ti_totp SECRET STEPS: the TOTP code (RFC 6238: SHA-1, 6 digits, 30 s)
+# of SECRET at now + STEPS steps, as an authenticator app computes it.
+# SECRET is base32, or an otpauth:// URI whose secret= it takes.
+ti_totp()
+{
+	/usr/bin/python3 -c '
+import base64, hmac, hashlib, struct, sys, time, urllib.parse
+s = sys.argv[1]
+if s.startswith("otpauth:"):
+    s = urllib.parse.parse_qs(urllib.parse.urlparse(s).query)["secret"][0]
+k = base64.b32decode(s.upper() + "=" * (-len(s) % 8))
+c = int(time.time()) // 30 + int(sys.argv[2])
+h = hmac.new(k, struct.pack(">Q", c), hashlib.sha1).digest()
+o = h[19] & 15
+print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))' "$1" "$2"
+}
+
 # ti_need_node: skips (77) without Node.js 20 or later and npm.
 ti_need_node()
 {
