@@ -63,6 +63,7 @@ static const struct option longopts[] = {
 	{ "alg", required_argument, NULL, 'a' },
 	{ "claim", required_argument, NULL, 'c' },
 	{ "force", no_argument, NULL, 'f' },
+	{ "from", required_argument, NULL, 'F' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "out", required_argument, NULL, 'o' },
 	{ "sub", required_argument, NULL, 's' },
@@ -572,16 +573,30 @@ cmd_user(int argc, char *argv[])
 {
 	struct ac_app	*app;
 	struct ac_store	*st;
-	const char	*verb, *email = NULL;
+	const char	*verb, *email = NULL, *from = NULL;
 	char		 pw[1026], id[64];
 	int		 c, rc = 1;
 	enum ac_reason	 r;
 
-	if ((c = no_options(argc, argv)) != -1)
-		return c;
+	while ((c = option(argc, argv, "F:")) != -1)
+		switch (c) {
+		case 'F':
+			if (from != NULL) {
+				fprintf(stderr, "authctl user 2fa-seal: --from "
+				    "given twice: give the one file the old "
+				    "key came from\n");
+				return 2;
+			}
+			from = optarg;
+			break;
+		case 'h': return help();
+		default: return usage();
+		}
 	if (optind >= argc)
 		return usage();
 	verb = argv[optind];
+	if (from != NULL && strcmp(verb, "2fa-seal") != 0)
+		return usage();
 	if (strcmp(verb, "list") == 0) {
 		if (optind + 1 != argc)
 			return usage();
@@ -597,7 +612,7 @@ cmd_user(int argc, char *argv[])
 	if (open_store(app, 1, &st) == -1)
 		return rc;
 	if (authctl_user_verb(verb, 0))
-		return authctl_user(app, st, verb, argv + optind + 1);
+		return authctl_user(app, st, verb, argv + optind + 1, from);
 	if (strcmp(verb, "list") == 0) {
 		printf("id\temail\tstate\tcreated\tsessions\n");
 		r = ac_user_list(st, authctl_user_row, NULL);
@@ -834,7 +849,7 @@ static const struct cmd cmds[] = {
 	  "there is none.\n" },
 	{ "user", cmd_user, "add EMAIL | passwd EMAIL | disable EMAIL | "
 	  "enable EMAIL | verify EMAIL | list | reset-link EMAIL [URL] | "
-	  "2fa-disable EMAIL | 2fa-seal | delete EMAIL",
+	  "2fa-disable EMAIL | 2fa-seal [--from OLDFILE] | delete EMAIL",
 	  "add: creates a user.  The password is read from the terminal with\n"
 	  "echo off (asked twice), or as one line of standard input when that\n"
 	  "is not a terminal; never from the command line; stored as an\n"
@@ -848,7 +863,12 @@ static const struct cmd cmds[] = {
 	  "instead of mailing it.  2fa-disable: turns two-factor off (a lost\n"
 	  "phone).  2fa-seal: seals every two-factor secret still stored in\n"
 	  "clear (from before sealing) and counts those that do not open with\n"
-	  "the current key (exit 1 when there is one; each is logged).\n"
+	  "the current key (exit 1 when there is one; each is logged).  With\n"
+	  "--from OLDFILE it also re-seals, under the current key, those that\n"
+	  "open with the key OLDFILE gave before a change of secret: the old\n"
+	  "REFRESH_TOKEN_SECRET_FILE, or, where there was none, the old\n"
+	  "JWT_SECRET_FILE or JWT_PRIVATE_KEY_FILE (exit 2 when OLDFILE\n"
+	  "cannot serve: nothing is changed).\n"
 	  "delete: removes the user, sessions (their access tokens are\n"
 	  "refused), refresh tokens, todos and every other row of theirs.\n" },
 	{ "db", cmd_db, "migrate | version | prune",

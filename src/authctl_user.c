@@ -3,7 +3,9 @@
  * `authctl user`: reset-link prints a password-reset link instead of
  * mailing it (a user who cannot get mail), 2fa-disable turns a user's
  * two-factor off (a lost phone), 2fa-seal seals every two-factor secret
- * still stored in clear, delete removes a user with everything theirs.
+ * still stored in clear (and with --from FILE re-seals those sealed under
+ * the key FILE gave before a change of secret), delete removes a user
+ * with everything theirs.
  * The policy is the core's (src/core/account.c, twofactor.c).
  */
 #include "config.h"
@@ -71,35 +73,58 @@ base(const struct ac_app *app, const char *url, char *out, size_t n)
 	return 0;
 }
 
+/*
+ * 2fa-seal [--from FILE]: the old keys FILE gave, then the sealing.  FILE
+ * that gives none (unreadable, world-readable, too short, or the key in
+ * use now): exit 2 before anything changes.
+ */
+static int
+seal(const struct ac_app *app, struct ac_store *st, const char *from,
+    time_t now)
+{
+	unsigned char	 old[2][32];
+	char		 err[512];
+	struct ac_sealcount c;
+	enum ac_reason	 r;
+	int		 nold = 0;
+
+	if (from != NULL && (nold = ac_session_oldkeys(app, from, old, err,
+	    sizeof(err))) == -1) {
+		fprintf(stderr, "authctl user 2fa-seal: --from %s; nothing "
+		    "changed\n", err);
+		return 2;
+	}
+	r = ac_twofactor_seal_all(app, st, now, old, nold, &c);
+	explicit_bzero(old, sizeof(old));
+	if (r == AC_CONFIG_INVALID) {
+		fprintf(stderr, "authctl user 2fa-seal: no key to seal "
+		    "with: set REFRESH_TOKEN_SECRET_FILE or a signing "
+		    "key, as refresh has them\n");
+		return 1;
+	}
+	if (r != AC_OK) {
+		fprintf(stderr, "authctl user 2fa-seal: %s: %s\n",
+		    ac_reason_message(r), ac_store_error(st));
+		return 1;
+	}
+	printf("sealed now: %ld\tre-keyed: %ld\tsealed before: %ld\t"
+	    "unreadable: %ld\n", c.resealed, c.rekeyed, c.sealed,
+	    c.unreadable);
+	return c.unreadable > 0;
+}
+
 int
 authctl_user(const struct ac_app *app, struct ac_store *st, const char *verb,
-    char *args[])
+    char *args[], const char *from)
 {
 	const char	*email = args[0];
 	char		 uid[64] = "", tok[AC_REFRESH_LEN + 1], b[2048], to[256];
-	struct ac_sealcount c;
 	long		 retry;
 	time_t		 now = time(NULL);
 	enum ac_reason	 r;
 
-	if (strcmp(verb, "2fa-seal") == 0) {
-		if ((r = ac_twofactor_seal_all(app, st, now, &c)) ==
-		    AC_CONFIG_INVALID) {
-			fprintf(stderr, "authctl user 2fa-seal: no key to seal "
-			    "with: set REFRESH_TOKEN_SECRET_FILE or a signing "
-			    "key, as refresh has them\n");
-			return 1;
-		}
-		if (r != AC_OK) {
-			fprintf(stderr, "authctl user 2fa-seal: %s: %s\n",
-			    ac_reason_message(r), ac_store_error(st));
-			return 1;
-		}
-		printf("sealed now: %ld\tsealed before: %ld\tunreadable: %ld\n",
-		    c.resealed, c.sealed, c.unreadable);
-		return c.unreadable > 0;
-	}
-
+	if (strcmp(verb, "2fa-seal") == 0)
+		return seal(app, st, from, now);
 	if (strcmp(verb, "reset-link") == 0) {
 		if (base(app, args[1], b, sizeof(b)) == -1) {
 			fprintf(stderr, "authctl user reset-link: give the page "

@@ -955,20 +955,37 @@ enum ac_reason	 ac_twofactor_disable(const struct ac_app *,
 		    struct ac_store *, const char *uid, const char *pw,
 		    const char *ip, time_t now, long *retry);
 /*
+ * session.c: the keys K that path gave before a change of secret (authctl user
+ * 2fa-seal --from): read as REFRESH_TOKEN_SECRET_FILE is and as the
+ * signing key's file is (keys.c ac_keys_file_key), each reading that
+ * takes it, the same key once, never the key in use now.  Returns how
+ * many (1 or 2), or -1 with why in err: neither reading takes the file
+ * (unreadable, world-readable, too short) or it gives the current K.
+ */
+int		 ac_session_oldkeys(const struct ac_app *, const char *path,
+		    unsigned char k[2][32], char *err, size_t errlen);
+/*
  * The operator's sealing of two-factor secrets (authctl user 2fa-seal):
  * every secret stored in clear (from before sealing) is sealed in place
  * (c->resealed); c->sealed counts those sealed already that open with
  * the current key, c->unreadable those that do not (each logged, as a
- * code for it would be: event=totp_secret_unreadable).  Nothing else
- * changes.  AC_CONFIG_INVALID without a key to seal with.
+ * code for it would be: event=totp_secret_unreadable).  A sealed one
+ * that opens under none of them but under one of the nold old refresh
+ * keys old (session.c ac_session_oldkeys: K before a change of secret)
+ * is sealed again under the current key (c->rekeyed).  Each row changes
+ * only if it still holds what was read.  Nothing else changes.
+ * AC_CONFIG_INVALID without a key to seal with.
  */
 struct ac_sealcount {
 	long		 resealed;
+	long		 rekeyed;	/* opened only with an old K */
 	long		 sealed;
 	long		 unreadable;
 };
 enum ac_reason	 ac_twofactor_seal_all(const struct ac_app *,
-		    struct ac_store *, time_t now, struct ac_sealcount *);
+		    struct ac_store *, time_t now,
+		    const unsigned char (*old)[32], int nold,
+		    struct ac_sealcount *);
 enum ac_reason	 ac_twofactor_pending(struct ac_store *, const char *uid,
 		    time_t now, char tok[AC_REFRESH_LEN + 1]);
 enum ac_reason	 ac_twofactor_login(const struct ac_app *, struct ac_store *,

@@ -690,3 +690,52 @@ ac_key_is_public(const struct ac_key *k)
 
 	return k->pkey != NULL;
 }
+
+/*
+ * The signing key one file held, read as keys_build reads
+ * JWT_PRIVATE_KEY_FILE when it is a PEM private key, else as it reads
+ * JWT_SECRET_FILE: into ks, whose signer it is.  Any algorithm that fits
+ * the key is taken, as the configuration it served may have named
+ * another one.  For session.c's K before a change of key (authctl user
+ * 2fa-seal --from).  0, or -1 with the first problem in err (the file
+ * unreadable, world-readable, too short).
+ */
+int
+ac_keys_file_key(const struct ac_config *c, const char *path,
+    struct ac_keyset *ks, char *err, size_t errlen)
+{
+	struct ac_app	*scratch;
+	char		*buf;
+	size_t		 i, len = 0;
+	int		 rc = -1;
+
+	memset(ks, 0, sizeof(*ks));
+	ks->signer = -1;
+	if ((scratch = calloc(1, sizeof(*scratch))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	scratch->cfg = *c;		/* borrowed, read-only */
+	for (i = 0; i < AC_ALG__MAX; i++)
+		scratch->cfg.algs[i] = (enum ac_alg)i;
+	scratch->cfg.nalgs = AC_ALG__MAX;
+	load_pem(scratch, ks, "JWT_PRIVATE_KEY_FILE", path, 1, NULL);
+	if (ks->nkeys == 0) {
+		ac_app_problems_free(scratch);
+		if ((buf = secret_file(scratch, "JWT_SECRET_FILE", path,
+		    &len)) != NULL)
+			add_secret(scratch, ks, "JWT_SECRET_FILE", buf, len,
+			    AC_ALG_HS256, NULL);
+	}
+	if (scratch->nproblems > 0 || ks->nkeys != 1) {
+		snprintf(err, errlen, "%s", scratch->nproblems > 0 ?
+		    ac_app_problem(scratch, 0) : "no key");
+		ac_keys_free(ks);
+	} else {
+		ks->signer = 0;
+		rc = 0;
+	}
+	ac_app_problems_free(scratch);
+	free(scratch);
+	return rc;
+}

@@ -86,6 +86,13 @@ void		 ac_providers_stamped(const struct ac_app *);
 void		 ac_keys_load(struct ac_app *);
 void		 ac_keys_free(struct ac_keyset *);
 /*
+ * The signing key path held (a PEM private key as JWT_PRIVATE_KEY_FILE
+ * is read, else a secret as JWT_SECRET_FILE is) into ks, its signer:
+ * 0, or -1 with why in err.  Free ks with ac_keys_free.
+ */
+int		 ac_keys_file_key(const struct ac_config *, const char *path,
+		    struct ac_keyset *ks, char *err, size_t errlen);
+/*
  * Reloads the key set when JWT_KEYS_DIR or the JWKS cache changed: force
  * 0 looks no more than once a second, 2 looks now, 1 rebuilds anyway.  A
  * set with problems is refused and logged; the old one keeps serving.

@@ -40,6 +40,7 @@
 #include "store.h"
 #include "tokens.h"
 #include "accounts.h"
+#include "keys.h"
 
 #define HKDF_INFO	"jwt-auth-suite refresh-token successor v1"
 
@@ -72,14 +73,60 @@ hkdf(unsigned char out[32], const unsigned char *ikm, size_t n)
  * else from the signing key's material under a label of its own.  A host
  * without a signing key (verify only) has no K and cannot rotate.
  */
+/*
+ * K from the contents of a REFRESH_TOKEN_SECRET_FILE, trailing white
+ * space trimmed: 0, or -1 with why in err (-2: too short).
+ */
+static int
+secret_key(const char *path, unsigned char k[32], char *err, size_t errlen)
+{
+	char		*buf;
+	size_t		 len;
+	struct stat	 st;
+	int		 rc = -1;
+
+	if ((buf = ac_file_read(path, 4096, &len, err, errlen)) == NULL)
+		return -1;
+	while (len > 0 && isspace((unsigned char)buf[len - 1]))
+		len--;
+	if (stat(path, &st) == 0 && (st.st_mode & S_IROTH))
+		snprintf(err, errlen, "%s is world-readable: chmod o-r %s",
+		    path, path);
+	else if (len < 32) {
+		snprintf(err, errlen, "%s holds %zu bytes; at least 32 are "
+		    "needed", path, len);
+		rc = -2;
+	} else {
+		hkdf(k, (unsigned char *)buf, len);
+		rc = 0;
+	}
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+	return rc;
+}
+
+/* K from a signing key: 0, or -1 when it has no bytes of its own. */
+static int
+signer_key(const struct ac_key *k, unsigned char out[32])
+{
+
+	if (k == NULL)
+		return -1;
+	if (k->secret != NULL)
+		hkdf(out, k->secret, k->secretlen);
+	else if (k->pem != NULL)
+		hkdf(out, (const unsigned char *)k->pem, k->pemlen);
+	else
+		return -1;
+	return 0;
+}
+
 void
 ac_session_keyinit(struct ac_app *app)
 {
-	const struct ac_key *k;
 	const char	*path = app->cfg.refresh_secret_file;
-	char		*buf, err[256];
-	size_t		 len;
-	struct stat	 st;
+	char		 err[512];
+	int		 rc;
 
 	app->has_refresh_key = 0;
 	if (sodium_init() < 0) {
@@ -87,27 +134,13 @@ ac_session_keyinit(struct ac_app *app)
 		return;
 	}
 	if (path != NULL) {
-		if ((buf = ac_file_read(path, 4096, &len, err,
-		    sizeof(err))) == NULL) {
-			ac_app_problemf(app, "REFRESH_TOKEN_SECRET_FILE: %s",
-			    err);
-			return;
-		}
-		while (len > 0 && isspace((unsigned char)buf[len - 1]))
-			len--;
-		if (stat(path, &st) == 0 && (st.st_mode & S_IROTH))
-			ac_app_problemf(app, "REFRESH_TOKEN_SECRET_FILE: %s is "
-			    "world-readable: chmod o-r %s", path, path);
-		else if (len < 32)
-			ac_app_problemf(app, "REFRESH_TOKEN_SECRET_FILE: %s "
-			    "holds %zu bytes; at least 32 are needed (authctl "
-			    "keygen --out FILE writes one)", path, len);
-		else {
-			hkdf(app->refresh_key, (unsigned char *)buf, len);
+		if ((rc = secret_key(path, app->refresh_key, err,
+		    sizeof(err))) == 0)
 			app->has_refresh_key = 1;
-		}
-		OPENSSL_cleanse(buf, len);
-		free(buf);
+		else
+			ac_app_problemf(app, "REFRESH_TOKEN_SECRET_FILE: %s%s",
+			    err, rc == -2 ? " (authctl keygen --out FILE "
+			    "writes one)" : "");
 		return;
 	}
 	/*
@@ -118,16 +151,53 @@ ac_session_keyinit(struct ac_app *app)
 	 */
 	if (app->cfg.keys_dir != NULL)
 		return;
-	if ((k = ac_keys_signer(&app->live->keys)) == NULL)
-		return;
-	if (k->secret != NULL)
-		hkdf(app->refresh_key, k->secret, k->secretlen);
-	else if (k->pem != NULL)
-		hkdf(app->refresh_key, (const unsigned char *)k->pem,
-		    k->pemlen);
-	else
-		return;
-	app->has_refresh_key = 1;
+	if (signer_key(ac_keys_signer(&app->live->keys),
+	    app->refresh_key) == 0)
+		app->has_refresh_key = 1;
+}
+
+int
+ac_session_oldkeys(const struct ac_app *app, const char *path,
+    unsigned char k[2][32], char *err, size_t errlen)
+{
+	struct ac_keyset *ks;
+	unsigned char	 t[32];
+	char		 kerr[512];
+	int		 n = 0, same = 0, i;
+
+	err[0] = '\0';
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "libsodium: cannot initialise");
+		return -1;
+	}
+	if ((ks = malloc(sizeof(*ks))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* The two readings: err keeps the first one's reason. */
+	if (secret_key(path, k[n], err, errlen) == 0)
+		n++;
+	if (ac_keys_file_key(&app->cfg, path, ks, kerr, sizeof(kerr)) == 0) {
+		if (signer_key(ac_keys_signer(ks), t) == 0 &&
+		    (n == 0 || sodium_memcmp(t, k[0], 32) != 0))
+			memcpy(k[n++], t, 32);
+		ac_keys_free(ks);
+	} else if (n == 0 && err[0] == '\0')
+		snprintf(err, errlen, "%s", kerr);
+	OPENSSL_cleanse(t, sizeof(t));
+	free(ks);
+	/* Not the key in use now. */
+	for (i = 0; app->has_refresh_key && i < n; i++)
+		if (sodium_memcmp(k[i], app->refresh_key, 32) == 0) {
+			memmove(k[i], k[i + 1], (size_t)(n - i - 1) * 32);
+			n--;
+			i--;
+			same = 1;
+		}
+	if (n == 0 && same)
+		snprintf(err, errlen, "%s gives the key in use now: give the "
+		    "file the secret came from before the change", path);
+	return n > 0 ? n : -1;
 }
 
 /* Helpers ------------------------------------------------------------- */

@@ -76,6 +76,21 @@ seal_log(enum ac_loglevel l, const char *event, const char *uid,
 		ac_log(l, "event=%s user=%s", event, u);
 }
 
+/* The log line of a secret that does not open. */
+static void
+unreadable_log(const char *uid)
+{
+
+	seal_log(AC_LOG_ERROR, "totp_secret_unreadable", uid, "the "
+	    "two-factor secret stored for this user does not open with the "
+	    "current key: it was sealed under another "
+	    "REFRESH_TOKEN_SECRET_FILE (or, without one, another JWT_SECRET "
+	    "or signing key), or copied from another user's row; restore the "
+	    "secret it was sealed under, or run authctl user 2fa-seal --from "
+	    "OLDFILE, or the user signs in with a backup code, or an operator "
+	    "runs authctl user 2fa-disable");
+}
+
 /*
  * a's TOTP key into key (AC_TOTP_KEY_MAX): its length, 0 when it does
  * not open (logged: the reason the client is not told), -1 when the
@@ -96,13 +111,7 @@ totp_key(const struct ac_app *app, const struct ac_acct *a,
 	*legacy = !sealed;
 	if (n > 0 || !sealed)
 		return n;
-	seal_log(AC_LOG_ERROR, "totp_secret_unreadable", a->id, "the "
-	    "two-factor secret stored for this user does not open with the "
-	    "current key: it was sealed under another "
-	    "REFRESH_TOKEN_SECRET_FILE (or, without one, another JWT_SECRET "
-	    "or signing key), or copied from another user's row; restore the "
-	    "secret it was sealed under, or the user signs in with a backup "
-	    "code, or an operator runs authctl user 2fa-disable");
+	unreadable_log(a->id);
 	return 0;
 }
 
@@ -455,18 +464,41 @@ seal_row(void *arg, size_t n, const struct ac_dbval *v)
 	return 0;
 }
 
+/*
+ * The key of a sealed secret that does not open under the current key:
+ * opened with the sealing key of one of the old Ks, else 0.
+ */
+static long
+old_key(const struct ac_acct *a, const unsigned char (*old)[32], int nold,
+    unsigned char key[AC_TOTP_KEY_MAX])
+{
+	unsigned char	 k[32];
+	long		 n = 0;
+	int		 i, sealed;
+
+	for (i = 0; i < nold && n <= 0; i++) {
+		crypto_kdf_derive_from_key(k, 32, 1, SEAL_CTX, old[i]);
+		n = ac_totp_open(k, a->id, a->secret, key, AC_TOTP_KEY_MAX,
+		    &sealed);
+	}
+	OPENSSL_cleanse(k, sizeof(k));
+	return n > 0 ? n : 0;
+}
+
 enum ac_reason
 ac_twofactor_seal_all(const struct ac_app *app, struct ac_store *s,
-    time_t now, struct ac_sealcount *c)
+    time_t now, const unsigned char (*old)[32], int nold,
+    struct ac_sealcount *c)
 {
 	struct sealrows	*r;
+	struct ac_acct	*a;
 	unsigned char	 key[AC_TOTP_KEY_MAX], k[32];
 	char		 last[64] = "", sealed[AC_TOTP_SEALED_MAX];
 	struct ac_dbval	 p[4];
 	size_t		 i;
 	int64_t		 n;
 	long		 klen;
-	int		 legacy;
+	int		 closed, rekey;
 	enum ac_reason	 rc = AC_OK;
 
 	memset(c, 0, sizeof(*c));
@@ -486,33 +518,44 @@ ac_twofactor_seal_all(const struct ac_app *app, struct ac_store *s,
 		    NULL)) != AC_OK)
 			goto out;
 		for (i = 0; i < r->n && rc == AC_OK; i++) {
-			snprintf(last, sizeof(last), "%s", r->a[i].id);
-			klen = totp_key(app, &r->a[i], key, &legacy);
-			if (klen <= 0 && legacy)
+			a = &r->a[i];
+			snprintf(last, sizeof(last), "%s", a->id);
+			closed = 0;
+			klen = ac_totp_open(k, a->id, a->secret, key,
+			    AC_TOTP_KEY_MAX, &closed);
+			/* Sealed under an old K: sealed again, as clear. */
+			rekey = klen <= 0 && closed &&
+			    (klen = old_key(a, old, nold, key)) > 0;
+			if (klen <= 0 && closed)
+				unreadable_log(a->id);
+			else if (klen <= 0)
 				seal_log(AC_LOG_ERROR, "totp_secret_malformed",
-				    r->a[i].id, "neither sealed nor base32");
+				    a->id, "neither sealed nor base32");
 			if (klen <= 0)
 				c->unreadable++;
-			else if (!legacy)
+			else if (closed && !rekey)
 				c->sealed++;
-			else if (ac_totp_seal(k, r->a[i].id, key,
-			    (size_t)klen, sealed, sizeof(sealed)) == -1)
+			else if (ac_totp_seal(k, a->id, key, (size_t)klen,
+			    sealed, sizeof(sealed)) == -1)
 				rc = AC_INTERNAL;
 			else {
 				/* Unless a code or enrolment changed it. */
 				p[0] = AC_DBS(sealed);
 				p[1] = AC_DBI((int64_t)now);
-				p[2] = AC_DBS(r->a[i].id);
-				p[3] = AC_DBS(r->a[i].secret);
+				p[2] = AC_DBS(a->id);
+				p[3] = AC_DBS(a->secret);
 				n = 0;
 				if ((rc = ac_db_exec(s, "UPDATE users SET "
 				    "totp_secret = $1, updated = $2 WHERE id = "
 				    "$3 AND totp_secret = $4", p, 4, NULL, NULL,
 				    &n)) == AC_OK && n == 1) {
-					c->resealed++;
-					seal_log(AC_LOG_INFO,
-					    "totp_secret_sealed", r->a[i].id,
-					    NULL);
+					if (rekey)
+						c->rekeyed++;
+					else
+						c->resealed++;
+					seal_log(AC_LOG_INFO, rekey ?
+					    "totp_secret_rekeyed" :
+					    "totp_secret_sealed", a->id, NULL);
 				}
 			}
 			OPENSSL_cleanse(key, sizeof(key));
