@@ -582,7 +582,7 @@ cmd_user(int argc, char *argv[])
 		switch (c) {
 		case 'F':
 			if (from != NULL) {
-				fprintf(stderr, "authctl user 2fa-seal: --from "
+				fprintf(stderr, "authctl user: --from "
 				    "given twice: give the one file the old "
 				    "key came from\n");
 				return 2;

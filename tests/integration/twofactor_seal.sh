@@ -10,15 +10,21 @@
 # do, nothing is stored, a backup code still signs in, and the old
 # secret back makes the key open again.  authctl user 2fa-seal seals the
 # clear rows left, counts those that do not open, and changes nothing
-# else.  twofactor_seal_pg.sh runs it against PostgreSQL (TI_DB,
-# lib_pg.sh).
+# else.  A planned change of secret: from the signing secret to an added
+# REFRESH_TOKEN_SECRET_FILE A, then from A to B; each time a right code
+# fails until 2fa-seal --from OLDFILE re-keys the rows (counted, no
+# clear secret), then it verifies; run again it changes nothing; a row
+# that opens under neither key stays and is counted (exit 1); an OLDFILE
+# missing, world-readable, too short, the current one, or --from twice,
+# exits 2 and changes nothing.  twofactor_seal_pg.sh runs it against
+# PostgreSQL (TI_DB, lib_pg.sh).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_pg.sh"
 
 ti_init
 ti_db_setup "$T/auth.db"
 ti_auth_setup "$DB_URL" "LOG_LEVEL=info" "AUTH_LOGIN_FREE_FAILURES=50"
-for u in alice bob carol dave erin; do
+for u in alice bob carol dave erin frank gina; do
 	ti_user "$u@example.com" "pw-of-$u-123"
 done
 ti_spawn auth "$top_builddir/cgi-bin/refresh" 2
@@ -75,13 +81,18 @@ legacy() {
 	/usr/bin/python3 -c 'import base64, os
 print(base64.b32encode(os.urandom(20)).decode().rstrip("="))'
 }
-# seal CASE CONFIG STATUS OUT: authctl user 2fa-seal under CONFIG exits
-# STATUS and prints OUT (sealed now, before, unreadable).
+# seal CASE CONFIG STATUS OUT [ARGS...]: authctl user 2fa-seal [ARGS]
+# under CONFIG exits STATUS and prints OUT (sealed now, re-keyed, before,
+# unreadable); its standard error in $T/seal.err (and authctl.log).
 seal() {
-	local rc
+	local rc c=$1 conf=$2 st=$3 out=$4
 
-	AUTH_CONFIG=$2 "$AUTHCTL" user 2fa-seal >"$T/seal.out" 2>>"$T/authctl.log"
+	shift 4
+	AUTH_CONFIG=$conf "$AUTHCTL" user 2fa-seal "$@" >"$T/seal.out" \
+	    2>"$T/seal.err"
 	rc=$?
+	cat "$T/seal.err" >>"$T/authctl.log"
+	set -- "$c" "$conf" "$st" "$out"
 	TI_CASE=$1
 	ti_expect_true "authctl user 2fa-seal exits $3 (got $rc)" test "$rc" = "$3"
 	ti_expect_true "it prints '$4' (got '$(cat "$T/seal.out")')" \
@@ -176,7 +187,7 @@ sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 25
 # alice and carol sealed, erin and the 250 in clear, bob's copy of
 # alice's opens not.
 seal "2fa-seal" "$AUTH_CONFIG" 1 \
-    'sealed now: 251\tsealed before: 2\tunreadable: 1'
+    'sealed now: 251\tre-keyed: 0\tsealed before: 2\tunreadable: 1'
 ti_expect_true "every bulk row sealed" test "$(sql "SELECT count(*) FROM users WHERE id LIKE 'bulk-%' AND totp_secret LIKE 'v1.%'")" = 250
 E_STORED=$(stored erin)
 ti_expect_true "erin's row is sealed now: ${E_STORED:0:12}..." \
@@ -189,7 +200,7 @@ ti_expect_true "authctl logs bob's unreadable secret" \
     grep -q "event=totp_secret_unreadable user=$BID" "$T/authctl.log"
 ALL=$(secrets)
 seal "2fa-seal again" "$AUTH_CONFIG" 1 \
-    'sealed now: 0\tsealed before: 253\tunreadable: 1'
+    'sealed now: 0\tre-keyed: 0\tsealed before: 253\tunreadable: 1'
 ti_expect_true "nothing changed the second time" test "$(secrets)" = "$ALL"
 login erin
 code "erin's code, from her key sealed by authctl" "$(ti_totp "$E_LEGACY" 0)"
@@ -226,7 +237,7 @@ ti_expect_true "no session for dave" test "$(sessions dave)" = "$D_SESSIONS"
 ti_expect_true "dave's backup codes unchanged" test "$(sql "SELECT count(*) FROM backup_codes WHERE user_id = '$DID' AND used IS NULL")" = "$D_BACKUP"
 ALL=$(secrets)
 seal "2fa-seal under another secret" "$T/other.conf" 1 \
-    'sealed now: 0\tsealed before: 0\tunreadable: 255'
+    'sealed now: 0\tre-keyed: 0\tsealed before: 0\tunreadable: 255'
 ti_expect_true "it changed nothing" test "$(secrets)" = "$ALL"
 code "dave's backup code under another secret" "$D_BC" \
     /api/auth/two-factor/verify-backup-code
@@ -240,6 +251,112 @@ ti_expect_status 200
 ti_expect_true "dave has tokens after his code" \
     test -n "$(ti_json 'j["accessToken"]')"
 
+# --- A planned change of secret: 2fa-seal --from OLDFILE ------------------
+# refresh runs under auth.conf again: K from the signing secret (jwt.key,
+# no REFRESH_TOKEN_SECRET_FILE).  frank enrols under it.
+enrol frank
+FID=$(uid frank)
+F_URI=$URI
+F_SECRET=$SECRET
+ti_key "$T/refresh-a.key"
+ti_key "$T/refresh-b.key"
+chmod 600 "$T/refresh-a.key" "$T/refresh-b.key"
+{ cat "$T/auth.conf"; echo "REFRESH_TOKEN_SECRET_FILE=$T/refresh-a.key"; } \
+    >"$T/a.conf"
+{ cat "$T/auth.conf"; echo "REFRESH_TOKEN_SECRET_FILE=$T/refresh-b.key"; } \
+    >"$T/b.conf"
+chmod 600 "$T/a.conf" "$T/b.conf"
+# sealed: alice, carol, erin, dave, frank and the 250; bob's opens not.
+# 1. A REFRESH_TOKEN_SECRET_FILE added where there was none.
+restart "$T/a.conf"
+login frank
+ti_expect_true "a code must follow frank's password" test -n "$TF"
+code "frank's right code, the file added, before 2fa-seal --from" \
+    "$(ti_totp "$F_URI" 1)"
+ti_expect_error 401 two_factor_invalid
+BEFORE=$(secrets)
+seal "2fa-seal --from the old JWT_SECRET_FILE" "$T/a.conf" 1 \
+    'sealed now: 0\tre-keyed: 255\tsealed before: 0\tunreadable: 1' \
+    --from "$T/jwt.key"
+AFTER=$(secrets)
+ti_expect_true "rows changed" test "$AFTER" != "$BEFORE"
+ti_expect_true "every re-keyed row changed: $(printf '%s\n' "$BEFORE" "$AFTER" | sort | uniq -u | wc -l) lines differ" \
+    test "$(printf '%s\n' "$BEFORE" "$AFTER" | sort | uniq -u | wc -l)" = 510
+ti_expect_true "every row sealed (v1.), none in clear" test "$(sql "SELECT count(*) FROM users WHERE totp_secret IS NOT NULL AND totp_secret <> '' AND totp_secret NOT LIKE 'v1.%'")" = 0
+ti_expect_true "frank's column does not hold his secret" \
+    sh -c "! printf '%s' '$(stored frank)' | grep -qiF '$F_SECRET'"
+ti_expect_true "bob's row, opening under neither key, is kept" \
+    test "$(stored bob)" = "$A_STORED"
+ti_expect_true "authctl logs the re-keyed rows" \
+    grep -q "event=totp_secret_rekeyed user=$FID" "$T/authctl.log"
+code "frank's code after 2fa-seal --from" "$(ti_totp "$F_URI" 1)"
+ti_expect_status 200
+ti_expect_true "frank has tokens after his code" \
+    test -n "$(ti_json 'j["accessToken"]')"
+AFTER=$(secrets)
+seal "2fa-seal --from again" "$T/a.conf" 1 \
+    'sealed now: 0\tre-keyed: 0\tsealed before: 255\tunreadable: 1' \
+    --from "$T/jwt.key"
+ti_expect_true "nothing changed the second time" test "$(secrets)" = "$AFTER"
+
+# 2. REFRESH_TOKEN_SECRET_FILE rotated from A to B.  gina enrols under A.
+enrol gina
+G_URI=$URI
+restart "$T/b.conf"
+login gina
+ti_expect_true "a code must follow gina's password" test -n "$TF"
+code "gina's right code under B, before 2fa-seal --from" \
+    "$(ti_totp "$G_URI" 1)"
+ti_expect_error 401 two_factor_invalid
+ti_expect_true "the log points at 2fa-seal --from" \
+    grep -q "event=totp_secret_unreadable user=$(uid gina) hint=.*authctl user 2fa-seal --from OLDFILE" "$T/auth.log"
+BEFORE=$(secrets)
+# OLDFILE that cannot serve: exit 2, a reason, nothing changed.
+# badfile CASE WHY ARGS...: 2fa-seal ARGS under B exits 2, says WHY.
+badfile() {
+	local c=$1 why=$2
+
+	shift 2
+	seal "$c" "$T/b.conf" 2 '' "$@"
+	ti_expect_true "it says: $why ($(head -c 300 "$T/seal.err"))" \
+	    grep -q -- "$why" "$T/seal.err"
+	ti_expect_true "nothing changed" test "$(secrets)" = "$BEFORE"
+}
+badfile "--from a missing file" "$T/nowhere.key" --from "$T/nowhere.key"
+cp "$T/refresh-a.key" "$T/open.key"
+chmod 644 "$T/open.key"
+badfile "--from a world-readable file" "world-readable: chmod o-r" \
+    --from "$T/open.key"
+printf 'only-twenty-bytes-ok\n' >"$T/short.key"
+chmod 600 "$T/short.key"
+badfile "--from a file too short" "holds 20 bytes; at least 32" \
+    --from "$T/short.key"
+badfile "--from the current file" "gives the key in use now" \
+    --from "$T/refresh-b.key"
+badfile "--from twice" "given twice" \
+    --from "$T/refresh-a.key" --from "$T/refresh-a.key"
+# A file that reads but is not the old secret: nothing opens under it.
+seal "2fa-seal --from a file that is not the old secret" "$T/b.conf" 1 \
+    'sealed now: 0\tre-keyed: 0\tsealed before: 0\tunreadable: 257' \
+    --from "$T/other.key"
+ti_expect_true "nothing changed" test "$(secrets)" = "$BEFORE"
+seal "2fa-seal --from A" "$T/b.conf" 1 \
+    'sealed now: 0\tre-keyed: 256\tsealed before: 0\tunreadable: 1' \
+    --from "$T/refresh-a.key"
+AFTER=$(secrets)
+ti_expect_true "every re-keyed row changed" \
+    test "$(printf '%s\n' "$BEFORE" "$AFTER" | sort | uniq -u | wc -l)" = 512
+ti_expect_true "every row sealed (v1.), none in clear" test "$(sql "SELECT count(*) FROM users WHERE totp_secret IS NOT NULL AND totp_secret <> '' AND totp_secret NOT LIKE 'v1.%'")" = 0
+code "gina's code after 2fa-seal --from A" "$(ti_totp "$G_URI" 1)"
+ti_expect_status 200
+ti_expect_true "gina has tokens after her code" \
+    test -n "$(ti_json 'j["accessToken"]')"
+AFTER=$(secrets)
+seal "2fa-seal --from A again" "$T/b.conf" 1 \
+    'sealed now: 0\tre-keyed: 0\tsealed before: 256\tunreadable: 1' \
+    --from "$T/refresh-a.key"
+ti_expect_true "nothing changed the second time" test "$(secrets)" = "$AFTER"
+
 ti_expect_logs_clean
-ti_expect_no_secret "$A_SECRET" "$LEGACY" "$E_LEGACY" "$D_BC"
+ti_expect_no_secret "$A_SECRET" "$LEGACY" "$E_LEGACY" "$D_BC" "$F_SECRET"
 ti_done
