@@ -294,6 +294,8 @@ ti_expect_status 200
 ti_expect_true "frank has tokens after his code" \
     test -n "$(ti_json 'j["accessToken"]')"
 AFTER=$(secrets)
+FR=$(sed -n 's/^Set-Cookie: refreshToken=\([^;]*\);.*/\1/p' "$T/last.headers")
+ti_expect_true "frank's code gave a refresh cookie" test -n "$FR"
 seal "2fa-seal --from again" "$T/a.conf" 1 \
     'sealed now: 0\tre-keyed: 0\tsealed before: 255\tunreadable: 1' \
     --from "$T/jwt.key"
@@ -303,6 +305,10 @@ ti_expect_true "nothing changed the second time" test "$(secrets)" = "$AFTER"
 enrol gina
 G_URI=$URI
 restart "$T/b.conf"
+# A new K does not log out: a refresh token is found by its hash.
+ti_request "frank's refresh token from under A, under B" /api/auth/refresh \
+    -X POST -H "Origin: $ORIGIN" -H "Cookie: refreshToken=$FR"
+ti_expect_status 200
 login gina
 ti_expect_true "a code must follow gina's password" test -n "$TF"
 code "gina's right code under B, before 2fa-seal --from" \
