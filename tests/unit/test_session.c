@@ -3,17 +3,25 @@
  * in a temporary directory, with time passed in: users, login, rotation,
  * the grace window (a repeat gets the same successor while it is
  * current), reuse after the window (the family is revoked, its newest
- * token too), expiry, logout, session confinement, login throttling.
+ * token too), expiry, logout, session confinement, login throttling;
+ * the refresh key K an old file gave (ac_session_oldkeys) is the K that
+ * file gave at start-up, whichever kind of file it was.
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <check.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "core/ac.h"
 #include "core/base.h"
@@ -360,7 +368,129 @@ START_TEST(test_throttle_race)
 }
 END_TEST
 
+/* Writes text to tu_dir/name with mode; its path in buf. */
+static void
+put(char *buf, size_t sz, const char *name, const char *text, mode_t mode)
+{
+	int	 fd;
+
+	tu_path(buf, sz, name);
+	unlink(buf);
+	ck_assert_int_ne(fd = open(buf, O_WRONLY | O_CREAT | O_EXCL, 0600), -1);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	ck_assert_int_eq(close(fd), 0);
+}
+
+/* K of a fresh app loaded under the environment: into k. */
+static void
+k_now(unsigned char k[32])
+{
+	struct ac_app	*a = tu_app_load();
+
+	ck_assert_int_eq(a->has_refresh_key, 1);
+	memcpy(k, a->refresh_key, 32);
+	ac_app_free(a);
+}
+
+/* Whether one of the n keys in k is want. */
+static int
+has_key(unsigned char k[2][32], int n, const unsigned char want[32])
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (memcmp(k[i], want, 32) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * ac_session_oldkeys: the K each kind of old file gave at start-up
+ * (REFRESH_TOKEN_SECRET_FILE; without it JWT_SECRET_FILE or a PEM
+ * JWT_PRIVATE_KEY_FILE) is among the keys it derives from that file under
+ * another configuration (HS256, another REFRESH_TOKEN_SECRET_FILE); a
+ * file that cannot serve, or that gives the current K, gives none.
+ */
+START_TEST(test_oldkeys)
+{
+	struct ac_app	*now;
+	unsigned char	 k[2][32], want[32];
+	char		 sec[PATH_MAX], ref[PATH_MAX], cur[PATH_MAX], pem[PATH_MAX];
+	char		 bad[PATH_MAX], err[512];
+	EVP_PKEY	*pk;
+	FILE		*f;
+	int		 n;
+
+	/* A trailing tab: the two readings keep different bytes. */
+	put(sec, sizeof(sec), "old-jwt.key", SECRET "-old\t\n", 0600);
+	put(ref, sizeof(ref), "old-refresh.key", SECRET "-refresh\n", 0600);
+	put(cur, sizeof(cur), "cur-refresh.key", SECRET "-current\n", 0600);
+	ck_assert_ptr_nonnull(pk = EVP_EC_gen("P-256"));
+	tu_path(pem, sizeof(pem), "old.pem");
+	unlink(pem);
+	ck_assert_ptr_nonnull(f = fopen(pem, "w"));
+	ck_assert_int_eq(chmod(pem, 0600), 0);
+	ck_assert_int_eq(PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL,
+	    NULL), 1);
+	ck_assert_int_eq(fclose(f), 0);
+	EVP_PKEY_free(pk);
+
+	/* Now: HS256 from JWT_SECRET, REFRESH_TOKEN_SECRET_FILE cur. */
+	setenv("REFRESH_TOKEN_SECRET_FILE", cur, 1);
+	now = tu_app_load();
+
+	/* K from JWT_SECRET_FILE sec, no refresh file. */
+	tu_env(NULL);
+	tu_env_db("s");
+	setenv("JWT_SECRET_FILE", sec, 1);
+	k_now(want);
+	n = ac_session_oldkeys(now, sec, k, err, sizeof(err));
+	ck_assert_msg(n == 2, "%d: %s", n, n == -1 ? err : "");
+	ck_assert(has_key(k, n, want));
+	ck_assert(!has_key(k, n, now->refresh_key));
+
+	/* K from the PEM of an ES256 setup. */
+	tu_env(NULL);
+	tu_env_db("s");
+	setenv("JWT_ALGORITHM", "ES256", 1);
+	setenv("JWT_PRIVATE_KEY_FILE", pem, 1);
+	k_now(want);
+	n = ac_session_oldkeys(now, pem, k, err, sizeof(err));
+	ck_assert_msg(n >= 1, "%d: %s", n, n == -1 ? err : "");
+	ck_assert(has_key(k, n, want));
+
+	/* K from another REFRESH_TOKEN_SECRET_FILE. */
+	setenv("REFRESH_TOKEN_SECRET_FILE", ref, 1);
+	k_now(want);
+	n = ac_session_oldkeys(now, ref, k, err, sizeof(err));
+	ck_assert_msg(n == 1, "%d: %s", n, n == -1 ? err : "");
+	ck_assert(has_key(k, n, want));
+
+	/* Files that cannot serve. */
+	ck_assert_int_eq(ac_session_oldkeys(now, cur, k, err, sizeof(err)),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err, "in use now"));
+	put(bad, sizeof(bad), "open.key", SECRET "-open\n", 0644);
+	ck_assert_int_eq(ac_session_oldkeys(now, bad, k, err, sizeof(err)),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err, "world-readable"));
+	put(bad, sizeof(bad), "short.key", "31-bytes-0123456789-0123456789\n",
+	    0600);
+	ck_assert_int_eq(ac_session_oldkeys(now, bad, k, err, sizeof(err)),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err, "at least 32"));
+	tu_path(bad, sizeof(bad), "missing.key");
+	unlink(bad);
+	ck_assert_int_eq(ac_session_oldkeys(now, bad, k, err, sizeof(err)),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err, bad));
+	ac_app_free(now);
+}
+END_TEST
+
 TU_SUITE("session", 60, setup, teardown, test_users, test_login,
     test_rotation_and_reuse, test_reuse_after_window, test_bad_tokens,
     test_logout_and_sessions, test_throttle, test_throttle_spray,
-    test_signup_unverified, test_throttle_race, test_throttle_free_no_stretch)
+    test_signup_unverified, test_throttle_race, test_throttle_free_no_stretch,
+    test_oldkeys)
