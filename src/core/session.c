@@ -69,11 +69,6 @@ hkdf(unsigned char out[32], const unsigned char *ikm, size_t n)
 }
 
 /*
- * K comes from REFRESH_TOKEN_SECRET_FILE when set (at least 32 bytes),
- * else from the signing key's material under a label of its own.  A host
- * without a signing key (verify only) has no K and cannot rotate.
- */
-/*
  * K from the contents of a REFRESH_TOKEN_SECRET_FILE, trailing white
  * space trimmed: 0, or -1 with why in err (-2: too short).
  */
@@ -121,6 +116,11 @@ signer_key(const struct ac_key *k, unsigned char out[32])
 	return 0;
 }
 
+/*
+ * K comes from REFRESH_TOKEN_SECRET_FILE when set (at least 32 bytes),
+ * else from the signing key's material under a label of its own.  A host
+ * without a signing key (verify only) has no K and cannot rotate.
+ */
 void
 ac_session_keyinit(struct ac_app *app)
 {

@@ -22,7 +22,10 @@
  * sealing is still taken, and sealed in place by the first code it
  * accepts.  A sealed key that does not open (K changed since, or a row
  * copied from another user) fails the code as a wrong one would, and the
- * log says why and what to do.
+ * log says why and what to do.  ac_twofactor_seal_all (authctl user
+ * 2fa-seal) seals the clear ones at once and, given the K from before a
+ * planned change of secret, seals again under the new K those that only
+ * the old one opens.
  */
 #include "config.h"
 
