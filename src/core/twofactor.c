@@ -45,15 +45,22 @@
 #define SECRET_BYTES	20	/* RFC 4226's recommended 160 bits */
 #define BACKUP_LEN	10	/* characters of a backup code */
 #define SEAL_CTX	"totpseal"	/* crypto_kdf context: 8 bytes */
-#define SEAL_BATCH	100	/* rows ac_twofactor_seal_all reads at once:
-				   its LIMIT */
+#define SEAL_BATCH	100	/* rows ac_twofactor_seal_all reads at once */
 
 _Static_assert(sizeof(((struct ac_acct *)0)->secret) >= AC_TOTP_SEALED_MAX,
     "struct ac_acct holds a sealed TOTP key");
 
+/* The sealing key of refresh key K: a sub-key, never K itself. */
+static void
+sub_key(const unsigned char K[32], unsigned char k[32])
+{
+
+	crypto_kdf_derive_from_key(k, 32, 1, SEAL_CTX, K);
+}
+
 /*
- * The sealing key: a sub-key of K, never K itself, as stable as K is (no
- * K, as on a host that cannot sign: -1).  Wiped by the caller.
+ * The sealing key now, as stable as K is (no K, as on a host that cannot
+ * sign: -1).  Wiped by the caller.
  */
 static int
 seal_key(const struct ac_app *app, unsigned char k[32])
@@ -61,7 +68,7 @@ seal_key(const struct ac_app *app, unsigned char k[32])
 
 	if (!app->has_refresh_key)
 		return -1;
-	crypto_kdf_derive_from_key(k, 32, 1, SEAL_CTX, app->refresh_key);
+	sub_key(app->refresh_key, k);
 	return 0;
 }
 
@@ -480,7 +487,7 @@ old_key(const struct ac_acct *a, const unsigned char (*old)[32], int nold,
 	int		 i, sealed;
 
 	for (i = 0; i < nold && n <= 0; i++) {
-		crypto_kdf_derive_from_key(k, 32, 1, SEAL_CTX, old[i]);
+		sub_key(old[i], k);
 		n = ac_totp_open(k, a->id, a->secret, key, AC_TOTP_KEY_MAX,
 		    &sealed);
 	}
@@ -515,9 +522,10 @@ ac_twofactor_seal_all(const struct ac_app *app, struct ac_store *s,
 	do {
 		r->n = 0;
 		p[0] = AC_DBS(last);
+		p[1] = AC_DBI(SEAL_BATCH);
 		if ((rc = ac_db_exec(s, "SELECT id, totp_secret FROM users "
 		    "WHERE totp_secret IS NOT NULL AND totp_secret <> '' AND "
-		    "id > $1 ORDER BY id LIMIT 100", p, 1, seal_row, r,
+		    "id > $1 ORDER BY id LIMIT $2", p, 2, seal_row, r,
 		    NULL)) != AC_OK)
 			goto out;
 		for (i = 0; i < r->n && rc == AC_OK; i++) {
